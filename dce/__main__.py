@@ -1,0 +1,3 @@
+from dce.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,211 @@
+"""Cross-reference checks of a config: every name it uses must exist.
+
+Each check appends :class:`Problem` records so that ``dce validate`` reports them all.
+"""
+
+from __future__ import annotations
+
+import difflib
+
+from dce.attributes import level_key
+
+_RESERVED = {"respondent", "group", "block", "task", "alternative", "chosen", "opt_out", "asc",
+             "is_opt_out"}
+_NOT_YET = {
+    ("model", "type"): {"mixed_logit": "mixed logit is not available in this version; use "
+                        "conditional_logit"},
+    ("importance", "intervals"): {"bootstrap": "bootstrap intervals are not available in this "
+                                  "version; use krinsky-robb or delta"},
+    ("type",): {"best-worst": "best-worst studies are not available in this version; use "
+                "type: dce", "ranking": "ranking studies are not available in this version; use "
+                "type: dce"},
+}
+
+
+def _suggest(word, choices) -> str:
+    hint = difflib.get_close_matches(str(word), [str(c) for c in choices], n=1, cutoff=0.5)
+    return f"; did you mean {hint[0]!r}?" if hint else f"; expected one of: {_list(choices)}"
+
+
+def _list(values) -> str:
+    return ", ".join(str(v) for v in values)
+
+
+def check_study(study) -> list:
+    spec = study.spec
+    out: list = []
+    p = study.problem
+    for path, values in _NOT_YET.items():
+        node = spec
+        for part in path:
+            node = getattr(node, part, None) if node is not None else None
+        if node in values:
+            out.append(p(path, f"{node!r}: {values[node]}"))
+    if spec.type == "dce":
+        _check_attributes(study, out)
+    if spec.choices is None and spec.simulate is None:
+        out.append(p((), "the config needs `choices:` (observed responses) or `simulate:` "
+                     "(synthetic respondents)"))
+    if spec.choices is not None and spec.simulate is not None:
+        out.append(p(("simulate",), "give either `choices:` or `simulate:`, not both"))
+    if spec.design is not None:
+        _check_design(study, out)
+    if spec.simulate is not None:
+        _check_simulate(study, out)
+    _check_model(study, out)
+    return out
+
+
+def _check_attributes(study, out):
+    p = study.problem
+    if not study.attributes:
+        out.append(p(("attributes",) if study.spec.attributes is not None else (),
+                     "at least one attribute is needed (key `attributes:`)"))
+        return
+    for a in study.attributes:
+        path = ("attributes", a.name)
+        if a.name in _RESERVED or "[" in a.name or "]" in a.name or not a.name.strip():
+            out.append(p(path, f"{a.name!r} cannot name an attribute (reserved or contains "
+                         "brackets); choose another name"))
+        if a.levels is None:
+            if a.coding != "linear":
+                out.append(p(path + ("coding",), f"{a.coding} coding needs `levels:`; list the "
+                             "levels or use coding: linear for a numeric column"))
+            continue
+        if len(a.levels) < 2:
+            out.append(p(path + ("levels",), f"needs at least 2 levels, found {len(a.levels)}"))
+        keys = a.level_keys
+        dup = sorted({k for k in keys if keys.count(k) > 1})
+        if dup:
+            out.append(p(path + ("levels",), f"duplicate levels: {_list(dup)}"))
+        if a.is_linear:
+            bad = [v for v in a.levels if not _numeric(v)]
+            if bad:
+                out.append(p(path + ("levels",), f"linear coding needs numeric levels, found "
+                             f"{_list(repr(b) for b in bad)}; use effects or dummy coding"))
+            if a.reference is not None:
+                out.append(p(path + ("reference",), "a linear attribute has no reference level"))
+        elif a.reference is not None and level_key(a.reference) not in keys:
+            out.append(p(path + ("reference",), f"{a.reference!r} is not a level"
+                         + _suggest(a.reference, a.level_labels)))
+
+
+def _numeric(value) -> bool:
+    if isinstance(value, bool):
+        return False
+    try:
+        float(level_key(value))
+        return True
+    except ValueError:
+        return False
+
+
+def _levels_ok(study, path, attr_name, value, out) -> None:
+    names = [a.name for a in study.attributes]
+    if attr_name not in names:
+        out.append(study.problem(path, f"unknown attribute {attr_name!r}" + _suggest(attr_name,
+                                                                                     names)))
+        return
+    a = study.attribute(attr_name)
+    if a.levels is not None and level_key(value) not in a.level_keys:
+        out.append(study.problem(path + (attr_name,), f"{value!r} is not a level of "
+                                 f"{attr_name}" + _suggest(value, a.level_labels)))
+
+
+def _check_design(study, out):
+    d = study.spec.design
+    p = study.problem
+    if study.spec.type == "dce":
+        for a in study.attributes:
+            if a.levels is None:
+                out.append(p(("attributes", a.name), "a design needs the levels of every "
+                             "attribute; add `levels:`"))
+        for i, combo in enumerate(d.exclude):
+            if not combo:
+                out.append(p(("design", "exclude", i), "an empty exclusion would forbid every "
+                             "profile"))
+            for name, value in combo.items():
+                _levels_ok(study, ("design", "exclude", i), name, value, out)
+        terms = [t for a in study.attributes if a.levels is not None for t in a.terms]
+        if d.opt_out:
+            terms.append("asc[opt_out]")
+        for term in d.priors:
+            if term not in terms:
+                omitted = [f"{a.name}[{a.level_labels[a.reference_index]}]"
+                           for a in study.attributes if a.coding == "effects" and a.levels]
+                why = (" (the omitted level of effects coding has no prior of its own)"
+                       if term in omitted else "")
+                out.append(p(("design", "priors", term), f"unknown term {term!r}{why}"
+                             + _suggest(term, terms)))
+        if d.method == "bayesian":
+            fixed = [t for t, v in d.priors.items() if isinstance(v, (int, float))]
+            if fixed:
+                out.append(p(("design", "priors"), "bayesian designs need {mean, sd} priors; "
+                             f"fixed numbers given for {_list(fixed)}"))
+    if d.tasks is None and d.method != "full-factorial" and study.spec.type == "dce":
+        out.append(p(("design",), "required key 'tasks' is missing (tasks per block)"))
+
+
+def _check_simulate(study, out):
+    spec = study.spec
+    p = study.problem
+    if spec.design is None:
+        out.append(p(("simulate",), "simulation needs a `design:` section (or design.file) to "
+                     "know which tasks respondents see"))
+    opt_out = spec.design.opt_out if spec.design else None
+    names = [a.name for a in study.attributes]
+    for g, sim in spec.simulate.groups.items():
+        base = ("simulate", "groups", g)
+        for name, value in sim.utilities.items():
+            path = base + ("utilities", name)
+            if name == "opt_out":
+                if not opt_out:
+                    out.append(p(path, "an opt_out utility needs design.opt_out"))
+                elif not isinstance(value, (int, float)):
+                    out.append(p(path, "expected one number (the opt-out constant)"))
+                continue
+            if name not in names:
+                out.append(p(path, f"unknown attribute {name!r}" + _suggest(name, names)))
+                continue
+            a = study.attribute(name)
+            if a.is_linear and not isinstance(value, (int, float)):
+                out.append(p(path, "a linear attribute takes one number (utility per unit), "
+                             f"found {type(value).__name__}"))
+            elif not a.is_linear and not isinstance(value, dict):
+                out.append(p(path, "expected a mapping of levels to utilities, e.g. "
+                             f"{{{a.level_labels[0]}: 0, {a.level_labels[-1]}: 0.5}}"))
+            elif isinstance(value, dict):
+                for level in value:
+                    if level_key(level) not in a.level_keys:
+                        out.append(p(path + (level,), f"{level!r} is not a level of {name}"
+                                     + _suggest(level, a.level_labels)))
+        for name, sd in sim.heterogeneity.items():
+            path = base + ("heterogeneity", name)
+            if name not in names and name != "opt_out":
+                out.append(p(path, f"unknown attribute {name!r}" + _suggest(name, names)))
+            if sd < 0:
+                out.append(p(path, f"a standard deviation cannot be negative, found {sd}"))
+
+
+def _check_model(study, out):
+    spec = study.spec
+    m = spec.model
+    if m.by is not None and m.by != "group":
+        out.append(study.problem(("model", "by"), f"expected 'group' (fit one model per "
+                                 f"respondent group), found {m.by!r}"))
+    if spec.design is not None and m.constants:
+        n_alt = spec.design.alternatives + (1 if spec.design.opt_out else 0)
+        bad = [c for c in m.constants if not 1 <= c <= n_alt]
+        if bad:
+            out.append(study.problem(("model", "constants"), f"alternatives {_list(bad)} do not "
+                                     f"exist; the design has alternatives 1 to {n_alt}"))
+    if spec.compare.pairs != "all" and spec.simulate is not None:
+        groups = list(spec.simulate.groups)
+        for i, pair in enumerate(spec.compare.pairs):
+            if len(pair) != 2:
+                out.append(study.problem(("compare", "pairs", i), f"a pair names two groups, "
+                                         f"found {len(pair)}"))
+            for g in pair:
+                if g not in groups:
+                    out.append(study.problem(("compare", "pairs", i), f"unknown group {g!r}"
+                                             + _suggest(g, groups)))

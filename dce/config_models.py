@@ -1,0 +1,126 @@
+"""Typed schema of the YAML config (pydantic). Unknown keys are rejected.
+
+The models only check shapes and types; cross-references (levels named in ``exclude``
+or ``utilities``, priors naming terms, ...) are checked in :mod:`dce.config`.
+"""
+
+from __future__ import annotations
+
+from typing import Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictFloat, StrictInt, StrictStr
+
+Level = Union[StrictInt, StrictFloat, StrictStr]
+Number = Union[StrictInt, StrictFloat]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class AttributeSpec(_Strict):
+    label: StrictStr | None = None
+    levels: list[Level] | None = None
+    coding: Literal["effects", "dummy", "linear"] | None = None
+    reference: Level | None = None
+
+
+class ItemSpec(_Strict):
+    label: StrictStr | None = None
+
+
+class PriorSpec(_Strict):
+    mean: Number
+    sd: Number = Field(ge=0)
+
+
+class DesignSpec(_Strict):
+    method: Literal["full-factorial", "random", "orthogonal", "d-efficient", "bayesian"] = "random"
+    alternatives: StrictInt = Field(2, ge=2, le=20)
+    opt_out: StrictStr | None = None
+    tasks: StrictInt | None = Field(None, ge=1)
+    blocks: StrictInt = Field(1, ge=1)
+    priors: dict[str, Union[Number, PriorSpec]] = Field(default_factory=dict)
+    prior_draws: StrictInt = Field(200, ge=1)
+    exclude: list[dict[str, Level]] = Field(default_factory=list)
+    file: StrictStr | None = None
+    starts: StrictInt = Field(4, ge=1)
+    time_limit: Number | None = Field(None, gt=0)
+    items_per_set: StrictInt | None = Field(None, ge=2)
+    sets: StrictInt | None = Field(None, ge=1)
+
+
+class RespondentsSpec(_Strict):
+    file: StrictStr
+    id: StrictStr = "respondent"
+    group: StrictStr = "group"
+
+
+class ChoiceColumns(_Strict):
+    respondent: StrictStr = "respondent"
+    task: StrictStr = "task"
+    alternative: StrictStr = "alternative"
+    chosen: StrictStr = "chosen"
+    block: StrictStr | None = None
+    group: StrictStr | None = None
+    tasks: list[StrictStr] | StrictStr | None = None
+
+
+class ChoicesSpec(_Strict):
+    file: StrictStr
+    format: Literal["long", "wide"] = "long"
+    columns: ChoiceColumns = Field(default_factory=ChoiceColumns)
+    delimiter: StrictStr = ","
+
+
+class GroupSimulation(_Strict):
+    respondents: StrictInt = Field(ge=1)
+    utilities: dict[str, Union[Number, dict[str, Number]]] = Field(default_factory=dict)
+    scale: Number = Field(1.0, gt=0)
+    heterogeneity: dict[str, Number] = Field(default_factory=dict)
+
+
+class SimulateSpec(_Strict):
+    groups: dict[str, GroupSimulation] = Field(min_length=1)
+
+
+class ModelSpec(_Strict):
+    type: Literal["conditional_logit", "mixed_logit"] = "conditional_logit"
+    engine: Literal["native", "pylogit"] = "native"
+    by: StrictStr | None = None
+    se: Literal["cluster", "robust", "classic"] = "cluster"
+    constants: list[StrictInt] = Field(default_factory=list)
+    random: dict[str, Literal["normal", "lognormal", "triangular"]] = Field(default_factory=dict)
+    correlated: StrictBool = False
+    draws: StrictInt = Field(500, ge=1)
+    draw_type: Literal["halton", "sobol"] = "sobol"
+
+
+class ImportanceSpec(_Strict):
+    method: Literal["range"] = "range"
+    intervals: Literal["krinsky-robb", "bootstrap", "delta"] = "krinsky-robb"
+    draws: StrictInt = Field(2000, ge=10, le=1_000_000)
+    level: Number = Field(0.95, gt=0, lt=1)
+
+
+class CompareSpec(_Strict):
+    pairs: Union[Literal["all"], list[list[StrictStr]]] = "all"
+
+
+class ConfigModel(_Strict):
+    """Top level of a dce config file (schema_version 1)."""
+
+    schema_version: Literal[1]
+    name: StrictStr = Field(pattern=r"^[A-Za-z0-9_-]+$")
+    seed: StrictInt = Field(ge=0)
+    output: StrictStr | None = None
+    type: Literal["dce", "best-worst", "ranking"] = "dce"
+    attributes: dict[str, AttributeSpec] | None = None
+    items: dict[str, ItemSpec] | None = None
+    design: DesignSpec | None = None
+    respondents: RespondentsSpec | None = None
+    choices: ChoicesSpec | None = None
+    simulate: SimulateSpec | None = None
+    model: ModelSpec = Field(default_factory=ModelSpec)
+    importance: ImportanceSpec = Field(default_factory=ImportanceSpec)
+    compare: CompareSpec = Field(default_factory=CompareSpec)

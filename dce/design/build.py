@@ -1,0 +1,88 @@
+"""Build a design from the config, or read the fielded copy from ``design.file``."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from dce.attributes import level_key
+from dce.design.base import KEY_COLUMNS, Design, design_table
+from dce.design.diagnostics import diagnose
+from dce.design.methods import random_design, shifted_factorial
+from dce.errors import DataError, DesignError, Problem
+from dce.seeds import rng as make_rng
+
+METHODS = {
+    "full-factorial": shifted_factorial,
+    "random": random_design,
+}
+
+
+def build(study) -> Design:
+    """The study's design: read from ``design.file`` when it exists, else generated."""
+    d = study.spec.design
+    if d is None:
+        raise DesignError("this step needs a `design:` section", file=study.display_name)
+    if d.file is not None and study.resolve(d.file).exists():
+        return from_file(study)
+    method = METHODS.get(d.method)
+    if method is None:
+        raise DesignError(f"method {d.method!r} is not available; use one of "
+                          f"{', '.join(METHODS)}", file=study.display_name,
+                          line=study.line("design", "method"), key="design.method")
+    try:
+        sets, blocks = method(study, make_rng(study.seed, "design"))
+    except DesignError as exc:
+        raise DesignError([Problem(p.message, study.display_name,
+                                   study.line(*(p.key or "design").split(".")), p.key)
+                           for p in exc.problems]) from None
+    table = design_table(sets, blocks, study.attributes, bool(d.opt_out))
+    diagnostics = diagnose(table, study)
+    return Design(table, diagnostics, "generated")
+
+
+def from_file(study) -> Design:
+    """Read and check a fielded design CSV (``block, task, alternative, <attributes>``)."""
+    d = study.spec.design
+    path = study.resolve(d.file)
+    shown = d.file
+    try:
+        table = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise DataError(f"cannot read the design ({type(exc).__name__}: "
+                        f"{str(exc).splitlines()[0] if str(exc) else ''})", file=shown) from None
+    problems = []
+    needed = KEY_COLUMNS + [a.name for a in study.attributes]
+    missing = [c for c in needed if c not in table.columns]
+    if missing:
+        raise DataError([Problem(f"missing column; the design needs {', '.join(needed)}",
+                                 shown, None, c) for c in missing])
+    if "is_opt_out" not in table.columns:
+        table["is_opt_out"] = "0"
+    for col in KEY_COLUMNS + ["is_opt_out"]:
+        num = pd.to_numeric(table[col], errors="coerce")
+        for r in np.flatnonzero(num.isna().to_numpy())[:5]:
+            problems.append(Problem(f"expected a whole number, found {table[col].iloc[r]!r}",
+                                    f"{shown}:{r + 2}", None, col))
+        table[col] = num.fillna(0).astype(np.int64)
+    generic = table["is_opt_out"] == 0
+    for a in study.attributes:
+        idx = a.index_of(table.loc[generic, a.name].tolist())
+        for r in np.flatnonzero(idx < 0)[:5]:
+            row = int(np.flatnonzero(generic.to_numpy())[r])
+            problems.append(Problem(f"{table[a.name].iloc[row]!r} is not a level of {a.name}",
+                                    f"{shown}:{row + 2}", None, a.name))
+        labels = dict(zip(a.level_keys, a.level_labels))
+        table.loc[generic, a.name] = [labels.get(level_key(v), v)
+                                      for v in table.loc[generic, a.name]]
+    dup = table.duplicated(KEY_COLUMNS, keep="first")
+    for r in np.flatnonzero(dup.to_numpy())[:5]:
+        problems.append(Problem("duplicated block, task and alternative", f"{shown}:{r + 2}",
+                                None, "alternative"))
+    if problems:
+        raise DataError(problems)
+    table = table[needed + ["is_opt_out"]].sort_values(KEY_COLUMNS).reset_index(drop=True)
+    if bool(d.opt_out) != bool(table["is_opt_out"].any()):
+        raise DataError("design.opt_out in the config and the design file disagree about an "
+                        "opt-out alternative", file=shown, key="is_opt_out")
+    return Design(table, diagnose(table, study), f"file:{d.file}")

@@ -1,0 +1,57 @@
+"""Exceptions a user can act on.
+
+Every user-facing problem is a :class:`DceError` holding one or more :class:`Problem`
+records (file, line, key or column, message). The command line prints each problem as
+``error: <file>:<line>: <key>: <message>`` and exits with status 2.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with the input, located as precisely as we can."""
+
+    message: str
+    file: str | None = None
+    line: int | None = None
+    key: str | None = None
+
+    def format(self) -> str:
+        parts = []
+        if self.file:
+            parts.append(self.file if self.line is None else f"{self.file}:{self.line}")
+        if self.key:
+            parts.append(self.key)
+        parts.append(" ".join(self.message.split()))
+        return "error: " + ": ".join(parts)
+
+
+class DceError(Exception):
+    """Base class of errors caused by the user's input (exit status 2)."""
+
+    def __init__(self, message_or_problems, *, file=None, line=None, key=None):
+        if isinstance(message_or_problems, str):
+            problems = [Problem(message_or_problems, file=file, line=line, key=key)]
+        else:
+            problems = list(message_or_problems)
+        self.problems: list[Problem] = problems
+        super().__init__("\n".join(p.format() for p in problems))
+
+
+class ConfigError(DceError):
+    """The YAML config is malformed or inconsistent."""
+
+
+class DataError(DceError):
+    """A data file (choices, respondents, design) is malformed or inconsistent."""
+
+
+class DesignError(DceError):
+    """The requested design cannot be built."""
+
+
+class EstimationError(DceError):
+    """The model cannot be estimated from these data (e.g. collinear terms)."""

@@ -1,0 +1,108 @@
+"""Line-aware, safe YAML loading.
+
+Configs are data, never code: only the safe constructors are used, so a tag such as
+``!!python/object`` is an error. Booleans follow YAML 1.2 (only ``true``/``false``), so
+levels written ``No``/``Yes`` stay text. Every key and item keeps the line it came from.
+"""
+
+from __future__ import annotations
+
+import re
+
+import yaml
+
+from dce.errors import ConfigError, Problem
+
+Path_ = tuple  # a path into the document: keys (str) and list positions (int)
+
+
+class _Loader(yaml.SafeLoader):
+    """SafeLoader with YAML 1.2 booleans (yes/no/on/off stay strings)."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:bool"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
+
+
+def load_yaml(text: str, filename: str) -> tuple[object, dict[Path_, int]]:
+    """Parse YAML text; return the data and a map from path to 1-based line number."""
+    try:
+        node = yaml.compose(text, Loader=_Loader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark is not None else None
+        what = exc.problem or "invalid YAML"
+        raise ConfigError(f"YAML syntax error: {what}", file=filename, line=line) from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"YAML syntax error: {exc}", file=filename) from None
+    lines: dict[Path_, int] = {}
+    if node is None:
+        return None, lines
+    constructor = _Loader("")
+    problems: list[Problem] = []
+    data = _build(node, (), lines, constructor, problems, filename)
+    if problems:
+        raise ConfigError(problems)
+    return data, lines
+
+
+def _build(node, path, lines, constructor, problems, filename):
+    lines[path] = node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        out = {}
+        constructor.flatten_mapping(node)
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode):
+                problems.append(Problem("mapping keys must be plain names", filename,
+                                        key_node.start_mark.line + 1, _dotted(path)))
+                continue
+            key = _scalar(key_node, constructor, problems, filename, path)
+            key = str(key) if key is not None else "null"
+            if key in out:
+                problems.append(Problem(f"duplicate key {key!r} (first given on line "
+                                        f"{lines[path + (key,)]})", filename,
+                                        key_node.start_mark.line + 1, _dotted(path + (key,))))
+                continue
+            lines[path + (key,)] = key_node.start_mark.line + 1
+            out[key] = _build(value_node, path + (key,), lines, constructor, problems, filename)
+            lines[path + (key,)] = key_node.start_mark.line + 1
+        return out
+    if isinstance(node, yaml.SequenceNode):
+        return [_build(item, path + (i,), lines, constructor, problems, filename)
+                for i, item in enumerate(node.value)]
+    return _scalar(node, constructor, problems, filename, path)
+
+
+def _scalar(node, constructor, problems, filename, path):
+    try:
+        return constructor.construct_object(node, deep=True)
+    except yaml.constructor.ConstructorError as exc:
+        problems.append(Problem(f"not allowed in a config: {exc.problem}", filename,
+                                node.start_mark.line + 1, _dotted(path)))
+        return None
+
+
+def _dotted(path: Path_) -> str:
+    text = ""
+    for part in path:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        else:
+            text += ("." if text else "") + str(part)
+    return text
+
+
+dotted = _dotted
+
+
+def line_of(lines: dict[Path_, int], path: Path_) -> int | None:
+    """Line of the deepest prefix of ``path`` that is in the document."""
+    path = tuple(path)
+    while path not in lines and path:
+        path = path[:-1]
+    return lines.get(path)
