@@ -196,3 +196,14 @@ def _semantic_problems(study: Study) -> list[Problem]:
     from dce.config_checks import check_study
 
     return check_study(study)
+
+
+def shown(path: Path) -> str:
+    """A path as the user should see it: relative to the working folder when shorter."""
+    import os
+
+    try:
+        rel = os.path.relpath(path)
+    except ValueError:
+        return str(path)
+    return rel if len(rel) <= len(str(path)) else str(path)

@@ -1,0 +1,165 @@
+"""Command line: thin commands over the pipeline.
+
+User mistakes (DceError) print ``error: <file>:<line>: <key>: <message>`` lines on stderr
+and exit with status 2; internal errors exit 1 (``--debug`` shows the traceback).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+EXAMPLES = {
+    "run": "dce run configs/peer_support.yaml",
+    "validate": "dce validate configs/peer_support.yaml",
+    "design": "dce design configs/peer_support.yaml --output results/design_only",
+    "simulate": "dce simulate configs/peer_support.yaml",
+    "fit": "dce fit configs/my_survey.yaml",
+    "report": "dce report results/peer_support",
+    "schema": "dce schema > dce-config.schema.json",
+}
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):
+        self.exit(2, f"error: arguments: {message} (see `{self.prog} --help`)\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from dce import __version__
+
+    p = _Parser(prog="dce", description="Discrete-choice experiments: design, fit, rank "
+                "attributes by group, compare groups.",
+                epilog="example:\n  " + EXAMPLES["run"],
+                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--version", action="version", version=f"dce {__version__}")
+    p.add_argument("--debug", action="store_true", help="show Python tracebacks")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    helps = {"run": "design, responses, models, importance, comparison and report",
+             "validate": "check a config (and its data) without writing anything",
+             "design": "write the design and its diagnostics",
+             "simulate": "write simulated responses from `simulate:`",
+             "fit": "estimates and model statistics (and importance)",
+             "report": "(re)build report.html / report.md from a run folder",
+             "schema": "print the JSON Schema of the config format"}
+    for name, text in helps.items():
+        sp = sub.add_parser(name, help=text, description=text,
+                            epilog="example:\n  " + EXAMPLES[name],
+                            formatter_class=argparse.RawDescriptionHelpFormatter)
+        sp.add_argument("--debug", action="store_true", help="show Python tracebacks")
+        if name == "report":
+            sp.add_argument("run_dir", metavar="RUN_DIR")
+        elif name != "schema":
+            sp.add_argument("config", metavar="CONFIG")
+        if name in ("run", "design", "simulate", "fit"):
+            sp.add_argument("--output", metavar="DIR", help="run folder (default: the "
+                            "config's `output`, else results/<name>/)")
+            sp.add_argument("--force", action="store_true", help="replace an existing folder "
+                            "that was not produced by dce")
+        if name == "run":
+            sp.add_argument("--jobs", type=int, default=1, metavar="N",
+                            help="parallel workers (default 1)")
+            sp.add_argument("--backend", choices=["local", "dask"], default="local")
+            sp.add_argument("--scheduler", metavar="ADDRESS")
+    return p
+
+
+def main(argv=None) -> int:
+    from dce.errors import DceError
+
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not args.command:
+        parser.print_help()
+        return 2
+    try:
+        return _dispatch(args)
+    except DceError as exc:
+        if args.debug:
+            raise
+        for problem in exc.problems:
+            print(problem.format(), file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("error: interrupted; the previous run folder was left as it was", file=sys.stderr)
+        return 130
+    except Exception as exc:  # noqa: BLE001 - last line of defence
+        if args.debug:
+            raise
+        print(f"internal error: {type(exc).__name__}: {exc} (please report it; rerun with "
+              "--debug for details)", file=sys.stderr)
+        return 1
+
+
+def _dispatch(args) -> int:
+    from dce.config import load_config
+
+    if args.command == "schema":
+        from dce.config_models import ConfigModel
+
+        print(json.dumps(ConfigModel.model_json_schema(), indent=2))
+        return 0
+    if args.command == "report":
+        return _report(args.run_dir)
+    study = load_config(args.config)
+    if args.command == "validate":
+        return _validate(study)
+    if args.command == "run" and args.backend == "dask":
+        from dce.errors import DceError
+
+        raise DceError("the dask backend is not available in this version; use "
+                       "--backend local", key="--backend")
+    from dce.runner import execute
+
+    stage = {"run": "run", "design": "design", "simulate": "simulate", "fit": "run"}[args.command]
+    out, run = execute(study, stage, args.output, args.force)
+    for note in run.notes:
+        print(f"warning: {note}", file=sys.stderr)
+    _summary(out, run)
+    return 0
+
+
+def _validate(study) -> int:
+    from dce import design as design_mod
+    from dce import data
+
+    spec = study.spec
+    d = None
+    if spec.design is not None and (spec.simulate is not None or spec.design.file):
+        d = design_mod.build(study)
+    if spec.choices is not None:
+        data.load(study, d)
+    print(f"{study.display_name}: ok")
+    return 0
+
+
+def _report(run_dir) -> int:
+    from dce import report
+    from dce.errors import DceError
+
+    path = Path(run_dir)
+    if not (path / "config.yaml").exists() or not (path / "importance.csv").exists():
+        raise DceError("not a complete dce run folder (config.yaml and importance.csv are "
+                       "needed); run `dce run CONFIG` first", file=str(run_dir))
+    files = report.render(report.read_run(path))
+    for name, body in files.items():
+        target = path / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_name(target.name + ".tmp")
+        tmp.write_bytes(body)
+        tmp.replace(target)
+    print(f"report written: {path / 'report.html'}")
+    return 0
+
+
+def _summary(out, run) -> None:
+    lines = [f"run folder: {out}"]
+    if run.importance is not None:
+        t = run.importance.table
+        for g in dict.fromkeys(t["group"]):
+            top = t[t["group"] == g].sort_values("rank")["attribute"].head(3).tolist()
+            lines.append(f"  {g}: top attributes {', '.join(top)}")
+        lines.append(f"report: {out / 'report.html'}")
+    print("\n".join(lines))

@@ -1,0 +1,333 @@
+"""Read observed responses (long or wide) and the respondents table.
+
+Validation collects every problem before reporting. Each problem names the file, the
+line (header = line 1), the column and what was expected. Rows where every attribute
+cell is empty are opt-out rows (they get the ``asc[opt_out]`` constant).
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+
+from dce.attributes import level_key
+from dce.config import shown
+from dce.errors import DataError, Problem
+
+MAX_PER_KIND = 5
+OUT_COLUMNS = ["respondent", "group", "block", "task", "alternative", "chosen"]
+
+
+class _Issues:
+    """Collects problems, at most a few per (column, kind), with a count of the rest."""
+
+    def __init__(self, file: str):
+        self.file = file
+        self.items: list[Problem] = []
+        self.counts: dict = {}
+
+    def add(self, column, message, row=None, kind=None):
+        kind = (column, kind or message)
+        self.counts[kind] = self.counts.get(kind, 0) + 1
+        if self.counts[kind] <= MAX_PER_KIND:
+            line = None if row is None else int(row) + 2
+            self.items.append(Problem(message, self.file, line, column))
+
+    def raise_if_any(self):
+        extra = [Problem(f"... and {n - MAX_PER_KIND} more rows with this problem", self.file,
+                         None, col) for (col, _), n in self.counts.items() if n > MAX_PER_KIND]
+        if self.items:
+            raise DataError(self.items + extra)
+
+
+def read_table(path, display: str, delimiter: str = ",") -> pd.DataFrame:
+    """Read a CSV as text cells; clear errors for missing, empty or unreadable files."""
+    if not path.exists():
+        raise DataError("file not found; check the path (relative to the config file)",
+                        file=display)
+    raw = path.read_bytes()
+    if not raw.strip():
+        raise DataError("the file is empty; expected a header row and data rows", file=display)
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise DataError(f"not UTF-8 text (byte {exc.start}); export the file as UTF-8 CSV",
+                        file=display) from None
+    try:
+        from io import StringIO
+
+        frame = pd.read_csv(StringIO(text), sep=delimiter, dtype=str, keep_default_na=False,
+                            skipinitialspace=True)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        msg = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
+        line = re.search(r"line (\d+)", msg)
+        raise DataError(f"malformed CSV: {msg}", file=display,
+                        line=int(line.group(1)) if line else None) from None
+    frame.columns = [str(c).strip() for c in frame.columns]
+    if frame.empty:
+        raise DataError("no data rows below the header", file=display)
+    return frame
+
+
+def _need_columns(frame, needed: dict, display: str, delimiter: str):
+    """``needed``: role -> column name. Raise one problem per missing column."""
+    missing = [(role, col) for role, col in needed.items() if col not in frame.columns]
+    if not missing:
+        return
+    header = ",".join(frame.columns)
+    hint = ""
+    for sep, name in ((";", "semicolon"), ("\t", "tab"), ("|", "pipe")):
+        if sep != delimiter and len(frame.columns) == 1 and sep in frame.columns[0]:
+            hint = f" (the file seems {name}-separated: set choices.delimiter: {sep!r})"
+    raise DataError([Problem(f"missing column {col!r} ({role}); found columns: "
+                             f"{header[:200]}{hint}", display, 1, col) for role, col in missing])
+
+
+def _integers(frame, col, issues, what="a whole number") -> np.ndarray:
+    values = pd.to_numeric(frame[col].str.strip(), errors="coerce")
+    bad = values.isna() | ~np.isfinite(values) | (values != values.round())
+    for r in np.flatnonzero(bad.to_numpy()):
+        issues.add(col, f"expected {what}, found {frame[col].iloc[r]!r}", r, "int")
+    return values.fillna(-1).to_numpy().astype(np.int64)
+
+
+def _attribute_cells(frame, attributes, issues, is_opt):
+    """Check and normalise attribute columns; return the cleaned columns."""
+    out = {}
+    for a in attributes:
+        col = frame[a.name].str.strip()
+        if a.levels is None or a.is_linear:
+            txt = col.where(~is_opt, "0")
+            num = pd.to_numeric(txt, errors="coerce")
+            for r in np.flatnonzero((num.isna() | ~np.isfinite(num)).to_numpy()):
+                v = frame[a.name].iloc[r]
+                hint = ""
+                if re.fullmatch(r"-?\d{1,3}(,\d{3})+(\.\d+)?", v.strip()):
+                    hint = " (thousands separators are not allowed: write 1000, not 1,000)"
+                elif v.strip().lower() in ("nan", "inf", "-inf", "infinity"):
+                    hint = " (missing or infinite values cannot be used)"
+                issues.add(a.name, f"expected a number, found {v!r}{hint}", r, "num")
+            if a.levels is not None:
+                known = set(a.level_keys)
+                for r in np.flatnonzero((~is_opt & ~num.isna()).to_numpy()):
+                    if level_key(num.iloc[r]) not in known:
+                        issues.add(a.name, f"{frame[a.name].iloc[r]!r} is not a level of "
+                                   f"{a.name} (levels: {', '.join(a.level_labels)})", r, "lvl")
+            out[a.name] = num.where(~is_opt).to_numpy()
+        else:
+            idx = a.index_of(col.tolist())
+            for r in np.flatnonzero((idx < 0) & ~is_opt):
+                issues.add(a.name, f"{frame[a.name].iloc[r]!r} is not a level of {a.name} "
+                           f"(levels: {', '.join(a.level_labels)})", r, "lvl")
+            labels = np.array(a.level_labels, dtype=object)
+            out[a.name] = np.where(is_opt, "", labels[np.maximum(idx, 0)])
+    return out
+
+
+def load(study, design=None) -> tuple[pd.DataFrame, dict]:
+    """Responses as a long table (``respondent, group, block, task, alternative, chosen,
+    <attributes>, is_opt_out``) and a summary of the data (counts)."""
+    spec = study.spec.choices
+    path = study.resolve(spec.file)
+    display = shown(path)
+    frame = read_table(path, display, spec.delimiter)
+    if spec.format == "wide":
+        long = _from_wide(study, frame, design, display)
+    else:
+        long = _from_long(study, frame, design, display)
+    long = _attach_groups(study, long, frame, display)
+    return long, summarize(long)
+
+
+def _from_long(study, frame, design, display) -> pd.DataFrame:
+    c = study.spec.choices.columns
+    attrs = study.attributes
+    needed = {"respondent": c.respondent, "task": c.task, "alternative": c.alternative,
+              "chosen": c.chosen}
+    if c.block:
+        needed["block"] = c.block
+    attr_missing = [a.name for a in attrs if a.name not in frame.columns]
+    if attr_missing and design is None:
+        needed.update({f"attribute {n}": n for n in attr_missing})
+    _need_columns(frame, needed, display, study.spec.choices.delimiter)
+    issues = _Issues(display)
+    out = pd.DataFrame({"respondent": frame[c.respondent].str.strip()})
+    for r in np.flatnonzero((out["respondent"] == "").to_numpy()):
+        issues.add(c.respondent, "empty respondent id", r)
+    out["block"] = _integers(frame, c.block, issues) if c.block else 1
+    out["task"] = _integers(frame, c.task, issues)
+    out["alternative"] = _integers(frame, c.alternative, issues)
+    chosen = _integers(frame, c.chosen, issues, "0 or 1")
+    for r in np.flatnonzero(~np.isin(chosen, [0, 1]) & (chosen != -1)):
+        issues.add(c.chosen, f"expected 0 or 1, found {frame[c.chosen].iloc[r]!r}", r, "01")
+    out["chosen"] = chosen
+    if attr_missing:
+        issues.raise_if_any()
+        out = _join_design(out, design, display, issues)
+    else:
+        cells = frame[[a.name for a in attrs]].apply(lambda s: s.str.strip())
+        is_opt = (cells == "").all(axis=1).to_numpy() if attrs else np.zeros(len(frame), bool)
+        partial = (cells == "").any(axis=1).to_numpy() & ~is_opt
+        for r in np.flatnonzero(partial):
+            empty = [n for n in cells.columns if cells[n].iloc[r] == ""]
+            issues.add(empty[0], "empty cell (only opt-out rows may leave every attribute "
+                       "empty)", r, "empty")
+        for name, col in _attribute_cells(frame, attrs, issues, is_opt).items():
+            out[name] = col
+        out["is_opt_out"] = is_opt.astype(np.int64)
+    _check_sets(out, issues, c)
+    issues.raise_if_any()
+    return out
+
+
+def _join_design(out, design, display, issues) -> pd.DataFrame:
+    table = design.table
+    merged = out.merge(table, on=["block", "task", "alternative"], how="left", indicator=True)
+    for r in np.flatnonzero((merged["_merge"] != "both").to_numpy()):
+        issues.add("alternative", f"block {merged['block'].iloc[r]}, task "
+                   f"{merged['task'].iloc[r]}, alternative {merged['alternative'].iloc[r]} "
+                   "is not in the design", r, "join")
+    issues.raise_if_any()
+    return merged.drop(columns="_merge")
+
+
+def _check_sets(out, issues, c):
+    keys = ["respondent", "block", "task"]
+    dup = out.duplicated(keys + ["alternative"], keep="first").to_numpy()
+    for r in np.flatnonzero(dup):
+        issues.add(c.alternative, f"duplicated row: respondent {out['respondent'].iloc[r]}, "
+                   f"task {out['task'].iloc[r]}, alternative {out['alternative'].iloc[r]} "
+                   "appears more than once", r, "dup")
+    grouped = out.groupby(keys, sort=False)
+    n_chosen = grouped["chosen"].transform("sum").to_numpy()
+    size = grouped["chosen"].transform("size").to_numpy()
+    first = ~out.duplicated(keys, keep="first").to_numpy()
+    for r in np.flatnonzero(first & (n_chosen != 1) & (out["chosen"].to_numpy() >= 0)):
+        n = n_chosen[r]
+        what = "no chosen alternative" if n == 0 else f"{n} chosen alternatives"
+        issues.add(c.chosen, f"respondent {out['respondent'].iloc[r]}, task "
+                   f"{out['task'].iloc[r]} has {what}; exactly one row per task must have "
+                   "chosen = 1", r, "nchosen")
+    for r in np.flatnonzero(first & (size < 2)):
+        issues.add(c.alternative, f"respondent {out['respondent'].iloc[r]}, task "
+                   f"{out['task'].iloc[r]} has a single alternative; a choice needs at least "
+                   "two", r, "single")
+
+
+def _from_wide(study, frame, design, display) -> pd.DataFrame:
+    c = study.spec.choices.columns
+    if design is None:
+        raise DataError("wide data needs the design (design.file or a design: section) to "
+                        "know the attribute levels", file=display)
+    needed = {"respondent": c.respondent}
+    if c.block:
+        needed["block"] = c.block
+    _need_columns(frame, needed, display, study.spec.choices.delimiter)
+    task_cols = _task_columns(frame, c.tasks, display)
+    issues = _Issues(display)
+    blocks = _integers(frame, c.block, issues) if c.block else np.ones(len(frame), np.int64)
+    table = design.table
+    n_alt = int(table["alternative"].max())
+    rows = []
+    for task, col in task_cols:
+        cell = frame[col].str.strip()
+        val = pd.to_numeric(cell, errors="coerce")
+        for r in np.flatnonzero(((cell != "") & (val.isna() | ~val.between(1, n_alt))).to_numpy()):
+            issues.add(col, f"expected the chosen alternative (1 to {n_alt}) or an empty cell, "
+                       f"found {frame[col].iloc[r]!r}", r, "alt")
+        for r in np.flatnonzero((cell != "").to_numpy() & val.notna().to_numpy()):
+            rows.append((r, frame[c.respondent].iloc[r].strip(), blocks[r], task, int(val.iloc[r])))
+    dup = frame[c.respondent].str.strip().duplicated().to_numpy()
+    for r in np.flatnonzero(dup):
+        issues.add(c.respondent, f"respondent {frame[c.respondent].iloc[r]!r} has more than "
+                   "one row", r, "dup")
+    issues.raise_if_any()
+    answers = pd.DataFrame(rows, columns=["row", "respondent", "block", "task", "choice"])
+    long = answers.merge(table, on=["block", "task"], how="left", indicator=True)
+    for r in long.loc[long["_merge"] != "both", "row"].unique():
+        issues.add(c.block or "block", "block and task are not in the design", r, "join")
+    issues.raise_if_any()
+    long["chosen"] = (long["alternative"] == long["choice"]).astype(np.int64)
+    return long.drop(columns=["row", "choice", "_merge"])
+
+
+def _task_columns(frame, tasks, display) -> list[tuple[int, str]]:
+    if isinstance(tasks, list):
+        missing = [t for t in tasks if t not in frame.columns]
+        if missing:
+            raise DataError([Problem("missing task column", display, 1, m) for m in missing])
+        return [(i + 1, t) for i, t in enumerate(tasks)]
+    prefix = tasks or "task"
+    found = []
+    for col in frame.columns:
+        m = re.fullmatch(re.escape(prefix) + r"_?(\d+)", col)
+        if m:
+            found.append((int(m.group(1)), col))
+    if not found:
+        raise DataError(f"no task columns named {prefix}1, {prefix}2, ...; set "
+                        "choices.columns.tasks to the list of task columns", file=display,
+                        line=1, key="columns.tasks")
+    return sorted(found)
+
+
+def _attach_groups(study, long, frame, display) -> pd.DataFrame:
+    c = study.spec.choices.columns
+    r_spec = study.spec.respondents
+    long = long.copy()
+    if r_spec is not None:
+        path = study.resolve(r_spec.file)
+        rdisp = shown(path)
+        people = read_table(path, rdisp)
+        _need_columns(people, {"respondent id": r_spec.id, "group": r_spec.group}, rdisp, ",")
+        issues = _Issues(rdisp)
+        ids = people[r_spec.id].str.strip()
+        for r in np.flatnonzero(ids.duplicated().to_numpy()):
+            issues.add(r_spec.id, f"respondent {ids.iloc[r]!r} is listed twice", r, "dup")
+        groups = people[r_spec.group].str.strip()
+        for r in np.flatnonzero((groups == "").to_numpy()):
+            issues.add(r_spec.group, f"respondent {ids.iloc[r]!r} has no group", r, "empty")
+        issues.raise_if_any()
+        lookup = dict(zip(ids, groups))
+        long["group"] = long["respondent"].astype(str).map(lookup)
+        missing = long.loc[long["group"].isna(), "respondent"].unique()
+        if len(missing):
+            shown_ids = ", ".join(map(str, missing[:5]))
+            more = f" and {len(missing) - 5} more" if len(missing) > 5 else ""
+            raise DataError(f"respondents {shown_ids}{more} of {shown(study.resolve(study.spec.choices.file))} "
+                            "are not in the respondents table, so they have no group",
+                            file=rdisp, key=r_spec.id)
+    elif c.group:
+        if c.group not in frame.columns:
+            raise DataError(f"missing column {c.group!r} (group)", file=display, line=1,
+                            key=c.group)
+        if study.spec.choices.format == "wide":
+            lookup = dict(zip(frame[c.respondent].str.strip(), frame[c.group].str.strip()))
+            long["group"] = long["respondent"].map(lookup)
+        else:
+            long["group"] = frame[c.group].str.strip().to_numpy()
+            per = long.groupby("respondent")["group"].nunique()
+            if (per > 1).any():
+                raise DataError(f"respondent {per[per > 1].index[0]!r} has more than one "
+                                "group", file=display, key=c.group)
+    else:
+        long["group"] = "all"
+    long["respondent"] = long["respondent"].astype(str)
+    attrs = [a.name for a in study.attributes]
+    if "is_opt_out" not in long:
+        long["is_opt_out"] = 0
+    return long[OUT_COLUMNS + attrs + ["is_opt_out"]].reset_index(drop=True)
+
+
+def summarize(long: pd.DataFrame) -> dict:
+    """Counts per group: respondents, choice sets, tasks per respondent."""
+    sets = long.drop_duplicates(["respondent", "block", "task"])
+    per = sets.groupby("respondent").size()
+    out = {"n_respondents": int(per.size), "n_choice_sets": int(len(sets)),
+           "tasks_per_respondent": {"min": int(per.min()), "max": int(per.max())},
+           "unbalanced_respondents": int((per < per.max()).sum()), "groups": {}}
+    for g, part in sets.groupby("group", sort=False):
+        out["groups"][str(g)] = {"n_respondents": int(part["respondent"].nunique()),
+                                 "n_choice_sets": int(len(part))}
+    return out

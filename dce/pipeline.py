@@ -1,0 +1,154 @@
+"""String the stages together and write the run folder atomically.
+
+``analyse`` is pure: it returns a :class:`Run` of plain values. ``write_run`` turns a
+Run into files in a hidden temporary sibling folder and swaps it in only when complete,
+so an interrupted or failed run leaves the previous folder untouched.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from dce import coding, compare, data, importance, simulate
+from dce import design as design_mod
+from dce.errors import DataError, EstimationError
+from dce.models import fit as fit_model
+from dce.models.results import reported, tidy
+from dce.seeds import rng as make_rng
+
+STAGES = ("design", "simulate", "fit", "run")
+
+
+@dataclass
+class Run:
+    """Everything one run produced, as plain values."""
+
+    study: object
+    stage: str = "run"
+    design: object | None = None
+    responses: pd.DataFrame | None = None
+    simulated: bool = False
+    data_summary: dict = field(default_factory=dict)
+    fits: list = field(default_factory=list)
+    importance: object | None = None
+    comparison: object | None = None
+    notes: list = field(default_factory=list)
+    inputs: list = field(default_factory=list)
+
+
+def analyse(study, stage: str = "run") -> Run:
+    """Run the stages up to ``stage`` (design, simulate, fit or run) and return a Run."""
+    run = Run(study, stage)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        _stages(run)
+    seen = set()
+    for w in caught:
+        text = str(w.message)
+        if text not in seen and issubclass(w.category, (RuntimeWarning, UserWarning)):
+            seen.add(text)
+            run.notes.append(text)
+    return run
+
+
+def _stages(run: Run) -> None:
+    study = run.study
+    spec = study.spec
+    needs_design = spec.design is not None and (stage_at_least(run.stage, "simulate")
+                                                or run.stage == "design"
+                                                or spec.simulate is not None
+                                                or spec.choices.format == "wide")
+    if spec.design is not None and (needs_design or spec.design.file):
+        run.design = design_mod.build(study)
+        if spec.design.file and run.design.source.startswith("file"):
+            run.inputs.append(study.resolve(spec.design.file))
+    if run.stage == "design":
+        return
+    if spec.simulate is not None:
+        run.responses = simulate.responses(study, run.design)
+        run.simulated = True
+        run.data_summary = data.summarize(run.responses)
+    else:
+        run.responses, run.data_summary = data.load(study, run.design)
+        run.inputs.append(study.resolve(spec.choices.file))
+        if spec.respondents is not None:
+            run.inputs.append(study.resolve(spec.respondents.file))
+    if run.stage == "simulate":
+        return
+    _fit_all(run)
+
+
+def stage_at_least(stage: str, wanted: str) -> bool:
+    return STAGES.index(stage) >= STAGES.index(wanted)
+
+
+def _fit_all(run: Run) -> None:
+    study = run.study
+    spec = study.spec
+    attrs = study.attributes
+    cd = coding.encode(run.responses, attrs, spec.model.constants)
+    groups = cd.groups()
+    fit_groups = ([g for g in groups if g != "all"] if spec.model.by and len(groups) > 1
+                  else [])
+    targets = [(g, cd.for_group(g)) for g in fit_groups] + [("all", cd)]
+    ranges = _value_ranges(run.responses, attrs)
+    parts = []
+    for i, (g, part) in enumerate(targets):
+        if part.n_sets < part.X.shape[1] + 1:
+            raise EstimationError(f"group {g!r} has {part.n_sets} choice sets, too few to "
+                                  f"estimate {part.X.shape[1]} parameters; collect more "
+                                  "responses or merge groups", key="model.by")
+        try:
+            result = fit_model(part, engine=spec.model.engine, se=spec.model.se, group=g)
+        except EstimationError as exc:
+            raise EstimationError(f"group {g}: {exc.problems[0].message}",
+                                  key=exc.problems[0].key) from None
+        _check_finite(result)
+        run.fits.append(result)
+        imp = importance.rank(result, attrs, make_rng(study.seed, "importance", i),
+                              intervals=spec.importance.intervals,
+                              draws=spec.importance.draws, level=spec.importance.level,
+                              value_ranges=ranges)
+        parts.append(imp)
+    run.importance = importance.combine(parts)
+    pairs = compare.pairs_of(fit_groups, spec.compare.pairs)
+    unknown = sorted({g for p in pairs for g in p} - set(fit_groups))
+    if unknown:
+        raise DataError(f"compare.pairs names groups {', '.join(unknown)} that are not in the "
+                        f"data (groups: {', '.join(fit_groups) or 'none'})", key="compare.pairs")
+    run.comparison = compare.groups(run.importance, pairs, spec.importance.level)
+
+
+def _value_ranges(responses, attrs) -> dict:
+    generic = responses[responses["is_opt_out"] == 0]
+    out = {}
+    for a in attrs:
+        if a.levels is None:
+            col = pd.to_numeric(generic[a.name], errors="coerce")
+            out[a.name] = (float(col.min()), float(col.max()))
+    return out
+
+
+def _check_finite(result) -> None:
+    if not (np.isfinite(result.params).all() and np.isfinite(result.vcov).all()):
+        bad = [t for t, b, s in zip(result.terms, result.params, np.diag(result.vcov))
+               if not (np.isfinite(b) and np.isfinite(s))]
+        raise EstimationError(f"group {result.group}: estimates are not finite for "
+                              f"{', '.join(bad)}; the data may be separated", key="model")
+
+
+# ----- tables ---------------------------------------------------------------------------
+def estimates_table(run: Run) -> pd.DataFrame:
+    frames = []
+    for r in run.fits:
+        names, est, cov = reported(r, run.study.attributes)
+        frames.append(tidy(names, est, cov, run.study.spec.importance.level, r.group))
+    return pd.concat(frames, ignore_index=True)
+
+
+def models_table(run: Run) -> pd.DataFrame:
+    return pd.DataFrame([r.statistics() for r in run.fits])
