@@ -18,17 +18,21 @@ from dce.errors import EstimationError
 from dce.models.results import FitResult
 
 TOL_DECREMENT = 1e-16     # Newton decrement g'(-H)^-1 g at which we stop
-LARGE_COEFFICIENT = 25.0  # |b| beyond this on effects/dummy scale suggests separation
+LARGE_COEFFICIENT = 25.0  # |b| x within-set range beyond this suggests separation
 
 
 class _Pass:
     """Per-data constants reused at every evaluation."""
 
     def __init__(self, data):
-        self.X = data.X
-        self.y = data.chosen
         self.starts = data.set_start[:-1]
         self.rows_set = data.set_index
+        # Centre X within each set: the likelihood is unchanged (a shift common to a set
+        # cancels), and the Hessian's subtraction keeps its precision for columns with
+        # large offsets (e.g. prices around 1e6).
+        self.X = data.X - (np.add.reduceat(data.X, self.starts, axis=0)
+                           / data.set_sizes[:, None])[self.rows_set]
+        self.y = data.chosen
         self.ysum = np.add.reduceat(self.y, self.starts)
 
     def probabilities(self, beta):
@@ -76,22 +80,29 @@ def null_loglik(data) -> float:
     return float(-ysum @ np.log(data.set_sizes))
 
 
+def within_set_spread(data) -> np.ndarray:
+    """Largest within-set range of each column (0: the column never varies in a set)."""
+    starts = data.set_start[:-1]
+    spread = (np.maximum.reduceat(data.X, starts, axis=0)
+              - np.minimum.reduceat(data.X, starts, axis=0))
+    return spread.max(axis=0) if len(starts) else np.zeros(data.X.shape[1])
+
+
 def check_identified(data) -> None:
     """Raise EstimationError naming terms that the data cannot separate."""
     K = data.X.shape[1]
     if K == 0:
         return
-    ev = _Pass(data)
-    _, _, H = ev.evaluate(np.zeros(K))
-    info = -H
-    scale = np.sqrt(np.clip(np.diag(info), 0, None))
-    dead = [data.terms[i] for i in np.flatnonzero(scale <= 1e-12 * max(scale.max(), 1.0))]
+    spread = within_set_spread(data)
+    dead = [data.terms[i] for i in np.flatnonzero(spread == 0)]
     if dead:
         raise EstimationError(f"terms {', '.join(dead)} never vary within a choice set, so "
                               "their effects cannot be estimated; remove them or change the "
                               "design", key="model")
-    corr = info / np.outer(scale, scale)
-    w, vecs = np.linalg.eigh(corr)
+    ev = _Pass(data)
+    Xc = ev.X / spread  # centred within sets, columns on a common scale
+    info = (Xc / data.set_sizes[ev.rows_set][:, None]).T @ Xc  # information at b = 0
+    w, vecs = np.linalg.eigh(info)
     null = np.flatnonzero(w < 1e-10 * w.max())
     if null.size:
         v = vecs[:, null[0]]
@@ -99,6 +110,13 @@ def check_identified(data) -> None:
         raise EstimationError(f"terms {', '.join(involved)} are collinear (the design "
                               "confounds them), so they cannot be estimated separately; change "
                               "the design or drop one of them", key="model")
+
+
+def large_terms(beta, data) -> list[str]:
+    """Terms whose estimate moves utilities within a set by more than LARGE_COEFFICIENT:
+    a sign of (quasi-)separation, whatever the scale of the column."""
+    effect = np.abs(beta) * within_set_spread(data)
+    return [data.terms[i] for i in np.flatnonzero(effect > LARGE_COEFFICIENT)]
 
 
 def fit(data, *, se: str = "cluster", group: str = "all", start=None, max_iter: int = 100,
@@ -147,7 +165,7 @@ def fit(data, *, se: str = "cluster", group: str = "all", start=None, max_iter: 
                f"(gradient norm {np.abs(g).max():.2e})")
         warnings.warn(msg, RuntimeWarning, stacklevel=2)
         notes.append(msg)
-    big = [data.terms[i] for i in np.flatnonzero(np.abs(beta) > LARGE_COEFFICIENT)]
+    big = large_terms(beta, data)
     if big:
         msg = (f"group {group}: very large estimates for {', '.join(big)}: the data may be "
                "(quasi-)separated, e.g. one level always chosen")
