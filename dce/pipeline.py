@@ -98,6 +98,11 @@ def _fit_all(run: Run) -> None:
     ranges = _value_ranges(run.responses, attrs)
     parts = []
     for i, (g, part) in enumerate(targets):
+        if spec.model.se == "cluster" and part.n_respondents < 2:
+            raise EstimationError(f"group {g!r} has {part.n_respondents} respondent; "
+                                  "cluster-robust errors need at least 2 (collect more "
+                                  "responses, merge groups or use model.se: robust)",
+                                  key="model.by")
         if part.n_sets < part.X.shape[1] + 1:
             raise EstimationError(f"group {g!r} has {part.n_sets} choice sets, too few to "
                                   f"estimate {part.X.shape[1]} parameters; collect more "

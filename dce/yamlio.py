@@ -51,8 +51,16 @@ def load_yaml(text: str, filename: str) -> tuple[object, dict[Path_, int]]:
     return data, lines
 
 
+_PLAIN_TAGS = {"tag:yaml.org,2002:map", "tag:yaml.org,2002:seq", "tag:yaml.org,2002:omap"}
+
+
 def _build(node, path, lines, constructor, problems, filename):
     lines[path] = node.start_mark.line + 1
+    if not isinstance(node, yaml.ScalarNode) and node.tag not in _PLAIN_TAGS:
+        problems.append(Problem(f"not allowed in a config: tag {node.tag!r} (configs are "
+                                "data, never code)", filename, node.start_mark.line + 1,
+                                _dotted(path)))
+        return None
     if isinstance(node, yaml.MappingNode):
         out = {}
         constructor.flatten_mapping(node)

@@ -40,7 +40,7 @@ def importance_chart(importance, labels: dict, groups: list, level: float):
         for ai, a in enumerate(order):
             if a not in part.index:
                 continue
-            y = ai + (gi - (n - 1) / 2) * (0.7 / max(n, 1))
+            y = ai - (gi - (n - 1) / 2) * (0.7 / max(n, 1))
             row = part.loc[a]
             ax.plot([100 * row["ci_lower"], 100 * row["ci_upper"]], [y, y], color=colours[g],
                     lw=2, solid_capstyle="butt")
