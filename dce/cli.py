@@ -59,10 +59,13 @@ def build_parser() -> argparse.ArgumentParser:
             sp.add_argument("--force", action="store_true", help="replace an existing folder "
                             "that was not produced by dce")
         if name == "run":
-            sp.add_argument("--jobs", type=int, default=1, metavar="N",
-                            help="parallel workers (default 1)")
-            sp.add_argument("--backend", choices=["local", "dask"], default="local")
-            sp.add_argument("--scheduler", metavar="ADDRESS")
+            sp.add_argument("--jobs", type=int, default=None, metavar="N",
+                            help="parallel workers for bootstrap and power (default: the "
+                            "config's parallel.jobs, else 1; -1 = all cores)")
+            sp.add_argument("--backend", choices=["local", "dask"], default=None,
+                            help="where parallel tasks run (default local processes)")
+            sp.add_argument("--scheduler", metavar="ADDRESS",
+                            help="dask scheduler address, e.g. tcp://127.0.0.1:8786")
     return p
 
 
@@ -74,13 +77,14 @@ def main(argv=None) -> int:
     if not args.command:
         parser.print_help()
         return 2
+    context: dict = {}
     try:
-        return _dispatch(args)
+        return _dispatch(args, context)
     except DceError as exc:
         if args.debug:
             raise
         for problem in exc.problems:
-            print(problem.format(), file=sys.stderr)
+            print(_located(problem, context.get("study")).format(), file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("error: interrupted; the previous run folder was left as it was", file=sys.stderr)
@@ -93,7 +97,20 @@ def main(argv=None) -> int:
         return 1
 
 
-def _dispatch(args) -> int:
+def _located(problem, study):
+    """Give a problem that names a config key (``model.by``) the config file and line."""
+    if problem.file or not problem.key or study is None:
+        return problem
+    from dataclasses import replace
+
+    path = tuple(int(p) if p.isdigit() else p
+                 for p in problem.key.replace("[", ".").replace("]", "").split("."))
+    if path[:1] not in study.lines:
+        return problem
+    return replace(problem, file=study.display_name, line=study.line(*path))
+
+
+def _dispatch(args, context: dict) -> int:
     from dce.config import load_config
 
     if args.command == "schema":
@@ -104,17 +121,16 @@ def _dispatch(args) -> int:
     if args.command == "report":
         return _report(args.run_dir)
     study = load_config(args.config)
+    context["study"] = study
     if args.command == "validate":
         return _validate(study)
-    if args.command == "run" and args.backend == "dask":
-        from dce.errors import DceError
-
-        raise DceError("the dask backend is not available in this version; use "
-                       "--backend local", key="--backend")
     from dce.runner import execute
 
     stage = {"run": "run", "design": "design", "simulate": "simulate", "fit": "run"}[args.command]
-    out, run = execute(study, stage, args.output, args.force)
+    out, run = execute(study, stage, args.output, args.force,
+                       jobs=getattr(args, "jobs", None),
+                       backend_name=getattr(args, "backend", None),
+                       scheduler=getattr(args, "scheduler", None))
     for note in run.notes:
         print(f"warning: {note}", file=sys.stderr)
     _summary(out, run)
@@ -122,12 +138,13 @@ def _dispatch(args) -> int:
 
 
 def _validate(study) -> int:
-    from dce import design as design_mod
     from dce import data
+    from dce import design as design_mod
 
     spec = study.spec
     d = None
-    if spec.design is not None and (spec.simulate is not None or spec.design.file):
+    wide = spec.choices is not None and spec.choices.format == "wide"
+    if spec.design is not None and (spec.simulate is not None or spec.design.file or wide):
         d = design_mod.build(study)
     if spec.choices is not None:
         data.load(study, d)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,7 +18,6 @@ from dce.attributes import Attribute
 from dce.config_models import ConfigModel
 from dce.errors import ConfigError, Problem
 from dce.yamlio import dotted, line_of, load_yaml
-
 
 
 @dataclass(frozen=True)
@@ -74,19 +74,29 @@ def load_config(path: str | Path) -> Study:
     if file.is_dir():
         raise ConfigError("is a folder, expected a YAML config file", file=display)
     try:
-        text = file.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise ConfigError(f"not UTF-8 text (byte {exc.start}); save the file as UTF-8",
-                          file=display) from None
+        raw = file.read_bytes()
     except OSError as exc:
         raise ConfigError(f"cannot read the file ({exc.strerror})", file=display) from None
+    if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        raise ConfigError("expected UTF-8 text, found UTF-16; save the file as UTF-8",
+                          file=display, line=1)
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        bad = raw[exc.start:exc.start + 1].hex()
+        column = exc.start - raw.rfind(b"\n", 0, exc.start)
+        raise ConfigError(f"expected UTF-8 text, found byte 0x{bad} (column {column}); save "
+                          "the file as UTF-8", file=display,
+                          line=raw.count(b"\n", 0, exc.start) + 1) from None
     return parse_config(text, display, file.resolve())
 
 
 def parse_config(text: str, display: str, config_file: Path) -> Study:
     data, lines = load_yaml(text, display)
     if data is None:
-        raise ConfigError("the config is empty; start from `dce init NAME`", file=display)
+        raise ConfigError("the config is empty; expected a mapping with at least "
+                          "schema_version, name, seed and attributes (see "
+                          "configs/peer_support.yaml for a complete example)", file=display)
     if not isinstance(data, dict):
         raise ConfigError("expected a mapping of keys (schema_version, name, seed, ...), "
                           f"found a {type(data).__name__}", file=display, line=1)
@@ -112,11 +122,23 @@ def _schema_problems(data: dict, lines: dict, display: str) -> list[Problem]:
 
 
 def _translate(exc: ValidationError, data, lines, display) -> list[Problem]:
+    out: list[Problem] = []
     seen: set = set()
-    out = []
-    for err in exc.errors():
-        path, parent = _real_path(data, err["loc"])
+    wrong: dict[tuple, list] = {}  # path -> [expectations, found, position in out]
+    for err in _closest_branches(exc.errors(), data):
+        path, _ = _real_path(data, err["loc"])
         kind = err["type"]
+        if kind not in ("extra_forbidden", "missing"):
+            # one problem per value: the members of a union (int | float | str) each
+            # report an error; together they say what the value may be
+            expected = _wording(err, path)
+            if path in wrong:
+                if expected not in wrong[path][0]:
+                    wrong[path][0].append(expected)
+                continue
+            wrong[path] = [[expected], err.get("input"), len(out)]
+            out.append(None)
+            continue
         if kind == "extra_forbidden":
             key = err["loc"][-1]
             allowed = _allowed_keys(err["loc"][:-1])
@@ -125,22 +147,76 @@ def _translate(exc: ValidationError, data, lines, display) -> list[Problem]:
             msg += f"; did you mean {hint[0]!r}?" if hint else (
                 f"; allowed keys: {', '.join(allowed)}" if allowed else "")
             path = path + (key,) if path + (key,) in lines else path
-        elif kind == "missing":
-            msg = f"required key {err['loc'][-1]!r} is missing"
         else:
-            found = err.get("input")
-            msg = err["msg"][0].lower() + err["msg"][1:]
-            msg = msg.replace("input should be", "expected")
-            if not isinstance(found, (dict, list)):
-                msg += f", found {found!r}"
-        ident = (path, msg.split(",")[0] if kind != "extra_forbidden" else msg)
-        if (path, "any") in seen or ident in seen:
+            msg = f"required key {err['loc'][-1]!r} is missing"
+        if (path, msg) in seen:
             continue
-        seen.add(ident)
-        if kind not in ("extra_forbidden", "missing"):
-            seen.add((path, "any"))
+        seen.add((path, msg))
         out.append(Problem(msg, display, line_of(lines, path), dotted(path) or "(top level)"))
-    return out
+    for path, (expected, found, at) in wrong.items():
+        parts = [e.removeprefix("expected ") for e in expected]
+        if "a number" in parts and "a whole number" in parts:  # int | float: any number
+            parts.remove("a whole number")
+        if all(e.startswith("expected ") for e in expected):
+            msg = "expected " + (", ".join(parts[:-1]) + " or " if len(parts) > 1 else "") \
+                + parts[-1]
+        else:
+            msg = "; ".join(expected)
+        shown_value = repr(found)
+        msg += f", found {shown_value if len(shown_value) <= 80 else shown_value[:77] + '...'}"
+        out[at] = Problem(msg, display, line_of(lines, path), dotted(path) or "(top level)")
+    return sorted(out, key=lambda p: p.line or 0)  # in the order of the file
+
+
+def _closest_branches(errors: list, data) -> list:
+    """Drop the errors of union members that the value does not resemble.
+
+    ``priors: {x: {mean: 1, sd: -1}}`` fails as a number and as {mean, sd}; only the
+    {mean, sd} error (which goes deeper into the value) helps the user.
+    """
+    def split(loc):
+        node = data
+        for i, part in enumerate(loc):
+            if isinstance(node, dict) and part in node:
+                node = node[part]
+            elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+                node = node[part]
+            else:
+                return tuple(loc[:i]), len(loc) - i  # union point, parts past it
+        return tuple(loc), 0
+
+    points = [split(err["loc"]) for err in errors]
+    deep = {point for point, rest in points if rest > 1}
+    return [err for err, (point, rest) in zip(errors, points, strict=True)
+            if not (point in deep and rest == 1 and err["type"] != "extra_forbidden")]
+
+
+_WORDS = {
+    "a valid integer": "a whole number",
+    "a valid number": "a number",
+    "a valid string": "text",
+    "a valid list": "a list such as [a, b, c]",
+    "a valid dictionary": "a mapping of keys to values",
+    "greater than or equal to": "a number greater than or equal to",
+    "greater than": "a number greater than",
+    "less than or equal to": "a number less than or equal to",
+    "less than": "a number less than",
+}
+
+
+def _wording(err: dict, path: tuple) -> str:
+    """A pydantic message in the config's terms: ``expected ..., found ...`` follows."""
+    kind = err["type"]
+    if path == ("schema_version",) and kind == "literal_error":
+        return "this version of dce reads schema_version 1 only; expected 1"
+    if kind == "string_pattern_mismatch":
+        return "expected letters, digits, '_' and '-' only (no spaces)"
+    msg = err["msg"][0].lower() + err["msg"][1:]
+    msg = re.sub(r" or instance of \w+", "", msg.replace("input should be", "expected"))
+    for old, new in _WORDS.items():
+        if msg.startswith("expected " + old):
+            return "expected " + new + msg[len("expected " + old):]
+    return msg
 
 
 def _real_path(data, loc) -> tuple[tuple, object]:

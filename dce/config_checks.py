@@ -14,8 +14,6 @@ _RESERVED = {"respondent", "group", "block", "task", "alternative", "chosen", "o
 _NOT_YET = {
     ("model", "type"): {"mixed_logit": "mixed logit is not available in this version; use "
                         "conditional_logit"},
-    ("importance", "intervals"): {"bootstrap": "bootstrap intervals are not available in this "
-                                  "version; use krinsky-robb or delta"},
     ("type",): {"best-worst": "best-worst studies are not available in this version; use "
                 "type: dce", "ranking": "ranking studies are not available in this version; use "
                 "type: dce"},
@@ -23,6 +21,8 @@ _NOT_YET = {
 
 
 def _suggest(word, choices) -> str:
+    if not choices:
+        return ""
     hint = difflib.get_close_matches(str(word), [str(c) for c in choices], n=1, cutoff=0.5)
     return f"; did you mean {hint[0]!r}?" if hint else f"; expected one of: {_list(choices)}"
 
@@ -100,6 +100,10 @@ def _numeric(value) -> bool:
         return False
 
 
+def _reference_ok(a) -> bool:
+    return a.reference is None or level_key(a.reference) in a.level_keys
+
+
 def _levels_ok(study, path, attr_name, value, out) -> None:
     names = [a.name for a in study.attributes]
     if attr_name not in names:
@@ -126,7 +130,8 @@ def _check_design(study, out):
                              "profile"))
             for name, value in combo.items():
                 _levels_ok(study, ("design", "exclude", i), name, value, out)
-        terms = [t for a in study.attributes if a.levels is not None for t in a.terms]
+        terms = [t for a in study.attributes if a.levels is not None and _reference_ok(a)
+                 for t in a.terms]
         if d.opt_out:
             terms.append("asc[opt_out]")
         for term in d.priors:
@@ -142,7 +147,9 @@ def _check_design(study, out):
             if fixed:
                 out.append(p(("design", "priors"), "bayesian designs need {mean, sd} priors; "
                              f"fixed numbers given for {_list(fixed)}"))
-    if d.tasks is None and d.method != "full-factorial" and study.spec.type == "dce":
+    # full-factorial and orthogonal designs can choose their own number of tasks
+    if d.tasks is None and d.method not in ("full-factorial", "orthogonal") and \
+            study.spec.type == "dce":
         out.append(p(("design",), "required key 'tasks' is missing (tasks per block)"))
 
 
@@ -156,6 +163,8 @@ def _check_simulate(study, out):
     names = [a.name for a in study.attributes]
     for g, sim in spec.simulate.groups.items():
         base = ("simulate", "groups", g)
+        if g == "all":
+            out.append(p(base, "'all' is reserved for the pooled model; rename this group"))
         for name, value in sim.utilities.items():
             path = base + ("utilities", name)
             if name == "opt_out":

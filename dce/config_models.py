@@ -103,6 +103,12 @@ class ImportanceSpec(_Strict):
     level: Number = Field(0.95, gt=0, lt=1)
 
 
+class ParallelSpec(_Strict):
+    backend: Literal["local", "dask"] = "local"
+    scheduler: StrictStr | None = None
+    jobs: StrictInt = Field(1, ge=-1)
+
+
 class CompareSpec(_Strict):
     pairs: Union[Literal["all"], list[list[StrictStr]]] = "all"
 
@@ -124,3 +130,4 @@ class ConfigModel(_Strict):
     model: ModelSpec = Field(default_factory=ModelSpec)
     importance: ImportanceSpec = Field(default_factory=ImportanceSpec)
     compare: CompareSpec = Field(default_factory=CompareSpec)
+    parallel: ParallelSpec = Field(default_factory=ParallelSpec)

@@ -17,22 +17,30 @@ from dce.config import shown
 from dce.errors import DataError, Problem
 
 MAX_PER_KIND = 5
+LINES = "dce_lines"  # frame.attrs key: file line of each row
 OUT_COLUMNS = ["respondent", "group", "block", "task", "alternative", "chosen"]
 
 
 class _Issues:
     """Collects problems, at most a few per (column, kind), with a count of the rest."""
 
-    def __init__(self, file: str):
+    def __init__(self, file: str, frame: pd.DataFrame | None = None):
         self.file = file
         self.items: list[Problem] = []
         self.counts: dict = {}
+        # file line of each row (blank lines are not rows); header = line 1
+        self.lines = frame.attrs.get(LINES) if frame is not None else None
 
     def add(self, column, message, row=None, kind=None):
         kind = (column, kind or message)
         self.counts[kind] = self.counts.get(kind, 0) + 1
         if self.counts[kind] <= MAX_PER_KIND:
-            line = None if row is None else int(row) + 2
+            if row is None:
+                line = None
+            elif self.lines is not None and int(row) < len(self.lines):
+                line = int(self.lines[int(row)])
+            else:
+                line = int(row) + 2
             self.items.append(Problem(message, self.file, line, column))
 
     def raise_if_any(self):
@@ -47,42 +55,92 @@ def read_table(path, display: str, delimiter: str = ",") -> pd.DataFrame:
     if not path.exists():
         raise DataError("file not found; check the path (relative to the config file)",
                         file=display)
+    if path.is_dir():
+        raise DataError("is a folder, expected a CSV file", file=display)
     raw = path.read_bytes()
     if not raw.strip():
         raise DataError("the file is empty; expected a header row and data rows", file=display)
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise DataError(f"not UTF-8 text (byte {exc.start}); export the file as UTF-8 CSV",
-                        file=display) from None
+    text = _decode(raw, display)
     try:
         from io import StringIO
 
         frame = pd.read_csv(StringIO(text), sep=delimiter, dtype=str, keep_default_na=False,
-                            skipinitialspace=True)
+                            skipinitialspace=True, skip_blank_lines=False)
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         msg = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
         line = re.search(r"line (\d+)", msg)
+        fields = re.search(r"Expected (\d+) fields in line \d+, saw (\d+)", msg)
+        if fields:
+            msg = (f"expected {fields.group(1)} cells (as many as the header has), found "
+                   f"{fields.group(2)}; quote cells that contain the delimiter "
+                   f"{delimiter!r}, or check choices.delimiter")
+        else:
+            msg = msg.removeprefix("Error tokenizing data. ").removeprefix("C error: ")
         raise DataError(f"malformed CSV: {msg}", file=display,
                         line=int(line.group(1)) if line else None) from None
     frame.columns = [str(c).strip() for c in frame.columns]
+    blank = (frame.apply(lambda col: col.str.strip()) == "").all(axis=1).to_numpy()
+    lines = np.arange(len(frame)) + 2
+    if blank.any():  # blank lines (often at the end) are not rows, but count as lines
+        frame = frame.loc[~blank].reset_index(drop=True)
+        lines = lines[~blank]
+    frame.attrs[LINES] = lines
     if frame.empty:
-        raise DataError("no data rows below the header", file=display)
+        raise DataError("expected data rows below the header, found only the header",
+                        file=display, line=1)
     return frame
 
 
-def _need_columns(frame, needed: dict, display: str, delimiter: str):
-    """``needed``: role -> column name. Raise one problem per missing column."""
+def _decode(raw: bytes, display: str) -> str:
+    """UTF-8 text (a byte-order mark is fine); UTF-16 and other encodings are errors."""
+    if raw[:2] in (b"\xff\xfe", b"\xfe\xff") or (len(raw) > 1 and b"\x00" in raw[:200]):
+        raise DataError("expected UTF-8 text, found UTF-16 (as written by Excel's 'Unicode "
+                        "text'); export the file as 'CSV UTF-8'", file=display, line=1)
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        bad = raw[exc.start:exc.start + 1].hex()
+        raise DataError(f"expected UTF-8 text, found byte 0x{bad} (another encoding, such as "
+                        "Windows-1252); export the file as 'CSV UTF-8'", file=display,
+                        line=line) from None
+
+
+def _config_file(study, path: tuple, display: str):
+    """Raise a problem located at the config key naming a data file that is missing."""
+    target = study.resolve(_get(study.spec, path))
+    if target.is_file():
+        return
+    what = "is a folder, expected a CSV file" if target.is_dir() else "file not found"
+    raise DataError([study.problem(path, f"{what}: {display} (paths are relative to the "
+                                   "config file's folder)")])
+
+
+def _get(spec, path):
+    node = spec
+    for part in path:
+        node = getattr(node, part)
+    return node
+
+
+def _need_columns(frame, needed: dict, display: str, delimiter: str,
+                  setting: str | None = "choices.delimiter"):
+    """``needed``: role -> column name. Raise one problem per missing column.
+
+    ``setting`` is the config key that chooses this file's delimiter, if there is one."""
     missing = [(role, col) for role, col in needed.items() if col not in frame.columns]
     if not missing:
         return
     header = ",".join(frame.columns)
-    hint = ""
-    for sep, name in ((";", "semicolon"), ("\t", "tab"), ("|", "pipe")):
+    for sep, name in ((";", "semicolon"), ("\t", "tab"), ("|", "pipe"), (",", "comma")):
         if sep != delimiter and len(frame.columns) == 1 and sep in frame.columns[0]:
-            hint = f" (the file seems {name}-separated: set choices.delimiter: {sep!r})"
+            wanted = ", ".join(needed.values())
+            fix = f"set {setting}: {sep!r} in the config or " if setting else ""
+            raise DataError(f"expected columns {wanted} separated by {delimiter!r}, found a "
+                            f"{name}-separated header {frame.columns[0][:120]!r}; {fix}"
+                            "export the file as comma-separated CSV", file=display, line=1)
     raise DataError([Problem(f"missing column {col!r} ({role}); found columns: "
-                             f"{header[:200]}{hint}", display, 1, col) for role, col in missing])
+                             f"{header[:200]}", display, 1, col) for role, col in missing])
 
 
 def _integers(frame, col, issues, what="a whole number") -> np.ndarray:
@@ -101,7 +159,8 @@ def _attribute_cells(frame, attributes, issues, is_opt):
         if a.levels is None or a.is_linear:
             txt = col.where(~is_opt, "0")
             num = pd.to_numeric(txt, errors="coerce")
-            for r in np.flatnonzero((num.isna() | ~np.isfinite(num)).to_numpy()):
+            blank = (col == "").to_numpy() & ~is_opt  # reported as empty cells already
+            for r in np.flatnonzero((num.isna() | ~np.isfinite(num)).to_numpy() & ~blank):
                 v = frame[a.name].iloc[r]
                 hint = ""
                 if re.fullmatch(r"-?\d{1,3}(,\d{3})+(\.\d+)?", v.strip()):
@@ -118,7 +177,7 @@ def _attribute_cells(frame, attributes, issues, is_opt):
             out[a.name] = num.where(~is_opt).to_numpy()
         else:
             idx = a.index_of(col.tolist())
-            for r in np.flatnonzero((idx < 0) & ~is_opt):
+            for r in np.flatnonzero((idx < 0) & ~is_opt & (col != "").to_numpy()):
                 issues.add(a.name, f"{frame[a.name].iloc[r]!r} is not a level of {a.name} "
                            f"(levels: {', '.join(a.level_labels)})", r, "lvl")
             labels = np.array(a.level_labels, dtype=object)
@@ -132,6 +191,11 @@ def load(study, design=None) -> tuple[pd.DataFrame, dict]:
     spec = study.spec.choices
     path = study.resolve(spec.file)
     display = shown(path)
+    _config_file(study, ("choices", "file"), display)
+    if len(spec.delimiter) != 1:
+        raise DataError([study.problem(("choices", "delimiter"), "expected one character "
+                                       "such as ',' or ';' (\"\\t\" for a tab), found "
+                                       f"{spec.delimiter!r}")])
     frame = read_table(path, display, spec.delimiter)
     if spec.format == "wide":
         long = _from_wide(study, frame, design, display)
@@ -152,7 +216,7 @@ def _from_long(study, frame, design, display) -> pd.DataFrame:
     if attr_missing and design is None:
         needed.update({f"attribute {n}": n for n in attr_missing})
     _need_columns(frame, needed, display, study.spec.choices.delimiter)
-    issues = _Issues(display)
+    issues = _Issues(display, frame)
     out = pd.DataFrame({"respondent": frame[c.respondent].str.strip()})
     for r in np.flatnonzero((out["respondent"] == "").to_numpy()):
         issues.add(c.respondent, "empty respondent id", r)
@@ -194,6 +258,14 @@ def _join_design(out, design, display, issues) -> pd.DataFrame:
 
 
 def _check_sets(out, issues, c):
+    # rows whose identifiers are unreadable are reported already; leave them out here
+    ok = ((out["respondent"] != "") & (out["task"] != -1) & (out["alternative"] != -1)
+          & (out["block"] != -1)).to_numpy()
+    if not ok.all():
+        rows = np.flatnonzero(ok)
+        part = out.iloc[rows].reset_index(drop=True)
+        _check_sets(part, _Shifted(issues, rows), c)
+        return
     keys = ["respondent", "block", "task"]
     dup = out.duplicated(keys + ["alternative"], keep="first").to_numpy()
     for r in np.flatnonzero(dup):
@@ -204,7 +276,9 @@ def _check_sets(out, issues, c):
     n_chosen = grouped["chosen"].transform("sum").to_numpy()
     size = grouped["chosen"].transform("size").to_numpy()
     first = ~out.duplicated(keys, keep="first").to_numpy()
-    for r in np.flatnonzero(first & (n_chosen != 1) & (out["chosen"].to_numpy() >= 0)):
+    valid = out["chosen"].isin([0, 1]).groupby([out[k] for k in keys], sort=False)
+    valid = valid.transform("all").to_numpy()  # sets with a bad cell are reported already
+    for r in np.flatnonzero(first & (n_chosen != 1) & valid):
         n = n_chosen[r]
         what = "no chosen alternative" if n == 0 else f"{n} chosen alternatives"
         issues.add(c.chosen, f"respondent {out['respondent'].iloc[r]}, task "
@@ -216,17 +290,29 @@ def _check_sets(out, issues, c):
                    "two", r, "single")
 
 
+class _Shifted:
+    """Adds problems to ``issues`` with positions mapped back to the original rows."""
+
+    def __init__(self, issues, rows):
+        self.issues, self.rows = issues, rows
+
+    def add(self, column, message, row=None, kind=None):
+        self.issues.add(column, message, None if row is None else self.rows[row], kind)
+
+
 def _from_wide(study, frame, design, display) -> pd.DataFrame:
     c = study.spec.choices.columns
     if design is None:
-        raise DataError("wide data needs the design (design.file or a design: section) to "
-                        "know the attribute levels", file=display)
+        raise DataError([study.problem(("choices", "format"), "wide data needs the design to "
+                                       f"know the attribute levels of {display}; add a "
+                                       "`design:` section (with design.file for a fielded "
+                                       "design), or give long data with attribute columns")])
     needed = {"respondent": c.respondent}
     if c.block:
         needed["block"] = c.block
     _need_columns(frame, needed, display, study.spec.choices.delimiter)
     task_cols = _task_columns(frame, c.tasks, display)
-    issues = _Issues(display)
+    issues = _Issues(display, frame)
     blocks = _integers(frame, c.block, issues) if c.block else np.ones(len(frame), np.int64)
     table = design.table
     n_alt = int(table["alternative"].max())
@@ -279,38 +365,50 @@ def _attach_groups(study, long, frame, display) -> pd.DataFrame:
     if r_spec is not None:
         path = study.resolve(r_spec.file)
         rdisp = shown(path)
+        _config_file(study, ("respondents", "file"), rdisp)
         people = read_table(path, rdisp)
-        _need_columns(people, {"respondent id": r_spec.id, "group": r_spec.group}, rdisp, ",")
-        issues = _Issues(rdisp)
+        _need_columns(people, {"respondent id": r_spec.id, "group": r_spec.group}, rdisp, ",",
+                      setting=None)
+        issues = _Issues(rdisp, people)
         ids = people[r_spec.id].str.strip()
         for r in np.flatnonzero(ids.duplicated().to_numpy()):
             issues.add(r_spec.id, f"respondent {ids.iloc[r]!r} is listed twice", r, "dup")
         groups = people[r_spec.group].str.strip()
         for r in np.flatnonzero((groups == "").to_numpy()):
             issues.add(r_spec.group, f"respondent {ids.iloc[r]!r} has no group", r, "empty")
+        _reserved_group(groups, issues, r_spec.group)
         issues.raise_if_any()
-        lookup = dict(zip(ids, groups))
+        lookup = dict(zip(ids, groups, strict=True))
         long["group"] = long["respondent"].astype(str).map(lookup)
         missing = long.loc[long["group"].isna(), "respondent"].unique()
         if len(missing):
-            shown_ids = ", ".join(map(str, missing[:5]))
-            more = f" and {len(missing) - 5} more" if len(missing) > 5 else ""
-            raise DataError(f"respondents {shown_ids}{more} of {shown(study.resolve(study.spec.choices.file))} "
-                            "are not in the respondents table, so they have no group",
-                            file=rdisp, key=r_spec.id)
+            issues = _Issues(display, frame)
+            raw_ids = frame[c.respondent].str.strip()
+            for rid in missing:
+                rows = np.flatnonzero((raw_ids == str(rid)).to_numpy())
+                issues.add(c.respondent, f"respondent {rid!r} is not in the respondents "
+                           f"table {rdisp} (column {r_spec.id!r}), so it has no group; add "
+                           "it there", rows[0] if len(rows) else None, "nogroup")
+            issues.raise_if_any()
     elif c.group:
-        if c.group not in frame.columns:
-            raise DataError(f"missing column {c.group!r} (group)", file=display, line=1,
-                            key=c.group)
+        _need_columns(frame, {"group": c.group}, display, study.spec.choices.delimiter)
+        issues = _Issues(display, frame)
+        cells = frame[c.group].str.strip()
+        ids = frame[c.respondent].str.strip()
+        for r in np.flatnonzero((cells == "").to_numpy()):
+            issues.add(c.group, f"respondent {ids.iloc[r]!r} has no group (empty cell)", r,
+                       "empty")
+        _reserved_group(cells, issues, c.group)
+        first = cells.groupby(ids, sort=False).transform("first")
+        for r in np.flatnonzero(((cells != first) & (cells != "")).to_numpy()):
+            issues.add(c.group, f"respondent {ids.iloc[r]!r} is in group {cells.iloc[r]!r} "
+                       f"here but in {first.iloc[r]!r} on an earlier row; a respondent "
+                       "belongs to one group", r, "mixed")
+        issues.raise_if_any()
         if study.spec.choices.format == "wide":
-            lookup = dict(zip(frame[c.respondent].str.strip(), frame[c.group].str.strip()))
-            long["group"] = long["respondent"].map(lookup)
+            long["group"] = long["respondent"].map(dict(zip(ids, cells, strict=True)))
         else:
-            long["group"] = frame[c.group].str.strip().to_numpy()
-            per = long.groupby("respondent")["group"].nunique()
-            if (per > 1).any():
-                raise DataError(f"respondent {per[per > 1].index[0]!r} has more than one "
-                                "group", file=display, key=c.group)
+            long["group"] = cells.to_numpy()
     else:
         long["group"] = "all"
     long["respondent"] = long["respondent"].astype(str)
@@ -318,6 +416,18 @@ def _attach_groups(study, long, frame, display) -> pd.DataFrame:
     if "is_opt_out" not in long:
         long["is_opt_out"] = 0
     return long[OUT_COLUMNS + attrs + ["is_opt_out"]].reset_index(drop=True)
+
+
+POOLED = "all"
+
+
+def _reserved_group(groups: pd.Series, issues: _Issues, column: str) -> None:
+    """The pooled model is the group ``all``; a respondent group may not take that name."""
+    rows = np.flatnonzero((groups == POOLED).to_numpy())
+    if len(rows):
+        issues.add(column, f"group name {POOLED!r} is reserved for the pooled model of all "
+                   f"respondents ({len(rows)} rows use it); rename this group", rows[0],
+                   "reserved")
 
 
 def summarize(long: pd.DataFrame) -> dict:

@@ -86,11 +86,16 @@ def ranks(values: np.ndarray) -> np.ndarray:
 
 
 def rank(result, attributes, rng, *, intervals="krinsky-robb", draws=2000, level=0.95,
-         value_ranges=None) -> Importance:
-    """Importance of each attribute for one fitted model (one group)."""
+         value_ranges=None, coef_draws=None) -> Importance:
+    """Importance of each attribute for one fitted model (one group).
+
+    ``coef_draws`` (draws x terms), e.g. bootstrap replicates, replaces the
+    Krinsky-Robb draws when given; intervals are then percentiles of those draws.
+    """
     maps = partworth_maps(result.terms, attributes, value_ranges)
     point = shares(result.params, maps)[0]
-    B = coefficient_draws(result.params, result.vcov, draws, rng)
+    B = coef_draws if coef_draws is not None else coefficient_draws(
+        result.params, result.vcov, draws, rng)
     S = shares(B, maps)
     alpha = 1 - level
     if intervals == "delta":

@@ -38,11 +38,17 @@ class Run:
     comparison: object | None = None
     notes: list = field(default_factory=list)
     inputs: list = field(default_factory=list)
+    bootstrap: dict | None = None
+    jobs: int = 1
 
 
-def analyse(study, stage: str = "run") -> Run:
-    """Run the stages up to ``stage`` (design, simulate, fit or run) and return a Run."""
-    run = Run(study, stage)
+def analyse(study, stage: str = "run", jobs: int = 1) -> Run:
+    """Run the stages up to ``stage`` (design, simulate, fit or run) and return a Run.
+
+    ``jobs`` is the number of parallel workers for Monte Carlo steps (bootstrap); the
+    numbers do not depend on it.
+    """
+    run = Run(study, stage, jobs=jobs)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         _stages(run)
@@ -96,28 +102,17 @@ def _fit_all(run: Run) -> None:
                   else [])
     targets = [(g, cd.for_group(g)) for g in fit_groups] + [("all", cd)]
     ranges = _value_ranges(run.responses, attrs)
+    for g, part in targets:
+        run.fits.append(_fit_group(spec, g, part))
+    if spec.importance.intervals == "bootstrap":
+        _bootstrap(run, dict(targets[:-1]) or {"all": cd})
     parts = []
-    for i, (g, part) in enumerate(targets):
-        if spec.model.se == "cluster" and part.n_respondents < 2:
-            raise EstimationError(f"group {g!r} has {part.n_respondents} respondent; "
-                                  "cluster-robust errors need at least 2 (collect more "
-                                  "responses, merge groups or use model.se: robust)",
-                                  key="model.by")
-        if part.n_sets < part.X.shape[1] + 1:
-            raise EstimationError(f"group {g!r} has {part.n_sets} choice sets, too few to "
-                                  f"estimate {part.X.shape[1]} parameters; collect more "
-                                  "responses or merge groups", key="model.by")
-        try:
-            result = fit_model(part, engine=spec.model.engine, se=spec.model.se, group=g)
-        except EstimationError as exc:
-            raise EstimationError(f"group {g}: {exc.problems[0].message}",
-                                  key=exc.problems[0].key) from None
-        _check_finite(result)
-        run.fits.append(result)
+    for i, result in enumerate(run.fits):
         imp = importance.rank(result, attrs, make_rng(study.seed, "importance", i),
                               intervals=spec.importance.intervals,
                               draws=spec.importance.draws, level=spec.importance.level,
-                              value_ranges=ranges)
+                              value_ranges=ranges,
+                              coef_draws=(run.bootstrap or {}).get(result.group))
         parts.append(imp)
     run.importance = importance.combine(parts)
     pairs = compare.pairs_of(fit_groups, spec.compare.pairs)
@@ -126,6 +121,47 @@ def _fit_all(run: Run) -> None:
         raise DataError(f"compare.pairs names groups {', '.join(unknown)} that are not in the "
                         f"data (groups: {', '.join(fit_groups) or 'none'})", key="compare.pairs")
     run.comparison = compare.groups(run.importance, pairs, spec.importance.level)
+
+
+def _fit_group(spec, g, part):
+    if spec.model.se == "cluster" and part.n_respondents < 2:
+        raise EstimationError(f"group {g!r} has {part.n_respondents} respondent; "
+                              "cluster-robust errors need at least 2 (collect more "
+                              "responses, merge groups or use model.se: robust)",
+                              key="model.by")
+    if part.n_sets < part.X.shape[1] + 1:
+        raise EstimationError(f"group {g!r} has {part.n_sets} choice sets, too few to "
+                              f"estimate {part.X.shape[1]} parameters; collect more "
+                              "responses or merge groups", key="model.by")
+    try:
+        result = fit_model(part, engine=spec.model.engine, se=spec.model.se, group=g)
+    except EstimationError as exc:
+        raise EstimationError(f"group {g}: {exc.problems[0].message}",
+                              key=exc.problems[0].key) from None
+    _check_finite(result)
+    return result
+
+
+def _bootstrap(run: Run, groups: dict) -> None:
+    from dce.bootstrap import bootstrap
+    from dce.seeds import seed_sequence
+
+    study = run.study
+    starts = {r.group: r.params for r in run.fits}
+    pooled = "all" not in groups
+    draws, failures = bootstrap(groups, starts, study.spec.importance.draws,
+                                seed_sequence(study.seed, "bootstrap"), pooled=pooled,
+                                jobs=run.jobs)
+    n_ok = len(next(iter(draws.values())))
+    if failures:
+        run.notes.append(f"bootstrap: {len(failures)} of {study.spec.importance.draws} "
+                         f"replicates failed and were left out (first: task "
+                         f"{failures[0].task}: {failures[0].message})")
+    if n_ok < 10:
+        raise EstimationError(f"only {n_ok} bootstrap replicates succeeded; the data are too "
+                              "sparse for a bootstrap, use importance.intervals: krinsky-robb",
+                              key="importance.intervals")
+    run.bootstrap = draws
 
 
 def _value_ranges(responses, attrs) -> dict:
@@ -148,10 +184,18 @@ def _check_finite(result) -> None:
 
 # ----- tables ---------------------------------------------------------------------------
 def estimates_table(run: Run) -> pd.DataFrame:
+    """One row per group and reported term; with a bootstrap, its percentile interval too."""
     frames = []
+    level = run.study.spec.importance.level
     for r in run.fits:
-        names, est, cov = reported(r, run.study.attributes)
-        frames.append(tidy(names, est, cov, run.study.spec.importance.level, r.group))
+        names, est, cov, T = reported(r, run.study.attributes, with_map=True)
+        frame = tidy(names, est, cov, level, r.group)
+        if run.bootstrap is not None and r.group in run.bootstrap:
+            reps = run.bootstrap[r.group] @ T.T
+            a = (1 - level) / 2
+            frame["boot_ci_lower"], frame["boot_ci_upper"] = np.quantile(reps, [a, 1 - a],
+                                                                         axis=0)
+        frames.append(frame)
     return pd.concat(frames, ignore_index=True)
 
 

@@ -27,14 +27,22 @@ def check_target(out: Path, force: bool) -> None:
     """Fail early (before any work) if the run folder cannot be written or replaced."""
     if out.exists() and not out.is_dir():
         raise DceError("the output path is a file, not a folder; choose another --output",
-                       file=str(out))
+                       file=_shown(out))
     if out.exists() and not force and not is_dce_folder(out) and any(out.iterdir()):
-        raise DceError("this folder exists and was not produced by dce; choose another "
-                       "--output or pass --force to replace it", file=str(out))
+        raise DceError("this folder exists and was not produced by dce (it has no dce "
+                       "manifest.json); choose another --output or pass --force to replace it",
+                       file=_shown(out))
     parent = _first_existing(out.parent)
     if not os.access(parent, os.W_OK | os.X_OK):
         raise DceError("cannot write here (permission denied); choose another --output",
-                       file=str(out))
+                       file=_shown(out))
+
+
+def _shown(path: Path) -> str:
+    """The folder as the user should see it (relative to the working folder when shorter)."""
+    from dce.config import shown
+
+    return shown(Path(path))
 
 
 def _first_existing(path: Path) -> Path:

@@ -22,13 +22,22 @@ def output_dir(study, override=None) -> Path:
     return (Path.cwd() / "results" / study.name).resolve()
 
 
-def execute(study, stage="run", output=None, force=False):
-    """Run ``stage`` and write its folder; return (path, Run)."""
+def execute(study, stage="run", output=None, force=False, jobs=None, backend_name=None,
+            scheduler=None):
+    """Run ``stage`` and write its folder; return (path, Run).
+
+    ``jobs``, ``backend_name`` and ``scheduler`` override the config's ``parallel:``.
+    """
+    from dce.parallel import backend
+
+    par = study.spec.parallel
+    jobs = par.jobs if jobs is None else jobs
     out = output_dir(study, output)
     check_target(out, force)
     started = datetime.now(timezone.utc)
     t0 = time.perf_counter()
-    run = analyse(study, stage)
+    with backend(backend_name or par.backend, scheduler or par.scheduler):
+        run = analyse(study, stage, jobs=jobs)
     files = run_files(run)
     if run.fits:
         files.update(report.render(report.from_files(files)))

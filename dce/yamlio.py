@@ -34,9 +34,7 @@ def load_yaml(text: str, filename: str) -> tuple[object, dict[Path_, int]]:
     try:
         node = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark is not None else None
-        what = exc.problem or "invalid YAML"
+        line, what = _syntax_problem(exc)
         raise ConfigError(f"YAML syntax error: {what}", file=filename, line=line) from None
     except yaml.YAMLError as exc:
         raise ConfigError(f"YAML syntax error: {exc}", file=filename) from None
@@ -49,6 +47,39 @@ def load_yaml(text: str, filename: str) -> tuple[object, dict[Path_, int]]:
     if problems:
         raise ConfigError(problems)
     return data, lines
+
+
+def _syntax_problem(exc: yaml.MarkedYAMLError) -> tuple[int | None, str]:
+    """Line and wording of a YAML syntax error, with a hint at the usual causes."""
+    problem = exc.problem or "invalid YAML"
+    context = exc.context or ""
+    pm, cm = exc.problem_mark, exc.context_mark
+    line = pm.line + 1 if pm is not None else (cm.line + 1 if cm is not None else None)
+    where = f" (column {pm.column + 1})" if pm is not None else ""
+    opened = cm.line + 1 if cm is not None else None
+    if "quoted scalar" in context and "end of stream" in problem and opened:
+        return opened, ("a quoted value starts on this line but is never closed (reached the "
+                        "end of the file); add the closing quote")
+    if "'\\t'" in problem:
+        return line, ("found a tab character; YAML indentation must use spaces, not tabs"
+                      + where)
+    if problem.startswith("mapping values are not allowed"):
+        return line, ("found ':' where no key can start" + where + "; check the indentation "
+                      "of this line, that the line above is written 'key: value', and quote "
+                      "values that contain ': '")
+    if "flow sequence" in context or "flow mapping" in context:
+        bracket = "[" if "sequence" in context else "{"
+        close = "]" if bracket == "[" else "}"
+        found = problem.split("but got", 1)[-1].strip() if "but got" in problem else problem
+        return line, (f"expected ',' or '{close}' to continue the {bracket} ... {close} opened "
+                      f"on line {opened}, found {found}{where}; is a '{close}' missing?")
+    if "block end" in problem and opened:
+        return line, (f"the indentation of this line does not fit the block that starts on "
+                      f"line {opened}{where}; align keys of one mapping (and '- ' items of "
+                      "one list) at the same column")
+    if "cannot start any token" in problem:
+        return line, problem + where + "; quote values that start with @, ` or %"
+    return line, problem + where
 
 
 _PLAIN_TAGS = {"tag:yaml.org,2002:map", "tag:yaml.org,2002:seq", "tag:yaml.org,2002:omap"}

@@ -97,7 +97,7 @@ def tidy(terms, params, vcov, level=0.95, group="all") -> pd.DataFrame:
     })
 
 
-def reported(result: FitResult, attributes) -> tuple[list, np.ndarray, np.ndarray]:
+def reported(result: FitResult, attributes, with_map: bool = False):
     """Estimates in reporting terms: effects coding adds each omitted level
     (minus the sum of the others) with its standard error from the covariance."""
     index = {t: i for i, t in enumerate(result.terms)}
@@ -119,4 +119,6 @@ def reported(result: FitResult, attributes) -> tuple[list, np.ndarray, np.ndarra
             rows.append(row)
             names.append(t)
     T = np.array(rows).reshape(len(rows), K)
+    if with_map:
+        return names, T @ result.params, T @ result.vcov @ T.T, T
     return names, T @ result.params, T @ result.vcov @ T.T
