@@ -19,6 +19,7 @@ EXAMPLES = {
     "fit": "dce fit configs/my_survey.yaml",
     "report": "dce report results/peer_support",
     "schema": "dce schema > dce-config.schema.json",
+    "power": "dce power configs/peer_support.yaml --jobs 2 --output results/power",
 }
 
 
@@ -43,7 +44,8 @@ def build_parser() -> argparse.ArgumentParser:
              "simulate": "write simulated responses from `simulate:`",
              "fit": "estimates and model statistics (and importance)",
              "report": "(re)build report.html / report.md from a run folder",
-             "schema": "print the JSON Schema of the config format"}
+             "schema": "print the JSON Schema of the config format",
+             "power": "simulate studies of several sizes and report power (needs `power:`)"}
     for name, text in helps.items():
         sp = sub.add_parser(name, help=text, description=text,
                             epilog="example:\n  " + EXAMPLES[name],
@@ -53,12 +55,12 @@ def build_parser() -> argparse.ArgumentParser:
             sp.add_argument("run_dir", metavar="RUN_DIR")
         elif name != "schema":
             sp.add_argument("config", metavar="CONFIG")
-        if name in ("run", "design", "simulate", "fit"):
+        if name in ("run", "design", "simulate", "fit", "power"):
             sp.add_argument("--output", metavar="DIR", help="run folder (default: the "
                             "config's `output`, else results/<name>/)")
             sp.add_argument("--force", action="store_true", help="replace an existing folder "
                             "that was not produced by dce")
-        if name == "run":
+        if name in ("run", "power"):
             sp.add_argument("--jobs", type=int, default=None, metavar="N",
                             help="parallel workers for bootstrap and power (default: the "
                             "config's parallel.jobs, else 1; -1 = all cores)")
@@ -124,6 +126,13 @@ def _dispatch(args, context: dict) -> int:
     context["study"] = study
     if args.command == "validate":
         return _validate(study)
+    if args.command == "power":
+        from dce.runner import execute_power
+
+        out, _ = execute_power(study, args.output, args.force, jobs=args.jobs,
+                               backend_name=args.backend, scheduler=args.scheduler)
+        print(f"run folder: {out}\npower table: {out / 'power.csv'}")
+        return 0
     from dce.runner import execute
 
     stage = {"run": "run", "design": "design", "simulate": "simulate", "fit": "run"}[args.command]

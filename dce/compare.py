@@ -1,14 +1,21 @@
-"""Compare groups' attribute importance (scale-free) pair by pair.
+"""Compare groups pair by pair with scale-free quantities and scale-aware tests.
 
-For each pair and attribute: the difference in importance share with a percentile
-interval and a two-sided Monte Carlo p-value from independent draws of the two groups;
-for each pair: Spearman's correlation of the two rankings with an interval from the
-same draws.
+Rows of the comparison table (column ``test``):
+- ``importance_difference``: difference in importance share, percentile interval and
+  two-sided Monte Carlo p-value from independent draws of the two groups;
+- ``rank_difference``: difference in rank (a minus b) with its interval from the draws;
+- ``spearman_rank_correlation`` and ``kendall_rank_correlation`` of the two rankings;
+- ``swait_louviere_preferences``: LR test of equal preferences allowing a relative scale
+  (``estimate`` is the LR statistic, ``df`` its degrees of freedom);
+- ``swait_louviere_scale``: the relative scale of b to a with its interval, and the LR
+  test of equal scale;
+- ``poe_tradeoff_difference``: difference in a trade-off with Poe's combinatorial test.
+``p_holm`` adjusts p-values with Holm's method within each test across all pairs.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from itertools import combinations
 
 import numpy as np
@@ -18,13 +25,13 @@ from scipy import stats
 from dce.importance import ranks
 
 COLUMNS = ["group_a", "group_b", "test", "attribute", "value_a", "value_b", "estimate",
-           "ci_lower", "ci_upper", "p_value", "rank_a", "rank_b"]
+           "ci_lower", "ci_upper", "df", "p_value", "p_holm", "rank_a", "rank_b"]
 
 
 @dataclass(frozen=True)
 class Comparison:
     table: pd.DataFrame
-    draws: dict = field(default_factory=dict, repr=False)
+    outrank: pd.DataFrame
 
 
 def pairs_of(groups, requested="all") -> list[tuple[str, str]]:
@@ -41,10 +48,28 @@ def mc_p_value(d: np.ndarray) -> float:
     return float(min(1.0, 2 * min(below, above)))
 
 
-def groups(importance, pairs, level=0.95) -> Comparison:
-    """Pairwise comparisons of groups' importance shares."""
+def holm(p: np.ndarray) -> np.ndarray:
+    """Holm's step-down adjustment (monotone, capped at 1)."""
+    p = np.asarray(p, float)
+    m = len(p)
+    order = np.argsort(p, kind="stable")
+    adj = np.maximum.accumulate((m - np.arange(m)) * p[order])
+    out = np.empty(m)
+    out[order] = np.minimum(adj, 1.0)
+    return out
+
+
+def _row(a, b, test, attribute="", **values) -> dict:
+    row = dict.fromkeys(COLUMNS)
+    row.update(group_a=a, group_b=b, test=test, attribute=attribute, **values)
+    return row
+
+
+def groups(importance, pairs, level=0.95, scale_tests=None, tradeoffs=None) -> Comparison:
+    """Pairwise comparisons of groups (see the module docstring for the rows)."""
     t = importance.table
     alpha = 1 - level
+    q = [alpha / 2, 1 - alpha / 2]
     rows = []
     for a, b in pairs:
         ta = t[t["group"] == a].set_index("attribute")
@@ -52,32 +77,84 @@ def groups(importance, pairs, level=0.95) -> Comparison:
         Da, Db = importance.draws[a], importance.draws[b]
         n = min(len(Da), len(Db))
         diff = Da[:n] - Db[:n]
+        Ra, Rb = ranks(Da[:n]), ranks(Db[:n])
         for i, attr in enumerate(ta.index):
-            lo, hi = np.quantile(diff[:, i], [alpha / 2, 1 - alpha / 2])
-            rows.append({
-                "group_a": a, "group_b": b, "test": "importance_difference", "attribute": attr,
-                "value_a": ta.loc[attr, "importance"], "value_b": tb.loc[attr, "importance"],
-                "estimate": ta.loc[attr, "importance"] - tb.loc[attr, "importance"],
-                "ci_lower": lo, "ci_upper": hi, "p_value": mc_p_value(diff[:, i]),
-                "rank_a": int(ta.loc[attr, "rank"]), "rank_b": int(tb.loc[attr, "rank"]),
-            })
-        rho = _spearman(ta["importance"].to_numpy(), tb["importance"].to_numpy())
-        rho_draws = _spearman_rows(ranks(Da[:n]), ranks(Db[:n]))
-        lo, hi = np.quantile(rho_draws, [alpha / 2, 1 - alpha / 2])
+            lo, hi = np.quantile(diff[:, i], q)
+            ra, rb = int(ta.loc[attr, "rank"]), int(tb.loc[attr, "rank"])
+            rows.append(_row(a, b, "importance_difference", attr,
+                             value_a=ta.loc[attr, "importance"],
+                             value_b=tb.loc[attr, "importance"],
+                             estimate=ta.loc[attr, "importance"] - tb.loc[attr, "importance"],
+                             ci_lower=lo, ci_upper=hi, p_value=mc_p_value(diff[:, i]),
+                             rank_a=ra, rank_b=rb))
+            rd = Ra[:, i] - Rb[:, i]
+            lo, hi = np.quantile(rd, q, method="inverted_cdf")
+            rows.append(_row(a, b, "rank_difference", attr, value_a=ra, value_b=rb,
+                             estimate=ra - rb, ci_lower=lo, ci_upper=hi,
+                             p_value=mc_p_value(rd), rank_a=ra, rank_b=rb))
+        ia, ib = ta["importance"].to_numpy(), tb["importance"].to_numpy()
         k = len(ta)
-        p = float(stats.spearmanr(ta["importance"], tb["importance"]).pvalue) if k > 2 else 1.0
-        rows.append({"group_a": a, "group_b": b, "test": "spearman_rank_correlation",
-                     "attribute": "", "value_a": np.nan, "value_b": np.nan, "estimate": rho,
-                     "ci_lower": lo, "ci_upper": hi, "p_value": p, "rank_a": pd.NA,
-                     "rank_b": pd.NA})
+        rho_draws = _spearman_rows(Ra, Rb)
+        tau_draws = _kendall_rows(Ra, Rb)
+        rho = _spearman_rows(ranks(ia[None]), ranks(ib[None]))[0]
+        tau = _kendall_rows(ranks(ia[None]), ranks(ib[None]))[0]
+        p_rho = float(stats.spearmanr(ia, ib).pvalue) if k > 2 else 1.0
+        p_tau = float(stats.kendalltau(ia, ib).pvalue) if k > 2 else 1.0
+        for name, est, dr, p in (("spearman_rank_correlation", rho, rho_draws, p_rho),
+                                 ("kendall_rank_correlation", tau, tau_draws, p_tau)):
+            lo, hi = np.quantile(dr, q)
+            rows.append(_row(a, b, name, estimate=est, ci_lower=lo, ci_upper=hi, p_value=p))
+        if scale_tests and (a, b) in scale_tests:
+            st = scale_tests[(a, b)]
+            rows.append(_row(a, b, "swait_louviere_preferences",
+                             value_a=st.loglik_separate, value_b=st.loglik_pooled_scaled,
+                             estimate=st.lr_preferences, df=st.df_preferences,
+                             p_value=st.p_preferences))
+            rows.append(_row(a, b, "swait_louviere_scale", value_a=1.0,
+                             value_b=st.relative_scale, estimate=st.relative_scale,
+                             ci_lower=st.scale_ci[0], ci_upper=st.scale_ci[1], df=1,
+                             p_value=st.p_scale))
+        if tradeoffs is not None:
+            rows.extend(_poe_rows(a, b, tradeoffs, q))
     table = pd.DataFrame(rows, columns=COLUMNS)
-    table["rank_a"] = table["rank_a"].astype("Int64")
-    table["rank_b"] = table["rank_b"].astype("Int64")
-    return Comparison(table)
+    table["p_holm"] = np.nan
+    for _, idx in table.groupby("test", sort=False).groups.items():
+        table.loc[idx, "p_holm"] = holm(table.loc[idx, "p_value"].to_numpy(float))
+    for col in ("rank_a", "rank_b", "df"):
+        table[col] = table[col].astype("Int64")
+    return Comparison(table, outrank_table(importance))
 
 
-def _spearman(x, y) -> float:
-    return float(_spearman_rows(ranks(x[None, :]), ranks(y[None, :]))[0])
+def _poe_rows(a, b, tradeoffs, q) -> list[dict]:
+    from dce.tradeoffs import poe_p_value
+
+    t = tradeoffs.table
+    ta = t[t["group"] == a].set_index("term")
+    tb = t[t["group"] == b].set_index("term")
+    Da, Db = tradeoffs.draws[a], tradeoffs.draws[b]
+    n = min(len(Da), len(Db))
+    rows = []
+    for i, term in enumerate(ta.index):
+        lo, hi = np.quantile(Da[:n, i] - Db[:n, i], q)
+        rows.append(_row(a, b, "poe_tradeoff_difference", term,
+                         value_a=ta.loc[term, "estimate"], value_b=tb.loc[term, "estimate"],
+                         estimate=ta.loc[term, "estimate"] - tb.loc[term, "estimate"],
+                         ci_lower=lo, ci_upper=hi, p_value=poe_p_value(Da[:, i], Db[:, i])))
+    return rows
+
+
+def outrank_table(importance) -> pd.DataFrame:
+    """P(attribute outranks other) in each group, from the importance draws."""
+    rows = []
+    names = [a.name for a in importance.attributes] or list(
+        dict.fromkeys(importance.table["attribute"]))
+    for g, D in importance.draws.items():
+        for i, x in enumerate(names):
+            for j, y in enumerate(names):
+                if i != j:
+                    rows.append({"group": g, "attribute": x, "other": y,
+                                 "probability": float(np.mean(D[:, i] > D[:, j]))})
+    return pd.DataFrame(rows, columns=["group", "attribute", "other", "probability"])
 
 
 def _spearman_rows(ra: np.ndarray, rb: np.ndarray) -> np.ndarray:
@@ -87,3 +164,13 @@ def _spearman_rows(ra: np.ndarray, rb: np.ndarray) -> np.ndarray:
         return np.ones(ra.shape[0])
     d2 = ((ra - rb) ** 2).sum(axis=1)
     return 1 - 6 * d2 / (k * (k * k - 1))
+
+
+def _kendall_rows(ra: np.ndarray, rb: np.ndarray) -> np.ndarray:
+    """Kendall's tau-a between matching rows of two rank matrices (no ties)."""
+    k = ra.shape[1]
+    if k < 2:
+        return np.ones(ra.shape[0])
+    i, j = np.triu_indices(k, 1)
+    s = np.sign(ra[:, i] - ra[:, j]) * np.sign(rb[:, i] - rb[:, j])
+    return s.sum(axis=1) / len(i)

@@ -53,7 +53,75 @@ def check_study(study) -> list:
     if spec.simulate is not None:
         _check_simulate(study, out)
     _check_model(study, out)
+    _check_tradeoffs(study, out)
+    _check_scenarios(study, out)
+    _check_power(study, out)
     return out
+
+
+def denominator_of(study):
+    """The trade-off denominator: tradeoffs.denominator or the attribute marked cost."""
+    costs = [n for n, a in (study.spec.attributes or {}).items() if a.cost]
+    return study.spec.tradeoffs.denominator or (costs[0] if costs else None)
+
+
+def _check_tradeoffs(study, out):
+    p = study.problem
+    attrs = study.spec.attributes or {}
+    costs = [n for n, a in attrs.items() if a.cost]
+    if len(costs) > 1:
+        out.append(p(("attributes", costs[1], "cost"), f"only one attribute can be the cost; "
+                     f"{', '.join(costs)} are all marked cost: true"))
+    for n in costs:
+        if not study.attribute(n).is_linear:
+            out.append(p(("attributes", n, "cost"), "a cost attribute needs coding: linear"))
+    d = study.spec.tradeoffs.denominator
+    if d is not None:
+        names = [a.name for a in study.attributes]
+        if d not in names:
+            out.append(p(("tradeoffs", "denominator"), f"unknown attribute {d!r}"
+                         + _suggest(d, names)))
+        elif not study.attribute(d).is_linear:
+            out.append(p(("tradeoffs", "denominator"), f"{d!r} is not linear; trade-offs "
+                         "need a linear denominator such as cost or waiting time"))
+        if costs and d not in costs:
+            out.append(p(("tradeoffs", "denominator"), f"{d!r} differs from the cost "
+                         f"attribute {costs[0]!r}; keep one of them"))
+
+
+def _check_scenarios(study, out):
+    sc = study.spec.scenarios
+    if sc is None:
+        return
+    names = [a.name for a in study.attributes]
+    seen = set()
+    for i, alt in enumerate(sc.alternatives):
+        path = ("scenarios", "alternatives", i)
+        if alt.name in seen:
+            out.append(study.problem(path + ("name",), f"duplicate scenario name {alt.name!r}"))
+        seen.add(alt.name)
+        for name, value in alt.levels.items():
+            _levels_ok(study, path + ("levels",), name, value, out)
+        missing = [n for n in names if n not in alt.levels]
+        if missing:
+            out.append(study.problem(path + ("levels",), f"scenario {alt.name!r} needs a level "
+                                     f"for every attribute; missing {', '.join(missing)}"))
+    if sc.opt_out and not (study.spec.design and study.spec.design.opt_out):
+        out.append(study.problem(("scenarios", "opt_out"), "an opt-out scenario needs "
+                                 "design.opt_out (its constant is estimated from it)"))
+
+
+def _check_power(study, out):
+    pw = study.spec.power
+    if pw is None:
+        return
+    if study.spec.simulate is None:
+        out.append(study.problem(("power",), "power analysis simulates data from `simulate:` "
+                                 "utilities; add a simulate section"))
+    bad = [n for n in pw.sample_sizes if n < 2]
+    if bad:
+        out.append(study.problem(("power", "sample_sizes"), f"sample sizes must be at least "
+                                 f"2 respondents per group, found {_list(bad)}"))
 
 
 def _check_attributes(study, out):

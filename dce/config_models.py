@@ -23,6 +23,7 @@ class AttributeSpec(_Strict):
     levels: list[Level] | None = None
     coding: Literal["effects", "dummy", "linear"] | None = None
     reference: Level | None = None
+    cost: StrictBool = False
 
 
 class ItemSpec(_Strict):
@@ -103,6 +104,28 @@ class ImportanceSpec(_Strict):
     level: Number = Field(0.95, gt=0, lt=1)
 
 
+class TradeoffSpec(_Strict):
+    denominator: StrictStr | None = None
+
+
+class ScenarioSpec(_Strict):
+    name: StrictStr
+    levels: dict[str, Level]
+
+
+class ScenariosSpec(_Strict):
+    alternatives: list[ScenarioSpec] = Field(min_length=1)
+    opt_out: StrictBool = False
+
+
+class PowerSpec(_Strict):
+    sample_sizes: list[StrictInt] = Field(min_length=1)
+    replications: StrictInt = Field(100, ge=2, le=100_000)
+    alpha: Number = Field(0.05, gt=0, lt=1)
+    top_k: StrictInt = Field(3, ge=1)
+    pairs: Union[Literal["all"], list[list[StrictStr]]] | None = None
+
+
 class ParallelSpec(_Strict):
     backend: Literal["local", "dask"] = "local"
     scheduler: StrictStr | None = None
@@ -131,3 +154,6 @@ class ConfigModel(_Strict):
     importance: ImportanceSpec = Field(default_factory=ImportanceSpec)
     compare: CompareSpec = Field(default_factory=CompareSpec)
     parallel: ParallelSpec = Field(default_factory=ParallelSpec)
+    tradeoffs: TradeoffSpec = Field(default_factory=TradeoffSpec)
+    scenarios: ScenariosSpec | None = None
+    power: PowerSpec | None = None

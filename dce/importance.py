@@ -96,6 +96,7 @@ def rank(result, attributes, rng, *, intervals="krinsky-robb", draws=2000, level
     point = shares(result.params, maps)[0]
     B = coef_draws if coef_draws is not None else coefficient_draws(
         result.params, result.vcov, draws, rng)
+    B = np.asarray(B)
     S = shares(B, maps)
     alpha = 1 - level
     if intervals == "delta":

@@ -71,6 +71,14 @@ def run_files(run) -> dict[str, bytes]:
         files["models.csv"] = csv_bytes(models)
         files["importance.csv"] = csv_bytes(run.importance.table[IMPORTANCE_COLUMNS])
         files["comparison.csv"] = csv_bytes(run.comparison.table[COMPARISON_COLUMNS])
+        files["outrank.csv"] = csv_bytes(run.comparison.outrank)
+        if run.tradeoffs is not None:
+            tt = run.tradeoffs.table.copy()
+            tt["outside_tested_range"] = tt["outside_tested_range"].map(
+                {True: "true", False: "false"})
+            files["tradeoffs.csv"] = csv_bytes(tt)
+        if run.uptake is not None:
+            files["uptake.csv"] = csv_bytes(run.uptake)
         files["data_summary.json"] = json_bytes(run.data_summary)
     if run.notes:
         files["warnings.txt"] = ("\n".join(run.notes) + "\n").encode()

@@ -13,11 +13,13 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from dce import coding, compare, data, importance, simulate
+from dce import coding, compare, data, importance, simulate, tradeoffs, uptake
+from dce.config_checks import denominator_of
 from dce import design as design_mod
 from dce.errors import DataError, EstimationError
 from dce.models import fit as fit_model
 from dce.models.results import reported, tidy
+from dce.scale_test import swait_louviere
 from dce.seeds import rng as make_rng
 
 STAGES = ("design", "simulate", "fit", "run")
@@ -39,6 +41,8 @@ class Run:
     notes: list = field(default_factory=list)
     inputs: list = field(default_factory=list)
     bootstrap: dict | None = None
+    tradeoffs: object | None = None
+    uptake: pd.DataFrame | None = None
     jobs: int = 1
 
 
@@ -106,21 +110,49 @@ def _fit_all(run: Run) -> None:
         run.fits.append(_fit_group(spec, g, part))
     if spec.importance.intervals == "bootstrap":
         _bootstrap(run, dict(targets[:-1]) or {"all": cd})
-    parts = []
+    draws = {}
     for i, result in enumerate(run.fits):
-        imp = importance.rank(result, attrs, make_rng(study.seed, "importance", i),
-                              intervals=spec.importance.intervals,
-                              draws=spec.importance.draws, level=spec.importance.level,
-                              value_ranges=ranges,
-                              coef_draws=(run.bootstrap or {}).get(result.group))
-        parts.append(imp)
-    run.importance = importance.combine(parts)
+        rng = make_rng(study.seed, "importance", i)
+        draws[result.group] = importance.coefficient_draws(
+            result.params, result.vcov, spec.importance.draws, rng)
+    boot = run.bootstrap or {}
+    run.importance = importance.combine([
+        importance.rank(r, attrs, None, intervals=spec.importance.intervals,
+                        level=spec.importance.level, value_ranges=ranges,
+                        coef_draws=boot.get(r.group, draws[r.group])) for r in run.fits])
+    denominator = denominator_of(study)
+    if denominator is not None:
+        run.tradeoffs = _tradeoffs(run, denominator, draws)
+    if spec.scenarios is not None:
+        run.uptake = pd.concat([uptake.predict(r, attrs, spec.scenarios,
+                                               boot.get(r.group, draws[r.group]),
+                                               spec.importance.level) for r in run.fits],
+                               ignore_index=True)
     pairs = compare.pairs_of(fit_groups, spec.compare.pairs)
     unknown = sorted({g for p in pairs for g in p} - set(fit_groups))
     if unknown:
-        raise DataError(f"compare.pairs names groups {', '.join(unknown)} that are not in the "
-                        f"data (groups: {', '.join(fit_groups) or 'none'})", key="compare.pairs")
-    run.comparison = compare.groups(run.importance, pairs, spec.importance.level)
+        raise DataError(f"groups {', '.join(unknown)} are not in the data (groups: "
+                        f"{', '.join(fit_groups) or 'none'})", key="compare.pairs")
+    parts = dict(targets)
+    fits = {r.group: r for r in run.fits}
+    scale_tests = {(a, b): swait_louviere(parts[a], parts[b], loglik_a=fits[a].loglik,
+                                          loglik_b=fits[b].loglik, start=fits[a].params,
+                                          level=spec.importance.level)
+                   for a, b in pairs}
+    run.comparison = compare.groups(run.importance, pairs, spec.importance.level,
+                                    scale_tests=scale_tests, tradeoffs=run.tradeoffs)
+
+
+def _tradeoffs(run, denominator, draws):
+    spec = run.study.spec
+    parts = [tradeoffs.value(r, run.study.attributes, denominator, None,
+                             level=spec.importance.level, kr_draws=draws[r.group],
+                             coef_draws=(run.bootstrap or {}).get(r.group),
+                             method=spec.importance.intervals) for r in run.fits]
+    for p in parts:
+        run.notes.extend(p.warnings)
+    return tradeoffs.Tradeoffs(pd.concat([p.table for p in parts], ignore_index=True),
+                               {g: d for p in parts for g, d in p.draws.items()})
 
 
 def _fit_group(spec, g, part):

@@ -48,3 +48,38 @@ def execute(study, stage="run", output=None, force=False, jobs=None, backend_nam
                                       time.perf_counter() - t0, study.display_name)
     write(out, files, force=force)
     return out, run
+
+
+def execute_power(study, output=None, force=False, jobs=None, backend_name=None,
+                  scheduler=None):
+    """``dce power``: simulate, fit and tabulate power; write power.csv and its figure."""
+    from dce import design as design_mod
+    from dce import power
+    from dce.errors import ConfigError
+    from dce.outputs import csv_bytes, resolved_config
+    from dce.parallel import backend
+    from dce.pipeline import Run
+    from dce.report.figures import power_chart
+
+    if study.spec.power is None:
+        raise ConfigError("`dce power` needs a `power:` section, e.g. power: {sample_sizes: "
+                          "[100, 200, 400], replications: 100}", file=study.display_name)
+    par = study.spec.parallel
+    jobs = par.jobs if jobs is None else jobs
+    out = output_dir(study, output)
+    check_target(out, force)
+    started = datetime.now(timezone.utc)
+    t0 = time.perf_counter()
+    design = design_mod.build(study)
+    with backend(backend_name or par.backend, scheduler or par.scheduler):
+        table = power.analyse(study, design, jobs=jobs)
+    png, svg = power_chart(table, study.spec.power.alpha)
+    files = {"config.yaml": resolved_config(study), "power.csv": csv_bytes(table),
+             "figures/power.png": png, "figures/power.svg": svg}
+    finished = datetime.now(timezone.utc)
+    files["manifest.json"] = manifest(Run(study, "power"), files, {},
+                                      started.isoformat(timespec="seconds"),
+                                      finished.isoformat(timespec="seconds"),
+                                      time.perf_counter() - t0, study.display_name)
+    write(out, files, force=force)
+    return out, table

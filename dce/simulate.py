@@ -17,23 +17,31 @@ from dce.attributes import level_key
 from dce.seeds import rng as make_rng
 
 
-def responses(study, design) -> pd.DataFrame:
-    """Simulate every group of ``simulate.groups``; long table of responses."""
+def responses(study, design, *, seed_seq=None, respondents: int | None = None) -> pd.DataFrame:
+    """Simulate every group of ``simulate.groups``; long table of responses.
+
+    ``seed_seq`` replaces the config's simulate stream (power analysis draws a child per
+    replication); ``respondents`` overrides every group's size.
+    """
     table = design.table
     frames = []
     first_id = 1
     for g_i, (group, sim) in enumerate(study.spec.simulate.groups.items()):
-        rng = make_rng(study.seed, "simulate", g_i)
-        frames.append(_group(study, table, group, sim, rng, first_id))
-        first_id += sim.respondents
+        if seed_seq is None:
+            rng = make_rng(study.seed, "simulate", g_i)
+        else:
+            rng = np.random.default_rng(np.random.SeedSequence(
+                seed_seq.entropy, spawn_key=tuple(seed_seq.spawn_key) + (g_i,)))
+        n = respondents or sim.respondents
+        frames.append(_group(study, table, group, sim, rng, first_id, n))
+        first_id += n
     return pd.concat(frames, ignore_index=True)
 
 
-def _group(study, table, group, sim, rng, first_id) -> pd.DataFrame:
+def _group(study, table, group, sim, rng, first_id, n) -> pd.DataFrame:
     is_opt = table["is_opt_out"].to_numpy().astype(bool)
     n_rows = len(table)
     base = np.zeros(n_rows)
-    n = sim.respondents
     dev = np.zeros((n, n_rows))
     for a in study.attributes:
         value = sim.utilities.get(a.name)
@@ -59,22 +67,33 @@ def _group(study, table, group, sim, rng, first_id) -> pd.DataFrame:
     if sim.heterogeneity.get("opt_out", 0.0) > 0:
         dev += rng.normal(0.0, sim.heterogeneity["opt_out"], size=(n, 1)) * is_opt[None, :]
 
-    blocks = np.sort(table["block"].unique())
-    out = []
-    for r in range(n):
-        block = blocks[r % len(blocks)]
-        rows = np.flatnonzero(table["block"].to_numpy() == block)
-        util = sim.scale * (base[rows] + dev[r, rows]) + rng.gumbel(size=len(rows))
-        sets = table["task"].to_numpy()[rows]
-        chosen = np.zeros(len(rows), dtype=np.int64)
-        for t in np.unique(sets):
-            in_t = np.flatnonzero(sets == t)
-            chosen[in_t[np.argmax(util[in_t])]] = 1
-        part = table.iloc[rows].copy()
-        part.insert(0, "chosen", chosen)
-        part.insert(0, "respondent", first_id + r)
-        out.append(part)
-    frame = pd.concat(out, ignore_index=True)
-    frame.insert(1, "group", group)
+    order = np.lexsort((table["alternative"].to_numpy(), table["task"].to_numpy(),
+                        table["block"].to_numpy()))
+    block_of_row = table["block"].to_numpy()[order]
+    task_of_row = table["task"].to_numpy()[order]
+    blocks = np.unique(block_of_row)
+    resp_block = blocks[np.arange(n) % len(blocks)]  # respondents rotate through blocks
+    gumbel = rng.gumbel(size=(n, n_rows))
+    parts_rows, parts_resp, parts_chosen = [], [], []
+    for b in blocks:
+        rows = order[block_of_row == b]
+        who = np.flatnonzero(resp_block == b)
+        util = sim.scale * (base[rows][None, :] + dev[np.ix_(who, rows)]) + gumbel[who][:, rows]
+        tasks = task_of_row[block_of_row == b]
+        starts = np.flatnonzero(np.r_[True, tasks[1:] != tasks[:-1]])
+        best = np.maximum.reduceat(util, starts, axis=1)
+        size = np.diff(np.r_[starts, len(rows)])
+        chosen = util == np.repeat(best, size, axis=1)
+        parts_rows.append(np.tile(rows, len(who)))
+        parts_resp.append(np.repeat(who, len(rows)))
+        parts_chosen.append(chosen.ravel())
+    rows = np.concatenate(parts_rows)
+    resp = np.concatenate(parts_resp)
+    chosen = np.concatenate(parts_chosen).astype(np.int64)
+    keep = np.lexsort((rows, resp))  # respondent-major, design order within
+    frame = table.iloc[rows[keep]].reset_index(drop=True)
+    frame.insert(0, "chosen", chosen[keep])
+    frame.insert(0, "group", group)
+    frame.insert(0, "respondent", first_id + resp[keep])
     cols = ["respondent", "group", "block", "task", "alternative", "chosen"]
     return frame[cols + [c for c in frame.columns if c not in cols]]

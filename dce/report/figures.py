@@ -55,3 +55,32 @@ def importance_chart(importance, labels: dict, groups: list, level: float):
     ax.legend(loc="lower right", frameon=False, fontsize=8)
     fig.tight_layout()
     return _save(fig)
+
+
+def power_chart(power, alpha: float):
+    """Power against sample size: per group the smallest power over its terms (the
+    hardest term to detect), the probability of the correct top-k ranking, and the
+    Swait-Louviere test's power for the compared pairs."""
+    fig = Figure(figsize=(7.5, 4.5))
+    ax = fig.add_subplot()
+    groups = [g for g in dict.fromkeys(power["group"]) if g and " vs " not in g]
+    colours = group_colours(groups)
+    for g in groups:
+        part = power[(power["group"] == g) & (power["measure"] == "power")]
+        low = part.groupby("sample_size")["value"].min()
+        ax.plot(low.index, low.values, "-o", color=colours[g], label=f"{g}: weakest term")
+        top = power[(power["group"] == g) & power["measure"].str.startswith("top_")]
+        ax.plot(top["sample_size"], top["value"], ":s", color=colours[g],
+                label=f"{g}: top ranking correct")
+    sl = power[power["measure"] == "swait_louviere_power"]
+    for pair, part in sl.groupby("group", sort=False):
+        ax.plot(part["sample_size"], part["value"], "--^", color="#555555",
+                label=f"{pair}: Swait-Louviere")
+    ax.axhline(0.8, color="#999999", lw=0.8)
+    ax.set_ylim(-0.02, 1.02)
+    ax.set_xlabel("Respondents per group")
+    ax.set_ylabel(f"Probability (tests at alpha = {alpha:g})")
+    ax.set_title("Power by sample size")
+    ax.legend(fontsize=7, frameon=False, loc="lower right")
+    fig.tight_layout()
+    return _save(fig)
