@@ -1,0 +1,60 @@
+"""Trade-offs: delta method against Krinsky-Robb, Poe's test against brute force."""
+
+import numpy as np
+import pytest
+
+from dce.attributes import Attribute
+from dce.models.results import FitResult
+from dce.tradeoffs import contrasts, poe_p_value, value
+
+
+def _result(params, vcov, terms, group="g"):
+    return FitResult(terms=tuple(terms), params=np.array(params), vcov=np.array(vcov),
+                     se_type="classic", loglik=-1.0, null_loglik=-2.0, n_obs=1, n_sets=1,
+                     n_respondents=1, converged=True, iterations=1, engine="native",
+                     group=group)
+
+
+ATTRS = (Attribute("quality", "Q", "effects", ("Low", "Medium", "High")),
+         Attribute("cost", "C", "linear", (0, 10, 20, 30)))
+TERMS = ["quality[Medium]", "quality[High]", "cost"]
+
+
+def test_contrasts_value_levels_against_reference():
+    names, C = contrasts(TERMS, ATTRS, "cost")
+    assert names == ["quality[Medium]", "quality[High]"]
+    # effects coding: Medium - Low = b_M - (-b_M - b_H) = 2 b_M + b_H
+    np.testing.assert_array_equal(C, [[2, 1, 0], [1, 2, 0]])
+
+
+def test_delta_and_krinsky_robb_agree_when_well_estimated():
+    V = np.diag([0.02, 0.02, 0.0004]) ** 2 * 1.0
+    V[0, 1] = V[1, 0] = -0.5 * 0.02 * 0.02 * 0.02
+    res = _result([0.3, 0.6, -0.05], V, TERMS)
+    t = value(res, ATTRS, "cost", np.random.default_rng(1), draws=20000).table
+    for _, row in t.iterrows():
+        w_delta = row["delta_ci_upper"] - row["delta_ci_lower"]
+        w_kr = row["kr_ci_upper"] - row["kr_ci_lower"]
+        assert abs(w_kr - w_delta) < 0.1 * w_delta
+        mid_gap = abs((row["kr_ci_upper"] + row["kr_ci_lower"]) / 2
+                      - (row["delta_ci_upper"] + row["delta_ci_lower"]) / 2)
+        assert mid_gap < 0.1 * w_delta
+    # closed form of the point estimate: (2 b_M + b_H) / 0.05
+    assert t.loc[0, "estimate"] == pytest.approx((2 * 0.3 + 0.6) / 0.05)
+
+
+def test_warnings_for_weak_denominator_and_extrapolation():
+    res = _result([0.3, 0.6, -0.01], np.diag([1e-4, 1e-4, 1e-4]), TERMS)
+    out = value(res, ATTRS, "cost", np.random.default_rng(1), draws=500)
+    assert any("includes zero" in w for w in out.warnings)
+    assert any("exceed the tested range of cost (30)" in w for w in out.warnings)
+    assert out.table["outside_tested_range"].all()
+
+
+def test_poe_matches_brute_force():
+    rng = np.random.default_rng(5)
+    x, y = rng.normal(1.0, 1, 300), rng.normal(0.6, 1, 250)
+    d = x[:, None] - y[None, :]
+    share = np.mean(d < 0)
+    expected = 2 * min(share, 1 - share)
+    assert poe_p_value(x, y) == pytest.approx(expected, abs=1e-12)
