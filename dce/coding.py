@@ -83,7 +83,32 @@ class ChoiceData:
         return [self.group[i] for i in sorted(first)]
 
 
-def encode(responses: pd.DataFrame, attributes, constants=()) -> ChoiceData:
+def interaction_columns(df: pd.DataFrame, X: np.ndarray, terms: list, attributes,
+                        interactions) -> tuple[np.ndarray, list]:
+    """Attribute x covariate columns: a numeric covariate multiplies the attribute's
+    terms (``term:covariate``); a text covariate adds one block per level other than the
+    first in sorted order (``term:covariate[level]``)."""
+    cols, names = [], []
+    index = {t: i for i, t in enumerate(terms)}
+    for attr_name, cov in interactions:
+        attr = next(a for a in attributes if a.name == attr_name)
+        values = df[cov].astype(str).str.strip()
+        numeric = pd.to_numeric(values, errors="coerce")
+        if numeric.notna().all():
+            parts = [(f"{cov}", numeric.to_numpy(float))]
+        else:
+            levels = sorted(values.unique())
+            parts = [(f"{cov}[{lv}]", (values == lv).to_numpy(float)) for lv in levels[1:]]
+        for label, z in parts:
+            for t in attr.terms:
+                cols.append(X[:, index[t]] * z)
+                names.append(f"{t}:{label}")
+    if not cols:
+        return X, terms
+    return np.column_stack([X] + cols), terms + names
+
+
+def encode(responses: pd.DataFrame, attributes, constants=(), interactions=()) -> ChoiceData:
     """Code a long responses table (see :mod:`dce.data`) into a ChoiceData."""
     df = responses.sort_values(["respondent", "block", "task", "alternative"], kind="stable")
     df = df.reset_index(drop=True)
@@ -94,6 +119,7 @@ def encode(responses: pd.DataFrame, attributes, constants=()) -> ChoiceData:
     new_set = np.r_[True, ~(keys[1:] == keys[:-1])] if len(df) else np.zeros(0, bool)
     set_index = np.cumsum(new_set) - 1
     X, _, terms = design_matrix(df, attributes, opt_out, constants)
+    X, terms = interaction_columns(df, X, terms, attributes, interactions)
     set_start = np.r_[np.flatnonzero(new_set), len(df)].astype(np.int64)
     first = set_start[:-1]
     resp_codes, resp_ids = pd.factorize(df["respondent"].to_numpy()[first], sort=False)

@@ -215,6 +215,15 @@ def _check_design(study, out):
             if fixed:
                 out.append(p(("design", "priors"), "bayesian designs need {mean, sd} priors; "
                              f"fixed numbers given for {_list(fixed)}"))
+    searched = ("orthogonal", "d-efficient", "bayesian")
+    for key in ("no_dominance", "max_overlap"):
+        if getattr(d, key) not in (None, False) and d.method not in searched:
+            out.append(p(("design", key), f"applies to methods {_list(searched)}, not "
+                         f"{d.method}; remove it or change design.method"))
+    if d.no_dominance and not any((v if isinstance(v, (int, float)) else v.mean) != 0
+                                  for v in d.priors.values()):
+        out.append(p(("design", "no_dominance"), "needs priors (design.priors) to know which "
+                     "levels are better"))
     # full-factorial and orthogonal designs can choose their own number of tasks
     if d.tasks is None and d.method not in ("full-factorial", "orthogonal") and \
             study.spec.type == "dce":
@@ -276,6 +285,22 @@ def _check_model(study, out):
         if bad:
             out.append(study.problem(("model", "constants"), f"alternatives {_list(bad)} do not "
                                      f"exist; the design has alternatives 1 to {n_alt}"))
+    names = [a.name for a in study.attributes]
+    for i, pair in enumerate(m.interactions):
+        path = ("model", "interactions", i)
+        if len(pair) != 2:
+            out.append(study.problem(path, f"an interaction is [attribute, covariate], found "
+                                     f"{len(pair)} names"))
+            continue
+        attr, cov = pair
+        if attr not in names:
+            out.append(study.problem(path, f"unknown attribute {attr!r}" + _suggest(attr, names)))
+        if cov in names or cov in _RESERVED:
+            out.append(study.problem(path, f"{cov!r} cannot be a covariate (it is an attribute "
+                                     "or a reserved name)"))
+    if m.interactions and spec.respondents is None:
+        out.append(study.problem(("model", "interactions"), "interactions need covariates "
+                                 "from a respondents table (`respondents:` with the columns)"))
     if spec.compare.pairs != "all" and spec.simulate is not None:
         groups = list(spec.simulate.groups)
         for i, pair in enumerate(spec.compare.pairs):

@@ -47,6 +47,8 @@ class DesignSpec(_Strict):
     file: StrictStr | None = None
     starts: StrictInt = Field(4, ge=1)
     time_limit: Number | None = Field(None, gt=0)
+    no_dominance: StrictBool = False  # search: no task where one alternative dominates
+    max_overlap: StrictInt | None = Field(None, ge=0)  # attributes constant within a task
     items_per_set: StrictInt | None = Field(None, ge=2)
     sets: StrictInt | None = Field(None, ge=1)
 
@@ -95,6 +97,7 @@ class ModelSpec(_Strict):
     correlated: StrictBool = False
     draws: StrictInt = Field(500, ge=1)
     draw_type: Literal["halton", "sobol"] = "sobol"
+    interactions: list[list[StrictStr]] = Field(default_factory=list)
 
 
 class ImportanceSpec(_Strict):

@@ -377,9 +377,21 @@ def _attach_groups(study, long, frame, display) -> pd.DataFrame:
         for r in np.flatnonzero((groups == "").to_numpy()):
             issues.add(r_spec.group, f"respondent {ids.iloc[r]!r} has no group", r, "empty")
         _reserved_group(groups, issues, r_spec.group)
+        covariates = list(dict.fromkeys(c for _, c in study.spec.model.interactions))
+        for cov in covariates:
+            if cov not in people.columns:
+                issues.add(cov, f"missing column {cov!r} (covariate named in "
+                           "model.interactions)", None, "cov")
+            else:
+                for r in np.flatnonzero((people[cov].str.strip() == "").to_numpy()):
+                    issues.add(cov, f"respondent {ids.iloc[r]!r} has no value of covariate "
+                               f"{cov!r}", r, "covempty")
         issues.raise_if_any()
         lookup = dict(zip(ids, groups, strict=True))
         long["group"] = long["respondent"].astype(str).map(lookup)
+        for cov in covariates:
+            long[cov] = long["respondent"].astype(str).map(
+                dict(zip(ids, people[cov].str.strip(), strict=True)))
         missing = long.loc[long["group"].isna(), "respondent"].unique()
         if len(missing):
             issues = _Issues(display, frame)
@@ -415,7 +427,8 @@ def _attach_groups(study, long, frame, display) -> pd.DataFrame:
     attrs = [a.name for a in study.attributes]
     if "is_opt_out" not in long:
         long["is_opt_out"] = 0
-    return long[OUT_COLUMNS + attrs + ["is_opt_out"]].reset_index(drop=True)
+    covs = [c for c in dict.fromkeys(c for _, c in study.spec.model.interactions) if c in long]
+    return long[OUT_COLUMNS + attrs + ["is_opt_out"] + covs].reset_index(drop=True)
 
 
 POOLED = "all"

@@ -100,7 +100,7 @@ def _fit_all(run: Run) -> None:
     study = run.study
     spec = study.spec
     attrs = study.attributes
-    cd = coding.encode(run.responses, attrs, spec.model.constants)
+    cd = coding.encode(run.responses, attrs, spec.model.constants, spec.model.interactions)
     groups = cd.groups()
     fit_groups = ([g for g in groups if g != "all"] if spec.model.by and len(groups) > 1
                   else [])
