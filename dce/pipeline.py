@@ -171,6 +171,14 @@ def _fit_group(spec, g, part):
         raise EstimationError(f"group {g}: {exc.problems[0].message}",
                               key=exc.problems[0].key) from None
     _check_finite(result)
+    from dce.models.clogit import large_terms
+
+    big = large_terms(result.params, part)
+    if big:
+        raise EstimationError(f"group {g}: the estimates of {', '.join(big)} diverge: the "
+                              "data are (quasi-)separated, e.g. one level or the opt-out is "
+                              "always chosen; drop or merge those levels, or collect more "
+                              "varied choices", key="model")
     return result
 
 
