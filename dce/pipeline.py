@@ -106,6 +106,8 @@ def _fit_all(run: Run) -> None:
                   else [])
     targets = [(g, cd.for_group(g)) for g in fit_groups] + [("all", cd)]
     ranges = _value_ranges(run.responses, attrs)
+    for g, part in targets:  # every group large enough before any fitting
+        _check_size(spec, g, part)
     for g, part in targets:
         run.fits.append(_fit_group(spec, g, part))
     if spec.importance.intervals == "bootstrap":
@@ -155,7 +157,7 @@ def _tradeoffs(run, denominator, draws):
                                {g: d for p in parts for g, d in p.draws.items()})
 
 
-def _fit_group(spec, g, part):
+def _check_size(spec, g, part):
     if spec.model.se == "cluster" and part.n_respondents < 2:
         raise EstimationError(f"group {g!r} has {part.n_respondents} respondent; "
                               "cluster-robust errors need at least 2 (collect more "
@@ -165,6 +167,9 @@ def _fit_group(spec, g, part):
         raise EstimationError(f"group {g!r} has {part.n_sets} choice sets, too few to "
                               f"estimate {part.X.shape[1]} parameters; collect more "
                               "responses or merge groups", key="model.by")
+
+
+def _fit_group(spec, g, part):
     try:
         result = fit_model(part, engine=spec.model.engine, se=spec.model.se, group=g)
     except EstimationError as exc:

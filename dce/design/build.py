@@ -8,13 +8,18 @@ import pandas as pd
 from dce.attributes import level_key
 from dce.design.base import KEY_COLUMNS, Design, design_table
 from dce.design.diagnostics import diagnose
+from dce.design.efficient import bayesian_design, d_efficient_design
 from dce.design.methods import random_design, shifted_factorial
+from dce.design.orthogonal import orthogonal_design
 from dce.errors import DataError, DesignError, Problem
 from dce.seeds import rng as make_rng
 
 METHODS = {
     "full-factorial": shifted_factorial,
     "random": random_design,
+    "orthogonal": orthogonal_design,
+    "d-efficient": d_efficient_design,
+    "bayesian": bayesian_design,
 }
 
 
@@ -31,13 +36,16 @@ def build(study) -> Design:
                           f"{', '.join(METHODS)}", file=study.display_name,
                           line=study.line("design", "method"), key="design.method")
     try:
-        sets, blocks = method(study, make_rng(study.seed, "design"))
+        result = method(study, make_rng(study.seed, "design"))
     except DesignError as exc:
         raise DesignError([Problem(p.message, study.display_name,
                                    study.line(*(p.key or "design").split(".")), p.key)
                            for p in exc.problems]) from None
+    # a method returns (sets, blocks) or (sets, blocks, info); info describes how the
+    # design was made and joins the diagnostics
+    sets, blocks, info = result if len(result) == 3 else (*result, {})
     table = design_table(sets, blocks, study.attributes, bool(d.opt_out))
-    diagnostics = diagnose(table, study)
+    diagnostics = diagnose(table, study, info)
     return Design(table, diagnostics, "generated")
 
 
@@ -46,6 +54,10 @@ def from_file(study) -> Design:
     d = study.spec.design
     path = study.resolve(d.file)
     shown = d.file
+    if path.is_dir():
+        raise DataError("design.file is a folder; give the path of the design CSV",
+                        file=study.display_name, line=study.line("design", "file"),
+                        key="design.file")
     try:
         table = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:

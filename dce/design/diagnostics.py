@@ -1,15 +1,37 @@
-"""Design quality: D-error, A-error, level balance, overlap, correlations.
+"""Design quality: D-error, A-error, DB-error, efficiency, S-estimates, balance, overlap.
 
 The multinomial-logit information matrix is summed over every choice set of the design
 (all blocks): I(b) = sum_s X_s' (diag(p_s) - p_s p_s') X_s. D-error = det(I)^(-1/K),
-A-error = trace(I^-1) / K.
+A-error = trace(I^-1) / K. With normal priors ({mean, sd}) the DB-error is the mean of
+det(I(b_r))^(-1/K) over the quasi-random prior draws b_r (draws whose information is
+singular are left out and counted).
+
+D-efficiency (Street & Burgess) compares the design at b = 0 with the best design possible
+for main effects with the same numbers of levels, alternatives and sets:
+det C_opt = prod_q (2 l_q S_q / (m^2 (l_q - 1) L))^(l_q - 1), where C is the information
+per choice set for orthonormal main-effect contrasts of the L profiles of the full
+factorial, m the set size and S_q the most pairs of a set that can differ on attribute q.
+D-efficiency = (det C / det C_opt)^(1/p), p = sum_q (l_q - 1). It applies to generic
+alternatives of categorical attributes without an opt-out.
+
+S-estimates (Bliemer & Rose): respondents needed for each term's prior value to be
+significant at the 5% level (|z| >= 1.96), = blocks x 1.96^2 (I^-1)_kk / b_k^2, each
+respondent answering one block.
 """
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
+from scipy.linalg import null_space
 
 from dce.design.base import design_matrix
+from dce.design.constraints import dominated, partworths
+from dce.design.constraints import overlap as set_overlap
+from dce.design.priors import prior_draws, prior_moments
+
+Z_95 = 1.959963984540054
 
 
 def information(X: np.ndarray, set_index: np.ndarray, beta: np.ndarray) -> np.ndarray:
@@ -39,6 +61,118 @@ def errors(info: np.ndarray) -> dict:
     }
 
 
+def draw_errors(infos: np.ndarray, weights=None, rcond: float = 1e-12) -> tuple[float, int]:
+    """Weighted mean of det(I_r)^(-1/K) over draws r, and the number of singular draws.
+
+    A draw whose information is singular (smallest eigenvalue at most ``rcond`` times the
+    largest, or not finite) is left out of the mean and counted; the mean is inf when
+    every draw is singular.
+    """
+    R, K = infos.shape[0], infos.shape[-1]
+    w = np.full(R, 1.0 / R) if weights is None else np.asarray(weights, float)
+    if K == 0:
+        return math.nan, 0
+    finite = np.isfinite(infos).all(axis=(1, 2))
+    safe = np.where(finite[:, None, None], infos, 0.0)
+    ev = np.linalg.eigvalsh((safe + np.swapaxes(safe, 1, 2)) / 2)
+    ok = finite & (ev[:, 0] > rcond * np.maximum(ev[:, -1], 1e-300))
+    if not ok.any():
+        return math.inf, int(R)
+    _sign, logdet = np.linalg.slogdet(infos[ok])
+    d = np.exp(-logdet / K)
+    return float(w[ok] @ d / w[ok].sum()), int(R - ok.sum())
+
+
+def null_terms(info: np.ndarray, terms, rtol: float = 1e-9) -> list[str]:
+    """Terms involved in the null space of an information matrix (empty if it is regular)."""
+    if info.size == 0:
+        return []
+    w, v = np.linalg.eigh((info + info.T) / 2)
+    scale = max(float(np.abs(w).max()), 1e-300)
+    null = v[:, w <= rtol * scale]
+    if null.shape[1] == 0:
+        return []
+    loads = np.abs(null).max(axis=1)
+    return [t for t, x in zip(terms, loads, strict=True) if x > 1e-6]
+
+
+def max_differing_pairs(levels: int, m: int) -> int:
+    """S: most pairs of a set of m alternatives that can differ on an attribute of l levels."""
+    x, y = divmod(m, levels)
+    return (m * m - (levels * x * x + 2 * x * y + y)) // 2
+
+
+def street_burgess_det_opt(levels, m: int) -> float:
+    """Closed-form det C_opt of Street & Burgess for main effects, sets of size m."""
+    L = math.prod(levels)
+    return math.prod((2 * nl * max_differing_pairs(nl, m) / (m * m * (nl - 1) * L)) ** (nl - 1)
+                     for nl in levels)
+
+
+def contrast_information(table, attributes) -> np.ndarray:
+    """Street-Burgess C: per-set information at b = 0 for orthonormal contrasts of the L
+    profiles (attribute q's contrasts over its levels scaled by sqrt(l_q / L))."""
+    generic = table[table["is_opt_out"] == 0]
+    L = math.prod(a.n_levels for a in attributes)
+    cols = []
+    for a in attributes:
+        c = null_space(np.ones((1, a.n_levels)))  # (l, l-1) orthonormal contrasts
+        idx = a.index_of(generic[a.name].tolist())
+        cols.append(c[idx] * math.sqrt(a.n_levels / L))
+    X = np.hstack(cols)
+    keys = generic["block"].astype(np.int64).to_numpy() * 1_000_000 + generic[
+        "task"].astype(np.int64).to_numpy()
+    _, set_index = np.unique(keys, return_inverse=True)
+    n_sets = int(set_index.max()) + 1
+    return information(X, set_index, np.zeros(X.shape[1])) / n_sets
+
+
+def street_burgess(table, attributes) -> dict:
+    """D-efficiency at b = 0 relative to the Street-Burgess optimum, where it applies."""
+    out = {"applies": False, "reason": None, "d_efficiency": None, "det_c": None,
+           "det_c_optimal": None, "set_size": None}
+    if table["is_opt_out"].any():
+        out["reason"] = "the design has an opt-out alternative"
+        return out
+    linear = [a.name for a in attributes if a.is_linear or a.levels is None]
+    if linear:
+        out["reason"] = f"linear coding of {', '.join(linear)}"
+        return out
+    generic = table[table["is_opt_out"] == 0]
+    sizes = generic.groupby(["block", "task"]).size()
+    if sizes.nunique() != 1:
+        out["reason"] = "choice sets of different sizes"
+        return out
+    m = int(sizes.iloc[0])
+    levels = [a.n_levels for a in attributes]
+    C = contrast_information(table, attributes)
+    p = C.shape[0]
+    sign, logdet = np.linalg.slogdet(C)
+    det_opt = street_burgess_det_opt(levels, m)
+    eff = float(np.exp((logdet - math.log(det_opt)) / p)) if sign > 0 else 0.0
+    out.update({"applies": True, "d_efficiency": eff,
+                "det_c": float(sign * np.exp(logdet)) if sign > 0 else 0.0,
+                "det_c_optimal": det_opt, "set_size": m,
+                "max_differing_pairs": {a.name: max_differing_pairs(a.n_levels, m)
+                                        for a in attributes}})
+    return out
+
+
+def s_estimates(info: np.ndarray, beta: np.ndarray, terms, blocks: int) -> dict:
+    """Respondents needed for |estimate / se| >= 1.96 at the priors, per term."""
+    try:
+        avc = np.linalg.inv(info)
+    except np.linalg.LinAlgError:
+        return {t: None for t in terms}
+    out = {}
+    for k, t in enumerate(terms):
+        if beta[k] == 0 or not np.isfinite(avc[k, k]) or avc[k, k] <= 0:
+            out[t] = None
+        else:
+            out[t] = float(blocks * Z_95 ** 2 * avc[k, k] / beta[k] ** 2)
+    return out
+
+
 def prior_vector(study, terms) -> np.ndarray:
     priors = study.spec.design.priors if study.spec.design else {}
     out = np.zeros(len(terms))
@@ -48,15 +182,48 @@ def prior_vector(study, terms) -> np.ndarray:
     return out
 
 
-def diagnose(table, study) -> dict:
-    """Every diagnostic of a design table, as a JSON-ready dict."""
+def design_draws(study, terms, info=None):
+    """Prior draws of a study's design (those the search used when ``info`` has them)."""
+    from dce.seeds import rng as make_rng
+
+    d = study.spec.design
+    if info and info.get("_draws") is not None and info["_draws"].shape[1] == len(terms):
+        draws = info["_draws"]
+        kind = info.get("search", {}).get("draw_type", "given")
+        return draws, {"draw_type": kind, "prior_draws": int(len(draws))}
+    mean, sd = prior_moments(study, terms)
+    return prior_draws(mean, sd, d.prior_draws, make_rng(study.seed, "design"))
+
+
+def db_error(X, set_index, draws) -> tuple[float, int]:
+    """DB-error of a coded design over prior draws, and the number of singular draws."""
+    infos = np.stack([information(X, set_index, b) for b in draws])
+    return draw_errors(infos)
+
+
+def _level_sets(generic, attrs):
+    """Level indices (sets, alternatives, attributes) when every set has the same size."""
+    groups = [g for _, g in generic.groupby(["block", "task"], sort=True)]
+    if not groups or len({len(g) for g in groups}) != 1:
+        return None
+    return np.stack([np.column_stack([a.index_of(g.sort_values("alternative")[a.name].tolist())
+                                      for a in attrs]) for g in groups])
+
+
+def diagnose(table, study, info: dict | None = None) -> dict:
+    """Every diagnostic of a design table, as a JSON-ready dict.
+
+    ``info`` is what the design method reported (construction, search, prior draws).
+    """
     attrs = study.attributes
     d = study.spec.design
     opt_out = bool(table["is_opt_out"].any())
     X, set_index, terms = design_matrix(table, attrs, opt_out)
     beta = prior_vector(study, terms)
-    at_priors = errors(information(X, set_index, beta))
-    at_zero = errors(information(X, set_index, np.zeros(len(terms))))
+    info_priors = information(X, set_index, beta)
+    at_priors = errors(info_priors)
+    info_zero = information(X, set_index, np.zeros(len(terms)))
+    at_zero = errors(info_zero)
     generic = table[table["is_opt_out"] == 0]
     balance, overlap = {}, {}
     for a in attrs:
@@ -76,7 +243,7 @@ def diagnose(table, study) -> dict:
         "alternatives": int(generic["alternative"].nunique()),
         "opt_out": opt_out,
         "terms": terms,
-        "priors": dict(zip(terms, map(float, beta))),
+        "priors": dict(zip(terms, map(float, beta), strict=True)),
         "d_error": at_priors["d_error"],
         "a_error": at_priors["a_error"],
         "d_error_zero_priors": at_zero["d_error"],
@@ -92,4 +259,44 @@ def diagnose(table, study) -> dict:
                                             for j, b in enumerate(attrs)}
                                    for i, a in enumerate(attrs)},
     }
+    result["unidentified_terms"] = null_terms(info_zero, terms)
+    # whole-set properties: attributes constant within a task, dominance by the priors
+    sets = _level_sets(generic, attrs)
+    result["max_overlap"] = result["dominated_tasks"] = None
+    if sets is not None:
+        result["max_overlap"] = int(set_overlap(sets).max())
+        pw = partworths(attrs, terms, beta)
+        result["dominated_tasks"] = (int(dominated(sets, pw).sum())
+                                     if any(w is not None for w in pw) else None)
+    # Bayesian: DB-error over the prior draws
+    has_sd = d is not None and any(not isinstance(v, (int, float)) and v.sd > 0
+                                   for v in d.priors.values())
+    if has_sd:
+        draws, draw_info = design_draws(study, terms, info)
+        value, singular = db_error(X, set_index, draws)
+        result.update({"db_error": value if np.isfinite(value) else None,
+                       "db_singular_draws": singular, **draw_info})
+    else:
+        result["db_error"] = None
+    # efficiency against the Street-Burgess optimum (b = 0)
+    sb = street_burgess(table, attrs)
+    if sb["applies"] and d is not None and d.exclude:
+        sb["note"] = "with `exclude` rules the optimum may be out of reach"
+    result["street_burgess"] = sb
+    result["d_efficiency"] = sb["d_efficiency"]
+    result["d_efficiency_basis"] = ("Street-Burgess optimum for main effects at zero "
+                                    "coefficients" if sb["applies"] else sb["reason"])
+    # S-estimates at the prior (means)
+    blocks = int(table["block"].nunique())
+    if at_priors["identified"] and np.any(beta != 0):
+        est = s_estimates(info_priors, beta, terms, blocks)
+        result["s_estimates"] = est
+        known = [v for v in est.values() if v is not None]
+        result["s_estimate_respondents"] = int(math.ceil(max(known))) if known else None
+    else:
+        result["s_estimates"] = {t: None for t in terms}
+        result["s_estimate_respondents"] = None
+    for key, value in (info or {}).items():
+        if not key.startswith("_"):
+            result[key] = value
     return result

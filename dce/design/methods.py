@@ -69,8 +69,11 @@ def shifted_factorial(study, rng):
         seen.add(key)
         sets.append(np.stack(alts))
     if not sets:
-        raise DesignError("no choice set of the full factorial survives the exclusions; use "
-                          "method: random", key="design.exclude")
+        why = ("the exclusions remove every shifted choice set" if d.exclude else
+               f"shifting levels cannot give {d.alternatives} different alternatives when "
+               "every attribute has fewer levels than that")
+        raise DesignError(f"the full factorial gives no choice set: {why}; use method: "
+                          "random", key="design.exclude" if d.exclude else "design.method")
     sets = np.stack(sets)
     n = len(sets)
     if d.tasks is not None and d.tasks * d.blocks != n:

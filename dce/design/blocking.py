@@ -1,0 +1,63 @@
+"""Split choice sets into blocks of equal size that each keep the attribute levels balanced."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from dce.errors import DesignError
+
+
+def level_counts(sets: np.ndarray, levels) -> np.ndarray:
+    """(sets, sum of levels): how often each level of each attribute appears in each set."""
+    cols = []
+    for q, nl in enumerate(levels):
+        onehot = sets[:, :, q, None] == np.arange(nl)[None, None, :]
+        cols.append(onehot.sum(axis=1))
+    return np.concatenate(cols, axis=1).astype(float)
+
+
+def imbalance(sets: np.ndarray, blk: np.ndarray, levels) -> float:
+    """Sum over blocks, attributes and levels of squared deviations from an even share."""
+    F = level_counts(sets, levels)
+    n_blocks = int(blk.max())
+    target = F.sum(axis=0) / n_blocks
+    return float(sum(((F[blk == b].sum(axis=0) - target) ** 2).sum()
+                     for b in range(1, n_blocks + 1)))
+
+
+def balanced_blocks(sets: np.ndarray, blocks: int, levels, rng,
+                    max_swaps: int = 2000) -> np.ndarray:
+    """Block (1-based) of each set: equal sizes, levels as even across blocks as swaps get.
+
+    Starts from a random equal split and swaps sets between blocks while a swap reduces
+    :func:`imbalance` (best swap first).
+    """
+    n = len(sets)
+    if n % blocks:
+        raise DesignError(f"{n} choice sets cannot be split into {blocks} equal blocks; "
+                          f"choose blocks dividing {n}", key="design.blocks")
+    blk = np.empty(n, dtype=np.int64)
+    blk[rng.permutation(n)] = np.arange(n) % blocks + 1
+    if blocks == 1:
+        return blk
+    F = level_counts(sets, levels)
+    target = F.sum(axis=0) / blocks
+    for _ in range(max_swaps):
+        S = np.stack([F[blk == b].sum(axis=0) for b in range(1, blocks + 1)]) - target
+        Sa = S[blk - 1]  # (n, cols): deviation of each set's block
+        # swap i (block a) with k (block b): delta = F_k - F_i
+        # change = 2 delta.(S_a - S_b) + 2 |delta|^2
+        FS = F @ Sa.T  # FS[i, k] = F_i . S_{blk k}
+        dSa = (F * Sa).sum(axis=1)  # F_i . S_{blk i}
+        FF = F @ F.T
+        sq = np.diag(FF)
+        # delta.(S_a - S_b) with a = blk i, b = blk k:
+        # = F_k.S_a - F_k.S_b - F_i.S_a + F_i.S_b
+        cross = FS.T - dSa[None, :] - dSa[:, None] + FS
+        change = 2 * cross + 2 * (sq[:, None] + sq[None, :] - 2 * FF)
+        change[blk[:, None] == blk[None, :]] = np.inf
+        i, k = np.unravel_index(int(np.argmin(change)), change.shape)
+        if not change[i, k] < -1e-9:
+            break
+        blk[i], blk[k] = blk[k], blk[i]
+    return blk

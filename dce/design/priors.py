@@ -1,0 +1,58 @@
+"""Design priors: the mean and sd of each coded term, and quasi-random draws from them."""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import stats
+from scipy.stats import qmc
+
+
+def design_terms(study) -> list[str]:
+    """Coded terms of the design's model: attribute terms, then ``asc[opt_out]``."""
+    terms = [t for a in study.attributes for t in a.terms]
+    if study.spec.design is not None and study.spec.design.opt_out:
+        terms.append("asc[opt_out]")
+    return terms
+
+
+def prior_moments(study, terms) -> tuple[np.ndarray, np.ndarray]:
+    """Prior mean and sd of every term (0 where the config gives none; sd 0 for a number)."""
+    priors = study.spec.design.priors if study.spec.design is not None else {}
+    mean = np.zeros(len(terms))
+    sd = np.zeros(len(terms))
+    for i, t in enumerate(terms):
+        v = priors.get(t)
+        if v is None:
+            continue
+        if isinstance(v, (int, float)):
+            mean[i] = float(v)
+        else:
+            mean[i], sd[i] = float(v.mean), float(v.sd)
+    return mean, sd
+
+
+def prior_draws(mean, sd, n_draws: int, rng) -> tuple[np.ndarray, dict]:
+    """Quasi-random normal draws (n_draws x terms) of the coefficients.
+
+    Scrambled Sobol points when ``n_draws`` is a power of two, scrambled Halton points
+    otherwise, scrambled with a generator seeded by the first child spawned from ``rng``'s
+    seed sequence (so a fresh design generator always gives the same draws). Terms with sd 0
+    stay at their mean; with no uncertain term the single draw is the means.
+    """
+    mean = np.asarray(mean, float)
+    sd = np.asarray(sd, float)
+    random_terms = np.flatnonzero(sd > 0)
+    if len(random_terms) == 0:
+        return mean[None, :].copy(), {"draw_type": "none (fixed priors)", "prior_draws": 1}
+    child = rng.bit_generator.seed_seq.spawn(1)[0]
+    qrng = np.random.default_rng(child)
+    d = len(random_terms)
+    if n_draws & (n_draws - 1) == 0:
+        engine, kind = qmc.Sobol(d, scramble=True, rng=qrng), "sobol"
+    else:
+        engine, kind = qmc.Halton(d, scramble=True, rng=qrng), "halton"
+    u = engine.random(n_draws)
+    z = stats.norm.ppf(np.clip(u, 1e-12, 1 - 1e-12))
+    draws = np.repeat(mean[None, :], n_draws, axis=0)
+    draws[:, random_terms] += z * sd[random_terms]
+    return draws, {"draw_type": kind, "prior_draws": int(n_draws)}
