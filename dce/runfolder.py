@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import tempfile
 from pathlib import Path
 
 from dce.errors import DceError
@@ -36,6 +37,12 @@ def check_target(out: Path, force: bool) -> None:
     if not os.access(parent, os.W_OK | os.X_OK):
         raise DceError("cannot write here (permission denied); choose another --output",
                        file=_shown(out))
+    try:  # permissions can lie (root, read-only mounts): try for real, then tidy up
+        probe = tempfile.mkdtemp(prefix=".dce-probe-", dir=parent)
+        os.rmdir(probe)
+    except OSError as exc:
+        raise DceError(f"cannot write here ({exc.strerror}); choose another --output",
+                       file=_shown(out)) from None
 
 
 def _shown(path: Path) -> str:
