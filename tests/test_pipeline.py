@@ -125,3 +125,12 @@ def test_committed_showcase_regenerates_identically(tmp_path):
     assert main(["run", str(REPO / "configs" / "peer_support.yaml"), "--output", str(out)]) == 0
     assert time.perf_counter() - t0 < 60
     assert digest(out) == digest(committed)
+
+
+def test_only_the_run_folder_is_written(small_config, tmp_path):
+    before = {p: p.stat().st_mtime_ns for p in tmp_path.rglob("*")}
+    out = tmp_path / "out"
+    assert main(["run", str(small_config), "--output", str(out)]) == 0
+    after = {p: p.stat().st_mtime_ns for p in tmp_path.rglob("*")
+             if out not in p.parents and p != out}
+    assert after == before  # inputs untouched, nothing written beside them
