@@ -12,15 +12,35 @@ import sys
 from pathlib import Path
 
 EXAMPLES = {
-    "run": "dce run configs/peer_support.yaml",
-    "validate": "dce validate configs/peer_support.yaml",
-    "design": "dce design configs/peer_support.yaml --output results/design_only",
-    "simulate": "dce simulate configs/peer_support.yaml",
-    "fit": "dce fit configs/my_survey.yaml",
-    "report": "dce report results/peer_support",
-    "schema": "dce schema > dce-config.schema.json",
-    "power": "dce power configs/peer_support.yaml --jobs 2 --output results/power",
+    "init": ["dce init my_study                # writes my_study/my_study.yaml and "
+             "data/choices.csv",
+             "dce run my_study/my_study.yaml    # runs as written"],
+    "run": ["dce run configs/peer_support.yaml",
+            "dce run configs/peer_support.yaml --output /tmp/ps --jobs 2"],
+    "validate": ["dce validate configs/peer_support.yaml"],
+    "design": ["dce design configs/peer_support.yaml --output results/design_only"],
+    "simulate": ["dce simulate configs/peer_support.yaml --output results/simulated"],
+    "fit": ["dce fit my_study/my_study.yaml"],
+    "report": ["dce report results/peer_support      # rewrites report.html, report.md, "
+               "figures/"],
+    "schema": ["dce schema > dce-config.schema.json",
+               "# then, first line of a config:  # yaml-language-server: "
+               "$schema=dce-config.schema.json"],
+    "power": ["dce power configs/peer_support.yaml --jobs 2 --output results/power"],
 }
+GETTING_STARTED = """getting started:
+  dce init my_study                  # a commented starter config and example data
+  dce run my_study/my_study.yaml     # models, importance by group, report.html
+  dce run configs/peer_support.yaml  # the peer-support showcase
+  dce report results/peer_support    # rebuild the report of a run folder
+  dce schema > dce-config.schema.json  # let an editor complete and check config keys
+
+Each command has its own help with an example: dce COMMAND --help"""
+
+
+def _examples(name: str) -> str:
+    return "example" + ("s" if len(EXAMPLES[name]) > 1 else "") + ":\n" + "\n".join(
+        "  " + line for line in EXAMPLES[name])
 
 
 class _Parser(argparse.ArgumentParser):
@@ -33,12 +53,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = _Parser(prog="dce", description="Discrete-choice experiments: design, fit, rank "
                 "attributes by group, compare groups.",
-                epilog="example:\n  " + EXAMPLES["run"],
+                epilog=GETTING_STARTED,
                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--version", action="version", version=f"dce {__version__}")
     p.add_argument("--debug", action="store_true", help="show Python tracebacks")
     sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    helps = {"run": "design, responses, models, importance, comparison and report",
+    helps = {"init": "start a new study: a commented config and example data that run",
+             "run": "design, responses, models, importance, comparison and report",
              "validate": "check a config (and its data) without writing anything",
              "design": "write the design and its diagnostics",
              "simulate": "write simulated responses from `simulate:`",
@@ -48,11 +69,14 @@ def build_parser() -> argparse.ArgumentParser:
              "power": "simulate studies of several sizes and report power (needs `power:`)"}
     for name, text in helps.items():
         sp = sub.add_parser(name, help=text, description=text,
-                            epilog="example:\n  " + EXAMPLES[name],
+                            epilog=_examples(name),
                             formatter_class=argparse.RawDescriptionHelpFormatter)
         sp.add_argument("--debug", action="store_true", help="show Python tracebacks")
         if name == "report":
             sp.add_argument("run_dir", metavar="RUN_DIR")
+        elif name == "init":
+            sp.add_argument("name", metavar="NAME", help="study name: the folder and config "
+                            "file to create (letters, digits, _ and -)")
         elif name != "schema":
             sp.add_argument("config", metavar="CONFIG")
         if name in ("run", "design", "simulate", "fit", "power"):
@@ -116,10 +140,12 @@ def _dispatch(args, context: dict) -> int:
     from dce.config import load_config
 
     if args.command == "schema":
-        from dce.config_models import ConfigModel
+        from dce.schema import config_schema
 
-        print(json.dumps(ConfigModel.model_json_schema(), indent=2))
+        print(json.dumps(config_schema(), indent=2))
         return 0
+    if args.command == "init":
+        return _init(args.name)
     if args.command == "report":
         return _report(args.run_dir)
     study = load_config(args.config)
@@ -151,6 +177,12 @@ def _validate(study) -> int:
     from dce import design as design_mod
 
     spec = study.spec
+    if spec.type != "dce":  # best-worst and ranking studies
+        from dce.items.pipeline import validate
+
+        validate(study)
+        print(f"{study.display_name}: ok")
+        return 0
     d = None
     wide = spec.choices is not None and spec.choices.format == "wide"
     if spec.design is not None and (spec.simulate is not None or spec.design.file or wide):
@@ -180,12 +212,60 @@ def _report(run_dir) -> int:
     return 0
 
 
+def _init(name: str) -> int:
+    from dce.init_template import create
+
+    config = create(name)
+    rel = Path(name) / config.name
+    print(f"created {rel}, {Path(name) / 'data' / 'choices.csv'} (example answers) and "
+          f"{Path(name) / 'dce-config.schema.json'} (for your editor)\n"
+          f"next: dce run {rel}    then open {Path(name) / 'results' / 'report.html'}")
+    return 0
+
+
 def _summary(out, run) -> None:
-    lines = [f"run folder: {out}"]
+    """The run folder, then one paragraph: what was done, the top attributes per group,
+    where the report is."""
+    print(f"run folder: {out}\n" + summary_text(out, run))
+
+
+def summary_text(out, run) -> str:
+    import textwrap
+
+    from dce.report.labels import Labels
+    from dce.report.text import and_list
+
+    study = run.study
+    words = [f"Finished {study.name} ({run.stage})."]
+    if run.responses is not None:
+        n = run.responses["respondent"].nunique()
+        k = run.responses["group"].nunique()
+        words.append(f"{n:,} respondents in {k} group{'s' if k != 1 else ''}"
+                     + (" (simulated)." if run.simulated else "."))
+    checks = (run.data_summary or {}).get("data_quality")
+    if checks:
+        failed = checks["total"]["failed"]
+        words.append(f"{failed} failed a data-quality check"
+                     + (f" and {checks['excluded']} were excluded." if checks["excluded"]
+                        else "."))
+    if run.fits:
+        bad = [r.group for r in run.fits if not r.converged]
+        words.append(f"{len(run.fits)} model{'s' if len(run.fits) != 1 else ''} fitted"
+                     + (f"; NOT converged: {', '.join(bad)}." if bad else ", all converged."))
     if run.importance is not None:
         t = run.importance.table
+        labels = Labels(study.spec.model_dump(mode="json"), list(dict.fromkeys(t["group"])))
+        parts = []
         for g in dict.fromkeys(t["group"]):
             top = t[t["group"] == g].sort_values("rank")["attribute"].head(3).tolist()
-            lines.append(f"  {g}: top attributes {', '.join(top)}")
-        lines.append(f"report: {out / 'report.html'}")
-    print("\n".join(lines))
+            parts.append(f"{labels.group(g)}: " + and_list(
+                [labels.attribute_lower(a) for a in top]))
+        what = "items" if labels.is_items else "attributes"
+        words.append(f"Most important {what} - " + "; ".join(parts) + ".")
+    if run.notes:
+        words.append(f"{len(run.notes)} warning{'s' if len(run.notes) != 1 else ''} (above, "
+                     "and in warnings.txt).")
+    if run.fits:
+        words.append(f"Report: {Path(out) / 'report.html'}")
+    return "\n".join(textwrap.wrap(" ".join(words), 88, break_on_hyphens=False,
+                                    break_long_words=False))

@@ -12,11 +12,6 @@ from dce.attributes import level_key
 _RESERVED = {"respondent", "group", "block", "task", "alternative", "chosen", "opt_out", "asc",
              "is_opt_out"}
 _NOT_YET = {
-    ("model", "type"): {"mixed_logit": "mixed logit is not available in this version; use "
-                        "conditional_logit"},
-    ("type",): {"best-worst": "best-worst studies are not available in this version; use "
-                "type: dce", "ranking": "ranking studies are not available in this version; use "
-                "type: dce"},
 }
 
 
@@ -48,6 +43,11 @@ def check_study(study) -> list:
                      "(synthetic respondents)"))
     if spec.choices is not None and spec.simulate is not None:
         out.append(p(("simulate",), "give either `choices:` or `simulate:`, not both"))
+    from dce.items.checks import check_items
+
+    out.extend(check_items(study))  # item studies: all their checks; dce: stray item keys
+    if spec.type != "dce":
+        return out
     if spec.design is not None:
         _check_design(study, out)
     if spec.simulate is not None:
@@ -276,6 +276,24 @@ def _check_simulate(study, out):
 def _check_model(study, out):
     spec = study.spec
     m = spec.model
+    if m.type == "mixed_logit" and study.spec.type == "dce":
+        terms = [t for a in study.attributes if a.levels is not None or a.is_linear
+                 for t in (a.terms if _reference_ok(a) else [])]
+        terms += [f"asc[{c}]" for c in m.constants]
+        if study.spec.design is not None and study.spec.design.opt_out:
+            terms.append("asc[opt_out]")
+        for term in m.random:
+            if term not in terms:
+                out.append(study.problem(("model", "random", term), f"unknown term {term!r}"
+                                         + _suggest(term, terms)))
+        if not m.random:
+            out.append(study.problem(("model", "random"), "a mixed logit needs at least one "
+                                     "random term, e.g. random: {waiting: normal}"))
+        if study.spec.importance.intervals == "bootstrap":
+            out.append(study.problem(("importance", "intervals"), "bootstrap intervals are not "
+                                     "available for mixed logit; use krinsky-robb or delta"))
+    elif m.random:
+        out.append(study.problem(("model", "random"), "random terms need type: mixed_logit"))
     if m.by is not None and m.by != "group":
         out.append(study.problem(("model", "by"), f"expected 'group' (fit one model per "
                                  f"respondent group), found {m.by!r}"))

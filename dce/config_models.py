@@ -67,6 +67,10 @@ class ChoiceColumns(_Strict):
     block: StrictStr | None = None
     group: StrictStr | None = None
     tasks: list[StrictStr] | StrictStr | None = None
+    item: StrictStr = "item"      # item studies: the item of a row
+    best: StrictStr = "best"      # best-worst: 0/1 (long) or the best item (wide)
+    worst: StrictStr = "worst"    # best-worst: 0/1 (long) or the worst item (wide)
+    rank: StrictStr = "rank"      # ranking: 1 = first; empty = not ranked
 
 
 class ChoicesSpec(_Strict):
@@ -81,6 +85,7 @@ class GroupSimulation(_Strict):
     utilities: dict[str, Union[Number, dict[str, Number]]] = Field(default_factory=dict)
     scale: Number = Field(1.0, gt=0)
     heterogeneity: dict[str, Number] = Field(default_factory=dict)
+    worst_scale: Number = Field(1.0, gt=0)  # best-worst: scale of worst choices relative to best
 
 
 class SimulateSpec(_Strict):
@@ -98,6 +103,10 @@ class ModelSpec(_Strict):
     draws: StrictInt = Field(500, ge=1)
     draw_type: Literal["halton", "sobol"] = "sobol"
     interactions: list[list[StrictStr]] = Field(default_factory=list)
+    bw_model: Literal["sequential", "maxdiff"] = "sequential"  # best-worst studies
+    worst_scale: Literal["fixed", "estimate"] = "fixed"  # best-worst: relative scale of worst
+    top_k: StrictInt | None = Field(None, ge=1)  # ranking: use only the first k ranks
+    reference_item: StrictStr | None = None  # item studies: utility fixed at 0 (default last)
 
 
 class ImportanceSpec(_Strict):
@@ -139,6 +148,22 @@ class CompareSpec(_Strict):
     pairs: Union[Literal["all"], list[list[StrictStr]]] = "all"
 
 
+class DataSpec(_Strict):
+    """Data-quality checks (dce.quality): exclude respondents who fail them, and the a
+    priori order of levels that defines dominance tasks."""
+
+    exclude_failed_checks: StrictBool = False
+    preference_order: dict[str, Literal["increasing", "decreasing"]] = Field(
+        default_factory=dict)
+
+
+class ReportSpec(_Strict):
+    """Wording of report.html / report.md."""
+
+    title: StrictStr | None = None
+    group_labels: dict[str, StrictStr] = Field(default_factory=dict)
+
+
 class ConfigModel(_Strict):
     """Top level of a dce config file (schema_version 1)."""
 
@@ -160,3 +185,5 @@ class ConfigModel(_Strict):
     tradeoffs: TradeoffSpec = Field(default_factory=TradeoffSpec)
     scenarios: ScenariosSpec | None = None
     power: PowerSpec | None = None
+    data: DataSpec = Field(default_factory=DataSpec)
+    report: ReportSpec = Field(default_factory=ReportSpec)

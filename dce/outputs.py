@@ -80,6 +80,20 @@ def run_files(run) -> dict[str, bytes]:
         if run.uptake is not None:
             files["uptake.csv"] = csv_bytes(run.uptake)
         files["data_summary.json"] = json_bytes(run.data_summary)
+        for name, frame in run.tables.items():  # e.g. bw_counts.csv of item studies
+            files[f"{name}.csv"] = csv_bytes(frame)
+    if getattr(run, "quality", None) is not None:
+        from dce.quality import as_csv_frame
+
+        files["data_quality.csv"] = csv_bytes(as_csv_frame(run.quality))
+    full = getattr(run, "all_respondents", None)
+    if full is not None and full.fits:  # results with the excluded respondents kept
+        files["all_respondents/estimates.csv"] = csv_bytes(estimates_table(full))
+        models = models_table(full)
+        models["converged"] = models["converged"].map({True: "true", False: "false"})
+        files["all_respondents/models.csv"] = csv_bytes(models)
+        files["all_respondents/importance.csv"] = csv_bytes(
+            full.importance.table[IMPORTANCE_COLUMNS])
     if run.notes:
         files["warnings.txt"] = ("\n".join(run.notes) + "\n").encode()
     return files

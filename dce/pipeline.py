@@ -41,9 +41,15 @@ class Run:
     notes: list = field(default_factory=list)
     inputs: list = field(default_factory=list)
     bootstrap: dict | None = None
+    base_fits: dict = field(default_factory=dict)
+    stability: dict = field(default_factory=dict)
     tradeoffs: object | None = None
     uptake: pd.DataFrame | None = None
     jobs: int = 1
+    quality: pd.DataFrame | None = None  # data-quality checks, one row per respondent
+    fit_responses: pd.DataFrame | None = None  # responses fitted, when some are excluded
+    all_respondents: object | None = None  # a Run fitted with every respondent
+    tables: dict = field(default_factory=dict)  # extra tables: name -> DataFrame (name.csv)
 
 
 def analyse(study, stage: str = "run", jobs: int = 1) -> Run:
@@ -52,6 +58,10 @@ def analyse(study, stage: str = "run", jobs: int = 1) -> Run:
     ``jobs`` is the number of parallel workers for Monte Carlo steps (bootstrap); the
     numbers do not depend on it.
     """
+    if study.spec.type != "dce":  # best-worst and ranking studies
+        from dce.items.pipeline import analyse_items
+
+        return analyse_items(study, stage, jobs)
     run = Run(study, stage, jobs=jobs)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -87,9 +97,29 @@ def _stages(run: Run) -> None:
         run.inputs.append(study.resolve(spec.choices.file))
         if spec.respondents is not None:
             run.inputs.append(study.resolve(spec.respondents.file))
+    from dce import quality
+
+    run.quality, checks = quality.assess(study, run.responses)
+    if checks is not None:
+        run.data_summary["data_quality"] = checks
     if run.stage == "simulate":
         return
+    failed = quality.failed_respondents(run.quality) if checks and \
+        checks["exclude_failed_checks"] else set()
+    if failed:  # results with every respondent too, for the report's comparison
+        run.all_respondents = Run(study, run.stage, responses=run.responses, jobs=run.jobs)
+        _fit_all(run.all_respondents)
+        run.fit_responses = run.responses[~run.responses["respondent"].isin(failed)]
     _fit_all(run)
+
+
+def _progress(items, desc: str):
+    """A progress bar over finished items, silent when stderr is not a terminal."""
+    import sys
+
+    from tqdm.auto import tqdm
+
+    return tqdm(items, desc=desc, leave=False, disable=not sys.stderr.isatty())
 
 
 def stage_at_least(stage: str, wanted: str) -> bool:
@@ -100,16 +130,19 @@ def _fit_all(run: Run) -> None:
     study = run.study
     spec = study.spec
     attrs = study.attributes
-    cd = coding.encode(run.responses, attrs, spec.model.constants, spec.model.interactions)
+    responses = run.responses if run.fit_responses is None else run.fit_responses
+    cd = coding.encode(responses, attrs, spec.model.constants, spec.model.interactions)
     groups = cd.groups()
     fit_groups = ([g for g in groups if g != "all"] if spec.model.by and len(groups) > 1
                   else [])
     targets = [(g, cd.for_group(g)) for g in fit_groups] + [("all", cd)]
-    ranges = _value_ranges(run.responses, attrs)
+    ranges = _value_ranges(responses, attrs)
     for g, part in targets:  # every group large enough before any fitting
         _check_size(spec, g, part)
-    for g, part in targets:
+    for i, (g, part) in enumerate(_progress(targets, "fitting models")):
         run.fits.append(_fit_group(spec, g, part))
+        if spec.model.type == "mixed_logit":
+            run.fits[-1] = _fit_mixed(run, g, part, i, run.fits[-1])
     if spec.importance.intervals == "bootstrap":
         _bootstrap(run, dict(targets[:-1]) or {"all": cd})
     draws = {}
@@ -118,10 +151,19 @@ def _fit_all(run: Run) -> None:
         draws[result.group] = importance.coefficient_draws(
             result.params, result.vcov, spec.importance.draws, rng)
     boot = run.bootstrap or {}
-    run.importance = importance.combine([
-        importance.rank(r, attrs, None, intervals=spec.importance.intervals,
-                        level=spec.importance.level, value_ranges=ranges,
-                        coef_draws=boot.get(r.group, draws[r.group])) for r in run.fits])
+    if spec.model.type == "mixed_logit":
+        from dce.models import mixed
+
+        run.importance = importance.combine([
+            mixed.rank(r, attrs, make_rng(study.seed, "importance", 1000 + i),
+                       intervals=spec.importance.intervals, level=spec.importance.level,
+                       value_ranges=ranges, coef_draws=draws[r.group])
+            for i, r in enumerate(run.fits)])
+    else:
+        run.importance = importance.combine([
+            importance.rank(r, attrs, None, intervals=spec.importance.intervals,
+                            level=spec.importance.level, value_ranges=ranges,
+                            coef_draws=boot.get(r.group, draws[r.group])) for r in run.fits])
     denominator = denominator_of(study)
     if denominator is not None:
         run.tradeoffs = _tradeoffs(run, denominator, draws)
@@ -137,12 +179,33 @@ def _fit_all(run: Run) -> None:
                         f"{', '.join(fit_groups) or 'none'})", key="compare.pairs")
     parts = dict(targets)
     fits = {r.group: r for r in run.fits}
+    fits.update(run.base_fits)  # scale tests use the conditional logit
     scale_tests = {(a, b): swait_louviere(parts[a], parts[b], loglik_a=fits[a].loglik,
                                           loglik_b=fits[b].loglik, start=fits[a].params,
                                           level=spec.importance.level)
-                   for a, b in pairs}
+                   for a, b in _progress(pairs, "scale tests")}
     run.comparison = compare.groups(run.importance, pairs, spec.importance.level,
                                     scale_tests=scale_tests, tradeoffs=run.tradeoffs)
+
+
+def _fit_mixed(run, g, part, index, base):
+    """Panel mixed logit for one group (the conditional logit ``base`` is kept for the
+    scale tests), with the stability check at twice the draws."""
+    from dce.models import mixed
+    from dce.seeds import seed_sequence
+
+    m = run.study.spec.model
+    run.base_fits[g] = base
+    try:
+        result = mixed.fit(part, random=dict(m.random), correlated=m.correlated,
+                           draws=m.draws, draw_type=m.draw_type, se=m.se, group=g,
+                           seed_seq=seed_sequence(run.study.seed, "draws", index))
+    except EstimationError as exc:
+        raise EstimationError(f"group {g}: {exc.problems[0].message}",
+                              key=exc.problems[0].key) from None
+    _check_finite(result)
+    run.stability[g] = mixed.stability(part, result)
+    return result
 
 
 def _tradeoffs(run, denominator, draws):
@@ -245,4 +308,17 @@ def estimates_table(run: Run) -> pd.DataFrame:
 
 
 def models_table(run: Run) -> pd.DataFrame:
-    return pd.DataFrame([r.statistics() for r in run.fits])
+    """One row per fit; a mixed logit adds its draws and the change of the fit when the
+    draws are doubled (stability check)."""
+    rows = []
+    for r in run.fits:
+        row = r.statistics()
+        row["model"] = r.model
+        if r.group in run.stability:
+            st = run.stability[r.group]
+            row.update(draws=getattr(r, "n_draws", None),
+                       stability_draws=st["draws"],
+                       stability_loglik_change=st["loglik_change"],
+                       stability_max_coef_change=st["max_coef_change"])
+        rows.append(row)
+    return pd.DataFrame(rows)

@@ -1,0 +1,186 @@
+"""The stages of an item study, returning the same :class:`dce.pipeline.Run` as the
+attribute pipeline: design, responses (simulated or read), one model per group plus the
+pooled model, shares of preference with intervals and rank probabilities, group
+comparisons, and best-minus-worst (or ranking) counts in ``run.tables``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from dce import compare
+from dce.data import summarize
+from dce.errors import DataError, EstimationError
+from dce.items import design as item_design
+from dce.items import importance as item_importance
+from dce.items import items_of, models, reference_item
+from dce.items import simulate as item_simulate
+from dce.items.data import load
+from dce.seeds import rng as make_rng
+
+
+def _needs_design(study, stage: str) -> bool:
+    spec = study.spec
+    if spec.design is None:
+        return False
+    if stage == "design" or spec.simulate is not None:
+        return True
+    return spec.design.file is not None or spec.choices.format == "wide"
+
+
+def design_and_responses(study, stage: str = "run"):
+    """(design or None, responses or None, simulated?, input files) up to ``stage``."""
+    design, inputs = None, []
+    if _needs_design(study, stage):
+        design = item_design.build(study)
+        if study.spec.design.file and design.source.startswith("file"):
+            inputs.append(study.resolve(study.spec.design.file))
+    if stage == "design":
+        return design, None, False, inputs
+    if study.spec.simulate is not None:
+        return design, item_simulate.responses(study, design), True, inputs
+    responses, _ = load(study, design)
+    inputs.append(study.resolve(study.spec.choices.file))
+    if study.spec.respondents is not None:
+        inputs.append(study.resolve(study.spec.respondents.file))
+    return design, responses, False, inputs
+
+
+def validate(study) -> None:
+    """``dce validate`` for an item study: the design (if any) and the data (if any)."""
+    spec = study.spec
+    if spec.choices is not None:
+        design = item_design.build(study) if spec.design is not None and (
+            spec.design.file or spec.choices.format == "wide") else None
+        load(study, design)
+    elif spec.design is not None:
+        item_design.build(study)
+
+
+def analyse_items(study, stage: str = "run", jobs: int = 1):
+    """Run an item study up to ``stage`` (design, simulate, fit or run) -> Run."""
+    import warnings
+
+    from dce.pipeline import Run
+
+    run = Run(study, stage, jobs=jobs)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        _stages(run)
+    seen = set()
+    for w in caught:
+        text = str(w.message)
+        if text not in seen and issubclass(w.category, (RuntimeWarning, UserWarning)):
+            seen.add(text)
+            run.notes.append(text)
+    return run
+
+
+def _stages(run) -> None:
+    study = run.study
+    run.design, run.responses, run.simulated, run.inputs = design_and_responses(study, run.stage)
+    if run.stage == "design":
+        return
+    run.data_summary = summarize(run.responses)
+    if run.stage == "simulate":
+        return
+    _fit_all(run)
+
+
+def _fit_all(run) -> None:
+    study = run.study
+    spec = study.spec
+    items = items_of(study)
+    names = [i.name for i in items]
+    ref = reference_item(study)
+    kind = spec.type
+    m = spec.model
+    full = models.expand(run.responses, names, ref, kind, m)
+    groups = list(dict.fromkeys(full.data.group))
+    fit_groups = [g for g in groups if g != "all"] if m.by and len(groups) > 1 else []
+    parts = {g: full.for_group(g) for g in fit_groups}
+    parts["all"] = full
+    for g, part in parts.items():
+        run.fits.append(_fit_group(spec, g, part, names, ref))
+    fits = {r.group: r for r in run.fits}
+    level = spec.importance.level
+    draws = {}
+    if spec.importance.intervals == "bootstrap":
+        _bootstrap(run, {g: parts[g].data for g in fit_groups} or {"all": full.data}, names)
+    for i, r in enumerate(run.fits):
+        if run.bootstrap is not None and r.group in run.bootstrap:
+            draws[r.group] = run.bootstrap[r.group][:, :len(names)]
+        else:
+            draws[r.group] = item_importance.utility_draws(
+                r, len(names), spec.importance.draws, make_rng(study.seed, "importance", i))
+    from dce.importance import combine
+
+    run.importance = combine([
+        item_importance.rank(r, items, utilities=draws[r.group],
+                             intervals=spec.importance.intervals, level=level)
+        for r in run.fits])
+    pairs = compare.pairs_of(fit_groups, spec.compare.pairs)
+    unknown = sorted({g for p in pairs for g in p} - set(fit_groups))
+    if unknown:
+        raise DataError(f"groups {', '.join(unknown)} are not in the data (groups: "
+                        f"{', '.join(fit_groups) or 'none'})", key="compare.pairs")
+    scale_tests = None
+    if not (kind == "best-worst" and m.worst_scale == "estimate"):
+        from dce.scale_test import swait_louviere
+
+        scale_tests = {(a, b): swait_louviere(
+            parts[a].data, parts[b].data, loglik_a=fits[a].loglik, loglik_b=fits[b].loglik,
+            start=fits[a].params[fits[a].free], level=level) for a, b in pairs}
+    run.comparison = compare.groups(run.importance, pairs, level, scale_tests=scale_tests)
+    if kind == "ranking":
+        run.tables["rank_counts"] = item_importance.rank_counts(run.responses, items)
+    else:
+        run.tables["bw_counts"] = item_importance.bw_counts(run.responses, items)
+
+
+def _fit_group(spec, g, part, names, ref):
+    m = spec.model
+    if m.se == "cluster" and part.data.n_respondents < 2:
+        raise EstimationError(f"group {g!r} has {part.data.n_respondents} respondent; "
+                              "cluster-robust errors need at least 2 (collect more "
+                              "responses, merge groups or use model.se: robust)",
+                              key="model.by")
+    if part.data.n_sets < part.data.X.shape[1] + 1:
+        raise EstimationError(f"group {g!r} has {part.n_tasks} sets, too few to estimate "
+                              f"{part.data.X.shape[1]} item utilities; collect more "
+                              "responses or merge groups", key="model.by")
+    try:
+        result = models.fit(part, names, ref, kind=spec.type, bw_model=m.bw_model,
+                            worst_scale=m.worst_scale, engine=m.engine, se=m.se, group=g)
+    except EstimationError as exc:
+        msg = exc.problems[0].message
+        raise EstimationError(msg if msg.startswith("group ") else f"group {g}: {msg}",
+                              key=exc.problems[0].key) from None
+    if not (np.isfinite(result.params).all() and np.isfinite(result.vcov).all()):
+        raise EstimationError(f"group {g}: estimates are not finite; an item may always (or "
+                              "never) be chosen", key="model")
+    return result
+
+
+def _bootstrap(run, groups: dict, names) -> None:
+    from dce.bootstrap import bootstrap
+    from dce.seeds import seed_sequence
+
+    study = run.study
+    fits = {r.group: r for r in run.fits}
+    starts = {g: r.params[r.free] for g, r in fits.items()}
+    pooled = "all" not in groups
+    draws, failures = bootstrap(groups, starts, study.spec.importance.draws,
+                                seed_sequence(study.seed, "bootstrap"), pooled=pooled,
+                                jobs=run.jobs)
+    n_ok = len(next(iter(draws.values())))
+    if failures:
+        run.notes.append(f"bootstrap: {len(failures)} of {study.spec.importance.draws} "
+                         f"replicates failed and were left out (first: task "
+                         f"{failures[0].task}: {failures[0].message})")
+    if n_ok < 10:
+        raise EstimationError(f"only {n_ok} bootstrap replicates succeeded; the data are too "
+                              "sparse for a bootstrap, use importance.intervals: krinsky-robb",
+                              key="importance.intervals")
+    # replicates of the free parameters -> every term (the reference item at 0)
+    run.bootstrap = {g: fits[g].item_draws(D, len(fits[g].terms)) for g, D in draws.items()}

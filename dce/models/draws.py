@@ -1,0 +1,80 @@
+"""Quasi-random draws for simulated likelihoods (mixed logit).
+
+Protocol (written out so that anyone can regenerate the same numbers):
+
+1. ``seed = int(seed_seq.generate_state(1, dtype=numpy.uint64)[0])`` (an integer, so the
+   caller's SeedSequence is never spawned from or changed, and the same ``seed_seq`` always
+   gives the same draws);
+2. ``draw_type="sobol"``: ``scipy.stats.qmc.Sobol(d=dims, scramble=True, bits=30, rng=seed)``
+   and ``random(R * D)``; every point is then moved to the centre of its cell,
+   ``u + 2**-31``, so no coordinate is exactly 0 or 1.
+   ``draw_type="halton"``: ``scipy.stats.qmc.Halton(d=dims, scramble=True, rng=seed)``;
+   the first point is dropped (``fast_forward(1)``), then ``random(R * D)``, clipped to
+   ``[1e-12, 1 - 1e-12]`` as a guard;
+3. the ``R * D`` points are cut into consecutive blocks of ``D``: respondent ``r`` gets points
+   ``r*D .. (r+1)*D - 1`` (one point of the sequence per draw, one dimension per random
+   coefficient), as in Train (2009), ch. 9;
+4. the result is returned as ``(respondents, dims, draws)``.
+
+Transformations to the distributions of the coefficients (:func:`transform`): ``normal`` and
+``lognormal`` use the standard normal inverse CDF; ``triangular`` the inverse CDF of the
+symmetric triangular distribution on [-1, 1].
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+from scipy.special import ndtri
+from scipy.stats import qmc
+
+DRAW_TYPES = ("sobol", "halton")
+SOBOL_BITS = 30
+
+
+def uniform_draws(n_respondents: int, n_draws: int, dims: int, draw_type: str,
+                  seed_seq: np.random.SeedSequence) -> np.ndarray:
+    """Uniform quasi-random draws in (0, 1), shape ``(n_respondents, dims, n_draws)``."""
+    if draw_type not in DRAW_TYPES:
+        raise ValueError(f"draw_type must be one of {', '.join(DRAW_TYPES)}, got {draw_type!r}")
+    if n_draws < 1 or dims < 1:
+        raise ValueError("need at least one draw and one dimension")
+    n = n_respondents * n_draws
+    seed = int(seed_seq.generate_state(1, dtype=np.uint64)[0])
+    if draw_type == "sobol":
+        sampler = qmc.Sobol(d=dims, scramble=True, bits=SOBOL_BITS, rng=seed)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # balance needs n = 2^m; not required
+            u = sampler.random(n)
+        u += 2.0 ** -(SOBOL_BITS + 1)
+    else:
+        sampler = qmc.Halton(d=dims, scramble=True, rng=seed)
+        sampler.fast_forward(1)
+        u = np.clip(sampler.random(n), 1e-12, 1 - 1e-12)
+    return np.ascontiguousarray(u.reshape(n_respondents, n_draws, dims).transpose(0, 2, 1))
+
+
+def triangular_ppf(u: np.ndarray) -> np.ndarray:
+    """Inverse CDF of the symmetric triangular distribution on [-1, 1] (variance 1/6)."""
+    u = np.asarray(u, dtype=float)
+    return np.where(u < 0.5, np.sqrt(2.0 * u) - 1.0, 1.0 - np.sqrt(2.0 * (1.0 - u)))
+
+
+def transform(u: np.ndarray, kinds) -> np.ndarray:
+    """Map uniform draws ``(..., dims, draws)`` to standard draws, one kind per dimension:
+    ``normal``/``lognormal`` -> N(0, 1); ``triangular`` -> triangular on [-1, 1]."""
+    out = np.empty_like(u)
+    for i, kind in enumerate(kinds):
+        if kind == "triangular":
+            out[..., i, :] = triangular_ppf(u[..., i, :])
+        else:
+            out[..., i, :] = ndtri(u[..., i, :])
+    return out
+
+
+def standard_draws(n_respondents: int, n_draws: int, kinds, draw_type: str,
+                   seed_seq: np.random.SeedSequence) -> np.ndarray:
+    """Standard draws ``(n_respondents, len(kinds), n_draws)`` for the given kinds."""
+    u = uniform_draws(n_respondents, n_draws, len(kinds), draw_type, seed_seq)
+    return transform(u, kinds)

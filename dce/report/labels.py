@@ -1,0 +1,121 @@
+"""Readable names for attributes, levels, terms and groups, and one colour per group.
+
+Everything shown in the report goes through :class:`Labels`, so tables, sentences and
+figures use the same words and every figure gives a group the same colour and marker.
+"""
+
+from __future__ import annotations
+
+import textwrap
+
+POOLED = "all"
+# Okabe-Ito colour-blind-safe palette (yellow last: weak on white); the pooled model is grey
+PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#000000",
+           "#F0E442"]
+POOLED_COLOUR = "#6E6E6E"
+MARKERS = ["o", "s", "^", "D", "v", "P", "X", "*"]
+
+
+def pretty(code: str) -> str:
+    """``public_not_used`` -> ``Public not used``."""
+    text = str(code).replace("_", " ").strip()
+    return text[:1].upper() + text[1:] if text else str(code)
+
+
+class Labels:
+    """Labels and styles from a resolved config (dict, as in config.yaml)."""
+
+    def __init__(self, cfg: dict, groups: list | None = None):
+        self.cfg = cfg
+        items = cfg.get("attributes") or cfg.get("items") or {}
+        self.is_items = not cfg.get("attributes") and bool(cfg.get("items"))
+        self.attributes = {k: ((v or {}).get("label") or k) for k, v in items.items()}
+        self.levels = {k: (v or {}).get("levels") for k, v in items.items()}
+        self.codings = {k: (v or {}).get("coding") or
+                        ("effects" if (v or {}).get("levels") is not None else "linear")
+                        for k, v in items.items()}
+        report = cfg.get("report") or {}
+        self._groups = dict(report.get("group_labels") or {})
+        design = cfg.get("design") or {}
+        self.opt_out = design.get("opt_out")
+        self.groups = list(groups or [])
+        others = [g for g in self.groups if g != POOLED]
+        self.colours = {g: PALETTE[i % len(PALETTE)] for i, g in enumerate(others)}
+        self.markers = {g: MARKERS[i % len(MARKERS)] for i, g in enumerate(others)}
+        self.colours[POOLED] = POOLED_COLOUR
+        self.markers[POOLED] = "o"
+
+    # ----- names --------------------------------------------------------------------
+    def attribute(self, name: str) -> str:
+        return self.attributes.get(name, name)
+
+    def group(self, code) -> str:
+        code = str(code)
+        if code in self._groups:
+            return self._groups[code]
+        if code == POOLED:
+            return "All respondents (pooled)"
+        return pretty(code)
+
+    def group_lower(self, code) -> str:
+        """A group label inside a sentence (first letter lower-cased unless an acronym)."""
+        text = self.group(code)
+        if str(code) in self._groups or len(text) < 2 or text[:2].isupper():
+            return text
+        return text[0].lower() + text[1:]
+
+    def attribute_lower(self, name: str) -> str:
+        text = self.attribute(name)
+        if len(text) > 1 and text[:2].isupper():
+            return text
+        return text[:1].lower() + text[1:]
+
+    def term(self, term: str) -> tuple[str, str]:
+        """(heading, row label) of a coded term, e.g. ('Confidence in ...', 'Independently
+        checked'); a linear attribute's row is 'per unit'."""
+        term = str(term)
+        if ":" in term:
+            base, cov = term.split(":", 1)
+            head, row = self.term(base)
+            return "Interactions", f"{head}: {row} × {cov}"
+        if term.startswith("sd[") and term.endswith("]"):
+            head, row = self.term(term[3:-1])
+            return "Standard deviations (random terms)", f"{head}: {row}"
+        if term.startswith("chol["):
+            return "Standard deviations (random terms)", term
+        if term.startswith("asc[") and term.endswith("]"):
+            inner = term[4:-1]
+            if inner == "opt_out":
+                return "Constants", (f"Opt-out ({self.opt_out})" if self.opt_out else "Opt-out")
+            return "Constants", f"Alternative {inner}"
+        if "[" in term and term.endswith("]"):
+            name, level = term[:-1].split("[", 1)
+            return self.attribute(name), level
+        if term in self.attributes:
+            if self.is_items:
+                return "Items", self.attribute(term)
+            return self.attribute(term), "per unit"
+        return "Other terms", term
+
+    def term_text(self, term: str) -> str:
+        head, row = self.term(term)
+        if head in ("Constants", "Other terms", "Interactions", "Items",
+                    "Standard deviations (random terms)"):
+            return row
+        return f"{head}: {row}"
+
+    def term_text_lower(self, term: str) -> str:
+        """``term_text`` inside a sentence: the attribute's first letter lower-cased."""
+        text = self.term_text(term)
+        return text if len(text) > 1 and text[:2].isupper() else text[:1].lower() + text[1:]
+
+    # ----- styles -------------------------------------------------------------------
+    def colour(self, group) -> str:
+        return self.colours.get(str(group), POOLED_COLOUR)
+
+    def marker(self, group) -> str:
+        return self.markers.get(str(group), "o")
+
+
+def wrap(text: str, width: int = 30) -> str:
+    return "\n".join(textwrap.wrap(str(text), width)) or str(text)

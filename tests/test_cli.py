@@ -1,0 +1,118 @@
+"""The command line guides: examples in every help, `dce init` runs as written, the JSON
+Schema validates the shipped configs and rejects unknown keys, a summary at the end."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from dce.cli import EXAMPLES, build_parser, main
+from dce.init_template import CONFIG, example_choices
+from dce.schema import config_schema
+from dce.yamlio import load_yaml
+
+REPO = Path(__file__).resolve().parents[1]
+SHIPPED = sorted(p for p in (REPO / "configs").glob("*.yaml") if ".tmp" not in p.name)
+
+
+def help_text(argv, capsys) -> str:
+    with pytest.raises(SystemExit) as done:
+        main(argv)
+    assert done.value.code == 0
+    return capsys.readouterr().out
+
+
+def test_every_help_shows_an_example(capsys):
+    top = help_text(["--help"], capsys)
+    assert "getting started:" in top and "dce init my_study" in top
+    commands = build_parser()._subparsers._group_actions[0].choices
+    assert set(commands) == set(EXAMPLES)
+    for name in commands:
+        text = help_text([name, "--help"], capsys)
+        assert "example" in text and f"dce {name}" in text, name
+
+
+def test_init_then_run_in_a_fresh_folder(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    assert main(["init", "demo"]) == 0
+    out = capsys.readouterr().out
+    assert "dce run demo/demo.yaml" in out
+    cfg = tmp_path / "demo" / "demo.yaml"
+    assert cfg.read_text().startswith("# yaml-language-server: $schema=dce-config.schema.json")
+    assert (tmp_path / "demo" / "data" / "choices.csv").is_file()
+    assert main(["run", "demo/demo.yaml"]) == 0
+    summary = capsys.readouterr().out
+    report = tmp_path / "demo" / "results" / "report.html"
+    assert report.is_file() and (tmp_path / "demo" / "results" / "report.md").is_file()
+    assert f"Report: {report}" in summary.replace("\n", " ")
+    assert "Most important attributes - Patients:" in summary.replace("\n", " ")
+    # a second init into the same folder is refused, cleanly
+    assert main(["init", "demo"]) == 2
+    assert "exists" in capsys.readouterr().err
+    assert main(["init", "no spaces"]) == 2
+
+
+def test_example_data_is_fixed():
+    assert example_choices() == example_choices()
+    lines = example_choices().splitlines()
+    assert lines[0] == "respondent,group,task,alternative,chosen,wait,clinician,travel,evening"
+    assert len(lines) == 1 + 60 * 8 * 2
+
+
+@pytest.fixture(scope="module")
+def schema():
+    s = config_schema()
+    jsonschema.Draft202012Validator.check_schema(s)
+    return s
+
+
+def test_schema_command_prints_the_schema(capsys, schema):
+    assert main(["schema"]) == 0
+    assert json.loads(capsys.readouterr().out) == schema
+
+
+@pytest.mark.parametrize("path", SHIPPED + ["init"], ids=lambda p: getattr(p, "name", p))
+def test_schema_validates_shipped_configs(path, schema):
+    text = CONFIG.format(name="demo") if path == "init" else path.read_text()
+    data, _ = load_yaml(text, str(path))  # YAML 1.2, as dce and editors read it
+    jsonschema.validate(data, schema, cls=jsonschema.Draft202012Validator)
+
+
+@pytest.mark.parametrize("change", [
+    lambda c: c.update(colour="red"),                          # unknown top-level key
+    lambda c: c["model"].update(tyep="conditional_logit"),     # misspelt nested key
+    lambda c: c["data"].update(exclude_failed_check=True),     # misspelt data key
+    lambda c: c.update(schema_version=2),                      # wrong value
+])
+def test_schema_rejects_unknown_keys(change, schema):
+    cfg, _ = load_yaml(CONFIG.format(name="demo"), "demo.yaml")
+    change(cfg)
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(cfg, schema, cls=jsonschema.Draft202012Validator)
+
+
+def _keys(node, defs, seen=()) -> set:
+    """Every property name reachable in the schema."""
+    out = set()
+    if isinstance(node, dict):
+        ref = node.get("$ref")
+        if ref and ref not in seen:
+            out |= _keys(defs[ref.split("/")[-1]], defs, seen + (ref,))
+        for k, v in (node.get("properties") or {}).items():
+            out.add(k)
+            out |= _keys(v, defs, seen)
+        for key in ("anyOf", "allOf", "oneOf", "items", "additionalProperties"):
+            sub = node.get(key)
+            for s in sub if isinstance(sub, list) else [sub]:
+                out |= _keys(s, defs, seen)
+    return out
+
+
+def test_config_reference_documents_every_key(schema):
+    doc = (REPO / "docs" / "config.md").read_text(encoding="utf-8")
+    keys = _keys(schema, schema.get("$defs", {}))
+    missing = sorted(k for k in keys if f"`{k}`" not in doc)
+    assert not missing, f"docs/config.md does not describe: {missing}"
