@@ -27,6 +27,7 @@ EXAMPLES = {
                "# then, first line of a config:  # yaml-language-server: "
                "$schema=dce-config.schema.json"],
     "power": ["dce power configs/peer_support.yaml --jobs 2 --output results/power"],
+    "cards": ["dce cards configs/peer_support.yaml --output results/peer_support_cards"],
 }
 GETTING_STARTED = """getting started:
   dce init my_study                  # a commented starter config and example data
@@ -66,7 +67,8 @@ def build_parser() -> argparse.ArgumentParser:
              "fit": "estimates and model statistics (and importance)",
              "report": "(re)build report.html / report.md from a run folder",
              "schema": "print the JSON Schema of the config format",
-             "power": "simulate studies of several sizes and report power (needs `power:`)"}
+             "power": "simulate studies of several sizes and report power (needs `power:`)",
+             "cards": "printable choice cards (HTML, Markdown) and a survey-platform CSV"}
     for name, text in helps.items():
         sp = sub.add_parser(name, help=text, description=text,
                             epilog=_examples(name),
@@ -79,7 +81,7 @@ def build_parser() -> argparse.ArgumentParser:
                             "file to create (letters, digits, _ and -)")
         elif name != "schema":
             sp.add_argument("config", metavar="CONFIG")
-        if name in ("run", "design", "simulate", "fit", "power"):
+        if name in ("run", "design", "simulate", "fit", "power", "cards"):
             sp.add_argument("--output", metavar="DIR", help="run folder (default: the "
                             "config's `output`, else results/<name>/)")
             sp.add_argument("--force", action="store_true", help="replace an existing folder "
@@ -152,6 +154,12 @@ def _dispatch(args, context: dict) -> int:
     context["study"] = study
     if args.command == "validate":
         return _validate(study)
+    if args.command == "cards":
+        from dce.runner import execute_cards
+
+        out = execute_cards(study, args.output, args.force)
+        print(f"run folder: {out}\ncards: {out / 'cards'}\nsurvey table: {out / 'survey.csv'}")
+        return 0
     if args.command == "power":
         from dce.runner import execute_power
 

@@ -42,6 +42,7 @@ class Run:
     inputs: list = field(default_factory=list)
     bootstrap: dict | None = None
     base_fits: dict = field(default_factory=dict)
+    constants_loglik: dict = field(default_factory=dict)
     stability: dict = field(default_factory=dict)
     tradeoffs: object | None = None
     uptake: pd.DataFrame | None = None
@@ -143,6 +144,8 @@ def _fit_all(run: Run) -> None:
         run.fits.append(_fit_group(spec, g, part))
         if spec.model.type == "mixed_logit":
             run.fits[-1] = _fit_mixed(run, g, part, i, run.fits[-1])
+    for g, part in targets:
+        run.constants_loglik[g] = _constants_loglik(part)
     if spec.importance.intervals == "bootstrap":
         _bootstrap(run, dict(targets[:-1]) or {"all": cd})
     draws = {}
@@ -186,6 +189,24 @@ def _fit_all(run: Run) -> None:
                    for a, b in _progress(pairs, "scale tests")}
     run.comparison = compare.groups(run.importance, pairs, spec.importance.level,
                                     scale_tests=scale_tests, tradeoffs=run.tradeoffs)
+
+
+def _constants_loglik(part) -> float:
+    """Log-likelihood of the model with only the alternative-specific constants (the
+    market-share model); the null log-likelihood when there are none."""
+    from dce.coding import ChoiceData
+    from dce.models.clogit import fit as clogit_fit
+    from dce.models.clogit import null_loglik
+
+    cols = [i for i, t in enumerate(part.terms) if t.startswith("asc[")]
+    if not cols:
+        return null_loglik(part)
+    sub = ChoiceData(part.X[:, cols], part.chosen, part.set_start, part.respondent,
+                     part.respondent_ids, part.group, part.alternative,
+                     tuple(part.terms[i] for i in cols))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return clogit_fit(sub, se="classic", check=False).loglik
 
 
 def _fit_mixed(run, g, part, index, base):
@@ -314,6 +335,8 @@ def models_table(run: Run) -> pd.DataFrame:
     for r in run.fits:
         row = r.statistics()
         row["model"] = r.model
+        row["constants_log_likelihood"] = run.constants_loglik.get(r.group)
+        row["rho_squared"] = r.rho_squared
         if r.group in run.stability:
             st = run.stability[r.group]
             row.update(draws=getattr(r, "n_draws", None),

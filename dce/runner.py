@@ -83,3 +83,42 @@ def execute_power(study, output=None, force=False, jobs=None, backend_name=None,
                                       time.perf_counter() - t0, study.display_name)
     write(out, files, force=force)
     return out, table
+
+
+def execute_cards(study, output=None, force=False):
+    """``dce cards``: the design as printable cards (one HTML and one Markdown page per
+    block) and a survey-platform table (one row per block x task x alternative, with the
+    attribute labels as columns and the level text in the cells)."""
+    from dce import design as design_mod
+    from dce.design.cards import html_cards, markdown_cards
+    from dce.outputs import csv_bytes, resolved_config
+    from dce.pipeline import Run
+
+    out = output_dir(study, output)
+    check_target(out, force)
+    started = datetime.now(timezone.utc)
+    t0 = time.perf_counter()
+    design = design_mod.build(study)
+    files = {"config.yaml": resolved_config(study),
+             "design.csv": csv_bytes(design.table),
+             "survey.csv": csv_bytes(survey_table(design, study))}
+    for block, page in html_cards(design, study).items():
+        files[f"cards/block_{block}.html"] = page.encode("utf-8")
+    for block, page in markdown_cards(design, study).items():
+        files[f"cards/block_{block}.md"] = page.encode("utf-8")
+    finished = datetime.now(timezone.utc)
+    files["manifest.json"] = manifest(Run(study, "cards"), files, {},
+                                      started.isoformat(timespec="seconds"),
+                                      finished.isoformat(timespec="seconds"),
+                                      time.perf_counter() - t0, study.display_name)
+    write(out, files, force=force)
+    return out
+
+
+def survey_table(design, study):
+    """Design rows with readable headers for survey platforms (labels, level text)."""
+    table = design.table.copy()
+    opt = study.spec.design.opt_out if study.spec.design else None
+    table.insert(3, "option", [opt if o else f"Option {a}" for a, o in
+                               zip(table["alternative"], table["is_opt_out"])])
+    return table.rename(columns={a.name: a.label for a in study.attributes})
