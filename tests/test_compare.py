@@ -34,3 +34,11 @@ def test_monte_carlo_p_value():
     assert mc_p_value(np.ones(999)) == pytest.approx(2 / 1000)
     d = np.r_[-np.ones(500), np.ones(500)]
     assert mc_p_value(d) == 1.0
+
+
+def test_wald_p_value_from_draws():
+    from dce.compare import wald_p_value
+
+    d = np.random.default_rng(1).normal(0.3, 0.1, 200_000)
+    assert wald_p_value(d) == pytest.approx(2 * stats.norm.sf(3.0), rel=0.02)
+    assert wald_p_value(np.zeros(10)) == 1.0  # no variation: Monte Carlo fallback
