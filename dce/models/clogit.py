@@ -348,7 +348,28 @@ def _null_loglik(ysum, sizes) -> float:
 
 def within_set_spread(data) -> np.ndarray:
     """Largest within-set range of each column (0: the column never varies in a set)."""
-    return _Pass(data).spread
+    X, start, S = data.X, data.set_start, data.n_sets
+    K = X.shape[1]
+    spread = np.zeros(K)
+    sizes = np.diff(start)
+    J = int(sizes[0]) if S and np.all(sizes == sizes[0]) else 0
+    step = 4 * CHUNK_ROWS                      # sets per step: bounded temporaries
+    for a in range(0, S, step):
+        b = min(a + step, S)
+        rows = X[start[a]:start[b]]
+        if J:                                  # equal set sizes: maxima across J rows
+            X3 = rows.reshape(b - a, J, K)
+            hi, lo = X3[:, 0, :].copy(), X3[:, 0, :].copy()
+            for j in range(1, J):
+                np.maximum(hi, X3[:, j, :], out=hi)
+                np.minimum(lo, X3[:, j, :], out=lo)
+        else:
+            first = start[a:b] - start[a]
+            hi = np.maximum.reduceat(rows, first, axis=0)
+            lo = np.minimum.reduceat(rows, first, axis=0)
+        hi -= lo
+        np.maximum(spread, hi.max(axis=0), out=spread)
+    return spread
 
 
 def check_identified(data) -> None:
