@@ -41,7 +41,7 @@ class DesignSpec(_Strict):
     opt_out: StrictStr | None = None
     tasks: StrictInt | None = Field(None, ge=1)
     blocks: StrictInt = Field(1, ge=1)
-    priors: dict[str, Union[Number, PriorSpec]] = Field(default_factory=dict)
+    priors: dict[str, Number | PriorSpec] = Field(default_factory=dict)
     prior_draws: StrictInt = Field(200, ge=1)
     exclude: list[dict[str, Level]] = Field(default_factory=list)
     file: StrictStr | None = None
@@ -82,7 +82,7 @@ class ChoicesSpec(_Strict):
 
 class GroupSimulation(_Strict):
     respondents: StrictInt = Field(ge=1)
-    utilities: dict[str, Union[Number, dict[str, Number]]] = Field(default_factory=dict)
+    utilities: dict[str, Number | dict[str, Number]] = Field(default_factory=dict)
     scale: Number = Field(1.0, gt=0)
     heterogeneity: dict[str, Number] = Field(default_factory=dict)
     worst_scale: Number = Field(1.0, gt=0)  # best-worst: scale of worst choices relative to best
@@ -135,7 +135,7 @@ class PowerSpec(_Strict):
     replications: StrictInt = Field(100, ge=2, le=100_000)
     alpha: Number = Field(0.05, gt=0, lt=1)
     top_k: StrictInt = Field(3, ge=1)
-    pairs: Union[Literal["all"], list[list[StrictStr]]] | None = None
+    pairs: Literal["all"] | list[list[StrictStr]] | None = None
 
 
 class ParallelSpec(_Strict):
@@ -145,7 +145,7 @@ class ParallelSpec(_Strict):
 
 
 class CompareSpec(_Strict):
-    pairs: Union[Literal["all"], list[list[StrictStr]]] = "all"
+    pairs: Literal["all"] | list[list[StrictStr]] = "all"
 
 
 class DataSpec(_Strict):

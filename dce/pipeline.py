@@ -14,8 +14,8 @@ import numpy as np
 import pandas as pd
 
 from dce import coding, compare, data, importance, simulate, tradeoffs, uptake
-from dce.config_checks import denominator_of
 from dce import design as design_mod
+from dce.config_checks import denominator_of
 from dce.errors import DataError, EstimationError
 from dce.models import fit as fit_model
 from dce.models.results import reported, tidy
@@ -272,11 +272,16 @@ def _fit_group(spec, g, part):
 
 
 def _bootstrap(run: Run, groups: dict) -> None:
+    run.bootstrap = bootstrap_draws(run, groups, {r.group: r.params for r in run.fits})
+
+
+def bootstrap_draws(run: Run, groups: dict, starts: dict) -> dict:
+    """Bootstrap replicates of the coefficients per group (see dce.bootstrap); failures
+    become a note, too few successes an error."""
     from dce.bootstrap import bootstrap
     from dce.seeds import seed_sequence
 
     study = run.study
-    starts = {r.group: r.params for r in run.fits}
     pooled = "all" not in groups
     draws, failures = bootstrap(groups, starts, study.spec.importance.draws,
                                 seed_sequence(study.seed, "bootstrap"), pooled=pooled,
@@ -290,7 +295,7 @@ def _bootstrap(run: Run, groups: dict) -> None:
         raise EstimationError(f"only {n_ok} bootstrap replicates succeeded; the data are too "
                               "sparse for a bootstrap, use importance.intervals: krinsky-robb",
                               key="importance.intervals")
-    run.bootstrap = draws
+    return draws
 
 
 def _value_ranges(responses, attrs) -> dict:

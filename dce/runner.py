@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from dce import report
@@ -34,7 +34,7 @@ def execute(study, stage="run", output=None, force=False, jobs=None, backend_nam
     jobs = par.jobs if jobs is None else jobs
     out = output_dir(study, output)
     check_target(out, force)
-    started = datetime.now(timezone.utc)
+    started = datetime.now(UTC)
     t0 = time.perf_counter()
     with backend(backend_name or par.backend, scheduler or par.scheduler):
         run = analyse(study, stage, jobs=jobs)
@@ -42,7 +42,7 @@ def execute(study, stage="run", output=None, force=False, jobs=None, backend_nam
     if run.fits:
         files.update(report.render(report.from_files(files)))
     inputs = {shown(p): hashlib.sha256(p.read_bytes()).hexdigest() for p in run.inputs}
-    finished = datetime.now(timezone.utc)
+    finished = datetime.now(UTC)
     files["manifest.json"] = manifest(run, files, inputs, started.isoformat(timespec="seconds"),
                                       finished.isoformat(timespec="seconds"),
                                       time.perf_counter() - t0, study.display_name)
@@ -68,7 +68,7 @@ def execute_power(study, output=None, force=False, jobs=None, backend_name=None,
     jobs = par.jobs if jobs is None else jobs
     out = output_dir(study, output)
     check_target(out, force)
-    started = datetime.now(timezone.utc)
+    started = datetime.now(UTC)
     t0 = time.perf_counter()
     design = design_mod.build(study)
     with backend(backend_name or par.backend, scheduler or par.scheduler):
@@ -76,7 +76,7 @@ def execute_power(study, output=None, force=False, jobs=None, backend_name=None,
     png, svg = power_chart(table, study.spec.power.alpha)
     files = {"config.yaml": resolved_config(study), "power.csv": csv_bytes(table),
              "figures/power.png": png, "figures/power.svg": svg}
-    finished = datetime.now(timezone.utc)
+    finished = datetime.now(UTC)
     files["manifest.json"] = manifest(Run(study, "power"), files, {},
                                       started.isoformat(timespec="seconds"),
                                       finished.isoformat(timespec="seconds"),
@@ -96,7 +96,7 @@ def execute_cards(study, output=None, force=False):
 
     out = output_dir(study, output)
     check_target(out, force)
-    started = datetime.now(timezone.utc)
+    started = datetime.now(UTC)
     t0 = time.perf_counter()
     design = design_mod.build(study)
     files = {"config.yaml": resolved_config(study),
@@ -106,7 +106,7 @@ def execute_cards(study, output=None, force=False):
         files[f"cards/block_{block}.html"] = page.encode("utf-8")
     for block, page in markdown_cards(design, study).items():
         files[f"cards/block_{block}.md"] = page.encode("utf-8")
-    finished = datetime.now(timezone.utc)
+    finished = datetime.now(UTC)
     files["manifest.json"] = manifest(Run(study, "cards"), files, {},
                                       started.isoformat(timespec="seconds"),
                                       finished.isoformat(timespec="seconds"),

@@ -19,7 +19,6 @@ from dce.bootstrap import concat
 from dce.coding import ChoiceData
 
 
-
 @dataclass(frozen=True)
 class ScaleTest:
     lr_preferences: float

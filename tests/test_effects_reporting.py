@@ -15,7 +15,6 @@ from dce.design import build
 from dce.models.clogit import fit
 from dce.models.results import reported
 from dce.simulate import responses
-from tests.conftest import write_config
 
 
 def test_omitted_level_matches_refit_with_other_reference(small_config):

@@ -163,24 +163,10 @@ def _fit_group(spec, g, part, names, ref):
 
 
 def _bootstrap(run, groups: dict, names) -> None:
-    from dce.bootstrap import bootstrap
-    from dce.seeds import seed_sequence
+    from dce.pipeline import bootstrap_draws
 
-    study = run.study
     fits = {r.group: r for r in run.fits}
     starts = {g: r.params[r.free] for g, r in fits.items()}
-    pooled = "all" not in groups
-    draws, failures = bootstrap(groups, starts, study.spec.importance.draws,
-                                seed_sequence(study.seed, "bootstrap"), pooled=pooled,
-                                jobs=run.jobs)
-    n_ok = len(next(iter(draws.values())))
-    if failures:
-        run.notes.append(f"bootstrap: {len(failures)} of {study.spec.importance.draws} "
-                         f"replicates failed and were left out (first: task "
-                         f"{failures[0].task}: {failures[0].message})")
-    if n_ok < 10:
-        raise EstimationError(f"only {n_ok} bootstrap replicates succeeded; the data are too "
-                              "sparse for a bootstrap, use importance.intervals: krinsky-robb",
-                              key="importance.intervals")
+    draws = bootstrap_draws(run, groups, starts)
     # replicates of the free parameters -> every term (the reference item at 0)
     run.bootstrap = {g: fits[g].item_draws(D, len(fits[g].terms)) for g, D in draws.items()}
