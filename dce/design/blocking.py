@@ -26,16 +26,27 @@ def imbalance(sets: np.ndarray, blk: np.ndarray, levels) -> float:
 
 
 def balanced_blocks(sets: np.ndarray, blocks: int, levels, rng,
-                    max_swaps: int = 2000) -> np.ndarray:
+                    max_swaps: int = 2000, restarts: int = 20) -> np.ndarray:
     """Block (1-based) of each set: equal sizes, levels as even across blocks as swaps get.
 
-    Starts from a random equal split and swaps sets between blocks while a swap reduces
-    :func:`imbalance` (best swap first).
+    From ``restarts`` random equal splits, swaps sets between blocks while a swap reduces
+    :func:`imbalance` (best swap first), and keeps the most even result.
     """
     n = len(sets)
     if n % blocks:
         raise DesignError(f"{n} choice sets cannot be split into {blocks} equal blocks; "
                           f"choose blocks dividing {n}", key="design.blocks")
+    best, best_score = None, np.inf
+    for _ in range(max(1, restarts) if blocks > 1 else 1):
+        blk = _local_search(sets, blocks, levels, rng, max_swaps)
+        score = imbalance(sets, blk, levels)
+        if score < best_score - 1e-12:
+            best, best_score = blk, score
+    return best
+
+
+def _local_search(sets, blocks, levels, rng, max_swaps) -> np.ndarray:
+    n = len(sets)
     blk = np.empty(n, dtype=np.int64)
     blk[rng.permutation(n)] = np.arange(n) % blocks + 1
     if blocks == 1:
