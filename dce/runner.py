@@ -22,32 +22,51 @@ def output_dir(study, override=None) -> Path:
     return (Path.cwd() / "results" / study.name).resolve()
 
 
+class _Job:
+    """One command's run folder: checked before any work, manifest and atomic write at
+    the end."""
+
+    def __init__(self, study, output, force):
+        self.study, self.force = study, force
+        self.out = output_dir(study, output)
+        check_target(self.out, force)
+        self.started = datetime.now(UTC)
+        self.t0 = time.perf_counter()
+
+    def finish(self, run, files: dict, inputs: dict | None = None):
+        finished = datetime.now(UTC)
+        files["manifest.json"] = manifest(run, files, inputs or {},
+                                          self.started.isoformat(timespec="seconds"),
+                                          finished.isoformat(timespec="seconds"),
+                                          time.perf_counter() - self.t0,
+                                          self.study.display_name)
+        write(self.out, files, force=self.force)
+        return self.out
+
+
+def _parallel(study, jobs, backend_name, scheduler):
+    from dce.parallel import backend
+
+    par = study.spec.parallel
+    return (par.jobs if jobs is None else jobs,
+            backend(backend_name or par.backend, scheduler or par.scheduler))
+
+
 def execute(study, stage="run", output=None, force=False, jobs=None, backend_name=None,
             scheduler=None):
     """Run ``stage`` and write its folder; return (path, Run).
 
     ``jobs``, ``backend_name`` and ``scheduler`` override the config's ``parallel:``.
     """
-    from dce.parallel import backend
-
-    par = study.spec.parallel
-    jobs = par.jobs if jobs is None else jobs
-    out = output_dir(study, output)
-    check_target(out, force)
-    started = datetime.now(UTC)
-    t0 = time.perf_counter()
-    with backend(backend_name or par.backend, scheduler or par.scheduler):
+    job = _Job(study, output, force)
+    jobs, context = _parallel(study, jobs, backend_name, scheduler)
+    with context:
         run = analyse(study, stage, jobs=jobs)
     files = run_files(run)
     if run.fits:
         files.update(report.render(report.from_files(files)))
     inputs = {shown(p): hashlib.sha256(p.read_bytes()).hexdigest() for p in run.inputs}
-    finished = datetime.now(UTC)
-    files["manifest.json"] = manifest(run, files, inputs, started.isoformat(timespec="seconds"),
-                                      finished.isoformat(timespec="seconds"),
-                                      time.perf_counter() - t0, study.display_name)
-    write(out, files, force=force)
-    return out, run
+    return job.finish(run, files, inputs), run
 
 
 def execute_power(study, output=None, force=False, jobs=None, backend_name=None,
@@ -57,32 +76,21 @@ def execute_power(study, output=None, force=False, jobs=None, backend_name=None,
     from dce import power
     from dce.errors import ConfigError
     from dce.outputs import csv_bytes, resolved_config
-    from dce.parallel import backend
     from dce.pipeline import Run
     from dce.report.figures import power_chart
 
     if study.spec.power is None:
         raise ConfigError("`dce power` needs a `power:` section, e.g. power: {sample_sizes: "
                           "[100, 200, 400], replications: 100}", file=study.display_name)
-    par = study.spec.parallel
-    jobs = par.jobs if jobs is None else jobs
-    out = output_dir(study, output)
-    check_target(out, force)
-    started = datetime.now(UTC)
-    t0 = time.perf_counter()
+    job = _Job(study, output, force)
+    jobs, context = _parallel(study, jobs, backend_name, scheduler)
     design = design_mod.build(study)
-    with backend(backend_name or par.backend, scheduler or par.scheduler):
+    with context:
         table = power.analyse(study, design, jobs=jobs)
     png, svg = power_chart(table, study.spec.power.alpha)
     files = {"config.yaml": resolved_config(study), "power.csv": csv_bytes(table),
              "figures/power.png": png, "figures/power.svg": svg}
-    finished = datetime.now(UTC)
-    files["manifest.json"] = manifest(Run(study, "power"), files, {},
-                                      started.isoformat(timespec="seconds"),
-                                      finished.isoformat(timespec="seconds"),
-                                      time.perf_counter() - t0, study.display_name)
-    write(out, files, force=force)
-    return out, table
+    return job.finish(Run(study, "power"), files), table
 
 
 def execute_cards(study, output=None, force=False):
@@ -94,10 +102,7 @@ def execute_cards(study, output=None, force=False):
     from dce.outputs import csv_bytes, resolved_config
     from dce.pipeline import Run
 
-    out = output_dir(study, output)
-    check_target(out, force)
-    started = datetime.now(UTC)
-    t0 = time.perf_counter()
+    job = _Job(study, output, force)
     design = design_mod.build(study)
     files = {"config.yaml": resolved_config(study),
              "design.csv": csv_bytes(design.table),
@@ -106,13 +111,7 @@ def execute_cards(study, output=None, force=False):
         files[f"cards/block_{block}.html"] = page.encode("utf-8")
     for block, page in markdown_cards(design, study).items():
         files[f"cards/block_{block}.md"] = page.encode("utf-8")
-    finished = datetime.now(UTC)
-    files["manifest.json"] = manifest(Run(study, "cards"), files, {},
-                                      started.isoformat(timespec="seconds"),
-                                      finished.isoformat(timespec="seconds"),
-                                      time.perf_counter() - t0, study.display_name)
-    write(out, files, force=force)
-    return out
+    return job.finish(Run(study, "cards"), files)
 
 
 def survey_table(design, study):
