@@ -185,9 +185,8 @@ def _attribute_cells(frame, attributes, issues, is_opt):
     return out
 
 
-def load(study, design=None) -> tuple[pd.DataFrame, dict]:
-    """Responses as a long table (``respondent, group, block, task, alternative, chosen,
-    <attributes>, is_opt_out``) and a summary of the data (counts)."""
+def read_choices(study) -> tuple[pd.DataFrame, str]:
+    """The choices file as text cells, and its name as the user should see it."""
     spec = study.spec.choices
     path = study.resolve(spec.file)
     display = shown(path)
@@ -196,7 +195,14 @@ def load(study, design=None) -> tuple[pd.DataFrame, dict]:
         raise DataError([study.problem(("choices", "delimiter"), "expected one character "
                                        "such as ',' or ';' (\"\\t\" for a tab), found "
                                        f"{spec.delimiter!r}")])
-    frame = read_table(path, display, spec.delimiter)
+    return read_table(path, display, spec.delimiter), display
+
+
+def load(study, design=None) -> tuple[pd.DataFrame, dict]:
+    """Responses as a long table (``respondent, group, block, task, alternative, chosen,
+    <attributes>, is_opt_out``) and a summary of the data (counts)."""
+    spec = study.spec.choices
+    frame, display = read_choices(study)
     if spec.format == "wide":
         long = _from_wide(study, frame, design, display)
     else:

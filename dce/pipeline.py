@@ -63,10 +63,14 @@ def analyse(study, stage: str = "run", jobs: int = 1) -> Run:
         from dce.items.pipeline import analyse_items
 
         return analyse_items(study, stage, jobs)
-    run = Run(study, stage, jobs=jobs)
+    return run_stages(Run(study, stage, jobs=jobs), _stages)
+
+
+def run_stages(run: Run, stages) -> Run:
+    """Call ``stages(run)``, keeping the warnings raised on the way as the run's notes."""
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        _stages(run)
+        stages(run)
     seen = set()
     for w in caught:
         text = str(w.message)

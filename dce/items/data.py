@@ -24,8 +24,7 @@ import difflib
 import numpy as np
 import pandas as pd
 
-from dce.config import shown
-from dce.data import _attach_groups, _config_file, _Issues, _need_columns, read_table, summarize
+from dce.data import _attach_groups, _Issues, _need_columns, read_choices, summarize
 from dce.errors import DataError
 from dce.items import items_of
 
@@ -35,14 +34,7 @@ KEYS = ["respondent", "block", "task"]
 def load(study, design=None) -> tuple[pd.DataFrame, dict]:
     """Responses of an item study as a long table, and a summary of the data."""
     spec = study.spec.choices
-    path = study.resolve(spec.file)
-    display = shown(path)
-    _config_file(study, ("choices", "file"), display)
-    if len(spec.delimiter) != 1:
-        raise DataError([study.problem(("choices", "delimiter"), "expected one character "
-                                       "such as ',' or ';' (\"\\t\" for a tab), found "
-                                       f"{spec.delimiter!r}")])
-    frame = read_table(path, display, spec.delimiter)
+    frame, display = read_choices(study)
     if study.spec.type == "ranking":
         long = _ranking(study, frame, design, display)
     elif spec.format == "wide":

@@ -59,21 +59,9 @@ def validate(study) -> None:
 
 def analyse_items(study, stage: str = "run", jobs: int = 1):
     """Run an item study up to ``stage`` (design, simulate, fit or run) -> Run."""
-    import warnings
+    from dce.pipeline import Run, run_stages
 
-    from dce.pipeline import Run
-
-    run = Run(study, stage, jobs=jobs)
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        _stages(run)
-    seen = set()
-    for w in caught:
-        text = str(w.message)
-        if text not in seen and issubclass(w.category, (RuntimeWarning, UserWarning)):
-            seen.add(text)
-            run.notes.append(text)
-    return run
+    return run_stages(Run(study, stage, jobs=jobs), _stages)
 
 
 def _stages(run) -> None:
