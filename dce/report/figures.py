@@ -2,6 +2,12 @@
 
 Every figure takes the run's tables and a :class:`~dce.report.labels.Labels`, so a group
 has the same colour and marker in every figure, and rows show attribute labels, not codes.
+
+Each chart has a builder (``_importance_figure`` ...) returning the laid-out
+:class:`~matplotlib.figure.Figure`; the public function saves it with :func:`_save`.
+Figures use matplotlib's constrained layout, and legends sit under the plotting areas
+(``outside lower center``) in as many columns as fit the figure's width, so no text is
+clipped and no legend covers data.
 """
 
 from __future__ import annotations
@@ -11,10 +17,12 @@ import io
 import matplotlib
 
 matplotlib.use("Agg")
+from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 
 from dce.report.labels import (  # noqa: E402,F401 - PALETTE re-exported for callers
+    MARKERS,
     PALETTE,
     POOLED,
     Labels,
@@ -23,9 +31,19 @@ from dce.report.labels import (  # noqa: E402,F401 - PALETTE re-exported for cal
 
 DPI = 120
 GRID = "#DDDDDD"
+DARK = "#555555"
+PAIR_MARKERS = ["x", "+", "*", "1", "2", "3", "4", "|"]  # Swait-Louviere pairs (grey)
 RC = {"font.size": 9.5, "axes.titlesize": 11.5, "axes.titleweight": "bold",
       "axes.spines.top": False, "axes.spines.right": False, "svg.hashsalt": "dce",
       "svg.fonttype": "none", "path.simplify": False}
+LEGEND_WRAP = 40  # characters per line of a legend entry
+NBSP = "\u00a0"  # keeps "n = 1620" on one line when a legend entry wraps
+# forest chart panels: (key, x-axis label); constants and per-unit terms get their own scale
+PANELS = [("levels", "Coefficient (utility scale)"),
+          ("per_unit", "Coefficient per unit of the attribute (utility scale)"),
+          ("constants", "Constant (utility scale)"),
+          ("interactions", "Interaction coefficient (utility scale)"),
+          ("sd", "Standard deviation (utility scale)")]
 
 
 def group_colours(groups) -> dict:
@@ -46,15 +64,52 @@ def _save(fig) -> tuple[bytes, bytes]:
     return png.getvalue(), svg.getvalue()
 
 
-def _legend(ax, labels: Labels, groups, counts: dict | None = None, **kw):
+def _figure(width: float, height: float) -> Figure:
+    """An Agg figure with constrained layout (call inside ``rc_context(RC)``)."""
+    fig = Figure(figsize=(width, height), dpi=DPI, layout="constrained")
+    FigureCanvasAgg(fig)
+    return fig
+
+
+def _handle(colour, marker, text, ls="-", mfc=None, lw=2.0) -> Line2D:
+    return Line2D([], [], color=colour, marker=marker, ls=ls, lw=lw, ms=6,
+                  mfc=mfc or colour, label=safe(text))
+
+
+def _group_handles(labels: Labels, groups, counts: dict | None = None, ls="-") -> list:
     handles = []
     for g in groups:
         text = labels.group(g)
         if counts and g in counts:
-            text += f", n = {counts[g]}"
-        handles.append(Line2D([], [], color=labels.colour(g), marker=labels.marker(g),
-                              lw=2, ms=6, label=safe(text)))
-    ax.legend(handles=handles, frameon=False, fontsize=8.5, **kw)
+            text += f", n{NBSP}={NBSP}{counts[g]}"
+        handles.append(_handle(labels.colour(g), labels.marker(g), text, ls=ls))
+    return handles
+
+
+def _legend_below(fig, handles, body: float, max_cols: int = 3) -> None:
+    """A figure legend under the axes: of the column counts and label wrap widths whose
+    legend fits the figure's width, the lowest legend (ties: fewer wrapped labels). The
+    figure is made ``body`` inches (axes and their labels) plus the legend's height."""
+    renderer = fig.canvas.get_renderer()
+    texts = [h.get_label() for h in handles]
+
+    def make(width: int, ncol: int):
+        return fig.legend(handles, [wrap(t, width) for t in texts], ncol=ncol,
+                          loc="outside lower center", frameon=False, fontsize=8.5,
+                          handlelength=2.6, columnspacing=1.6)
+
+    best = None  # (height, width, ncol)
+    for width in (max(map(len, texts)), 52, LEGEND_WRAP):
+        for ncol in range(min(max_cols, len(handles)), 0, -1):
+            legend = make(width, ncol)
+            box = legend.get_window_extent(renderer)
+            legend.remove()
+            if box.width <= 0.96 * fig.bbox.width and (best is None or
+                                                       box.height < best[0] - 0.5):
+                best = (box.height, width, ncol)
+    legend = make(*(best[1:] if best else (LEGEND_WRAP, 1)))
+    height = legend.get_window_extent(renderer).height
+    fig.set_size_inches(fig.get_figwidth(), body + height / fig.dpi + 0.15)
 
 
 def _dodge(i: int, n: int, width: float = 0.72) -> float:
@@ -65,9 +120,15 @@ def importance_chart(imp, labels: Labels, groups: list, level: float, order: lis
                      counts: dict | None = None):
     """Dot-and-interval chart: attributes (rows, most important on top) x groups
     (colours and markers)."""
+    return _save(_importance_figure(imp, labels, groups, level, order, counts))
+
+
+def _importance_figure(imp, labels: Labels, groups: list, level: float, order: list,
+                       counts: dict | None = None) -> Figure:
     with matplotlib.rc_context(RC):
         n = len(groups)
-        fig = Figure(figsize=(9.0, 0.19 * len(order) * max(n, 2.5) + 1.7))
+        body = 0.19 * len(order) * max(n, 2.5) + 1.2
+        fig = _figure(9.0, body)
         ax = fig.add_subplot()
         rows = list(reversed(order))
         for gi, g in enumerate(groups):
@@ -95,39 +156,44 @@ def importance_chart(imp, labels: Labels, groups: list, level: float, order: lis
                      loc="left")
         ax.grid(axis="x", color=GRID, lw=0.6)
         ax.set_axisbelow(True)
-        _legend(ax, labels, groups, counts, loc="upper center",
-                bbox_to_anchor=(0.5, -0.45 / fig.get_figheight() - 0.02), ncol=min(3, n))
-        fig.tight_layout()
-        return _save(fig)
+        _legend_below(fig, _group_handles(labels, groups, counts), body)
+        return fig
 
 
 def rank_chart(imp, labels: Labels, groups: list, order: list):
     """How each attribute's rank moves between groups (1 = most important, on top).
     Attributes whose rank moves by two places or more are drawn dark."""
+    return _save(_rank_figure(imp, labels, groups, order))
+
+
+def _rank_figure(imp, labels: Labels, groups: list, order: list) -> Figure:
     groups = [g for g in groups if g != POOLED] or list(groups)
     with matplotlib.rc_context(RC):
-        n_attr = len(order)
-        fig = Figure(figsize=(10.0, 0.42 * n_attr + 2.0))
+        n_attr, n = len(order), len(groups)
+        # inches between group columns; side margins of 2.3 in hold the attribute labels
+        step = max(1.5, 4.4 / (n - 1)) if n > 1 else 4.4
+        fig = _figure(5.6 + step * max(n - 1, 1), 0.42 * n_attr + 2.0)
         ax = fig.add_subplot()
         ranks = {g: imp[imp["group"] == g].set_index("attribute")["rank"] for g in groups}
         xs = list(range(len(groups)))
         for a in order:
-            ys = [float(ranks[g][a]) if a in ranks[g].index else None for g in groups]
-            pts = [(x, y) for x, y in zip(xs, ys, strict=True) if y is not None]
+            pts = [(x, float(ranks[g][a]), g) for x, g in zip(xs, groups)
+                   if a in ranks[g].index]
             if not pts:
                 continue
-            moved = max(y for _, y in pts) - min(y for _, y in pts) >= 2
+            moved = max(p[1] for p in pts) - min(p[1] for p in pts) >= 2
             ax.plot([p[0] for p in pts], [p[1] for p in pts],
                     color="#222222" if moved else "#BBBBBB", lw=2.2 if moved else 1.3,
                     zorder=1)
-            for (x, y), g in zip(pts, [g for g, y in zip(groups, ys, strict=True) if y is not None], strict=True):
+            for x, y, g in pts:
                 ax.plot([x], [y], marker=labels.marker(g), color=labels.colour(g), ms=9,
                         mec="white", mew=0.8, ls="none", zorder=2)
             weight = "bold" if moved else "normal"
-            ax.text(pts[0][0] - 0.08, pts[0][1], safe(wrap(labels.attribute(a), 32)),
-                    ha="right", va="center", fontsize=8.5, fontweight=weight)
-            ax.text(pts[-1][0] + 0.08, pts[-1][1], safe(wrap(labels.attribute(a), 32)),
-                    ha="left", va="center", fontsize=8.5, fontweight=weight)
+            name = safe(wrap(labels.attribute(a), 32))
+            ax.text(pts[0][0] - 0.08, pts[0][1], name, ha="right", va="center",
+                    fontsize=8.5, fontweight=weight)
+            ax.text(pts[-1][0] + 0.08, pts[-1][1], name, ha="left", va="center",
+                    fontsize=8.5, fontweight=weight)
         ax.set_ylim(n_attr + 0.6, 0.4)
         ax.set_yticks(range(1, n_attr + 1))
         ax.set_ylabel("Rank (1 = most important)")
@@ -136,102 +202,141 @@ def rank_chart(imp, labels: Labels, groups: list, order: list):
         for t, g in zip(ax.get_xticklabels(), groups, strict=True):
             t.set_color(labels.colour(g) if labels.colour(g) != "#F0E442" else "#222222")
             t.set_fontweight("bold")
-        ax.set_xlim(-1.6 if len(groups) > 1 else -1, len(groups) - 1 + 1.6)
+        ax.set_xlim(-2.3 / step, n - 1 + 2.3 / step)
         ax.spines["bottom"].set_visible(False)
         ax.tick_params(axis="x", length=0)
         ax.set_title("How each attribute's rank moves between groups", loc="left")
-        fig.tight_layout()
-        return _save(fig)
+        return fig
 
 
 def forest_chart(estimates, labels: Labels, groups: list, level: float):
-    """Coefficients with intervals, grouped under their attribute, one colour per group."""
-    terms = list(dict.fromkeys(estimates["term"]))
+    """Coefficients with intervals, grouped under their attribute, one colour per group.
+    Levels, per-unit (linear) terms, constants, interactions and standard deviations are
+    drawn in panels of their own, each with its own x scale."""
+    return _save(_forest_figure(estimates, labels, groups, level))
+
+
+def _panel_of(term: str, labels: Labels) -> str:
+    """Which forest panel a term goes to (one panel for an item study)."""
+    head, row = labels.term(term)
+    if labels.is_items:
+        return "levels"
+    if ":" in term:
+        return "interactions"
+    if head == "Standard deviations (random terms)":
+        return "sd"
+    if head == "Constants":
+        return "constants"
+    if row == "per unit" or (term in labels.codings and labels.codings[term] == "linear"):
+        return "per_unit"
+    return "levels"
+
+
+def _forest_rows(terms: list, labels: Labels) -> tuple[dict, list, float]:
+    """Rows of one panel, grouped under their heading: ({term: y}, [(y, text, bold)],
+    end) in row units (a term's row is 1)."""
     heads: dict = {}
     for t in terms:
         head, _ = labels.term(t)
         heads.setdefault(head, []).append(t)
-    layout = []  # (kind, text, term)
+    ypos, ticks, y = {}, [], 0.0
     for head, ts in heads.items():
-        layout.append(("head", head, None))
-        layout += [("term", labels.term(t)[1], t) for t in ts]
+        y += 0.3 if ypos else 0.0
+        ticks.append((y, safe(wrap(head, 44)), True))
+        y += 0.7
+        for t in ts:
+            ypos[t] = y
+            ticks.append((y, safe(wrap(labels.term(t)[1], 40)), False))
+            y += 1.0
+    return ypos, ticks, y
+
+
+def _forest_panel(ax, estimates, labels: Labels, groups: list, terms: list) -> None:
+    ypos, ticks, end = _forest_rows(terms, labels)
     n = len(groups)
-    n_terms = sum(1 for k, _, _ in layout if k == "term")
-    n_heads = len(layout) - n_terms
+    for gi, g in enumerate(groups):
+        part = estimates[(estimates["group"] == g) & estimates["term"].isin(ypos)]
+        for _, r in part.iterrows():
+            yy = ypos[r["term"]] + _dodge(gi, n, 0.7)
+            ax.plot([r["ci_lower"], r["ci_upper"]], [yy, yy], color=labels.colour(g),
+                    lw=1.6, solid_capstyle="butt")
+            ax.plot([r["estimate"]], [yy], marker=labels.marker(g), ls="none",
+                    color=labels.colour(g), ms=4.5, mec="white", mew=0.4)
+    ax.set_yticks([t[0] for t in ticks])
+    ax.set_yticklabels([t[1] for t in ticks], fontsize=8.5)
+    for label, (_, _, bold) in zip(ax.get_yticklabels(), ticks, strict=True):
+        if bold:
+            label.set_fontweight("bold")
+    ax.tick_params(axis="y", length=0)
+    ax.set_ylim(end - 0.5, -0.6)
+    ax.axvline(0, color=DARK, lw=0.8)
+    ax.grid(axis="x", color=GRID, lw=0.6)
+    ax.set_axisbelow(True)
+
+
+def _forest_figure(estimates, labels: Labels, groups: list, level: float) -> Figure:
+    terms = list(dict.fromkeys(estimates["term"]))
+    panels = [(key, xlabel, [t for t in terms if _panel_of(t, labels) == key])
+              for key, xlabel in PANELS]
+    panels = [p for p in panels if p[2]]
+    unit = max(0.25, 0.08 * len(groups) + 0.05)  # inches per term row
+    heights = [unit * (_forest_rows(ts, labels)[2] + 0.1) for _, _, ts in panels]
+    body = sum(heights) + 0.75 * len(panels) + 0.45
+    interval = f", with {round(level * 100)}% interval"
     with matplotlib.rc_context(RC):
-        fig = Figure(figsize=(9.0, n_terms * (0.08 * n + 0.02) + n_heads * 0.3 + 1.6))
-        ax = fig.add_subplot()
-        ypos = {}
-        ticks, ticklabels, bold = [], [], []
-        y = 0.0
-        for kind, text, term in layout:
-            if kind == "head":
-                y += 0.3 if ypos else 0.0
-                ticks.append(y)
-                ticklabels.append(safe(wrap(text, 44)))
-                bold.append(True)
-                y += 0.7
-            else:
-                ypos[term] = y
-                ticks.append(y)
-                ticklabels.append(safe(wrap(text, 40)))
-                bold.append(False)
-                y += 1.0
-        for gi, g in enumerate(groups):
-            part = estimates[estimates["group"] == g]
-            for _, r in part.iterrows():
-                if r["term"] not in ypos:
-                    continue
-                yy = ypos[r["term"]] + _dodge(gi, n, 0.7)
-                ax.plot([r["ci_lower"], r["ci_upper"]], [yy, yy], color=labels.colour(g),
-                        lw=1.6, solid_capstyle="butt")
-                ax.plot([r["estimate"]], [yy], marker=labels.marker(g), ls="none",
-                        color=labels.colour(g), ms=4.5, mec="white", mew=0.4)
-        ax.set_yticks(ticks)
-        ax.set_yticklabels(ticklabels, fontsize=8.5)
-        for t, b in zip(ax.get_yticklabels(), bold, strict=True):
-            if b:
-                t.set_fontweight("bold")
-        ax.tick_params(axis="y", length=0)
-        ax.set_ylim(y - 0.5, -0.6)
-        ax.axvline(0, color="#555555", lw=0.8)
-        ax.grid(axis="x", color=GRID, lw=0.6)
-        ax.set_axisbelow(True)
-        ax.set_xlabel(f"Coefficient (utility scale), with {round(level * 100)}% interval")
-        ax.set_title("Model coefficients by group", loc="left")
-        _legend(ax, labels, groups, loc="upper center",
-                bbox_to_anchor=(0.5, -0.45 / fig.get_figheight() - 0.02), ncol=min(3, n))
-        fig.tight_layout()
-        return _save(fig)
+        fig = _figure(9.0, body)
+        grid = fig.add_gridspec(len(panels), 1, height_ratios=heights)
+        for i, (_, xlabel, ts) in enumerate(panels):
+            ax = fig.add_subplot(grid[i])
+            _forest_panel(ax, estimates, labels, groups, ts)
+            ax.set_xlabel(xlabel + interval, fontsize=9)
+        fig.axes[0].set_title("Model coefficients by group", loc="left")
+        if len(panels) > 1:
+            fig.get_layout_engine().set(hspace=0.04)
+        _legend_below(fig, _group_handles(labels, groups), body)
+        return fig
 
 
 def power_chart(power, alpha: float):
     """Power against sample size: per group the smallest power over its terms (the
     hardest term to detect), the probability of the correct top-k ranking, and the
     Swait-Louviere test's power for the compared pairs."""
+    return _save(_power_figure(power, alpha))
+
+
+def _power_figure(power, alpha: float) -> Figure:
     groups = [g for g in dict.fromkeys(power["group"]) if g and " vs " not in g]
     labels = Labels({}, groups)
+    sl = power[power["measure"] == "swait_louviere_power"]
+    handles = _group_handles(labels, groups, ls="none")
+    handles += [_handle(DARK, "o", "Weakest term (smallest power over the terms)"),
+                _handle(DARK, "o", "Top ranking correct", ls=":", mfc="white")]
     with matplotlib.rc_context(RC):
-        fig = Figure(figsize=(7.5, 4.5))
+        body = 4.4
+        fig = _figure(9.0, body)
         ax = fig.add_subplot()
         for g in groups:
-            colour = labels.colour(g)
+            colour, marker = labels.colour(g), labels.marker(g)
             part = power[(power["group"] == g) & (power["measure"] == "power")]
             low = part.groupby("sample_size")["value"].min()
-            ax.plot(low.index, low.values, "-o", color=colour,
-                    label=safe(f"{labels.group(g)}: weakest term"))
+            ax.plot(low.index, low.values, ls="-", marker=marker, color=colour, lw=2)
             top = power[(power["group"] == g) & power["measure"].str.startswith("top_")]
-            ax.plot(top["sample_size"], top["value"], ":s", color=colour,
-                    label=safe(f"{labels.group(g)}: top ranking correct"))
-        sl = power[power["measure"] == "swait_louviere_power"]
-        for pair, part in sl.groupby("group", sort=False):
-            ax.plot(part["sample_size"], part["value"], "--^", color="#555555",
-                    label=safe(f"{pair}: Swait-Louviere"))
+            ax.plot(top["sample_size"], top["value"], ls=":", marker=marker, color=colour,
+                    lw=2, mfc="white")
+        for i, (pair, part) in enumerate(sl.groupby("group", sort=False)):
+            a, _, b = str(pair).partition(" vs ")
+            marker = PAIR_MARKERS[i % len(PAIR_MARKERS)]
+            ax.plot(part["sample_size"], part["value"], ls="--", marker=marker,
+                    color=DARK, lw=1.3, ms=7)
+            handles.append(_handle(DARK, marker, f"Swait-Louviere test: {labels.group(a)} "
+                                   f"vs {labels.group(b)}", ls="--", lw=1.3))
         ax.axhline(0.8, color="#999999", lw=0.8)
         ax.set_ylim(-0.02, 1.02)
         ax.set_xlabel("Respondents per group")
         ax.set_ylabel(f"Probability (tests at alpha = {alpha:g})")
         ax.set_title("Power by sample size", loc="left")
-        ax.legend(fontsize=7, frameon=False, loc="lower right")
-        fig.tight_layout()
-        return _save(fig)
+        ax.grid(color=GRID, lw=0.6)
+        ax.set_axisbelow(True)
+        if handles:
+            _legend_below(fig, handles, body, max_cols=2)
+        return fig
