@@ -1,17 +1,30 @@
 """Compare groups pair by pair with scale-free quantities and scale-aware tests.
 
-Rows of the comparison table (column ``test``):
-- ``importance_difference``: difference in importance share, percentile interval from
-  independent draws of the two groups, and a two-sided p-value from the draws' mean and
-  standard deviation (normal approximation; see :func:`wald_p_value`);
+Rows of the comparison table (column ``test``); ``note`` says how a row may be read:
+- ``importance_difference``: difference in importance share with a percentile interval
+  from independent draws of the two groups (unadjusted), and a two-sided p-value from a
+  normal approximation to the draws of the difference (mean / sd; see
+  :func:`wald_p_value`). Shares are within-group summaries: an attribute-range share is
+  compositional and an item's share of preference depends on the group's scale, so the
+  report never turns these rows into claims of weight;
 - ``rank_difference``: difference in rank (a minus b) with its interval from the draws;
-- ``spearman_rank_correlation`` and ``kendall_rank_correlation`` of the two rankings;
-- ``swait_louviere_preferences``: LR test of equal preferences allowing a relative scale
-  (``estimate`` is the LR statistic, ``df`` its degrees of freedom);
-- ``swait_louviere_scale``: the relative scale of b to a with its interval, and the LR
-  test of equal scale;
-- ``poe_tradeoff_difference``: difference in a trade-off with Poe's combinatorial test.
-``p_holm`` adjusts p-values with Holm's method within each test across all pairs.
+- ``spearman_rank_correlation`` and ``kendall_rank_correlation`` of the two point
+  rankings: descriptive, with no interval (intervals from the coefficient draws were
+  biased towards zero) and no p-value;
+- ``swait_louviere_preferences``: step 1 of the Swait-Louviere sequence, a cluster-robust
+  Wald (minimum-distance) test that the two groups' coefficients are proportional, i.e.
+  equal preferences once scale may differ (``estimate`` is the statistic, ``df`` its
+  degrees of freedom); constants and the attributes in ``compare.group_specific`` are
+  group-specific and not part of the hypothesis;
+- ``swait_louviere_scale``: step 2, the relative scale of b to a from a heteroskedastic
+  logit fitted jointly to both groups (group-specific constants), with its interval and a
+  cluster-robust Wald test of equal scale; reported only when step 1 does not reject at
+  1 - level (otherwise scale and preferences cannot be told apart, and the row is empty);
+- ``poe_tradeoff_difference``: difference in a trade-off (marginal rate of substitution,
+  a scale-free quantity) with Poe et al.'s combinatorial test; for item studies,
+  ``relative_utility_difference`` does the same for utilities relative to an anchor item.
+``p_holm`` adjusts p-values with Holm's method within each test (its family) across all
+pairs; intervals are never adjusted.
 """
 
 from __future__ import annotations
@@ -26,7 +39,14 @@ from scipy import stats
 from dce.importance import ranks
 
 COLUMNS = ["group_a", "group_b", "test", "attribute", "value_a", "value_b", "estimate",
-           "ci_lower", "ci_upper", "df", "p_value", "p_holm", "rank_a", "rank_b"]
+           "ci_lower", "ci_upper", "df", "p_value", "p_holm", "rank_a", "rank_b", "note"]
+NOTES = {
+    "importance_difference": "within-group summary: not a scale-free claim of weight",
+    "spearman_rank_correlation": "descriptive: correlation of the two point rankings",
+    "kendall_rank_correlation": "descriptive: correlation of the two point rankings",
+    "not_identified": ("not reported: step 1 rejects equal preferences, so scale and "
+                       "preferences cannot be told apart"),
+}
 
 
 @dataclass(frozen=True)
@@ -77,8 +97,14 @@ def _row(a, b, test, attribute="", **values) -> dict:
     return row
 
 
-def groups(importance, pairs, level=0.95, scale_tests=None, tradeoffs=None) -> Comparison:
-    """Pairwise comparisons of groups (see the module docstring for the rows)."""
+def groups(importance, pairs, level=0.95, scale_tests=None, tradeoffs=None,
+           tradeoff_test="poe_tradeoff_difference") -> Comparison:
+    """Pairwise comparisons of groups (see the module docstring for the rows).
+
+    ``scale_tests`` maps a pair to a :class:`dce.analysis.scale.ScaleComparison`;
+    ``tradeoffs`` holds per-group tables and draws of a scale-free ratio (trade-offs, or
+    relative utilities of items with ``tradeoff_test="relative_utility_difference"``).
+    """
     t = importance.table
     alpha = 1 - level
     q = [alpha / 2, 1 - alpha / 2]
@@ -94,6 +120,7 @@ def groups(importance, pairs, level=0.95, scale_tests=None, tradeoffs=None) -> C
             lo, hi = np.quantile(diff[:, i], q)
             ra, rb = int(ta.loc[attr, "rank"]), int(tb.loc[attr, "rank"])
             rows.append(_row(a, b, "importance_difference", attr,
+                             note=NOTES["importance_difference"],
                              value_a=ta.loc[attr, "importance"],
                              value_b=tb.loc[attr, "importance"],
                              estimate=ta.loc[attr, "importance"] - tb.loc[attr, "importance"],
@@ -105,39 +132,52 @@ def groups(importance, pairs, level=0.95, scale_tests=None, tradeoffs=None) -> C
                              estimate=ra - rb, ci_lower=lo, ci_upper=hi,
                              p_value=mc_p_value(rd), rank_a=ra, rank_b=rb))
         ia, ib = ta["importance"].to_numpy(), tb["importance"].to_numpy()
-        k = len(ta)
-        rho_draws = _spearman_rows(Ra, Rb)
-        tau_draws = _kendall_rows(Ra, Rb)
         rho = _spearman_rows(ranks(ia[None]), ranks(ib[None]))[0]
         tau = _kendall_rows(ranks(ia[None]), ranks(ib[None]))[0]
-        p_rho = float(stats.spearmanr(ia, ib).pvalue) if k > 2 else 1.0
-        p_tau = float(stats.kendalltau(ia, ib).pvalue) if k > 2 else 1.0
-        for name, est, dr, p in (("spearman_rank_correlation", rho, rho_draws, p_rho),
-                                 ("kendall_rank_correlation", tau, tau_draws, p_tau)):
-            lo, hi = np.quantile(dr, q)
-            rows.append(_row(a, b, name, estimate=est, ci_lower=lo, ci_upper=hi, p_value=p))
+        for name, est in (("spearman_rank_correlation", rho),
+                          ("kendall_rank_correlation", tau)):
+            rows.append(_row(a, b, name, estimate=est, note=NOTES[name]))
         if scale_tests and (a, b) in scale_tests:
-            st = scale_tests[(a, b)]
-            rows.append(_row(a, b, "swait_louviere_preferences",
-                             value_a=st.loglik_separate, value_b=st.loglik_pooled_scaled,
-                             estimate=st.lr_preferences, df=st.df_preferences,
-                             p_value=st.p_preferences))
-            rows.append(_row(a, b, "swait_louviere_scale", value_a=1.0,
-                             value_b=st.relative_scale, estimate=st.relative_scale,
-                             ci_lower=st.scale_ci[0], ci_upper=st.scale_ci[1], df=1,
-                             p_value=st.p_scale))
+            rows.extend(_scale_rows(a, b, scale_tests[(a, b)], alpha))
         if tradeoffs is not None:
-            rows.extend(_poe_rows(a, b, tradeoffs, q))
+            rows.extend(_poe_rows(a, b, tradeoffs, q, test=tradeoff_test))
     table = pd.DataFrame(rows, columns=COLUMNS)
     table["p_holm"] = np.nan
     for _, idx in table.groupby("test", sort=False).groups.items():
-        table.loc[idx, "p_holm"] = holm(table.loc[idx, "p_value"].to_numpy(float))
+        p = table.loc[idx, "p_value"].to_numpy(float)
+        tested = ~np.isnan(p)
+        adj = np.full(len(p), np.nan)
+        adj[tested] = holm(p[tested])
+        table.loc[idx, "p_holm"] = adj
     for col in ("rank_a", "rank_b", "df"):
         table[col] = table[col].astype("Int64")
     return Comparison(table, outrank_table(importance))
 
 
-def _poe_rows(a, b, tradeoffs, q) -> list[dict]:
+def _scale_rows(a, b, st, alpha: float) -> list[dict]:
+    """Both Swait-Louviere steps of one pair; step 2 only when step 1 does not reject."""
+    spec = []
+    if st.constants:
+        spec.append(f"constants {', '.join(st.constants)} group-specific")
+    if st.group_specific:
+        spec.append(f"coefficients of {', '.join(st.group_specific)} group-specific")
+    how = "; ".join(spec) or "no group-specific terms"
+    rows = [_row(a, b, "swait_louviere_preferences", estimate=st.statistic_preferences,
+                 df=st.df_preferences, p_value=st.p_preferences,
+                 note=f"cluster-robust Wald test of proportional coefficients ({how})")]
+    if st.p_preferences < alpha:
+        rows.append(_row(a, b, "swait_louviere_scale", note=NOTES["not_identified"]))
+    else:
+        rows.append(_row(a, b, "swait_louviere_scale", value_a=1.0,
+                         value_b=st.relative_scale, estimate=st.relative_scale,
+                         ci_lower=st.scale_ci[0], ci_upper=st.scale_ci[1], df=1,
+                         p_value=st.p_scale,
+                         note=f"relative scale of {b} to {a}, heteroskedastic logit ({how}); "
+                              "cluster-robust Wald test of equal scale"))
+    return rows
+
+
+def _poe_rows(a, b, tradeoffs, q, test="poe_tradeoff_difference") -> list[dict]:
     from dce.tradeoffs import poe_p_value
 
     t = tradeoffs.table
@@ -148,10 +188,15 @@ def _poe_rows(a, b, tradeoffs, q) -> list[dict]:
     rows = []
     for i, term in enumerate(ta.index):
         lo, hi = np.quantile(Da[:n, i] - Db[:n, i], q)
-        rows.append(_row(a, b, "poe_tradeoff_difference", term,
+        p = poe_p_value(Da[:, i], Db[:, i])
+        floor = 2 / (len(Da) * len(Db))  # the smallest p the pairs of draws can show
+        note = f"Poe test against {ta.loc[term, 'denominator']}"
+        if p < floor:
+            p, note = floor, note + f"; p below the resolution of the draws (p < {floor:.2g})"
+        rows.append(_row(a, b, test, term,
                          value_a=ta.loc[term, "estimate"], value_b=tb.loc[term, "estimate"],
                          estimate=ta.loc[term, "estimate"] - tb.loc[term, "estimate"],
-                         ci_lower=lo, ci_upper=hi, p_value=poe_p_value(Da[:, i], Db[:, i])))
+                         ci_lower=lo, ci_upper=hi, p_value=p, note=note))
     return rows
 
 

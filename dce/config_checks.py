@@ -46,6 +46,7 @@ def check_study(study) -> list:
     from dce.items.checks import check_items
 
     out.extend(check_items(study))  # item studies: all their checks; dce: stray item keys
+    _check_compare(study, out)
     if spec.type != "dce":
         return out
     if spec.design is not None:
@@ -63,6 +64,29 @@ def denominator_of(study):
     """The trade-off denominator: tradeoffs.denominator or the attribute marked cost."""
     costs = [n for n, a in (study.spec.attributes or {}).items() if a.cost]
     return study.spec.tradeoffs.denominator or (costs[0] if costs else None)
+
+
+def _check_compare(study, out):
+    """compare.group_specific names attributes (items); compare.anchor names an item."""
+    p = study.problem
+    spec = study.spec
+    names = list((spec.attributes or spec.items or {}).keys())
+    for i, name in enumerate(spec.compare.group_specific):
+        if name not in names:
+            out.append(p(("compare", "group_specific", i), f"unknown "
+                         f"{'item' if spec.type != 'dce' else 'attribute'} {name!r}"
+                         + _suggest(name, names)))
+    anchor = spec.compare.anchor
+    if anchor is not None:
+        if spec.type == "dce":
+            out.append(p(("compare", "anchor"), "only item studies (best-worst, ranking) "
+                         "have an anchor item; attribute studies use tradeoffs.denominator"))
+        elif anchor not in names:
+            out.append(p(("compare", "anchor"), f"unknown item {anchor!r}"
+                         + _suggest(anchor, names)))
+        elif anchor == (spec.model.reference_item or names[-1]):
+            out.append(p(("compare", "anchor"), f"{anchor!r} is the reference item (utility "
+                         "fixed at 0), so it cannot be the unit; choose another item"))
 
 
 def _check_tradeoffs(study, out):

@@ -146,6 +146,16 @@ class ParallelSpec(_Strict):
 
 class CompareSpec(_Strict):
     pairs: Literal["all"] | list[list[StrictStr]] = "all"
+    group_specific: list[StrictStr] = Field(
+        default_factory=list,
+        description="Attributes (or items) whose coefficients may differ between the two "
+                    "groups of a pair in the scale comparison; the equal-preferences test "
+                    "and the relative scale then rest on the other attributes. Constants "
+                    "are always group-specific.")
+    anchor: StrictStr | None = Field(
+        None, description="Item studies: the item whose utility (measured from the "
+                          "reference item) is the unit of relative utilities; default: the "
+                          "pooled model's most preferred item.")
 
 
 class DataSpec(_Strict):

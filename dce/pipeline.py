@@ -15,11 +15,11 @@ import pandas as pd
 
 from dce import coding, compare, data, importance, simulate, tradeoffs, uptake
 from dce import design as design_mod
+from dce.analysis.scale import compare_scale
 from dce.config_checks import denominator_of
 from dce.errors import DataError, EstimationError
 from dce.models import fit as fit_model
 from dce.models.results import reported, tidy
-from dce.scale_test import swait_louviere
 from dce.seeds import rng as make_rng
 
 STAGES = ("design", "simulate", "fit", "run")
@@ -174,6 +174,8 @@ def _fit_all(run: Run) -> None:
     denominator = denominator_of(study)
     if denominator is not None:
         run.tradeoffs = _tradeoffs(run, denominator, draws)
+    run.tables["coefficient_draws"] = draws_table(
+        run.fits, {r.group: boot.get(r.group, draws[r.group]) for r in run.fits})
     if spec.scenarios is not None:
         run.uptake = pd.concat([uptake.predict(r, attrs, spec.scenarios,
                                                boot.get(r.group, draws[r.group]),
@@ -187,12 +189,25 @@ def _fit_all(run: Run) -> None:
     parts = dict(targets)
     fits = {r.group: r for r in run.fits}
     fits.update(run.base_fits)  # scale tests use the conditional logit
-    scale_tests = {(a, b): swait_louviere(parts[a], parts[b], loglik_a=fits[a].loglik,
-                                          loglik_b=fits[b].loglik, start=fits[a].params,
-                                          level=spec.importance.level)
+    scale_tests = {(a, b): compare_scale(parts[a], parts[b], fits[a], fits[b],
+                                         group_specific=spec.compare.group_specific,
+                                         level=spec.importance.level)
                    for a, b in _progress(pairs, "scale tests")}
     run.comparison = compare.groups(run.importance, pairs, spec.importance.level,
                                     scale_tests=scale_tests, tradeoffs=run.tradeoffs)
+
+
+def draws_table(fits, draws: dict) -> pd.DataFrame:
+    """The coefficient draws behind every interval (Krinsky-Robb or bootstrap), long by
+    group: ``group, draw, <term columns>`` (the report's scenario simulator reads them)."""
+    frames = []
+    for r in fits:
+        D = np.asarray(draws[r.group])
+        frame = pd.DataFrame(D, columns=list(r.terms))
+        frame.insert(0, "draw", np.arange(1, len(D) + 1))
+        frame.insert(0, "group", r.group)
+        frames.append(frame)
+    return pd.concat(frames, ignore_index=True)
 
 
 def _constants_loglik(part) -> float:

@@ -3,7 +3,9 @@
 For a cost attribute this is willingness to pay; for waiting time, willingness to wait.
 The value of a change is ``-delta / b_d``: ``delta`` is the utility change (a level
 against the attribute's reference level, one unit of a linear attribute, or a constant),
-``b_d`` the denominator's coefficient. Alternative-specific constants are not valued:
+``b_d`` the denominator's coefficient. A value is flagged ``outside_tested_range`` when the
+estimate or any part of its interval lies beyond the span of the denominator's tested
+levels (an extrapolation of the linear term). Alternative-specific constants are not valued:
 they are not features a service can change. Intervals: delta method, Krinsky-Robb (ratios of
 coefficient draws) and, when available, bootstrap percentiles.
 """
@@ -83,7 +85,9 @@ def value(result, attributes, denominator, rng, *, draws=2000, level=0.95,
               "bootstrap": (boot_lo, boot_hi)}[method]
     attr = next(x for x in attributes if x.name == denominator)
     span = float(np.ptp(attr.numeric_levels())) if attr.levels is not None else np.inf
-    outside = np.abs(est) > span
+    # an extrapolation when the estimate or any part of its interval lies beyond the span
+    reach = np.nanmax(np.abs(np.vstack([est, chosen[0], chosen[1]])), axis=0)
+    outside = reach > span
     notes = []
     z = b[d] / np.sqrt(V[d, d])
     if abs(z) < q:
@@ -91,8 +95,8 @@ def value(result, attributes, denominator, rng, *, draws=2000, level=0.95,
                      "includes zero, so trade-offs against it are unreliable")
     if outside.any():
         notes.append(f"group {result.group}: the values of {', '.join(np.array(names)[outside])}"
-                     f" exceed the tested range of {denominator} ({span:g}); they are "
-                     "extrapolations")
+                     f" (estimate or interval) reach beyond the tested range of {denominator} "
+                     f"(a span of {span:g}); they are extrapolations")
     table = pd.DataFrame({
         "group": result.group, "term": names, "denominator": denominator, "estimate": est,
         "ci_lower": chosen[0], "ci_upper": chosen[1],

@@ -47,8 +47,23 @@ def test_warnings_for_weak_denominator_and_extrapolation():
     res = _result([0.3, 0.6, -0.01], np.diag([1e-4, 1e-4, 1e-4]), TERMS)
     out = value(res, ATTRS, "cost", np.random.default_rng(1), draws=500)
     assert any("includes zero" in w for w in out.warnings)
-    assert any("exceed the tested range of cost (30)" in w for w in out.warnings)
+    assert any("reach beyond the tested range of cost (a span of 30)" in w
+               for w in out.warnings)
     assert out.table["outside_tested_range"].all()
+
+
+def test_extrapolation_is_judged_on_the_interval():
+    # values 24 and 36 units of cost (span 30): the first lies inside, but its interval
+    # (about 24 +- 13) reaches beyond 30, so both are extrapolations; a precise 12 is not
+    V = np.diag([0.15, 0.15, 1e-8]) ** 2
+    res = _result([0.2, 0.8, -0.05], V, TERMS)
+    t = value(res, ATTRS, "cost", np.random.default_rng(1), draws=4000).table
+    assert t["estimate"].round(6).tolist() == [24.0, 36.0]
+    assert t.loc[0, "ci_upper"] > 30 > t.loc[0, "estimate"]
+    assert t["outside_tested_range"].tolist() == [True, True]
+    precise = value(_result([0.1, 0.4, -0.05], np.diag([1e-3, 1e-3, 1e-8]) ** 2, TERMS),
+                    ATTRS, "cost", np.random.default_rng(1), draws=4000).table
+    assert precise["outside_tested_range"].tolist() == [False, False]  # 12 and 18
 
 
 def test_poe_matches_brute_force():

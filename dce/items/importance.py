@@ -64,6 +64,42 @@ def rank(result, items, *, utilities: np.ndarray, intervals="krinsky-robb",
     return Importance(table, {result.group: S}, tuple(items))
 
 
+def relative_utilities(fits, names: list, anchor: str, reference: str, draws: dict,
+                       level=0.95):
+    """Item utilities relative to the anchor item's, ``v_i / v_anchor`` (the reference item
+    is 0 in every group, so this is ``(v_i - v_ref) / (v_anchor - v_ref)``): a ratio of
+    utility differences in which each group's scale cancels, so groups can be compared on
+    it (Louviere, Flynn and Marley 2015, Best-Worst Scaling, ch. 5, on scale in group
+    comparisons). Intervals are percentiles of the ratio over the utility draws (draws x
+    items) behind the importance intervals. The anchor (1) and the reference item (0) are
+    left out.
+
+    Returns a :class:`dce.tradeoffs.Tradeoffs` with the trade-off table's columns
+    (``term`` = item, ``denominator`` = anchor) and the ratio draws per group.
+    """
+    from dce.tradeoffs import COLUMNS as TRADE_COLUMNS
+    from dce.tradeoffs import Tradeoffs
+
+    k = names.index(anchor)
+    a = (1 - level) / 2
+    frames, out = [], {}
+    for r in fits:
+        v = r.params[: len(names)]
+        D = draws[r.group][:, : len(names)]
+        ratio = D / D[:, [k]]
+        lo, hi = np.quantile(ratio, [a, 1 - a], axis=0)
+        frames.append(pd.DataFrame({
+            "group": r.group, "term": names, "denominator": anchor, "estimate": v / v[k],
+            "ci_lower": lo, "ci_upper": hi, "kr_ci_lower": lo, "kr_ci_upper": hi,
+            "outside_tested_range": False}, columns=TRADE_COLUMNS))
+        out[r.group] = ratio
+    table = pd.concat(frames, ignore_index=True)
+    keep = ~table["term"].isin([anchor, reference])  # 1 and 0 by definition
+    cols = [i for i, n in enumerate(names) if n not in (anchor, reference)]
+    return Tradeoffs(table[keep].reset_index(drop=True),
+                     {g: d[:, cols] for g, d in out.items()})
+
+
 # ----- counts ---------------------------------------------------------------------------------
 BW_COLUMNS = ["group", "item", "label", "n_respondents", "shown", "best", "worst",
               "best_minus_worst", "bw_score", "sqrt_ratio", "rank"]

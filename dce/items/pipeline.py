@@ -114,16 +114,39 @@ def _fit_all(run) -> None:
                         f"{', '.join(fit_groups) or 'none'})", key="compare.pairs")
     scale_tests = None
     if not (kind == "best-worst" and m.worst_scale == "estimate"):
-        from dce.scale_test import swait_louviere
+        from dce.analysis.scale import compare_scale
 
-        scale_tests = {(a, b): swait_louviere(
-            parts[a].data, parts[b].data, loglik_a=fits[a].loglik, loglik_b=fits[b].loglik,
-            start=fits[a].params[fits[a].free], level=level) for a, b in pairs}
-    run.comparison = compare.groups(run.importance, pairs, level, scale_tests=scale_tests)
+        scale_tests = {(a, b): compare_scale(
+            parts[a].data, parts[b].data, _free(fits[a], parts[a].data),
+            _free(fits[b], parts[b].data), group_specific=spec.compare.group_specific,
+            level=level) for a, b in pairs}
+    anchor = anchor_item(spec, names, run.fits)
+    rel = item_importance.relative_utilities(run.fits, names, anchor, ref, draws, level)
+    run.tables["relative_utilities"] = rel.table
+    run.comparison = compare.groups(run.importance, pairs, level, scale_tests=scale_tests,
+                                    tradeoffs=rel, tradeoff_test="relative_utility_difference")
     if kind == "ranking":
         run.tables["rank_counts"] = item_importance.rank_counts(run.responses, items)
     else:
         run.tables["bw_counts"] = item_importance.bw_counts(run.responses, items)
+
+
+def _free(result, data):
+    """The estimated (free) item utilities of a fit, labelled by the data's terms."""
+    from types import SimpleNamespace
+
+    free = result.free[: data.X.shape[1]]
+    return SimpleNamespace(params=result.params[free], vcov=result.vcov[np.ix_(free, free)],
+                           terms=tuple(data.terms))
+
+
+def anchor_item(spec, names, fits) -> str:
+    """The item whose utility (from the reference item's) is the unit of relative
+    utilities: ``compare.anchor`` or the pooled model's most preferred item."""
+    if spec.compare.anchor is not None:
+        return spec.compare.anchor
+    pooled = {r.group: r for r in fits}["all"]
+    return names[int(np.argmax(np.abs(pooled.params[: len(names)])))]
 
 
 def _fit_group(spec, g, part, names, ref):
