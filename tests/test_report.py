@@ -12,8 +12,9 @@ import pytest
 from dce import report
 from dce.cli import main
 from dce.report import md_escape
+from dce.report.compare_text import comparison_sentences, weight_sentence
 from dce.report.labels import Labels
-from dce.report.text import comparison_sentences, difference_sentence, headline
+from dce.report.text import headline
 from tests.conftest import SMALL, write_config
 
 SECTIONS = ["findings", "study", "data-quality", "models", "ranking", "figure-importance",
@@ -86,15 +87,19 @@ def test_self_contained_no_external_urls(run_dir):
     assert tags.urls, "expected the embedded figures"
     bad = [u for u in tags.urls if not (u.startswith("data:") or u.startswith("#"))]
     assert not bad
-    assert "script" not in tags.tags and "link" not in tags.tags
+    assert "link" not in tags.tags
+    assert not re.search(r"<script[^>]*\bsrc=", html)  # scripts only inline (the simulator)
+    assert not re.search(r"\b(fetch|XMLHttpRequest|import)\s*\(", html)
     assert not re.search(r"url\(\s*['\"]?(https?:|//)", html)  # nothing from CSS either
 
 
 def test_html_and_md_say_the_same_sentences(run_dir):
     run = report.read_run(run_dir)
     labels = Labels(run["config"], list(dict.fromkeys(run["importance"]["group"])))
-    pairs = comparison_sentences(run["comparison"], labels, 0.95)
-    sentences = [s for p in pairs for s in p["sentences"] + p["weaker"] + p["tests"]]
+    pairs = comparison_sentences(run["comparison"], run["importance"], run["tradeoffs"],
+                                 labels, 0.95)
+    sentences = [s for p in pairs for s in p["weight"] + p["weaker"] + p["ranks"]
+                 + p["scale"] + p["agreement"] + ([p["none"]] if p["none"] else [])]
     sentences += headline(run["importance"], labels)
     assert sentences
     html = (run_dir / "report.html").read_text(encoding="utf-8")
@@ -121,28 +126,40 @@ def test_report_command_rebuilds_the_same_bytes(run_dir, tmp_path):
 def test_sentences_are_derived_from_the_numbers(run_dir):
     run = report.read_run(run_dir)
     labels = Labels(run["config"], list(dict.fromkeys(run["importance"]["group"])))
-    comp = run["comparison"]
-    r = comp[comp["test"] == "importance_difference"].iloc[0].copy()
+    comp, imp, trade = run["comparison"], run["importance"], run["tradeoffs"]
+    unit = {"numeraire": "waiting", "change": labels.change_text_lower, "digits": 1,
+            "fmt": lambda v: f"{v:.1f}", "suffix": " weeks"}
+    r = comp[comp["test"] == "poe_tradeoff_difference"].iloc[0].copy()
     r[["value_a", "value_b", "estimate", "ci_lower", "ci_upper", "p_holm"]] = \
-        [0.31, 0.25, 0.06, 0.03, 0.09, 0.01]
-    r["rank_a"], r["rank_b"] = 2, 5
-    first = difference_sentence(r, labels, 0.95)
-    assert "ranked 2nd by" in first and "and 5th by" in first
-    assert "difference in share 6.0 points, 95% interval 3.0 to 9.0" in first
-    r[["estimate", "ci_lower", "ci_upper"]] = [0.12, 0.08, 0.16]
-    r["rank_b"] = 3
-    second = difference_sentence(r, labels, 0.95)
-    assert second != first
-    assert "3rd by" in second and "12.0 points, 95% interval 8.0 to 16.0" in second
-    # a difference whose interval includes zero is not reported
+        [12.0, 6.0, 6.0, 3.0, 9.0, 0.01]
+    first = weight_sentence(r, labels, 0.95, unit)
+    assert "carries more weight for service users than for staff" in first
+    assert "12.0 against 6.0 weeks; difference 6.0, 95% interval 3.0 to 9.0" in first
+    r[["value_a", "value_b", "estimate", "ci_lower", "ci_upper"]] = [2.0, 8.0, -6.0, -9.0, -3.0]
+    second = weight_sentence(r, labels, 0.95, unit)
+    assert "carries more weight for staff than for service users" in second
+    r[["value_a", "value_b"]] = [-2.0, 4.0]
+    assert "opposite directions" in weight_sentence(r, labels, 0.95, unit)
+    # a difference whose interval includes zero is never a claim, whatever its p-value
     rows = comp.copy()
-    diffs = rows["test"] == "importance_difference"
-    rows.loc[diffs, ["ci_lower", "ci_upper"]] = [-0.01, 0.01]
-    pairs = comparison_sentences(rows, labels, 0.95)
-    assert all(not p["weaker"] for p in pairs)
-    assert all(p["sentences"][0].startswith("No attribute's share differs") for p in pairs)
+    poe = rows["test"] == "poe_tradeoff_difference"
+    rows.loc[poe, ["ci_lower", "ci_upper", "p_holm"]] = [-0.01, 0.01, 1e-9]
+    pairs = comparison_sentences(rows, imp, trade, labels, 0.95)
+    assert all(not p["weight"] and not p["weaker"] for p in pairs)
+    # ranks: a claim only when the two rank intervals do not overlap
+    wide = imp.copy()
+    wide[["rank_ci_lower", "rank_ci_upper"]] = [1, 3]
+    pairs = comparison_sentences(rows, wide, trade, labels, 0.95)
+    assert all(not p["ranks"] for p in pairs)
+    assert all(p["none"].startswith("No attribute differs clearly") for p in pairs)
+    apart = imp.copy()
+    apart["rank_ci_lower"] = apart["rank_ci_upper"] = apart["rank"]
+    g0 = apart["group"] == "users"
+    apart.loc[g0, "rank"] = apart.loc[g0, "rank"].max() + 1 - apart.loc[g0, "rank"]
+    apart.loc[g0, "rank_ci_lower"] = apart.loc[g0, "rank_ci_upper"] = apart.loc[g0, "rank"]
+    pairs = comparison_sentences(rows, apart, trade, labels, 0.95)
+    assert any("ranks higher for" in s for p in pairs for s in p["ranks"])
     # the key findings follow the ranks
-    imp = run["importance"].copy()
     top = headline(imp, labels)
     g = imp["group"] == imp["group"].iloc[0]
     imp.loc[g, "rank"] = imp.loc[g, "rank"].max() + 1 - imp.loc[g, "rank"]
@@ -156,7 +173,8 @@ def test_config_text_is_escaped(run_dir):
     run["config"]["report"] = {"title": evil, "group_labels": {"users": evil}}
     files = report.render(run)
     html = files["report.html"].decode()
-    assert "<script" not in html and "<b>" not in html
+    assert "<script>alert" not in html and "<b>" not in html
+    assert html.count("</script>") == html.count("<script")  # no script closed early
     assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &lt;b&gt;bold&lt;/b&gt;" in html
     md = files["report.md"].decode()
     assert "<script>" not in md and r"\<script\>" in md
@@ -165,9 +183,11 @@ def test_config_text_is_escaped(run_dir):
 def test_methods_paragraph_names_the_choices(run_dir):
     html = (run_dir / "report.html").read_text(encoding="utf-8")
     methods = html.split('id="methods"')[1]
-    for words in ("conditional (multinomial) logit", "effects coding", "linear term",
-                  "cluster-robust by respondent", "Krinsky-Robb", "300 draws", "seed 7",
-                  "95% intervals", "Swait-Louviere"):
+    for words in ("conditional (multinomial) logit", "effects-coded (reference",
+                  "linear (per unit)", "cluster-robust by respondent", "Krinsky-Robb",
+                  "300 draws", "seed 7", "95% intervals", "Swait and Louviere",
+                  "Holm&#39;s adjustment is applied within each family", "D-error convention",
+                  "were simulated", "manifest.json", "depends on the levels chosen"):
         assert words in methods, words
 
 

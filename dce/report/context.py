@@ -10,7 +10,7 @@ import base64
 
 import pandas as pd
 
-from dce.report import figures, text
+from dce.report import compare_text, figures, methods, simulator, text
 from dce.report.labels import POOLED, Labels
 
 
@@ -47,11 +47,16 @@ def build(run: dict, version: str = "", progress=None) -> tuple[dict, dict]:
                                                              order, counts))]
     ctx["importance_text"] = (
         "Importance is an item's share of preference: the probability that it would be "
-        "chosen best from the full list, so shares add up to 100% within a group."
+        "chosen best from the full list, so shares add up to 100% within a group. A share "
+        "depends on how consistently the group chooses (its scale) as well as on its "
+        "preferences, so shares describe each group and are not compared between groups; "
+        "the group comparison uses ranks and utilities relative to an anchor item."
         if labels.is_items else
         "Importance is the range of an attribute's part-worth utilities as a share of the "
-        "sum of ranges, so shares add up to 100% within a group and can be compared "
-        "between groups.")
+        "sum of ranges, so shares add up to 100% within a group. It depends on the levels "
+        "chosen for each attribute (a wider range of levels makes an attribute more "
+        "important) and is compositional (one share rises when another falls), so shares "
+        "describe each group; the group comparison uses ranks and trade-offs.")
     if len([g for g in groups if g != POOLED]) >= 2:
         steps.append(("ranks", lambda: figures.rank_chart(imp, labels, groups, order)))
     est = run.get("estimates")
@@ -72,16 +77,46 @@ def build(run: dict, version: str = "", progress=None) -> tuple[dict, dict]:
             "sentences": text.exclusion_sentences(imp, imp_all, labels, dq),
             "fit": _fit(run.get("all_respondents/models"), labels)}
     comparison = run.get("comparison")
-    ctx["comparison"] = text.comparison_sentences(comparison, labels, level)
-    ctx["scale_rows"] = text.scale_rows(comparison, labels)
+    trade = run.get("tradeoffs")
+    scale_free = run.get("relative_utilities") if labels.is_items else trade
+    ctx["comparison"] = compare_text.comparison_sentences(comparison, imp, scale_free, labels,
+                                                          level)
+    ctx["comparison_intro"] = compare_text.comparison_intro(labels, scale_free, level)
+    ctx["scale_rows"] = compare_text.scale_rows(comparison, labels)
     ctx["estimates"] = _estimates(est, labels) if est is not None else []
     fit_groups = [g for g in groups]
-    trade = run.get("tradeoffs")
     ctx["tradeoffs"] = text.tradeoff_table(trade, labels, fit_groups, cfg)
     ctx["tradeoff_sentences"] = text.tradeoff_sentences(trade, labels, level)
     ctx["uptake"] = text.uptake_table(run.get("uptake"), labels, fit_groups)
-    ctx["methods"] = text.methods_paragraph(cfg, models, version)
+    ctx["uptake_note"] = (
+        f"Predicted share of choices among exactly these service profiles"
+        f"{' and the opt-out' if labels.opt_out else ''}, by group (estimate and "
+        f"{text.level_pct(level)} interval): the probability that a respondent like those "
+        "in the group's sample would choose each profile if offered this set, not a "
+        "forecast of uptake in a population. The pooled column weights the groups by "
+        "their sample sizes, not by their share of any population.")
+    ctx["simulator"] = simulator.build(run, labels)
+    ctx["methods"] = methods.methods(cfg, models, run.get("design_diagnostics"), labels,
+                                     version)
+    ctx["warnings"] = [readable(w, labels, est) for w in ctx["warnings"]]
     return ctx, figs
+
+
+def readable(warning: str, labels: Labels, est: pd.DataFrame | None) -> str:
+    """A warning with group codes and coded term names replaced by their labels."""
+    import re
+
+    out = str(warning)
+    terms = sorted(set(est["term"]) if est is not None else set(), key=len, reverse=True)
+    for t in terms:
+        if "[" in t and t in out:
+            out = out.replace(t, labels.term_text(t))
+    out = re.sub(r"\bgroup (\w+)", lambda m: labels.group(m.group(1))
+                 if m.group(1) in labels.groups else m.group(0), out)
+    for name in sorted(labels.attributes, key=len, reverse=True):  # 'range of waiting'
+        out = re.sub(rf"\b(of|the) {re.escape(name)}\b(?![\[\]])",
+                     lambda m, n=name: f"{m.group(1)} {labels.attribute_lower(n)}", out)
+    return out
 
 
 def _study(cfg: dict, labels: Labels, run: dict) -> dict:
@@ -123,6 +158,7 @@ def _design(diag: dict | None, labels: Labels) -> dict | None:
     def fmt(v):
         return None if v is None else text.num(v, 4)
 
+    _item_design_rows(diag, add)
     add("D-error (at the priors)", fmt(diag.get("d_error")))
     add("D-error with zero priors", fmt(diag.get("d_error_zero_priors")))
     add("A-error", fmt(diag.get("a_error")))
@@ -164,6 +200,27 @@ def _design(diag: dict | None, labels: Labels) -> dict | None:
     return {"sentence": sentence, "rows": rows}
 
 
+def _item_design_rows(diag: dict, add) -> None:
+    """Rows of an item design (balanced incomplete block design or search)."""
+    bibd = diag.get("bibd_parameters")
+    if diag.get("balanced") is not None:
+        what = "yes" if diag["balanced"] else "no (closest search result)"
+        if bibd:
+            what += (f" (v = {bibd['v']} items, b = {bibd['b']} sets, r = {bibd['r']} "
+                     f"appearances, k = {bibd['k']} per set, lambda = {bibd['lambda']})")
+        add("Balanced incomplete block design", what)
+    for key, label in (("item_frequency", "Times each item is shown"),
+                       ("pair_frequency", "Times each pair of items appears together"),
+                       ("position_frequency", "Times an item appears in each position"),
+                       ("block_item_frequency", "Times an item appears within a block")):
+        f = diag.get(key)
+        if f:
+            add(label, f"{f['min']}" if f["min"] == f["max"] else f"{f['min']} to {f['max']}")
+    pairs = diag.get("pair_frequency") or {}
+    if pairs.get("pairs_never_together"):
+        add("Pairs of items never shown together", str(pairs["pairs_never_together"]))
+
+
 def _sample(summary: dict | None, models: pd.DataFrame | None, labels: Labels) -> dict | None:
     if not summary:
         return None
@@ -203,6 +260,6 @@ def _estimates(est: pd.DataFrame, labels: Labels) -> list[dict]:
     for _, r in est.iterrows():
         out.append({"group": labels.group(r["group"]), "term": labels.term_text(r["term"]),
                     "estimate": text.num(r["estimate"], 3), "se": text.num(r["std_error"], 3),
-                    "p": text.p_text(r["p_value"]).removeprefix("p "),
+                    "p": text.p_cell(r["p_value"]),
                     "ci": f"{text.num(r['ci_lower'], 3)} to {text.num(r['ci_upper'], 3)}"})
     return out

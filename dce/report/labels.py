@@ -58,9 +58,10 @@ class Labels:
         return pretty(code)
 
     def group_lower(self, code) -> str:
-        """A group label inside a sentence (first letter lower-cased unless an acronym)."""
+        """A group label inside a sentence (first letter lower-cased unless an acronym,
+        also for labels from report.group_labels)."""
         text = self.group(code)
-        if str(code) in self._groups or len(text) < 2 or text[:2].isupper():
+        if len(text) < 2 or text[:2].isupper():
             return text
         return text[0].lower() + text[1:]
 
@@ -104,6 +105,42 @@ class Labels:
             return row
         return f"{head}: {row}"
 
+    def reference(self, name: str):
+        """The reference level of a categorical attribute (``reference`` or the first)."""
+        item = (self.cfg.get("attributes") or {}).get(name) or {}
+        levels = self.levels.get(name)
+        if item.get("reference") is not None:
+            return item["reference"]
+        return levels[0] if levels else None
+
+    def change_text(self, term: str) -> str:
+        """What a trade-off values: 'Confidence ... (trained peers ... rather than no
+        information ...)' for a level (against the attribute's reference level), 'Time
+        ... (one unit more)' for a linear term."""
+        term = str(term)
+        if "[" in term and term.endswith("]") and not term.startswith(("asc[", "sd[")):
+            name, level = term[:-1].split("[", 1)
+            ref = self.reference(name)
+            other = f" rather than {_lower(str(ref))}" if ref is not None else ""
+            return f"{self.attribute(name)} ({_lower(level)}{other})"
+        if term in self.attributes and not self.is_items:
+            return f"{self.attribute(term)} (one unit more)"
+        return self.term_text(term)
+
+    def name_and_unit(self, name: str) -> tuple[str, str]:
+        """('time until you can start', 'weeks') from 'Time until you can start (weeks)';
+        without a unit in brackets: (label, 'units of <label>')."""
+        import re
+
+        label = self.attribute_lower(name)
+        m = re.match(r"^(.*?)\s*\(([^()]+)\)\s*$", label)
+        if m and m.group(1):
+            return m.group(1), m.group(2)
+        return label, f"units of {label}"
+
+    def change_text_lower(self, term: str) -> str:
+        return _lower(self.change_text(term))
+
     def term_text_lower(self, term: str) -> str:
         """``term_text`` inside a sentence: the attribute's first letter lower-cased."""
         text = self.term_text(term)
@@ -115,6 +152,11 @@ class Labels:
 
     def marker(self, group) -> str:
         return self.markers.get(str(group), "o")
+
+
+def _lower(text: str) -> str:
+    """First letter lower-cased unless the word is an acronym."""
+    return text if len(text) > 1 and text[:2].isupper() else text[:1].lower() + text[1:]
 
 
 def wrap(text: str, width: int = 30) -> str:

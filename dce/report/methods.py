@@ -1,0 +1,239 @@
+"""The methods paragraphs of a report, ready for a paper.
+
+Written against the ISPOR checklists for conjoint analysis (Bridges et al. 2011, Value
+Health 14:403-413) and for its statistical analysis (Hauber et al. 2016, Value Health
+19:300-315), and Lancsar and Louviere (2008, Pharmacoeconomics 26:661-677): the design
+(method, priors and their source, draws, D-error convention, restrictions, blocks), the
+model (utility, coding and reference levels, constants, covariance), data-quality checks
+and exclusions, importance and its caveat, trade-offs and their intervals, the scale
+comparison, the adjustment families, the software, and whether the data are simulated.
+Every sentence comes from the resolved config, the design diagnostics and the model
+table, so the text changes with the analysis.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from dce.report.labels import POOLED, Labels
+from dce.report.text import and_list, level_pct
+
+DESIGNS = {
+    "full-factorial": "a full factorial design (every combination of levels)",
+    "random": "a random design",
+    "orthogonal": "an orthogonal main-effects design (Street and Burgess 2007 shifts)",
+    "d-efficient": "a locally D-efficient design (coordinate exchange at fixed priors)",
+    "bayesian": "a Bayesian D-efficient design (coordinate exchange minimising the "
+                "DB-error over normal priors)",
+}
+SE = {"cluster": "cluster-robust by respondent (sandwich estimator, small-sample factor "
+                 "G/(G-1)), because each respondent answered several tasks",
+      "robust": "robust (sandwich over choice sets)",
+      "classic": "classic (inverse of the information matrix), which assumes independent "
+                 "choices"}
+
+
+def methods(cfg: dict, models: pd.DataFrame | None, diag: dict | None, labels: Labels,
+            version: str = "") -> list[str]:
+    """Paragraphs (plain strings) of the methods section."""
+    items = cfg.get("type") in ("best-worst", "ranking")
+    out = [design_text(cfg, diag, items), model_text(cfg, models, labels, items, version),
+           quality_text(cfg, items), importance_text(cfg, labels, items),
+           comparison_text(cfg, labels, items)]
+    out.append(data_text(cfg, models))
+    out.append(f"Software: dce{(' ' + version) if version else ''} (Python); the versions of "
+               "every dependency, the config hash and the input files' hashes are recorded "
+               "in manifest.json.")
+    return [p for p in out if p]
+
+
+def design_text(cfg: dict, diag: dict | None, items: bool) -> str:
+    d = cfg.get("design") or {}
+    diag = diag or {}
+    if not d and not diag:
+        return ""
+    if items:
+        kind = diag.get("type") or "a design of item subsets"
+        text = (f"Design: {kind} of {diag.get('items', len(cfg.get('items') or {}))} items in "
+                f"{diag.get('n_choice_sets')} sets of {diag.get('items_per_set')}, "
+                f"{diag.get('blocks') or 1} block(s) of {diag.get('sets_per_block')} sets")
+        freq = diag.get("item_frequency") or {}
+        pairs = diag.get("pair_frequency") or {}
+        if freq:
+            text += f"; each item appears {_span(freq)} times"
+        if pairs:
+            text += f" and each pair of items {_span(pairs)} times"
+        return text + (f"; the fielded design was {diag['method']}." if
+                       str(diag.get("method", "")).startswith("read") else ".")
+    method = d.get("method")
+    text = f"Design: {DESIGNS.get(method, method or 'a given design')}"
+    if str(diag.get("method", "")).startswith("read"):
+        text += f", fielded as {diag['method']}"
+    text += (f", {d.get('tasks')} tasks per block in {d.get('blocks') or 1} block(s), "
+             f"{d.get('alternatives')} alternatives per task")
+    text += (f" plus an opt-out ('{d['opt_out']}')." if d.get("opt_out") else ".")
+    priors = d.get("priors") or {}
+    if priors:
+        normal = [k for k, v in priors.items() if isinstance(v, dict)]
+        text += (f" Priors for {len(priors)} coded terms were taken from the config "
+                 f"(design.priors; {len(normal)} as normal distributions with the stated "
+                 "mean and sd, the others fixed); their source is the researcher's, "
+                 "to be reported with the study.")
+        if method == "bayesian":
+            text += (f" The DB-error averaged {d.get('prior_draws')} scrambled "
+                     f"{str(diag.get('draw_type') or 'Sobol').capitalize()} draws from the "
+                     "priors.")
+    text += (" D-error convention: det(I)^(-1/K) of the multinomial-logit information "
+             "matrix I summed over every choice set of the design, K coded terms")
+    if diag.get("d_error") is not None:
+        text += f"; D-error {diag['d_error']:.4g} at the prior means"
+    if diag.get("db_error") is not None:
+        text += f", DB-error {diag['db_error']:.4g}"
+    text += "."
+    rules = []
+    if d.get("exclude"):
+        rules.append(f"{len(d['exclude'])} prohibited combination(s) of levels")
+    if d.get("no_dominance"):
+        rules.append("no task with a dominated alternative")
+    if d.get("max_overlap") is not None:
+        rules.append(f"at most {d['max_overlap']} attribute(s) constant within a task")
+    if rules:
+        text += f" Restrictions: {and_list(rules)}."
+    return text
+
+
+def _span(freq: dict) -> str:
+    lo, hi = freq.get("min"), freq.get("max")
+    return f"{lo}" if lo == hi else f"{lo} to {hi}"
+
+
+def model_text(cfg: dict, models, labels: Labels, items: bool, version: str) -> str:
+    m = cfg.get("model") or {}
+    engine = f"{m.get('engine', 'native')} engine of dce{(' ' + version) if version else ''}"
+    groups = ("one model per respondent group and a pooled model of all respondents"
+              if m.get("by") else "one model of all respondents")
+    se = SE.get(m.get("se"), m.get("se"))
+    if items:
+        kind = ("a sequential best-worst logit (best chosen from the set, then worst from "
+                "the rest, worst utilities negated)" if cfg.get("type") == "best-worst"
+                and m.get("bw_model", "sequential") == "sequential" else
+                "a maxdiff logit (best-worst pairs)" if cfg.get("type") == "best-worst"
+                else "a rank-ordered (exploded) logit" + (
+                    f" on the first {m['top_k']} ranks" if m.get("top_k") else ""))
+        ref = m.get("reference_item") or list(cfg.get("items") or {})[-1:][0]
+        return (f"Model: {kind}, estimated by maximum likelihood ({engine}), {groups}; the "
+                f"utility of the reference item ({labels.attribute_lower(ref)}) is fixed "
+                f"at 0. Standard errors are {se}.")
+    codings = []
+    for name in labels.attributes:
+        c = labels.codings.get(name)
+        if c == "linear":
+            codings.append(f"{labels.attribute_lower(name)} linear (per unit)")
+        else:
+            codings.append(f"{labels.attribute_lower(name)} {c}-coded (reference "
+                           f"'{labels.reference(name)}')")
+    kind = "a conditional (multinomial) logit model"
+    if m.get("type") == "mixed_logit":
+        kind = (f"a panel mixed logit model ({'correlated' if m.get('correlated') else 'independent'}"
+                f" random terms: {', '.join(sorted(m.get('random') or {}))}; "
+                f"{m.get('draws')} {str(m.get('draw_type', '')).capitalize()} draws per "
+                "respondent, simulated maximum likelihood)")
+    d = cfg.get("design") or {}
+    consts = []
+    if d.get("opt_out"):
+        consts.append(f"an alternative-specific constant for the opt-out ('{d['opt_out']}')")
+    if m.get("constants"):
+        consts.append(f"constants for alternatives {and_list([str(c) for c in m['constants']])}")
+    text = (f"Model: {kind}, estimated by maximum likelihood ({engine}), {groups}. Utility "
+            f"is additive in the attributes: {'; '.join(codings)}; effects-coded "
+            "attributes report the omitted level as minus the sum of the others")
+    text += (f"; with {and_list(consts)}." if consts else "; no constants.")
+    return text + f" Standard errors are {se}."
+
+
+def quality_text(cfg: dict, items: bool) -> str:
+    if items:
+        return ""
+    data = cfg.get("data") or {}
+    text = ("Data quality: each respondent was checked for always choosing the same "
+            "position, always opting out and never trading (always the better level of one "
+            "attribute); dominance tasks (by "
+            + ("data.preference_order" if data.get("preference_order") else
+               "the signs of the design priors") + ") and repeated tasks were checked "
+            "where the design has them.")
+    if data.get("exclude_failed_checks"):
+        return text + (" Respondents who failed a check were excluded from the models; "
+                       "results with every respondent are reported alongside.")
+    return text + " No respondent was excluded; non-traders are reported, never excluded."
+
+
+def importance_text(cfg: dict, labels: Labels, items: bool) -> str:
+    imp = cfg.get("importance") or {}
+    lv = level_pct(imp.get("level", 0.95))
+    how = {"krinsky-robb": f"Krinsky-Robb simulation ({imp.get('draws')} draws from the "
+                           "asymptotic normal distribution of the estimates; percentile "
+                           "intervals)",
+           "delta": "the delta method (rank probabilities from Krinsky-Robb draws)",
+           "bootstrap": f"a respondent bootstrap ({imp.get('draws')} replicates, "
+                        "percentile intervals)"}.get(imp.get("intervals"), "")
+    if items:
+        return (f"Importance: an item's share of preference, exp(v_i) / sum_j exp(v_j), the "
+                "probability that it would be chosen best from the full list. Shares "
+                "depend on the group's scale (how consistently it chooses), so they are "
+                f"summaries within a group. {lv} intervals and rank probabilities come from "
+                f"{how}, random seed {cfg.get('seed')}.")
+    text = (f"Importance: the range of an attribute's part-worth utilities as a share of the "
+            "sum of ranges within a group. It depends on the levels chosen for each "
+            "attribute (a wider range makes an attribute more important) and shares are "
+            f"compositional. {lv} intervals and rank probabilities come from {how}, random "
+            f"seed {cfg.get('seed')}.")
+    denom = (cfg.get("tradeoffs") or {}).get("denominator") or next(
+        (n for n, a in (cfg.get("attributes") or {}).items() if (a or {}).get("cost")), None)
+    if denom:
+        text += (f" Trade-offs (marginal rates of substitution): the utility change of a "
+                 f"level against the attribute's reference level divided by minus the "
+                 f"coefficient of {labels.attribute_lower(denom)}; intervals as above, with "
+                 "delta-method intervals in tradeoffs.csv; a value is flagged as an "
+                 "extrapolation when its estimate or interval reaches beyond the tested "
+                 f"range of {labels.attribute_lower(denom)}.")
+    return text
+
+
+def comparison_text(cfg: dict, labels: Labels, items: bool) -> str:
+    m, comp = cfg.get("model") or {}, cfg.get("compare") or {}
+    if not m.get("by"):
+        return ""
+    gs = comp.get("group_specific") or []
+    free = "alternative-specific constants" + (
+        f" and the coefficients of {and_list([labels.attribute_lower(a) for a in gs])}"
+        if gs else "")
+    scale_free = ("utilities relative to an anchor item (Poe et al. 2005 combinatorial "
+                  "test)" if items else
+                  "trade-offs (Poe et al. 2005 combinatorial test of the difference)")
+    return (f"Group comparison, pair by pair: {scale_free} and ranks carry the claims; "
+            "importance-share differences (normal approximation to the Krinsky-Robb draws "
+            "of the difference) are reported in comparison.csv as within-group summaries. "
+            "Scale (Swait and Louviere 1993): step 1 is a cluster-robust Wald "
+            "(minimum-distance) test that the two groups' coefficients are proportional, "
+            f"with {free} group-specific; only when it does not reject, step 2 estimates "
+            "the relative scale in a heteroskedastic conditional logit fitted jointly to "
+            f"both groups with {free} group-specific, with a cluster-robust Wald test of "
+            "equal scale. Holm's adjustment is applied within each family across all "
+            "pairs: trade-off (or relative-utility) differences, importance-share "
+            "differences, rank differences, the equal-preferences tests and the "
+            "equal-scale tests; intervals are not adjusted. Spearman and Kendall "
+            "correlations of the point rankings are descriptive.")
+
+
+def data_text(cfg: dict, models) -> str:
+    n = ""
+    if models is not None and not models.empty:
+        pooled = models[models["group"] == POOLED]
+        row = pooled.iloc[0] if not pooled.empty else models.iloc[0]
+        n = (f" {int(row['n_respondents'])} respondents answered "
+             f"{int(row['n_choice_sets'])} choice sets.")
+    if cfg.get("simulate"):
+        return ("Data: the responses were simulated by dce from the utilities in the "
+                "config's simulate section (seed " + str(cfg.get("seed")) + "); they are "
+                "not observed data." + n)
+    return "Data: observed responses." + n if n else ""
