@@ -20,7 +20,7 @@ from jinja2 import Environment, PackageLoader
 from dce.report.context import build
 
 TABLES = ("estimates", "models", "importance", "comparison", "tradeoffs", "uptake",
-          "all_respondents/importance", "all_respondents/models")
+          "all_respondents/importance", "all_respondents/models", "coefficient_draws", "relative_utilities")
 JSONS = ("design_diagnostics", "data_summary")
 
 
