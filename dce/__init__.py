@@ -1,21 +1,67 @@
 """dce: discrete-choice experiments for health and care research.
 
-A researcher writes one YAML file; dce builds the design, simulates or reads the
-responses, fits conditional logit models per respondent group, ranks attributes by
-importance with uncertainty, compares groups and writes a reproducible run folder.
+A researcher writes one YAML file (``dce run study.yaml``) or a few lines of Python: dce
+builds the design, reads or simulates the responses, fits choice models per respondent
+group, ranks attributes by importance with uncertainty, compares groups on scale-free
+quantities and writes a reproducible run folder.
+
+>>> import dce
+>>> df = dce.load_example("peer_support")                       # simulated showcase data
+>>> res = dce.clogit(df[df.group == "public_used"], attributes=dce.example_attributes())
+>>> res.tidy().shape
+(17, 7)
+
+Public names are imported lazily, so ``import dce`` stays fast.
 """
+
+from __future__ import annotations
+
+import importlib
 
 __version__ = "0.1.0"
 
-from dce.config import load_config  # noqa: E402
-from dce.errors import ConfigError, DataError, DceError, DesignError, EstimationError  # noqa: E402
+_EXPORTS = {
+    # models
+    "clogit": "dce.models.api",
+    "mixed_logit": "dce.models.api",
+    "best_worst": "dce.models.items_api",
+    "ranking": "dce.models.items_api",
+    "ModelResult": "dce.models.fitted",
+    "ChoiceData": "dce.coding",
+    "Attribute": "dce.attributes",
+    # post-estimation
+    "importance": "dce.analysis.api",
+    "wtp": "dce.analysis.api",
+    # designs
+    "make_design": "dce.design.api",
+    "Design": "dce.design.base",
+    # studies and runs
+    "load_config": "dce.config",
+    "Study": "dce.config",
+    "analyse": "dce.run_api",
+    "Run": "dce.run_api",
+    # example data
+    "load_example": "dce.datasets",
+    "example_attributes": "dce.datasets",
+    # errors
+    "DceError": "dce.errors",
+    "ConfigError": "dce.errors",
+    "DataError": "dce.errors",
+    "DesignError": "dce.errors",
+    "EstimationError": "dce.errors",
+}
 
-__all__ = [
-    "__version__",
-    "load_config",
-    "DceError",
-    "ConfigError",
-    "DataError",
-    "DesignError",
-    "EstimationError",
-]
+__all__ = ["__version__", *_EXPORTS]
+
+
+def __getattr__(name: str):
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'dce' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

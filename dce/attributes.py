@@ -51,11 +51,26 @@ class Attribute:
     """One attribute of the profiles, with its levels and coding.
 
     ``levels`` is ``None`` for a fit-only numeric attribute whose values come straight
-    from the data column.
+    from the data column. In the Python API an attribute can be given without its name,
+    which then comes from the key of the ``attributes`` mapping:
+    ``dce.Attribute(levels=["Face", "Online"], coding="dummy", reference="Face")``.
+
+    Parameters
+    ----------
+    name, label : str
+        Column name in the data and the label shown in tables (default: the name).
+    coding : {"effects", "dummy", "linear"}
+        Effects and dummy coding give one term per level but the reference; linear gives
+        one coefficient per unit of the numeric level (Hensher, Rose and Greene 2015,
+        Applied Choice Analysis, ch. 5).
+    levels : sequence or None
+        The levels, in the order of every table.
+    reference : level or None
+        The omitted (base) level of effects or dummy coding (default: the first).
     """
 
-    name: str
-    label: str
+    name: str = ""
+    label: str = ""
     coding: str = "effects"
     levels: tuple | None = None
     reference: object | None = None

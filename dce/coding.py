@@ -40,6 +40,32 @@ class ChoiceData:
     alternative: np.ndarray
     terms: tuple
 
+    @classmethod
+    def from_frame(cls, df: pd.DataFrame, attributes, *, choice: str | None = "chosen",
+                   respondent: str = "respondent", task: str = "task",
+                   alternative: str = "alternative", group: str | None = None,
+                   block: str | None = None, asc=(), interactions=()) -> ChoiceData:
+        """Code a long DataFrame (one row per respondent x task x alternative).
+
+        ``attributes`` is a tuple of :class:`~dce.attributes.Attribute` or the API's
+        mapping (see :func:`dce.frames.attributes_from`); the other arguments name
+        columns. Rows whose attribute cells are all empty are opt-out rows (they get
+        the constant ``asc[opt_out]``); ``asc`` lists alternative ids with constants.
+
+        Raises
+        ------
+        DataError
+            Naming every missing column, unknown level, non-numeric linear value and
+            choice set without exactly one chosen row.
+        """
+        from dce.frames import attributes_from, long_frame
+
+        attrs = (tuple(attributes) if isinstance(attributes, (tuple, list))
+                 else attributes_from(attributes))
+        table, _ = long_frame(df, attrs, choice=choice, respondent=respondent, task=task,
+                              alternative=alternative, group=group, block=block)
+        return encode(table, attrs, tuple(asc or ()), tuple(interactions or ()))
+
     @property
     def n_rows(self) -> int:
         return self.X.shape[0]

@@ -64,6 +64,31 @@ class Study:
     def config_hash(self) -> str:
         return hashlib.sha256(self.text.encode("utf-8")).hexdigest()
 
+    @classmethod
+    def from_dict(cls, data: dict, base_dir: str | Path = ".") -> Study:
+        """A Study from a mapping with the keys of a config file (no YAML, no file).
+
+        Paths in it (``design.file``, ``choices.file``, ...) are relative to
+        ``base_dir``. Raises :class:`ConfigError` (a ``ValueError``) listing every
+        problem, each naming its key.
+        """
+        return study_from_dict(data, base_dir)
+
+
+def study_from_dict(data: dict, base_dir: str | Path = ".", *,
+                    need_responses: bool = True) -> Study:
+    """:meth:`Study.from_dict`; ``need_responses=False`` for a design-only study (no
+    ``choices:`` or ``simulate:`` yet)."""
+    import json
+
+    if not isinstance(data, dict):
+        raise ConfigError(f"expected a mapping of config keys, found {type(data).__name__}",
+                          key="config")
+    display = "<dict>"
+    config_file = (Path(base_dir) / "study.yaml").resolve()
+    text = json.dumps(data, sort_keys=True, default=str)
+    return _study(data, {}, text, display, config_file, need_responses)
+
 
 def load_config(path: str | Path) -> Study:
     """Load and validate a config file; raise :class:`ConfigError` listing every problem."""
@@ -100,13 +125,19 @@ def parse_config(text: str, display: str, config_file: Path) -> Study:
     if not isinstance(data, dict):
         raise ConfigError("expected a mapping of keys (schema_version, name, seed, ...), "
                           f"found a {type(data).__name__}", file=display, line=1)
+    return _study(data, lines, text, display, config_file)
+
+
+def _study(data: dict, lines: dict, text: str, display: str, config_file: Path,
+           need_responses: bool = True) -> Study:
     problems = _schema_problems(data, lines, display)
     if problems:
         raise ConfigError(problems)
     spec = ConfigModel.model_validate(data)
     attributes = _attributes(spec)
     study = Study(config_file, display, spec, attributes, data, lines, text)
-    problems = _semantic_problems(study)
+    problems = [p for p in _semantic_problems(study)
+                if need_responses or "needs `choices:`" not in p.message]
     if problems:
         raise ConfigError(problems)
     return study

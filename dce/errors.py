@@ -30,7 +30,12 @@ class Problem:
 
 
 class DceError(Exception):
-    """Base class of errors caused by the user's input (exit status 2)."""
+    """Base class of errors caused by the user's input (exit status 2).
+
+    Its subclasses also inherit the builtin they refine (``ConfigError``, ``DataError``
+    and ``DesignError`` are ``ValueError``; ``EstimationError`` is a ``RuntimeError``),
+    so ``except ValueError`` works in a notebook.
+    """
 
     def __init__(self, message_or_problems, *, file=None, line=None, key=None):
         if isinstance(message_or_problems, str):
@@ -41,17 +46,18 @@ class DceError(Exception):
         super().__init__("\n".join(p.format() for p in problems))
 
 
-class ConfigError(DceError):
-    """The YAML config is malformed or inconsistent."""
+class ConfigError(DceError, ValueError):
+    """The YAML config (or an argument of the Python API) is malformed or inconsistent."""
 
 
-class DataError(DceError):
-    """A data file (choices, respondents, design) is malformed or inconsistent."""
+class DataError(DceError, ValueError):
+    """A data file or DataFrame (choices, respondents, design) is malformed or
+    inconsistent."""
 
 
-class DesignError(DceError):
+class DesignError(DceError, ValueError):
     """The requested design cannot be built."""
 
 
-class EstimationError(DceError):
+class EstimationError(DceError, RuntimeError):
     """The model cannot be estimated from these data (e.g. collinear terms)."""

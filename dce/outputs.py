@@ -58,8 +58,9 @@ def resolved_config(study) -> bytes:
     return (head + body).encode("utf-8")
 
 
-def run_files(run) -> dict[str, bytes]:
-    """Every file of the run folder except the manifest and the report."""
+def run_files(run, xlsx: bool = True) -> dict[str, bytes]:
+    """Every file of the run folder except the manifest and the report (and
+    results.xlsx when ``xlsx`` is false)."""
     files = {"config.yaml": resolved_config(run.study)}
     if run.design is not None:
         files["design.csv"] = csv_bytes(run.design.table)
@@ -99,7 +100,7 @@ def run_files(run) -> dict[str, bytes]:
     if run.notes:
         files["warnings.txt"] = ("\n".join(run.notes) + "\n").encode()
     csvs = {k: v for k, v in files.items() if k.endswith(".csv")}
-    if csvs:
+    if csvs and xlsx:
         files["results.xlsx"] = xlsx_bytes(csvs, run.study.name)
     return files
 

@@ -62,11 +62,21 @@ def execute(study, stage="run", output=None, force=False, jobs=None, backend_nam
     jobs, context = _parallel(study, jobs, backend_name, scheduler)
     with context:
         run = analyse(study, stage, jobs=jobs)
+    return _write(job, run), run
+
+
+def write_run(run, folder, force: bool = False) -> Path:
+    """Write an analysed Run as a complete run folder (atomic; see runfolder.write):
+    every table, the report, results.xlsx and the manifest. Returns the folder."""
+    return _write(_Job(run.study, folder, force), run)
+
+
+def _write(job, run) -> Path:
     files = run_files(run)
     if run.fits:
         files.update(report.render(report.from_files(files)))
     inputs = {shown(p): hashlib.sha256(p.read_bytes()).hexdigest() for p in run.inputs}
-    return job.finish(run, files, inputs), run
+    return job.finish(run, files, inputs)
 
 
 def execute_power(study, output=None, force=False, jobs=None, backend_name=None,

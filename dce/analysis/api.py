@@ -1,0 +1,133 @@
+"""Post-estimation front ends of the Python API: importance and WTP / MRS tables."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from dce.errors import ConfigError
+from dce.literals import IntervalMethod, check_literal
+
+
+def _level(level) -> float:
+    if not isinstance(level, (int, float)) or isinstance(level, bool) or not 0 < level < 1:
+        raise ConfigError(f"expected a number between 0 and 1, found {level!r}", key="level")
+    return float(level)
+
+
+def _draws(draws) -> int:
+    if not isinstance(draws, (int, np.integer)) or isinstance(draws, bool) or draws < 10:
+        raise ConfigError(f"expected a whole number of draws of at least 10, found "
+                          f"{draws!r}", key="draws")
+    return int(draws)
+
+
+def _result(res):
+    from dce.models.fitted import ModelResult
+
+    if not isinstance(res, ModelResult):
+        raise ConfigError(f"expected a result of dce.clogit or dce.mixed_logit, found "
+                          f"{type(res).__name__}", key="res")
+    return res
+
+
+def importance(res, *, draws: int = 2000, level: float = 0.95, seed: int = 1,
+               intervals: str = "krinsky-robb") -> pd.DataFrame:
+    """Attribute importance: each attribute's part-worth range as a share of the sum.
+
+    Parameters
+    ----------
+    res : ModelResult
+        From :func:`dce.clogit` (or :func:`dce.mixed_logit`: importance at the means).
+    draws : int
+        Krinsky-Robb draws from N(estimates, vcov) for intervals and rank probabilities.
+    level : float
+        Interval level.
+    seed : int
+        Root seed of the draws (``numpy.random.SeedSequence``).
+    intervals : {"krinsky-robb", "delta"}
+
+    Returns
+    -------
+    pandas.DataFrame
+        importance.csv's columns without ``group``: ``attribute, importance, ci_lower,
+        ci_upper, rank, prob_rank_1, prob_top_3, rank_ci_lower, rank_ci_upper``
+        (importance as a share in [0, 1], rank 1 = most important).
+
+    Notes
+    -----
+    Importance depends on the level ranges of the design and shares are compositional
+    (Gonzalez 2019, The Patient 12:13-23, on its interpretation); intervals by
+    Krinsky and Robb (1986), Review of Economics and Statistics 68:715-719.
+    """
+    res = _result(res)
+    check_literal(intervals, IntervalMethod, "intervals")
+    if intervals == "bootstrap":
+        raise ConfigError("bootstrap intervals need the data; use dce.analyse with "
+                          "importance.intervals: bootstrap, or 'krinsky-robb' here",
+                          key="intervals")
+    from dce.importance import coefficient_draws, rank
+
+    fit = res.fit
+    rng = np.random.default_rng(np.random.SeedSequence(seed))
+    B = coefficient_draws(fit.params, fit.vcov, _draws(draws), rng)
+    if fit.model == "mixed_logit":
+        from dce.models import mixed
+
+        imp = mixed.rank(fit, res.attributes, rng, intervals=intervals, level=_level(level),
+                         value_ranges=res.value_ranges, coef_draws=B)
+    else:
+        imp = rank(fit, res.attributes, None, intervals=intervals, level=_level(level),
+                   value_ranges=res.value_ranges, coef_draws=B)
+    return imp.table.drop(columns="group").reset_index(drop=True)
+
+
+def wtp(res, denominator: str, *, draws: int = 2000, level: float = 0.95, seed: int = 1,
+        intervals: str = "krinsky-robb") -> pd.DataFrame:
+    """Marginal rates of substitution (willingness to pay, to wait, ...) against a
+    linear attribute.
+
+    The value of a change is ``-delta / b_d``: ``delta`` the utility change of a level
+    against its attribute's reference level (or one unit of a linear attribute) and
+    ``b_d`` the coefficient of ``denominator``.
+
+    Parameters
+    ----------
+    res : ModelResult
+    denominator : str
+        A linear attribute (cost, waiting time).
+    draws, level, seed, intervals
+        As :func:`importance` (``intervals`` "krinsky-robb" or "delta").
+
+    Returns
+    -------
+    pandas.DataFrame
+        tradeoffs.csv's columns without ``group``: ``term, denominator, estimate,
+        ci_lower, ci_upper, delta_ci_lower, delta_ci_upper, kr_ci_lower, kr_ci_upper,
+        boot_ci_lower, boot_ci_upper, outside_tested_range``; units of the denominator.
+
+    Raises
+    ------
+    ConfigError
+        For an unknown or non-linear denominator, naming the attributes.
+
+    Notes
+    -----
+    Hensher, Rose and Greene (2015), Applied Choice Analysis, ch. 12; delta-method and
+    Krinsky-Robb intervals compared by Hole (2007), Health Economics 16:827-840.
+    """
+    res = _result(res)
+    check_literal(intervals, IntervalMethod, "intervals")
+    linear = [a.name for a in res.attributes if a.is_linear]
+    if denominator not in linear:
+        raise ConfigError(f"expected a linear attribute ({', '.join(linear) or 'none'}), "
+                          f"found {denominator!r}", key="denominator")
+    if intervals == "bootstrap":
+        raise ConfigError("bootstrap intervals need the data; use 'krinsky-robb' or "
+                          "'delta'", key="intervals")
+    from dce.tradeoffs import value
+
+    rng = np.random.default_rng(np.random.SeedSequence(seed))
+    out = value(res.fit, res.attributes, denominator, rng, draws=_draws(draws),
+                level=_level(level), method=intervals)
+    return out.table.drop(columns="group").reset_index(drop=True)

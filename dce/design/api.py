@@ -1,0 +1,94 @@
+"""``dce.make_design``: a choice-experiment design from Python, before any data exists."""
+
+from __future__ import annotations
+
+from dce.errors import ConfigError
+from dce.literals import DesignMethod, check_literal
+
+
+def _attribute_spec(name, value) -> dict:
+    from dce.attributes import Attribute
+
+    if isinstance(value, Attribute):
+        spec = {"levels": list(value.levels) if value.levels is not None else None,
+                "coding": value.coding}
+        if value.label:
+            spec["label"] = value.label
+        if value.reference is not None:
+            spec["reference"] = value.reference
+        return {k: v for k, v in spec.items() if v is not None}
+    if isinstance(value, (list, tuple)):
+        return {"levels": list(value)}
+    if isinstance(value, dict):
+        return dict(value)
+    raise ConfigError("expected a list of levels, a mapping like {levels: [...], coding: "
+                      "linear} or dce.Attribute(...), found " + type(value).__name__,
+                      key=f"attributes[{name!r}]")
+
+
+def make_design(attributes: dict, *, alternatives: int = 2, tasks: int = 12,
+                method: str = "d-efficient", blocks: int = 1, opt_out: str | None = None,
+                priors: dict | None = None, prior_draws: int | None = None,
+                exclude: list | None = None, seed: int = 1, **options):
+    """Build a design: full factorial, random, orthogonal, D-efficient or Bayesian.
+
+    Parameters
+    ----------
+    attributes : dict
+        Name -> list of levels, ``{"levels": [...], "coding": "linear", ...}`` (the keys
+        of a config's ``attributes:``) or ``dce.Attribute(...)``. Linear attributes need
+        numeric levels here (a design needs every level).
+    alternatives, tasks, blocks : int
+        Generic alternatives per task (without the opt-out), tasks per block, blocks.
+    method : {"full-factorial", "random", "orthogonal", "d-efficient", "bayesian"}
+    opt_out : str, optional
+        Label of a no-choice alternative (it gets its own constant, ``asc[opt_out]``).
+    priors : dict, optional
+        Coded term -> number (fixed prior) or ``{"mean": m, "sd": s}`` (normal prior for
+        the Bayesian search), as ``design.priors``.
+    prior_draws : int, optional
+        Quasi-random draws from the priors (Bayesian).
+    exclude : list of dict, optional
+        Prohibited combinations of levels within one profile.
+    seed : int
+        Root seed of the search.
+    **options
+        Other keys of a config's ``design:`` section (``no_dominance``, ``max_overlap``,
+        ``starts``, ...).
+
+    Returns
+    -------
+    Design
+        ``table`` (design.csv: ``block, task, alternative, <attributes>, is_opt_out``) and
+        ``diagnostics`` (design_diagnostics.json as a dict: D-, A- and DB-error, balance,
+        overlap, correlations, S-estimates).
+
+    Raises
+    ------
+    ConfigError, DesignError
+        (``ValueError``) naming the key at fault.
+
+    Notes
+    -----
+    D-error as in Kessels, Goos and Vandebroek (2006), J. Marketing Research 43:409-419;
+    Bayesian designs after Sandor and Wedel (2001), J. Marketing Research 38:430-444;
+    orthogonal designs after Street and Burgess (2007), The Construction of Optimal
+    Stated Choice Experiments.
+    """
+    check_literal(method, DesignMethod, "method")
+    if not isinstance(attributes, dict) or not attributes:
+        raise ConfigError("expected a mapping of attribute names to levels, found "
+                          f"{type(attributes).__name__}", key="attributes")
+    design = {"method": method, "alternatives": alternatives, "tasks": tasks,
+              "blocks": blocks, **options}
+    for key, value in (("opt_out", opt_out), ("priors", priors),
+                       ("prior_draws", prior_draws), ("exclude", exclude)):
+        if value is not None:
+            design[key] = value
+    config = {"schema_version": 1, "name": "design", "seed": seed,
+              "attributes": {str(k): _attribute_spec(k, v) for k, v in attributes.items()},
+              "design": design}
+    from dce.config import study_from_dict
+    from dce.design.build import build
+
+    return build(study_from_dict(config, need_responses=False))

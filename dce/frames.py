@@ -1,0 +1,224 @@
+"""A user's DataFrame -> dce's long responses table, with every problem named.
+
+The Python API accepts one row per respondent x task x alternative with the user's own
+column names. :func:`attributes_from` turns the ``attributes`` argument into
+:class:`~dce.attributes.Attribute` objects and :func:`long_frame` checks the columns and
+returns the canonical table that :func:`dce.coding.encode` reads (``respondent, group,
+block, task, alternative, chosen, is_opt_out, <attributes>``), sorted as encode sorts it,
+with the original row positions. Problems are collected and raised together as one
+:class:`~dce.errors.DataError` (a ``ValueError``) naming the argument or column, what was
+expected and what was found.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import replace
+
+import numpy as np
+import pandas as pd
+
+from dce.attributes import Attribute, level_key
+from dce.errors import ConfigError, DataError, Problem
+from dce.literals import Coding, allowed, expected_text
+
+MAX_SHOWN = 5
+
+
+def _rows(index) -> str:
+    shown = [str(i) for i in list(index)[:MAX_SHOWN]]
+    more = len(index) - len(shown)
+    return ", ".join(shown) + (f" and {more} more" if more > 0 else "")
+
+
+def attributes_from(spec) -> tuple[Attribute, ...]:
+    """Attributes from the API's ``attributes`` argument.
+
+    A mapping name -> list of levels (effects coding, first level omitted), ``"linear"``
+    (a numeric column used as it is), ``"dummy"``/``"effects"`` with levels taken from
+    the data is not allowed (levels must be listed), or a :class:`Attribute`.
+
+    Raises
+    ------
+    ConfigError
+        For an empty or malformed specification, naming the attribute.
+    """
+    if not isinstance(spec, dict) or not spec:
+        raise ConfigError("expected a mapping of attribute names to levels, 'linear' or "
+                          f"dce.Attribute(...), found {type(spec).__name__}",
+                          key="attributes")
+    out, problems = [], []
+    for name, value in spec.items():
+        key = f"attributes[{name!r}]"
+        if isinstance(value, Attribute):
+            a = replace(value, name=value.name or str(name),
+                        label=value.label or value.name or str(name))
+        elif isinstance(value, str):
+            if value != "linear":
+                problems.append(Problem(f"expected a list of levels, 'linear' or "
+                                        f"dce.Attribute(...), found {value!r}", key=key))
+                continue
+            a = Attribute(str(name), str(name), "linear", None)
+        elif isinstance(value, (list, tuple)):
+            a = Attribute(str(name), str(name), "effects", tuple(value))
+        else:
+            problems.append(Problem("expected a list of levels, 'linear' or "
+                                    f"dce.Attribute(...), found {type(value).__name__}",
+                                    key=key))
+            continue
+        problems.extend(_check_attribute(a, key))
+        out.append(a)
+    if problems:
+        raise ConfigError(problems)
+    return tuple(out)
+
+
+def _check_attribute(a: Attribute, key: str) -> list[Problem]:
+    if a.coding not in allowed(Coding):
+        return [Problem(f"coding: expected {expected_text(allowed(Coding))}, found "
+                        f"{a.coding!r}", key=key)]
+    if a.levels is None:
+        if a.coding != "linear":
+            return [Problem(f"{a.coding} coding needs its levels listed", key=key)]
+        return []
+    keys = [level_key(v) for v in a.levels]
+    if len(keys) < 2 and a.coding != "linear":
+        return [Problem(f"expected at least 2 levels, found {len(keys)}", key=key)]
+    if len(set(keys)) < len(keys):
+        return [Problem("levels must be distinct", key=key)]
+    if a.reference is not None and level_key(a.reference) not in keys:
+        return [Problem(f"reference {a.reference!r} is not one of the levels "
+                        f"{expected_text(list(a.levels))}", key=key)]
+    if a.coding == "linear":
+        try:
+            [float(k) for k in keys]
+        except ValueError:
+            return [Problem("linear coding needs numeric levels", key=key)]
+    return []
+
+
+def long_frame(df, attributes: tuple[Attribute, ...], *, choice: str | None, respondent: str,
+               task: str, alternative: str, group: str | None = None,
+               block: str | None = None) -> tuple[pd.DataFrame, np.ndarray]:
+    """The canonical long table of ``df`` and, per row of it, the row's position in df.
+
+    Rows whose attribute cells are all empty are opt-out rows. ``choice=None`` (for
+    prediction) skips the chosen column.
+
+    Raises
+    ------
+    DataError
+        Listing every missing column, unknown level, non-numeric value of a linear
+        attribute, alternative id that is not a whole number, and choice set without
+        exactly one chosen row.
+    """
+    if not isinstance(df, pd.DataFrame):
+        raise DataError(f"expected a pandas DataFrame, found {type(df).__name__}",
+                        key="data")
+    names = {"respondent": respondent, "task": task, "alternative": alternative}
+    for arg, col in (("choice", choice), ("group", group), ("block", block)):
+        if col is not None:
+            names[arg] = col
+    problems = _missing_columns(df, names, attributes)
+    if problems:
+        raise DataError(problems)
+    out = pd.DataFrame({"respondent": df[respondent].to_numpy(),
+                        "group": df[group].astype(str).to_numpy() if group else "all",
+                        "block": 1, "task": df[task].to_numpy()}, index=df.index)
+    if block:
+        out["block"] = df[block].to_numpy()
+    attr_cols = [a.name for a in attributes]
+    empty = df[attr_cols].isna() | df[attr_cols].astype(str).apply(
+        lambda c: c.str.strip() == "")
+    out["is_opt_out"] = empty.all(axis=1).astype(int).to_numpy()
+    problems += _alternatives(df[alternative], alternative, out)
+    for a in attributes:
+        problems += _attribute_column(df[a.name], a, empty[a.name], out["is_opt_out"])
+        out[a.name] = df[a.name].to_numpy()
+    if choice is not None:
+        problems += _choices(df[choice], choice, out)
+    else:
+        out["chosen"] = 0
+    if problems:
+        raise DataError(problems)
+    out["_position"] = np.arange(len(df))
+    out = out.sort_values(["respondent", "block", "task", "alternative"], kind="stable")
+    return out.drop(columns="_position").reset_index(drop=True), out["_position"].to_numpy()
+
+
+def _missing_columns(df, names: dict, attributes) -> list[Problem]:
+    cols = [str(c) for c in df.columns]
+    wanted = [(f"{arg}={col!r}", col) for arg, col in names.items()]
+    wanted += [(f"attributes[{a.name!r}]", a.name) for a in attributes]
+    out = []
+    for arg, col in wanted:
+        if col not in df.columns:
+            hint = difflib.get_close_matches(str(col), cols, n=1, cutoff=0.6)
+            out.append(Problem(f"column {col!r} is not in the data"
+                               + (f"; did you mean {hint[0]!r}?" if hint else
+                                  f"; columns: {', '.join(cols[:12])}"), key=arg))
+    return out
+
+
+def _alternatives(col: pd.Series, name: str, out: pd.DataFrame) -> list[Problem]:
+    values = pd.to_numeric(col, errors="coerce")
+    bad = values.isna() | (values != values.round())
+    if bad.any():
+        return [Problem(f"expected whole-number alternative ids, found "
+                        f"{col[bad].iloc[0]!r} in rows with index {_rows(col.index[bad])}",
+                        key=f"column {name!r}")]
+    out["alternative"] = values.astype(np.int64).to_numpy()
+    return []
+
+
+def _attribute_column(col: pd.Series, a: Attribute, empty: pd.Series,
+                      opt: pd.Series) -> list[Problem]:
+    used = ~empty.to_numpy() & (opt.to_numpy() == 0)
+    partly = empty.to_numpy() & (opt.to_numpy() == 0)
+    key = f"column {a.name!r}"
+    out = []
+    if partly.any():
+        out.append(Problem(f"empty cells in rows with index {_rows(col.index[partly])} that "
+                           "are not opt-out rows (an opt-out row has every attribute "
+                           "empty)", key=key))
+    if a.is_linear:
+        num = pd.to_numeric(col[used], errors="coerce")
+        bad = num.isna()
+        if bad.any():
+            out.append(Problem(f"expected numbers for a linear attribute, found "
+                               f"{col[used][bad].iloc[0]!r} in rows with index "
+                               f"{_rows(num.index[bad])}", key=key))
+        return out
+    idx = a.index_of(col[used].tolist())
+    bad = idx < 0
+    if bad.any():
+        found = sorted({str(v) for v in col[used][bad]})[:MAX_SHOWN]
+        out.append(Problem(f"level {', '.join(repr(v) for v in found)} in rows with index "
+                           f"{_rows(col[used].index[bad])} is not among the listed levels "
+                           f"{expected_text(list(a.levels))}", key=key))
+    return out
+
+
+def _choices(col: pd.Series, name: str, out: pd.DataFrame) -> list[Problem]:
+    key = f"choice={name!r}"
+    values = pd.to_numeric(col.replace({True: 1, False: 0}), errors="coerce")
+    bad = ~values.isin([0, 1])
+    if bad.any():
+        return [Problem(f"expected 0 or 1, found {col[bad].iloc[0]!r} in rows with index "
+                        f"{_rows(col.index[bad])}", key=key)]
+    out["chosen"] = values.astype(int).to_numpy()
+    sums = out.groupby(["respondent", "block", "task"], sort=False)["chosen"].agg(["sum", "size"])
+    wrong = sums[sums["sum"] != 1]
+    problems = []
+    if len(wrong):
+        r, b, t = wrong.index[0]
+        problems.append(Problem(f"{len(wrong)} choice set(s) do not have exactly one chosen "
+                                f"row (first: respondent {r!r}, task {t!r} has "
+                                f"{int(wrong['sum'].iloc[0])})", key=key))
+    small = sums[sums["size"] < 2]
+    if len(small):
+        r, b, t = small.index[0]
+        problems.append(Problem(f"{len(small)} choice set(s) have a single alternative "
+                                f"(first: respondent {r!r}, task {t!r})",
+                                key="choice sets"))
+    return problems

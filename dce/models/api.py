@@ -1,0 +1,184 @@
+"""Model front ends of the Python API: a DataFrame and column names in, a ModelResult out.
+
+``dce.clogit`` and ``dce.mixed_logit`` take one row per respondent x task x alternative,
+the attributes (levels -> effects coding, ``"linear"``, or :class:`dce.Attribute`) and
+the names of the columns, validate everything (a :class:`~dce.errors.DataError` or
+:class:`~dce.errors.ConfigError`, both ``ValueError``, naming the argument or column), code
+the data once with :meth:`ChoiceData.from_frame` and call the same engines as
+``dce run``.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+
+from dce.coding import ChoiceData, encode
+from dce.errors import ConfigError, EstimationError
+from dce.frames import attributes_from, long_frame
+from dce.literals import Distribution, DrawType, EngineType, VcovType, check_literal
+from dce.models.fitted import ModelResult
+
+
+def _prepare(df, attributes, choice, respondent, task, alternative, group, block, asc):
+    attrs = attributes_from(attributes)
+    asc = _asc(asc)
+    table, _ = long_frame(df, attrs, choice=choice, respondent=respondent, task=task,
+                          alternative=alternative, group=group, block=block)
+    unknown = sorted(set(asc) - set(table["alternative"]))
+    if unknown:
+        raise ConfigError(f"alternatives {unknown} are not in column {alternative!r} "
+                          f"(ids: {sorted(set(table['alternative']))})", key="asc")
+    data = encode(table, attrs, asc)
+    columns = {"respondent": respondent, "task": task, "alternative": alternative,
+               "group": group, "block": block, "asc": asc}
+    ranges = {}
+    generic = table[table["is_opt_out"] == 0]
+    for a in attrs:
+        if a.is_linear and a.levels is None:
+            col = pd.to_numeric(generic[a.name])
+            ranges[a.name] = (float(col.min()), float(col.max()))
+    return attrs, data, columns, ranges
+
+
+def _asc(asc) -> tuple:
+    if asc is None:
+        return ()
+    values = [asc] if isinstance(asc, (int, np.integer)) else list(asc)
+    if not all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in values):
+        raise ConfigError(f"expected alternative ids (whole numbers), found {asc!r}",
+                          key="asc")
+    return tuple(int(v) for v in values)
+
+
+def constants_loglik(data: ChoiceData) -> float:
+    """Log-likelihood of the model with only the alternative-specific constants (the
+    null log-likelihood when there are none)."""
+    from dce.models.clogit import fit as clogit_fit
+    from dce.models.clogit import null_loglik
+
+    cols = [i for i, t in enumerate(data.terms) if t.startswith("asc[")]
+    if not cols:
+        return null_loglik(data)
+    sub = ChoiceData(data.X[:, cols], data.chosen, data.set_start, data.respondent,
+                     data.respondent_ids, data.group, data.alternative,
+                     tuple(data.terms[i] for i in cols))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return clogit_fit(sub, se="classic", check=False).loglik
+
+
+def clogit(df: pd.DataFrame, attributes: dict, *, choice: str = "chosen",
+           respondent: str = "respondent", task: str = "task",
+           alternative: str = "alternative", group: str | None = None,
+           block: str | None = None, vcov: str = "cluster", asc=None,
+           engine: str = "native") -> ModelResult:
+    """Fit a conditional (multinomial) logit on a long DataFrame.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        One row per respondent x task x alternative. Rows whose attribute cells are all
+        empty are opt-out rows and get the constant ``asc[opt_out]``.
+    attributes : dict
+        Name -> list of levels (effects coding, first level omitted), ``"linear"`` (the
+        column's numbers, one coefficient per unit), or ``dce.Attribute(levels=...,
+        coding="dummy", reference=...)``. Its order is the order of the terms.
+    choice, respondent, task, alternative, group, block : str
+        Column names (``group`` and ``block`` optional; a choice set is a respondent x
+        block x task).
+    vcov : {"cluster", "robust", "classic"}
+        Covariance: cluster-robust by respondent (default; factor G/(G-1)), sandwich
+        over choice sets, or the inverse information. ``with_vcov`` switches later.
+    asc : int or list of int, optional
+        Alternative ids that get alternative-specific constants ``asc[<id>]``.
+    engine : {"native", "pylogit"}
+
+    Returns
+    -------
+    ModelResult
+        ``tidy()``, ``glance()``, ``coef()``, ``se()``, ``vcov``, ``predict()``.
+
+    Raises
+    ------
+    DataError, ConfigError
+        (``ValueError``) naming the argument or column; EstimationError
+        (``RuntimeError``) when the terms are not identified by the data.
+
+    Notes
+    -----
+    McFadden (1974), Conditional logit analysis of qualitative choice behavior;
+    Train (2009), Discrete Choice Methods with Simulation, ch. 3.
+    """
+    check_literal(vcov, VcovType, "vcov")
+    check_literal(engine, EngineType, "engine")
+    attrs, data, columns, ranges = _prepare(df, attributes, choice, respondent, task,
+                                            alternative, group, block, asc)
+    from dce.models import fit
+
+    if vcov == "cluster" and data.n_respondents < 2:
+        raise EstimationError("cluster-robust errors need at least 2 respondents; use "
+                              "vcov='robust'", key="vcov")
+    result = fit(data, engine=engine, se=vcov)
+    return ModelResult(result, attrs, constants_loglik(data), columns, ranges)
+
+
+def mixed_logit(df: pd.DataFrame, attributes: dict, *, random: dict,
+                choice: str = "chosen", respondent: str = "respondent", task: str = "task",
+                alternative: str = "alternative", group: str | None = None,
+                block: str | None = None, vcov: str = "cluster", asc=None,
+                correlated: bool = False, draws: int = 500, draw_type: str = "sobol",
+                seed: int = 1) -> ModelResult:
+    """Fit a panel mixed logit by maximum simulated likelihood.
+
+    Parameters
+    ----------
+    df, attributes, choice, respondent, task, alternative, group, block, vcov, asc
+        As :func:`clogit`.
+    random : dict
+        Coded term -> ``"normal"``, ``"lognormal"`` or ``"triangular"``; other terms stay
+        fixed. A random term's row holds its mean and ``sd[<term>]`` its standard
+        deviation (with ``correlated=True``, the Cholesky factors ``chol[<t>,<t>]``).
+    draws : int
+        Quasi-random draws per respondent (``draw_type`` ``"sobol"`` or ``"halton"``).
+    seed : int
+        Root of the draws (through ``numpy.random.SeedSequence``).
+
+    Returns
+    -------
+    ModelResult
+        ``predict()`` gives probabilities at the mean coefficients.
+
+    Raises
+    ------
+    DataError, ConfigError, EstimationError
+        As :func:`clogit`; ConfigError also for an unknown random term or distribution.
+
+    Notes
+    -----
+    Revelt and Train (1998), Review of Economics and Statistics 80:647-657; Train (2009),
+    ch. 6 and 9 (Halton and Sobol draws).
+    """
+    check_literal(vcov, VcovType, "vcov")
+    check_literal(draw_type, DrawType, "draw_type")
+    if not isinstance(draws, (int, np.integer)) or isinstance(draws, bool) or draws < 1:
+        raise ConfigError(f"expected a whole number of draws of at least 1, found {draws!r}",
+                          key="draws")
+    if not isinstance(random, dict) or not random:
+        raise ConfigError("expected a mapping of terms to distributions, e.g. {'waiting': "
+                          f"'normal'}}, found {random!r}", key="random")
+    attrs, data, columns, ranges = _prepare(df, attributes, choice, respondent, task,
+                                            alternative, group, block, asc)
+    for term, dist in random.items():
+        if term not in data.terms:
+            raise ConfigError(f"unknown term {term!r}; terms: {', '.join(data.terms)}",
+                              key=f"random[{term!r}]")
+        check_literal(dist, Distribution, f"random[{term!r}]")
+    from dce.models import mixed
+
+    result = mixed.fit(data, random=dict(random), correlated=bool(correlated), draws=int(draws),
+                       draw_type=draw_type, se=vcov, group="all",
+                       seed_seq=np.random.SeedSequence(seed))
+    return ModelResult(result, attrs, constants_loglik(data), columns, ranges)

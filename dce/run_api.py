@@ -1,0 +1,108 @@
+"""``dce.analyse``: a whole study in memory, as ``dce run`` would do it, and its Run.
+
+The Run holds every table of a run folder as a DataFrame (``run.tables["importance"]``)
+and the fitted models as :class:`~dce.models.fitted.ModelResult` objects
+(``run.models["public_used"]``); ``run.write(folder)`` writes the same atomic run folder
+as ``dce run``. Nothing is written or printed until ``write`` is called.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+import pandas as pd
+
+
+@dataclass(frozen=True)
+class Run:
+    """The result of :func:`analyse`.
+
+    Attributes
+    ----------
+    study : Study
+    raw : dce.pipeline.Run
+        The stages' plain values (design, responses, fits, importance, comparison, ...).
+    """
+
+    study: object
+    raw: object = field(repr=False)
+
+    @cached_property
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """Every CSV table of the run folder, by file name without ``.csv``
+        (``estimates``, ``models``, ``importance``, ``comparison``, ``tradeoffs``, ...)."""
+        from dce.outputs import csv_table, run_files
+
+        files = run_files(self.raw, xlsx=False)
+        return {name[:-4]: csv_table(raw) for name, raw in files.items()
+                if name.endswith(".csv")}
+
+    @property
+    def models(self) -> dict:
+        """The fitted model of each group (and ``all``), as ModelResult."""
+        from dce.models.fitted import ModelResult
+
+        columns = {"respondent": "respondent", "task": "task", "alternative": "alternative",
+                   "group": "group", "block": "block",
+                   "asc": tuple(self.study.spec.model.constants)}
+        return {r.group: ModelResult(r, tuple(self.study.attributes),
+                                     self.raw.constants_loglik.get(r.group, float("nan")),
+                                     columns)
+                for r in self.raw.fits}
+
+    @property
+    def warnings(self) -> list[str]:
+        """Every warning raised on the way (warnings.txt)."""
+        return list(self.raw.notes)
+
+    def write(self, folder, force: bool = False) -> Path:
+        """Write the run folder (tables, report.html/md, figures, results.xlsx, manifest)
+        atomically: a failed write leaves an existing folder untouched. ``force`` allows
+        replacing a folder that is not a dce run folder.
+
+        Raises
+        ------
+        ConfigError
+            When ``folder`` cannot be written or is not a dce run folder.
+        """
+        from dce.runner import write_run
+
+        return write_run(self.raw, folder, force)
+
+    def __repr__(self) -> str:
+        groups = [r.group for r in self.raw.fits]
+        return (f"Run({self.study.name!r}, stage={self.raw.stage!r}, "
+                f"groups={groups}, tables={sorted(self.tables)})")
+
+
+def analyse(study, *, stage: str = "run", jobs: int = 1) -> Run:
+    """Run a study's stages in memory (design, responses, models, importance,
+    comparison) and return a :class:`Run`; nothing is written.
+
+    Parameters
+    ----------
+    study : Study
+        From :func:`dce.load_config` or :meth:`dce.Study.from_dict`.
+    stage : {"design", "simulate", "fit", "run"}
+    jobs : int
+        Workers for Monte Carlo steps (bootstrap); the numbers do not depend on it.
+
+    Raises
+    ------
+    DataError, ConfigError, EstimationError
+        As ``dce run`` (ValueError / RuntimeError).
+    """
+    from dce.config import Study
+    from dce.errors import ConfigError
+    from dce.pipeline import STAGES
+    from dce.pipeline import analyse as run_stages
+
+    if not isinstance(study, Study):
+        raise ConfigError("expected a Study (dce.load_config or dce.Study.from_dict), found "
+                          f"{type(study).__name__}", key="study")
+    if stage not in STAGES:
+        raise ConfigError(f"expected one of {', '.join(map(repr, STAGES))}, found {stage!r}",
+                          key="stage")
+    return Run(study, run_stages(study, stage, jobs=jobs))
