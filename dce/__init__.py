@@ -26,6 +26,7 @@ _EXPORTS = {
     "mixed_logit": "dce.models.api",
     "best_worst": "dce.models.items_api",
     "ranking": "dce.models.items_api",
+    "item_importance": "dce.models.items_api",
     "ModelResult": "dce.models.fitted",
     "ChoiceData": "dce.coding",
     "Attribute": "dce.attributes",

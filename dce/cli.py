@@ -163,9 +163,10 @@ def _dispatch(args, context: dict) -> int:
     if args.command == "power":
         from dce.runner import execute_power
 
-        out, _ = execute_power(study, args.output, args.force, jobs=args.jobs,
-                               backend_name=args.backend, scheduler=args.scheduler)
-        print(f"run folder: {out}\npower table: {out / 'power.csv'}")
+        out, table = execute_power(study, args.output, args.force, jobs=args.jobs,
+                                   backend_name=args.backend, scheduler=args.scheduler)
+        print(f"run folder: {out}\npower table: {out / 'power.csv'}\n"
+              + power_summary(study, table))
         return 0
     from dce.runner import execute
 
@@ -189,7 +190,7 @@ def _validate(study) -> int:
         from dce.items.pipeline import validate
 
         validate(study)
-        print(f"{study.display_name}: ok")
+        print(f"{study.display_name}: ok\n" + validate_summary(study, None))
         return 0
     d = None
     wide = spec.choices is not None and spec.choices.format == "wide"
@@ -197,8 +198,69 @@ def _validate(study) -> int:
         d = design_mod.build(study)
     if spec.choices is not None:
         data.load(study, d)
-    print(f"{study.display_name}: ok")
+    print(f"{study.display_name}: ok\n" + validate_summary(study, d))
     return 0
+
+
+def _wrap(words: list[str]) -> str:
+    import textwrap
+
+    return "\n".join(textwrap.wrap(" ".join(words), 88, break_on_hyphens=False,
+                                    break_long_words=False))
+
+
+def design_sentence(diag: dict) -> str:
+    """'24 choice sets (bayesian) in 2 blocks of 12 tasks, 2 alternatives plus an opt-out;
+    D-error 0.0756, DB-error 0.0865.'"""
+    blocks = int(diag.get("blocks") or 1)
+    text = (f"Design: {diag.get('n_choice_sets')} choice sets ({diag.get('method')}) in "
+            f"{blocks} block{'s' if blocks != 1 else ''} of {diag.get('tasks_per_block')} "
+            f"tasks, {diag.get('alternatives')} alternatives"
+            + (" plus an opt-out" if diag.get("opt_out") else ""))
+    errors = [f"{label} {diag[key]:.4g}" for key, label in
+              (("d_error", "D-error"), ("db_error", "DB-error")) if diag.get(key) is not None]
+    return text + ("; " + ", ".join(errors) if errors else "") + "."
+
+
+def validate_summary(study, design) -> str:
+    """One paragraph after `dce validate`: what the config describes and what comes next."""
+    spec = study.spec
+    what = (f"{len(study.attributes)} attributes" if spec.type == "dce" else
+            f"{len(spec.items or {})} items ({spec.type})")
+    words = [f"{study.name}: {what}."]
+    if design is not None:
+        words.append(design_sentence(design.diagnostics))
+    elif spec.design is not None:
+        words.append(f"Design: {spec.design.method or 'from file'}, built by `dce design`.")
+    if spec.simulate is not None:
+        n = sum(g.respondents for g in spec.simulate.groups.values())
+        words.append(f"Responses: simulated, {n:,} respondents in "
+                     f"{len(spec.simulate.groups)} group(s).")
+    elif spec.choices is not None:
+        words.append(f"Responses: {spec.choices.file} ({spec.choices.format} format), read "
+                     "and checked.")
+    else:
+        words.append("No responses yet: `dce design` and `dce cards` make the design and "
+                     "the survey; `dce run` needs choices: or simulate:.")
+    words.append(f"Model: {spec.model.type.replace('_', ' ')}, {spec.model.se} standard "
+                 f"errors{', one per ' + spec.model.by if spec.model.by else ''}.")
+    return _wrap(words)
+
+
+def power_summary(study, table) -> str:
+    """One paragraph after `dce power`: the smallest sample with power >= 0.8 per group."""
+    words = [f"Power of {study.name} at alpha = {study.spec.power.alpha:g} "
+             f"({study.spec.power.replications} replications per size)."]
+    pw = table[table["measure"] == "power"]
+    for g in dict.fromkeys(pw["group"]):
+        weakest = pw[pw["group"] == g].groupby("sample_size")["value"].min()
+        enough = weakest[weakest >= 0.8]
+        words.append(f"{g}: every term detected with power 0.8 from n = {enough.index[0]}."
+                     if len(enough) else
+                     f"{g}: weakest term below 0.8 up to n = {weakest.index.max()} "
+                     f"({weakest.iloc[-1]:.2f}).")
+    words.append("Figure: figures/power.png.")
+    return _wrap(words)
 
 
 def _report(run_dir) -> int:
@@ -245,6 +307,8 @@ def summary_text(out, run) -> str:
 
     study = run.study
     words = [f"Finished {study.name} ({run.stage})."]
+    if run.design is not None and run.stage == "design":
+        words.append(design_sentence(run.design.diagnostics))
     if run.responses is not None:
         n = run.responses["respondent"].nunique()
         k = run.responses["group"].nunique()

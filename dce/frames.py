@@ -25,7 +25,8 @@ from dce.literals import Coding, allowed, expected_text
 MAX_SHOWN = 5
 
 
-def _rows(index) -> str:
+def rows_text(index) -> str:
+    """'3, 17, 20, 21, 40 and 12 more': the first row labels of a selection."""
     shown = [str(i) for i in list(index)[:MAX_SHOWN]]
     more = len(index) - len(shown)
     return ", ".join(shown) + (f" and {more} more" if more > 0 else "")
@@ -119,7 +120,7 @@ def long_frame(df, attributes: tuple[Attribute, ...], *, choice: str | None, res
     for arg, col in (("choice", choice), ("group", group), ("block", block)):
         if col is not None:
             names[arg] = col
-    problems = _missing_columns(df, names, attributes)
+    problems = missing_columns(df, names, attributes)
     if problems:
         raise DataError(problems)
     out = pd.DataFrame({"respondent": df[respondent].to_numpy(),
@@ -146,7 +147,9 @@ def long_frame(df, attributes: tuple[Attribute, ...], *, choice: str | None, res
     return out.drop(columns="_position").reset_index(drop=True), out["_position"].to_numpy()
 
 
-def _missing_columns(df, names: dict, attributes) -> list[Problem]:
+def missing_columns(df, names: dict, attributes) -> list[Problem]:
+    """A problem (with "did you mean") per argument or attribute column not in ``df``;
+    ``names`` maps an argument name to its column."""
     cols = [str(c) for c in df.columns]
     wanted = [(f"{arg}={col!r}", col) for arg, col in names.items()]
     wanted += [(f"attributes[{a.name!r}]", a.name) for a in attributes]
@@ -165,7 +168,7 @@ def _alternatives(col: pd.Series, name: str, out: pd.DataFrame) -> list[Problem]
     bad = values.isna() | (values != values.round())
     if bad.any():
         return [Problem(f"expected whole-number alternative ids, found "
-                        f"{col[bad].iloc[0]!r} in rows with index {_rows(col.index[bad])}",
+                        f"{col[bad].iloc[0]!r} in rows with index {rows_text(col.index[bad])}",
                         key=f"column {name!r}")]
     out["alternative"] = values.astype(np.int64).to_numpy()
     return []
@@ -178,7 +181,7 @@ def _attribute_column(col: pd.Series, a: Attribute, empty: pd.Series,
     key = f"column {a.name!r}"
     out = []
     if partly.any():
-        out.append(Problem(f"empty cells in rows with index {_rows(col.index[partly])} that "
+        out.append(Problem(f"empty cells in rows with index {rows_text(col.index[partly])} that "
                            "are not opt-out rows (an opt-out row has every attribute "
                            "empty)", key=key))
     if a.is_linear:
@@ -187,14 +190,14 @@ def _attribute_column(col: pd.Series, a: Attribute, empty: pd.Series,
         if bad.any():
             out.append(Problem(f"expected numbers for a linear attribute, found "
                                f"{col[used][bad].iloc[0]!r} in rows with index "
-                               f"{_rows(num.index[bad])}", key=key))
+                               f"{rows_text(num.index[bad])}", key=key))
         return out
     idx = a.index_of(col[used].tolist())
     bad = idx < 0
     if bad.any():
         found = sorted({str(v) for v in col[used][bad]})[:MAX_SHOWN]
         out.append(Problem(f"level {', '.join(repr(v) for v in found)} in rows with index "
-                           f"{_rows(col[used].index[bad])} is not among the listed levels "
+                           f"{rows_text(col[used].index[bad])} is not among the listed levels "
                            f"{expected_text(list(a.levels))}", key=key))
     return out
 
@@ -205,7 +208,7 @@ def _choices(col: pd.Series, name: str, out: pd.DataFrame) -> list[Problem]:
     bad = ~values.isin([0, 1])
     if bad.any():
         return [Problem(f"expected 0 or 1, found {col[bad].iloc[0]!r} in rows with index "
-                        f"{_rows(col.index[bad])}", key=key)]
+                        f"{rows_text(col.index[bad])}", key=key)]
     out["chosen"] = values.astype(int).to_numpy()
     sums = out.groupby(["respondent", "block", "task"], sort=False)["chosen"].agg(["sum", "size"])
     wrong = sums[sums["sum"] != 1]

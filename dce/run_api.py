@@ -47,7 +47,12 @@ class Run:
         columns = {"respondent": "respondent", "task": "task", "alternative": "alternative",
                    "group": "group", "block": "block",
                    "asc": tuple(self.study.spec.model.constants)}
-        return {r.group: ModelResult(r, tuple(self.study.attributes),
+        attributes = tuple(self.study.attributes)
+        if self.study.spec.type != "dce":
+            from dce.items import items_of
+
+            attributes = tuple(items_of(self.study))
+        return {r.group: ModelResult(r, attributes,
                                      self.raw.constants_loglik.get(r.group, float("nan")),
                                      columns)
                 for r in self.raw.fits}

@@ -100,7 +100,9 @@ def false_claims(run_dir, *, tie: float = 1e-9) -> tuple[list[str], dict]:
         for s in pair["weight"]:
             term = next(x for x in sorted(terms, key=len, reverse=True)
                         if change(x) in s)
-            more = codes[s.split("carries more weight for ", 1)[1].split(" than for ")[0]]
+            key = ("carries more weight for " if "carries more weight for " in s
+                   else "is avoided more strongly by ")
+            more = codes[s.split(key, 1)[1].split(" than ")[0]]
             less = b if more == a else a
             claims["weight"].append((term, more))
             if not abs(t[more]["mrs"][term]) > abs(t[less]["mrs"][term]) + tie:
@@ -108,7 +110,7 @@ def false_claims(run_dir, *, tie: float = 1e-9) -> tuple[list[str], dict]:
         for s in pair["ranks"]:
             attr = next(n for n in labels.attributes
                         if s.lower().startswith(labels.attribute_lower(n).lower()))
-            higher = codes[s.split("ranks higher for ", 1)[1].split(" (")[0]]
+            higher = codes[s.split("placed higher in the ordering of ", 1)[1].split(" (")[0]]
             lower = b if higher == a else a
             claims["rank"].append((attr, higher))
             if not t[higher]["rank"][attr] < t[lower]["rank"][attr]:

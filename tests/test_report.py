@@ -158,7 +158,7 @@ def test_sentences_are_derived_from_the_numbers(run_dir):
     apart.loc[g0, "rank"] = apart.loc[g0, "rank"].max() + 1 - apart.loc[g0, "rank"]
     apart.loc[g0, "rank_ci_lower"] = apart.loc[g0, "rank_ci_upper"] = apart.loc[g0, "rank"]
     pairs = comparison_sentences(rows, apart, trade, labels, 0.95)
-    assert any("ranks higher for" in s for p in pairs for s in p["ranks"])
+    assert any("placed higher in the ordering of" in s for p in pairs for s in p["ranks"])
     # the key findings follow the ranks
     top = headline(imp, labels)
     g = imp["group"] == imp["group"].iloc[0]
@@ -186,7 +186,7 @@ def test_methods_paragraph_names_the_choices(run_dir):
     for words in ("conditional (multinomial) logit", "effects-coded (reference",
                   "linear (per unit)", "cluster-robust by respondent", "Krinsky-Robb",
                   "300 draws", "seed 7", "95% intervals", "Swait and Louviere",
-                  "Holm&#39;s adjustment is applied within each family", "D-error convention",
+                  "Holm-adjusted across all pairs and terms", "D-error convention",
                   "were simulated", "manifest.json", "depends on the levels chosen"):
         assert words in methods, words
 

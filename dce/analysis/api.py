@@ -26,7 +26,8 @@ def _result(res):
     from dce.models.fitted import ModelResult
 
     if not isinstance(res, ModelResult):
-        raise ConfigError(f"expected a result of dce.clogit or dce.mixed_logit, found "
+        raise ConfigError(f"expected a result of dce.clogit, dce.mixed_logit, dce.best_worst "
+                          f"or dce.ranking, found "
                           f"{type(res).__name__}", key="res")
     return res
 
@@ -61,6 +62,10 @@ def importance(res, *, draws: int = 2000, level: float = 0.95, seed: int = 1,
     Krinsky and Robb (1986), Review of Economics and Statistics 68:715-719.
     """
     res = _result(res)
+    if getattr(res.fit, "fixed", ()):  # best-worst or ranking: shares of preference
+        from dce.models.items_api import item_importance
+
+        return item_importance(res, draws=draws, level=level, seed=seed, intervals=intervals)
     check_literal(intervals, IntervalMethod, "intervals")
     if intervals == "bootstrap":
         raise ConfigError("bootstrap intervals need the data; use dce.analyse with "

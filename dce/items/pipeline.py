@@ -90,6 +90,7 @@ def _fit_all(run) -> None:
     parts["all"] = full
     for g, part in parts.items():
         run.fits.append(_fit_group(spec, g, part, names, ref))
+        run.constants_loglik[g] = run.fits[-1].null_loglik  # item models have no constants
     fits = {r.group: r for r in run.fits}
     level = spec.importance.level
     draws = {}

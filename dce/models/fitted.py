@@ -160,6 +160,12 @@ class ModelResult:
         DataError
             For a missing column or an unknown level, naming it.
         """
+        if getattr(self.fit, "fixed", ()):
+            from dce.errors import ConfigError
+
+            raise ConfigError(f"predict() gives choice probabilities of attribute models; "
+                              f"this is a {self.fit.model} fit of item utilities (use "
+                              "dce.importance for shares of preference)", key="predict")
         from dce.coding import encode
         from dce.frames import long_frame
 

@@ -55,21 +55,42 @@ def poe_p_text(r, adjusted: bool = True) -> str:
 
 
 # ----- rule W: weight relative to a numeraire ------------------------------------------
-def weight_sentence(r, labels: Labels, level: float, unit: dict) -> str:
-    """One poe_tradeoff_difference / relative_utility_difference row as a sentence."""
-    a, b = labels.group_lower(r["group_a"]), labels.group_lower(r["group_b"])
+def nz(x, digits: int) -> str:
+    """A number with enough decimals that a non-zero value never prints as 0 or -0."""
+    x = float(x)
+    for d in range(digits, digits + 4):
+        if round(abs(x), d) > 0 or x == 0:
+            return f"{x:.{d}f}"
+    return f"{x:.{digits + 3}f}"
+
+
+def weight_sentence(r, labels: Labels, level: float, unit: dict,
+                    certain: bool = True) -> str:
+    """One poe_tradeoff_difference / relative_utility_difference row as a sentence; the
+    numbers follow the order in which the sentence names the groups. ``certain=False``
+    (rule W-) gives the hedged wording."""
+    ga, gb = r["group_a"], r["group_b"]
     va, vb = float(r["value_a"]), float(r["value_b"])
+    flip = abs(vb) > abs(va)
+    g1, g2 = (gb, ga) if flip else (ga, gb)
+    v1, v2 = (vb, va) if flip else (va, vb)
+    lo, hi = float(r["ci_lower"]), float(r["ci_upper"])
+    diff, lo, hi = ((-float(r["estimate"]), -hi, -lo) if flip
+                    else (float(r["estimate"]), lo, hi))
+    d = unit["digits"]
     what = unit["change"](r["attribute"])
-    numbers = (f"{unit['fmt'](va)} against {unit['fmt'](vb)}{unit['suffix']}; difference "
-               f"{num(r['estimate'], unit['digits'])}, {level_pct(level)} interval "
-               f"{num(r['ci_lower'], unit['digits'])} to {num(r['ci_upper'], unit['digits'])} "
+    numbers = (f"{unit['fmt'](v1)} against {unit['fmt'](v2)}{unit['suffix']}; difference "
+               f"{nz(diff, d)}, {level_pct(level)} interval {nz(lo, d)} to {nz(hi, d)} "
                f"(unadjusted); Poe test, {poe_p_text(r)}")
-    if va * vb < 0:
+    a, b = labels.group_lower(g1), labels.group_lower(g2)
+    if v1 * v2 < 0:
         return (f"{capital(what)} is valued in opposite directions by {a} and {b}, "
                 f"relative to {unit['numeraire']} ({numbers}).")
-    more, less = (a, b) if abs(va) > abs(vb) else (b, a)
-    return (f"Relative to {unit['numeraire']}, {what} carries more weight for {more} than "
-            f"for {less} ({numbers}).")
+    verb = ("is avoided more strongly by" if v1 < 0 else "carries more weight for")
+    if not certain:
+        verb = ("may be avoided more strongly by" if v1 < 0 else "may carry more weight for")
+    return (f"Relative to {unit['numeraire']}, {what} {verb} {a} than "
+            f"{'by' if v1 < 0 else 'for'} {b} ({numbers}).")
 
 
 def _units(labels: Labels, trade: pd.DataFrame | None, items: bool) -> dict | None:
@@ -80,7 +101,7 @@ def _units(labels: Labels, trade: pd.DataFrame | None, items: bool) -> dict | No
         return {"numeraire": f"{labels.attribute_lower(denom)} (the anchor item)",
                 "change": labels.attribute_lower, "digits": 2,
                 "fmt": lambda v: num(v, 2),
-                "suffix": " of the anchor's utility"}
+                "suffix": " (relative utility: anchor item 1, reference item 0)"}
     name, unit = labels.name_and_unit(denom)
     return {"numeraire": name, "change": labels.change_text_lower,
             "digits": 1, "fmt": lambda v: num(v, 1), "suffix": f" {unit}"}
@@ -102,10 +123,10 @@ def rank_sentences(imp: pd.DataFrame, ga, gb, labels: Labels, level: float) -> l
             continue
         hi, lo = (ga, gb) if int(ra["rank"]) < int(rb["rank"]) else (gb, ga)
         rh, rl = (ra, rb) if hi == ga else (rb, ra)
-        out.append(f"{capital(labels.attribute_lower(attr))} ranks higher for "
-                   f"{labels.group_lower(hi)} ({ordinal(rh['rank'])}; {level_pct(level)} "
-                   f"rank interval {_span(rh)}) than for {labels.group_lower(lo)} "
-                   f"({ordinal(rl['rank'])}; {_span(rl)}).")
+        out.append(f"{capital(labels.attribute_lower(attr))} is placed higher in the "
+                   f"ordering of {labels.group_lower(hi)} ({ordinal(rh['rank'])}; "
+                   f"{level_pct(level)} rank interval {_span(rh)}) than in that of "
+                   f"{labels.group_lower(lo)} ({ordinal(rl['rank'])}; {_span(rl)}).")
     return out
 
 
@@ -123,7 +144,7 @@ def scale_sentences(part: pd.DataFrame, labels: Labels, level: float) -> list[st
     p, alpha = pr.iloc[0], 1 - float(level)
     a, b = labels.group_lower(p["group_a"]), labels.group_lower(p["group_b"])
     stat = (f"cluster-robust Wald statistic {num(p['estimate'], 1)} on {int(p['df'])} df, "
-            f"{p_text(p['p_value'])}")
+            f"unadjusted {p_text(p['p_value'])}")
     if float(p["p_value"]) < alpha:
         return [f"Preferences differ between {a} and {b} beyond a difference in scale "
                 f"(test of proportional coefficients: {stat}). Scale and preferences "
@@ -142,7 +163,10 @@ def scale_sentences(part: pd.DataFrame, labels: Labels, level: float) -> list[st
     if float(_p_adj(s)) < alpha:
         noisier = b if rel < 1 else a
         out.append(f"The choices of {noisier} are less consistent (more random) "
-                   f"than those of {a if noisier == b else b} ({numbers}).")
+                   f"than those of {a if noisier == b else b} ({numbers}); a smaller scale "
+                   "can also reflect more variation in preferences among the group's "
+                   "respondents, which a conditional logit cannot tell apart from "
+                   "randomness.")
     else:
         out.append(f"No difference in the consistency of choices is detected ({numbers}).")
     return out
@@ -153,7 +177,7 @@ def agreement_sentence(part: pd.DataFrame, n_attr: int, what: str) -> list[str]:
     sp = part[part["test"] == "spearman_rank_correlation"]
     if sp.empty:
         return []
-    est = float(sp.iloc[0]["estimate"])
+    est = round(float(sp.iloc[0]["estimate"]), 2)
     how = "closely" if est >= 0.8 else "moderately" if est >= 0.5 else "weakly"
     return [f"The two point rankings agree {how} (Spearman correlation {num(est)} over "
             f"{n_attr} {what}; a description of the estimates, without an interval)."]
@@ -183,7 +207,8 @@ def comparison_sentences(comparison: pd.DataFrame | None, imp: pd.DataFrame | No
             if unit is None or not _excludes_zero(r):
                 continue
             clear = float(_p_adj(r)) < alpha
-            (weight if clear else weaker).append(weight_sentence(r, labels, level, unit))
+            (weight if clear else weaker).append(weight_sentence(r, labels, level, unit,
+                                                                 certain=clear))
         ranks = rank_sentences(imp, ga, gb, labels, level) if imp is not None else []
         none = ""
         if not weight and not ranks:
@@ -227,9 +252,12 @@ def comparison_intro(labels: Labels, trade: pd.DataFrame | None, level: float) -
                    "cost attribute) was given, so no scale-free value is compared. "
                    "Importance shares are summaries within a group and are not compared.")
     out.append(f"Weight: Poe tests, Holm-adjusted across all pairs and terms, with {lv} "
-               f"intervals of the difference (unadjusted). Ranks: a rank differs when the "
-               f"two groups' {lv} rank intervals do not overlap. The rules are listed in "
-               "docs/report.md.")
+               "intervals of the difference (unadjusted). Ranks: an attribute's place in "
+               "each group's own ordering, said to differ when the two groups' "
+               f"{lv} rank intervals do not overlap (a descriptive criterion, not adjusted "
+               "for multiple comparisons). A place can change because another attribute's "
+               "weight changed, so a rank difference alone is not a difference in that "
+               "attribute's weight. The rules are listed in docs/report.md.")
     return out
 
 

@@ -93,8 +93,9 @@ def build(run: dict, version: str = "", progress=None) -> tuple[dict, dict]:
         f"{' and the opt-out' if labels.opt_out else ''}, by group (estimate and "
         f"{text.level_pct(level)} interval): the probability that a respondent like those "
         "in the group's sample would choose each profile if offered this set, not a "
-        "forecast of uptake in a population. The pooled column weights the groups by "
-        "their sample sizes, not by their share of any population.")
+        "forecast of uptake in a population. The pooled column comes from one model "
+        "fitted to all respondents together, so it leans towards the largest groups and, "
+        "where the groups' preferences differ, describes none of them.")
     ctx["simulator"] = simulator.build(run, labels)
     ctx["methods"] = methods.methods(cfg, models, run.get("design_diagnostics"), labels,
                                      version)
@@ -107,27 +108,30 @@ def readable(warning: str, labels: Labels, est: pd.DataFrame | None) -> str:
     import re
 
     out = str(warning)
+    for name in sorted(labels.attributes, key=len, reverse=True):  # 'range of waiting'
+        out = re.sub(rf"\b(of|the) {re.escape(name)}\b(?![\[\]])",
+                     lambda m, n=name: f"{m.group(1)} {labels.attribute_lower(n)}", out)
     terms = sorted(set(est["term"]) if est is not None else set(), key=len, reverse=True)
     for t in terms:
         if "[" in t and t in out:
             out = out.replace(t, labels.term_text(t))
-    out = re.sub(r"\bgroup (\w+)", lambda m: labels.group(m.group(1))
-                 if m.group(1) in labels.groups else m.group(0), out)
-    for name in sorted(labels.attributes, key=len, reverse=True):  # 'range of waiting'
-        out = re.sub(rf"\b(of|the) {re.escape(name)}\b(?![\[\]])",
-                     lambda m, n=name: f"{m.group(1)} {labels.attribute_lower(n)}", out)
-    return out
+    return re.sub(r"\bgroup (\w+)", lambda m: labels.group(m.group(1))
+                  if m.group(1) in labels.groups else m.group(0), out)
 
 
 def _study(cfg: dict, labels: Labels, run: dict) -> dict:
     rows = []
+    balance = (run.get("design_diagnostics") or {}).get("level_balance") or {}
     for name in labels.attributes:
         levels = labels.levels.get(name)
         coding = labels.codings.get(name, "")
         item = (cfg.get("attributes") or {}).get(name) or {}
         ref = item.get("reference")
+        counts = balance.get(name) or {}
+        shown = [f"{v} (never shown in the design)" if counts.get(str(v)) == 0 else str(v)
+                 for v in levels or ()]
         rows.append({"label": labels.attribute(name), "name": name,
-                     "levels": " / ".join(str(v) for v in levels) if levels else
+                     "levels": " / ".join(shown) if levels else
                      "" if labels.is_items else "(numeric column)",
                      "coding": coding + (f" (reference: {ref})" if ref is not None else "")})
     kind = {"dce": "Discrete-choice experiment", "best-worst": "Best-worst scaling study",
@@ -196,7 +200,9 @@ def _design(diag: dict | None, labels: Labels) -> dict | None:
             f"{text.num(worst[0])} ({labels.attribute(worst[1])} and "
             f"{labels.attribute_lower(worst[2])})")
     if diag.get("dominated_tasks") is not None:
-        add("Tasks with a dominated alternative (by the priors)", str(diag["dominated_tasks"]))
+        add("Tasks where one alternative has a higher utility on every attribute at the priors "
+            "(utility dominance; the data-quality check uses a stricter rule)",
+            str(diag["dominated_tasks"]))
     return {"sentence": sentence, "rows": rows}
 
 

@@ -75,10 +75,11 @@ def design_text(cfg: dict, diag: dict | None, items: bool) -> str:
     priors = d.get("priors") or {}
     if priors:
         normal = [k for k, v in priors.items() if isinstance(v, dict)]
+        how = (f"{len(normal)} as normal distributions with the stated mean and sd"
+               + (", the others fixed" if len(normal) < len(priors) else ""))
         text += (f" Priors for {len(priors)} coded terms were taken from the config "
-                 f"(design.priors; {len(normal)} as normal distributions with the stated "
-                 "mean and sd, the others fixed); their source is the researcher's, "
-                 "to be reported with the study.")
+                 f"(design.priors; {how}); their source is the researcher's, to be "
+                 "reported with the study.")
         if method == "bayesian":
             text += (f" The DB-error averaged {d.get('prior_draws')} scrambled "
                      f"{str(diag.get('draw_type') or 'Sobol').capitalize()} draws from the "
@@ -204,24 +205,28 @@ def comparison_text(cfg: dict, labels: Labels, items: bool) -> str:
     if not m.get("by"):
         return ""
     gs = comp.get("group_specific") or []
-    free = "alternative-specific constants" + (
-        f" and the coefficients of {and_list([labels.attribute_lower(a) for a in gs])}"
-        if gs else "")
-    scale_free = ("utilities relative to an anchor item (Poe et al. 2005 combinatorial "
-                  "test)" if items else
-                  "trade-offs (Poe et al. 2005 combinatorial test of the difference)")
-    return (f"Group comparison, pair by pair: {scale_free} and ranks carry the claims; "
-            "importance-share differences (normal approximation to the Krinsky-Robb draws "
-            "of the difference) are reported in comparison.csv as within-group summaries. "
-            "Scale (Swait and Louviere 1993): step 1 is a cluster-robust Wald "
-            "(minimum-distance) test that the two groups' coefficients are proportional, "
-            f"with {free} group-specific; only when it does not reject, step 2 estimates "
-            "the relative scale in a heteroskedastic conditional logit fitted jointly to "
-            f"both groups with {free} group-specific, with a cluster-robust Wald test of "
-            "equal scale. Holm's adjustment is applied within each family across all "
-            "pairs: trade-off (or relative-utility) differences, importance-share "
-            "differences, rank differences, the equal-preferences tests and the "
-            "equal-scale tests; intervals are not adjusted. Spearman and Kendall "
+    parts = [] if items else ["alternative-specific constants"]
+    if gs:
+        parts.append(f"the coefficients of {and_list([labels.attribute_lower(a) for a in gs])}")
+    free = (f", with {and_list(parts)} group-specific" if parts else "")
+    scale_free = ("utilities relative to an anchor item, both measured from the reference "
+                  "item" if items else "trade-offs")
+    return (f"Group comparison, pair by pair. Claims of weight rest on {scale_free}: the "
+            "difference between groups with a percentile interval and Poe et al.'s (2005) "
+            "two-sided combinatorial test on the two groups' draws, Holm-adjusted across "
+            "all pairs and terms. An attribute's place in each group's ordering is said to "
+            "differ when the two rank intervals do not overlap, a descriptive criterion "
+            "not adjusted for multiple comparisons. Importance-share differences (normal "
+            "approximation to the draws of the difference) and rank differences (Monte "
+            "Carlo share of the draws) are listed in comparison.csv with Holm-adjusted "
+            "p-values, as within-group summaries only. Scale (Swait and Louviere 1993): "
+            "step 1 is a cluster-robust Wald (minimum-distance) test that the two groups' "
+            f"coefficients are proportional{free}, decided per pair at the unadjusted "
+            "level; only when it does not reject, step 2 estimates the relative scale in a "
+            f"heteroskedastic conditional logit fitted jointly to both groups{free}, with a "
+            "cluster-robust Wald test of equal scale, Holm-adjusted across the pairs that "
+            "reach it. A smaller scale can also reflect more unobserved variation in "
+            "preferences within a group. Intervals are not adjusted. Spearman and Kendall "
             "correlations of the point rankings are descriptive.")
 
 

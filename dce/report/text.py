@@ -284,7 +284,8 @@ def quality_notes(dq: dict, labels: Labels) -> list[str]:
     top = sorted(((k, v) for k, v in by_attr.items() if v), key=lambda kv: (-kv[1], kv[0]))
     if top:
         items = [f"{labels.attribute_lower(k)} ({v})" for k, v in top[:3]]
-        out.append(f"Non-trading was most common on {and_list(items)}. A strong preference is "
+        out.append(f"Non-trading was most common on {and_list(items)}. Non-trading also happens by chance "
+                   "in a short questionnaire, and a strong preference is "
                    "a legitimate answer, so non-traders are reported, never excluded.")
     if dq.get("exclude_failed_checks"):
         out.append(f"data.exclude_failed_checks is on: the {dq['excluded']} respondents who "
