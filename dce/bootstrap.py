@@ -3,7 +3,7 @@
 Each replicate draws, for every group, as many respondents as the group has (with
 replacement), refits the group's conditional logit warm-started at the full-sample
 estimate, and refits the pooled model on the union of the groups' resamples. Replicates
-run through :func:`dce.parallel.map_seeds`, so they are identical for any number of
+run through :func:`dce.core.parallel.map_seeds`, so they are identical for any number of
 workers. Replicates that fail or do not converge are recorded and left out.
 """
 
@@ -13,9 +13,9 @@ import warnings
 
 import numpy as np
 
-from dce.coding import ChoiceData
+from dce.core.coding import ChoiceData
+from dce.core.parallel import map_seeds
 from dce.models.clogit import fit as clogit_fit
-from dce.parallel import map_seeds
 
 
 def panels(data: ChoiceData) -> tuple[np.ndarray, np.ndarray]:

@@ -14,8 +14,8 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from dce.attributes import Attribute
 from dce.config_models import ConfigModel
+from dce.core.attributes import Attribute
 from dce.errors import ConfigError, Problem
 from dce.yamlio import dotted, line_of, load_yaml
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import difflib
 
-from dce.attributes import level_key
+from dce.core.attributes import level_key
 
 _RESERVED = {"respondent", "group", "block", "task", "alternative", "chosen", "opt_out", "asc",
              "is_opt_out"}

@@ -12,8 +12,8 @@ import re
 import numpy as np
 import pandas as pd
 
-from dce.attributes import level_key
 from dce.config import shown
+from dce.core.attributes import level_key
 from dce.errors import DataError, Problem
 
 MAX_PER_KIND = 5

@@ -13,14 +13,15 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from dce import coding, compare, data, importance, simulate, tradeoffs, uptake
+from dce import compare, data, importance, simulate, tradeoffs, uptake
 from dce import design as design_mod
 from dce.analysis.scale import compare_scale
 from dce.config_checks import denominator_of
+from dce.core import coding
+from dce.core.random import rng as make_rng
 from dce.errors import DataError, EstimationError
 from dce.models import fit as fit_model
 from dce.models.results import reported, tidy
-from dce.seeds import rng as make_rng
 
 STAGES = ("design", "simulate", "fit", "run")
 
@@ -213,7 +214,7 @@ def draws_table(fits, draws: dict) -> pd.DataFrame:
 def _constants_loglik(part) -> float:
     """Log-likelihood of the model with only the alternative-specific constants (the
     market-share model); the null log-likelihood when there are none."""
-    from dce.coding import ChoiceData
+    from dce.core.coding import ChoiceData
     from dce.models.clogit import fit as clogit_fit
     from dce.models.clogit import null_loglik
 
@@ -231,8 +232,8 @@ def _constants_loglik(part) -> float:
 def _fit_mixed(run, g, part, index, base):
     """Panel mixed logit for one group (the conditional logit ``base`` is kept for the
     scale tests), with the stability check at twice the draws."""
+    from dce.core.random import seed_sequence
     from dce.models import mixed
-    from dce.seeds import seed_sequence
 
     m = run.study.spec.model
     run.base_fits[g] = base
@@ -298,7 +299,7 @@ def bootstrap_draws(run: Run, groups: dict, starts: dict) -> dict:
     """Bootstrap replicates of the coefficients per group (see dce.bootstrap); failures
     become a note, too few successes an error."""
     from dce.bootstrap import bootstrap
-    from dce.seeds import seed_sequence
+    from dce.core.random import seed_sequence
 
     study = run.study
     pooled = "all" not in groups

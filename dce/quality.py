@@ -31,7 +31,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from dce.attributes import level_key
+from dce.core.attributes import level_key
 
 MIN_TASKS = 4  # straight-lining needs this many tasks to mean anything
 MIN_INFORMATIVE = 6  # non-trading: tasks where the alternatives differ on the attribute

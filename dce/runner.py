@@ -45,7 +45,7 @@ class _Job:
 
 
 def _parallel(study, jobs, backend_name, scheduler):
-    from dce.parallel import backend
+    from dce.core.parallel import backend
 
     par = study.spec.parallel
     return (par.jobs if jobs is None else jobs,

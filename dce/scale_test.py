@@ -16,7 +16,7 @@ import numpy as np
 from scipy import stats
 
 from dce.bootstrap import concat
-from dce.coding import ChoiceData
+from dce.core.coding import ChoiceData
 
 
 @dataclass(frozen=True)

@@ -13,8 +13,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from dce.attributes import level_key
-from dce.seeds import rng as make_rng
+from dce.core.attributes import level_key
+from dce.core.random import rng as make_rng
 
 
 def responses(study, design, *, seed_seq=None, respondents: int | None = None) -> pd.DataFrame:

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from dce.attributes import Attribute, level_key
+from dce.core.attributes import Attribute, level_key
 
 
 def test_level_key_matches_numbers_and_text():

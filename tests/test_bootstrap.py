@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 from dce.bootstrap import bootstrap, resample
-from dce.coding import ChoiceData
-from dce.parallel import map_seeds
+from dce.core.coding import ChoiceData
+from dce.core.parallel import map_seeds
 
 TRUE = np.array([0.8, -0.5])
 

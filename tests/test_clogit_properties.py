@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from scipy import special, stats
 
-from dce.coding import ChoiceData
+from dce.core.coding import ChoiceData
 from dce.errors import EstimationError
 from dce.models import clogit
 

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from dce.coding import ChoiceData
+from dce.core.coding import ChoiceData
 from dce.models import clogit
 
 pytestmark = pytest.mark.reference

@@ -8,9 +8,9 @@ derived from the covariance of the other levels.
 
 import numpy as np
 
-from dce.attributes import Attribute
-from dce.coding import encode
 from dce.config import load_config
+from dce.core.attributes import Attribute
+from dce.core.coding import encode
 from dce.design import build
 from dce.models.clogit import fit
 from dce.models.results import reported

@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from dce.attributes import Attribute
 from dce.config_models import ScenariosSpec
+from dce.core.attributes import Attribute
 from dce.importance import partworth_maps, rank, shares
 from dce.models.results import FitResult
 from dce.uptake import predict

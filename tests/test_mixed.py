@@ -15,8 +15,8 @@ import pytest
 from scipy.special import ndtri
 from scipy.stats import qmc
 
-from dce.attributes import Attribute
-from dce.coding import ChoiceData
+from dce.core.attributes import Attribute
+from dce.core.coding import ChoiceData
 from dce.errors import ConfigError
 from dce.importance import partworth_maps, shares
 from dce.models import mixed

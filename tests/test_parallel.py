@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from dce.parallel import child, map_seeds
+from dce.core.parallel import child, map_seeds
 
 
 def _draw(seq, scale):

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from dce.coding import ChoiceData, encode
+from dce.core.coding import ChoiceData, encode
 from dce.errors import EstimationError
 from dce.models import _pylogit_compat as compat
 from dce.models import fit

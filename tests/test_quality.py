@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 
 from dce import quality
-from dce.attributes import Attribute
 from dce.cli import main
 from dce.config import load_config
+from dce.core.attributes import Attribute
 from dce.errors import ConfigError
 from tests.conftest import SMALL, write_config
 

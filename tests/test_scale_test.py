@@ -3,11 +3,12 @@
 import numpy as np
 import pytest
 
-from dce import coding, simulate
+from dce import simulate
 from dce.config import load_config
+from dce.core import coding
+from dce.core.parallel import map_seeds
 from dce.design import build
 from dce.models.clogit import fit
-from dce.parallel import map_seeds
 from dce.scale_test import _ScaledLogit, swait_louviere
 from tests.conftest import write_config
 

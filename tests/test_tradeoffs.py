@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from dce.attributes import Attribute
+from dce.core.attributes import Attribute
 from dce.models.results import FitResult
 from dce.tradeoffs import contrasts, poe_p_value, value
 

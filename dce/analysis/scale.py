@@ -17,7 +17,7 @@ from scipy import linalg, optimize, sparse, stats
 from scipy.linalg.blas import dgemm as _dgemm
 
 from dce.bootstrap import concat
-from dce.coding import ChoiceData
+from dce.core.coding import ChoiceData
 from dce.models import clogit
 from dce.models.results import tidy
 from dce.scale_test import _ascent_step

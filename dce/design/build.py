@@ -5,14 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from dce.attributes import level_key
+from dce.core.attributes import level_key
+from dce.core.random import rng as make_rng
 from dce.design.base import KEY_COLUMNS, Design, design_table
 from dce.design.diagnostics import diagnose
 from dce.design.efficient import bayesian_design, d_efficient_design
 from dce.design.methods import random_design, shifted_factorial
 from dce.design.orthogonal import orthogonal_design
 from dce.errors import DataError, DesignError, Problem
-from dce.seeds import rng as make_rng
 
 METHODS = {
     "full-factorial": shifted_factorial,

@@ -26,7 +26,7 @@ import math
 import numpy as np
 from scipy.linalg import null_space
 
-from dce.design.base import design_matrix
+from dce.core.coding import design_matrix
 from dce.design.constraints import dominated, partworths
 from dce.design.constraints import overlap as set_overlap
 from dce.design.priors import prior_draws, prior_moments
@@ -184,7 +184,7 @@ def prior_vector(study, terms) -> np.ndarray:
 
 def design_draws(study, terms, info=None):
     """Prior draws of a study's design (those the search used when ``info`` has them)."""
-    from dce.seeds import rng as make_rng
+    from dce.core.random import rng as make_rng
 
     d = study.spec.design
     if info and info.get("_draws") is not None and info["_draws"].shape[1] == len(terms):

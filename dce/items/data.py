@@ -24,9 +24,9 @@ import difflib
 import numpy as np
 import pandas as pd
 
+from dce.core.items import items_of
 from dce.data import _attach_groups, _Issues, _need_columns, read_choices, summarize
 from dce.errors import DataError
-from dce.items import items_of
 
 KEYS = ["respondent", "block", "task"]
 

@@ -32,10 +32,10 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import linear_sum_assignment
 
+from dce.core.items import items_of
+from dce.core.random import rng as make_rng
 from dce.design.base import Design
 from dce.errors import DataError, DesignError, Problem
-from dce.items import items_of
-from dce.seeds import rng as make_rng
 
 NODE_LIMIT = 200_000       # backtracking nodes per difference-family search
 COMPLETE_LIMIT = 5_000     # largest complete design (number of k-subsets) tried

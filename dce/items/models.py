@@ -1,7 +1,7 @@
 """Item models as conditional logits on expanded choice sets.
 
 Every observed best-worst set or ranking becomes one or more choice sets of a
-:class:`dce.coding.ChoiceData` whose columns are item indicators (the reference item has
+:class:`dce.core.coding.ChoiceData` whose columns are item indicators (the reference item has
 none, so its utility is fixed at 0); the native conditional logit (or the pylogit
 engine) then estimates the item utilities with its cluster-robust errors.
 
@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 from scipy import linalg
 
-from dce.coding import ChoiceData
+from dce.core.coding import ChoiceData
 from dce.errors import EstimationError
 from dce.models.clogit import null_loglik
 from dce.models.results import FitResult

@@ -9,14 +9,15 @@ from __future__ import annotations
 import numpy as np
 
 from dce import compare
+from dce.core.items import items_of, reference_item
+from dce.core.random import rng as make_rng
 from dce.data import summarize
 from dce.errors import DataError, EstimationError
 from dce.items import design as item_design
 from dce.items import importance as item_importance
-from dce.items import items_of, models, reference_item
+from dce.items import models
 from dce.items import simulate as item_simulate
 from dce.items.data import load
-from dce.seeds import rng as make_rng
 
 
 def _needs_design(study, stage: str) -> bool:

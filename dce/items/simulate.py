@@ -20,8 +20,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from dce.items import items_of
-from dce.seeds import rng as make_rng
+from dce.core.items import items_of
+from dce.core.random import rng as make_rng
 
 
 def responses(study, design=None, *, seed_seq=None, respondents: int | None = None

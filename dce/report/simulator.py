@@ -20,7 +20,7 @@ import re
 import numpy as np
 import pandas as pd
 
-from dce.attributes import Attribute, level_text
+from dce.core.attributes import Attribute, level_text
 from dce.report import text
 
 MIN_SERVICES = 3

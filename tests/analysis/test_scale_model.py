@@ -9,9 +9,9 @@ import pytest
 from scipy import optimize, special
 
 from dce.analysis.scale import _Model, compare_scale, fit_scaled, proportionality_test
-from dce.coding import ChoiceData
+from dce.core.coding import ChoiceData
+from dce.core.parallel import map_seeds
 from dce.models.clogit import fit as clogit_fit
-from dce.parallel import map_seeds
 from dce.scale_test import swait_louviere
 
 TERMS = ("quality[Medium]", "quality[High]", "similar[Yes]", "waiting", "asc[opt_out]")

@@ -18,11 +18,11 @@ from hypothesis import strategies as st
 from scipy import stats
 from scipy.stats import qmc
 
+from dce.core.random import rng as make_rng
 from dce.design import build, efficient
 from dce.design.diagnostics import draw_errors
 from dce.design.methods import allowed_mask
 from dce.errors import DesignError
-from dce.seeds import rng as make_rng
 
 SB_CASES = [([2, 2, 2], 2, 4), ([2, 2, 2, 2], 2, 8), ([3, 3, 3, 3], 3, 9), ([3, 3, 3, 3], 2, 9)]
 

@@ -12,7 +12,34 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from dce.design.base import design_matrix
+
+def design_matrix(table: pd.DataFrame, attributes, opt_out: bool,
+                  constants=()) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """Code a design table: (X rows x terms, set index per row, term names).
+
+    Opt-out rows have zeros for every attribute term and 1 for ``asc[opt_out]``.
+    """
+    terms = [t for a in attributes for t in a.terms]
+    is_opt = table["is_opt_out"].to_numpy().astype(bool)
+    blocks = []
+    for attr in attributes:
+        col = np.zeros((len(table), len(attr.terms)))
+        keep = ~is_opt
+        col[keep] = attr.code(table.loc[keep, attr.name].tolist())
+        blocks.append(col)
+    alt = table["alternative"].to_numpy()
+    for c in constants:
+        blocks.append((alt == c).astype(float)[:, None])
+        terms.append(f"asc[{c}]")
+    if opt_out:
+        blocks.append(is_opt.astype(float)[:, None])
+        terms.append("asc[opt_out]")
+    X = np.hstack(blocks) if blocks else np.zeros((len(table), 0))
+    keys = table["block"].astype(np.int64).to_numpy() * 1_000_000 + table["task"].astype(
+        np.int64).to_numpy()
+    _, set_index = np.unique(keys, return_inverse=True)
+    return X, set_index, terms
+
 
 
 @dataclass(frozen=True)
