@@ -139,10 +139,10 @@ def _located(problem, study):
 
 
 def _dispatch(args, context: dict) -> int:
-    from dce.config import load_config
+    from dce.config.study import load_config
 
     if args.command == "schema":
-        from dce.schema import config_schema
+        from dce.config.schema import config_schema
 
         print(json.dumps(config_schema(), indent=2))
         return 0
@@ -221,7 +221,7 @@ def _report(run_dir) -> int:
 
 
 def _init(name: str) -> int:
-    from dce.init_template import create
+    from dce.config.template import create
 
     config = create(name)
     rel = Path(name) / config.name

@@ -12,7 +12,7 @@ import re
 import numpy as np
 import pandas as pd
 
-from dce.config import shown
+from dce.config.study import shown
 from dce.core.attributes import level_key
 from dce.errors import DataError, Problem
 

@@ -16,7 +16,7 @@ import pandas as pd
 from dce import compare, data, importance, simulate, tradeoffs, uptake
 from dce import design as design_mod
 from dce.analysis.scale import compare_scale
-from dce.config_checks import denominator_of
+from dce.config.checks import denominator_of
 from dce.core import coding
 from dce.core.random import rng as make_rng
 from dce.errors import DataError, EstimationError

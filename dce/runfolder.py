@@ -47,7 +47,7 @@ def check_target(out: Path, force: bool) -> None:
 
 def _shown(path: Path) -> str:
     """The folder as the user should see it (relative to the working folder when shorter)."""
-    from dce.config import shown
+    from dce.config.study import shown
 
     return shown(Path(path))
 

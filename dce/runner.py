@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from dce import report
-from dce.config import shown
+from dce.config.study import shown
 from dce.outputs import manifest, run_files
 from dce.pipeline import analyse
 from dce.runfolder import check_target, write

@@ -4,7 +4,7 @@ import sys
 
 import pytest
 
-from dce.config import load_config
+from dce.config.study import load_config
 from dce.errors import ConfigError
 from tests.conftest import SMALL, write_config
 

@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 
 from dce.cli import main
-from dce.config import load_config
+from dce.config.study import load_config
 from dce.design import build
 from dce.pipeline import analyse
 from dce.simulate import responses

@@ -8,7 +8,7 @@ derived from the covariance of the other levels.
 
 import numpy as np
 
-from dce.config import load_config
+from dce.config.study import load_config
 from dce.core.attributes import Attribute
 from dce.core.coding import encode
 from dce.design import build

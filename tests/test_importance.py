@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from dce.config_models import ScenariosSpec
+from dce.config.schema import ScenariosSpec
 from dce.core.attributes import Attribute
 from dce.importance import partworth_maps, rank, shares
 from dce.models.results import FitResult

@@ -70,7 +70,7 @@ def opt_out_sets() -> ChoiceData:
 @pytest.fixture(scope="module")
 def peer_support() -> ChoiceData:
     """One group of the example study, through config -> design -> simulate -> encode."""
-    from dce.config import load_config
+    from dce.config.study import load_config
     from dce.design import build
     from dce.simulate import responses
 

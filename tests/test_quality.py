@@ -10,7 +10,7 @@ import pytest
 
 from dce import quality
 from dce.cli import main
-from dce.config import load_config
+from dce.config.study import load_config
 from dce.core.attributes import Attribute
 from dce.errors import ConfigError
 from tests.conftest import SMALL, write_config

@@ -8,7 +8,7 @@ per coefficient under correct estimation; the seed is fixed, so the test is stab
 
 import numpy as np
 
-from dce.config import load_config
+from dce.config.study import load_config
 from dce.pipeline import analyse
 from tests.conftest import write_config
 

@@ -15,7 +15,7 @@ import pytest
 
 from dce import report, uptake
 from dce.cli import main
-from dce.config import load_config
+from dce.config.study import load_config
 from dce.report import simulator
 from dce.report.labels import Labels
 from tests.conftest import write_config

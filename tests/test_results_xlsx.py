@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 
 from dce.cli import main
-from dce.config import load_config
+from dce.config.study import load_config
 from dce.outputs import XLSX_MAX_CELLS, XLSX_MAX_ROWS, run_files, sheet_name, xlsx_bytes
 from dce.pipeline import analyse
 from tests.conftest import write_config

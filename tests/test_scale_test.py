@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from dce import simulate
-from dce.config import load_config
+from dce.config.study import load_config
 from dce.core import coding
 from dce.core.parallel import map_seeds
 from dce.design import build

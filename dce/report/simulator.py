@@ -29,7 +29,7 @@ OPT_OUT = "optout"
 
 def attributes_of(cfg: dict) -> list[Attribute]:
     """The study's attributes from a resolved config (as in config.yaml), coded as the
-    pipeline codes them (:func:`dce.config._attributes`)."""
+    pipeline codes them (:func:`dce.config.study._attributes`)."""
     out = []
     for name, a in (cfg.get("attributes") or {}).items():
         a = a or {}

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from dce.config import load_config
+from dce.config.study import load_config
 from dce.errors import DataError
 from dce.items.data import load
 from dce.items.design import build

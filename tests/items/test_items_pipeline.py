@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from dce.cli import main
-from dce.config import load_config
+from dce.config.study import load_config
 from dce.pipeline import analyse
 from tests.conftest import write_config
 

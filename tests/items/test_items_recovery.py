@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from dce.config import load_config
+from dce.config.study import load_config
 from dce.pipeline import analyse
 from tests.conftest import write_config
 

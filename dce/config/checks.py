@@ -43,7 +43,7 @@ def check_study(study) -> list:
                      "(synthetic respondents)"))
     if spec.choices is not None and spec.simulate is not None:
         out.append(p(("simulate",), "give either `choices:` or `simulate:`, not both"))
-    from dce.items.checks import check_items
+    from dce.config.item_checks import check_items
 
     out.extend(check_items(study))  # item studies: all their checks; dce: stray item keys
     _check_compare(study, out)

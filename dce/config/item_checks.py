@@ -1,6 +1,6 @@
 """Cross-checks of a config for item studies (``type: best-worst`` or ``ranking``).
 
-Called from :func:`dce.config_checks.check_study` for every study: in an attribute
+Called from :func:`dce.config.checks.check_study` for every study: in an attribute
 study (``type: dce``) it only flags the keys that belong to item studies; in an item
 study it does every check the study needs (items, design, simulate, model, compare) and
 rejects the sections that apply to attribute studies only.

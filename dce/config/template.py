@@ -147,8 +147,8 @@ def create(name: str, where: Path | None = None) -> Path:
     """Write ``<where>/<name>/<name>.yaml``, ``data/choices.csv`` and the config's JSON
     Schema; return the config path. Raises ConfigError for a bad name or an existing
     folder."""
+    from dce.config.schema import config_schema
     from dce.errors import ConfigError
-    from dce.schema import config_schema
 
     if not re.match(NAME_PATTERN, name):
         raise ConfigError(f"{name!r} is not a valid study name; use letters, digits, '_' and "

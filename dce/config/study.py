@@ -14,10 +14,10 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from dce.config_models import ConfigModel
+from dce.config.schema import ConfigModel
+from dce.config.yamlio import dotted, line_of, load_yaml
 from dce.core.attributes import Attribute
 from dce.errors import ConfigError, Problem
-from dce.yamlio import dotted, line_of, load_yaml
 
 
 @dataclass(frozen=True)
@@ -269,7 +269,7 @@ def _attributes(spec: ConfigModel) -> tuple[Attribute, ...]:
 
 # ----- cross-references -------------------------------------------------------------
 def _semantic_problems(study: Study) -> list[Problem]:
-    from dce.config_checks import check_study
+    from dce.config.checks import check_study
 
     return check_study(study)
 

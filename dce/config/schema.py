@@ -1,7 +1,8 @@
-"""Typed schema of the YAML config (pydantic). Unknown keys are rejected.
+"""Typed schema of the YAML config (pydantic) and its JSON Schema export. Unknown keys are
+rejected.
 
 The models only check shapes and types; cross-references (levels named in ``exclude``
-or ``utilities``, priors naming terms, ...) are checked in :mod:`dce.config`.
+or ``utilities``, priors naming terms, ...) are checked in :mod:`dce.config.study`.
 """
 
 from __future__ import annotations
@@ -197,3 +198,13 @@ class ConfigModel(_Strict):
     power: PowerSpec | None = None
     data: DataSpec = Field(default_factory=DataSpec)
     report: ReportSpec = Field(default_factory=ReportSpec)
+
+
+# ----- JSON Schema export (`dce schema`) ------------------------------------------------
+DRAFT = "https://json-schema.org/draft/2020-12/schema"
+
+
+def config_schema() -> dict:
+    """JSON Schema (draft 2020-12) of a dce config; unknown keys are not allowed."""
+    body = ConfigModel.model_json_schema()
+    return {"$schema": DRAFT, "title": "dce config (schema_version 1)", **body}
