@@ -14,96 +14,10 @@ import pandas as pd
 
 from dce.config.study import shown
 from dce.core.attributes import level_key
+from dce.core.csvread import Issues, integers, need_columns, read_table
 from dce.errors import DataError, Problem
 
-MAX_PER_KIND = 5
-LINES = "dce_lines"  # frame.attrs key: file line of each row
 OUT_COLUMNS = ["respondent", "group", "block", "task", "alternative", "chosen"]
-
-
-class _Issues:
-    """Collects problems, at most a few per (column, kind), with a count of the rest."""
-
-    def __init__(self, file: str, frame: pd.DataFrame | None = None):
-        self.file = file
-        self.items: list[Problem] = []
-        self.counts: dict = {}
-        # file line of each row (blank lines are not rows); header = line 1
-        self.lines = frame.attrs.get(LINES) if frame is not None else None
-
-    def add(self, column, message, row=None, kind=None):
-        kind = (column, kind or message)
-        self.counts[kind] = self.counts.get(kind, 0) + 1
-        if self.counts[kind] <= MAX_PER_KIND:
-            if row is None:
-                line = None
-            elif self.lines is not None and int(row) < len(self.lines):
-                line = int(self.lines[int(row)])
-            else:
-                line = int(row) + 2
-            self.items.append(Problem(message, self.file, line, column))
-
-    def raise_if_any(self):
-        extra = [Problem(f"... and {n - MAX_PER_KIND} more rows with this problem", self.file,
-                         None, col) for (col, _), n in self.counts.items() if n > MAX_PER_KIND]
-        if self.items:
-            raise DataError(self.items + extra)
-
-
-def read_table(path, display: str, delimiter: str = ",") -> pd.DataFrame:
-    """Read a CSV as text cells; clear errors for missing, empty or unreadable files."""
-    if not path.exists():
-        raise DataError("file not found; check the path (relative to the config file)",
-                        file=display)
-    if path.is_dir():
-        raise DataError("is a folder, expected a CSV file", file=display)
-    raw = path.read_bytes()
-    if not raw.strip():
-        raise DataError("the file is empty; expected a header row and data rows", file=display)
-    text = _decode(raw, display)
-    try:
-        from io import StringIO
-
-        frame = pd.read_csv(StringIO(text), sep=delimiter, dtype=str, keep_default_na=False,
-                            skipinitialspace=True, skip_blank_lines=False)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        msg = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
-        line = re.search(r"line (\d+)", msg)
-        fields = re.search(r"Expected (\d+) fields in line \d+, saw (\d+)", msg)
-        if fields:
-            msg = (f"expected {fields.group(1)} cells (as many as the header has), found "
-                   f"{fields.group(2)}; quote cells that contain the delimiter "
-                   f"{delimiter!r}, or check choices.delimiter")
-        else:
-            msg = msg.removeprefix("Error tokenizing data. ").removeprefix("C error: ")
-        raise DataError(f"malformed CSV: {msg}", file=display,
-                        line=int(line.group(1)) if line else None) from None
-    frame.columns = [str(c).strip() for c in frame.columns]
-    blank = (frame.apply(lambda col: col.str.strip()) == "").all(axis=1).to_numpy()
-    lines = np.arange(len(frame)) + 2
-    if blank.any():  # blank lines (often at the end) are not rows, but count as lines
-        frame = frame.loc[~blank].reset_index(drop=True)
-        lines = lines[~blank]
-    frame.attrs[LINES] = lines
-    if frame.empty:
-        raise DataError("expected data rows below the header, found only the header",
-                        file=display, line=1)
-    return frame
-
-
-def _decode(raw: bytes, display: str) -> str:
-    """UTF-8 text (a byte-order mark is fine); UTF-16 and other encodings are errors."""
-    if raw[:2] in (b"\xff\xfe", b"\xfe\xff") or (len(raw) > 1 and b"\x00" in raw[:200]):
-        raise DataError("expected UTF-8 text, found UTF-16 (as written by Excel's 'Unicode "
-                        "text'); export the file as 'CSV UTF-8'", file=display, line=1)
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw.count(b"\n", 0, exc.start) + 1
-        bad = raw[exc.start:exc.start + 1].hex()
-        raise DataError(f"expected UTF-8 text, found byte 0x{bad} (another encoding, such as "
-                        "Windows-1252); export the file as 'CSV UTF-8'", file=display,
-                        line=line) from None
 
 
 def _config_file(study, path: tuple, display: str):
@@ -121,34 +35,6 @@ def _get(spec, path):
     for part in path:
         node = getattr(node, part)
     return node
-
-
-def _need_columns(frame, needed: dict, display: str, delimiter: str,
-                  setting: str | None = "choices.delimiter"):
-    """``needed``: role -> column name. Raise one problem per missing column.
-
-    ``setting`` is the config key that chooses this file's delimiter, if there is one."""
-    missing = [(role, col) for role, col in needed.items() if col not in frame.columns]
-    if not missing:
-        return
-    header = ",".join(frame.columns)
-    for sep, name in ((";", "semicolon"), ("\t", "tab"), ("|", "pipe"), (",", "comma")):
-        if sep != delimiter and len(frame.columns) == 1 and sep in frame.columns[0]:
-            wanted = ", ".join(needed.values())
-            fix = f"set {setting}: {sep!r} in the config or " if setting else ""
-            raise DataError(f"expected columns {wanted} separated by {delimiter!r}, found a "
-                            f"{name}-separated header {frame.columns[0][:120]!r}; {fix}"
-                            "export the file as comma-separated CSV", file=display, line=1)
-    raise DataError([Problem(f"missing column {col!r} ({role}); found columns: "
-                             f"{header[:200]}", display, 1, col) for role, col in missing])
-
-
-def _integers(frame, col, issues, what="a whole number") -> np.ndarray:
-    values = pd.to_numeric(frame[col].str.strip(), errors="coerce")
-    bad = values.isna() | ~np.isfinite(values) | (values != values.round())
-    for r in np.flatnonzero(bad.to_numpy()):
-        issues.add(col, f"expected {what}, found {frame[col].iloc[r]!r}", r, "int")
-    return values.fillna(-1).to_numpy().astype(np.int64)
 
 
 def _attribute_cells(frame, attributes, issues, is_opt):
@@ -207,7 +93,7 @@ def load(study, design=None) -> tuple[pd.DataFrame, dict]:
         long = _from_wide(study, frame, design, display)
     else:
         long = _from_long(study, frame, design, display)
-    long = _attach_groups(study, long, frame, display)
+    long = attach_groups(study, long, frame, display)
     return long, summarize(long)
 
 
@@ -221,15 +107,15 @@ def _from_long(study, frame, design, display) -> pd.DataFrame:
     attr_missing = [a.name for a in attrs if a.name not in frame.columns]
     if attr_missing and design is None:
         needed.update({f"attribute {n}": n for n in attr_missing})
-    _need_columns(frame, needed, display, study.spec.choices.delimiter)
-    issues = _Issues(display, frame)
+    need_columns(frame, needed, display, study.spec.choices.delimiter)
+    issues = Issues(display, frame)
     out = pd.DataFrame({"respondent": frame[c.respondent].str.strip()})
     for r in np.flatnonzero((out["respondent"] == "").to_numpy()):
         issues.add(c.respondent, "empty respondent id", r)
-    out["block"] = _integers(frame, c.block, issues) if c.block else 1
-    out["task"] = _integers(frame, c.task, issues)
-    out["alternative"] = _integers(frame, c.alternative, issues)
-    chosen = _integers(frame, c.chosen, issues, "0 or 1")
+    out["block"] = integers(frame, c.block, issues) if c.block else 1
+    out["task"] = integers(frame, c.task, issues)
+    out["alternative"] = integers(frame, c.alternative, issues)
+    chosen = integers(frame, c.chosen, issues, "0 or 1")
     for r in np.flatnonzero(~np.isin(chosen, [0, 1]) & (chosen != -1)):
         issues.add(c.chosen, f"expected 0 or 1, found {frame[c.chosen].iloc[r]!r}", r, "01")
     out["chosen"] = chosen
@@ -316,10 +202,10 @@ def _from_wide(study, frame, design, display) -> pd.DataFrame:
     needed = {"respondent": c.respondent}
     if c.block:
         needed["block"] = c.block
-    _need_columns(frame, needed, display, study.spec.choices.delimiter)
+    need_columns(frame, needed, display, study.spec.choices.delimiter)
     task_cols = _task_columns(frame, c.tasks, display)
-    issues = _Issues(display, frame)
-    blocks = _integers(frame, c.block, issues) if c.block else np.ones(len(frame), np.int64)
+    issues = Issues(display, frame)
+    blocks = integers(frame, c.block, issues) if c.block else np.ones(len(frame), np.int64)
     table = design.table
     n_alt = int(table["alternative"].max())
     rows = []
@@ -364,7 +250,10 @@ def _task_columns(frame, tasks, display) -> list[tuple[int, str]]:
     return sorted(found)
 
 
-def _attach_groups(study, long, frame, display) -> pd.DataFrame:
+def attach_groups(study, long, frame, display) -> pd.DataFrame:
+    """The responses ``long`` with a ``group`` column (from the respondents table, the
+    choices' group column, else ``all``) and the covariates of ``model.interactions``;
+    every problem in the respondents table or ``frame`` is collected before raising."""
     c = study.spec.choices.columns
     r_spec = study.spec.respondents
     long = long.copy()
@@ -373,9 +262,9 @@ def _attach_groups(study, long, frame, display) -> pd.DataFrame:
         rdisp = shown(path)
         _config_file(study, ("respondents", "file"), rdisp)
         people = read_table(path, rdisp)
-        _need_columns(people, {"respondent id": r_spec.id, "group": r_spec.group}, rdisp, ",",
+        need_columns(people, {"respondent id": r_spec.id, "group": r_spec.group}, rdisp, ",",
                       setting=None)
-        issues = _Issues(rdisp, people)
+        issues = Issues(rdisp, people)
         ids = people[r_spec.id].str.strip()
         for r in np.flatnonzero(ids.duplicated().to_numpy()):
             issues.add(r_spec.id, f"respondent {ids.iloc[r]!r} is listed twice", r, "dup")
@@ -400,7 +289,7 @@ def _attach_groups(study, long, frame, display) -> pd.DataFrame:
                 dict(zip(ids, people[cov].str.strip(), strict=True)))
         missing = long.loc[long["group"].isna(), "respondent"].unique()
         if len(missing):
-            issues = _Issues(display, frame)
+            issues = Issues(display, frame)
             raw_ids = frame[c.respondent].str.strip()
             for rid in missing:
                 rows = np.flatnonzero((raw_ids == str(rid)).to_numpy())
@@ -409,8 +298,8 @@ def _attach_groups(study, long, frame, display) -> pd.DataFrame:
                            "it there", rows[0] if len(rows) else None, "nogroup")
             issues.raise_if_any()
     elif c.group:
-        _need_columns(frame, {"group": c.group}, display, study.spec.choices.delimiter)
-        issues = _Issues(display, frame)
+        need_columns(frame, {"group": c.group}, display, study.spec.choices.delimiter)
+        issues = Issues(display, frame)
         cells = frame[c.group].str.strip()
         ids = frame[c.respondent].str.strip()
         for r in np.flatnonzero((cells == "").to_numpy()):
@@ -440,7 +329,7 @@ def _attach_groups(study, long, frame, display) -> pd.DataFrame:
 POOLED = "all"
 
 
-def _reserved_group(groups: pd.Series, issues: _Issues, column: str) -> None:
+def _reserved_group(groups: pd.Series, issues: Issues, column: str) -> None:
     """The pooled model is the group ``all``; a respondent group may not take that name."""
     rows = np.flatnonzero((groups == POOLED).to_numpy())
     if len(rows):

@@ -3,7 +3,7 @@
 A study with ``type: best-worst`` or ``type: ranking`` declares ``items:`` instead of
 ``attributes:``. The stages mirror the attribute pipeline:
 
-- :mod:`dce.items.design`: balanced incomplete block designs (BIBD) when they exist,
+- :mod:`dce.design.items`: balanced incomplete block designs (BIBD) when they exist,
   near-balanced designs found by search otherwise, blocking, diagnostics;
 - :mod:`dce.items.data`: long / wide best-worst data and rankings, validated;
 - :mod:`dce.items.simulate`: synthetic respondents from item utilities;

@@ -24,8 +24,9 @@ import difflib
 import numpy as np
 import pandas as pd
 
+from dce.core.csvread import Issues, need_columns
 from dce.core.items import items_of
-from dce.data import _attach_groups, _Issues, _need_columns, read_choices, summarize
+from dce.data import attach_groups, read_choices, summarize
 from dce.errors import DataError
 
 KEYS = ["respondent", "block", "task"]
@@ -130,8 +131,8 @@ def _bw_long(study, frame, design, display) -> pd.DataFrame:
               "worst": c.worst}
     if c.block:
         needed["block"] = c.block
-    _need_columns(frame, needed, display, study.spec.choices.delimiter)
-    issues = _Issues(display, frame)
+    need_columns(frame, needed, display, study.spec.choices.delimiter)
+    issues = Issues(display, frame)
     lookup = _Lookup(study)
     out = _ids(frame, c, issues, bool(c.block))
     out["task"] = _ints(frame, c.task, issues)
@@ -225,8 +226,8 @@ def _bw_wide(study, frame, design, display) -> pd.DataFrame:
     needed = {"respondent": c.respondent, "task": c.task, "best": c.best, "worst": c.worst}
     if c.block:
         needed["block"] = c.block
-    _need_columns(frame, needed, display, study.spec.choices.delimiter)
-    issues = _Issues(display, frame)
+    need_columns(frame, needed, display, study.spec.choices.delimiter)
+    issues = Issues(display, frame)
     lookup = _Lookup(study)
     ids = _ids(frame, c, issues, bool(c.block))
     ids["task"] = _ints(frame, c.task, issues)
@@ -293,8 +294,8 @@ def _ranking(study, frame, design, display) -> pd.DataFrame:
     needed = {"respondent": c.respondent, "item": c.item, "rank": c.rank}
     if c.block:
         needed["block"] = c.block
-    _need_columns(frame, needed, display, study.spec.choices.delimiter)
-    issues = _Issues(display, frame)
+    need_columns(frame, needed, display, study.spec.choices.delimiter)
+    issues = Issues(display, frame)
     lookup = _Lookup(study)
     out = _ids(frame, c, issues, bool(c.block))
     has_task = c.task in frame.columns
@@ -364,7 +365,7 @@ def _check_rank_sets(out, ok, c, issues, has_task) -> None:
 def _groups(study, long, frame, display) -> pd.DataFrame:
     """The respondent group of each row (respondents table, group column or 'all')."""
     probe = long[["respondent", "block", "task"]].assign(alternative=1, chosen=0)
-    grouped = _attach_groups(study, probe, frame, display)
+    grouped = attach_groups(study, probe, frame, display)
     long = long.copy()
     long["respondent"] = long["respondent"].astype(str)
     long["group"] = grouped["group"].to_numpy()

@@ -12,8 +12,8 @@ from dce import compare
 from dce.core.items import items_of, reference_item
 from dce.core.random import rng as make_rng
 from dce.data import summarize
+from dce.design import items as item_design
 from dce.errors import DataError, EstimationError
-from dce.items import design as item_design
 from dce.items import importance as item_importance
 from dce.items import models
 from dce.items import simulate as item_simulate

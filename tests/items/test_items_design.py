@@ -8,7 +8,7 @@ from itertools import combinations, combinations_with_replacement
 import numpy as np
 import pytest
 
-from dce.items.design import (
+from dce.design.items import (
     bibd_parameters,
     construct_bibd,
     design_table,

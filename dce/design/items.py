@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import linear_sum_assignment
 
+from dce.core.csvread import Issues, read_table
 from dce.core.items import items_of
 from dce.core.random import rng as make_rng
 from dce.design.base import Design
@@ -438,8 +439,6 @@ def build(study) -> Design:
 
 def from_file(study) -> Design:
     """Read and check a fielded item design (``block, task, alternative, item``)."""
-    from dce.data import _Issues, read_table
-
     d = study.spec.design
     path = study.resolve(d.file)
     shown = d.file
@@ -452,7 +451,7 @@ def from_file(study) -> Design:
     if missing:
         raise DataError([Problem("missing column; an item design needs block, task, "
                                  "alternative, item", shown, 1, c) for c in missing])
-    issues = _Issues(shown, frame)
+    issues = Issues(shown, frame)
     names = [i.name for i in items_of(study)]
     index = {n: i for i, n in enumerate(names)}
     table = pd.DataFrame({"item": frame["item"].str.strip()})
