@@ -181,8 +181,8 @@ def _dispatch(args, context: dict) -> int:
 
 
 def _validate(study) -> int:
-    from dce import data
     from dce import design as design_mod
+    from dce.data import choices as data
 
     spec = study.spec
     if spec.type != "dce":  # best-worst and ranking studies

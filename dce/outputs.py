@@ -85,7 +85,7 @@ def run_files(run) -> dict[str, bytes]:
         for name, frame in run.tables.items():  # e.g. bw_counts.csv of item studies
             files[f"{name}.csv"] = csv_bytes(frame)
     if getattr(run, "quality", None) is not None:
-        from dce.quality import as_csv_frame
+        from dce.data.quality import as_csv_frame
 
         files["data_quality.csv"] = csv_bytes(as_csv_frame(run.quality))
     full = getattr(run, "all_respondents", None)

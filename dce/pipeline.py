@@ -13,12 +13,14 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from dce import compare, data, importance, simulate, tradeoffs, uptake
+from dce import compare, importance, tradeoffs, uptake
 from dce import design as design_mod
 from dce.analysis.scale import compare_scale
 from dce.config.checks import denominator_of
 from dce.core import coding
 from dce.core.random import rng as make_rng
+from dce.data import choices as data
+from dce.data import simulate
 from dce.errors import DataError, EstimationError
 from dce.models import fit as fit_model
 from dce.models.results import reported, tidy
@@ -103,7 +105,7 @@ def _stages(run: Run) -> None:
         run.inputs.append(study.resolve(spec.choices.file))
         if spec.respondents is not None:
             run.inputs.append(study.resolve(spec.respondents.file))
-    from dce import quality
+    from dce.data import quality
 
     run.quality, checks = quality.assess(study, run.responses)
     if checks is not None:

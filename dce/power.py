@@ -19,13 +19,14 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from dce import importance, simulate
+from dce import importance
 from dce.analysis.scale import compare_scale
 from dce.compare import pairs_of
 from dce.core import coding
 from dce.core.attributes import level_key
 from dce.core.parallel import map_seeds
 from dce.core.random import seed_sequence
+from dce.data import simulate
 from dce.models.clogit import fit as clogit_fit
 
 COLUMNS = ["sample_size", "group", "measure", "term", "value", "replications"]

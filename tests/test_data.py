@@ -5,9 +5,9 @@ import pandas as pd
 
 from dce.cli import main
 from dce.config.study import load_config
+from dce.data.simulate import responses
 from dce.design import build
 from dce.pipeline import analyse
-from dce.simulate import responses
 from tests.conftest import SMALL, write_config
 
 

@@ -11,10 +11,10 @@ import numpy as np
 from dce.config.study import load_config
 from dce.core.attributes import Attribute
 from dce.core.coding import encode
+from dce.data.simulate import responses
 from dce.design import build
 from dce.models.clogit import fit
 from dce.models.results import reported
-from dce.simulate import responses
 
 
 def test_omitted_level_matches_refit_with_other_reference(small_config):

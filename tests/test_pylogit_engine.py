@@ -71,8 +71,8 @@ def opt_out_sets() -> ChoiceData:
 def peer_support() -> ChoiceData:
     """One group of the example study, through config -> design -> simulate -> encode."""
     from dce.config.study import load_config
+    from dce.data.simulate import responses
     from dce.design import build
-    from dce.simulate import responses
 
     study = load_config(ROOT / "configs" / "peer_support.yaml")
     table = responses(study, build(study))

@@ -1,4 +1,4 @@
-"""Data-quality checks (dce.quality) on small hand-made response tables, and the
+"""Data-quality checks (dce.data.quality) on small hand-made response tables, and the
 ``data: {exclude_failed_checks: true}`` refit end to end."""
 
 from __future__ import annotations
@@ -8,10 +8,10 @@ import textwrap
 import pandas as pd
 import pytest
 
-from dce import quality
 from dce.cli import main
 from dce.config.study import load_config
 from dce.core.attributes import Attribute
+from dce.data import quality
 from dce.errors import ConfigError
 from tests.conftest import SMALL, write_config
 

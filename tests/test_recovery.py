@@ -1,4 +1,4 @@
-"""Recovery of known utilities from data simulated by dce.simulate (Gumbel errors).
+"""Recovery of known utilities from data simulated by dce.data.simulate (Gumbel errors).
 
 With dummy coding and scale 1 the true coefficients are the part-worth differences from
 the reference level, the slope of the linear attribute and the opt-out constant. Each

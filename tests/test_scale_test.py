@@ -3,10 +3,10 @@
 import numpy as np
 import pytest
 
-from dce import simulate
 from dce.config.study import load_config
 from dce.core import coding
 from dce.core.parallel import map_seeds
+from dce.data import simulate
 from dce.design import build
 from dce.models.clogit import fit
 from dce.scale_test import _ScaledLogit, swait_louviere

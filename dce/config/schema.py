@@ -160,7 +160,7 @@ class CompareSpec(_Strict):
 
 
 class DataSpec(_Strict):
-    """Data-quality checks (dce.quality): exclude respondents who fail them, and the a
+    """Data-quality checks (dce.data.quality): exclude respondents who fail them, and the a
     priori order of levels that defines dominance tasks."""
 
     exclude_failed_checks: StrictBool = False

@@ -136,7 +136,7 @@ def interaction_columns(df: pd.DataFrame, X: np.ndarray, terms: list, attributes
 
 
 def encode(responses: pd.DataFrame, attributes, constants=(), interactions=()) -> ChoiceData:
-    """Code a long responses table (see :mod:`dce.data`) into a ChoiceData."""
+    """Code a long responses table (see :mod:`dce.data.choices`) into a ChoiceData."""
     df = responses.sort_values(["respondent", "block", "task", "alternative"], kind="stable")
     df = df.reset_index(drop=True)
     opt_out = bool(df["is_opt_out"].any()) if "is_opt_out" in df else False

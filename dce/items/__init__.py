@@ -5,8 +5,8 @@ A study with ``type: best-worst`` or ``type: ranking`` declares ``items:`` inste
 
 - :mod:`dce.design.items`: balanced incomplete block designs (BIBD) when they exist,
   near-balanced designs found by search otherwise, blocking, diagnostics;
-- :mod:`dce.items.data`: long / wide best-worst data and rankings, validated;
-- :mod:`dce.items.simulate`: synthetic respondents from item utilities;
+- :mod:`dce.data.items`: long / wide best-worst data and rankings, validated;
+- :mod:`dce.data.items_simulate`: synthetic respondents from item utilities;
 - :mod:`dce.items.models`: expansion into a :class:`dce.core.coding.ChoiceData` (sequential
   best-worst, maxdiff pairs, exploded rankings) fitted by the conditional logit;
 - :mod:`dce.items.importance`: shares of preference, ranks, rank probabilities and

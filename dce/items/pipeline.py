@@ -11,13 +11,13 @@ import numpy as np
 from dce import compare
 from dce.core.items import items_of, reference_item
 from dce.core.random import rng as make_rng
-from dce.data import summarize
+from dce.data import items_simulate as item_simulate
+from dce.data.choices import summarize
+from dce.data.items import load
 from dce.design import items as item_design
 from dce.errors import DataError, EstimationError
 from dce.items import importance as item_importance
 from dce.items import models
-from dce.items import simulate as item_simulate
-from dce.items.data import load
 
 
 def _needs_design(study, stage: str) -> bool:

@@ -8,10 +8,10 @@ import pandas as pd
 import pytest
 
 from dce.config.study import load_config
+from dce.data.items import load
+from dce.data.items_simulate import responses
 from dce.design.items import build
 from dce.errors import DataError
-from dce.items.data import load
-from dce.items.simulate import responses
 from dce.pipeline import analyse
 from tests.conftest import write_config
 

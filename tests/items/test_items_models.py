@@ -13,8 +13,8 @@ import pandas as pd
 import pytest
 from statsmodels.discrete.conditional_models import ConditionalLogit
 
+from dce.data.items_simulate import _best_worst
 from dce.items import models
-from dce.items.simulate import _best_worst
 from dce.models import clogit
 
 NAMES = ["a", "b", "c", "d", "e", "f"]

@@ -26,7 +26,7 @@ from dce.core.random import rng as make_rng
 
 def responses(study, design=None, *, seed_seq=None, respondents: int | None = None
               ) -> pd.DataFrame:
-    """Simulate every group of ``simulate.groups``; the long table of :mod:`dce.items.data`.
+    """Simulate every group of ``simulate.groups``; the long table of :mod:`dce.data.items`.
 
     ``seed_seq`` replaces the config's simulate stream; ``respondents`` overrides every
     group's size.

@@ -26,7 +26,7 @@ import pandas as pd
 
 from dce.core.csvread import Issues, need_columns
 from dce.core.items import items_of
-from dce.data import attach_groups, read_choices, summarize
+from dce.data.choices import attach_groups, read_choices, summarize
 from dce.errors import DataError
 
 KEYS = ["respondent", "block", "task"]

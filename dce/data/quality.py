@@ -113,6 +113,11 @@ def check(responses: pd.DataFrame, attributes, order: dict | None = None) -> pd.
             if generic.index(c) in dominated:
                 r.chose_dominated = True
 
+    return pd.DataFrame(_respondent_rows(df, per, names, utilities, pair_n), columns=COLUMNS)
+
+
+def _respondent_rows(df, per: dict, names, utilities, pair_n) -> list[dict]:
+    """One row of :data:`COLUMNS` per respondent, from the tallies of :func:`check`."""
     groups = df.groupby("respondent", sort=False)["group"].first() if "group" in df else None
     better = [_preferred(u, n) for u, n in zip(utilities, pair_n, strict=True)]
     out = []
@@ -131,7 +136,7 @@ def check(responses: pd.DataFrame, attributes, order: dict | None = None) -> pd.
                "inconsistent_repeat": bool(bad_rep)}
         row["failed"] = bool(row["same_position"] or row["chose_dominated"] or bad_rep)
         out.append(row)
-    return pd.DataFrame(out, columns=COLUMNS)
+    return out
 
 
 class _Respondent:
