@@ -15,8 +15,8 @@ import pandas as pd
 import yaml
 
 import dce
-from dce.compare import COLUMNS as COMPARISON_COLUMNS
-from dce.importance import COLUMNS as IMPORTANCE_COLUMNS
+from dce.analysis.compare import COLUMNS as COMPARISON_COLUMNS
+from dce.analysis.importance import COLUMNS as IMPORTANCE_COLUMNS
 from dce.pipeline import estimates_table, models_table
 
 FLOAT_FORMAT = "%.10g"

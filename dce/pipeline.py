@@ -13,8 +13,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from dce import compare, importance, tradeoffs, uptake
 from dce import design as design_mod
+from dce.analysis import compare, importance, uptake
+from dce.analysis import wtp as tradeoffs
 from dce.analysis.scale import compare_scale
 from dce.config.checks import denominator_of
 from dce.core import coding
@@ -162,10 +163,10 @@ def _fit_all(run: Run) -> None:
             result.params, result.vcov, spec.importance.draws, rng)
     boot = run.bootstrap or {}
     if spec.model.type == "mixed_logit":
-        from dce.models import mixed
+        from dce.analysis import mixed_importance
 
         run.importance = importance.combine([
-            mixed.rank(r, attrs, make_rng(study.seed, "importance", 1000 + i),
+            mixed_importance.rank(r, attrs, make_rng(study.seed, "importance", 1000 + i),
                        intervals=spec.importance.intervals, level=spec.importance.level,
                        value_ranges=ranges, coef_draws=draws[r.group])
             for i, r in enumerate(run.fits)])
@@ -298,9 +299,9 @@ def _bootstrap(run: Run, groups: dict) -> None:
 
 
 def bootstrap_draws(run: Run, groups: dict, starts: dict) -> dict:
-    """Bootstrap replicates of the coefficients per group (see dce.bootstrap); failures
+    """Bootstrap replicates of the coefficients per group (see dce.analysis.bootstrap); failures
     become a note, too few successes an error."""
-    from dce.bootstrap import bootstrap
+    from dce.analysis.bootstrap import bootstrap
     from dce.core.random import seed_sequence
 
     study = run.study

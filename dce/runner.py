@@ -73,7 +73,7 @@ def execute_power(study, output=None, force=False, jobs=None, backend_name=None,
                   scheduler=None):
     """``dce power``: simulate, fit and tabulate power; write power.csv and its figure."""
     from dce import design as design_mod
-    from dce import power
+    from dce.analysis import power
     from dce.errors import ConfigError
     from dce.outputs import csv_bytes, resolved_config
     from dce.pipeline import Run

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from dce.bootstrap import bootstrap, resample
+from dce.analysis.bootstrap import bootstrap, resample
 from dce.core.coding import ChoiceData
 from dce.core.parallel import map_seeds
 

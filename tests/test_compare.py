@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from dce.compare import _kendall_rows, _spearman_rows, holm, mc_p_value
-from dce.importance import ranks
+from dce.analysis.compare import _kendall_rows, _spearman_rows, holm, mc_p_value
+from dce.analysis.importance import ranks
 
 
 def test_holm_matches_statsmodels():
@@ -37,7 +37,7 @@ def test_monte_carlo_p_value():
 
 
 def test_wald_p_value_from_draws():
-    from dce.compare import wald_p_value
+    from dce.analysis.compare import wald_p_value
 
     d = np.random.default_rng(1).normal(0.3, 0.1, 200_000)
     assert wald_p_value(d) == pytest.approx(2 * stats.norm.sf(3.0), rel=0.02)

@@ -37,7 +37,7 @@ def _run(name: str) -> dict:
 
 
 def power_table() -> pd.DataFrame:
-    """Shaped like dce.power.analyse: COLUMNS, 4 groups with long names, all 6 pairs."""
+    """Shaped like dce.analysis.power.analyse: COLUMNS, 4 groups with long names, all 6 pairs."""
     rows = []
     terms = ["quality[b]", "quality[c]", "waiting", "asc[opt_out]"]
     for s, n in enumerate([50, 100, 200, 400, 800]):

@@ -3,11 +3,11 @@
 import numpy as np
 import pytest
 
+from dce.analysis.importance import partworth_maps, rank, shares
+from dce.analysis.uptake import predict
 from dce.config.schema import ScenariosSpec
 from dce.core.attributes import Attribute
-from dce.importance import partworth_maps, rank, shares
 from dce.models.results import FitResult
-from dce.uptake import predict
 
 ATTRS = (Attribute("q", "Q", "effects", ("a", "b", "c")),
          Attribute("s", "S", "dummy", ("no", "yes")),

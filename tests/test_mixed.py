@@ -15,10 +15,11 @@ import pytest
 from scipy.special import ndtri
 from scipy.stats import qmc
 
+from dce.analysis import mixed_importance
+from dce.analysis.importance import partworth_maps, shares
 from dce.core.attributes import Attribute
 from dce.core.coding import ChoiceData
 from dce.errors import ConfigError
-from dce.importance import partworth_maps, shares
 from dce.models import mixed
 from dce.models.draws import standard_draws, uniform_draws
 
@@ -402,7 +403,7 @@ def test_importance_averages_individual_shares(small_fit):
     _, fit = small_fit
     attrs = linear_attributes(["x0", "x1", "x2"])
     z = mixed.population_draws(fit, 4000, np.random.default_rng(0))
-    got = mixed.importance_draws(fit, attrs, 4000, None, z=z)
+    got = mixed_importance.importance_draws(fit, attrs, 4000, None, z=z)
     # brute force: each individual's |slope| share, averaged
     b = np.tile(fit.params[:3], (4000, 1))
     b[:, 0] = fit.params[0] + fit.params[3] * z[:, 0]
@@ -413,19 +414,19 @@ def test_importance_averages_individual_shares(small_fit):
     p0 = fit.params.copy()
     p0[3] = 0.0
     maps = partworth_maps(fit.terms[:3], attrs)
-    no_spread = mixed.importance_draws(fit, attrs, 100, np.random.default_rng(1), params=p0[None])
+    no_spread = mixed_importance.importance_draws(fit, attrs, 100, np.random.default_rng(1), params=p0[None])
     np.testing.assert_allclose(no_spread[0], shares(p0[:3], maps)[0])
     # several parameter vectors: one row each, common individuals
-    rows = mixed.importance_draws(fit, attrs, 500, None, params=np.vstack([fit.params, p0]),
+    rows = mixed_importance.importance_draws(fit, attrs, 500, None, params=np.vstack([fit.params, p0]),
                                   z=z[:500])
-    np.testing.assert_allclose(rows[0], mixed.importance_draws(fit, attrs, 500, None, z=z[:500]))
+    np.testing.assert_allclose(rows[0], mixed_importance.importance_draws(fit, attrs, 500, None, z=z[:500]))
 
 
 def test_rank_table_for_mixed_logit(small_fit):
     _, fit = small_fit
     attrs = linear_attributes(["x0", "x1", "x2"])
     for intervals in ("krinsky-robb", "delta"):
-        out = mixed.rank(fit, attrs, np.random.default_rng(2), intervals=intervals, draws=200,
+        out = mixed_importance.rank(fit, attrs, np.random.default_rng(2), intervals=intervals, draws=200,
                          n_pop=300)
         t = out.table
         assert list(t["attribute"]) == ["x0", "x1", "x2"]

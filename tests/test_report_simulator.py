@@ -1,7 +1,7 @@
 """The report's scenario simulator: its precomputed coding reproduces uptake.csv, its data
 block is safe inside the page, and in headless Chromium the page computes the shares of
 uptake.csv first and then those of any other choice set the reader picks (checked
-against dce.uptake.predict). Without Chromium the browser test is skipped, saying so."""
+against dce.analysis.uptake.predict). Without Chromium the browser test is skipped, saying so."""
 
 from __future__ import annotations
 
@@ -13,7 +13,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from dce import report, uptake
+from dce import report
+from dce.analysis import uptake
 from dce.cli import main
 from dce.config.study import load_config
 from dce.report import simulator
@@ -182,7 +183,7 @@ def test_linear_without_levels_and_constants():
     assert ctx["controls"][0]["cells"][0]["kind"] == "number"
     assert data["asc"] == [None, None, None] and data["optOut"] is None
     # two services by default: q = a and q = b, pf = 0; position constants left out, as
-    # in dce.uptake (nuisance in a hypothetical set of named services)
+    # in dce.analysis.uptake (nuisance in a hypothetical set of named services)
     V = np.array([-0.3, 0.3])
     want = np.exp(V) / np.exp(V).sum()
     shares = [float(r["cells"][0]["share"]) for r in ctx["rows"][:2]]
@@ -249,7 +250,7 @@ class _Page:
 
 
 def _expected(run_dir, picks: dict, included: list, opt_out: bool) -> pd.DataFrame:
-    """dce.uptake.predict on the estimates and draws of the run folder, for the services
+    """dce.analysis.uptake.predict on the estimates and draws of the run folder, for the services
     the page shows (their levels read from the page's selects)."""
     study = load_config(run_dir.parent / "study.yaml")
     est = pd.read_csv(run_dir / "estimates.csv")

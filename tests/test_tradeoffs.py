@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 
+from dce.analysis.wtp import contrasts, poe_p_value, value
 from dce.core.attributes import Attribute
 from dce.models.results import FitResult
-from dce.tradeoffs import contrasts, poe_p_value, value
 
 
 def _result(params, vcov, terms, group="g"):

@@ -9,7 +9,7 @@ A study with ``type: best-worst`` or ``type: ranking`` declares ``items:`` inste
 - :mod:`dce.data.items_simulate`: synthetic respondents from item utilities;
 - :mod:`dce.items.models`: expansion into a :class:`dce.core.coding.ChoiceData` (sequential
   best-worst, maxdiff pairs, exploded rankings) fitted by the conditional logit;
-- :mod:`dce.items.importance`: shares of preference, ranks, rank probabilities and
+- :mod:`dce.analysis.items`: shares of preference, ranks, rank probabilities and
   best-minus-worst counts;
 - :mod:`dce.items.pipeline`: ``analyse_items(study, stage, jobs) -> dce.pipeline.Run``.
 """

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from dce import compare
+from dce.analysis import compare
+from dce.analysis import items as item_importance
 from dce.core.items import items_of, reference_item
 from dce.core.random import rng as make_rng
 from dce.data import items_simulate as item_simulate
@@ -16,7 +17,6 @@ from dce.data.choices import summarize
 from dce.data.items import load
 from dce.design import items as item_design
 from dce.errors import DataError, EstimationError
-from dce.items import importance as item_importance
 from dce.items import models
 
 
@@ -102,7 +102,7 @@ def _fit_all(run) -> None:
         else:
             draws[r.group] = item_importance.utility_draws(
                 r, len(names), spec.importance.draws, make_rng(study.seed, "importance", i))
-    from dce.importance import combine
+    from dce.analysis.importance import combine
 
     run.importance = combine([
         item_importance.rank(r, items, utilities=draws[r.group],

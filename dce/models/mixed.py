@@ -84,7 +84,6 @@ import numpy as np
 import pandas as pd
 from scipy import linalg, optimize, stats
 
-from dce import importance as imp
 from dce.errors import ConfigError
 from dce.models import clogit
 from dce.models.draws import DRAW_TYPES, standard_draws
@@ -674,8 +673,9 @@ def stability(data, result: MixedFitResult, *, factor: int = 2, seed_seq=None,
             "converged": refit.converged}
 
 
-# ----- population distribution: moments and importance ---------------------------------------
-def _spec(result):
+# ----- population distribution: draws and moments ---------------------------------------
+def spec_of(result):
+    """(number of mean terms, mean terms, index of the random terms, their distributions)."""
     if not isinstance(result, MixedFitResult):
         raise TypeError("needs the MixedFitResult of mixed.fit")
     K = result.n_means
@@ -688,7 +688,7 @@ def _spec(result):
 
 def population_draws(result, n, rng) -> np.ndarray:
     """Standard draws ``(n, R)`` for the random terms (pseudo-random, from ``rng``)."""
-    _, _, rand, kinds = _spec(result)
+    _, _, rand, kinds = spec_of(result)
     z = rng.standard_normal((n, len(rand)))
     for i, kd in enumerate(kinds):
         if kd == "triangular":
@@ -699,7 +699,7 @@ def population_draws(result, n, rng) -> np.ndarray:
 def individual_coefficients(result, z, params=None) -> np.ndarray:
     """Coefficients of simulated individuals: ``(n, K)`` for standard draws ``z`` ``(n, R)``,
     or ``(B, n, K)`` when ``params`` holds B parameter vectors (rows)."""
-    K, _, rand, kinds = _spec(result)
+    K, _, rand, kinds = spec_of(result)
     theta = np.atleast_2d(result.params if params is None else params)
     R = len(rand)
     mu = theta[:, :K]
@@ -719,95 +719,12 @@ def individual_coefficients(result, z, params=None) -> np.ndarray:
     return B[0] if params is None or np.ndim(params) == 1 else B
 
 
-def importance_draws(result, attributes, n_pop, rng, value_ranges=None, params=None,
-                     z=None) -> np.ndarray:
-    """Attribute importance of a mixed logit over the population distribution.
-
-    ``n_pop`` individuals are drawn from the estimated distribution of the coefficients
-    (pseudo-random standard draws from ``rng``; lognormal and correlated terms as in the
-    model), each individual's importance shares are computed from their own part-worth
-    ranges (:func:`dce.importance.shares`), and the shares are averaged over individuals:
-    the expected share of a randomly chosen respondent (not the share of the mean
-    coefficients, which can differ when ranges vary across people).
-
-    Parameters
-    ----------
-    result : MixedFitResult
-    attributes : the study's attributes (their ``terms`` must be mean terms of the fit)
-    n_pop : individuals drawn
-    rng : numpy Generator (used only when ``z`` is None)
-    value_ranges : {attribute: (min, max)} for linear attributes without levels
-    params : optional parameter vectors ``(B, P)`` (e.g. Krinsky-Robb draws); the same
-        individuals are used for every vector (common random numbers)
-    z : optional standard draws ``(n_pop, R)`` (see :func:`population_draws`)
-
-    Returns
-    -------
-    ``(attributes,)`` for the estimates, or ``(B, attributes)`` with ``params``.
-    """
-    K, terms, _, _ = _spec(result)
-    maps = imp.partworth_maps(terms, attributes, value_ranges)
-    if z is None:
-        z = population_draws(result, int(n_pop), rng)
-    if params is None:
-        return imp.shares(individual_coefficients(result, z), maps).mean(axis=0)
-    params = np.atleast_2d(params)
-    out = np.empty((params.shape[0], len(maps)))
-    block = max(1, 1_000_000 // max(1, z.shape[0] * K))
-    for a in range(0, params.shape[0], block):
-        Bc = individual_coefficients(result, z, params[a:a + block])
-        nb = Bc.shape[0]
-        S = imp.shares(Bc.reshape(nb * z.shape[0], K), maps)
-        out[a:a + nb] = S.reshape(nb, z.shape[0], -1).mean(axis=1)
-    return out
-
-
-def rank(result, attributes, rng, *, intervals="krinsky-robb", draws=2000, level=0.95,
-         value_ranges=None, n_pop=1000, coef_draws=None) -> imp.Importance:
-    """Importance table of a mixed logit (like :func:`dce.importance.rank`).
-
-    Point importance: :func:`importance_draws` at the estimates. Intervals and rank
-    probabilities: Krinsky-Robb draws of the parameters (or ``coef_draws``, e.g. bootstrap
-    replicates), each turned into population-average shares over the same ``n_pop``
-    individuals; ``intervals="delta"`` uses a numerical Jacobian of the population shares.
-    """
-    z = population_draws(result, int(n_pop), rng)
-    point = importance_draws(result, attributes, n_pop, rng, value_ranges, z=z)
-    B = (imp.coefficient_draws(result.params, result.vcov, draws, rng)
-         if coef_draws is None else np.asarray(coef_draws))
-    S = importance_draws(result, attributes, n_pop, rng, value_ranges, params=B, z=z)
-    alpha = 1 - level
-    if intervals == "delta":
-        P = len(result.params)
-        E = np.eye(P) * 1e-6 * np.maximum(1.0, np.abs(result.params))
-        up = importance_draws(result, attributes, n_pop, rng, value_ranges,
-                              params=result.params + E, z=z)
-        down = importance_draws(result, attributes, n_pop, rng, value_ranges,
-                                params=result.params - E, z=z)
-        Jac = ((up - down) / (2 * np.diag(E))[:, None]).T
-        sd = np.sqrt(np.clip(np.einsum("ik,kl,il->i", Jac, result.vcov, Jac), 0, None))
-        q = stats.norm.ppf(1 - alpha / 2)
-        lo, hi = point - q * sd, point + q * sd
-    else:
-        lo, hi = np.quantile(S, [alpha / 2, 1 - alpha / 2], axis=0)
-    Rk = imp.ranks(S)
-    point_rank = imp.ranks(point[None, :])[0]
-    rlo, rhi = np.quantile(Rk, [alpha / 2, 1 - alpha / 2], axis=0, method="inverted_cdf")
-    table = pd.DataFrame({
-        "group": result.group, "attribute": [a.name for a in attributes],
-        "importance": point, "ci_lower": lo, "ci_upper": hi, "rank": point_rank,
-        "prob_rank_1": (Rk == 1).mean(axis=0), "prob_top_3": (Rk <= 3).mean(axis=0),
-        "rank_ci_lower": rlo.astype(int), "rank_ci_upper": rhi.astype(int),
-    }, columns=imp.COLUMNS)
-    return imp.Importance(table, {result.group: S}, tuple(attributes))
-
-
 def population_moments(result, level: float = 0.95) -> pd.DataFrame:
     """Mean and standard deviation of each random coefficient in the population, with
     delta-method standard errors (numerical Jacobian): normal ``mu, |s|``; lognormal
     ``exp(mu + s^2/2)`` and ``mean sqrt(exp(s^2) - 1)`` (with correlation, ``s^2`` is the
     row's variance); triangular ``mu, |s|/sqrt(6)``."""
-    K, terms, rand, kinds = _spec(result)
+    K, terms, rand, kinds = spec_of(result)
 
     def moments(theta):
         R = len(rand)

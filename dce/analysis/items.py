@@ -5,7 +5,7 @@ that i would be chosen best from the full list). Intervals come from Krinsky-Rob
 of the estimated utilities (the reference item stays at 0), from respondent-bootstrap
 replicates, or from the delta method (``ds_i/dv_j = s_i (1[i = j] - s_j)``); rank
 probabilities always come from the draws. The table has the columns of
-:data:`dce.importance.COLUMNS`, with the item in ``attribute``, so group comparison and
+:data:`dce.analysis.importance.COLUMNS`, with the item in ``attribute``, so group comparison and
 the report treat items exactly as attributes.
 
 Counts (best-worst): per group and item, how often it was shown, chosen best and chosen
@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from dce.importance import COLUMNS, Importance, coefficient_draws, ranks
+from dce.analysis.importance import COLUMNS, Importance, coefficient_draws, ranks
 
 
 def shares(V: np.ndarray) -> np.ndarray:
@@ -74,11 +74,11 @@ def relative_utilities(fits, names: list, anchor: str, reference: str, draws: di
     items) behind the importance intervals. The anchor (1) and the reference item (0) are
     left out.
 
-    Returns a :class:`dce.tradeoffs.Tradeoffs` with the trade-off table's columns
+    Returns a :class:`dce.analysis.wtp.Tradeoffs` with the trade-off table's columns
     (``term`` = item, ``denominator`` = anchor) and the ratio draws per group.
     """
-    from dce.tradeoffs import COLUMNS as TRADE_COLUMNS
-    from dce.tradeoffs import Tradeoffs
+    from dce.analysis.wtp import COLUMNS as TRADE_COLUMNS
+    from dce.analysis.wtp import Tradeoffs
 
     k = names.index(anchor)
     a = (1 - level) / 2

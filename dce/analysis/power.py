@@ -19,9 +19,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from dce import importance
+from dce.analysis import importance
+from dce.analysis.compare import pairs_of
 from dce.analysis.scale import compare_scale
-from dce.compare import pairs_of
 from dce.core import coding
 from dce.core.attributes import level_key
 from dce.core.parallel import map_seeds

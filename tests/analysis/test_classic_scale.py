@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from classic_scale import _ScaledLogit, swait_louviere
 
 from dce.config.study import load_config
 from dce.core import coding
@@ -9,7 +10,6 @@ from dce.core.parallel import map_seeds
 from dce.data import simulate
 from dce.design import build
 from dce.models.clogit import fit
-from dce.scale_test import _ScaledLogit, swait_louviere
 from tests.conftest import write_config
 
 CONFIG = """
@@ -82,8 +82,9 @@ def test_scaled_logit_derivatives(tmp_path):
 
 def test_relative_scale_matches_profile_search(tmp_path):
     """The joint Newton estimate equals a brute-force profile over the scale."""
-    from dce.bootstrap import concat
-    from dce.scale_test import _scaled
+    from classic_scale import _scaled
+
+    from dce.analysis.bootstrap import concat
 
     text = CONFIG.replace("SCALE_B", "0.6").replace("PREF_B", "0.8")
     study = load_config(write_config(tmp_path, text))

@@ -6,6 +6,9 @@ separate models (LR with K - 1 degrees of freedom: 2K parameters against K + 1).
 tests mu = 1 in the pooled model (LR with 1 degree of freedom); it is only meaningful when
 step 1 does not reject. log mu is estimated
 jointly with the coefficients by Newton's method on exact derivatives.
+
+Kept with the tests as a reference: the package's scale comparison is
+:func:`dce.analysis.scale.compare_scale`; tests contrast it with this classic test.
 """
 
 from __future__ import annotations
@@ -15,7 +18,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
-from dce.bootstrap import concat
+from dce.analysis.bootstrap import concat
+from dce.analysis.scale import ascent_step
 from dce.core.coding import ChoiceData
 
 
@@ -85,7 +89,7 @@ class _ScaledLogit:
         ll, g, H = self.evaluate(theta, fixed_lam)
         for _ in range(max_iter):
             step = np.zeros_like(theta)
-            step[:k] = _ascent_step(-H[:k, :k], g[:k])
+            step[:k] = ascent_step(-H[:k, :k], g[:k])
             if g[:k] @ step[:k] < 1e-16:
                 break
             t = 1.0
@@ -99,20 +103,6 @@ class _ScaledLogit:
                 break
             theta, ll, g, H = cand, ll_c, g_c, H_c
         return theta, ll, H
-
-
-def _ascent_step(neg_h, g):
-    """Newton step, damped (Levenberg) where -H is not positive definite: the scaled
-    likelihood is not concave in (b, log mu) everywhere."""
-    tau = 0.0
-    scale = max(np.abs(np.diag(neg_h)).max(), 1e-12)
-    for _ in range(60):
-        try:
-            c = np.linalg.cholesky(neg_h + tau * np.eye(len(g)))
-            return np.linalg.solve(c.T, np.linalg.solve(c, g))
-        except np.linalg.LinAlgError:
-            tau = max(2 * tau, 1e-8 * scale)
-    return g / scale
 
 
 def swait_louviere(a: ChoiceData, b: ChoiceData, *, loglik_a: float, loglik_b: float,

@@ -71,7 +71,7 @@ def value(result, attributes, denominator, rng, *, draws=2000, level=0.95,
     se = np.sqrt(np.clip(np.einsum("ik,kl,il->i", G, V, G), 0, None))
     q = stats.norm.ppf(0.5 + level / 2)
     a = (1 - level) / 2
-    from dce.importance import coefficient_draws
+    from dce.analysis.importance import coefficient_draws
 
     B = kr_draws if kr_draws is not None else coefficient_draws(b, V, draws, rng)
     kr = -(B @ C.T) / B[:, [d]]

@@ -36,7 +36,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from dce.importance import ranks
+from dce.analysis.importance import ranks
 
 COLUMNS = ["group_a", "group_b", "test", "attribute", "value_a", "value_b", "estimate",
            "ci_lower", "ci_upper", "df", "p_value", "p_holm", "rank_a", "rank_b", "note"]
@@ -178,7 +178,7 @@ def _scale_rows(a, b, st, alpha: float) -> list[dict]:
 
 
 def _poe_rows(a, b, tradeoffs, q, test="poe_tradeoff_difference") -> list[dict]:
-    from dce.tradeoffs import poe_p_value
+    from dce.analysis.wtp import poe_p_value
 
     t = tradeoffs.table
     ta = t[t["group"] == a].set_index("term")
