@@ -20,7 +20,7 @@ from dce.analysis.importance import partworth_maps, shares
 from dce.core.attributes import Attribute
 from dce.core.coding import ChoiceData
 from dce.errors import ConfigError
-from dce.models import mixed
+from dce.models import mixed, mixed_post
 from dce.models.draws import standard_draws, uniform_draws
 
 
@@ -295,7 +295,7 @@ def test_lognormal_and_triangular_recovery():
                     seed_seq=np.random.SeedSequence(3))
     assert fit.converged and fit.random == random
     assert_recovered(fit, dict(zip(fit.terms, means + spreads[:3], strict=True)))
-    moments = mixed.population_moments(fit).set_index(["term", "statistic"])
+    moments = mixed_post.population_moments(fit).set_index(["term", "statistic"])
     mu, s = fit.params[1], fit.params[5]
     assert moments.loc[("x1", "mean"), "estimate"] == pytest.approx(np.exp(mu + s * s / 2))
     assert moments.loc[("x2", "sd"), "estimate"] == pytest.approx(fit.params[6] / np.sqrt(6))
@@ -319,7 +319,7 @@ def test_correlated_recovers_the_correlation():
     assert_recovered(fit, {"x0": 1.0, "x1": -1.0, "x2": 0.5})
     np.testing.assert_allclose(np.sqrt(np.diag(cov)), [1.0, 0.8], atol=0.25)
     # simulated individuals follow the estimated distribution (for population importance)
-    b = mixed.individual_coefficients(fit, mixed.population_draws(fit, 40000,
+    b = mixed_post.individual_coefficients(fit, mixed_post.population_draws(fit, 40000,
                                                                   np.random.default_rng(0)))
     np.testing.assert_allclose(np.cov(b[:, :2].T), cov, atol=0.05)
     np.testing.assert_allclose(b[:, 2], fit.params[2])
@@ -402,7 +402,7 @@ def linear_attributes(names, lo=-1, hi=1):
 def test_importance_averages_individual_shares(small_fit):
     _, fit = small_fit
     attrs = linear_attributes(["x0", "x1", "x2"])
-    z = mixed.population_draws(fit, 4000, np.random.default_rng(0))
+    z = mixed_post.population_draws(fit, 4000, np.random.default_rng(0))
     got = mixed_importance.importance_draws(fit, attrs, 4000, None, z=z)
     # brute force: each individual's |slope| share, averaged
     b = np.tile(fit.params[:3], (4000, 1))

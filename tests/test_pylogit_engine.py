@@ -15,8 +15,8 @@ import pytest
 
 from dce.core.coding import ChoiceData, encode
 from dce.errors import EstimationError
-from dce.models import _pylogit_compat as compat
 from dce.models import fit
+from dce.models import pylogit_compat as compat
 
 ROOT = Path(__file__).resolve().parents[1]
 SE_TYPES = ("classic", "robust", "cluster")
@@ -165,7 +165,7 @@ def test_importing_dce_does_not_import_or_patch_pylogit():
         assert "pylogit" not in sys.modules, "pylogit imported"
         assert not hasattr(collections, "Iterable"), "collections patched"
         assert not hasattr(numpy, "in1d"), "numpy patched"
-        from dce.models._pylogit_compat import import_pylogit
+        from dce.models.pylogit_compat import import_pylogit
         import_pylogit()
         assert "pylogit" in sys.modules
         assert not hasattr(collections, "Iterable"), "alias left behind"

@@ -8,7 +8,7 @@ import pandas as pd
 from scipy import stats
 
 from dce.analysis import importance as imp
-from dce.models.mixed import individual_coefficients, population_draws, spec_of
+from dce.models.mixed_post import individual_coefficients, population_draws, spec_of
 
 
 def importance_draws(result, attributes, n_pop, rng, value_ranges=None, params=None,

@@ -7,7 +7,7 @@ A study with ``type: best-worst`` or ``type: ranking`` declares ``items:`` inste
   near-balanced designs found by search otherwise, blocking, diagnostics;
 - :mod:`dce.data.items`: long / wide best-worst data and rankings, validated;
 - :mod:`dce.data.items_simulate`: synthetic respondents from item utilities;
-- :mod:`dce.items.models`: expansion into a :class:`dce.core.coding.ChoiceData` (sequential
+- :mod:`dce.models.items`: expansion into a :class:`dce.core.coding.ChoiceData` (sequential
   best-worst, maxdiff pairs, exploded rankings) fitted by the conditional logit;
 - :mod:`dce.analysis.items`: shares of preference, ranks, rank probabilities and
   best-minus-worst counts;

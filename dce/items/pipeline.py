@@ -17,7 +17,7 @@ from dce.data.choices import summarize
 from dce.data.items import load
 from dce.design import items as item_design
 from dce.errors import DataError, EstimationError
-from dce.items import models
+from dce.models import items as models
 
 
 def _needs_design(study, stage: str) -> bool:

@@ -36,8 +36,8 @@ import pandas as pd
 from scipy import linalg
 
 from dce.errors import EstimationError
-from dce.models._pylogit_compat import HINT, import_pylogit
 from dce.models.clogit import check_identified, large_terms
+from dce.models.pylogit_compat import HINT, import_pylogit
 from dce.models.results import FitResult
 
 GTOL_PER_SET = 1e-10   # stop when |gradient| < GTOL_PER_SET * (number of sets)

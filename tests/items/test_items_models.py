@@ -1,6 +1,6 @@
 """Item models against independent routes.
 
-The sequential best-worst, maxdiff and rank-ordered likelihoods of dce.items.models are
+The sequential best-worst, maxdiff and rank-ordered likelihoods of dce.models.items are
 compared with (a) the likelihood written out from its definition, set by set, and (b)
 statsmodels' ConditionalLogit on choice sets exploded by hand in this file (not with
 dce's expansion); to 1e-8. The worst-scale model's derivatives are checked numerically.
@@ -14,8 +14,8 @@ import pytest
 from statsmodels.discrete.conditional_models import ConditionalLogit
 
 from dce.data.items_simulate import _best_worst
-from dce.items import models
 from dce.models import clogit
+from dce.models import items as models
 
 NAMES = ["a", "b", "c", "d", "e", "f"]
 TRUE = np.array([1.0, 0.6, 0.3, -0.2, 0.8, 0.0])   # item f is the reference

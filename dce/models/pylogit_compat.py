@@ -64,14 +64,14 @@ class _NumpyWithIn1d(types.ModuleType):
     """Stand-in for ``numpy`` inside a few pylogit modules: numpy plus ``in1d``."""
 
     def __init__(self):
-        super().__init__("numpy", "numpy plus in1d, for pylogit (dce.models._pylogit_compat)")
+        super().__init__("numpy", "numpy plus in1d, for pylogit (dce.models.pylogit_compat)")
         self.in1d = _in1d
 
     def __getattr__(self, name):
         return getattr(numpy, name)
 
     def __repr__(self):
-        return "<numpy, plus in1d for pylogit (dce.models._pylogit_compat)>"
+        return "<numpy, plus in1d for pylogit (dce.models.pylogit_compat)>"
 
     def __dir__(self):
         return sorted(set(dir(numpy)) | {"in1d"})
