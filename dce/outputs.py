@@ -14,10 +14,10 @@ import numpy as np
 import pandas as pd
 import yaml
 
-import dce
 from dce.analysis.compare import COLUMNS as COMPARISON_COLUMNS
 from dce.analysis.importance import COLUMNS as IMPORTANCE_COLUMNS
 from dce.pipeline import estimates_table, models_table
+from dce.version import __version__
 
 FLOAT_FORMAT = "%.10g"
 DEPENDENCIES = ("numpy", "scipy", "pandas", "PyYAML", "pydantic", "matplotlib", "Jinja2",
@@ -53,7 +53,7 @@ def resolved_config(study) -> bytes:
     """The config with every default filled in, as YAML."""
     body = yaml.safe_dump(study.spec.model_dump(mode="json"), sort_keys=False,
                           allow_unicode=True, width=100)
-    head = (f"# resolved config of run {study.name!r} (dce {dce.__version__}); paths are "
+    head = (f"# resolved config of run {study.name!r} (dce {__version__}); paths are "
             "relative to the original config file's folder\n")
     return (head + body).encode("utf-8")
 
@@ -303,7 +303,7 @@ def manifest(run, files: dict, hashes_of_inputs: dict, started: str, finished: s
     import hashlib
 
     body = {
-        "tool": "dce", "version": dce.__version__, "run": run.study.name,
+        "tool": "dce", "version": __version__, "run": run.study.name,
         "stage": run.stage, "config_file": config_display,
         "config_hash": run.study.config_hash, "seed": run.study.seed,
         "engine": run.study.spec.model.engine, "model": run.study.spec.model.type,

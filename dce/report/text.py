@@ -23,16 +23,16 @@ def ordinal(n: int) -> str:
 
 def pct(x, digits: int = 1) -> str:
     """A share in [0, 1] as a percentage number without the sign: 0.2641 -> '26.4'."""
-    return "n/a" if _missing(x) else f"{100 * float(x):.{digits}f}"
+    return "n/a" if missing(x) else f"{100 * float(x):.{digits}f}"
 
 
 def num(x, digits: int = 2) -> str:
-    return "n/a" if _missing(x) else f"{float(x):.{digits}f}"
+    return "n/a" if missing(x) else f"{float(x):.{digits}f}"
 
 
 def p_text(p) -> str:
     """'p < 0.001' or 'p = 0.012'."""
-    if _missing(p):
+    if missing(p):
         return "p n/a"
     p = float(p)
     return "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
@@ -47,7 +47,8 @@ def level_pct(level: float) -> str:
     return f"{round(100 * float(level))}%"
 
 
-def _missing(x) -> bool:
+def missing(x) -> bool:
+    """True for None, NaN and pandas missing values."""
     try:
         return x is None or (isinstance(x, float) and math.isnan(x)) or pd.isna(x)
     except (TypeError, ValueError):
