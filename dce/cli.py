@@ -155,19 +155,19 @@ def _dispatch(args, context: dict) -> int:
     if args.command == "validate":
         return _validate(study)
     if args.command == "cards":
-        from dce.runner import execute_cards
+        from dce.run.runner import execute_cards
 
         out = execute_cards(study, args.output, args.force)
         print(f"run folder: {out}\ncards: {out / 'cards'}\nsurvey table: {out / 'survey.csv'}")
         return 0
     if args.command == "power":
-        from dce.runner import execute_power
+        from dce.run.runner import execute_power
 
         out, _ = execute_power(study, args.output, args.force, jobs=args.jobs,
                                backend_name=args.backend, scheduler=args.scheduler)
         print(f"run folder: {out}\npower table: {out / 'power.csv'}")
         return 0
-    from dce.runner import execute
+    from dce.run.runner import execute
 
     stage = {"run": "run", "design": "design", "simulate": "simulate", "fit": "run"}[args.command]
     out, run = execute(study, stage, args.output, args.force,
@@ -186,7 +186,7 @@ def _validate(study) -> int:
 
     spec = study.spec
     if spec.type != "dce":  # best-worst and ranking studies
-        from dce.items.pipeline import validate
+        from dce.run.items import validate
 
         validate(study)
         print(f"{study.display_name}: ok")

@@ -7,7 +7,7 @@ from dce.cli import main
 from dce.config.study import load_config
 from dce.data.simulate import responses
 from dce.design import build
-from dce.pipeline import analyse
+from dce.run.runner import analyse
 from tests.conftest import SMALL, write_config
 
 

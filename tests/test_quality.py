@@ -131,7 +131,7 @@ def test_preference_order_names_attributes(tmp_path):
 def test_exclude_failed_checks_refits_without_them(tmp_path):
     """Observed data where three respondents always pick the first alternative: with
     exclude_failed_checks the models leave them out and the report shows both."""
-    from dce.pipeline import analyse
+    from dce.run.runner import analyse
 
     sim = analyse(load_config(write_config(tmp_path / "sim", SMALL)), "simulate").responses
     cheats = sorted(sim["respondent"].unique())[:3]

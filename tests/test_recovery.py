@@ -9,7 +9,7 @@ per coefficient under correct estimation; the seed is fixed, so the test is stab
 import numpy as np
 
 from dce.config.study import load_config
-from dce.pipeline import analyse
+from dce.run.runner import analyse
 from tests.conftest import write_config
 
 CONFIG = """

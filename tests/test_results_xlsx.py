@@ -17,8 +17,8 @@ import pytest
 
 from dce.cli import main
 from dce.config.study import load_config
-from dce.outputs import XLSX_MAX_CELLS, XLSX_MAX_ROWS, run_files, sheet_name, xlsx_bytes
-from dce.pipeline import analyse
+from dce.run.outputs import XLSX_MAX_CELLS, XLSX_MAX_ROWS, run_files, sheet_name, xlsx_bytes
+from dce.run.runner import analyse
 from tests.conftest import write_config
 
 

@@ -12,7 +12,7 @@ from dce.data.items import load
 from dce.data.items_simulate import responses
 from dce.design.items import build
 from dce.errors import DataError
-from dce.pipeline import analyse
+from dce.run.runner import analyse
 from tests.conftest import write_config
 
 BASE = """

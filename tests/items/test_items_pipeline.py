@@ -11,7 +11,7 @@ import pytest
 
 from dce.cli import main
 from dce.config.study import load_config
-from dce.pipeline import analyse
+from dce.run.runner import analyse
 from tests.conftest import write_config
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -86,7 +86,7 @@ def test_bootstrap_and_delta_intervals(tmp_path, intervals):
     assert (imp["importance"] <= imp["ci_upper"]).all()
     assert imp.groupby("group")["importance"].sum().round(12).eq(1).all()
     if intervals == "bootstrap":
-        from dce.pipeline import estimates_table
+        from dce.run.outputs import estimates_table
 
         est = estimates_table(run)
         assert {"boot_ci_lower", "boot_ci_upper"} <= set(est.columns)

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from dce.config.study import load_config
-from dce.pipeline import analyse
+from dce.run.runner import analyse
 from tests.conftest import write_config
 
 TRUTH = {"a": 1.5, "b": 1.1, "c": 0.7, "d": 0.35, "e": 0.0, "f": -0.4, "g": -0.8, "h": 0.2}

@@ -16,7 +16,8 @@ import yaml
 
 from dce.analysis.compare import COLUMNS as COMPARISON_COLUMNS
 from dce.analysis.importance import COLUMNS as IMPORTANCE_COLUMNS
-from dce.pipeline import estimates_table, models_table
+from dce.models.results import reported, tidy
+from dce.run.stages import Run
 from dce.version import __version__
 
 FLOAT_FORMAT = "%.10g"
@@ -313,3 +314,39 @@ def manifest(run, files: dict, hashes_of_inputs: dict, started: str, finished: s
         "duration_seconds": round(seconds, 3),
     }
     return (json.dumps(body, indent=2) + "\n").encode()
+
+
+# ----- tables ---------------------------------------------------------------------------
+def estimates_table(run: Run) -> pd.DataFrame:
+    """One row per group and reported term; with a bootstrap, its percentile interval too."""
+    frames = []
+    level = run.study.spec.importance.level
+    for r in run.fits:
+        names, est, cov, T = reported(r, run.study.attributes, with_map=True)
+        frame = tidy(names, est, cov, level, r.group)
+        if run.bootstrap is not None and r.group in run.bootstrap:
+            reps = run.bootstrap[r.group] @ T.T
+            a = (1 - level) / 2
+            frame["boot_ci_lower"], frame["boot_ci_upper"] = np.quantile(reps, [a, 1 - a],
+                                                                         axis=0)
+        frames.append(frame)
+    return pd.concat(frames, ignore_index=True)
+
+
+def models_table(run: Run) -> pd.DataFrame:
+    """One row per fit; a mixed logit adds its draws and the change of the fit when the
+    draws are doubled (stability check)."""
+    rows = []
+    for r in run.fits:
+        row = r.statistics()
+        row["model"] = r.model
+        row["constants_log_likelihood"] = run.constants_loglik.get(r.group)
+        row["rho_squared"] = r.rho_squared
+        if r.group in run.stability:
+            st = run.stability[r.group]
+            row.update(draws=getattr(r, "n_draws", None),
+                       stability_draws=st["draws"],
+                       stability_loglik_change=st["loglik_change"],
+                       stability_max_coef_change=st["max_coef_change"])
+        rows.append(row)
+    return pd.DataFrame(rows)

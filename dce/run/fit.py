@@ -1,14 +1,10 @@
-"""String the stages together and write the run folder atomically.
-
-``analyse`` is pure: it returns a :class:`Run` of plain values. ``write_run`` turns a
-Run into files in a hidden temporary sibling folder and swaps it in only when complete,
-so an interrupted or failed run leaves the previous folder untouched.
+"""The stages of an attribute study: design, responses, one model per group plus the pooled
+model, importance, trade-offs, uptake and group comparisons, filled into a :class:`Run`.
 """
 
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -24,67 +20,11 @@ from dce.data import choices as data
 from dce.data import simulate
 from dce.errors import DataError, EstimationError
 from dce.models import fit as fit_model
-from dce.models.results import reported, tidy
-
-STAGES = ("design", "simulate", "fit", "run")
+from dce.run.stages import Run, progress, stage_at_least
 
 
-@dataclass
-class Run:
-    """Everything one run produced, as plain values."""
-
-    study: object
-    stage: str = "run"
-    design: object | None = None
-    responses: pd.DataFrame | None = None
-    simulated: bool = False
-    data_summary: dict = field(default_factory=dict)
-    fits: list = field(default_factory=list)
-    importance: object | None = None
-    comparison: object | None = None
-    notes: list = field(default_factory=list)
-    inputs: list = field(default_factory=list)
-    bootstrap: dict | None = None
-    base_fits: dict = field(default_factory=dict)
-    constants_loglik: dict = field(default_factory=dict)
-    stability: dict = field(default_factory=dict)
-    tradeoffs: object | None = None
-    uptake: pd.DataFrame | None = None
-    jobs: int = 1
-    quality: pd.DataFrame | None = None  # data-quality checks, one row per respondent
-    fit_responses: pd.DataFrame | None = None  # responses fitted, when some are excluded
-    all_respondents: object | None = None  # a Run fitted with every respondent
-    tables: dict = field(default_factory=dict)  # extra tables: name -> DataFrame (name.csv)
-
-
-def analyse(study, stage: str = "run", jobs: int = 1) -> Run:
-    """Run the stages up to ``stage`` (design, simulate, fit or run) and return a Run.
-
-    ``jobs`` is the number of parallel workers for Monte Carlo steps (bootstrap); the
-    numbers do not depend on it.
-    """
-    if study.spec.type != "dce":  # best-worst and ranking studies
-        from dce.items.pipeline import analyse_items
-
-        return analyse_items(study, stage, jobs)
-    return run_stages(Run(study, stage, jobs=jobs), _stages)
-
-
-def run_stages(run: Run, stages) -> Run:
-    """Call ``stages(run)``, keeping the warnings raised on the way as the run's notes."""
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        stages(run)
-    seen = set()
-    for w in caught:
-        text = str(w.message)
-        if text not in seen and issubclass(w.category, (RuntimeWarning, UserWarning)):
-            seen.add(text)
-            run.notes.append(text)
-    return run
-
-
-def _stages(run: Run) -> None:
+def attribute_stages(run: Run) -> None:
+    """The stages of an attribute study (``type: dce``) up to ``run.stage``, filling ``run``."""
     study = run.study
     spec = study.spec
     needs_design = spec.design is not None and (stage_at_least(run.stage, "simulate")
@@ -122,19 +62,6 @@ def _stages(run: Run) -> None:
     _fit_all(run)
 
 
-def _progress(items, desc: str):
-    """A progress bar over finished items, silent when stderr is not a terminal."""
-    import sys
-
-    from tqdm.auto import tqdm
-
-    return tqdm(items, desc=desc, leave=False, disable=not sys.stderr.isatty())
-
-
-def stage_at_least(stage: str, wanted: str) -> bool:
-    return STAGES.index(stage) >= STAGES.index(wanted)
-
-
 def _fit_all(run: Run) -> None:
     study = run.study
     spec = study.spec
@@ -148,7 +75,7 @@ def _fit_all(run: Run) -> None:
     ranges = _value_ranges(responses, attrs)
     for g, part in targets:  # every group large enough before any fitting
         _check_size(spec, g, part)
-    for i, (g, part) in enumerate(_progress(targets, "fitting models")):
+    for i, (g, part) in enumerate(progress(targets, "fitting models")):
         run.fits.append(_fit_group(spec, g, part))
         if spec.model.type == "mixed_logit":
             run.fits[-1] = _fit_mixed(run, g, part, i, run.fits[-1])
@@ -196,7 +123,7 @@ def _fit_all(run: Run) -> None:
     scale_tests = {(a, b): compare_scale(parts[a], parts[b], fits[a], fits[b],
                                          group_specific=spec.compare.group_specific,
                                          level=spec.importance.level)
-                   for a, b in _progress(pairs, "scale tests")}
+                   for a, b in progress(pairs, "scale tests")}
     run.comparison = compare.groups(run.importance, pairs, spec.importance.level,
                                     scale_tests=scale_tests, tradeoffs=run.tradeoffs)
 
@@ -337,39 +264,3 @@ def _check_finite(result) -> None:
                if not (np.isfinite(b) and np.isfinite(s))]
         raise EstimationError(f"group {result.group}: estimates are not finite for "
                               f"{', '.join(bad)}; the data may be separated", key="model")
-
-
-# ----- tables ---------------------------------------------------------------------------
-def estimates_table(run: Run) -> pd.DataFrame:
-    """One row per group and reported term; with a bootstrap, its percentile interval too."""
-    frames = []
-    level = run.study.spec.importance.level
-    for r in run.fits:
-        names, est, cov, T = reported(r, run.study.attributes, with_map=True)
-        frame = tidy(names, est, cov, level, r.group)
-        if run.bootstrap is not None and r.group in run.bootstrap:
-            reps = run.bootstrap[r.group] @ T.T
-            a = (1 - level) / 2
-            frame["boot_ci_lower"], frame["boot_ci_upper"] = np.quantile(reps, [a, 1 - a],
-                                                                         axis=0)
-        frames.append(frame)
-    return pd.concat(frames, ignore_index=True)
-
-
-def models_table(run: Run) -> pd.DataFrame:
-    """One row per fit; a mixed logit adds its draws and the change of the fit when the
-    draws are doubled (stability check)."""
-    rows = []
-    for r in run.fits:
-        row = r.statistics()
-        row["model"] = r.model
-        row["constants_log_likelihood"] = run.constants_loglik.get(r.group)
-        row["rho_squared"] = r.rho_squared
-        if r.group in run.stability:
-            st = run.stability[r.group]
-            row.update(draws=getattr(r, "n_draws", None),
-                       stability_draws=st["draws"],
-                       stability_loglik_change=st["loglik_change"],
-                       stability_max_coef_change=st["max_coef_change"])
-        rows.append(row)
-    return pd.DataFrame(rows)

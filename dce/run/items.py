@@ -1,4 +1,4 @@
-"""The stages of an item study, returning the same :class:`dce.pipeline.Run` as the
+"""The stages of an item study, returning the same :class:`dce.run.stages.Run` as the
 attribute pipeline: design, responses (simulated or read), one model per group plus the
 pooled model, shares of preference with intervals and rank probabilities, group
 comparisons, and best-minus-worst (or ranking) counts in ``run.tables``.
@@ -18,6 +18,8 @@ from dce.data.items import load
 from dce.design import items as item_design
 from dce.errors import DataError, EstimationError
 from dce.models import items as models
+from dce.run.fit import bootstrap_draws
+from dce.run.stages import Run, run_stages
 
 
 def _needs_design(study, stage: str) -> bool:
@@ -60,8 +62,6 @@ def validate(study) -> None:
 
 def analyse_items(study, stage: str = "run", jobs: int = 1):
     """Run an item study up to ``stage`` (design, simulate, fit or run) -> Run."""
-    from dce.pipeline import Run, run_stages
-
     return run_stages(Run(study, stage, jobs=jobs), _stages)
 
 
@@ -175,8 +175,6 @@ def _fit_group(spec, g, part, names, ref):
 
 
 def _bootstrap(run, groups: dict, names) -> None:
-    from dce.pipeline import bootstrap_draws
-
     fits = {r.group: r for r in run.fits}
     starts = {g: r.params[r.free] for g, r in fits.items()}
     draws = bootstrap_draws(run, groups, starts)

@@ -9,9 +9,22 @@ from pathlib import Path
 
 from dce import report
 from dce.config.study import shown
-from dce.outputs import manifest, run_files
-from dce.pipeline import analyse
-from dce.runfolder import check_target, write
+from dce.run.fit import attribute_stages
+from dce.run.folder import check_target, write
+from dce.run.items import analyse_items
+from dce.run.outputs import manifest, run_files
+from dce.run.stages import Run, run_stages
+
+
+def analyse(study, stage: str = "run", jobs: int = 1) -> Run:
+    """Run the stages up to ``stage`` (design, simulate, fit or run) and return a Run.
+
+    ``jobs`` is the number of parallel workers for Monte Carlo steps (bootstrap); the
+    numbers do not depend on it.
+    """
+    if study.spec.type != "dce":  # best-worst and ranking studies
+        return analyse_items(study, stage, jobs)
+    return run_stages(Run(study, stage, jobs=jobs), attribute_stages)
 
 
 def output_dir(study, override=None) -> Path:
@@ -75,9 +88,8 @@ def execute_power(study, output=None, force=False, jobs=None, backend_name=None,
     from dce import design as design_mod
     from dce.analysis import power
     from dce.errors import ConfigError
-    from dce.outputs import csv_bytes, resolved_config
-    from dce.pipeline import Run
     from dce.report.figures import power_chart
+    from dce.run.outputs import csv_bytes, resolved_config
 
     if study.spec.power is None:
         raise ConfigError("`dce power` needs a `power:` section, e.g. power: {sample_sizes: "
@@ -99,8 +111,7 @@ def execute_cards(study, output=None, force=False):
     attribute labels as columns and the level text in the cells)."""
     from dce import design as design_mod
     from dce.design.cards import html_cards, markdown_cards
-    from dce.outputs import csv_bytes, resolved_config
-    from dce.pipeline import Run
+    from dce.run.outputs import csv_bytes, resolved_config
 
     job = _Job(study, output, force)
     design = design_mod.build(study)
