@@ -19,6 +19,7 @@ from scipy.linalg.blas import dgemm as _dgemm
 from dce.analysis.bootstrap import concat
 from dce.core.coding import ChoiceData
 from dce.models import clogit
+from dce.models.covariance import bread_of, cluster_vcov
 from dce.models.results import tidy
 
 TOL_DECREMENT = 1e-16     # Newton decrement g'(-H)^-1 g at which the fit stops
@@ -296,14 +297,8 @@ def _newton(model: _Model, theta, max_iter: int):
 
 def _covariances(H, scores):
     """(classic, cluster): inverse information; sandwich over respondents x G/(G-1)."""
-    try:
-        bread = linalg.cho_solve(linalg.cho_factor(-H), np.eye(len(H)))
-    except (linalg.LinAlgError, ValueError):
-        bread = np.linalg.pinv(-H)
-    bread = (bread + bread.T) / 2
-    G = scores.shape[0]
-    cluster = (G / (G - 1) if G > 1 else 1.0) * bread @ (scores.T @ scores) @ bread
-    return bread, (cluster + cluster.T) / 2
+    bread, _ = bread_of(H)
+    return bread, cluster_vcov(bread, scores)
 
 
 def fit_scaled(parts: dict, *, group_specific=(), start=None, fixed_scale: bool = False,

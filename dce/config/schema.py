@@ -11,6 +11,8 @@ from typing import Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictFloat, StrictInt, StrictStr
 
+from dce.core.options import VcovType
+
 Level = Union[StrictInt, StrictFloat, StrictStr]
 Number = Union[StrictInt, StrictFloat]
 
@@ -97,7 +99,7 @@ class ModelSpec(_Strict):
     type: Literal["conditional_logit", "mixed_logit"] = "conditional_logit"
     engine: Literal["native", "pylogit"] = "native"
     by: StrictStr | None = None
-    se: Literal["cluster", "robust", "classic"] = "cluster"
+    se: VcovType = "cluster"
     constants: list[StrictInt] = Field(default_factory=list)
     random: dict[str, Literal["normal", "lognormal", "triangular"]] = Field(default_factory=dict)
     correlated: StrictBool = False

@@ -33,6 +33,7 @@ from scipy import linalg
 from dce.core.coding import ChoiceData
 from dce.errors import EstimationError
 from dce.models.clogit import null_loglik
+from dce.models.covariance import bread_of, covariances
 from dce.models.results import FitResult
 
 SCALE_TERM = "worst_scale"
@@ -326,19 +327,11 @@ def _fit_scaled(exp: Expanded, names, reference, *, se, group, model,
                "worst choices do not look like reversed best choices")
         warnings.warn(msg, RuntimeWarning, stacklevel=2)
         notes.append(msg)
-    try:
-        bread = linalg.inv(-H)
-    except linalg.LinAlgError:
-        bread = np.linalg.pinv(-H)
-    bread = (bread + bread.T) / 2
+    bread, _ = bread_of(H, cholesky=False)
     S = ev.scores(theta)
     by_resp = np.zeros((exp.data.n_respondents, len(theta)))
     np.add.at(by_resp, exp.data.respondent, S)
-    G = by_resp.shape[0]
-    cluster = (G / (G - 1) if G > 1 else 1.0) * bread @ (by_resp.T @ by_resp) @ bread
-    robust = bread @ (S.T @ S) @ bread
-    vcovs = {"classic": bread, "robust": (robust + robust.T) / 2,
-             "cluster": (cluster + cluster.T) / 2}
+    vcovs = covariances(bread, S.T @ S, by_resp)
     terms = tuple(exp.data.terms) + (SCALE_TERM,)
     res = FitResult(terms=terms, params=theta, vcov=vcovs[se], se_type=se, loglik=ll,
                     null_loglik=null_loglik(exp.data), n_obs=exp.data.n_rows,

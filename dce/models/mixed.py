@@ -82,15 +82,14 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy import linalg, optimize
 
-from dce.errors import ConfigError
 from dce.models import clogit
+from dce.models.covariance import bread_of, check_vcov, panel_covariances
 from dce.models.mixed_likelihood import CHUNK_ELEMENTS, DISTRIBUTIONS, MixedLogit, PanelLayout
 from dce.models.results import FitResult
 
 __all__ = ["CHUNK_ELEMENTS", "DISTRIBUTIONS", "MixedFitResult", "MixedLogit", "PanelLayout",
            "fit", "stability", "starting_values"]
 
-SE_TYPES = ("cluster", "robust", "classic")
 OPTIMIZERS = ("bfgs", "trust-bhhh")
 GTOL = 1e-6                   # BFGS: max |gradient| of the mean log-likelihood per respondent
 DECREMENT_TOL = 1e-5          # converged if g' (-H)^-1 g (log-likelihood units) is below this
@@ -261,8 +260,7 @@ def fit(data, *, random: dict, correlated: bool = False, draws: int = 500,
     -------
     MixedFitResult (a FitResult; ``model="mixed_logit"``, ``engine="native"``).
     """
-    if se not in SE_TYPES:
-        raise ConfigError(f"se must be one of {', '.join(SE_TYPES)}, got {se!r}", key="model.se")
+    check_vcov(se)
     if optimizer not in OPTIMIZERS:
         raise ValueError(f"optimizer must be one of {', '.join(OPTIMIZERS)}")
     model = MixedLogit(data, random, correlated=correlated, draws=draws, draw_type=draw_type,
@@ -313,27 +311,16 @@ def fit(data, *, random: dict, correlated: bool = False, draws: int = 500,
 
 def _covariances(H, scores, grad):
     """(vcovs, Newton decrement, whether -H is positive definite)."""
-    A = -H
-    definite = True
-    try:
-        cho = linalg.cho_factor(A)
-        bread = linalg.cho_solve(cho, np.eye(len(A)))
-    except linalg.LinAlgError:
-        definite = False
-        bread = np.linalg.pinv(A)
-    bread = (bread + bread.T) / 2
+    bread, definite = bread_of(H)
     decrement = float(grad @ bread @ grad)
+    vcovs = panel_covariances(bread, scores)
     meat = scores.T @ scores
-    robust = bread @ meat @ bread
-    robust = (robust + robust.T) / 2
-    G = scores.shape[0]
-    factor = G / (G - 1) if G > 1 else 1.0
     try:
         bhhh = linalg.inv(meat)
     except linalg.LinAlgError:
         bhhh = np.linalg.pinv(meat)
-    return ({"classic": bread, "robust": robust, "cluster": factor * robust,
-             "bhhh": (bhhh + bhhh.T) / 2}, decrement, definite)
+    vcovs["bhhh"] = (bhhh + bhhh.T) / 2
+    return vcovs, decrement, definite
 
 
 def stability(data, result: MixedFitResult, *, factor: int = 2, seed_seq=None,
