@@ -85,6 +85,22 @@ def ranks(values: np.ndarray) -> np.ndarray:
     return out
 
 
+def from_draws(group, attributes, point, S, lo, hi, level) -> Importance:
+    """The Importance of one group from its point shares, share draws ``S`` (draws x
+    attributes) and interval bounds: ranks, rank probabilities and rank intervals."""
+    alpha = 1 - level
+    R = ranks(S)
+    point_rank = ranks(point[None, :])[0]
+    rlo, rhi = np.quantile(R, [alpha / 2, 1 - alpha / 2], axis=0, method="inverted_cdf")
+    table = pd.DataFrame({
+        "group": group, "attribute": [a.name for a in attributes],
+        "importance": point, "ci_lower": lo, "ci_upper": hi, "rank": point_rank,
+        "prob_rank_1": (R == 1).mean(axis=0), "prob_top_3": (R <= 3).mean(axis=0),
+        "rank_ci_lower": rlo.astype(int), "rank_ci_upper": rhi.astype(int),
+    }, columns=COLUMNS)
+    return Importance(table, {group: S}, tuple(attributes))
+
+
 def rank(result, attributes, rng, *, intervals="krinsky-robb", draws=2000, level=0.95,
          value_ranges=None, coef_draws=None) -> Importance:
     """Importance of each attribute for one fitted model (one group).
@@ -106,16 +122,7 @@ def rank(result, attributes, rng, *, intervals="krinsky-robb", draws=2000, level
         lo, hi = point - q * se, point + q * se
     else:
         lo, hi = np.quantile(S, [alpha / 2, 1 - alpha / 2], axis=0)
-    R = ranks(S)
-    point_rank = ranks(point[None, :])[0]
-    rlo, rhi = np.quantile(R, [alpha / 2, 1 - alpha / 2], axis=0, method="inverted_cdf")
-    table = pd.DataFrame({
-        "group": result.group, "attribute": [a.name for a in attributes],
-        "importance": point, "ci_lower": lo, "ci_upper": hi, "rank": point_rank,
-        "prob_rank_1": (R == 1).mean(axis=0), "prob_top_3": (R <= 3).mean(axis=0),
-        "rank_ci_lower": rlo.astype(int), "rank_ci_upper": rhi.astype(int),
-    }, columns=COLUMNS)
-    return Importance(table, {result.group: S}, tuple(attributes))
+    return from_draws(result.group, attributes, point, S, lo, hi, level)
 
 
 def _jacobian(params, maps, h=1e-6) -> np.ndarray:

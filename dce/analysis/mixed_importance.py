@@ -4,7 +4,6 @@ coefficients (the post-estimation counterpart of :func:`dce.analysis.importance.
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 from scipy import stats
 
 from dce.analysis import importance as imp
@@ -82,13 +81,4 @@ def rank(result, attributes, rng, *, intervals="krinsky-robb", draws=2000, level
         lo, hi = point - q * sd, point + q * sd
     else:
         lo, hi = np.quantile(S, [alpha / 2, 1 - alpha / 2], axis=0)
-    Rk = imp.ranks(S)
-    point_rank = imp.ranks(point[None, :])[0]
-    rlo, rhi = np.quantile(Rk, [alpha / 2, 1 - alpha / 2], axis=0, method="inverted_cdf")
-    table = pd.DataFrame({
-        "group": result.group, "attribute": [a.name for a in attributes],
-        "importance": point, "ci_lower": lo, "ci_upper": hi, "rank": point_rank,
-        "prob_rank_1": (Rk == 1).mean(axis=0), "prob_top_3": (Rk <= 3).mean(axis=0),
-        "rank_ci_lower": rlo.astype(int), "rank_ci_upper": rhi.astype(int),
-    }, columns=imp.COLUMNS)
-    return imp.Importance(table, {result.group: S}, tuple(attributes))
+    return imp.from_draws(result.group, attributes, point, S, lo, hi, level)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import difflib
 
+from dce.config.messages import simulated_groups
 from dce.core.attributes import level_key
 
 _RESERVED = {"respondent", "group", "block", "task", "alternative", "chosen", "opt_out", "asc",
@@ -262,10 +263,7 @@ def _check_simulate(study, out):
                      "know which tasks respondents see"))
     opt_out = spec.design.opt_out if spec.design else None
     names = [a.name for a in study.attributes]
-    for g, sim in spec.simulate.groups.items():
-        base = ("simulate", "groups", g)
-        if g == "all":
-            out.append(p(base, "'all' is reserved for the pooled model; rename this group"))
+    for _group, sim, base in simulated_groups(study, out):
         for name, value in sim.utilities.items():
             path = base + ("utilities", name)
             if name == "opt_out":

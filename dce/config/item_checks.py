@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import difflib
 
+from dce.config.messages import simulated_groups
+
 _RESERVED = {"respondent", "group", "block", "task", "alternative", "chosen", "item", "best",
              "worst", "rank", "worst_scale", "all"}
 _DCE_DESIGN_KEYS = ("method", "alternatives", "opt_out", "tasks", "priors", "prior_draws",
@@ -151,10 +153,7 @@ def _check_simulate(study, names, out) -> None:
     if spec.simulate is None:
         return
     p = study.problem
-    for g, sim in spec.simulate.groups.items():
-        base = ("simulate", "groups", g)
-        if g == "all":
-            out.append(p(base, "'all' is reserved for the pooled model; rename this group"))
+    for _group, sim, base in simulated_groups(study, out):
         for name, value in sim.utilities.items():
             path = base + ("utilities", name)
             if name not in names:

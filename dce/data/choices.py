@@ -192,13 +192,17 @@ class _Shifted:
         self.issues.add(column, message, None if row is None else self.rows[row], kind)
 
 
+def need_design(study, design, message: str) -> None:
+    """DataError at ``choices.format`` with ``message`` when there is no design."""
+    if design is None:
+        raise DataError([study.problem(("choices", "format"), message)])
+
+
 def _from_wide(study, frame, design, display) -> pd.DataFrame:
     c = study.spec.choices.columns
-    if design is None:
-        raise DataError([study.problem(("choices", "format"), "wide data needs the design to "
-                                       f"know the attribute levels of {display}; add a "
-                                       "`design:` section (with design.file for a fielded "
-                                       "design), or give long data with attribute columns")])
+    need_design(study, design, f"wide data needs the design to know the attribute levels of "
+                f"{display}; add a `design:` section (with design.file for a fielded design), "
+                "or give long data with attribute columns")
     needed = {"respondent": c.respondent}
     if c.block:
         needed["block"] = c.block

@@ -26,7 +26,7 @@ import pandas as pd
 
 from dce.core.csvread import Issues, need_columns
 from dce.core.items import items_of
-from dce.data.choices import attach_groups, read_choices, summarize
+from dce.data.choices import attach_groups, need_design, read_choices, summarize
 from dce.errors import DataError
 
 KEYS = ["respondent", "block", "task"]
@@ -124,17 +124,24 @@ def _positions(out, design) -> np.ndarray:
                     dtype=np.int64)
 
 
-# ----- best-worst, long -------------------------------------------------------------------
-def _bw_long(study, frame, design, display) -> pd.DataFrame:
+def _open(study, frame, display, needed: dict):
+    """Check the columns ``needed`` (role -> column; the block column is added when the
+    config names one) and start reading: (issues, item lookup, respondent/block ids)."""
     c = study.spec.choices.columns
-    needed = {"respondent": c.respondent, "task": c.task, "item": c.item, "best": c.best,
-              "worst": c.worst}
     if c.block:
         needed["block"] = c.block
     need_columns(frame, needed, display, study.spec.choices.delimiter)
     issues = Issues(display, frame)
     lookup = _Lookup(study)
-    out = _ids(frame, c, issues, bool(c.block))
+    return issues, lookup, _ids(frame, c, issues, bool(c.block))
+
+
+# ----- best-worst, long -------------------------------------------------------------------
+def _bw_long(study, frame, design, display) -> pd.DataFrame:
+    c = study.spec.choices.columns
+    issues, lookup, out = _open(study, frame, display, {
+        "respondent": c.respondent, "task": c.task, "item": c.item, "best": c.best,
+        "worst": c.worst})
     out["task"] = _ints(frame, c.task, issues)
     raw_item = frame[c.item].str.strip()
     out["item"] = lookup(raw_item)
@@ -213,23 +220,16 @@ def _check_bw_sets(out, ok, c, issues) -> None:
 # ----- best-worst, wide -------------------------------------------------------------------
 def _bw_wide(study, frame, design, display) -> pd.DataFrame:
     c = study.spec.choices.columns
-    if design is None:
-        raise DataError([study.problem(("choices", "format"), "wide best-worst data needs the "
-                                       f"design to know which items each set of {display} "
-                                       "showed; add `design:` with design.file, or give long "
-                                       "data with an item column")])
+    need_design(study, design, f"wide best-worst data needs the design to know which items "
+                f"each set of {display} showed; add `design:` with design.file, or give long "
+                "data with an item column")
     n_blocks = int(design.table["block"].nunique())
     if not c.block and n_blocks > 1:
         raise DataError([study.problem(("choices",), f"the design has {n_blocks} blocks, so "
                                        "wide data need the block of each row; name the "
                                        "column with choices.columns.block")])
-    needed = {"respondent": c.respondent, "task": c.task, "best": c.best, "worst": c.worst}
-    if c.block:
-        needed["block"] = c.block
-    need_columns(frame, needed, display, study.spec.choices.delimiter)
-    issues = Issues(display, frame)
-    lookup = _Lookup(study)
-    ids = _ids(frame, c, issues, bool(c.block))
+    issues, lookup, ids = _open(study, frame, display, {
+        "respondent": c.respondent, "task": c.task, "best": c.best, "worst": c.worst})
     ids["task"] = _ints(frame, c.task, issues)
     sets = _design_sets(design)
     picked = {}
@@ -291,13 +291,8 @@ def _bw_wide(study, frame, design, display) -> pd.DataFrame:
 # ----- ranking ------------------------------------------------------------------------------
 def _ranking(study, frame, design, display) -> pd.DataFrame:
     c = study.spec.choices.columns
-    needed = {"respondent": c.respondent, "item": c.item, "rank": c.rank}
-    if c.block:
-        needed["block"] = c.block
-    need_columns(frame, needed, display, study.spec.choices.delimiter)
-    issues = Issues(display, frame)
-    lookup = _Lookup(study)
-    out = _ids(frame, c, issues, bool(c.block))
+    issues, lookup, out = _open(study, frame, display, {
+        "respondent": c.respondent, "item": c.item, "rank": c.rank})
     has_task = c.task in frame.columns
     out["task"] = _ints(frame, c.task, issues) if has_task else 1
     raw_item = frame[c.item].str.strip()

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from dce.core.attributes import level_key
-from dce.core.random import rng as make_rng
+from dce.core.random import simulate_rng
 
 
 def responses(study, design, *, seed_seq=None, respondents: int | None = None) -> pd.DataFrame:
@@ -27,11 +27,7 @@ def responses(study, design, *, seed_seq=None, respondents: int | None = None) -
     frames = []
     first_id = 1
     for g_i, (group, sim) in enumerate(study.spec.simulate.groups.items()):
-        if seed_seq is None:
-            rng = make_rng(study.seed, "simulate", g_i)
-        else:
-            rng = np.random.default_rng(np.random.SeedSequence(
-                seed_seq.entropy, spawn_key=tuple(seed_seq.spawn_key) + (g_i,)))
+        rng = simulate_rng(study.seed, seed_seq, g_i)
         n = respondents or sim.respondents
         frames.append(_group(study, table, group, sim, rng, first_id, n))
         first_id += n

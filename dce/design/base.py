@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from dce.core.attributes import Attribute
+from dce.errors import DataError
 
 KEY_COLUMNS = ["block", "task", "alternative"]
 
@@ -30,6 +31,17 @@ class Design:
     @property
     def opt_out(self) -> bool:
         return bool(self.table["is_opt_out"].any())
+
+
+def design_file(study) -> tuple:
+    """(resolved path, path as written in the config) of ``design.file``; DataError when it
+    names a folder."""
+    path = study.resolve(study.spec.design.file)
+    if path.is_dir():
+        raise DataError("design.file is a folder; give the path of the design CSV",
+                        file=study.display_name, line=study.line("design", "file"),
+                        key="design.file")
+    return path, study.spec.design.file
 
 
 def design_table(sets: np.ndarray, blocks: np.ndarray, attributes, opt_out: bool) -> pd.DataFrame:

@@ -130,6 +130,25 @@ def _det_entries(M: list) -> np.ndarray:
     return np.linalg.det(stacked)
 
 
+def _objective(Q, p, J1, ld_rest, weights, K):
+    """Weighted ``exp(-log det / K)`` over the draws, with ``det = det(R) det(I + Q H)``,
+    ``H = diag(p) - p p'`` (Q as nested lists of arrays, p the probabilities of the
+    non-reference alternatives)."""
+    Qp = []
+    for a in range(J1):
+        acc = Q[a][0] * p[0]
+        for b in range(1, J1):
+            acc = acc + Q[a][b] * p[b]
+        Qp.append(acc)
+    # M = I + Q H, H = diag(p) - p p'
+    M = [[(1.0 if a == b else 0.0) + (Q[a][b] - Qp[a]) * p[b] for b in range(J1)]
+         for a in range(J1)]
+    det = _det_entries(M)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        logdet = ld_rest[:, None] + np.log(np.maximum(det, 1e-300))
+        return weights @ np.exp(-logdet / K)
+
+
 def _candidate_objective(prob: SearchProblem, Xs: np.ndarray, j: int, Xc: np.ndarray,
                          A: np.ndarray, ld_rest: np.ndarray) -> np.ndarray:
     """Objective of set s with alternative j replaced by each coded candidate row of Xc.
@@ -169,19 +188,7 @@ def _candidate_objective(prob: SearchProblem, Xs: np.ndarray, j: int, Xc: np.nda
         p = [e / total for e in e_oth] + [e_j / total]       # non-reference alternatives
         Q = [[FAF[:, a, b, None] for b in range(J1 - 1)] + [FAd[:, a]] for a in range(J1 - 1)]
         Q.append([FAd[:, b] for b in range(J1 - 1)] + [dAd])
-        Qp = []
-        for a in range(J1):
-            acc = Q[a][0] * p[0]
-            for b in range(1, J1):
-                acc = acc + Q[a][b] * p[b]
-            Qp.append(acc)
-        # M = I + Q H, H = diag(p) - p p'
-        M = [[(1.0 if a == b else 0.0) + (Q[a][b] - Qp[a]) * p[b] for b in range(J1)]
-             for a in range(J1)]
-        det = _det_entries(M)
-        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            logdet = ld_rest[:, None] + np.log(np.maximum(det, 1e-300))
-            out[lo:lo + len(xc)] = prob.weights @ np.exp(-logdet / K)
+        out[lo:lo + len(xc)] = _objective(Q, p, J1, ld_rest, prob.weights, K)
     return out
 
 
@@ -199,18 +206,7 @@ def _sets_objective(prob: SearchProblem, Xn: np.ndarray, A: np.ndarray,
     P = _softmax(V)
     p = [P[..., a] for a in range(J1)]
     Q = [[Qa[a, b] for b in range(J1)] for a in range(J1)]
-    Qp = []
-    for a in range(J1):
-        acc = Q[a][0] * p[0]
-        for b in range(1, J1):
-            acc = acc + Q[a][b] * p[b]
-        Qp.append(acc)
-    M = [[(1.0 if a == b else 0.0) + (Q[a][b] - Qp[a]) * p[b] for b in range(J1)]
-         for a in range(J1)]
-    det = _det_entries(M)
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        logdet = ld_rest[:, None] + np.log(np.maximum(det, 1e-300))
-        return prob.weights @ np.exp(-logdet / K)
+    return _objective(Q, p, J1, ld_rest, prob.weights, K)
 
 
 def exact_objective(prob: SearchProblem, prof: np.ndarray) -> float:

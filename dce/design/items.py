@@ -35,7 +35,7 @@ from scipy.optimize import linear_sum_assignment
 from dce.core.csvread import Issues, read_table
 from dce.core.items import items_of
 from dce.core.random import rng as make_rng
-from dce.design.base import Design
+from dce.design.base import Design, design_file
 from dce.errors import DataError, DesignError, Problem
 
 NODE_LIMIT = 200_000       # backtracking nodes per difference-family search
@@ -440,12 +440,7 @@ def build(study) -> Design:
 def from_file(study) -> Design:
     """Read and check a fielded item design (``block, task, alternative, item``)."""
     d = study.spec.design
-    path = study.resolve(d.file)
-    shown = d.file
-    if path.is_dir():
-        raise DataError("design.file is a folder; give the path of the design CSV",
-                        file=study.display_name, line=study.line("design", "file"),
-                        key="design.file")
+    path, shown = design_file(study)
     frame = read_table(path, shown)
     missing = [c for c in ("block", "task", "alternative", "item") if c not in frame.columns]
     if missing:

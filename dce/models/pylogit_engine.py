@@ -66,14 +66,8 @@ def long_frame(data, keep=None) -> tuple[pd.DataFrame, OrderedDict, OrderedDict]
 
 def fit(data, *, se: str = "cluster", group: str = "all", start=None, max_iter: int = 200,
         check: bool = True, **_) -> FitResult:
-    """Fit a conditional logit with pylogit; same inputs and output as the native engine.
-
-    Parameters
-    ----------
-    data : ChoiceData
-    se : "cluster" (by respondent, with factor G/(G-1)), "robust" or "classic"
-    start : optional starting coefficients (warm start)
-    """
+    """Fit a conditional logit with pylogit; the same parameters and result as
+    :func:`dce.models.clogit.fit`."""
     check_vcov(se)
     pl = import_pylogit()
     if check:
