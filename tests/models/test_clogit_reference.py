@@ -15,7 +15,7 @@ from dce.models import clogit
 
 pytestmark = pytest.mark.reference
 
-REF_DIR = Path(__file__).parent / "reference"
+REF_DIR = Path(__file__).resolve().parents[1] / "reference"
 REF = json.loads((REF_DIR / "clogit_statsmodels.json").read_text())
 NAMES = sorted(REF["datasets"])
 

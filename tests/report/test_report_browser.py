@@ -16,7 +16,7 @@ import yaml
 
 from tests.chromium import find_browser, open_page
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 SHOWCASE = REPO / "results" / "peer_support" / "report.html"
 
 

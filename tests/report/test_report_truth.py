@@ -16,7 +16,7 @@ import pytest
 from dce.cli import main
 from tests.report_truth import false_claims
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 BASE = """
 schema_version: 1

@@ -18,7 +18,7 @@ from dce.errors import EstimationError
 from dce.models import fit
 from dce.models import pylogit_compat as compat
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SE_TYPES = ("classic", "robust", "cluster")
 
 

@@ -15,7 +15,7 @@ from matplotlib.text import Text
 from dce.report import figures, read_run, text
 from dce.report.labels import Labels
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 RUNS = ["peer_support", "peer_support_bws"]
 TOL = 1.0  # display pixels
 
