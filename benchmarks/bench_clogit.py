@@ -135,7 +135,7 @@ def sliced(arrays: dict, n_sets: int) -> dict:
 
 
 def impl_dce(engine):
-    from dce.coding import ChoiceData
+    from dce.core.coding import ChoiceData
     from dce.models import fit as dce_fit
 
     def prepare(d):

@@ -56,7 +56,7 @@ def simulate(n_resp=360, n_tasks=12, n_alts=4, seed=2018) -> dict:
 
 # ----- engines -----------------------------------------------------------------------------
 def run_dce(arrays, draws, threads=None) -> dict:
-    from dce.coding import ChoiceData
+    from dce.core.coding import ChoiceData
     from dce.models import mixed
 
     X, S = arrays["X"], int(arrays["set"].max()) + 1

@@ -24,7 +24,7 @@ from pathlib import Path
 import joblib
 import yaml
 
-from dce.config import parse_config
+from dce.config.study import parse_config
 from dce.design import build
 from dce.design.diagnostics import diagnose
 

@@ -139,10 +139,10 @@ def _located(problem, study):
 
 
 def _dispatch(args, context: dict) -> int:
-    from dce.config import load_config
+    from dce.config.study import load_config
 
     if args.command == "schema":
-        from dce.schema import config_schema
+        from dce.config.schema import config_schema
 
         print(json.dumps(config_schema(), indent=2))
         return 0
@@ -155,20 +155,20 @@ def _dispatch(args, context: dict) -> int:
     if args.command == "validate":
         return _validate(study)
     if args.command == "cards":
-        from dce.runner import execute_cards
+        from dce.run.runner import execute_cards
 
         out = execute_cards(study, args.output, args.force)
         print(f"run folder: {out}\ncards: {out / 'cards'}\nsurvey table: {out / 'survey.csv'}")
         return 0
     if args.command == "power":
-        from dce.runner import execute_power
+        from dce.run.runner import execute_power
 
         out, table = execute_power(study, args.output, args.force, jobs=args.jobs,
                                    backend_name=args.backend, scheduler=args.scheduler)
         print(f"run folder: {out}\npower table: {out / 'power.csv'}\n"
               + power_summary(study, table))
         return 0
-    from dce.runner import execute
+    from dce.run.runner import execute
 
     stage = {"run": "run", "design": "design", "simulate": "simulate", "fit": "run"}[args.command]
     out, run = execute(study, stage, args.output, args.force,
@@ -182,12 +182,12 @@ def _dispatch(args, context: dict) -> int:
 
 
 def _validate(study) -> int:
-    from dce import data
     from dce import design as design_mod
+    from dce.data import choices as data
 
     spec = study.spec
     if spec.type != "dce":  # best-worst and ranking studies
-        from dce.items.pipeline import validate
+        from dce.run.items import validate
 
         validate(study)
         print(f"{study.display_name}: ok\n" + validate_summary(study, None))
@@ -283,7 +283,7 @@ def _report(run_dir) -> int:
 
 
 def _init(name: str) -> int:
-    from dce.init_template import create
+    from dce.config.template import create
 
     config = create(name)
     rel = Path(name) / config.name

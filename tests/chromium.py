@@ -2,7 +2,7 @@
 
 A minimal DevTools-protocol client over ``--remote-debugging-pipe`` (standard library
 only: messages are NUL-terminated JSON on file descriptors 3 and 4). Used by
-tests/test_report_browser.py; run as a script to refresh the README screenshot:
+tests/report/test_report_browser.py; run as a script to refresh the README screenshot:
 
     python -m tests.chromium results/peer_support/report.html docs/report_screenshot.png importance
 """

@@ -10,9 +10,9 @@ import jsonschema
 import pytest
 
 from dce.cli import EXAMPLES, build_parser, main
-from dce.init_template import CONFIG, example_choices
-from dce.schema import config_schema
-from dce.yamlio import load_yaml
+from dce.config.schema import config_schema
+from dce.config.template import CONFIG, example_choices
+from dce.config.yamlio import load_yaml
 
 REPO = Path(__file__).resolve().parents[1]
 SHIPPED = sorted(p for p in (REPO / "configs").glob("*.yaml") if ".tmp" not in p.name)

@@ -2,7 +2,7 @@
 
 Logit coefficients are scale x preference. Swait and Louviere (1993) test that two groups'
 coefficients are proportional (equal preferences up to scale), then estimate the relative
-scale. Unlike :mod:`dce.scale_test` (classic LR tests), constants ``asc[...]`` (e.g. the
+scale. Unlike the classic Swait-Louviere likelihood-ratio test, constants ``asc[...]`` (e.g. the
 opt-out) and attributes named in ``group_specific`` get one coefficient per group, so an
 opt-out propensity is not taken for scale, and inference is clustered by respondent.
 """
@@ -16,17 +16,32 @@ import numpy as np
 from scipy import linalg, optimize, sparse, stats
 from scipy.linalg.blas import dgemm as _dgemm
 
-from dce.bootstrap import concat
-from dce.coding import ChoiceData
+from dce.analysis.bootstrap import concat
+from dce.core.coding import ChoiceData
 from dce.models import clogit
+from dce.models.covariance import bread_of, cluster_vcov
 from dce.models.results import tidy
-from dce.scale_test import _ascent_step
 
 TOL_DECREMENT = 1e-16     # Newton decrement g'(-H)^-1 g at which the fit stops
 MAX_LOG_SCALE_STEP = 1.0  # largest change of a log scale in one Newton step
 CHUNK_ROWS = 4096         # rows per block of an evaluation
 _GEMM_LIMIT = 65536 * 4   # OpenBLAS runs a gemm of m*n*k up to this on one thread
 _LOG_MU_GRID = np.linspace(-8.0, 8.0, 161)  # global search of log mu (mu 3e-4 .. 3e3)
+
+
+def ascent_step(neg_h, g):
+    """Newton step, damped (Levenberg) where -H is not positive definite: the scaled
+    likelihood is not concave in (b, log mu) everywhere."""
+    tau = 0.0
+    scale = max(np.abs(np.diag(neg_h)).max(), 1e-12)
+    for _ in range(60):
+        try:
+            c = np.linalg.cholesky(neg_h + tau * np.eye(len(g)))
+            return np.linalg.solve(c.T, np.linalg.solve(c, g))
+        except np.linalg.LinAlgError:
+            tau = max(2 * tau, 1e-8 * scale)
+    return g / scale
+
 
 
 def _belongs(term: str, attribute: str) -> bool:
@@ -254,7 +269,7 @@ def _newton(model: _Model, theta, max_iter: int):
     ll, g, H, _ = model.evaluate(theta)
     converged, it = False, 0
     for it in range(1, max_iter + 1):
-        step = _ascent_step(-H, g)
+        step = ascent_step(-H, g)
         decrement = float(g @ step)
         if decrement <= TOL_DECREMENT:
             converged, it = True, it - 1
@@ -282,14 +297,8 @@ def _newton(model: _Model, theta, max_iter: int):
 
 def _covariances(H, scores):
     """(classic, cluster): inverse information; sandwich over respondents x G/(G-1)."""
-    try:
-        bread = linalg.cho_solve(linalg.cho_factor(-H), np.eye(len(H)))
-    except (linalg.LinAlgError, ValueError):
-        bread = np.linalg.pinv(-H)
-    bread = (bread + bread.T) / 2
-    G = scores.shape[0]
-    cluster = (G / (G - 1) if G > 1 else 1.0) * bread @ (scores.T @ scores) @ bread
-    return bread, (cluster + cluster.T) / 2
+    bread, _ = bread_of(H)
+    return bread, cluster_vcov(bread, scores)
 
 
 def fit_scaled(parts: dict, *, group_specific=(), start=None, fixed_scale: bool = False,

@@ -8,7 +8,8 @@ are shared by every method.
 
 from __future__ import annotations
 
-from dce.design.base import Design, design_matrix, design_table
+from dce.core.coding import design_matrix
+from dce.design.base import Design, design_table
 from dce.design.build import METHODS, build, from_file
 
 __all__ = ["Design", "METHODS", "build", "from_file", "design_matrix", "design_table"]

@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from dce.attributes import Attribute
+from dce.core.attributes import Attribute
+from dce.errors import DataError
 
 KEY_COLUMNS = ["block", "task", "alternative"]
 
@@ -30,6 +31,17 @@ class Design:
     @property
     def opt_out(self) -> bool:
         return bool(self.table["is_opt_out"].any())
+
+
+def design_file(study) -> tuple:
+    """(resolved path, path as written in the config) of ``design.file``; DataError when it
+    names a folder."""
+    path = study.resolve(study.spec.design.file)
+    if path.is_dir():
+        raise DataError("design.file is a folder; give the path of the design CSV",
+                        file=study.display_name, line=study.line("design", "file"),
+                        key="design.file")
+    return path, study.spec.design.file
 
 
 def design_table(sets: np.ndarray, blocks: np.ndarray, attributes, opt_out: bool) -> pd.DataFrame:
@@ -59,34 +71,6 @@ def design_table(sets: np.ndarray, blocks: np.ndarray, attributes, opt_out: bool
             rows.append(row)
     cols = KEY_COLUMNS + [a.name for a in attributes] + ["is_opt_out"]
     return pd.DataFrame(rows, columns=cols)
-
-
-def design_matrix(table: pd.DataFrame, attributes, opt_out: bool,
-                  constants=()) -> tuple[np.ndarray, np.ndarray, list[str]]:
-    """Code a design table: (X rows x terms, set index per row, term names).
-
-    Opt-out rows have zeros for every attribute term and 1 for ``asc[opt_out]``.
-    """
-    terms = [t for a in attributes for t in a.terms]
-    is_opt = table["is_opt_out"].to_numpy().astype(bool)
-    blocks = []
-    for attr in attributes:
-        col = np.zeros((len(table), len(attr.terms)))
-        keep = ~is_opt
-        col[keep] = attr.code(table.loc[keep, attr.name].tolist())
-        blocks.append(col)
-    alt = table["alternative"].to_numpy()
-    for c in constants:
-        blocks.append((alt == c).astype(float)[:, None])
-        terms.append(f"asc[{c}]")
-    if opt_out:
-        blocks.append(is_opt.astype(float)[:, None])
-        terms.append("asc[opt_out]")
-    X = np.hstack(blocks) if blocks else np.zeros((len(table), 0))
-    keys = table["block"].astype(np.int64).to_numpy() * 1_000_000 + table["task"].astype(
-        np.int64).to_numpy()
-    _, set_index = np.unique(keys, return_inverse=True)
-    return X, set_index, terms
 
 
 def attribute_names(attributes: tuple[Attribute, ...]) -> list[str]:

@@ -5,14 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from dce.attributes import level_key
-from dce.design.base import KEY_COLUMNS, Design, design_table
+from dce.core.attributes import level_key
+from dce.core.random import rng as make_rng
+from dce.design.base import KEY_COLUMNS, Design, design_file, design_table
 from dce.design.diagnostics import diagnose
 from dce.design.efficient import bayesian_design, d_efficient_design
 from dce.design.methods import random_design, shifted_factorial
 from dce.design.orthogonal import orthogonal_design
 from dce.errors import DataError, DesignError, Problem
-from dce.seeds import rng as make_rng
 
 METHODS = {
     "full-factorial": shifted_factorial,
@@ -52,12 +52,7 @@ def build(study) -> Design:
 def from_file(study) -> Design:
     """Read and check a fielded design CSV (``block, task, alternative, <attributes>``)."""
     d = study.spec.design
-    path = study.resolve(d.file)
-    shown = d.file
-    if path.is_dir():
-        raise DataError("design.file is a folder; give the path of the design CSV",
-                        file=study.display_name, line=study.line("design", "file"),
-                        key="design.file")
+    path, shown = design_file(study)
     try:
         table = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:

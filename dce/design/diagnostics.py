@@ -26,7 +26,7 @@ import math
 import numpy as np
 from scipy.linalg import null_space
 
-from dce.design.base import design_matrix
+from dce.core.coding import design_matrix
 from dce.design.constraints import dominated, partworths
 from dce.design.constraints import overlap as set_overlap
 from dce.design.priors import prior_draws, prior_moments
@@ -184,7 +184,7 @@ def prior_vector(study, terms) -> np.ndarray:
 
 def design_draws(study, terms, info=None):
     """Prior draws of a study's design (those the search used when ``info`` has them)."""
-    from dce.seeds import rng as make_rng
+    from dce.core.random import rng as make_rng
 
     d = study.spec.design
     if info and info.get("_draws") is not None and info["_draws"].shape[1] == len(terms):
@@ -210,6 +210,44 @@ def _level_sets(generic, attrs):
                                       for a in attrs]) for g in groups])
 
 
+def _level_summary(generic, attrs):
+    """Level counts and overlap (share of tasks with one level) per attribute, and the
+    correlations of the attributes' level indices."""
+    balance, overlap = {}, {}
+    for a in attrs:
+        counts = generic[a.name].astype(str).value_counts()
+        balance[a.name] = {lab: int(counts.get(lab, 0)) for lab in a.level_labels}
+        same = generic.groupby(["block", "task"])[a.name].nunique()
+        overlap[a.name] = float((same == 1).mean())
+    idx = np.column_stack([a.index_of(generic[a.name].tolist()) for a in attrs]).astype(float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        corr = np.corrcoef(idx, rowvar=False) if len(attrs) > 1 else np.ones((1, 1))
+    corr = np.where(np.isfinite(corr), corr, 0.0)
+    return balance, overlap, corr
+
+
+def _add_efficiency(result, table, study, info_priors, at_priors, beta, terms) -> None:
+    """Efficiency against the Street-Burgess optimum (b = 0) and S-estimates at the prior
+    means, added to ``result`` in place."""
+    d = study.spec.design
+    sb = street_burgess(table, study.attributes)
+    if sb["applies"] and d is not None and d.exclude:
+        sb["note"] = "with `exclude` rules the optimum may be out of reach"
+    result["street_burgess"] = sb
+    result["d_efficiency"] = sb["d_efficiency"]
+    result["d_efficiency_basis"] = ("Street-Burgess optimum for main effects at zero "
+                                    "coefficients" if sb["applies"] else sb["reason"])
+    blocks = int(table["block"].nunique())
+    if at_priors["identified"] and np.any(beta != 0):
+        est = s_estimates(info_priors, beta, terms, blocks)
+        result["s_estimates"] = est
+        known = [v for v in est.values() if v is not None]
+        result["s_estimate_respondents"] = int(math.ceil(max(known))) if known else None
+    else:
+        result["s_estimates"] = {t: None for t in terms}
+        result["s_estimate_respondents"] = None
+
+
 def diagnose(table, study, info: dict | None = None) -> dict:
     """Every diagnostic of a design table, as a JSON-ready dict.
 
@@ -225,16 +263,7 @@ def diagnose(table, study, info: dict | None = None) -> dict:
     info_zero = information(X, set_index, np.zeros(len(terms)))
     at_zero = errors(info_zero)
     generic = table[table["is_opt_out"] == 0]
-    balance, overlap = {}, {}
-    for a in attrs:
-        counts = generic[a.name].astype(str).value_counts()
-        balance[a.name] = {lab: int(counts.get(lab, 0)) for lab in a.level_labels}
-        same = generic.groupby(["block", "task"])[a.name].nunique()
-        overlap[a.name] = float((same == 1).mean())
-    idx = np.column_stack([a.index_of(generic[a.name].tolist()) for a in attrs]).astype(float)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        corr = np.corrcoef(idx, rowvar=False) if len(attrs) > 1 else np.ones((1, 1))
-    corr = np.where(np.isfinite(corr), corr, 0.0)
+    balance, overlap, corr = _level_summary(generic, attrs)
     result = {
         "method": d.method if d else "file",
         "n_choice_sets": int(set_index.max()) + 1,
@@ -278,24 +307,7 @@ def diagnose(table, study, info: dict | None = None) -> dict:
                        "db_singular_draws": singular, **draw_info})
     else:
         result["db_error"] = None
-    # efficiency against the Street-Burgess optimum (b = 0)
-    sb = street_burgess(table, attrs)
-    if sb["applies"] and d is not None and d.exclude:
-        sb["note"] = "with `exclude` rules the optimum may be out of reach"
-    result["street_burgess"] = sb
-    result["d_efficiency"] = sb["d_efficiency"]
-    result["d_efficiency_basis"] = ("Street-Burgess optimum for main effects at zero "
-                                    "coefficients" if sb["applies"] else sb["reason"])
-    # S-estimates at the prior (means)
-    blocks = int(table["block"].nunique())
-    if at_priors["identified"] and np.any(beta != 0):
-        est = s_estimates(info_priors, beta, terms, blocks)
-        result["s_estimates"] = est
-        known = [v for v in est.values() if v is not None]
-        result["s_estimate_respondents"] = int(math.ceil(max(known))) if known else None
-    else:
-        result["s_estimates"] = {t: None for t in terms}
-        result["s_estimate_respondents"] = None
+    _add_efficiency(result, table, study, info_priors, at_priors, beta, terms)
     for key, value in (info or {}).items():
         if not key.startswith("_"):
             result[key] = value

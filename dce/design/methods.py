@@ -10,7 +10,7 @@ import math
 
 import numpy as np
 
-from dce.attributes import level_key
+from dce.core.attributes import level_key
 from dce.errors import DesignError
 
 MAX_ENUMERATED = 2_000_000

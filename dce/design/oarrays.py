@@ -288,71 +288,13 @@ def construct(levels, n: int, rng=None) -> OrthogonalArray | None:
     plans = [("regular", None)] + [("hadamard", h) for h in hadamard_sizes]
     fallback = None  # an array with repeated runs, used only if nothing better is found
     for kind, h in plans:
-        comps: dict = {}
-        desc = []
-        rest = n
-        ok = True
-        replicated = False
-        if kind == "hadamard":
-            if sum(two_demands) > h - 1:
-                continue
-            arr = hadamard_array(h)
-            if rng is not None:
-                arr = arr[:, rng.permutation(h - 1)]
-            comps["h"] = (arr, h)
-            rest = n // h
-            desc.append(f"Hadamard({h})")
-        rest_f = factorize(rest)
-        for p in primes:
-            k = rest_f.get(p, 0)
-            if kind == "hadamard" and p == 2:
-                dem = []
-            else:
-                dem = [d.get(p, 0) for d in parts]
-            if not any(dem):
-                if k:
-                    replicated = True
-                    comps[p] = (np.zeros((p ** k, len(levels)), dtype=np.int64), p ** k)
-                    desc.append(f"{p ** k} replicates")
-                continue
-            if k < min_regular_k(p, [u for u in dem if u]):
-                ok = False
-                break
-            order = None
-            if rng is not None:
-                order = [int(v) for v in rng.permutation(_Geometry(p, k).points)]
-            arr = regular_component(p, k, dem, order)
-            if arr is None:
-                ok = False
-                break
-            comps[p] = (arr, p ** k)
-            desc.append(f"GF({p})^{k}")
-        if not ok:
+        made = _components(kind, h, n, levels, parts, primes, two_demands, rng)
+        if made is None:
             continue
-        # direct product of the components; attribute value in mixed radix over primes
-        blocks = []
-        for key, (arr, size) in comps.items():
-            blocks.append((key, arr, size))
-        total = math.prod(size for _, _, size in blocks)
-        if total != n:
+        comps, desc, replicated = made
+        out = _direct_product(comps, parts, n, len(levels))
+        if out is None:
             continue
-        grids = np.indices([size for _, _, size in blocks]).reshape(len(blocks), -1)
-        out = np.zeros((n, len(levels)), dtype=np.int64)
-        for c, d in enumerate(parts):
-            value = np.zeros(n, dtype=np.int64)
-            for b_i, (key, arr, _size) in enumerate(blocks):
-                if key == "h":
-                    if d.get(2, 0):
-                        hcols = [i for i, dd in enumerate(parts) if dd.get(2, 0)]
-                        col = arr[:, hcols.index(c)]
-                        value = value * 2 + col[grids[b_i]]
-                    continue
-                p = key
-                u = d.get(p, 0)
-                if u == 0:
-                    continue
-                value = value * p ** u + arr[grids[b_i], c]
-            out[:, c] = value
         if strength2_problems(out, levels):  # never return an unchecked array
             continue
         found = OrthogonalArray(out, tuple(levels), " x ".join(desc) or "trivial", replicated)
@@ -360,3 +302,74 @@ def construct(levels, n: int, rng=None) -> OrthogonalArray | None:
             return found
         fallback = fallback or found
     return fallback
+
+
+def _components(kind, h, n, levels, parts, primes, two_demands, rng):
+    """The factors of one plan (a Hadamard array and/or regular GF(p)^k components):
+    (components by prime or "h", descriptions, replicated?), or None when the plan fails."""
+    comps: dict = {}
+    desc = []
+    rest = n
+    replicated = False
+    if kind == "hadamard":
+        if sum(two_demands) > h - 1:
+            return None
+        arr = hadamard_array(h)
+        if rng is not None:
+            arr = arr[:, rng.permutation(h - 1)]
+        comps["h"] = (arr, h)
+        rest = n // h
+        desc.append(f"Hadamard({h})")
+    rest_f = factorize(rest)
+    for p in primes:
+        k = rest_f.get(p, 0)
+        if kind == "hadamard" and p == 2:
+            dem = []
+        else:
+            dem = [d.get(p, 0) for d in parts]
+        if not any(dem):
+            if k:
+                replicated = True
+                comps[p] = (np.zeros((p ** k, len(levels)), dtype=np.int64), p ** k)
+                desc.append(f"{p ** k} replicates")
+            continue
+        if k < min_regular_k(p, [u for u in dem if u]):
+            return None
+        order = None
+        if rng is not None:
+            order = [int(v) for v in rng.permutation(_Geometry(p, k).points)]
+        arr = regular_component(p, k, dem, order)
+        if arr is None:
+            return None
+        comps[p] = (arr, p ** k)
+        desc.append(f"GF({p})^{k}")
+    return comps, desc, replicated
+
+
+def _direct_product(comps, parts, n, n_columns):
+    """Direct product of the components, each attribute's value in mixed radix over the
+    primes; None when the components do not give ``n`` runs."""
+    blocks = []
+    for key, (arr, size) in comps.items():
+        blocks.append((key, arr, size))
+    total = math.prod(size for _, _, size in blocks)
+    if total != n:
+        return None
+    grids = np.indices([size for _, _, size in blocks]).reshape(len(blocks), -1)
+    out = np.zeros((n, n_columns), dtype=np.int64)
+    for c, d in enumerate(parts):
+        value = np.zeros(n, dtype=np.int64)
+        for b_i, (key, arr, _size) in enumerate(blocks):
+            if key == "h":
+                if d.get(2, 0):
+                    hcols = [i for i, dd in enumerate(parts) if dd.get(2, 0)]
+                    col = arr[:, hcols.index(c)]
+                    value = value * 2 + col[grids[b_i]]
+                continue
+            p = key
+            u = d.get(p, 0)
+            if u == 0:
+                continue
+            value = value * p ** u + arr[grids[b_i], c]
+        out[:, c] = value
+    return out

@@ -55,6 +55,8 @@ from scipy import linalg
 from scipy.linalg.blas import dgemm as _dgemm
 
 from dce.errors import EstimationError
+from dce.models.covariance import bread_of, check_vcov
+from dce.models.covariance import covariances as sandwich
 from dce.models.results import FitResult
 
 TOL_DECREMENT = 1e-16     # Newton decrement g'(-H)^-1 g at which we stop
@@ -417,6 +419,7 @@ def fit(data, *, se: str = "cluster", group: str = "all", start=None, max_iter: 
     se : "cluster" (by respondent, with factor G/(G-1)), "robust" or "classic"
     start : optional starting coefficients (warm start)
     """
+    check_vcov(se)
     ev = _Pass(data)
     if check:
         _check_identified(ev, data)
@@ -478,15 +481,6 @@ def fit(data, *, se: str = "cluster", group: str = "all", start=None, max_iter: 
 def covariances(ev, beta, H, data) -> dict:
     """Classic (inverse information), robust (sandwich over choice sets) and cluster
     (sandwich over respondents, times G/(G-1)) covariance matrices."""
-    try:   # (scipy's linalg.inv leaves a BLAS thread spinning for ~0.1 s; potrf/potrs don't)
-        bread = linalg.cho_solve(linalg.cho_factor(-H), np.eye(len(H)))
-    except (linalg.LinAlgError, ValueError):
-        bread = np.linalg.pinv(-H)
-    bread = (bread + bread.T) / 2
+    bread, _ = bread_of(H)
     bhhh, by_resp = ev.score_stats(beta)
-    robust = bread @ bhhh @ bread
-    G = by_resp.shape[0]
-    factor = G / (G - 1) if G > 1 else 1.0
-    cluster = factor * bread @ (by_resp.T @ by_resp) @ bread
-    return {"classic": bread, "robust": (robust + robust.T) / 2,
-            "cluster": (cluster + cluster.T) / 2}
+    return sandwich(bread, bhhh, by_resp)

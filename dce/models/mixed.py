@@ -10,7 +10,7 @@ Respondent ``n`` has coefficients ``beta_n``; for a term without a distribution 
   negative effect, e.g. of a price, enter minus the attribute). The reported parameters of a
   lognormal term are ``mu`` and ``s`` (the mean and standard deviation of ``log beta``), not the
   mean of ``beta``; the mean is ``exp(mu + s^2/2)`` and the standard deviation
-  ``mean * sqrt(exp(s^2) - 1)`` (see :func:`population_moments`).
+  ``mean * sqrt(exp(s^2) - 1)`` (see :func:`dce.models.mixed_post.population_moments`).
 * ``triangular``: ``beta = mu + s t``,            t symmetric triangular on [-1, 1], so ``s``
   is the spread (half-width) and the standard deviation is ``s / sqrt(6)``.
 
@@ -77,23 +77,20 @@ Standard errors
 from __future__ import annotations
 
 import warnings
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
-import pandas as pd
-from scipy import linalg, optimize, stats
+from scipy import linalg, optimize
 
-from dce import importance as imp
-from dce.errors import ConfigError
 from dce.models import clogit
-from dce.models.draws import DRAW_TYPES, standard_draws
+from dce.models.covariance import bread_of, check_vcov, panel_covariances
+from dce.models.mixed_likelihood import CHUNK_ELEMENTS, DISTRIBUTIONS, MixedLogit, PanelLayout
 from dce.models.results import FitResult
 
-DISTRIBUTIONS = ("normal", "lognormal", "triangular")
-SE_TYPES = ("cluster", "robust", "classic")
+__all__ = ["CHUNK_ELEMENTS", "DISTRIBUTIONS", "MixedFitResult", "MixedLogit", "PanelLayout",
+           "fit", "stability", "starting_values"]
+
 OPTIMIZERS = ("bfgs", "trust-bhhh")
-CHUNK_ELEMENTS = 1 << 18      # rows x draws per chunk (about 2 MB per work array)
 GTOL = 1e-6                   # BFGS: max |gradient| of the mean log-likelihood per respondent
 DECREMENT_TOL = 1e-5          # converged if g' (-H)^-1 g (log-likelihood units) is below this
 
@@ -117,325 +114,6 @@ class MixedFitResult(FitResult):
     @property
     def random(self) -> dict:
         return dict(self.distributions)
-
-
-# ----- data layout ---------------------------------------------------------------------------
-class PanelLayout:
-    """ChoiceData as dense ``(respondents, tasks x alternatives, terms)`` arrays.
-
-    Two forms, chosen automatically:
-
-    * differenced (every choice set has exactly one chosen alternative, ``chosen`` 0/1):
-      the rows are the non-chosen alternatives, ``x_j - x_chosen``, so that
-      ``P_chosen = 1 / (1 + sum_j exp(v_j))`` -- one exponential fewer per choice set;
-    * general (any non-negative ``chosen`` weights): all alternatives, centred within each
-      set, ``log P = sum_j y_j v_j - ysum log sum_j exp(v_j)``.
-
-    In both, ``1 + sum`` or the centring keeps every denominator >= 1 (no underflow).
-    Padding rows (absent alternatives, empty tasks) hold zeros and ``mask`` (None when
-    nothing is padded) switches them off.
-    """
-
-    def __init__(self, data, differenced=None):
-        resp = np.asarray(data.respondent)
-        if resp.size and np.any(np.diff(resp) < 0):
-            raise ValueError("ChoiceData.respondent must be non-decreasing")
-        S, K = data.n_sets, data.X.shape[1]
-        N = data.n_respondents
-        sizes = data.set_sizes
-        starts = data.set_start[:-1]
-        y = np.asarray(data.chosen, dtype=float)
-        ysum_set = np.add.reduceat(y, starts) if S else np.zeros(0)
-        if differenced is None:
-            differenced = bool(np.all((y == 0) | (y == 1)) and np.all(ysum_set == 1))
-        self.differenced = differenced
-        tasks = np.bincount(resp, minlength=N)
-        first_set = np.r_[0, np.cumsum(tasks)[:-1]]
-        self.N, self.K = N, K
-        self.T = int(tasks.max()) if S else 1
-        set_of_row = data.set_index
-        t_of_set = np.arange(S) - first_set[resp]
-        j_of_row = np.arange(data.n_rows) - starts[set_of_row]
-        if differenced:
-            chosen_row = np.flatnonzero(y == 1)            # one per set, in set order
-            keep = y == 0
-            Xr = (data.X - data.X[chosen_row][set_of_row])[keep]
-            j_of_row = (j_of_row - (j_of_row > (chosen_row - starts)[set_of_row]))[keep]
-            set_of_row = set_of_row[keep]
-            self.J = max(int(sizes.max()) - 1, 1) if S else 1
-            self.base = 1.0
-        else:
-            Xr = data.X - (np.add.reduceat(data.X, starts, axis=0) / sizes[:, None])[set_of_row]
-            self.J = int(sizes.max()) if S else 1
-            self.base = 0.0
-        self.M = self.T * self.J
-        J = self.J
-        flat = (resp[set_of_row] * self.T + t_of_set[set_of_row]) * J + j_of_row
-        X = np.zeros((N * self.M, K))
-        X[flat] = Xr
-        self.X = X.reshape(N, self.M, K)
-        self.XT = np.ascontiguousarray(self.X.transpose(0, 2, 1))
-        ysum = np.zeros(N * self.T)
-        ysum[resp * self.T + t_of_set] = ysum_set
-        self.ysum = ysum.reshape(N, self.T)
-        if differenced:
-            self.xy = self.y = None
-        else:
-            yy = np.zeros(N * self.M)
-            yy[flat] = y
-            self.y = yy.reshape(N, self.M)
-            self.xy = np.einsum("nm,nmk->nk", self.y, self.X)
-        mask = np.zeros(N * self.M)
-        mask[flat] = 1.0
-        if mask.all():
-            self.mask = None
-        else:
-            mask = mask.reshape(N, self.T, J)
-            if not differenced:
-                # an empty task: one alternative of utility 0, so its denominator is 1
-                empty = ~np.any(mask > 0, axis=2)
-                mask[..., 0][empty] = 1.0
-            self.mask = mask.reshape(N, self.M)
-
-
-# ----- the model -----------------------------------------------------------------------------
-class MixedLogit:
-    """Simulated log-likelihood, gradient and per-respondent scores of a panel mixed logit.
-
-    Parameters
-    ----------
-    data : ChoiceData
-    random : mapping term -> "normal" | "lognormal" | "triangular"
-    correlated : full covariance (Cholesky factor) of the random terms
-    draws, draw_type, seed_seq : simulation draws, see :mod:`dce.models.draws`
-    chunk_elements : rows x draws processed at once (memory bound)
-    threads : worker threads over chunks (default 1: on a shared 2-core machine a second
-        thread gained nothing for a whole fit; worth trying on larger idle machines, and keep
-        1 when groups are already fitted in parallel processes)
-    differenced : force (True) or forbid (False) the differenced layout; default: automatic
-    """
-
-    def __init__(self, data, random, *, correlated=False, draws=500, draw_type="sobol",
-                 seed_seq=None, chunk_elements=CHUNK_ELEMENTS, threads=None, differenced=None):
-        self.terms = tuple(data.terms)
-        self.kinds = _validate_random(self.terms, random, correlated)
-        if draw_type not in DRAW_TYPES:
-            raise ConfigError(f"draw_type must be one of {', '.join(DRAW_TYPES)}, got "
-                              f"{draw_type!r}", key="model.draw_type")
-        if int(draws) < 1:
-            raise ConfigError(f"draws must be a positive integer, got {draws!r}",
-                              key="model.draws")
-        if seed_seq is None:
-            raise ValueError("seed_seq (numpy.random.SeedSequence) is required")
-        self.correlated = bool(correlated)
-        self.D = int(draws)
-        self.draw_type = draw_type
-        self.layout = PanelLayout(data, differenced)
-        K = self.layout.K
-        self.K = K
-        self.rand = np.array([k for k in range(K) if self.kinds[k] != "fixed"], dtype=int)
-        self.R = len(self.rand)
-        rkinds = [self.kinds[k] for k in self.rand]
-        self.log_pos = np.array([i for i, kd in enumerate(rkinds) if kd == "lognormal"], int)
-        self.log_terms = self.rand[self.log_pos]
-        self.Z = standard_draws(self.layout.N, self.D, rkinds, draw_type, seed_seq)
-        rnames = [self.terms[k] for k in self.rand]
-        if self.correlated:
-            self.tril = np.tril_indices(self.R)
-            extra = [f"chol[{rnames[a]},{rnames[b]}]" for a, b in zip(*self.tril, strict=True)]
-        else:
-            extra = [f"sd[{t}]" for t in rnames]
-        self.names = self.terms + tuple(extra)
-        self.P = len(self.names)
-        per = max(1, int(chunk_elements) // max(1, self.layout.M * self.D))
-        N = self.layout.N
-        self.chunks = [slice(a, min(a + per, N)) for a in range(0, N, per)]
-        self.threads = max(1, min(int(threads or 1), len(self.chunks)))
-        self._cache = (None, None)
-
-    # -- parameters -----------------------------------------------------------------------
-    def cholesky(self, theta) -> np.ndarray:
-        """The R x R lower-triangular factor (correlated) or diagonal of spreads."""
-        theta = np.asarray(theta, float)
-        if self.correlated:
-            L = np.zeros((self.R, self.R))
-            L[self.tril] = theta[self.K:]
-            return L
-        return np.diag(theta[self.K:])
-
-    def coefficients(self, theta, Z) -> np.ndarray:
-        """Coefficient draws ``(n, K, D)`` for standard draws ``Z`` ``(n, R, D)``."""
-        mu = theta[:self.K]
-        n = Z.shape[0]
-        B = np.empty((n, self.K, Z.shape[2]))
-        B[:] = mu[None, :, None]
-        if self.correlated:
-            C = np.matmul(self.cholesky(theta), Z)
-        else:
-            C = theta[self.K:][None, :, None] * Z
-        C += mu[self.rand][None, :, None]
-        if self.log_pos.size:
-            C[:, self.log_pos] = np.exp(C[:, self.log_pos])
-        B[:, self.rand] = C
-        return B
-
-    # -- evaluation -----------------------------------------------------------------------
-    def _chunk(self, theta, sl, gradient):
-        # extreme trial parameters (line searches) may overflow: the caller sees a
-        # non-finite log-likelihood and backs off, so floating-point warnings are noise
-        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            return self._chunk_body(theta, sl, gradient)
-
-    def _chunk_body(self, theta, sl, gradient):
-        lay = self.layout
-        X = lay.X[sl]
-        n, T, J, D = X.shape[0], lay.T, lay.J, self.D
-        Z = self.Z[sl]
-        B = self.coefficients(theta, Z)
-        V = np.matmul(X, B)                               # (n, M, D) utilities
-        mask = None if lay.mask is None else lay.mask[sl].reshape(n, T, J, 1)
-        e4 = np.exp(V).reshape(n, T, J, D)
-        if mask is not None:
-            e4 *= mask
-        den = e4.sum(axis=2)                              # (n, T, D)
-        if lay.base:
-            den += lay.base
-        shift = None
-        if not np.isfinite(den).all():                   # overflow: subtract the set maxima
-            V4 = V.reshape(n, T, J, D)
-            Vm = V4 if mask is None else np.where(mask > 0, V4, -np.inf)
-            shift = Vm.max(axis=2)
-            if lay.base:
-                np.maximum(shift, 0.0, out=shift)
-            e4 = np.exp(V4 - shift[:, :, None, :])
-            if mask is not None:
-                e4 *= mask
-            den = e4.sum(axis=2)
-            if lay.base:
-                den += lay.base * np.exp(-shift)
-        logden = np.log(den)
-        ysum = lay.ysum[sl]
-        logL = -np.matmul(ysum[:, None, :], logden)[:, 0, :]          # (n, D)
-        if shift is not None:
-            if lay.xy is None:
-                logL -= np.matmul(ysum[:, None, :], shift)[:, 0, :]
-            else:  # sum_j y_j (v_j - shift): no cancellation of huge utilities
-                yv = lay.y[sl].reshape(n, T, J, 1) * (V.reshape(n, T, J, D) - shift[:, :, None])
-                logL += yv.sum(axis=(1, 2))
-        elif lay.xy is not None:
-            logL += np.matmul(lay.xy[sl][:, None, :], B)[:, 0, :]
-        del V
-        top = logL.max(axis=1)
-        w = np.exp(logL - top[:, None])
-        wsum = w.sum(axis=1)
-        ll = top + np.log(wsum / D)
-        if not gradient:
-            return ll, None
-        w /= wsum[:, None]
-        np.divide(ysum[:, :, None], den, out=den)         # ysum / den
-        e4 *= den[:, :, None, :]                          # ysum * p
-        G = np.matmul(lay.XT[sl], e4.reshape(n, lay.M, D))
-        if lay.xy is not None:                            # d log L_nd / d beta
-            np.subtract(lay.xy[sl][:, :, None], G, out=G)
-        else:
-            np.negative(G, out=G)
-        G *= w[:, None, :]                                # posterior weights
-        if self.log_terms.size:
-            G[:, self.log_terms] *= B[:, self.log_terms]
-        scores = np.empty((n, self.P))
-        scores[:, :self.K] = G.sum(axis=2)
-        Gr = G[:, self.rand]
-        if self.correlated:
-            S = np.matmul(Gr, Z.transpose(0, 2, 1))        # (n, R, R): d / d L[a, b]
-            scores[:, self.K:] = S[:, self.tril[0], self.tril[1]]
-        else:
-            scores[:, self.K:] = np.einsum("nrd,nrd->nr", Gr, Z)
-        return ll, scores
-
-    def evaluate(self, theta, gradient=True):
-        """Per-respondent log-likelihoods ``(N,)`` and, with ``gradient``, scores ``(N, P)``."""
-        theta = np.asarray(theta, dtype=float)
-        if theta.shape != (self.P,):
-            raise ValueError(f"expected {self.P} parameters, got shape {theta.shape}")
-        cached_theta, cached = self._cache
-        if cached_theta is not None and np.array_equal(cached_theta, theta) and (
-                cached[1] is not None or not gradient):
-            return cached
-        if self.threads > 1:
-            with ThreadPoolExecutor(self.threads) as pool:
-                parts = list(pool.map(lambda s: self._chunk(theta, s, gradient), self.chunks))
-        else:
-            parts = [self._chunk(theta, s, gradient) for s in self.chunks]
-        ll = np.concatenate([p[0] for p in parts])
-        scores = np.concatenate([p[1] for p in parts]) if gradient else None
-        self._cache = (theta.copy(), (ll, scores))
-        return ll, scores
-
-    def loglik(self, theta) -> float:
-        """Simulated log-likelihood at ``theta``."""
-        return float(self.evaluate(theta, gradient=False)[0].sum())
-
-    def loglik_and_gradient(self, theta):
-        ll, scores = self.evaluate(theta)
-        return float(ll.sum()), scores.sum(axis=0)
-
-    def gradient(self, theta) -> np.ndarray:
-        return self.loglik_and_gradient(theta)[1]
-
-    def hessian(self, theta, central=False) -> np.ndarray:
-        """Numerical Hessian of the log-likelihood: differences of the analytic gradient."""
-        theta = np.asarray(theta, float)
-        g0 = None if central else self.gradient(theta)
-        H = np.empty((self.P, self.P))
-        for i in range(self.P):
-            h = 1e-5 * max(1.0, abs(theta[i]))
-            up = theta.copy()
-            up[i] += h
-            if central:
-                down = theta.copy()
-                down[i] -= h
-                H[:, i] = (self.gradient(up) - self.gradient(down)) / (2 * h)
-            else:
-                H[:, i] = (self.gradient(up) - g0) / h
-        return (H + H.T) / 2
-
-    # -- sign convention --------------------------------------------------------------------
-    def sign_flips(self, theta) -> np.ndarray:
-        """+-1 per parameter that makes every sd (every diagonal of L) non-negative."""
-        flips = np.ones(self.P)
-        if self.correlated:
-            L = self.cholesky(theta)
-            neg = np.flatnonzero(np.diag(L) < 0)
-            if neg.size:
-                Fl = np.ones((self.R, self.R))
-                Fl[:, neg] = -1.0
-                flips[self.K:] = Fl[self.tril]
-        else:
-            flips[self.K:] = np.where(theta[self.K:] < 0, -1.0, 1.0)
-        return flips
-
-
-def _validate_random(terms, random, correlated) -> list:
-    random = dict(random or {})
-    if not random:
-        raise ConfigError("a mixed logit needs at least one random term (model.random)",
-                          key="model.random")
-    kinds = ["fixed"] * len(terms)
-    index = {t: i for i, t in enumerate(terms)}
-    for term, dist in random.items():
-        if term not in index:
-            raise ConfigError(f"{term!r} is not a model term (terms: {', '.join(terms)})",
-                              key=f"model.random.{term}")
-        d = str(dist).strip().lower()
-        if d not in DISTRIBUTIONS:
-            raise ConfigError(f"distribution must be one of {', '.join(DISTRIBUTIONS)}, got "
-                              f"{dist!r}", key=f"model.random.{term}")
-        kinds[index[term]] = d
-    if correlated and "triangular" in kinds:
-        bad = [t for t, k in zip(terms, kinds, strict=True) if k == "triangular"]
-        raise ConfigError(f"correlated random terms must be normal or lognormal; "
-                          f"{', '.join(bad)} are triangular", key="model.correlated")
-    return kinds
 
 
 # ----- fitting -------------------------------------------------------------------------------
@@ -517,6 +195,47 @@ def _positive_definite(A):
     return A
 
 
+def _starts(model, data, group, start, n_starts, notes) -> tuple[list, list]:
+    """(starting vectors to optimise, simulated log-likelihood of each screened one): the
+    given ``start``, else the best ``n_starts`` candidates around the conditional logit.
+    Notes on the way are appended to ``notes``."""
+    if start is None:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            base = clogit.fit(data, se="classic", group=group)
+        notes += [f"starting values (conditional logit): {w.message}" for w in caught]
+        for k in model.log_terms:
+            if base.params[k] <= 0:
+                notes.append(f"group {group}: {model.terms[k]} is lognormal (positive) but its "
+                             f"conditional-logit estimate is {base.params[k]:.4g}; to model a "
+                             "negative effect enter minus the attribute")
+        candidates = starting_values(model, base.params)
+        start_ll = [model.loglik(c) for c in candidates]
+        order = [i for i in np.argsort([-v if np.isfinite(v) else np.inf for v in start_ll])]
+        return [candidates[i] for i in order[:max(1, int(n_starts))]], start_ll
+    start = np.asarray(start, dtype=float)
+    if start.shape != (model.P,):
+        raise ValueError(f"start must have {model.P} values ({', '.join(model.names)})")
+    return [start], [model.loglik(start)]
+
+
+def _flip_signs(model, theta, nit, ok, Hinv, optimizer, max_iter):
+    """Report spreads non-negative: flip their signs and polish under the stored draws;
+    (theta, iterations, success)."""
+    flips = model.sign_flips(theta)
+    if np.any(flips < 0):
+        theta = theta * flips
+        if optimizer == "bfgs" and Hinv is not None:
+            theta, extra, ok, _ = _optimise(model, theta, optimizer, max(50, max_iter // 10),
+                                            hess_inv0=_positive_definite(
+                                                Hinv * np.outer(flips, flips)))
+        else:
+            theta, extra, ok, _ = _optimise(model, theta, optimizer, max(50, max_iter // 10))
+        nit += extra
+        theta = theta * model.sign_flips(theta)
+    return theta, nit, ok
+
+
 def fit(data, *, random: dict, correlated: bool = False, draws: int = 500,
         draw_type: str = "sobol", seed_seq: np.random.SeedSequence, se: str = "cluster",
         group: str = "all", start=None, optimizer: str = "bfgs", n_starts: int = 1,
@@ -541,32 +260,13 @@ def fit(data, *, random: dict, correlated: bool = False, draws: int = 500,
     -------
     MixedFitResult (a FitResult; ``model="mixed_logit"``, ``engine="native"``).
     """
-    if se not in SE_TYPES:
-        raise ConfigError(f"se must be one of {', '.join(SE_TYPES)}, got {se!r}", key="model.se")
+    check_vcov(se)
     if optimizer not in OPTIMIZERS:
         raise ValueError(f"optimizer must be one of {', '.join(OPTIMIZERS)}")
     model = MixedLogit(data, random, correlated=correlated, draws=draws, draw_type=draw_type,
                        seed_seq=seed_seq, threads=threads, chunk_elements=chunk_elements)
     notes = []
-    if start is None:
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            base = clogit.fit(data, se="classic", group=group)
-        notes += [f"starting values (conditional logit): {w.message}" for w in caught]
-        for k in model.log_terms:
-            if base.params[k] <= 0:
-                notes.append(f"group {group}: {model.terms[k]} is lognormal (positive) but its "
-                             f"conditional-logit estimate is {base.params[k]:.4g}; to model a "
-                             "negative effect enter minus the attribute")
-        candidates = starting_values(model, base.params)
-        start_ll = [model.loglik(c) for c in candidates]
-        order = [i for i in np.argsort([-v if np.isfinite(v) else np.inf for v in start_ll])]
-        chosen = [candidates[i] for i in order[:max(1, int(n_starts))]]
-    else:
-        start = np.asarray(start, dtype=float)
-        if start.shape != (model.P,):
-            raise ValueError(f"start must have {model.P} values ({', '.join(model.names)})")
-        chosen, start_ll = [start], [model.loglik(start)]
+    chosen, start_ll = _starts(model, data, group, start, n_starts, notes)
 
     best = None
     for x0 in chosen:
@@ -576,17 +276,7 @@ def fit(data, *, random: dict, correlated: bool = False, draws: int = 500,
             best = (ll, theta, nit, ok, Hinv)
     ll, theta, nit, ok, Hinv = best
 
-    flips = model.sign_flips(theta)
-    if np.any(flips < 0):
-        theta = theta * flips
-        if optimizer == "bfgs" and Hinv is not None:
-            theta, extra, ok, _ = _optimise(model, theta, optimizer, max(50, max_iter // 10),
-                                            hess_inv0=_positive_definite(
-                                                Hinv * np.outer(flips, flips)))
-        else:
-            theta, extra, ok, _ = _optimise(model, theta, optimizer, max(50, max_iter // 10))
-        nit += extra
-        theta = theta * model.sign_flips(theta)
+    theta, nit, ok = _flip_signs(model, theta, nit, ok, Hinv, optimizer, max_iter)
     ll, scores = model.evaluate(theta)
     ll = float(ll.sum())
     grad = scores.sum(axis=0)
@@ -621,27 +311,16 @@ def fit(data, *, random: dict, correlated: bool = False, draws: int = 500,
 
 def _covariances(H, scores, grad):
     """(vcovs, Newton decrement, whether -H is positive definite)."""
-    A = -H
-    definite = True
-    try:
-        cho = linalg.cho_factor(A)
-        bread = linalg.cho_solve(cho, np.eye(len(A)))
-    except linalg.LinAlgError:
-        definite = False
-        bread = np.linalg.pinv(A)
-    bread = (bread + bread.T) / 2
+    bread, definite = bread_of(H)
     decrement = float(grad @ bread @ grad)
+    vcovs = panel_covariances(bread, scores)
     meat = scores.T @ scores
-    robust = bread @ meat @ bread
-    robust = (robust + robust.T) / 2
-    G = scores.shape[0]
-    factor = G / (G - 1) if G > 1 else 1.0
     try:
         bhhh = linalg.inv(meat)
     except linalg.LinAlgError:
         bhhh = np.linalg.pinv(meat)
-    return ({"classic": bread, "robust": robust, "cluster": factor * robust,
-             "bhhh": (bhhh + bhhh.T) / 2}, decrement, definite)
+    vcovs["bhhh"] = (bhhh + bhhh.T) / 2
+    return vcovs, decrement, definite
 
 
 def stability(data, result: MixedFitResult, *, factor: int = 2, seed_seq=None,
@@ -672,180 +351,3 @@ def stability(data, result: MixedFitResult, *, factor: int = 2, seed_seq=None,
             "max_coef_change_term": result.terms[i],
             "max_change_in_se": float(np.nanmax(rel)) if np.isfinite(rel).any() else float("nan"),
             "converged": refit.converged}
-
-
-# ----- population distribution: moments and importance ---------------------------------------
-def _spec(result):
-    if not isinstance(result, MixedFitResult):
-        raise TypeError("needs the MixedFitResult of mixed.fit")
-    K = result.n_means
-    terms = result.terms[:K]
-    index = {t: i for i, t in enumerate(terms)}
-    rand = np.array([index[t] for t, _ in result.distributions], dtype=int)
-    kinds = [d for _, d in result.distributions]
-    return K, terms, rand, kinds
-
-
-def population_draws(result, n, rng) -> np.ndarray:
-    """Standard draws ``(n, R)`` for the random terms (pseudo-random, from ``rng``)."""
-    _, _, rand, kinds = _spec(result)
-    z = rng.standard_normal((n, len(rand)))
-    for i, kd in enumerate(kinds):
-        if kd == "triangular":
-            z[:, i] = rng.triangular(-1.0, 0.0, 1.0, n)
-    return z
-
-
-def individual_coefficients(result, z, params=None) -> np.ndarray:
-    """Coefficients of simulated individuals: ``(n, K)`` for standard draws ``z`` ``(n, R)``,
-    or ``(B, n, K)`` when ``params`` holds B parameter vectors (rows)."""
-    K, _, rand, kinds = _spec(result)
-    theta = np.atleast_2d(result.params if params is None else params)
-    R = len(rand)
-    mu = theta[:, :K]
-    if result.correlated:
-        L = np.zeros((theta.shape[0], R, R))
-        tri = np.tril_indices(R)
-        L[:, tri[0], tri[1]] = theta[:, K:]
-        C = np.einsum("bij,nj->bni", L, z)
-    else:
-        C = theta[:, None, K:] * z[None, :, :]
-    C += mu[:, None, rand]
-    logs = [i for i, kd in enumerate(kinds) if kd == "lognormal"]
-    if logs:
-        C[..., logs] = np.exp(C[..., logs])
-    B = np.repeat(mu[:, None, :], z.shape[0], axis=1)
-    B[..., rand] = C
-    return B[0] if params is None or np.ndim(params) == 1 else B
-
-
-def importance_draws(result, attributes, n_pop, rng, value_ranges=None, params=None,
-                     z=None) -> np.ndarray:
-    """Attribute importance of a mixed logit over the population distribution.
-
-    ``n_pop`` individuals are drawn from the estimated distribution of the coefficients
-    (pseudo-random standard draws from ``rng``; lognormal and correlated terms as in the
-    model), each individual's importance shares are computed from their own part-worth
-    ranges (:func:`dce.importance.shares`), and the shares are averaged over individuals:
-    the expected share of a randomly chosen respondent (not the share of the mean
-    coefficients, which can differ when ranges vary across people).
-
-    Parameters
-    ----------
-    result : MixedFitResult
-    attributes : the study's attributes (their ``terms`` must be mean terms of the fit)
-    n_pop : individuals drawn
-    rng : numpy Generator (used only when ``z`` is None)
-    value_ranges : {attribute: (min, max)} for linear attributes without levels
-    params : optional parameter vectors ``(B, P)`` (e.g. Krinsky-Robb draws); the same
-        individuals are used for every vector (common random numbers)
-    z : optional standard draws ``(n_pop, R)`` (see :func:`population_draws`)
-
-    Returns
-    -------
-    ``(attributes,)`` for the estimates, or ``(B, attributes)`` with ``params``.
-    """
-    K, terms, _, _ = _spec(result)
-    maps = imp.partworth_maps(terms, attributes, value_ranges)
-    if z is None:
-        z = population_draws(result, int(n_pop), rng)
-    if params is None:
-        return imp.shares(individual_coefficients(result, z), maps).mean(axis=0)
-    params = np.atleast_2d(params)
-    out = np.empty((params.shape[0], len(maps)))
-    block = max(1, 1_000_000 // max(1, z.shape[0] * K))
-    for a in range(0, params.shape[0], block):
-        Bc = individual_coefficients(result, z, params[a:a + block])
-        nb = Bc.shape[0]
-        S = imp.shares(Bc.reshape(nb * z.shape[0], K), maps)
-        out[a:a + nb] = S.reshape(nb, z.shape[0], -1).mean(axis=1)
-    return out
-
-
-def rank(result, attributes, rng, *, intervals="krinsky-robb", draws=2000, level=0.95,
-         value_ranges=None, n_pop=1000, coef_draws=None) -> imp.Importance:
-    """Importance table of a mixed logit (like :func:`dce.importance.rank`).
-
-    Point importance: :func:`importance_draws` at the estimates. Intervals and rank
-    probabilities: Krinsky-Robb draws of the parameters (or ``coef_draws``, e.g. bootstrap
-    replicates), each turned into population-average shares over the same ``n_pop``
-    individuals; ``intervals="delta"`` uses a numerical Jacobian of the population shares.
-    """
-    z = population_draws(result, int(n_pop), rng)
-    point = importance_draws(result, attributes, n_pop, rng, value_ranges, z=z)
-    B = (imp.coefficient_draws(result.params, result.vcov, draws, rng)
-         if coef_draws is None else np.asarray(coef_draws))
-    S = importance_draws(result, attributes, n_pop, rng, value_ranges, params=B, z=z)
-    alpha = 1 - level
-    if intervals == "delta":
-        P = len(result.params)
-        E = np.eye(P) * 1e-6 * np.maximum(1.0, np.abs(result.params))
-        up = importance_draws(result, attributes, n_pop, rng, value_ranges,
-                              params=result.params + E, z=z)
-        down = importance_draws(result, attributes, n_pop, rng, value_ranges,
-                                params=result.params - E, z=z)
-        Jac = ((up - down) / (2 * np.diag(E))[:, None]).T
-        sd = np.sqrt(np.clip(np.einsum("ik,kl,il->i", Jac, result.vcov, Jac), 0, None))
-        q = stats.norm.ppf(1 - alpha / 2)
-        lo, hi = point - q * sd, point + q * sd
-    else:
-        lo, hi = np.quantile(S, [alpha / 2, 1 - alpha / 2], axis=0)
-    Rk = imp.ranks(S)
-    point_rank = imp.ranks(point[None, :])[0]
-    rlo, rhi = np.quantile(Rk, [alpha / 2, 1 - alpha / 2], axis=0, method="inverted_cdf")
-    table = pd.DataFrame({
-        "group": result.group, "attribute": [a.name for a in attributes],
-        "importance": point, "ci_lower": lo, "ci_upper": hi, "rank": point_rank,
-        "prob_rank_1": (Rk == 1).mean(axis=0), "prob_top_3": (Rk <= 3).mean(axis=0),
-        "rank_ci_lower": rlo.astype(int), "rank_ci_upper": rhi.astype(int),
-    }, columns=imp.COLUMNS)
-    return imp.Importance(table, {result.group: S}, tuple(attributes))
-
-
-def population_moments(result, level: float = 0.95) -> pd.DataFrame:
-    """Mean and standard deviation of each random coefficient in the population, with
-    delta-method standard errors (numerical Jacobian): normal ``mu, |s|``; lognormal
-    ``exp(mu + s^2/2)`` and ``mean sqrt(exp(s^2) - 1)`` (with correlation, ``s^2`` is the
-    row's variance); triangular ``mu, |s|/sqrt(6)``."""
-    K, terms, rand, kinds = _spec(result)
-
-    def moments(theta):
-        R = len(rand)
-        if result.correlated:
-            L = np.zeros((R, R))
-            L[np.tril_indices(R)] = theta[K:]
-            var = (L * L).sum(axis=1)
-        else:
-            var = theta[K:] ** 2
-        mu = theta[rand]
-        out = []
-        for i, kd in enumerate(kinds):
-            if kd == "lognormal":
-                m = np.exp(mu[i] + var[i] / 2)
-                out += [m, m * np.sqrt(np.expm1(var[i]))]
-            elif kd == "triangular":
-                out += [mu[i], np.sqrt(var[i] / 6)]
-            else:
-                out += [mu[i], np.sqrt(var[i])]
-        return np.array(out)
-
-    theta = np.asarray(result.params, float)
-    m0 = moments(theta)
-    P = len(theta)
-    Jac = np.empty((len(m0), P))
-    for j in range(P):
-        h = 1e-6 * max(1.0, abs(theta[j]))
-        e = np.zeros(P)
-        e[j] = h
-        Jac[:, j] = (moments(theta + e) - moments(theta - e)) / (2 * h)
-    se = np.sqrt(np.clip(np.einsum("ik,kl,il->i", Jac, result.vcov, Jac), 0, None))
-    q = stats.norm.ppf(0.5 + level / 2)
-    rows = []
-    for i, kd in enumerate(kinds):
-        t = terms[rand[i]]
-        for j, stat in enumerate(("mean", "sd")):
-            v, s = m0[2 * i + j], se[2 * i + j]
-            rows.append({"group": result.group, "term": t, "distribution": kd,
-                         "statistic": stat, "estimate": v, "std_error": s,
-                         "ci_lower": v - q * s, "ci_upper": v + q * s})
-    return pd.DataFrame(rows)

@@ -36,14 +36,14 @@ import pandas as pd
 from scipy import linalg
 
 from dce.errors import EstimationError
-from dce.models._pylogit_compat import HINT, import_pylogit
 from dce.models.clogit import check_identified, large_terms
+from dce.models.covariance import check_vcov, cluster_vcov
+from dce.models.pylogit_compat import HINT, import_pylogit
 from dce.models.results import FitResult
 
 GTOL_PER_SET = 1e-10   # stop when |gradient| < GTOL_PER_SET * (number of sets)
 DECREMENT_TOL = 1e-12  # converged: Newton decrement below this (or log-likelihood rounding)
 METHOD = "trust-exact"
-SE_TYPES = ("classic", "robust", "cluster")
 
 _OBS, _ALT, _CHOICE = "obs_id", "alt_id", "chosen"
 
@@ -66,16 +66,9 @@ def long_frame(data, keep=None) -> tuple[pd.DataFrame, OrderedDict, OrderedDict]
 
 def fit(data, *, se: str = "cluster", group: str = "all", start=None, max_iter: int = 200,
         check: bool = True, **_) -> FitResult:
-    """Fit a conditional logit with pylogit; same inputs and output as the native engine.
-
-    Parameters
-    ----------
-    data : ChoiceData
-    se : "cluster" (by respondent, with factor G/(G-1)), "robust" or "classic"
-    start : optional starting coefficients (warm start)
-    """
-    if se not in SE_TYPES:
-        raise ValueError(f"unknown se type {se!r}")
+    """Fit a conditional logit with pylogit; the same parameters and result as
+    :func:`dce.models.clogit.fit`."""
+    check_vcov(se)
     pl = import_pylogit()
     if check:
         check_identified(data)
@@ -180,8 +173,5 @@ def _covariances(pl, H, set_scores, keep, data) -> dict:
     resp = data.respondent
     resp_start = np.flatnonzero(np.r_[True, resp[1:] != resp[:-1]])
     by_resp = np.add.reduceat(scores, resp_start, axis=0)
-    G = by_resp.shape[0]
-    factor = G / (G - 1) if G > 1 else 1.0
-    cluster = factor * classic @ (by_resp.T @ by_resp) @ classic
     return {"classic": classic, "robust": (robust + robust.T) / 2,
-            "cluster": (cluster + cluster.T) / 2}
+            "cluster": cluster_vcov(classic, by_resp)}

@@ -18,6 +18,7 @@ import yaml
 from jinja2 import Environment, PackageLoader
 
 from dce.report.context import build
+from dce.version import __version__
 
 TABLES = ("estimates", "models", "importance", "comparison", "tradeoffs", "uptake",
           "all_respondents/importance", "all_respondents/models", "coefficient_draws", "relative_utilities")
@@ -83,9 +84,7 @@ def _environments() -> tuple[Environment, Environment]:
 
 def render(run: dict, progress=_progress) -> dict[str, bytes]:
     """report.html, report.md and figures/ (PNG and SVG) as bytes."""
-    import dce
-
-    ctx, figs = build(run, dce.__version__, progress)
+    ctx, figs = build(run, __version__, progress)
     files: dict[str, bytes] = {}
     for name, (png, svg) in figs.items():
         files[f"figures/{name}.png"] = png

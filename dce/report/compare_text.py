@@ -22,9 +22,9 @@ import pandas as pd
 
 from dce.report.labels import Labels
 from dce.report.text import (
-    _missing,
     capital,
     level_pct,
+    missing,
     num,
     ordinal,
     p_cell,
@@ -36,11 +36,11 @@ RULES = ("W", "R", "S", "A")
 
 def _p_adj(r):
     p = r.get("p_holm")
-    return r.get("p_value") if _missing(p) else p
+    return r.get("p_value") if missing(p) else p
 
 
 def _excludes_zero(r) -> bool:
-    return (not _missing(r["ci_lower"]) and not _missing(r["ci_upper"])
+    return (not missing(r["ci_lower"]) and not missing(r["ci_upper"])
             and (float(r["ci_lower"]) > 0 or float(r["ci_upper"]) < 0))
 
 
@@ -153,7 +153,7 @@ def scale_sentences(part: pd.DataFrame, labels: Labels, level: float) -> list[st
     out = [f"No difference in preferences beyond scale is detected between {a} and {b} "
            f"(test of proportional coefficients: {stat}); this does not show that their "
            "preferences are equal."]
-    if sc.empty or _missing(sc.iloc[0]["estimate"]):
+    if sc.empty or missing(sc.iloc[0]["estimate"]):
         return out
     s = sc.iloc[0]
     rel = float(s["estimate"])
@@ -280,7 +280,7 @@ def scale_rows(comparison: pd.DataFrame | None, labels: Labels) -> list[dict]:
             row["p_preferences"] = p_cell(p["p_value"])
         if not sc.empty:
             s = sc.iloc[0]
-            if _missing(s["estimate"]):
+            if missing(s["estimate"]):
                 row["scale"] = "not identified (preferences differ)"
             else:
                 row["scale"] = (f"{num(s['estimate'])} ({num(s['ci_lower'])} to "

@@ -45,18 +45,7 @@ def build(run: dict, version: str = "", progress=None) -> tuple[dict, dict]:
     ctx["ranking"] = text.ranking_matrix(imp, labels, groups)
     steps = [("importance", lambda: figures.importance_chart(imp, labels, groups, level,
                                                              order, counts))]
-    ctx["importance_text"] = (
-        "Importance is an item's share of preference: the probability that it would be "
-        "chosen best from the full list, so shares add up to 100% within a group. A share "
-        "depends on how consistently the group chooses (its scale) as well as on its "
-        "preferences, so shares describe each group and are not compared between groups; "
-        "the group comparison uses ranks and utilities relative to an anchor item."
-        if labels.is_items else
-        "Importance is the range of an attribute's part-worth utilities as a share of the "
-        "sum of ranges, so shares add up to 100% within a group. It depends on the levels "
-        "chosen for each attribute (a wider range of levels makes an attribute more "
-        "important) and is compositional (one share rises when another falls), so shares "
-        "describe each group; the group comparison uses ranks and trade-offs.")
+    ctx["importance_text"] = _importance_text(labels)
     if len([g for g in groups if g != POOLED]) >= 2:
         steps.append(("ranks", lambda: figures.rank_chart(imp, labels, groups, order)))
     est = run.get("estimates")
@@ -67,15 +56,7 @@ def build(run: dict, version: str = "", progress=None) -> tuple[dict, dict]:
     ctx["figures"] = {name: {"png": base64.b64encode(png).decode("ascii"),
                              "file": f"figures/{name}.png", "svg": f"figures/{name}.svg"}
                       for name, (png, _svg) in figs.items()}
-    imp_all = run.get("all_respondents/importance")
-    ctx["exclusion"] = None
-    if imp_all is not None and not imp_all.empty:
-        all_groups = list(dict.fromkeys(imp_all["group"]))
-        ctx["exclusion"] = {
-            "columns": [labels.group(g) for g in all_groups],
-            "ranking": text.ranking_matrix(imp_all, labels, all_groups),
-            "sentences": text.exclusion_sentences(imp, imp_all, labels, dq),
-            "fit": _fit(run.get("all_respondents/models"), labels)}
+    ctx["exclusion"] = _exclusion(run, imp, labels, dq)
     comparison = run.get("comparison")
     trade = run.get("tradeoffs")
     scale_free = run.get("relative_utilities") if labels.is_items else trade
@@ -101,6 +82,35 @@ def build(run: dict, version: str = "", progress=None) -> tuple[dict, dict]:
                                      version)
     ctx["warnings"] = [readable(w, labels, est) for w in ctx["warnings"]]
     return ctx, figs
+
+
+def _importance_text(labels: Labels) -> str:
+    """What an importance share is, for item or attribute studies."""
+    return (
+        "Importance is an item's share of preference: the probability that it would be "
+        "chosen best from the full list, so shares add up to 100% within a group. A share "
+        "depends on how consistently the group chooses (its scale) as well as on its "
+        "preferences, so shares describe each group and are not compared between groups; "
+        "the group comparison uses ranks and utilities relative to an anchor item."
+        if labels.is_items else
+        "Importance is the range of an attribute's part-worth utilities as a share of the "
+        "sum of ranges, so shares add up to 100% within a group. It depends on the levels "
+        "chosen for each attribute (a wider range of levels makes an attribute more "
+        "important) and is compositional (one share rises when another falls), so shares "
+        "describe each group; the group comparison uses ranks and trade-offs.")
+
+
+def _exclusion(run: dict, imp, labels: Labels, dq) -> dict | None:
+    """Results with every respondent, when respondents failing the checks were left out."""
+    imp_all = run.get("all_respondents/importance")
+    if imp_all is None or imp_all.empty:
+        return None
+    all_groups = list(dict.fromkeys(imp_all["group"]))
+    return {
+        "columns": [labels.group(g) for g in all_groups],
+        "ranking": text.ranking_matrix(imp_all, labels, all_groups),
+        "sentences": text.exclusion_sentences(imp, imp_all, labels, dq),
+        "fit": _fit(run.get("all_respondents/models"), labels)}
 
 
 def readable(warning: str, labels: Labels, est: pd.DataFrame | None) -> str:

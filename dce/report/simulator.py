@@ -7,7 +7,7 @@ JSON block with everything the page's script needs. The coding is done here, in 
 for every attribute and level the coded contribution over the model's terms is
 precomputed as a sparse vector ``[[term index, value], ...]`` (a linear attribute without
 listed levels gets its unit column, which the page multiplies by the typed value), so the
-script only sums vectors, exactly as :func:`dce.uptake.scenario_matrix` codes a profile.
+script only sums vectors, exactly as :func:`dce.analysis.uptake.scenario_matrix` codes a profile.
 Shares are the softmax at the estimates; intervals are percentiles of the softmax over
 the coefficient draws behind every interval (numpy's default linear quantile).
 """
@@ -20,7 +20,7 @@ import re
 import numpy as np
 import pandas as pd
 
-from dce.attributes import Attribute, level_text
+from dce.core.attributes import Attribute, level_text
 from dce.report import text
 
 MIN_SERVICES = 3
@@ -29,7 +29,7 @@ OPT_OUT = "optout"
 
 def attributes_of(cfg: dict) -> list[Attribute]:
     """The study's attributes from a resolved config (as in config.yaml), coded as the
-    pipeline codes them (:func:`dce.config._attributes`)."""
+    pipeline codes them (:func:`dce.config.study._attributes`)."""
     out = []
     for name, a in (cfg.get("attributes") or {}).items():
         a = a or {}
@@ -113,7 +113,7 @@ def model_of(cfg: dict, est: pd.DataFrame, draws: pd.DataFrame) -> dict | None:
         estimates.csv and coefficient_draws.csv. The model's terms are the columns of the
         draws; only those a choice set can touch are kept (attribute terms and
         ``asc[opt_out]``), so position constants, ``sd[...]`` and interaction terms drop out
-        (their rows in a choice set would be zero, as in :mod:`dce.uptake`).
+        (their rows in a choice set would be zero, as in :mod:`dce.analysis.uptake`).
 
     Returns
     -------
@@ -151,7 +151,7 @@ def model_of(cfg: dict, est: pd.DataFrame, draws: pd.DataFrame) -> dict | None:
     return {"attributes": [_coded(a, index, slug(a.name, taken)) for a in attrs],
             "terms": terms, "groups": groups, "level": level, "n_services": n_services,
             # position constants (asc[k]) are nuisance in a hypothetical set of named
-            # services and are left out, as in dce.uptake.scenario_matrix
+            # services and are left out, as in dce.analysis.uptake.scenario_matrix
             "asc": [None] * n_services,
             "opt_out": index.get("asc[opt_out]")}
 
@@ -199,7 +199,7 @@ def default_state(cfg: dict, model: dict) -> dict:
 
 def scenario_rows(model: dict, state: dict) -> tuple[list[str], np.ndarray]:
     """(row keys, coded matrix) of the offered services (and the opt-out): the same rows
-    as :func:`dce.uptake.scenario_matrix`."""
+    as :func:`dce.analysis.uptake.scenario_matrix`."""
     keys, rows = [], []
     for k, (vals, on) in enumerate(zip(state["values"], state["included"]), start=1):
         if not on:
@@ -229,7 +229,7 @@ def _softmax(V: np.ndarray) -> np.ndarray:
 
 
 def predict(beta: np.ndarray, draws: np.ndarray, scenario: tuple, level: float) -> dict:
-    """Choice shares of one group, as :func:`dce.uptake.predict` (and the page's script).
+    """Choice shares of one group, as :func:`dce.analysis.uptake.predict` (and the page's script).
 
     Parameters
     ----------

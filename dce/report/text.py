@@ -7,6 +7,7 @@ changes the words.
 
 from __future__ import annotations
 
+import copy
 import math
 
 import pandas as pd
@@ -23,16 +24,16 @@ def ordinal(n: int) -> str:
 
 def pct(x, digits: int = 1) -> str:
     """A share in [0, 1] as a percentage number without the sign: 0.2641 -> '26.4'."""
-    return "n/a" if _missing(x) else f"{100 * float(x):.{digits}f}"
+    return "n/a" if missing(x) else f"{100 * float(x):.{digits}f}"
 
 
 def num(x, digits: int = 2) -> str:
-    return "n/a" if _missing(x) else f"{float(x):.{digits}f}"
+    return "n/a" if missing(x) else f"{float(x):.{digits}f}"
 
 
 def p_text(p) -> str:
     """'p < 0.001' or 'p = 0.012'."""
-    if _missing(p):
+    if missing(p):
         return "p n/a"
     p = float(p)
     return "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
@@ -47,7 +48,8 @@ def level_pct(level: float) -> str:
     return f"{round(100 * float(level))}%"
 
 
-def _missing(x) -> bool:
+def missing(x) -> bool:
+    """True for None, NaN and pandas missing values."""
     try:
         return x is None or (isinstance(x, float) and math.isnan(x)) or pd.isna(x)
     except (TypeError, ValueError):
@@ -83,22 +85,28 @@ def ranking_cell(row) -> str:
 
 def ranking_matrix(imp: pd.DataFrame, labels: Labels, groups: list) -> list[dict]:
     """Rows of the ranking table: one per attribute (pooled order), one cell per group."""
-    rows = []
-    for attr in attribute_order(imp):
+    def cell(r):
+        return {"text": ranking_cell(r), "share": float(r["importance"]),
+                "rank": int(r["rank"]), "detail": ranking_cell(r).split(" ", 1)[1],
+                "shade": f"{min(0.45, 0.04 + 1.2 * float(r['importance'])):.3f}"}
+
+    empty = {"text": "", "share": 0.0, "rank": None, "shade": "0", "detail": ""}
+    return [{"attribute": attr, "label": labels.attribute(attr), "cells": cells}
+            for attr, cells in group_cells(imp, "attribute", attribute_order(imp), groups,
+                                           cell, empty)]
+
+
+def group_cells(table: pd.DataFrame, key: str, keys, groups: list, cell, empty=""):
+    """(key, cells) for each of ``keys``: ``cell(row)`` of the row of each group with that
+    value in column ``key``, a fresh copy of ``empty`` where the group has none."""
+    out = []
+    for k in keys:
         cells = []
         for g in groups:
-            r = imp[(imp["group"] == g) & (imp["attribute"] == attr)]
-            if r.empty:
-                cells.append({"text": "", "share": 0.0, "rank": None, "shade": "0",
-                              "detail": ""})
-                continue
-            r = r.iloc[0]
-            cells.append({"text": ranking_cell(r), "share": float(r["importance"]),
-                          "rank": int(r["rank"]),
-                          "detail": ranking_cell(r).split(" ", 1)[1],
-                          "shade": f"{min(0.45, 0.04 + 1.2 * float(r['importance'])):.3f}"})
-        rows.append({"attribute": attr, "label": labels.attribute(attr), "cells": cells})
-    return rows
+            r = table[(table["group"] == g) & (table[key] == k)]
+            cells.append(copy.copy(empty) if r.empty else cell(r.iloc[0]))
+        out.append((k, cells))
+    return out
 
 
 def top_attributes(imp: pd.DataFrame, group, k: int = 3) -> list[str]:
@@ -137,17 +145,13 @@ def tradeoff_table(trade: pd.DataFrame | None, labels: Labels, groups: list,
         values = [float(v) for v in levels]
         span = (min(values), max(values))
     rows = []
-    for term in dict.fromkeys(trade["term"]):
-        cells = []
-        for g in groups:
-            r = trade[(trade["group"] == g) & (trade["term"] == term)]
-            if r.empty:
-                cells.append("")
-                continue
-            r = r.iloc[0]
-            flag = str(r.get("outside_tested_range")).lower() == "true"
-            cells.append(f"{num(r['estimate'], 1)} ({num(r['ci_lower'], 1)} to "
-                         f"{num(r['ci_upper'], 1)}){' †' if flag else ''}")
+
+    def cell(r):
+        flag = str(r.get("outside_tested_range")).lower() == "true"
+        return (f"{num(r['estimate'], 1)} ({num(r['ci_lower'], 1)} to "
+                f"{num(r['ci_upper'], 1)}){' †' if flag else ''}")
+
+    for term, cells in group_cells(trade, "term", dict.fromkeys(trade["term"]), groups, cell):
         rows.append({"label": labels.change_text(term), "cells": cells})
     flagged = trade[trade["outside_tested_range"].astype(str).str.lower() == "true"]
     note = ""
@@ -192,15 +196,11 @@ def uptake_table(uptake: pd.DataFrame | None, labels: Labels, groups: list) -> l
     if uptake is None or uptake.empty:
         return []
     rows = []
-    for sc in dict.fromkeys(uptake["scenario"]):
-        cells = []
-        for g in groups:
-            r = uptake[(uptake["group"] == g) & (uptake["scenario"] == sc)]
-            if r.empty:
-                cells.append("")
-                continue
-            r = r.iloc[0]
-            cells.append(f"{pct(r['share'])}% ({pct(r['ci_lower'])} to {pct(r['ci_upper'])})")
+    def cell(r):
+        return f"{pct(r['share'])}% ({pct(r['ci_lower'])} to {pct(r['ci_upper'])})"
+
+    for sc, cells in group_cells(uptake, "scenario", dict.fromkeys(uptake["scenario"]), groups,
+                                 cell):
         name = str(sc)
         if name == "(opt out)":
             name = f"Neither / opt out ({labels.opt_out})" if labels.opt_out else "Opt out"
@@ -242,18 +242,13 @@ def quality_table(dq: dict | None, labels: Labels) -> dict | None:
         rows.append({"label": CHECK_TEXT[key], "cells": cells(key),
                      "fails": key in dq["checks_that_fail"] and total[key] > 0,
                      "counts": key in dq["checks_that_fail"]})
-    if total["with_dominated_task"]:
-        rows.append({"label": "Saw a dominance task", "cells": cells("with_dominated_task"),
-                     "fails": False, "counts": False})
-        rows.append({"label": CHECK_TEXT["chose_dominated"],
-                     "cells": cells("chose_dominated", "with_dominated_task"),
-                     "fails": total["chose_dominated"] > 0, "counts": True})
-    if total["with_repeated_task"]:
-        rows.append({"label": "Saw a repeated task", "cells": cells("with_repeated_task"),
-                     "fails": False, "counts": False})
-        rows.append({"label": CHECK_TEXT["inconsistent_repeat"],
-                     "cells": cells("inconsistent_repeat", "with_repeated_task"),
-                     "fails": total["inconsistent_repeat"] > 0, "counts": True})
+    for seen, check, label in (("with_dominated_task", "chose_dominated", "Saw a dominance task"),
+                               ("with_repeated_task", "inconsistent_repeat",
+                                "Saw a repeated task")):
+        if total[seen]:  # the check applies only to respondents who saw such a task
+            rows.append({"label": label, "cells": cells(seen), "fails": False, "counts": False})
+            rows.append({"label": CHECK_TEXT[check], "cells": cells(check, seen),
+                         "fails": total[check] > 0, "counts": True})
     rows.append({"label": CHECK_TEXT["failed"], "cells": cells("failed"),
                  "fails": total["failed"] > 0, "counts": False})
     return {"columns": cols, "rows": rows, "notes": quality_notes(dq, labels)}

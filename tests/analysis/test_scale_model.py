@@ -6,13 +6,13 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
+from classic_scale import swait_louviere
 from scipy import optimize, special
 
 from dce.analysis.scale import _Model, compare_scale, fit_scaled, proportionality_test
-from dce.coding import ChoiceData
+from dce.core.coding import ChoiceData
+from dce.core.parallel import map_seeds
 from dce.models.clogit import fit as clogit_fit
-from dce.parallel import map_seeds
-from dce.scale_test import swait_louviere
 
 TERMS = ("quality[Medium]", "quality[High]", "similar[Yes]", "waiting", "asc[opt_out]")
 BETA = np.array([0.6, 1.2, 0.8, -0.08])   # quality (dummy, 3 levels), similar, waiting

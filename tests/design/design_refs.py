@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import yaml
 
-from dce.config import parse_config
+from dce.config.study import parse_config
 
 
 def make_study(levels=None, alternatives=2, tasks=None, method="d-efficient", blocks=1,

@@ -7,7 +7,7 @@ import pytest
 from design_refs import strength2
 
 from dce.design import oarrays
-from dce.design.orthogonal import street_burgess_plan
+from dce.design.street_burgess import street_burgess_plan
 
 CASES = [
     ([2, 2, 2], 4), ([2] * 4, 8), ([2] * 7, 8), ([3] * 4, 9), ([3] * 4, 27), ([3] * 4, 81),

@@ -24,7 +24,8 @@ from design_refs import (
 from dce.design import build
 from dce.design.diagnostics import max_differing_pairs, street_burgess_det_opt
 from dce.design.methods import allowed_mask
-from dce.design.orthogonal import DesignWarning, generator_family
+from dce.design.orthogonal import DesignWarning
+from dce.design.street_burgess import generator_family
 
 SB_CASES = [  # levels, alternatives, sets, optimal D-error quoted in the issue (or None)
     ([2, 2, 2], 2, 4, 0.25),

@@ -1,4 +1,4 @@
-"""Build the conditional-logit reference values used by tests/test_clogit_reference.py.
+"""Build the conditional-logit reference values used by tests/models/test_clogit_reference.py.
 
 Run from the repository root (it never imports ``dce``)::
 

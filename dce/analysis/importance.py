@@ -1,0 +1,140 @@
+"""Attribute importance: each attribute's part-worth range as a share of the sum of ranges.
+
+A categorical attribute's range is max - min of its level part-worths (effects coding:
+the omitted level is minus the sum of the others; dummy: 0). A linear attribute's range is
+``|slope| * (max level - min level)``. Intervals come from Krinsky-Robb draws of the
+coefficients (multivariate normal with the fit's covariance) or from the delta method;
+rank probabilities always come from the draws.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+COLUMNS = ["group", "attribute", "importance", "ci_lower", "ci_upper", "rank",
+           "prob_rank_1", "prob_top_3", "rank_ci_lower", "rank_ci_upper"]
+
+
+@dataclass(frozen=True)
+class Importance:
+    """Importance table of one or more groups, plus the share draws behind it."""
+
+    table: pd.DataFrame
+    draws: dict = field(default_factory=dict, repr=False)  # group -> (draws x attributes)
+    attributes: tuple = ()
+
+
+def partworth_maps(terms, attributes, value_ranges=None) -> list[np.ndarray]:
+    """For each attribute, a matrix mapping the coefficient vector to level utilities."""
+    index = {t: i for i, t in enumerate(terms)}
+    maps = []
+    for a in attributes:
+        cols = [index[t] for t in a.terms]
+        if a.is_linear:
+            lo, hi = _span(a, value_ranges)
+            M = np.zeros((2, len(terms)))
+            M[0, cols[0]], M[1, cols[0]] = lo, hi
+        else:
+            L = a.level_matrix()
+            M = np.zeros((L.shape[0], len(terms)))
+            M[:, cols] = L
+        maps.append(M)
+    return maps
+
+
+def _span(a, value_ranges):
+    if a.levels is not None:
+        lv = a.numeric_levels()
+        return float(lv.min()), float(lv.max())
+    if value_ranges and a.name in value_ranges:
+        return value_ranges[a.name]
+    raise ValueError(f"no range known for attribute {a.name!r}")
+
+
+def shares(B: np.ndarray, maps: list[np.ndarray]) -> np.ndarray:
+    """Importance shares for coefficient rows ``B`` (draws x terms) -> (draws x attrs)."""
+    B = np.atleast_2d(B)
+    ranges = np.column_stack([(B @ M.T).max(axis=1) - (B @ M.T).min(axis=1) for M in maps])
+    total = ranges.sum(axis=1, keepdims=True)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(total > 0, ranges / total, 1.0 / ranges.shape[1])
+
+
+def coefficient_draws(params, vcov, n, rng) -> np.ndarray:
+    """Krinsky-Robb draws: params + z L' with L a Cholesky-type factor of vcov."""
+    vcov = (vcov + vcov.T) / 2
+    try:
+        L = np.linalg.cholesky(vcov)
+    except np.linalg.LinAlgError:
+        w, v = np.linalg.eigh(vcov)
+        L = v * np.sqrt(np.clip(w, 0, None))
+    z = rng.standard_normal((n, len(params)))
+    return params + z @ L.T
+
+
+def ranks(values: np.ndarray) -> np.ndarray:
+    """Rank 1 = largest, along the last axis; ties broken by attribute order."""
+    order = np.argsort(-values, axis=-1, kind="stable")
+    out = np.empty_like(order)
+    np.put_along_axis(out, order, np.arange(1, values.shape[-1] + 1)[None, :]
+                      if values.ndim == 2 else np.arange(1, values.shape[-1] + 1), axis=-1)
+    return out
+
+
+def from_draws(group, attributes, point, S, lo, hi, level) -> Importance:
+    """The Importance of one group from its point shares, share draws ``S`` (draws x
+    attributes) and interval bounds: ranks, rank probabilities and rank intervals."""
+    alpha = 1 - level
+    R = ranks(S)
+    point_rank = ranks(point[None, :])[0]
+    rlo, rhi = np.quantile(R, [alpha / 2, 1 - alpha / 2], axis=0, method="inverted_cdf")
+    table = pd.DataFrame({
+        "group": group, "attribute": [a.name for a in attributes],
+        "importance": point, "ci_lower": lo, "ci_upper": hi, "rank": point_rank,
+        "prob_rank_1": (R == 1).mean(axis=0), "prob_top_3": (R <= 3).mean(axis=0),
+        "rank_ci_lower": rlo.astype(int), "rank_ci_upper": rhi.astype(int),
+    }, columns=COLUMNS)
+    return Importance(table, {group: S}, tuple(attributes))
+
+
+def rank(result, attributes, rng, *, intervals="krinsky-robb", draws=2000, level=0.95,
+         value_ranges=None, coef_draws=None) -> Importance:
+    """Importance of each attribute for one fitted model (one group).
+
+    ``coef_draws`` (draws x terms), e.g. bootstrap replicates, replaces the
+    Krinsky-Robb draws when given; intervals are then percentiles of those draws.
+    """
+    maps = partworth_maps(result.terms, attributes, value_ranges)
+    point = shares(result.params, maps)[0]
+    B = coef_draws if coef_draws is not None else coefficient_draws(
+        result.params, result.vcov, draws, rng)
+    B = np.asarray(B)
+    S = shares(B, maps)
+    alpha = 1 - level
+    if intervals == "delta":
+        J = _jacobian(result.params, maps)
+        se = np.sqrt(np.clip(np.einsum("ik,kl,il->i", J, result.vcov, J), 0, None))
+        q = stats.norm.ppf(1 - alpha / 2)
+        lo, hi = point - q * se, point + q * se
+    else:
+        lo, hi = np.quantile(S, [alpha / 2, 1 - alpha / 2], axis=0)
+    return from_draws(result.group, attributes, point, S, lo, hi, level)
+
+
+def _jacobian(params, maps, h=1e-6) -> np.ndarray:
+    """d shares / d params by central differences (ranges are piecewise linear)."""
+    K = len(params)
+    E = np.eye(K) * h
+    up = shares(params + E, maps)
+    down = shares(params - E, maps)
+    return ((up - down) / (2 * h)).T
+
+
+def combine(parts: list[Importance]) -> Importance:
+    table = pd.concat([p.table for p in parts], ignore_index=True)
+    draws = {g: d for p in parts for g, d in p.draws.items()}
+    return Importance(table, draws, parts[0].attributes if parts else ())

@@ -1,0 +1,116 @@
+"""Trade-offs: marginal rates of substitution against a linear denominator attribute.
+
+For a cost attribute this is willingness to pay; for waiting time, willingness to wait.
+The value of a change is ``-delta / b_d``: ``delta`` is the utility change (a level
+against the attribute's reference level, one unit of a linear attribute, or a constant),
+``b_d`` the denominator's coefficient. A value is flagged ``outside_tested_range`` when the
+estimate or any part of its interval lies beyond the span of the denominator's tested
+levels (an extrapolation of the linear term). Alternative-specific constants are not valued:
+they are not features a service can change. Intervals: delta method, Krinsky-Robb (ratios of
+coefficient draws) and, when available, bootstrap percentiles.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+COLUMNS = ["group", "term", "denominator", "estimate", "ci_lower", "ci_upper",
+           "delta_ci_lower", "delta_ci_upper", "kr_ci_lower", "kr_ci_upper",
+           "boot_ci_lower", "boot_ci_upper", "outside_tested_range"]
+
+
+@dataclass(frozen=True)
+class Tradeoffs:
+    table: pd.DataFrame
+    draws: dict = field(default_factory=dict, repr=False)  # group -> (draws x terms)
+    warnings: tuple = ()
+
+
+def contrasts(terms, attributes, denominator: str) -> tuple[list[str], np.ndarray]:
+    """Rows: utility changes valued against the denominator; columns: coefficients."""
+    index = {t: i for i, t in enumerate(terms)}
+    names, rows = [], []
+    for a in attributes:
+        if a.name == denominator:
+            continue
+        cols = [index[t] for t in a.terms]
+        if a.is_linear:
+            row = np.zeros(len(terms))
+            row[cols[0]] = 1.0
+            names.append(a.name)
+            rows.append(row)
+            continue
+        L = a.level_matrix()
+        ref = a.reference_index
+        for i, label in enumerate(a.level_labels):
+            if i == ref:
+                continue
+            row = np.zeros(len(terms))
+            row[cols] = L[i] - L[ref]
+            names.append(f"{a.name}[{label}]")
+            rows.append(row)
+    return names, np.array(rows).reshape(len(rows), len(terms))
+
+
+def value(result, attributes, denominator, rng, *, draws=2000, level=0.95,
+          coef_draws=None, method="krinsky-robb", kr_draws=None) -> Tradeoffs:
+    """Trade-offs of one fitted model (one group)."""
+    terms = list(result.terms)
+    d = terms.index(denominator)
+    names, C = contrasts(terms, attributes, denominator)
+    b, V = result.params, result.vcov
+    delta = C @ b
+    est = -delta / b[d]
+    # delta method: gradient of -c'b / b_d
+    G = -C / b[d]
+    G[:, d] += delta / b[d] ** 2
+    se = np.sqrt(np.clip(np.einsum("ik,kl,il->i", G, V, G), 0, None))
+    q = stats.norm.ppf(0.5 + level / 2)
+    a = (1 - level) / 2
+    from dce.analysis.importance import coefficient_draws
+
+    B = kr_draws if kr_draws is not None else coefficient_draws(b, V, draws, rng)
+    kr = -(B @ C.T) / B[:, [d]]
+    kr_lo, kr_hi = np.quantile(kr, [a, 1 - a], axis=0)
+    boot_lo = boot_hi = np.full(len(names), np.nan)
+    boot = None
+    if coef_draws is not None:
+        boot = -(coef_draws @ C.T) / coef_draws[:, [d]]
+        boot_lo, boot_hi = np.quantile(boot, [a, 1 - a], axis=0)
+    chosen = {"delta": (est - q * se, est + q * se), "krinsky-robb": (kr_lo, kr_hi),
+              "bootstrap": (boot_lo, boot_hi)}[method]
+    attr = next(x for x in attributes if x.name == denominator)
+    span = float(np.ptp(attr.numeric_levels())) if attr.levels is not None else np.inf
+    # an extrapolation when the estimate or any part of its interval lies beyond the span
+    reach = np.nanmax(np.abs(np.vstack([est, chosen[0], chosen[1]])), axis=0)
+    outside = reach > span
+    notes = []
+    z = b[d] / np.sqrt(V[d, d])
+    if abs(z) < q:
+        notes.append(f"group {result.group}: the interval of the {denominator} coefficient "
+                     "includes zero, so trade-offs against it are unreliable")
+    if outside.any():
+        notes.append(f"group {result.group}: the values of {', '.join(np.array(names)[outside])}"
+                     f" (estimate or interval) reach beyond the tested range of {denominator} "
+                     f"(a span of {span:g}); they are extrapolations")
+    table = pd.DataFrame({
+        "group": result.group, "term": names, "denominator": denominator, "estimate": est,
+        "ci_lower": chosen[0], "ci_upper": chosen[1],
+        "delta_ci_lower": est - q * se, "delta_ci_upper": est + q * se,
+        "kr_ci_lower": kr_lo, "kr_ci_upper": kr_hi, "boot_ci_lower": boot_lo,
+        "boot_ci_upper": boot_hi, "outside_tested_range": outside,
+    }, columns=COLUMNS)
+    return Tradeoffs(table, {result.group: boot if boot is not None else kr}, tuple(notes))
+
+
+def poe_p_value(x: np.ndarray, y: np.ndarray) -> float:
+    """Poe et al.'s complete combinatorial test of x = y from two independent sets of
+    draws: the share of all (x_i, y_j) pairs with x_i - y_j <= 0, made two-sided."""
+    ys = np.sort(y)
+    le = np.searchsorted(ys, x, side="right").sum()  # pairs with y_j <= x_i
+    share = 1 - le / (len(x) * len(y))  # pairs with x_i - y_j < 0
+    return float(min(1.0, 2 * min(share, 1 - share)))

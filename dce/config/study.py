@@ -1,0 +1,316 @@
+"""Read a YAML config into a validated, immutable :class:`Study`.
+
+Every problem found is reported at once, each with the file, the line and the key:
+``error: configs/x.yaml:12: design.tasks: expected a whole number, found 'twelve'``.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from dce.config.schema import ConfigModel
+from dce.config.yamlio import dotted, line_of, load_yaml
+from dce.core.attributes import Attribute
+from dce.errors import ConfigError, Problem
+
+
+@dataclass(frozen=True)
+class Study:
+    """A validated config: typed settings, coded attributes and resolved paths."""
+
+    config_file: Path
+    display_name: str
+    spec: ConfigModel
+    attributes: tuple[Attribute, ...]
+    raw: dict = field(repr=False)
+    lines: dict = field(repr=False, compare=False)
+    text: str = field(repr=False, compare=False)
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+    @property
+    def seed(self) -> int:
+        return self.spec.seed
+
+    @property
+    def base_dir(self) -> Path:
+        return self.config_file.parent
+
+    def resolve(self, relative: str) -> Path:
+        """A path from the config, relative to the config file's folder."""
+        return (self.base_dir / relative).resolve()
+
+    def line(self, *path) -> int | None:
+        return line_of(self.lines, path)
+
+    def problem(self, path: tuple, message: str) -> Problem:
+        return Problem(message, self.display_name, self.line(*path), dotted(path))
+
+    def attribute(self, name: str) -> Attribute:
+        for a in self.attributes:
+            if a.name == name:
+                return a
+        raise KeyError(name)
+
+    @property
+    def config_hash(self) -> str:
+        return hashlib.sha256(self.text.encode("utf-8")).hexdigest()
+
+    @classmethod
+    def from_dict(cls, data: dict, base_dir: str | Path = ".") -> Study:
+        """A Study from a mapping with the keys of a config file (no YAML, no file).
+
+        Paths in it (``design.file``, ``choices.file``, ...) are relative to
+        ``base_dir``. Raises :class:`ConfigError` (a ``ValueError``) listing every
+        problem, each naming its key.
+        """
+        return study_from_dict(data, base_dir)
+
+
+def study_from_dict(data: dict, base_dir: str | Path = ".", *,
+                    need_responses: bool = True) -> Study:
+    """:meth:`Study.from_dict`; ``need_responses=False`` for a design-only study (no
+    ``choices:`` or ``simulate:`` yet)."""
+    import json
+
+    if not isinstance(data, dict):
+        raise ConfigError(f"expected a mapping of config keys, found {type(data).__name__}",
+                          key="config")
+    display = "<dict>"
+    config_file = (Path(base_dir) / "study.yaml").resolve()
+    text = json.dumps(data, sort_keys=True, default=str)
+    return _study(data, {}, text, display, config_file, need_responses)
+
+
+def load_config(path: str | Path) -> Study:
+    """Load and validate a config file; raise :class:`ConfigError` listing every problem."""
+    display = str(path)
+    file = Path(path)
+    if not file.exists():
+        raise ConfigError("config file not found; check the path", file=display)
+    if file.is_dir():
+        raise ConfigError("is a folder, expected a YAML config file", file=display)
+    try:
+        raw = file.read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"cannot read the file ({exc.strerror})", file=display) from None
+    if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        raise ConfigError("expected UTF-8 text, found UTF-16; save the file as UTF-8",
+                          file=display, line=1)
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        bad = raw[exc.start:exc.start + 1].hex()
+        column = exc.start - raw.rfind(b"\n", 0, exc.start)
+        raise ConfigError(f"expected UTF-8 text, found byte 0x{bad} (column {column}); save "
+                          "the file as UTF-8", file=display,
+                          line=raw.count(b"\n", 0, exc.start) + 1) from None
+    return parse_config(text, display, file.resolve())
+
+
+def parse_config(text: str, display: str, config_file: Path) -> Study:
+    data, lines = load_yaml(text, display)
+    if data is None:
+        raise ConfigError("the config is empty; expected a mapping with at least "
+                          "schema_version, name, seed and attributes (see "
+                          "configs/peer_support.yaml for a complete example)", file=display)
+    if not isinstance(data, dict):
+        raise ConfigError("expected a mapping of keys (schema_version, name, seed, ...), "
+                          f"found a {type(data).__name__}", file=display, line=1)
+    return _study(data, lines, text, display, config_file)
+
+
+def _study(data: dict, lines: dict, text: str, display: str, config_file: Path,
+           need_responses: bool = True) -> Study:
+    problems = _schema_problems(data, lines, display)
+    if problems:
+        raise ConfigError(problems)
+    spec = ConfigModel.model_validate(data)
+    attributes = _attributes(spec)
+    study = Study(config_file, display, spec, attributes, data, lines, text)
+    problems = [p for p in _semantic_problems(study)
+                if need_responses or "needs `choices:`" not in p.message]
+    if problems:
+        raise ConfigError(problems)
+    return study
+
+
+# ----- schema (types, unknown keys) -------------------------------------------------
+def _schema_problems(data: dict, lines: dict, display: str) -> list[Problem]:
+    try:
+        ConfigModel.model_validate(data)
+    except ValidationError as exc:
+        return _translate(exc, data, lines, display)
+    return []
+
+
+def _translate(exc: ValidationError, data, lines, display) -> list[Problem]:
+    out: list[Problem] = []
+    seen: set = set()
+    wrong: dict[tuple, list] = {}  # path -> [expectations, found, position in out]
+    for err in _closest_branches(exc.errors(), data):
+        path, _ = _real_path(data, err["loc"])
+        kind = err["type"]
+        if kind not in ("extra_forbidden", "missing"):
+            # one problem per value: the members of a union (int | float | str) each
+            # report an error; together they say what the value may be
+            expected = _wording(err, path)
+            if path in wrong:
+                if expected not in wrong[path][0]:
+                    wrong[path][0].append(expected)
+                continue
+            wrong[path] = [[expected], err.get("input"), len(out)]
+            out.append(None)
+            continue
+        if kind == "extra_forbidden":
+            key = err["loc"][-1]
+            allowed = _allowed_keys(err["loc"][:-1])
+            hint = difflib.get_close_matches(str(key), allowed, n=1, cutoff=0.6)
+            msg = f"unknown key {key!r}"
+            msg += f"; did you mean {hint[0]!r}?" if hint else (
+                f"; allowed keys: {', '.join(allowed)}" if allowed else "")
+            path = path + (key,) if path + (key,) in lines else path
+        else:
+            msg = f"required key {err['loc'][-1]!r} is missing"
+        if (path, msg) in seen:
+            continue
+        seen.add((path, msg))
+        out.append(Problem(msg, display, line_of(lines, path), dotted(path) or "(top level)"))
+    for path, (expected, found, at) in wrong.items():
+        parts = [e.removeprefix("expected ") for e in expected]
+        if "a number" in parts and "a whole number" in parts:  # int | float: any number
+            parts.remove("a whole number")
+        if all(e.startswith("expected ") for e in expected):
+            msg = "expected " + (", ".join(parts[:-1]) + " or " if len(parts) > 1 else "") \
+                + parts[-1]
+        else:
+            msg = "; ".join(expected)
+        shown_value = repr(found)
+        msg += f", found {shown_value if len(shown_value) <= 80 else shown_value[:77] + '...'}"
+        out[at] = Problem(msg, display, line_of(lines, path), dotted(path) or "(top level)")
+    return sorted(out, key=lambda p: p.line or 0)  # in the order of the file
+
+
+def _closest_branches(errors: list, data) -> list:
+    """Drop the errors of union members that the value does not resemble.
+
+    ``priors: {x: {mean: 1, sd: -1}}`` fails as a number and as {mean, sd}; only the
+    {mean, sd} error (which goes deeper into the value) helps the user.
+    """
+    def split(loc):
+        node = data
+        for i, part in enumerate(loc):
+            if isinstance(node, dict) and part in node:
+                node = node[part]
+            elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+                node = node[part]
+            else:
+                return tuple(loc[:i]), len(loc) - i  # union point, parts past it
+        return tuple(loc), 0
+
+    points = [split(err["loc"]) for err in errors]
+    deep = {point for point, rest in points if rest > 1}
+    return [err for err, (point, rest) in zip(errors, points, strict=True)
+            if not (point in deep and rest == 1 and err["type"] != "extra_forbidden")]
+
+
+_WORDS = {
+    "a valid integer": "a whole number",
+    "a valid number": "a number",
+    "a valid string": "text",
+    "a valid list": "a list such as [a, b, c]",
+    "a valid dictionary": "a mapping of keys to values",
+    "greater than or equal to": "a number greater than or equal to",
+    "greater than": "a number greater than",
+    "less than or equal to": "a number less than or equal to",
+    "less than": "a number less than",
+}
+
+
+def _wording(err: dict, path: tuple) -> str:
+    """A pydantic message in the config's terms: ``expected ..., found ...`` follows."""
+    kind = err["type"]
+    if path == ("schema_version",) and kind == "literal_error":
+        return "this version of dce reads schema_version 1 only; expected 1"
+    if kind == "string_pattern_mismatch":
+        return "expected letters, digits, '_' and '-' only (no spaces)"
+    msg = err["msg"][0].lower() + err["msg"][1:]
+    msg = re.sub(r" or instance of \w+", "", msg.replace("input should be", "expected"))
+    for old, new in _WORDS.items():
+        if msg.startswith("expected " + old):
+            return "expected " + new + msg[len("expected " + old):]
+    return msg
+
+
+def _real_path(data, loc) -> tuple[tuple, object]:
+    """Keep the parts of a pydantic error location that exist in the document."""
+    path, node = (), data
+    for part in loc:
+        if isinstance(node, dict) and part in node:
+            path, node = path + (part,), node[part]
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            path, node = path + (part,), node[part]
+    return path, node
+
+
+def _allowed_keys(loc) -> list[str]:
+    """Field names of the model at a location, for "did you mean" hints."""
+    model = ConfigModel
+    for part in loc:
+        if isinstance(part, int) or model is None:
+            continue
+        fld = model.model_fields.get(part) if hasattr(model, "model_fields") else None
+        if fld is None:
+            continue
+        model = _model_in(fld.annotation)
+    return sorted(model.model_fields) if model is not None and hasattr(model, "model_fields") else []
+
+
+def _model_in(annotation):
+    from typing import get_args
+
+    from pydantic import BaseModel
+
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in get_args(annotation):
+        found = _model_in(arg)
+        if found is not None:
+            return found
+    return None
+
+
+# ----- attributes -------------------------------------------------------------------
+def _attributes(spec: ConfigModel) -> tuple[Attribute, ...]:
+    out = []
+    for name, a in (spec.attributes or {}).items():
+        coding = a.coding or ("effects" if a.levels is not None else "linear")
+        levels = tuple(a.levels) if a.levels is not None else None
+        out.append(Attribute(name, a.label or name, coding, levels, a.reference))
+    return tuple(out)
+
+
+# ----- cross-references -------------------------------------------------------------
+def _semantic_problems(study: Study) -> list[Problem]:
+    from dce.config.checks import check_study
+
+    return check_study(study)
+
+
+def shown(path: Path) -> str:
+    """A path as the user should see it: relative to the working folder when shorter."""
+    import os
+
+    try:
+        rel = os.path.relpath(path)
+    except ValueError:
+        return str(path)
+    return rel if len(rel) <= len(str(path)) else str(path)

@@ -1,0 +1,189 @@
+"""Responses -> ChoiceData: the numeric arrays every engine reads.
+
+Rows are sorted by respondent, choice set and alternative; choice sets are contiguous,
+so per-set sums are ``np.add.reduceat`` over ``set_start``. Coding happens once here;
+no engine re-codes data.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+
+def design_matrix(table: pd.DataFrame, attributes, opt_out: bool,
+                  constants=()) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """Code a design table: (X rows x terms, set index per row, term names).
+
+    Opt-out rows have zeros for every attribute term and 1 for ``asc[opt_out]``.
+    """
+    terms = [t for a in attributes for t in a.terms]
+    is_opt = table["is_opt_out"].to_numpy().astype(bool)
+    blocks = []
+    for attr in attributes:
+        col = np.zeros((len(table), len(attr.terms)))
+        keep = ~is_opt
+        col[keep] = attr.code(table.loc[keep, attr.name].tolist())
+        blocks.append(col)
+    alt = table["alternative"].to_numpy()
+    for c in constants:
+        blocks.append((alt == c).astype(float)[:, None])
+        terms.append(f"asc[{c}]")
+    if opt_out:
+        blocks.append(is_opt.astype(float)[:, None])
+        terms.append("asc[opt_out]")
+    X = np.hstack(blocks) if blocks else np.zeros((len(table), 0))
+    keys = table["block"].astype(np.int64).to_numpy() * 1_000_000 + table["task"].astype(
+        np.int64).to_numpy()
+    _, set_index = np.unique(keys, return_inverse=True)
+    return X, set_index, terms
+
+
+
+@dataclass(frozen=True)
+class ChoiceData:
+    """Coded choice data.
+
+    Attributes
+    ----------
+    X : float64 array (rows, terms)
+    chosen : float64 array (rows,), 1 for the chosen alternative of each set
+    set_start : int64 array (sets + 1,), first row of each set (and the row count last)
+    respondent : int64 array (sets,), respondent code 0..R-1 of each set (non-decreasing)
+    respondent_ids : array (R,), the original respondent identifiers
+    group : object array (sets,), respondent group of each set
+    alternative : int64 array (rows,), alternative id of each row
+    terms : tuple of term names (columns of X)
+    """
+
+    X: np.ndarray
+    chosen: np.ndarray
+    set_start: np.ndarray
+    respondent: np.ndarray
+    respondent_ids: np.ndarray
+    group: np.ndarray
+    alternative: np.ndarray
+    terms: tuple
+
+    @classmethod
+    def from_frame(cls, df: pd.DataFrame, attributes, *, choice: str | None = "chosen",
+                   respondent: str = "respondent", task: str = "task",
+                   alternative: str = "alternative", group: str | None = None,
+                   block: str | None = None, asc=(), interactions=()) -> ChoiceData:
+        """Code a long DataFrame (one row per respondent x task x alternative).
+
+        ``attributes`` is a tuple of :class:`~dce.attributes.Attribute` or the API's
+        mapping (see :func:`dce.frames.attributes_from`); the other arguments name
+        columns. Rows whose attribute cells are all empty are opt-out rows (they get
+        the constant ``asc[opt_out]``); ``asc`` lists alternative ids with constants.
+
+        Raises
+        ------
+        DataError
+            Naming every missing column, unknown level, non-numeric linear value and
+            choice set without exactly one chosen row.
+        """
+        from dce.frames import attributes_from, long_frame
+
+        attrs = (tuple(attributes) if isinstance(attributes, (tuple, list))
+                 else attributes_from(attributes))
+        table, _ = long_frame(df, attrs, choice=choice, respondent=respondent, task=task,
+                              alternative=alternative, group=group, block=block)
+        return encode(table, attrs, tuple(asc or ()), tuple(interactions or ()))
+
+    @property
+    def n_rows(self) -> int:
+        return self.X.shape[0]
+
+    @property
+    def n_sets(self) -> int:
+        return len(self.set_start) - 1
+
+    @property
+    def n_respondents(self) -> int:
+        return len(self.respondent_ids)
+
+    @property
+    def set_index(self) -> np.ndarray:
+        """Set number of every row."""
+        return np.repeat(np.arange(self.n_sets), np.diff(self.set_start))
+
+    @property
+    def set_sizes(self) -> np.ndarray:
+        return np.diff(self.set_start)
+
+    def select_sets(self, keep: np.ndarray) -> ChoiceData:
+        """A new ChoiceData with the sets where ``keep`` (bool, per set) is true."""
+        keep = np.asarray(keep, dtype=bool)
+        rows = np.repeat(keep, self.set_sizes)
+        sizes = self.set_sizes[keep]
+        resp = self.respondent[keep]
+        uniq, new_resp = np.unique(resp, return_inverse=True)
+        return ChoiceData(
+            X=self.X[rows], chosen=self.chosen[rows],
+            set_start=np.r_[0, np.cumsum(sizes)].astype(np.int64),
+            respondent=new_resp.astype(np.int64), respondent_ids=self.respondent_ids[uniq],
+            group=self.group[keep], alternative=self.alternative[rows], terms=self.terms)
+
+    def for_group(self, group) -> ChoiceData:
+        return self.select_sets(self.group == group)
+
+    def groups(self) -> list:
+        """Group labels in order of first appearance."""
+        _, first = np.unique(self.group, return_index=True)
+        return [self.group[i] for i in sorted(first)]
+
+
+def interaction_columns(df: pd.DataFrame, X: np.ndarray, terms: list, attributes,
+                        interactions) -> tuple[np.ndarray, list]:
+    """Attribute x covariate columns: a numeric covariate multiplies the attribute's
+    terms (``term:covariate``); a text covariate adds one block per level other than the
+    first in sorted order (``term:covariate[level]``)."""
+    cols, names = [], []
+    index = {t: i for i, t in enumerate(terms)}
+    for attr_name, cov in interactions:
+        attr = next(a for a in attributes if a.name == attr_name)
+        values = df[cov].astype(str).str.strip()
+        numeric = pd.to_numeric(values, errors="coerce")
+        if numeric.notna().all():
+            parts = [(f"{cov}", numeric.to_numpy(float))]
+        else:
+            levels = sorted(values.unique())
+            parts = [(f"{cov}[{lv}]", (values == lv).to_numpy(float)) for lv in levels[1:]]
+        for label, z in parts:
+            for t in attr.terms:
+                cols.append(X[:, index[t]] * z)
+                names.append(f"{t}:{label}")
+    if not cols:
+        return X, terms
+    return np.column_stack([X] + cols), terms + names
+
+
+def encode(responses: pd.DataFrame, attributes, constants=(), interactions=()) -> ChoiceData:
+    """Code a long responses table (see :mod:`dce.data.choices`) into a ChoiceData."""
+    df = responses.sort_values(["respondent", "block", "task", "alternative"], kind="stable")
+    df = df.reset_index(drop=True)
+    opt_out = bool(df["is_opt_out"].any()) if "is_opt_out" in df else False
+    if "is_opt_out" not in df:
+        df = df.assign(is_opt_out=0)
+    keys = pd.MultiIndex.from_frame(df[["respondent", "block", "task"]])
+    new_set = np.r_[True, ~(keys[1:] == keys[:-1])] if len(df) else np.zeros(0, bool)
+    set_index = np.cumsum(new_set) - 1
+    X, _, terms = design_matrix(df, attributes, opt_out, constants)
+    X, terms = interaction_columns(df, X, terms, attributes, interactions)
+    set_start = np.r_[np.flatnonzero(new_set), len(df)].astype(np.int64)
+    first = set_start[:-1]
+    resp_codes, resp_ids = pd.factorize(df["respondent"].to_numpy()[first], sort=False)
+    del set_index
+    return ChoiceData(
+        X=np.ascontiguousarray(X, dtype=np.float64),
+        chosen=df["chosen"].to_numpy().astype(np.float64),
+        set_start=set_start,
+        respondent=resp_codes.astype(np.int64),
+        respondent_ids=np.asarray(resp_ids),
+        group=df["group"].astype(str).to_numpy()[first].astype(object),
+        alternative=df["alternative"].to_numpy().astype(np.int64),
+        terms=tuple(terms),
+    )

@@ -1,0 +1,132 @@
+"""Read a delimited table as text cells, and collect the problems found in it.
+
+Shared by every reader of tables (responses, respondents, item designs): clear errors for
+missing, empty, unreadable or mis-encoded files, and :class:`Issues`, which collects every
+problem (a few per column and kind, with a count of the rest) before reporting.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+
+from dce.errors import DataError, Problem
+
+MAX_PER_KIND = 5
+LINES = "dce_lines"  # frame.attrs key: file line of each row
+
+
+class Issues:
+    """Collects problems, at most a few per (column, kind), with a count of the rest."""
+
+    def __init__(self, file: str, frame: pd.DataFrame | None = None):
+        self.file = file
+        self.items: list[Problem] = []
+        self.counts: dict = {}
+        # file line of each row (blank lines are not rows); header = line 1
+        self.lines = frame.attrs.get(LINES) if frame is not None else None
+
+    def add(self, column, message, row=None, kind=None):
+        kind = (column, kind or message)
+        self.counts[kind] = self.counts.get(kind, 0) + 1
+        if self.counts[kind] <= MAX_PER_KIND:
+            if row is None:
+                line = None
+            elif self.lines is not None and int(row) < len(self.lines):
+                line = int(self.lines[int(row)])
+            else:
+                line = int(row) + 2
+            self.items.append(Problem(message, self.file, line, column))
+
+    def raise_if_any(self):
+        extra = [Problem(f"... and {n - MAX_PER_KIND} more rows with this problem", self.file,
+                         None, col) for (col, _), n in self.counts.items() if n > MAX_PER_KIND]
+        if self.items:
+            raise DataError(self.items + extra)
+
+
+def read_table(path, display: str, delimiter: str = ",") -> pd.DataFrame:
+    """Read a CSV as text cells; clear errors for missing, empty or unreadable files."""
+    if not path.exists():
+        raise DataError("file not found; check the path (relative to the config file)",
+                        file=display)
+    if path.is_dir():
+        raise DataError("is a folder, expected a CSV file", file=display)
+    raw = path.read_bytes()
+    if not raw.strip():
+        raise DataError("the file is empty; expected a header row and data rows", file=display)
+    text = _decode(raw, display)
+    try:
+        from io import StringIO
+
+        frame = pd.read_csv(StringIO(text), sep=delimiter, dtype=str, keep_default_na=False,
+                            skipinitialspace=True, skip_blank_lines=False)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        msg = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
+        line = re.search(r"line (\d+)", msg)
+        fields = re.search(r"Expected (\d+) fields in line \d+, saw (\d+)", msg)
+        if fields:
+            msg = (f"expected {fields.group(1)} cells (as many as the header has), found "
+                   f"{fields.group(2)}; quote cells that contain the delimiter "
+                   f"{delimiter!r}, or check choices.delimiter")
+        else:
+            msg = msg.removeprefix("Error tokenizing data. ").removeprefix("C error: ")
+        raise DataError(f"malformed CSV: {msg}", file=display,
+                        line=int(line.group(1)) if line else None) from None
+    frame.columns = [str(c).strip() for c in frame.columns]
+    blank = (frame.apply(lambda col: col.str.strip()) == "").all(axis=1).to_numpy()
+    lines = np.arange(len(frame)) + 2
+    if blank.any():  # blank lines (often at the end) are not rows, but count as lines
+        frame = frame.loc[~blank].reset_index(drop=True)
+        lines = lines[~blank]
+    frame.attrs[LINES] = lines
+    if frame.empty:
+        raise DataError("expected data rows below the header, found only the header",
+                        file=display, line=1)
+    return frame
+
+
+def _decode(raw: bytes, display: str) -> str:
+    """UTF-8 text (a byte-order mark is fine); UTF-16 and other encodings are errors."""
+    if raw[:2] in (b"\xff\xfe", b"\xfe\xff") or (len(raw) > 1 and b"\x00" in raw[:200]):
+        raise DataError("expected UTF-8 text, found UTF-16 (as written by Excel's 'Unicode "
+                        "text'); export the file as 'CSV UTF-8'", file=display, line=1)
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        bad = raw[exc.start:exc.start + 1].hex()
+        raise DataError(f"expected UTF-8 text, found byte 0x{bad} (another encoding, such as "
+                        "Windows-1252); export the file as 'CSV UTF-8'", file=display,
+                        line=line) from None
+
+
+def need_columns(frame, needed: dict, display: str, delimiter: str,
+                  setting: str | None = "choices.delimiter"):
+    """``needed``: role -> column name. Raise one problem per missing column.
+
+    ``setting`` is the config key that chooses this file's delimiter, if there is one."""
+    missing = [(role, col) for role, col in needed.items() if col not in frame.columns]
+    if not missing:
+        return
+    header = ",".join(frame.columns)
+    for sep, name in ((";", "semicolon"), ("\t", "tab"), ("|", "pipe"), (",", "comma")):
+        if sep != delimiter and len(frame.columns) == 1 and sep in frame.columns[0]:
+            wanted = ", ".join(needed.values())
+            fix = f"set {setting}: {sep!r} in the config or " if setting else ""
+            raise DataError(f"expected columns {wanted} separated by {delimiter!r}, found a "
+                            f"{name}-separated header {frame.columns[0][:120]!r}; {fix}"
+                            "export the file as comma-separated CSV", file=display, line=1)
+    raise DataError([Problem(f"missing column {col!r} ({role}); found columns: "
+                             f"{header[:200]}", display, 1, col) for role, col in missing])
+
+
+def integers(frame, col, issues, what="a whole number") -> np.ndarray:
+    """Column ``col`` as int64; every cell that is not a whole number becomes an issue."""
+    values = pd.to_numeric(frame[col].str.strip(), errors="coerce")
+    bad = values.isna() | ~np.isfinite(values) | (values != values.round())
+    for r in np.flatnonzero(bad.to_numpy()):
+        issues.add(col, f"expected {what}, found {frame[col].iloc[r]!r}", r, "int")
+    return values.fillna(-1).to_numpy().astype(np.int64)

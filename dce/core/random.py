@@ -1,0 +1,33 @@
+"""Named random streams derived from the config's root seed.
+
+Every random step draws from ``numpy.random.SeedSequence(seed)``; each stage has a fixed
+child (spawn key), and sub-tasks (groups, parallel jobs) get further children. Adding a
+stage never shifts the numbers of another.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+STREAMS = {"design": 0, "simulate": 1, "importance": 2, "compare": 3, "bootstrap": 4,
+           "power": 5, "draws": 6}
+
+
+def seed_sequence(seed: int, stream: str, *sub: int) -> np.random.SeedSequence:
+    """The SeedSequence of a named stream (and optional sub-stream indices)."""
+    return np.random.SeedSequence(seed, spawn_key=(STREAMS[stream], *sub))
+
+
+def simulate_rng(seed: int, seed_seq: np.random.SeedSequence | None,
+                 group: int) -> np.random.Generator:
+    """Generator of simulated group ``group``: the config's simulate stream, or the
+    group-th child of ``seed_seq`` when one is given (power analysis, one per replication)."""
+    if seed_seq is None:
+        return rng(seed, "simulate", group)
+    return np.random.default_rng(np.random.SeedSequence(
+        seed_seq.entropy, spawn_key=tuple(seed_seq.spawn_key) + (group,)))
+
+
+def rng(seed: int, stream: str, *sub: int) -> np.random.Generator:
+    """A fresh Generator on a named stream."""
+    return np.random.default_rng(seed_sequence(seed, stream, *sub))

@@ -1,0 +1,355 @@
+"""Read observed responses (long or wide) and the respondents table.
+
+Validation collects every problem before reporting. Each problem names the file, the
+line (header = line 1), the column and what was expected. Rows where every attribute
+cell is empty are opt-out rows (they get the ``asc[opt_out]`` constant).
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+
+from dce.config.study import shown
+from dce.core.attributes import level_key
+from dce.core.csvread import Issues, integers, need_columns, read_table
+from dce.errors import DataError, Problem
+
+OUT_COLUMNS = ["respondent", "group", "block", "task", "alternative", "chosen"]
+
+
+def _config_file(study, path: tuple, display: str):
+    """Raise a problem located at the config key naming a data file that is missing."""
+    target = study.resolve(_get(study.spec, path))
+    if target.is_file():
+        return
+    what = "is a folder, expected a CSV file" if target.is_dir() else "file not found"
+    raise DataError([study.problem(path, f"{what}: {display} (paths are relative to the "
+                                   "config file's folder)")])
+
+
+def _get(spec, path):
+    node = spec
+    for part in path:
+        node = getattr(node, part)
+    return node
+
+
+def _attribute_cells(frame, attributes, issues, is_opt):
+    """Check and normalise attribute columns; return the cleaned columns."""
+    out = {}
+    for a in attributes:
+        col = frame[a.name].str.strip()
+        if a.levels is None or a.is_linear:
+            txt = col.where(~is_opt, "0")
+            num = pd.to_numeric(txt, errors="coerce")
+            blank = (col == "").to_numpy() & ~is_opt  # reported as empty cells already
+            for r in np.flatnonzero((num.isna() | ~np.isfinite(num)).to_numpy() & ~blank):
+                v = frame[a.name].iloc[r]
+                hint = ""
+                if re.fullmatch(r"-?\d{1,3}(,\d{3})+(\.\d+)?", v.strip()):
+                    hint = " (thousands separators are not allowed: write 1000, not 1,000)"
+                elif v.strip().lower() in ("nan", "inf", "-inf", "infinity"):
+                    hint = " (missing or infinite values cannot be used)"
+                issues.add(a.name, f"expected a number, found {v!r}{hint}", r, "num")
+            if a.levels is not None:
+                known = set(a.level_keys)
+                for r in np.flatnonzero((~is_opt & ~num.isna()).to_numpy()):
+                    if level_key(num.iloc[r]) not in known:
+                        issues.add(a.name, f"{frame[a.name].iloc[r]!r} is not a level of "
+                                   f"{a.name} (levels: {', '.join(a.level_labels)})", r, "lvl")
+            out[a.name] = num.where(~is_opt).to_numpy()
+        else:
+            idx = a.index_of(col.tolist())
+            for r in np.flatnonzero((idx < 0) & ~is_opt & (col != "").to_numpy()):
+                issues.add(a.name, f"{frame[a.name].iloc[r]!r} is not a level of {a.name} "
+                           f"(levels: {', '.join(a.level_labels)})", r, "lvl")
+            labels = np.array(a.level_labels, dtype=object)
+            out[a.name] = np.where(is_opt, "", labels[np.maximum(idx, 0)])
+    return out
+
+
+def read_choices(study) -> tuple[pd.DataFrame, str]:
+    """The choices file as text cells, and its name as the user should see it."""
+    spec = study.spec.choices
+    path = study.resolve(spec.file)
+    display = shown(path)
+    _config_file(study, ("choices", "file"), display)
+    if len(spec.delimiter) != 1:
+        raise DataError([study.problem(("choices", "delimiter"), "expected one character "
+                                       "such as ',' or ';' (\"\\t\" for a tab), found "
+                                       f"{spec.delimiter!r}")])
+    return read_table(path, display, spec.delimiter), display
+
+
+def load(study, design=None) -> tuple[pd.DataFrame, dict]:
+    """Responses as a long table (``respondent, group, block, task, alternative, chosen,
+    <attributes>, is_opt_out``) and a summary of the data (counts)."""
+    spec = study.spec.choices
+    frame, display = read_choices(study)
+    if spec.format == "wide":
+        long = _from_wide(study, frame, design, display)
+    else:
+        long = _from_long(study, frame, design, display)
+    long = attach_groups(study, long, frame, display)
+    return long, summarize(long)
+
+
+def _from_long(study, frame, design, display) -> pd.DataFrame:
+    c = study.spec.choices.columns
+    attrs = study.attributes
+    needed = {"respondent": c.respondent, "task": c.task, "alternative": c.alternative,
+              "chosen": c.chosen}
+    if c.block:
+        needed["block"] = c.block
+    attr_missing = [a.name for a in attrs if a.name not in frame.columns]
+    if attr_missing and design is None:
+        needed.update({f"attribute {n}": n for n in attr_missing})
+    need_columns(frame, needed, display, study.spec.choices.delimiter)
+    issues = Issues(display, frame)
+    out = pd.DataFrame({"respondent": frame[c.respondent].str.strip()})
+    for r in np.flatnonzero((out["respondent"] == "").to_numpy()):
+        issues.add(c.respondent, "empty respondent id", r)
+    out["block"] = integers(frame, c.block, issues) if c.block else 1
+    out["task"] = integers(frame, c.task, issues)
+    out["alternative"] = integers(frame, c.alternative, issues)
+    chosen = integers(frame, c.chosen, issues, "0 or 1")
+    for r in np.flatnonzero(~np.isin(chosen, [0, 1]) & (chosen != -1)):
+        issues.add(c.chosen, f"expected 0 or 1, found {frame[c.chosen].iloc[r]!r}", r, "01")
+    out["chosen"] = chosen
+    if attr_missing:
+        issues.raise_if_any()
+        out = _join_design(out, design, display, issues)
+    else:
+        cells = frame[[a.name for a in attrs]].apply(lambda s: s.str.strip())
+        is_opt = (cells == "").all(axis=1).to_numpy() if attrs else np.zeros(len(frame), bool)
+        partial = (cells == "").any(axis=1).to_numpy() & ~is_opt
+        for r in np.flatnonzero(partial):
+            empty = [n for n in cells.columns if cells[n].iloc[r] == ""]
+            issues.add(empty[0], "empty cell (only opt-out rows may leave every attribute "
+                       "empty)", r, "empty")
+        for name, col in _attribute_cells(frame, attrs, issues, is_opt).items():
+            out[name] = col
+        out["is_opt_out"] = is_opt.astype(np.int64)
+    _check_sets(out, issues, c)
+    issues.raise_if_any()
+    return out
+
+
+def _join_design(out, design, display, issues) -> pd.DataFrame:
+    table = design.table
+    merged = out.merge(table, on=["block", "task", "alternative"], how="left", indicator=True)
+    for r in np.flatnonzero((merged["_merge"] != "both").to_numpy()):
+        issues.add("alternative", f"block {merged['block'].iloc[r]}, task "
+                   f"{merged['task'].iloc[r]}, alternative {merged['alternative'].iloc[r]} "
+                   "is not in the design", r, "join")
+    issues.raise_if_any()
+    return merged.drop(columns="_merge")
+
+
+def _check_sets(out, issues, c):
+    # rows whose identifiers are unreadable are reported already; leave them out here
+    ok = ((out["respondent"] != "") & (out["task"] != -1) & (out["alternative"] != -1)
+          & (out["block"] != -1)).to_numpy()
+    if not ok.all():
+        rows = np.flatnonzero(ok)
+        part = out.iloc[rows].reset_index(drop=True)
+        _check_sets(part, _Shifted(issues, rows), c)
+        return
+    keys = ["respondent", "block", "task"]
+    dup = out.duplicated(keys + ["alternative"], keep="first").to_numpy()
+    for r in np.flatnonzero(dup):
+        issues.add(c.alternative, f"duplicated row: respondent {out['respondent'].iloc[r]}, "
+                   f"task {out['task'].iloc[r]}, alternative {out['alternative'].iloc[r]} "
+                   "appears more than once", r, "dup")
+    grouped = out.groupby(keys, sort=False)
+    n_chosen = grouped["chosen"].transform("sum").to_numpy()
+    size = grouped["chosen"].transform("size").to_numpy()
+    first = ~out.duplicated(keys, keep="first").to_numpy()
+    valid = out["chosen"].isin([0, 1]).groupby([out[k] for k in keys], sort=False)
+    valid = valid.transform("all").to_numpy()  # sets with a bad cell are reported already
+    for r in np.flatnonzero(first & (n_chosen != 1) & valid):
+        n = n_chosen[r]
+        what = "no chosen alternative" if n == 0 else f"{n} chosen alternatives"
+        issues.add(c.chosen, f"respondent {out['respondent'].iloc[r]}, task "
+                   f"{out['task'].iloc[r]} has {what}; exactly one row per task must have "
+                   "chosen = 1", r, "nchosen")
+    for r in np.flatnonzero(first & (size < 2)):
+        issues.add(c.alternative, f"respondent {out['respondent'].iloc[r]}, task "
+                   f"{out['task'].iloc[r]} has a single alternative; a choice needs at least "
+                   "two", r, "single")
+
+
+class _Shifted:
+    """Adds problems to ``issues`` with positions mapped back to the original rows."""
+
+    def __init__(self, issues, rows):
+        self.issues, self.rows = issues, rows
+
+    def add(self, column, message, row=None, kind=None):
+        self.issues.add(column, message, None if row is None else self.rows[row], kind)
+
+
+def need_design(study, design, message: str) -> None:
+    """DataError at ``choices.format`` with ``message`` when there is no design."""
+    if design is None:
+        raise DataError([study.problem(("choices", "format"), message)])
+
+
+def _from_wide(study, frame, design, display) -> pd.DataFrame:
+    c = study.spec.choices.columns
+    need_design(study, design, f"wide data needs the design to know the attribute levels of "
+                f"{display}; add a `design:` section (with design.file for a fielded design), "
+                "or give long data with attribute columns")
+    needed = {"respondent": c.respondent}
+    if c.block:
+        needed["block"] = c.block
+    need_columns(frame, needed, display, study.spec.choices.delimiter)
+    task_cols = _task_columns(frame, c.tasks, display)
+    issues = Issues(display, frame)
+    blocks = integers(frame, c.block, issues) if c.block else np.ones(len(frame), np.int64)
+    table = design.table
+    n_alt = int(table["alternative"].max())
+    rows = []
+    for task, col in task_cols:
+        cell = frame[col].str.strip()
+        val = pd.to_numeric(cell, errors="coerce")
+        for r in np.flatnonzero(((cell != "") & (val.isna() | ~val.between(1, n_alt))).to_numpy()):
+            issues.add(col, f"expected the chosen alternative (1 to {n_alt}) or an empty cell, "
+                       f"found {frame[col].iloc[r]!r}", r, "alt")
+        for r in np.flatnonzero((cell != "").to_numpy() & val.notna().to_numpy()):
+            rows.append((r, frame[c.respondent].iloc[r].strip(), blocks[r], task, int(val.iloc[r])))
+    dup = frame[c.respondent].str.strip().duplicated().to_numpy()
+    for r in np.flatnonzero(dup):
+        issues.add(c.respondent, f"respondent {frame[c.respondent].iloc[r]!r} has more than "
+                   "one row", r, "dup")
+    issues.raise_if_any()
+    answers = pd.DataFrame(rows, columns=["row", "respondent", "block", "task", "choice"])
+    long = answers.merge(table, on=["block", "task"], how="left", indicator=True)
+    for r in long.loc[long["_merge"] != "both", "row"].unique():
+        issues.add(c.block or "block", "block and task are not in the design", r, "join")
+    issues.raise_if_any()
+    long["chosen"] = (long["alternative"] == long["choice"]).astype(np.int64)
+    return long.drop(columns=["row", "choice", "_merge"])
+
+
+def _task_columns(frame, tasks, display) -> list[tuple[int, str]]:
+    if isinstance(tasks, list):
+        missing = [t for t in tasks if t not in frame.columns]
+        if missing:
+            raise DataError([Problem("missing task column", display, 1, m) for m in missing])
+        return [(i + 1, t) for i, t in enumerate(tasks)]
+    prefix = tasks or "task"
+    found = []
+    for col in frame.columns:
+        m = re.fullmatch(re.escape(prefix) + r"_?(\d+)", col)
+        if m:
+            found.append((int(m.group(1)), col))
+    if not found:
+        raise DataError(f"no task columns named {prefix}1, {prefix}2, ...; set "
+                        "choices.columns.tasks to the list of task columns", file=display,
+                        line=1, key="columns.tasks")
+    return sorted(found)
+
+
+def attach_groups(study, long, frame, display) -> pd.DataFrame:
+    """The responses ``long`` with a ``group`` column (from the respondents table, the
+    choices' group column, else ``all``) and the covariates of ``model.interactions``;
+    every problem in the respondents table or ``frame`` is collected before raising."""
+    c = study.spec.choices.columns
+    r_spec = study.spec.respondents
+    long = long.copy()
+    if r_spec is not None:
+        path = study.resolve(r_spec.file)
+        rdisp = shown(path)
+        _config_file(study, ("respondents", "file"), rdisp)
+        people = read_table(path, rdisp)
+        need_columns(people, {"respondent id": r_spec.id, "group": r_spec.group}, rdisp, ",",
+                      setting=None)
+        issues = Issues(rdisp, people)
+        ids = people[r_spec.id].str.strip()
+        for r in np.flatnonzero(ids.duplicated().to_numpy()):
+            issues.add(r_spec.id, f"respondent {ids.iloc[r]!r} is listed twice", r, "dup")
+        groups = people[r_spec.group].str.strip()
+        for r in np.flatnonzero((groups == "").to_numpy()):
+            issues.add(r_spec.group, f"respondent {ids.iloc[r]!r} has no group", r, "empty")
+        _reserved_group(groups, issues, r_spec.group)
+        covariates = list(dict.fromkeys(c for _, c in study.spec.model.interactions))
+        for cov in covariates:
+            if cov not in people.columns:
+                issues.add(cov, f"missing column {cov!r} (covariate named in "
+                           "model.interactions)", None, "cov")
+            else:
+                for r in np.flatnonzero((people[cov].str.strip() == "").to_numpy()):
+                    issues.add(cov, f"respondent {ids.iloc[r]!r} has no value of covariate "
+                               f"{cov!r}", r, "covempty")
+        issues.raise_if_any()
+        lookup = dict(zip(ids, groups, strict=True))
+        long["group"] = long["respondent"].astype(str).map(lookup)
+        for cov in covariates:
+            long[cov] = long["respondent"].astype(str).map(
+                dict(zip(ids, people[cov].str.strip(), strict=True)))
+        missing = long.loc[long["group"].isna(), "respondent"].unique()
+        if len(missing):
+            issues = Issues(display, frame)
+            raw_ids = frame[c.respondent].str.strip()
+            for rid in missing:
+                rows = np.flatnonzero((raw_ids == str(rid)).to_numpy())
+                issues.add(c.respondent, f"respondent {rid!r} is not in the respondents "
+                           f"table {rdisp} (column {r_spec.id!r}), so it has no group; add "
+                           "it there", rows[0] if len(rows) else None, "nogroup")
+            issues.raise_if_any()
+    elif c.group:
+        need_columns(frame, {"group": c.group}, display, study.spec.choices.delimiter)
+        issues = Issues(display, frame)
+        cells = frame[c.group].str.strip()
+        ids = frame[c.respondent].str.strip()
+        for r in np.flatnonzero((cells == "").to_numpy()):
+            issues.add(c.group, f"respondent {ids.iloc[r]!r} has no group (empty cell)", r,
+                       "empty")
+        _reserved_group(cells, issues, c.group)
+        first = cells.groupby(ids, sort=False).transform("first")
+        for r in np.flatnonzero(((cells != first) & (cells != "")).to_numpy()):
+            issues.add(c.group, f"respondent {ids.iloc[r]!r} is in group {cells.iloc[r]!r} "
+                       f"here but in {first.iloc[r]!r} on an earlier row; a respondent "
+                       "belongs to one group", r, "mixed")
+        issues.raise_if_any()
+        if study.spec.choices.format == "wide":
+            long["group"] = long["respondent"].map(dict(zip(ids, cells, strict=True)))
+        else:
+            long["group"] = cells.to_numpy()
+    else:
+        long["group"] = "all"
+    long["respondent"] = long["respondent"].astype(str)
+    attrs = [a.name for a in study.attributes]
+    if "is_opt_out" not in long:
+        long["is_opt_out"] = 0
+    covs = [c for c in dict.fromkeys(c for _, c in study.spec.model.interactions) if c in long]
+    return long[OUT_COLUMNS + attrs + ["is_opt_out"] + covs].reset_index(drop=True)
+
+
+POOLED = "all"
+
+
+def _reserved_group(groups: pd.Series, issues: Issues, column: str) -> None:
+    """The pooled model is the group ``all``; a respondent group may not take that name."""
+    rows = np.flatnonzero((groups == POOLED).to_numpy())
+    if len(rows):
+        issues.add(column, f"group name {POOLED!r} is reserved for the pooled model of all "
+                   f"respondents ({len(rows)} rows use it); rename this group", rows[0],
+                   "reserved")
+
+
+def summarize(long: pd.DataFrame) -> dict:
+    """Counts per group: respondents, choice sets, tasks per respondent."""
+    sets = long.drop_duplicates(["respondent", "block", "task"])
+    per = sets.groupby("respondent").size()
+    out = {"n_respondents": int(per.size), "n_choice_sets": int(len(sets)),
+           "tasks_per_respondent": {"min": int(per.min()), "max": int(per.max())},
+           "unbalanced_respondents": int((per < per.max()).sum()), "groups": {}}
+    for g, part in sets.groupby("group", sort=False):
+        out["groups"][str(g)] = {"n_respondents": int(part["respondent"].nunique()),
+                                 "n_choice_sets": int(len(part))}
+    return out

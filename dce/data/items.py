@@ -1,0 +1,368 @@
+"""Read and validate best-worst and ranking responses.
+
+Formats (``choices.format`` and ``choices.columns`` name the columns):
+
+- best-worst, ``long``: one row per respondent x set x item, with ``best`` and ``worst``
+  columns holding 0/1 (one best and one different worst per set);
+- best-worst, ``wide``: one row per respondent x set whose ``best`` and ``worst`` cells
+  name an item (its name or label) or its position (1..k) in that set of the design;
+  needs the design;
+- ranking, ``long``: one row per respondent x item (x set, when a ``task`` column is
+  present) with ``rank`` 1 = first; an empty cell leaves the item unranked (a partial
+  ranking: the ranked items were preferred to every unranked one). Ties are errors.
+
+Every problem is collected before reporting, each with the file line and column. The
+result is a long table ``respondent, group, block, task, alternative, item`` plus
+``best, worst`` (best-worst) or ``rank`` (ranking; NaN = unranked), sorted by
+respondent, block, task and position.
+"""
+
+from __future__ import annotations
+
+import difflib
+
+import numpy as np
+import pandas as pd
+
+from dce.core.csvread import Issues, need_columns
+from dce.core.items import items_of
+from dce.data.choices import attach_groups, need_design, read_choices, summarize
+from dce.errors import DataError
+
+KEYS = ["respondent", "block", "task"]
+
+
+def load(study, design=None) -> tuple[pd.DataFrame, dict]:
+    """Responses of an item study as a long table, and a summary of the data."""
+    spec = study.spec.choices
+    frame, display = read_choices(study)
+    if study.spec.type == "ranking":
+        long = _ranking(study, frame, design, display)
+    elif spec.format == "wide":
+        long = _bw_wide(study, frame, design, display)
+    else:
+        long = _bw_long(study, frame, design, display)
+    long = _groups(study, long, frame, display)
+    long = long.sort_values(KEYS + ["alternative"], kind="stable").reset_index(drop=True)
+    return long, summarize(long)
+
+
+# ----- helpers ---------------------------------------------------------------------------
+class _Lookup:
+    """Item names and labels -> item name."""
+
+    def __init__(self, study):
+        self.items = items_of(study)
+        self.names = [i.name for i in self.items]
+        self.map = {i.label: i.name for i in self.items}
+        self.map.update({i.name: i.name for i in self.items})
+
+    def __call__(self, cells: pd.Series) -> pd.Series:
+        return cells.map(self.map)
+
+    def unknown(self, value) -> str:
+        hint = difflib.get_close_matches(str(value), list(self.map), n=1, cutoff=0.5)
+        more = f"; did you mean {self.map[hint[0]]!r}?" if hint else (
+            f"; the items are {', '.join(self.names)}")
+        return f"{value!r} is not an item{more}"
+
+
+def _ints(frame, col, issues, what="a whole number") -> np.ndarray:
+    cells = frame[col].str.strip()
+    values = pd.to_numeric(cells, errors="coerce")
+    bad = values.isna() | ~np.isfinite(values) | (values != values.round())
+    for r in np.flatnonzero(bad.to_numpy()):
+        issues.add(col, f"expected {what}, found {frame[col].iloc[r]!r}", r, "int")
+    return values.where(~bad, -1).to_numpy().astype(np.int64)
+
+
+def _ids(frame, c, issues, need_block: bool) -> pd.DataFrame:
+    out = pd.DataFrame({"respondent": frame[c.respondent].str.strip()})
+    for r in np.flatnonzero((out["respondent"] == "").to_numpy()):
+        issues.add(c.respondent, "empty respondent id", r)
+    out["block"] = _ints(frame, c.block, issues) if need_block else 1
+    return out
+
+
+def _where(row) -> str:
+    return f"respondent {row['respondent']}, task {row['task']}"
+
+
+def _design_sets(design) -> dict:
+    """(block, task) -> list of items in position order."""
+    if design is None:
+        return {}
+    t = design.table.sort_values(["block", "task", "alternative"])
+    return {k: list(g["item"]) for k, g in t.groupby(["block", "task"], sort=False)}
+
+
+def _check_membership(out, ok, design, c, issues, block_known: bool) -> None:
+    """With a design and known blocks, every item of a set must be in that set."""
+    sets = _design_sets(design)
+    if not sets or not (block_known or design.table["block"].nunique() == 1):
+        return
+    for r in np.flatnonzero(ok):
+        key = (int(out["block"].iloc[r]), int(out["task"].iloc[r]))
+        shown_items = sets.get(key)
+        if shown_items is None:
+            issues.add(c.task, f"block {key[0]}, task {key[1]} is not in the design", r, "join")
+        elif out["item"].iloc[r] not in shown_items:
+            issues.add(c.item, f"item {out['item'].iloc[r]!r} is not in block {key[0]}, task "
+                       f"{key[1]} of the design (it shows {', '.join(shown_items)})", r, "memb")
+
+
+def _positions(out, design) -> np.ndarray:
+    """Position of each row's item in its set: from the design, else the file order."""
+    order = out.groupby(KEYS, sort=False).cumcount().to_numpy() + 1
+    sets = _design_sets(design)
+    if not sets:
+        return order
+    pos = {(b, t, it): j + 1 for (b, t), items in sets.items() for j, it in enumerate(items)}
+    found = [pos.get((int(b), int(t), it)) for b, t, it in
+             zip(out["block"], out["task"], out["item"], strict=True)]
+    return np.array([f if f is not None else o for f, o in zip(found, order, strict=True)],
+                    dtype=np.int64)
+
+
+def _open(study, frame, display, needed: dict):
+    """Check the columns ``needed`` (role -> column; the block column is added when the
+    config names one) and start reading: (issues, item lookup, respondent/block ids)."""
+    c = study.spec.choices.columns
+    if c.block:
+        needed["block"] = c.block
+    need_columns(frame, needed, display, study.spec.choices.delimiter)
+    issues = Issues(display, frame)
+    lookup = _Lookup(study)
+    return issues, lookup, _ids(frame, c, issues, bool(c.block))
+
+
+# ----- best-worst, long -------------------------------------------------------------------
+def _bw_long(study, frame, design, display) -> pd.DataFrame:
+    c = study.spec.choices.columns
+    issues, lookup, out = _open(study, frame, display, {
+        "respondent": c.respondent, "task": c.task, "item": c.item, "best": c.best,
+        "worst": c.worst})
+    out["task"] = _ints(frame, c.task, issues)
+    raw_item = frame[c.item].str.strip()
+    out["item"] = lookup(raw_item)
+    for r in np.flatnonzero(out["item"].isna().to_numpy()):
+        issues.add(c.item, "empty item cell" if raw_item.iloc[r] == "" else
+                   lookup.unknown(raw_item.iloc[r]), r, "item")
+    for col, role in ((c.best, "best"), (c.worst, "worst")):
+        v = _ints(frame, col, issues, "0 or 1")
+        for r in np.flatnonzero(~np.isin(v, [0, 1]) & (v != -1)):
+            issues.add(col, f"expected 0 or 1, found {frame[col].iloc[r]!r}", r, "01")
+        out[role] = v
+    both = ((out["best"] == 1) & (out["worst"] == 1)).to_numpy()
+    for r in np.flatnonzero(both):
+        issues.add(c.worst, f"{_where(out.iloc[r])}: item {out['item'].iloc[r]!r} is marked "
+                   "both best and worst; the worst item must differ from the best", r, "both")
+    ids_ok = ((out["respondent"] != "") & (out["block"] != -1) & (out["task"] != -1)).to_numpy()
+    _check_bw_sets(out, ids_ok, c, issues)
+    _check_membership(out, ids_ok & out["item"].notna().to_numpy(), design, c, issues,
+                      bool(c.block))
+    _raise(issues)
+    out["alternative"] = _positions(out, design)
+    return out
+
+
+def _whole_sets(out, good: np.ndarray) -> np.ndarray:
+    """Rows of sets where every row is readable (a set with a bad cell is reported once,
+    for that cell, not again as an incomplete set)."""
+    return pd.Series(good).groupby([out[k] for k in KEYS], sort=False).transform("all") \
+        .to_numpy()
+
+
+def _raise(issues) -> None:
+    """Report the problems in the order of the file."""
+    issues.items.sort(key=lambda p: p.line or 0)
+    issues.raise_if_any()
+
+
+def _check_bw_sets(out, ok, c, issues) -> None:
+    """One best and one worst per set (sets whose 0/1 cells are all readable), no item
+    twice and at least three items (sets whose items are all known)."""
+    rows = np.flatnonzero(ok)
+    part = out.iloc[rows]
+    keys = [part[k] for k in KEYS]
+    valid01 = (part["best"].isin([0, 1]) & part["worst"].isin([0, 1]))
+    # a row marked both best and worst is reported once, not again as a count
+    counts_ok = (valid01 & ~((part["best"] == 1) & (part["worst"] == 1))).groupby(
+        keys, sort=False).transform("all").to_numpy()
+    items_ok = part["item"].notna().groupby(keys, sort=False).transform("all").to_numpy()
+    size = part.groupby(KEYS, sort=False)["item"].transform("size").to_numpy()
+    first = ~part.duplicated(KEYS).to_numpy()
+    dup = part.duplicated(KEYS + ["item"]).to_numpy() & part["item"].notna().to_numpy()
+    for i in np.flatnonzero(dup):
+        r = rows[i]
+        issues.add(c.item, f"{_where(out.iloc[r])}: item {out['item'].iloc[r]!r} appears "
+                   "more than once in the set", r, "dup")
+    for role, col in (("best", c.best), ("worst", c.worst)):
+        n = part[role].where(valid01, 0).groupby(keys, sort=False).transform("sum").to_numpy()
+        for i in np.flatnonzero(first & counts_ok & (n != 1)):
+            r = rows[i]
+            row = out.iloc[r]
+            if n[i] == 0:
+                what = f"no {role} item"
+            else:
+                mask = ((part["respondent"] == row["respondent"]) & (part["block"] == row["block"])
+                        & (part["task"] == row["task"]) & (part[role] == 1))
+                what = (f"{n[i]} {role} items "
+                        f"({', '.join(part.loc[mask, 'item'].fillna('?'))})")
+            issues.add(col, f"{_where(row)} has {what}; exactly one item per set must have "
+                       f"{col} = 1", r, f"n{role}")
+    for i in np.flatnonzero(first & items_ok & (size < 3)):
+        r = rows[i]
+        issues.add(c.item, f"{_where(out.iloc[r])} has {size[i]} item(s); a best-worst set "
+                   "needs at least three", r, "small")
+
+
+# ----- best-worst, wide -------------------------------------------------------------------
+def _bw_wide(study, frame, design, display) -> pd.DataFrame:
+    c = study.spec.choices.columns
+    need_design(study, design, f"wide best-worst data needs the design to know which items "
+                f"each set of {display} showed; add `design:` with design.file, or give long "
+                "data with an item column")
+    n_blocks = int(design.table["block"].nunique())
+    if not c.block and n_blocks > 1:
+        raise DataError([study.problem(("choices",), f"the design has {n_blocks} blocks, so "
+                                       "wide data need the block of each row; name the "
+                                       "column with choices.columns.block")])
+    issues, lookup, ids = _open(study, frame, display, {
+        "respondent": c.respondent, "task": c.task, "best": c.best, "worst": c.worst})
+    ids["task"] = _ints(frame, c.task, issues)
+    sets = _design_sets(design)
+    picked = {}
+    for role, col in (("best", c.best), ("worst", c.worst)):
+        cells = frame[col].str.strip()
+        names = lookup(cells)
+        pos = pd.to_numeric(cells, errors="coerce")
+        got = []
+        for r in range(len(frame)):
+            key = (int(ids["block"].iloc[r]), int(ids["task"].iloc[r]))
+            shown_items = sets.get(key)
+            cell = cells.iloc[r]
+            if shown_items is None:      # the set is reported as not in the design
+                got.append(None)
+                continue
+            if cell == "":
+                issues.add(col, f"{_where(ids.iloc[r])} has no {role} "
+                           "item (empty cell)", r, "empty")
+                got.append(None)
+                continue
+            name = names.iloc[r]
+            if not isinstance(name, str) and shown_items is not None and pd.notna(pos.iloc[r]) \
+                    and pos.iloc[r] == round(pos.iloc[r]) and 1 <= pos.iloc[r] <= len(shown_items):
+                name = shown_items[int(pos.iloc[r]) - 1]
+            if not isinstance(name, str):
+                issues.add(col, lookup.unknown(cell), r, "item")
+                got.append(None)
+                continue
+            if shown_items is not None and name not in shown_items:
+                issues.add(col, f"{_where(ids.iloc[r])}: {role} item {name!r} is not in that "
+                           f"set (block {key[0]}, task {key[1]} shows "
+                           f"{', '.join(shown_items)})", r, "memb")
+            got.append(name)
+        picked[role] = got
+    for r in range(len(frame)):
+        key = (int(ids["block"].iloc[r]), int(ids["task"].iloc[r]))
+        if -1 in key or ids["respondent"].iloc[r] == "":
+            continue
+        if key not in sets:
+            issues.add(c.task, f"block {key[0]}, task {key[1]} is not in the design", r, "join")
+        b, w = picked["best"][r], picked["worst"][r]
+        if b is not None and b == w:
+            issues.add(c.worst, f"{_where(ids.iloc[r])}: the worst item {w!r} is also the best; "
+                       "the worst item must differ from the best", r, "same")
+    dup = ids.duplicated(KEYS).to_numpy()
+    for r in np.flatnonzero(dup):
+        issues.add(c.task, f"{_where(ids.iloc[r])} has more than one row", r, "dup")
+    _raise(issues)
+    rows = []
+    for r in range(len(frame)):
+        key = (int(ids["block"].iloc[r]), int(ids["task"].iloc[r]))
+        for j, it in enumerate(sets[key]):
+            rows.append((r, ids["respondent"].iloc[r], key[0], key[1], j + 1, it,
+                         int(it == picked["best"][r]), int(it == picked["worst"][r])))
+    return pd.DataFrame(rows, columns=["row"] + KEYS + ["alternative", "item", "best",
+                                                          "worst"]).drop(columns="row")
+
+
+# ----- ranking ------------------------------------------------------------------------------
+def _ranking(study, frame, design, display) -> pd.DataFrame:
+    c = study.spec.choices.columns
+    issues, lookup, out = _open(study, frame, display, {
+        "respondent": c.respondent, "item": c.item, "rank": c.rank})
+    has_task = c.task in frame.columns
+    out["task"] = _ints(frame, c.task, issues) if has_task else 1
+    raw_item = frame[c.item].str.strip()
+    out["item"] = lookup(raw_item)
+    for r in np.flatnonzero(out["item"].isna().to_numpy()):
+        issues.add(c.item, "empty item cell" if raw_item.iloc[r] == "" else
+                   lookup.unknown(raw_item.iloc[r]), r, "item")
+    cells = frame[c.rank].str.strip()
+    rank = pd.to_numeric(cells, errors="coerce")
+    bad = (cells != "") & (rank.isna() | (rank != rank.round()) | (rank < 1))
+    for r in np.flatnonzero(bad.to_numpy()):
+        issues.add(c.rank, f"expected a rank (1 = first, 2, ...) or an empty cell for an "
+                   f"unranked item, found {frame[c.rank].iloc[r]!r}", r, "rank")
+    out["rank"] = rank.where(~bad & (cells != "")).astype(float)
+    ok = ((out["respondent"] != "") & (out["block"] != -1) & (out["task"] != -1)
+          & out["item"].notna()).to_numpy()
+    ids_ok = ((out["respondent"] != "") & (out["block"] != -1) & (out["task"] != -1)).to_numpy()
+    _check_rank_sets(out, ids_ok & _whole_sets(out, ok & ~bad.to_numpy()), c, issues, has_task)
+    _check_membership(out, ok, design, c, issues, bool(c.block))
+    _raise(issues)
+    out["alternative"] = _positions(out, design)
+    return out
+
+
+def _check_rank_sets(out, ok, c, issues, has_task) -> None:
+    rows = np.flatnonzero(ok)
+    part = out.iloc[rows]
+    where = (lambda row: _where(row)) if has_task else (
+        lambda row: f"respondent {row['respondent']}")
+    dup = part.duplicated(KEYS + ["item"]).to_numpy()
+    for i in np.flatnonzero(dup):
+        r = rows[i]
+        issues.add(c.item, f"{where(out.iloc[r])}: item {out['item'].iloc[r]!r} appears more "
+                   "than once", r, "dup")
+    tie = part.duplicated(KEYS + ["rank"], keep=False).to_numpy() & part["rank"].notna().to_numpy()
+    reported = set()
+    for i in np.flatnonzero(tie):
+        r = rows[i]
+        row = out.iloc[r]
+        key = (row["respondent"], row["block"], row["task"], row["rank"])
+        if key in reported:
+            continue
+        reported.add(key)
+        mask = ((part["respondent"] == key[0]) & (part["block"] == key[1])
+                & (part["task"] == key[2]) & (part["rank"] == key[3]))
+        issues.add(c.rank, f"{where(row)}: tied ranks, items {', '.join(part.loc[mask, 'item'])} "
+                   f"all have rank {int(key[3])}; ties are not allowed (give each item its own "
+                   "rank, or leave the lower positions empty for a partial ranking)", r, "tie")
+    for key, g in part.groupby(KEYS, sort=False):
+        ranks = sorted(int(x) for x in g["rank"].dropna())
+        r = rows[np.flatnonzero((part["respondent"] == key[0]).to_numpy()
+                                & (part["block"] == key[1]).to_numpy()
+                                & (part["task"] == key[2]).to_numpy())[0]]
+        if len(g) < 2:
+            issues.add(c.item, f"{where(out.iloc[r])} has a single item; a ranking needs at "
+                       "least two", r, "small")
+        elif not ranks:
+            issues.add(c.rank, f"{where(out.iloc[r])} has no ranked item", r, "none")
+        elif len(set(ranks)) == len(ranks) and ranks != list(range(1, len(ranks) + 1)):
+            issues.add(c.rank, f"{where(out.iloc[r])} has ranks {', '.join(map(str, ranks))}; "
+                       "ranks must run 1, 2, 3, ... without gaps", r, "gap")
+
+
+# ----- groups -----------------------------------------------------------------------------
+def _groups(study, long, frame, display) -> pd.DataFrame:
+    """The respondent group of each row (respondents table, group column or 'all')."""
+    probe = long[["respondent", "block", "task"]].assign(alternative=1, chosen=0)
+    grouped = attach_groups(study, probe, frame, display)
+    long = long.copy()
+    long["respondent"] = long["respondent"].astype(str)
+    long["group"] = grouped["group"].to_numpy()
+    extra = ["best", "worst"] if "best" in long else ["rank"]
+    return long[["respondent", "group", "block", "task", "alternative", "item"] + extra]

@@ -1,0 +1,95 @@
+"""Synthetic respondents: choices drawn from group utilities with Gumbel errors.
+
+Utility of an alternative for respondent i: ``scale * (sum of part-worths + deviations_i)
++ Gumbel``. Part-worths are given by level (only differences matter), a slope per unit for
+linear attributes, and a constant for the opt-out. ``heterogeneity`` adds a normal
+deviation with the given sd per respondent: to each non-reference level of a categorical
+attribute (independently), to the slope of a linear one, or to the opt-out constant.
+Respondents are assigned to blocks in rotation.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from dce.core.attributes import level_key
+from dce.core.random import simulate_rng
+
+
+def responses(study, design, *, seed_seq=None, respondents: int | None = None) -> pd.DataFrame:
+    """Simulate every group of ``simulate.groups``; long table of responses.
+
+    ``seed_seq`` replaces the config's simulate stream (power analysis draws a child per
+    replication); ``respondents`` overrides every group's size.
+    """
+    table = design.table
+    frames = []
+    first_id = 1
+    for g_i, (group, sim) in enumerate(study.spec.simulate.groups.items()):
+        rng = simulate_rng(study.seed, seed_seq, g_i)
+        n = respondents or sim.respondents
+        frames.append(_group(study, table, group, sim, rng, first_id, n))
+        first_id += n
+    return pd.concat(frames, ignore_index=True)
+
+
+def _group(study, table, group, sim, rng, first_id, n) -> pd.DataFrame:
+    is_opt = table["is_opt_out"].to_numpy().astype(bool)
+    n_rows = len(table)
+    base = np.zeros(n_rows)
+    dev = np.zeros((n, n_rows))
+    for a in study.attributes:
+        value = sim.utilities.get(a.name)
+        sd = sim.heterogeneity.get(a.name, 0.0)
+        col = table[a.name].tolist()
+        if a.is_linear:
+            x = np.where(is_opt, 0.0, pd.to_numeric(pd.Series(col), errors="coerce").fillna(0))
+            base += (value or 0.0) * x
+            if sd > 0:
+                dev += rng.normal(0.0, sd, size=(n, 1)) * x[None, :]
+            continue
+        idx = np.where(is_opt, -1, a.index_of(["" if o else c for c, o in zip(col, is_opt)]))
+        pw = np.zeros(a.n_levels)
+        for level, u in (value or {}).items():
+            pw[a.level_keys.index(level_key(level))] = u
+        base += np.where(idx >= 0, pw[np.maximum(idx, 0)], 0.0)
+        if sd > 0:
+            level_dev = rng.normal(0.0, sd, size=(n, a.n_levels))
+            level_dev[:, a.reference_index] = 0.0
+            dev += np.where(idx[None, :] >= 0, level_dev[:, np.maximum(idx, 0)], 0.0)
+    if "opt_out" in sim.utilities:
+        base += np.where(is_opt, sim.utilities["opt_out"], 0.0)
+    if sim.heterogeneity.get("opt_out", 0.0) > 0:
+        dev += rng.normal(0.0, sim.heterogeneity["opt_out"], size=(n, 1)) * is_opt[None, :]
+
+    order = np.lexsort((table["alternative"].to_numpy(), table["task"].to_numpy(),
+                        table["block"].to_numpy()))
+    block_of_row = table["block"].to_numpy()[order]
+    task_of_row = table["task"].to_numpy()[order]
+    blocks = np.unique(block_of_row)
+    resp_block = blocks[np.arange(n) % len(blocks)]  # respondents rotate through blocks
+    gumbel = rng.gumbel(size=(n, n_rows))
+    parts_rows, parts_resp, parts_chosen = [], [], []
+    for b in blocks:
+        rows = order[block_of_row == b]
+        who = np.flatnonzero(resp_block == b)
+        util = sim.scale * (base[rows][None, :] + dev[np.ix_(who, rows)]) + gumbel[who][:, rows]
+        tasks = task_of_row[block_of_row == b]
+        starts = np.flatnonzero(np.r_[True, tasks[1:] != tasks[:-1]])
+        best = np.maximum.reduceat(util, starts, axis=1)
+        size = np.diff(np.r_[starts, len(rows)])
+        chosen = util == np.repeat(best, size, axis=1)
+        parts_rows.append(np.tile(rows, len(who)))
+        parts_resp.append(np.repeat(who, len(rows)))
+        parts_chosen.append(chosen.ravel())
+    rows = np.concatenate(parts_rows)
+    resp = np.concatenate(parts_resp)
+    chosen = np.concatenate(parts_chosen).astype(np.int64)
+    keep = np.lexsort((rows, resp))  # respondent-major, design order within
+    frame = table.iloc[rows[keep]].reset_index(drop=True)
+    frame.insert(0, "chosen", chosen[keep])
+    frame.insert(0, "group", group)
+    frame.insert(0, "respondent", first_id + resp[keep])
+    cols = ["respondent", "group", "block", "task", "alternative", "chosen"]
+    return frame[cols + [c for c in frame.columns if c not in cols]]

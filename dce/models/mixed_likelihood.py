@@ -1,0 +1,336 @@
+"""The simulated likelihood of a panel mixed logit: the data layout (:class:`PanelLayout`)
+and the log-likelihood, gradient, per-respondent scores and Hessian (:class:`MixedLogit`).
+
+The model, the parameters and the computation are described in :mod:`dce.models.mixed`.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+
+from dce.errors import ConfigError
+from dce.models.draws import DRAW_TYPES, standard_draws
+
+DISTRIBUTIONS = ("normal", "lognormal", "triangular")
+CHUNK_ELEMENTS = 1 << 18      # rows x draws per chunk (about 2 MB per work array)
+
+
+# ----- data layout ---------------------------------------------------------------------------
+class PanelLayout:
+    """ChoiceData as dense ``(respondents, tasks x alternatives, terms)`` arrays.
+
+    Two forms, chosen automatically:
+
+    * differenced (every choice set has exactly one chosen alternative, ``chosen`` 0/1):
+      the rows are the non-chosen alternatives, ``x_j - x_chosen``, so that
+      ``P_chosen = 1 / (1 + sum_j exp(v_j))`` -- one exponential fewer per choice set;
+    * general (any non-negative ``chosen`` weights): all alternatives, centred within each
+      set, ``log P = sum_j y_j v_j - ysum log sum_j exp(v_j)``.
+
+    In both, ``1 + sum`` or the centring keeps every denominator >= 1 (no underflow).
+    Padding rows (absent alternatives, empty tasks) hold zeros and ``mask`` (None when
+    nothing is padded) switches them off.
+    """
+
+    def __init__(self, data, differenced=None):
+        resp = np.asarray(data.respondent)
+        if resp.size and np.any(np.diff(resp) < 0):
+            raise ValueError("ChoiceData.respondent must be non-decreasing")
+        S, K = data.n_sets, data.X.shape[1]
+        N = data.n_respondents
+        sizes = data.set_sizes
+        starts = data.set_start[:-1]
+        y = np.asarray(data.chosen, dtype=float)
+        ysum_set = np.add.reduceat(y, starts) if S else np.zeros(0)
+        if differenced is None:
+            differenced = bool(np.all((y == 0) | (y == 1)) and np.all(ysum_set == 1))
+        self.differenced = differenced
+        tasks = np.bincount(resp, minlength=N)
+        first_set = np.r_[0, np.cumsum(tasks)[:-1]]
+        self.N, self.K = N, K
+        self.T = int(tasks.max()) if S else 1
+        set_of_row = data.set_index
+        t_of_set = np.arange(S) - first_set[resp]
+        j_of_row = np.arange(data.n_rows) - starts[set_of_row]
+        if differenced:
+            chosen_row = np.flatnonzero(y == 1)            # one per set, in set order
+            keep = y == 0
+            Xr = (data.X - data.X[chosen_row][set_of_row])[keep]
+            j_of_row = (j_of_row - (j_of_row > (chosen_row - starts)[set_of_row]))[keep]
+            set_of_row = set_of_row[keep]
+            self.J = max(int(sizes.max()) - 1, 1) if S else 1
+            self.base = 1.0
+        else:
+            Xr = data.X - (np.add.reduceat(data.X, starts, axis=0) / sizes[:, None])[set_of_row]
+            self.J = int(sizes.max()) if S else 1
+            self.base = 0.0
+        self.M = self.T * self.J
+        J = self.J
+        flat = (resp[set_of_row] * self.T + t_of_set[set_of_row]) * J + j_of_row
+        X = np.zeros((N * self.M, K))
+        X[flat] = Xr
+        self.X = X.reshape(N, self.M, K)
+        self.XT = np.ascontiguousarray(self.X.transpose(0, 2, 1))
+        ysum = np.zeros(N * self.T)
+        ysum[resp * self.T + t_of_set] = ysum_set
+        self.ysum = ysum.reshape(N, self.T)
+        if differenced:
+            self.xy = self.y = None
+        else:
+            yy = np.zeros(N * self.M)
+            yy[flat] = y
+            self.y = yy.reshape(N, self.M)
+            self.xy = np.einsum("nm,nmk->nk", self.y, self.X)
+        mask = np.zeros(N * self.M)
+        mask[flat] = 1.0
+        if mask.all():
+            self.mask = None
+        else:
+            mask = mask.reshape(N, self.T, J)
+            if not differenced:
+                # an empty task: one alternative of utility 0, so its denominator is 1
+                empty = ~np.any(mask > 0, axis=2)
+                mask[..., 0][empty] = 1.0
+            self.mask = mask.reshape(N, self.M)
+
+
+# ----- the model -----------------------------------------------------------------------------
+class MixedLogit:
+    """Simulated log-likelihood, gradient and per-respondent scores of a panel mixed logit.
+
+    Parameters
+    ----------
+    data : ChoiceData
+    random : mapping term -> "normal" | "lognormal" | "triangular"
+    correlated : full covariance (Cholesky factor) of the random terms
+    draws, draw_type, seed_seq : simulation draws, see :mod:`dce.models.draws`
+    chunk_elements : rows x draws processed at once (memory bound)
+    threads : worker threads over chunks (default 1: on a shared 2-core machine a second
+        thread gained nothing for a whole fit; worth trying on larger idle machines, and keep
+        1 when groups are already fitted in parallel processes)
+    differenced : force (True) or forbid (False) the differenced layout; default: automatic
+    """
+
+    def __init__(self, data, random, *, correlated=False, draws=500, draw_type="sobol",
+                 seed_seq=None, chunk_elements=CHUNK_ELEMENTS, threads=None, differenced=None):
+        self.terms = tuple(data.terms)
+        self.kinds = _validate_random(self.terms, random, correlated)
+        if draw_type not in DRAW_TYPES:
+            raise ConfigError(f"draw_type must be one of {', '.join(DRAW_TYPES)}, got "
+                              f"{draw_type!r}", key="model.draw_type")
+        if int(draws) < 1:
+            raise ConfigError(f"draws must be a positive integer, got {draws!r}",
+                              key="model.draws")
+        if seed_seq is None:
+            raise ValueError("seed_seq (numpy.random.SeedSequence) is required")
+        self.correlated = bool(correlated)
+        self.D = int(draws)
+        self.draw_type = draw_type
+        self.layout = PanelLayout(data, differenced)
+        K = self.layout.K
+        self.K = K
+        self.rand = np.array([k for k in range(K) if self.kinds[k] != "fixed"], dtype=int)
+        self.R = len(self.rand)
+        rkinds = [self.kinds[k] for k in self.rand]
+        self.log_pos = np.array([i for i, kd in enumerate(rkinds) if kd == "lognormal"], int)
+        self.log_terms = self.rand[self.log_pos]
+        self.Z = standard_draws(self.layout.N, self.D, rkinds, draw_type, seed_seq)
+        rnames = [self.terms[k] for k in self.rand]
+        if self.correlated:
+            self.tril = np.tril_indices(self.R)
+            extra = [f"chol[{rnames[a]},{rnames[b]}]" for a, b in zip(*self.tril, strict=True)]
+        else:
+            extra = [f"sd[{t}]" for t in rnames]
+        self.names = self.terms + tuple(extra)
+        self.P = len(self.names)
+        per = max(1, int(chunk_elements) // max(1, self.layout.M * self.D))
+        N = self.layout.N
+        self.chunks = [slice(a, min(a + per, N)) for a in range(0, N, per)]
+        self.threads = max(1, min(int(threads or 1), len(self.chunks)))
+        self._cache = (None, None)
+
+    # -- parameters -----------------------------------------------------------------------
+    def cholesky(self, theta) -> np.ndarray:
+        """The R x R lower-triangular factor (correlated) or diagonal of spreads."""
+        theta = np.asarray(theta, float)
+        if self.correlated:
+            L = np.zeros((self.R, self.R))
+            L[self.tril] = theta[self.K:]
+            return L
+        return np.diag(theta[self.K:])
+
+    def coefficients(self, theta, Z) -> np.ndarray:
+        """Coefficient draws ``(n, K, D)`` for standard draws ``Z`` ``(n, R, D)``."""
+        mu = theta[:self.K]
+        n = Z.shape[0]
+        B = np.empty((n, self.K, Z.shape[2]))
+        B[:] = mu[None, :, None]
+        if self.correlated:
+            C = np.matmul(self.cholesky(theta), Z)
+        else:
+            C = theta[self.K:][None, :, None] * Z
+        C += mu[self.rand][None, :, None]
+        if self.log_pos.size:
+            C[:, self.log_pos] = np.exp(C[:, self.log_pos])
+        B[:, self.rand] = C
+        return B
+
+    # -- evaluation -----------------------------------------------------------------------
+    def _chunk(self, theta, sl, gradient):
+        # extreme trial parameters (line searches) may overflow: the caller sees a
+        # non-finite log-likelihood and backs off, so floating-point warnings are noise
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            return self._chunk_body(theta, sl, gradient)
+
+    def _chunk_body(self, theta, sl, gradient):
+        lay = self.layout
+        X = lay.X[sl]
+        n, T, J, D = X.shape[0], lay.T, lay.J, self.D
+        Z = self.Z[sl]
+        B = self.coefficients(theta, Z)
+        V = np.matmul(X, B)                               # (n, M, D) utilities
+        mask = None if lay.mask is None else lay.mask[sl].reshape(n, T, J, 1)
+        e4 = np.exp(V).reshape(n, T, J, D)
+        if mask is not None:
+            e4 *= mask
+        den = e4.sum(axis=2)                              # (n, T, D)
+        if lay.base:
+            den += lay.base
+        shift = None
+        if not np.isfinite(den).all():                   # overflow: subtract the set maxima
+            V4 = V.reshape(n, T, J, D)
+            Vm = V4 if mask is None else np.where(mask > 0, V4, -np.inf)
+            shift = Vm.max(axis=2)
+            if lay.base:
+                np.maximum(shift, 0.0, out=shift)
+            e4 = np.exp(V4 - shift[:, :, None, :])
+            if mask is not None:
+                e4 *= mask
+            den = e4.sum(axis=2)
+            if lay.base:
+                den += lay.base * np.exp(-shift)
+        logden = np.log(den)
+        ysum = lay.ysum[sl]
+        logL = -np.matmul(ysum[:, None, :], logden)[:, 0, :]          # (n, D)
+        if shift is not None:
+            if lay.xy is None:
+                logL -= np.matmul(ysum[:, None, :], shift)[:, 0, :]
+            else:  # sum_j y_j (v_j - shift): no cancellation of huge utilities
+                yv = lay.y[sl].reshape(n, T, J, 1) * (V.reshape(n, T, J, D) - shift[:, :, None])
+                logL += yv.sum(axis=(1, 2))
+        elif lay.xy is not None:
+            logL += np.matmul(lay.xy[sl][:, None, :], B)[:, 0, :]
+        del V
+        top = logL.max(axis=1)
+        w = np.exp(logL - top[:, None])
+        wsum = w.sum(axis=1)
+        ll = top + np.log(wsum / D)
+        if not gradient:
+            return ll, None
+        w /= wsum[:, None]
+        np.divide(ysum[:, :, None], den, out=den)         # ysum / den
+        e4 *= den[:, :, None, :]                          # ysum * p
+        G = np.matmul(lay.XT[sl], e4.reshape(n, lay.M, D))
+        if lay.xy is not None:                            # d log L_nd / d beta
+            np.subtract(lay.xy[sl][:, :, None], G, out=G)
+        else:
+            np.negative(G, out=G)
+        G *= w[:, None, :]                                # posterior weights
+        if self.log_terms.size:
+            G[:, self.log_terms] *= B[:, self.log_terms]
+        scores = np.empty((n, self.P))
+        scores[:, :self.K] = G.sum(axis=2)
+        Gr = G[:, self.rand]
+        if self.correlated:
+            S = np.matmul(Gr, Z.transpose(0, 2, 1))        # (n, R, R): d / d L[a, b]
+            scores[:, self.K:] = S[:, self.tril[0], self.tril[1]]
+        else:
+            scores[:, self.K:] = np.einsum("nrd,nrd->nr", Gr, Z)
+        return ll, scores
+
+    def evaluate(self, theta, gradient=True):
+        """Per-respondent log-likelihoods ``(N,)`` and, with ``gradient``, scores ``(N, P)``."""
+        theta = np.asarray(theta, dtype=float)
+        if theta.shape != (self.P,):
+            raise ValueError(f"expected {self.P} parameters, got shape {theta.shape}")
+        cached_theta, cached = self._cache
+        if cached_theta is not None and np.array_equal(cached_theta, theta) and (
+                cached[1] is not None or not gradient):
+            return cached
+        if self.threads > 1:
+            with ThreadPoolExecutor(self.threads) as pool:
+                parts = list(pool.map(lambda s: self._chunk(theta, s, gradient), self.chunks))
+        else:
+            parts = [self._chunk(theta, s, gradient) for s in self.chunks]
+        ll = np.concatenate([p[0] for p in parts])
+        scores = np.concatenate([p[1] for p in parts]) if gradient else None
+        self._cache = (theta.copy(), (ll, scores))
+        return ll, scores
+
+    def loglik(self, theta) -> float:
+        """Simulated log-likelihood at ``theta``."""
+        return float(self.evaluate(theta, gradient=False)[0].sum())
+
+    def loglik_and_gradient(self, theta):
+        ll, scores = self.evaluate(theta)
+        return float(ll.sum()), scores.sum(axis=0)
+
+    def gradient(self, theta) -> np.ndarray:
+        return self.loglik_and_gradient(theta)[1]
+
+    def hessian(self, theta, central=False) -> np.ndarray:
+        """Numerical Hessian of the log-likelihood: differences of the analytic gradient."""
+        theta = np.asarray(theta, float)
+        g0 = None if central else self.gradient(theta)
+        H = np.empty((self.P, self.P))
+        for i in range(self.P):
+            h = 1e-5 * max(1.0, abs(theta[i]))
+            up = theta.copy()
+            up[i] += h
+            if central:
+                down = theta.copy()
+                down[i] -= h
+                H[:, i] = (self.gradient(up) - self.gradient(down)) / (2 * h)
+            else:
+                H[:, i] = (self.gradient(up) - g0) / h
+        return (H + H.T) / 2
+
+    # -- sign convention --------------------------------------------------------------------
+    def sign_flips(self, theta) -> np.ndarray:
+        """+-1 per parameter that makes every sd (every diagonal of L) non-negative."""
+        flips = np.ones(self.P)
+        if self.correlated:
+            L = self.cholesky(theta)
+            neg = np.flatnonzero(np.diag(L) < 0)
+            if neg.size:
+                Fl = np.ones((self.R, self.R))
+                Fl[:, neg] = -1.0
+                flips[self.K:] = Fl[self.tril]
+        else:
+            flips[self.K:] = np.where(theta[self.K:] < 0, -1.0, 1.0)
+        return flips
+
+
+def _validate_random(terms, random, correlated) -> list:
+    random = dict(random or {})
+    if not random:
+        raise ConfigError("a mixed logit needs at least one random term (model.random)",
+                          key="model.random")
+    kinds = ["fixed"] * len(terms)
+    index = {t: i for i, t in enumerate(terms)}
+    for term, dist in random.items():
+        if term not in index:
+            raise ConfigError(f"{term!r} is not a model term (terms: {', '.join(terms)})",
+                              key=f"model.random.{term}")
+        d = str(dist).strip().lower()
+        if d not in DISTRIBUTIONS:
+            raise ConfigError(f"distribution must be one of {', '.join(DISTRIBUTIONS)}, got "
+                              f"{dist!r}", key=f"model.random.{term}")
+        kinds[index[term]] = d
+    if correlated and "triangular" in kinds:
+        bad = [t for t, k in zip(terms, kinds, strict=True) if k == "triangular"]
+        raise ConfigError(f"correlated random terms must be normal or lognormal; "
+                          f"{', '.join(bad)} are triangular", key="model.correlated")
+    return kinds

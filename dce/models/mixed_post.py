@@ -1,0 +1,105 @@
+"""The population distribution of a fitted mixed logit: draws of individuals'
+coefficients and the moments (mean, standard deviation) of each random coefficient."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from dce.models.mixed import MixedFitResult
+
+
+# ----- population distribution: draws and moments ---------------------------------------
+def spec_of(result):
+    """(number of mean terms, mean terms, index of the random terms, their distributions)."""
+    if not isinstance(result, MixedFitResult):
+        raise TypeError("needs the MixedFitResult of mixed.fit")
+    K = result.n_means
+    terms = result.terms[:K]
+    index = {t: i for i, t in enumerate(terms)}
+    rand = np.array([index[t] for t, _ in result.distributions], dtype=int)
+    kinds = [d for _, d in result.distributions]
+    return K, terms, rand, kinds
+
+
+def population_draws(result, n, rng) -> np.ndarray:
+    """Standard draws ``(n, R)`` for the random terms (pseudo-random, from ``rng``)."""
+    _, _, rand, kinds = spec_of(result)
+    z = rng.standard_normal((n, len(rand)))
+    for i, kd in enumerate(kinds):
+        if kd == "triangular":
+            z[:, i] = rng.triangular(-1.0, 0.0, 1.0, n)
+    return z
+
+
+def individual_coefficients(result, z, params=None) -> np.ndarray:
+    """Coefficients of simulated individuals: ``(n, K)`` for standard draws ``z`` ``(n, R)``,
+    or ``(B, n, K)`` when ``params`` holds B parameter vectors (rows)."""
+    K, _, rand, kinds = spec_of(result)
+    theta = np.atleast_2d(result.params if params is None else params)
+    R = len(rand)
+    mu = theta[:, :K]
+    if result.correlated:
+        L = np.zeros((theta.shape[0], R, R))
+        tri = np.tril_indices(R)
+        L[:, tri[0], tri[1]] = theta[:, K:]
+        C = np.einsum("bij,nj->bni", L, z)
+    else:
+        C = theta[:, None, K:] * z[None, :, :]
+    C += mu[:, None, rand]
+    logs = [i for i, kd in enumerate(kinds) if kd == "lognormal"]
+    if logs:
+        C[..., logs] = np.exp(C[..., logs])
+    B = np.repeat(mu[:, None, :], z.shape[0], axis=1)
+    B[..., rand] = C
+    return B[0] if params is None or np.ndim(params) == 1 else B
+
+
+def population_moments(result, level: float = 0.95) -> pd.DataFrame:
+    """Mean and standard deviation of each random coefficient in the population, with
+    delta-method standard errors (numerical Jacobian): normal ``mu, |s|``; lognormal
+    ``exp(mu + s^2/2)`` and ``mean sqrt(exp(s^2) - 1)`` (with correlation, ``s^2`` is the
+    row's variance); triangular ``mu, |s|/sqrt(6)``."""
+    K, terms, rand, kinds = spec_of(result)
+
+    def moments(theta):
+        R = len(rand)
+        if result.correlated:
+            L = np.zeros((R, R))
+            L[np.tril_indices(R)] = theta[K:]
+            var = (L * L).sum(axis=1)
+        else:
+            var = theta[K:] ** 2
+        mu = theta[rand]
+        out = []
+        for i, kd in enumerate(kinds):
+            if kd == "lognormal":
+                m = np.exp(mu[i] + var[i] / 2)
+                out += [m, m * np.sqrt(np.expm1(var[i]))]
+            elif kd == "triangular":
+                out += [mu[i], np.sqrt(var[i] / 6)]
+            else:
+                out += [mu[i], np.sqrt(var[i])]
+        return np.array(out)
+
+    theta = np.asarray(result.params, float)
+    m0 = moments(theta)
+    P = len(theta)
+    Jac = np.empty((len(m0), P))
+    for j in range(P):
+        h = 1e-6 * max(1.0, abs(theta[j]))
+        e = np.zeros(P)
+        e[j] = h
+        Jac[:, j] = (moments(theta + e) - moments(theta - e)) / (2 * h)
+    se = np.sqrt(np.clip(np.einsum("ik,kl,il->i", Jac, result.vcov, Jac), 0, None))
+    q = stats.norm.ppf(0.5 + level / 2)
+    rows = []
+    for i, kd in enumerate(kinds):
+        t = terms[rand[i]]
+        for j, stat in enumerate(("mean", "sd")):
+            v, s = m0[2 * i + j], se[2 * i + j]
+            rows.append({"group": result.group, "term": t, "distribution": kd,
+                         "statistic": stat, "estimate": v, "std_error": s,
+                         "ci_lower": v - q * s, "ci_upper": v + q * s})
+    return pd.DataFrame(rows)

@@ -1,0 +1,2 @@
+"""The run stage: the stages in order (``stages``, ``fit``, ``items``), ``runner`` (analyse
+and write), the atomic run ``folder`` and the ``outputs`` written into it."""

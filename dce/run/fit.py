@@ -1,0 +1,266 @@
+"""The stages of an attribute study: design, responses, one model per group plus the pooled
+model, importance, trade-offs, uptake and group comparisons, filled into a :class:`Run`.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+
+from dce import design as design_mod
+from dce.analysis import compare, importance, uptake
+from dce.analysis import wtp as tradeoffs
+from dce.analysis.scale import compare_scale
+from dce.config.checks import denominator_of
+from dce.core import coding
+from dce.core.random import rng as make_rng
+from dce.data import choices as data
+from dce.data import simulate
+from dce.errors import DataError, EstimationError
+from dce.models import fit as fit_model
+from dce.run.stages import Run, progress, stage_at_least
+
+
+def attribute_stages(run: Run) -> None:
+    """The stages of an attribute study (``type: dce``) up to ``run.stage``, filling ``run``."""
+    study = run.study
+    spec = study.spec
+    needs_design = spec.design is not None and (stage_at_least(run.stage, "simulate")
+                                                or run.stage == "design"
+                                                or spec.simulate is not None
+                                                or spec.choices.format == "wide")
+    if spec.design is not None and (needs_design or spec.design.file):
+        run.design = design_mod.build(study)
+        if spec.design.file and run.design.source.startswith("file"):
+            run.inputs.append(study.resolve(spec.design.file))
+    if run.stage == "design":
+        return
+    if spec.simulate is not None:
+        run.responses = simulate.responses(study, run.design)
+        run.simulated = True
+        run.data_summary = data.summarize(run.responses)
+    else:
+        run.responses, run.data_summary = data.load(study, run.design)
+        run.inputs.append(study.resolve(spec.choices.file))
+        if spec.respondents is not None:
+            run.inputs.append(study.resolve(spec.respondents.file))
+    from dce.data import quality
+
+    run.quality, checks = quality.assess(study, run.responses)
+    if checks is not None:
+        run.data_summary["data_quality"] = checks
+    if run.stage == "simulate":
+        return
+    failed = quality.failed_respondents(run.quality) if checks and \
+        checks["exclude_failed_checks"] else set()
+    if failed:  # results with every respondent too, for the report's comparison
+        run.all_respondents = Run(study, run.stage, responses=run.responses, jobs=run.jobs)
+        _fit_all(run.all_respondents)
+        run.fit_responses = run.responses[~run.responses["respondent"].isin(failed)]
+    _fit_all(run)
+
+
+def _fit_all(run: Run) -> None:
+    study = run.study
+    spec = study.spec
+    attrs = study.attributes
+    responses = run.responses if run.fit_responses is None else run.fit_responses
+    cd = coding.encode(responses, attrs, spec.model.constants, spec.model.interactions)
+    groups = cd.groups()
+    fit_groups = ([g for g in groups if g != "all"] if spec.model.by and len(groups) > 1
+                  else [])
+    targets = [(g, cd.for_group(g)) for g in fit_groups] + [("all", cd)]
+    ranges = _value_ranges(responses, attrs)
+    for g, part in targets:  # every group large enough before any fitting
+        _check_size(spec, g, part)
+    for i, (g, part) in enumerate(progress(targets, "fitting models")):
+        run.fits.append(_fit_group(spec, g, part))
+        if spec.model.type == "mixed_logit":
+            run.fits[-1] = _fit_mixed(run, g, part, i, run.fits[-1])
+    for g, part in targets:
+        run.constants_loglik[g] = _constants_loglik(part)
+    if spec.importance.intervals == "bootstrap":
+        _bootstrap(run, dict(targets[:-1]) or {"all": cd})
+    draws = {}
+    for i, result in enumerate(run.fits):
+        rng = make_rng(study.seed, "importance", i)
+        draws[result.group] = importance.coefficient_draws(
+            result.params, result.vcov, spec.importance.draws, rng)
+    boot = run.bootstrap or {}
+    if spec.model.type == "mixed_logit":
+        from dce.analysis import mixed_importance
+
+        run.importance = importance.combine([
+            mixed_importance.rank(r, attrs, make_rng(study.seed, "importance", 1000 + i),
+                       intervals=spec.importance.intervals, level=spec.importance.level,
+                       value_ranges=ranges, coef_draws=draws[r.group])
+            for i, r in enumerate(run.fits)])
+    else:
+        run.importance = importance.combine([
+            importance.rank(r, attrs, None, intervals=spec.importance.intervals,
+                            level=spec.importance.level, value_ranges=ranges,
+                            coef_draws=boot.get(r.group, draws[r.group])) for r in run.fits])
+    denominator = denominator_of(study)
+    if denominator is not None:
+        run.tradeoffs = _tradeoffs(run, denominator, draws)
+    run.tables["coefficient_draws"] = draws_table(
+        run.fits, {r.group: boot.get(r.group, draws[r.group]) for r in run.fits})
+    if spec.scenarios is not None:
+        run.uptake = pd.concat([uptake.predict(r, attrs, spec.scenarios,
+                                               boot.get(r.group, draws[r.group]),
+                                               spec.importance.level) for r in run.fits],
+                               ignore_index=True)
+    pairs = compare.pairs_of(fit_groups, spec.compare.pairs)
+    unknown = sorted({g for p in pairs for g in p} - set(fit_groups))
+    if unknown:
+        raise DataError(f"groups {', '.join(unknown)} are not in the data (groups: "
+                        f"{', '.join(fit_groups) or 'none'})", key="compare.pairs")
+    parts = dict(targets)
+    fits = {r.group: r for r in run.fits}
+    fits.update(run.base_fits)  # scale tests use the conditional logit
+    scale_tests = {(a, b): compare_scale(parts[a], parts[b], fits[a], fits[b],
+                                         group_specific=spec.compare.group_specific,
+                                         level=spec.importance.level)
+                   for a, b in progress(pairs, "scale tests")}
+    run.comparison = compare.groups(run.importance, pairs, spec.importance.level,
+                                    scale_tests=scale_tests, tradeoffs=run.tradeoffs)
+
+
+def draws_table(fits, draws: dict) -> pd.DataFrame:
+    """The coefficient draws behind every interval (Krinsky-Robb or bootstrap), long by
+    group: ``group, draw, <term columns>`` (the report's scenario simulator reads them)."""
+    frames = []
+    for r in fits:
+        D = np.asarray(draws[r.group])
+        frame = pd.DataFrame(D, columns=list(r.terms))
+        frame.insert(0, "draw", np.arange(1, len(D) + 1))
+        frame.insert(0, "group", r.group)
+        frames.append(frame)
+    return pd.concat(frames, ignore_index=True)
+
+
+def _constants_loglik(part) -> float:
+    """Log-likelihood of the model with only the alternative-specific constants (the
+    market-share model); the null log-likelihood when there are none."""
+    from dce.core.coding import ChoiceData
+    from dce.models.clogit import fit as clogit_fit
+    from dce.models.clogit import null_loglik
+
+    cols = [i for i, t in enumerate(part.terms) if t.startswith("asc[")]
+    if not cols:
+        return null_loglik(part)
+    sub = ChoiceData(part.X[:, cols], part.chosen, part.set_start, part.respondent,
+                     part.respondent_ids, part.group, part.alternative,
+                     tuple(part.terms[i] for i in cols))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return clogit_fit(sub, se="classic", check=False).loglik
+
+
+def _fit_mixed(run, g, part, index, base):
+    """Panel mixed logit for one group (the conditional logit ``base`` is kept for the
+    scale tests), with the stability check at twice the draws."""
+    from dce.core.random import seed_sequence
+    from dce.models import mixed
+
+    m = run.study.spec.model
+    run.base_fits[g] = base
+    try:
+        result = mixed.fit(part, random=dict(m.random), correlated=m.correlated,
+                           draws=m.draws, draw_type=m.draw_type, se=m.se, group=g,
+                           seed_seq=seed_sequence(run.study.seed, "draws", index))
+    except EstimationError as exc:
+        raise EstimationError(f"group {g}: {exc.problems[0].message}",
+                              key=exc.problems[0].key) from None
+    _check_finite(result)
+    run.stability[g] = mixed.stability(part, result)
+    return result
+
+
+def _tradeoffs(run, denominator, draws):
+    spec = run.study.spec
+    parts = [tradeoffs.value(r, run.study.attributes, denominator, None,
+                             level=spec.importance.level, kr_draws=draws[r.group],
+                             coef_draws=(run.bootstrap or {}).get(r.group),
+                             method=spec.importance.intervals) for r in run.fits]
+    for p in parts:
+        run.notes.extend(p.warnings)
+    return tradeoffs.Tradeoffs(pd.concat([p.table for p in parts], ignore_index=True),
+                               {g: d for p in parts for g, d in p.draws.items()})
+
+
+def _check_size(spec, g, part):
+    if spec.model.se == "cluster" and part.n_respondents < 2:
+        raise EstimationError(f"group {g!r} has {part.n_respondents} respondent; "
+                              "cluster-robust errors need at least 2 (collect more "
+                              "responses, merge groups or use model.se: robust)",
+                              key="model.by")
+    if part.n_sets < part.X.shape[1] + 1:
+        raise EstimationError(f"group {g!r} has {part.n_sets} choice sets, too few to "
+                              f"estimate {part.X.shape[1]} parameters; collect more "
+                              "responses or merge groups", key="model.by")
+
+
+def _fit_group(spec, g, part):
+    try:
+        result = fit_model(part, engine=spec.model.engine, se=spec.model.se, group=g)
+    except EstimationError as exc:
+        raise EstimationError(f"group {g}: {exc.problems[0].message}",
+                              key=exc.problems[0].key) from None
+    _check_finite(result)
+    from dce.models.clogit import large_terms
+
+    big = large_terms(result.params, part)
+    if big:
+        raise EstimationError(f"group {g}: the estimates of {', '.join(big)} diverge: the "
+                              "data are (quasi-)separated, e.g. one level or the opt-out is "
+                              "always chosen; drop or merge those levels, or collect more "
+                              "varied choices", key="model")
+    return result
+
+
+def _bootstrap(run: Run, groups: dict) -> None:
+    run.bootstrap = bootstrap_draws(run, groups, {r.group: r.params for r in run.fits})
+
+
+def bootstrap_draws(run: Run, groups: dict, starts: dict) -> dict:
+    """Bootstrap replicates of the coefficients per group (see dce.analysis.bootstrap); failures
+    become a note, too few successes an error."""
+    from dce.analysis.bootstrap import bootstrap
+    from dce.core.random import seed_sequence
+
+    study = run.study
+    pooled = "all" not in groups
+    draws, failures = bootstrap(groups, starts, study.spec.importance.draws,
+                                seed_sequence(study.seed, "bootstrap"), pooled=pooled,
+                                jobs=run.jobs)
+    n_ok = len(next(iter(draws.values())))
+    if failures:
+        run.notes.append(f"bootstrap: {len(failures)} of {study.spec.importance.draws} "
+                         f"replicates failed and were left out (first: task "
+                         f"{failures[0].task}: {failures[0].message})")
+    if n_ok < 10:
+        raise EstimationError(f"only {n_ok} bootstrap replicates succeeded; the data are too "
+                              "sparse for a bootstrap, use importance.intervals: krinsky-robb",
+                              key="importance.intervals")
+    return draws
+
+
+def _value_ranges(responses, attrs) -> dict:
+    generic = responses[responses["is_opt_out"] == 0]
+    out = {}
+    for a in attrs:
+        if a.levels is None:
+            col = pd.to_numeric(generic[a.name], errors="coerce")
+            out[a.name] = (float(col.min()), float(col.max()))
+    return out
+
+
+def _check_finite(result) -> None:
+    if not (np.isfinite(result.params).all() and np.isfinite(result.vcov).all()):
+        bad = [t for t, b, s in zip(result.terms, result.params, np.diag(result.vcov))
+               if not (np.isfinite(b) and np.isfinite(s))]
+        raise EstimationError(f"group {result.group}: estimates are not finite for "
+                              f"{', '.join(bad)}; the data may be separated", key="model")

@@ -1,0 +1,111 @@
+"""Write a run folder atomically: temporary sibling first, then swap.
+
+A folder counts as dce's when it holds a ``manifest.json`` whose ``tool`` is ``dce``;
+any other existing folder is replaced only with ``force``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+from dce.errors import DceError
+
+TMP_MARK = ".tmp-"
+
+
+def is_dce_folder(path: Path) -> bool:
+    try:
+        return json.loads((path / "manifest.json").read_text()).get("tool") == "dce"
+    except (OSError, ValueError, AttributeError):
+        return False
+
+
+def check_target(out: Path, force: bool) -> None:
+    """Fail early (before any work) if the run folder cannot be written or replaced."""
+    if out.exists() and not out.is_dir():
+        raise DceError("the output path is a file, not a folder; choose another --output",
+                       file=_shown(out))
+    if out.exists() and not force and not is_dce_folder(out) and any(out.iterdir()):
+        raise DceError("this folder exists and was not produced by dce (it has no dce "
+                       "manifest.json); choose another --output or pass --force to replace it",
+                       file=_shown(out))
+    parent = _first_existing(out.parent)
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise DceError("cannot write here (permission denied); choose another --output",
+                       file=_shown(out))
+    try:  # permissions can lie (root, read-only mounts): try for real, then tidy up
+        probe = tempfile.mkdtemp(prefix=".dce-probe-", dir=parent)
+        os.rmdir(probe)
+    except OSError as exc:
+        raise DceError(f"cannot write here ({exc.strerror}); choose another --output",
+                       file=_shown(out)) from None
+
+
+def _shown(path: Path) -> str:
+    """The folder as the user should see it (relative to the working folder when shorter)."""
+    from dce.config.study import shown
+
+    return shown(Path(path))
+
+
+def _first_existing(path: Path) -> Path:
+    while not path.exists() and path != path.parent:
+        path = path.parent
+    return path
+
+
+def _clean_stale(out: Path) -> None:
+    """Remove temporary siblings left by runs that were killed."""
+    if not out.parent.exists():
+        return
+    for p in out.parent.glob(f".{out.name}{TMP_MARK}*"):
+        pid = p.name.rsplit("-", 1)[-1]
+        if pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(p, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def write(out: Path, files: dict[str, bytes], force: bool = False) -> Path:
+    """Write ``files`` (relative name -> bytes) as the folder ``out``, atomically."""
+    out = Path(out)
+    check_target(out, force)
+    _clean_stale(out)
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise DceError(f"cannot create the folder ({exc.strerror})", file=str(out.parent)) from None
+    tmp = out.parent / f".{out.name}{TMP_MARK}{os.getpid()}"
+    old = out.parent / f".{out.name}.old-{os.getpid()}"
+    shutil.rmtree(tmp, ignore_errors=True)
+    try:
+        tmp.mkdir()
+        for name in sorted(files, key=lambda n: (n == "manifest.json", n)):
+            target = tmp / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(files[name])
+        if out.exists():
+            os.rename(out, old)
+        os.rename(tmp, out)
+    except OSError as exc:
+        shutil.rmtree(tmp, ignore_errors=True)
+        if old.exists() and not out.exists():
+            os.rename(old, out)
+        raise DceError(f"cannot write the run folder ({exc.strerror})", file=str(out)) from None
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    shutil.rmtree(old, ignore_errors=True)
+    return out

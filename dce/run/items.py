@@ -1,0 +1,183 @@
+"""The stages of an item study, returning the same :class:`dce.run.stages.Run` as the
+attribute pipeline: design, responses (simulated or read), one model per group plus the
+pooled model, shares of preference with intervals and rank probabilities, group
+comparisons, and best-minus-worst (or ranking) counts in ``run.tables``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from dce.analysis import compare
+from dce.analysis import items as item_importance
+from dce.core.items import items_of, reference_item
+from dce.core.random import rng as make_rng
+from dce.data import items_simulate as item_simulate
+from dce.data.choices import summarize
+from dce.data.items import load
+from dce.design import items as item_design
+from dce.errors import DataError, EstimationError
+from dce.models import items as models
+from dce.run.fit import bootstrap_draws
+from dce.run.stages import Run, run_stages
+
+
+def _needs_design(study, stage: str) -> bool:
+    spec = study.spec
+    if spec.design is None:
+        return False
+    if stage == "design" or spec.simulate is not None:
+        return True
+    return spec.design.file is not None or spec.choices.format == "wide"
+
+
+def design_and_responses(study, stage: str = "run"):
+    """(design or None, responses or None, simulated?, input files) up to ``stage``."""
+    design, inputs = None, []
+    if _needs_design(study, stage):
+        design = item_design.build(study)
+        if study.spec.design.file and design.source.startswith("file"):
+            inputs.append(study.resolve(study.spec.design.file))
+    if stage == "design":
+        return design, None, False, inputs
+    if study.spec.simulate is not None:
+        return design, item_simulate.responses(study, design), True, inputs
+    responses, _ = load(study, design)
+    inputs.append(study.resolve(study.spec.choices.file))
+    if study.spec.respondents is not None:
+        inputs.append(study.resolve(study.spec.respondents.file))
+    return design, responses, False, inputs
+
+
+def validate(study) -> None:
+    """``dce validate`` for an item study: the design (if any) and the data (if any)."""
+    spec = study.spec
+    if spec.choices is not None:
+        design = item_design.build(study) if spec.design is not None and (
+            spec.design.file or spec.choices.format == "wide") else None
+        load(study, design)
+    elif spec.design is not None:
+        item_design.build(study)
+
+
+def analyse_items(study, stage: str = "run", jobs: int = 1):
+    """Run an item study up to ``stage`` (design, simulate, fit or run) -> Run."""
+    return run_stages(Run(study, stage, jobs=jobs), _stages)
+
+
+def _stages(run) -> None:
+    study = run.study
+    run.design, run.responses, run.simulated, run.inputs = design_and_responses(study, run.stage)
+    if run.stage == "design":
+        return
+    run.data_summary = summarize(run.responses)
+    if run.stage == "simulate":
+        return
+    _fit_all(run)
+
+
+def _fit_all(run) -> None:
+    study = run.study
+    spec = study.spec
+    items = items_of(study)
+    names = [i.name for i in items]
+    ref = reference_item(study)
+    kind = spec.type
+    m = spec.model
+    full = models.expand(run.responses, names, ref, kind, m)
+    groups = list(dict.fromkeys(full.data.group))
+    fit_groups = [g for g in groups if g != "all"] if m.by and len(groups) > 1 else []
+    parts = {g: full.for_group(g) for g in fit_groups}
+    parts["all"] = full
+    for g, part in parts.items():
+        run.fits.append(_fit_group(spec, g, part, names, ref))
+        run.constants_loglik[g] = run.fits[-1].null_loglik  # item models have no constants
+    fits = {r.group: r for r in run.fits}
+    level = spec.importance.level
+    draws = {}
+    if spec.importance.intervals == "bootstrap":
+        _bootstrap(run, {g: parts[g].data for g in fit_groups} or {"all": full.data}, names)
+    for i, r in enumerate(run.fits):
+        if run.bootstrap is not None and r.group in run.bootstrap:
+            draws[r.group] = run.bootstrap[r.group][:, :len(names)]
+        else:
+            draws[r.group] = item_importance.utility_draws(
+                r, len(names), spec.importance.draws, make_rng(study.seed, "importance", i))
+    from dce.analysis.importance import combine
+
+    run.importance = combine([
+        item_importance.rank(r, items, utilities=draws[r.group],
+                             intervals=spec.importance.intervals, level=level)
+        for r in run.fits])
+    pairs = compare.pairs_of(fit_groups, spec.compare.pairs)
+    unknown = sorted({g for p in pairs for g in p} - set(fit_groups))
+    if unknown:
+        raise DataError(f"groups {', '.join(unknown)} are not in the data (groups: "
+                        f"{', '.join(fit_groups) or 'none'})", key="compare.pairs")
+    scale_tests = None
+    if not (kind == "best-worst" and m.worst_scale == "estimate"):
+        from dce.analysis.scale import compare_scale
+
+        scale_tests = {(a, b): compare_scale(
+            parts[a].data, parts[b].data, _free(fits[a], parts[a].data),
+            _free(fits[b], parts[b].data), group_specific=spec.compare.group_specific,
+            level=level) for a, b in pairs}
+    anchor = anchor_item(spec, names, run.fits)
+    rel = item_importance.relative_utilities(run.fits, names, anchor, ref, draws, level)
+    run.tables["relative_utilities"] = rel.table
+    run.comparison = compare.groups(run.importance, pairs, level, scale_tests=scale_tests,
+                                    tradeoffs=rel, tradeoff_test="relative_utility_difference")
+    if kind == "ranking":
+        run.tables["rank_counts"] = item_importance.rank_counts(run.responses, items)
+    else:
+        run.tables["bw_counts"] = item_importance.bw_counts(run.responses, items)
+
+
+def _free(result, data):
+    """The estimated (free) item utilities of a fit, labelled by the data's terms."""
+    from types import SimpleNamespace
+
+    free = result.free[: data.X.shape[1]]
+    return SimpleNamespace(params=result.params[free], vcov=result.vcov[np.ix_(free, free)],
+                           terms=tuple(data.terms))
+
+
+def anchor_item(spec, names, fits) -> str:
+    """The item whose utility (from the reference item's) is the unit of relative
+    utilities: ``compare.anchor`` or the pooled model's most preferred item."""
+    if spec.compare.anchor is not None:
+        return spec.compare.anchor
+    pooled = {r.group: r for r in fits}["all"]
+    return names[int(np.argmax(np.abs(pooled.params[: len(names)])))]
+
+
+def _fit_group(spec, g, part, names, ref):
+    m = spec.model
+    if m.se == "cluster" and part.data.n_respondents < 2:
+        raise EstimationError(f"group {g!r} has {part.data.n_respondents} respondent; "
+                              "cluster-robust errors need at least 2 (collect more "
+                              "responses, merge groups or use model.se: robust)",
+                              key="model.by")
+    if part.data.n_sets < part.data.X.shape[1] + 1:
+        raise EstimationError(f"group {g!r} has {part.n_tasks} sets, too few to estimate "
+                              f"{part.data.X.shape[1]} item utilities; collect more "
+                              "responses or merge groups", key="model.by")
+    try:
+        result = models.fit(part, names, ref, kind=spec.type, bw_model=m.bw_model,
+                            worst_scale=m.worst_scale, engine=m.engine, se=m.se, group=g)
+    except EstimationError as exc:
+        msg = exc.problems[0].message
+        raise EstimationError(msg if msg.startswith("group ") else f"group {g}: {msg}",
+                              key=exc.problems[0].key) from None
+    if not (np.isfinite(result.params).all() and np.isfinite(result.vcov).all()):
+        raise EstimationError(f"group {g}: estimates are not finite; an item may always (or "
+                              "never) be chosen", key="model")
+    return result
+
+
+def _bootstrap(run, groups: dict, names) -> None:
+    fits = {r.group: r for r in run.fits}
+    starts = {g: r.params[r.free] for g, r in fits.items()}
+    draws = bootstrap_draws(run, groups, starts)
+    # replicates of the free parameters -> every term (the reference item at 0)
+    run.bootstrap = {g: fits[g].item_draws(D, len(fits[g].terms)) for g, D in draws.items()}

@@ -1,0 +1,353 @@
+"""Turn a Run into the bytes of every output file (pure: nothing is written here)."""
+
+from __future__ import annotations
+
+import io
+import json
+import platform
+import re
+import sys
+from datetime import datetime
+from importlib import metadata
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from dce.analysis.compare import COLUMNS as COMPARISON_COLUMNS
+from dce.analysis.importance import COLUMNS as IMPORTANCE_COLUMNS
+from dce.models.results import reported, tidy
+from dce.run.stages import Run
+from dce.version import __version__
+
+FLOAT_FORMAT = "%.10g"
+DEPENDENCIES = ("numpy", "scipy", "pandas", "PyYAML", "pydantic", "matplotlib", "Jinja2",
+                "joblib", "tqdm", "pylogit", "openpyxl")
+
+
+def csv_bytes(frame: pd.DataFrame) -> bytes:
+    buf = io.StringIO()
+    frame.to_csv(buf, index=False, float_format=FLOAT_FORMAT, lineterminator="\n", na_rep="")
+    return buf.getvalue().encode("utf-8")
+
+
+def json_bytes(obj) -> bytes:
+    return (json.dumps(_plain(obj), indent=2, sort_keys=False, allow_nan=False) + "\n").encode()
+
+
+def _plain(obj):
+    if isinstance(obj, dict):
+        return {str(k): _plain(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_plain(v) for v in obj]
+    if isinstance(obj, (np.integer,)):
+        return int(obj)
+    if isinstance(obj, (float, np.floating)):
+        f = float(obj)
+        return float(FLOAT_FORMAT % f) if np.isfinite(f) else None
+    if isinstance(obj, np.bool_):
+        return bool(obj)
+    return obj
+
+
+def resolved_config(study) -> bytes:
+    """The config with every default filled in, as YAML."""
+    body = yaml.safe_dump(study.spec.model_dump(mode="json"), sort_keys=False,
+                          allow_unicode=True, width=100)
+    head = (f"# resolved config of run {study.name!r} (dce {__version__}); paths are "
+            "relative to the original config file's folder\n")
+    return (head + body).encode("utf-8")
+
+
+def run_files(run, xlsx: bool = True) -> dict[str, bytes]:
+    """Every file of the run folder except the manifest and the report (and
+    results.xlsx when ``xlsx`` is false)."""
+    files = {"config.yaml": resolved_config(run.study)}
+    if run.design is not None:
+        files["design.csv"] = csv_bytes(run.design.table)
+        files["design_diagnostics.json"] = json_bytes(run.design.diagnostics)
+    if run.responses is not None and run.simulated:
+        files["responses.csv"] = csv_bytes(run.responses)
+    if run.fits:
+        files["estimates.csv"] = csv_bytes(estimates_table(run))
+        models = models_table(run)
+        models["converged"] = models["converged"].map({True: "true", False: "false"})
+        files["models.csv"] = csv_bytes(models)
+        files["importance.csv"] = csv_bytes(run.importance.table[IMPORTANCE_COLUMNS])
+        files["comparison.csv"] = csv_bytes(run.comparison.table[COMPARISON_COLUMNS])
+        files["outrank.csv"] = csv_bytes(run.comparison.outrank)
+        if run.tradeoffs is not None:
+            tt = run.tradeoffs.table.copy()
+            tt["outside_tested_range"] = tt["outside_tested_range"].map(
+                {True: "true", False: "false"})
+            files["tradeoffs.csv"] = csv_bytes(tt)
+        if run.uptake is not None:
+            files["uptake.csv"] = csv_bytes(run.uptake)
+        files["data_summary.json"] = json_bytes(run.data_summary)
+        for name, frame in run.tables.items():  # e.g. bw_counts.csv of item studies
+            files[f"{name}.csv"] = csv_bytes(frame)
+    if getattr(run, "quality", None) is not None:
+        from dce.data.quality import as_csv_frame
+
+        files["data_quality.csv"] = csv_bytes(as_csv_frame(run.quality))
+    full = getattr(run, "all_respondents", None)
+    if full is not None and full.fits:  # results with the excluded respondents kept
+        files["all_respondents/estimates.csv"] = csv_bytes(estimates_table(full))
+        models = models_table(full)
+        models["converged"] = models["converged"].map({True: "true", False: "false"})
+        files["all_respondents/models.csv"] = csv_bytes(models)
+        files["all_respondents/importance.csv"] = csv_bytes(
+            full.importance.table[IMPORTANCE_COLUMNS])
+    if run.notes:
+        files["warnings.txt"] = ("\n".join(run.notes) + "\n").encode()
+    csvs = {k: v for k, v in files.items() if k.endswith(".csv")}
+    if csvs and xlsx:
+        files["results.xlsx"] = xlsx_bytes(csvs, run.study.name)
+    return files
+
+
+# ----- results.xlsx ----------------------------------------------------------------------
+XLSX_MAX_ROWS = 100_000  # larger tables stay CSV only (Excel, and writing it, is slow)
+XLSX_MAX_CELLS = 1_000_000  # e.g. responses.csv of 90,000 rows x 14 columns
+XLSX_DATE = datetime(2000, 1, 1)  # fixed document and zip-entry dates: same run, same bytes
+XLSX_FIRST = ("importance.csv", "estimates.csv", "models.csv", "comparison.csv",
+              "uptake.csv", "tradeoffs.csv")
+_SHEET_BAD = re.compile(r"[\\/*?:\[\]]")
+_LEADING_ZERO = re.compile(r"^[+-]?0[0-9]")
+
+
+def sheet_name(path: str, taken: set) -> str:
+    """Excel sheet name of a run-folder file: the path without ``.csv``, ``/`` and other
+    characters Excel forbids replaced by ``_``, at most 31 characters, unique (Excel
+    compares names case-insensitively)."""
+    base = _SHEET_BAD.sub("_", path.removesuffix(".csv"))[:31] or "table"
+    name, i = base, 2
+    while name.lower() in taken:
+        suffix = f"~{i}"
+        name, i = base[:31 - len(suffix)] + suffix, i + 1
+    taken.add(name.lower())
+    return name
+
+
+def csv_table(raw: bytes) -> pd.DataFrame:
+    """A CSV file of the run folder as typed columns: numbers as numbers, ``true``/``false``
+    as booleans, empty cells missing; a column whose values have leading zeros (``007``,
+    e.g. respondent ids) stays text."""
+    try:
+        text = pd.read_csv(io.BytesIO(raw), dtype=str, keep_default_na=False, na_values=[""])
+    except pd.errors.EmptyDataError:  # a file without even a header
+        return pd.DataFrame()
+    typed = pd.read_csv(io.BytesIO(raw), keep_default_na=False, na_values=[""])
+    for col_no in range(text.shape[1]):
+        raw_col = text.iloc[:, col_no].dropna()
+        if typed.iloc[:, col_no].dtype.kind in "iuf" and \
+                raw_col.str.strip().str.match(_LEADING_ZERO).any():
+            typed.isetitem(col_no, text.iloc[:, col_no])
+    return typed
+
+
+def _cell_values(column: pd.Series, ws) -> list:
+    """One column as the values openpyxl writes with the right type: numbers and booleans
+    as such, missing as empty, infinities as text, and text never read as a formula."""
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    kind = column.dtype.kind
+    if kind == "b":
+        return [bool(v) for v in column]
+    if kind in "iu":
+        return [int(v) for v in column]
+    if kind == "f":
+        return [None if np.isnan(v) else float(v) if np.isfinite(v) else
+                ("inf" if v > 0 else "-inf") for v in column.to_numpy(float)]
+    out = []
+    for v in column:
+        if v is None or (isinstance(v, float) and np.isnan(v)):
+            out.append(None)
+            continue
+        v = ILLEGAL_CHARACTERS_RE.sub("", str(v))
+        if v.startswith("="):  # text, not a formula
+            v = WriteOnlyCell(ws, value=v)
+            v.data_type = "s"
+        out.append(v)
+    return out
+
+
+def _column_widths(frame: pd.DataFrame) -> list[float]:
+    widths = []
+    for col_no, col in enumerate(frame.columns):
+        values = frame.iloc[:, col_no].dropna().astype(str).str.len()
+        longest = max(len(str(col)), int(values.max()) if len(values) else 0)
+        widths.append(float(min(max(longest + 2, 8), 60)))
+    return widths
+
+
+def _write_sheet(wb, title: str, frame: pd.DataFrame, preamble=()) -> None:
+    """One table as a sheet: bold frozen header (after the ``preamble`` lines of text),
+    typed cells, fitted column widths."""
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
+    ws = wb.create_sheet(title)
+    ws.freeze_panes = f"A{len(preamble) + 2}"
+    for i, width in enumerate(_column_widths(frame), start=1):
+        ws.column_dimensions[get_column_letter(i)].width = width
+    bold = Font(bold=True)
+
+    def text_cell(value, font=None):
+        c = WriteOnlyCell(ws, value=str(value))
+        c.data_type = "s"
+        c.font = font or c.font
+        return c
+
+    for line in preamble:
+        ws.append([text_cell(line, bold)] if line else [])
+    ws.append([text_cell(c, bold) for c in frame.columns])
+    columns = [_cell_values(frame.iloc[:, i], ws) for i in range(frame.shape[1])]
+    for row in zip(*columns):
+        ws.append(list(row))
+
+
+def _too_large(raw: bytes) -> tuple[int, int, str] | None:
+    """(rows, columns, reason) of a table too large for the workbook, else None."""
+    import csv
+
+    header = next(csv.reader(io.StringIO(raw.split(b"\n", 1)[0].decode("utf-8"))), [])
+    lines = raw.count(b"\n") - 1  # at least the number of rows
+    if lines <= XLSX_MAX_ROWS and lines * len(header) <= XLSX_MAX_CELLS:
+        return None
+    rows = max(sum(1 for _ in csv.reader(io.StringIO(raw.decode("utf-8")))) - 1, 0)
+    if rows > XLSX_MAX_ROWS:
+        return rows, len(header), f"more than {XLSX_MAX_ROWS:,} rows"
+    if rows * len(header) > XLSX_MAX_CELLS:
+        return rows, len(header), f"more than {XLSX_MAX_CELLS:,} cells"
+    return None
+
+
+def xlsx_bytes(csvs: dict[str, bytes], run_name: str = "") -> bytes:
+    """results.xlsx: every CSV table as one sheet, after a first ``README`` sheet listing
+    the sheets and the tables left out (more than ``XLSX_MAX_ROWS`` rows or
+    ``XLSX_MAX_CELLS`` cells).
+
+    Parameters
+    ----------
+    csvs : dict
+        Run-folder path (``all_respondents/importance.csv``) -> CSV bytes.
+    run_name : str
+        The run's name, for the README sheet.
+
+    Returns
+    -------
+    bytes
+        The workbook; identical for identical tables (fixed dates in the document
+        properties and the zip entries).
+    """
+    from openpyxl import Workbook
+
+    order = [n for n in XLSX_FIRST if n in csvs] + sorted(n for n in csvs
+                                                          if n not in XLSX_FIRST)
+    taken, sheets, index = {"readme"}, [], []
+    for path in order:
+        large = _too_large(csvs[path])
+        if large is not None:
+            index.append(("(left out)", path, large[0], large[1],
+                          f"left out of this workbook: {large[2]}; open the CSV file"))
+            continue
+        frame = csv_table(csvs[path])
+        sheets.append((sheet_name(path, taken), frame))
+        index.append((sheets[-1][0], path, len(frame), frame.shape[1], ""))
+    readme = pd.DataFrame(index, columns=["sheet", "file", "rows", "columns", "note"])
+    wb = Workbook(write_only=True)
+    wb.properties.creator = "dce"
+    wb.properties.created = wb.properties.modified = XLSX_DATE
+    _write_sheet(wb, "README", readme, preamble=(
+        f"Results of dce run {run_name!r}: every CSV table of the run folder as one sheet, "
+        "listed below. The CSV files are the reference; this workbook is a copy for reading.",
+        ""))
+    for title, frame in sheets:
+        _write_sheet(wb, title, frame)
+    return _fixed_zip(wb)
+
+
+def _fixed_zip(wb) -> bytes:
+    """Save ``wb`` and repack its zip with one fixed date on every entry."""
+    import zipfile
+
+    from openpyxl.writer.excel import ExcelWriter
+
+    raw = io.BytesIO()
+    with zipfile.ZipFile(raw, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
+        ExcelWriter(wb, archive).save()  # save_workbook would stamp "modified" with now
+    out = io.BytesIO()
+    with zipfile.ZipFile(raw) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            entry = zipfile.ZipInfo(info.filename, date_time=XLSX_DATE.timetuple()[:6])
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            entry.external_attr = 0o600 << 16
+            entry.create_system = 3
+            dst.writestr(entry, src.read(info))
+    return out.getvalue()
+
+
+def versions() -> dict:
+    out = {"python": sys.version.split()[0], "platform": platform.platform()}
+    for name in DEPENDENCIES:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = None
+    return out
+
+
+def manifest(run, files: dict, hashes_of_inputs: dict, started: str, finished: str,
+             seconds: float, config_display: str) -> bytes:
+    import hashlib
+
+    body = {
+        "tool": "dce", "version": __version__, "run": run.study.name,
+        "stage": run.stage, "config_file": config_display,
+        "config_hash": run.study.config_hash, "seed": run.study.seed,
+        "engine": run.study.spec.model.engine, "model": run.study.spec.model.type,
+        "inputs": hashes_of_inputs,
+        "files": {k: hashlib.sha256(v).hexdigest() for k, v in sorted(files.items())},
+        "versions": versions(), "started": started, "finished": finished,
+        "duration_seconds": round(seconds, 3),
+    }
+    return (json.dumps(body, indent=2) + "\n").encode()
+
+
+# ----- tables ---------------------------------------------------------------------------
+def estimates_table(run: Run) -> pd.DataFrame:
+    """One row per group and reported term; with a bootstrap, its percentile interval too."""
+    frames = []
+    level = run.study.spec.importance.level
+    for r in run.fits:
+        names, est, cov, T = reported(r, run.study.attributes, with_map=True)
+        frame = tidy(names, est, cov, level, r.group)
+        if run.bootstrap is not None and r.group in run.bootstrap:
+            reps = run.bootstrap[r.group] @ T.T
+            a = (1 - level) / 2
+            frame["boot_ci_lower"], frame["boot_ci_upper"] = np.quantile(reps, [a, 1 - a],
+                                                                         axis=0)
+        frames.append(frame)
+    return pd.concat(frames, ignore_index=True)
+
+
+def models_table(run: Run) -> pd.DataFrame:
+    """One row per fit; a mixed logit adds its draws and the change of the fit when the
+    draws are doubled (stability check)."""
+    rows = []
+    for r in run.fits:
+        row = r.statistics()
+        row["model"] = r.model
+        row["constants_log_likelihood"] = run.constants_loglik.get(r.group)
+        row["rho_squared"] = r.rho_squared
+        if r.group in run.stability:
+            st = run.stability[r.group]
+            row.update(draws=getattr(r, "n_draws", None),
+                       stability_draws=st["draws"],
+                       stability_loglik_change=st["loglik_change"],
+                       stability_max_coef_change=st["max_coef_change"])
+        rows.append(row)
+    return pd.DataFrame(rows)
