@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import importlib
 
-__version__ = "0.1.0"
+from dce.version import __version__
 
 _EXPORTS = {
     # models
@@ -26,10 +26,10 @@ _EXPORTS = {
     "mixed_logit": "dce.models.api",
     "best_worst": "dce.models.items_api",
     "ranking": "dce.models.items_api",
-    "item_importance": "dce.models.items_api",
+    "item_importance": "dce.analysis.api",
     "ModelResult": "dce.models.fitted",
-    "ChoiceData": "dce.coding",
-    "Attribute": "dce.attributes",
+    "ChoiceData": "dce.core.coding",
+    "Attribute": "dce.core.attributes",
     # post-estimation
     "importance": "dce.analysis.api",
     "wtp": "dce.analysis.api",
@@ -37,13 +37,14 @@ _EXPORTS = {
     "make_design": "dce.design.api",
     "Design": "dce.design.base",
     # studies and runs
-    "load_config": "dce.config",
-    "Study": "dce.config",
-    "analyse": "dce.run_api",
-    "Run": "dce.run_api",
+    "load_config": "dce.config.study",
+    "Study": "dce.config.study",
+    "analyse": "dce.run.api",
+    "Run": "dce.run.api",
     # example data
-    "load_example": "dce.datasets",
-    "example_attributes": "dce.datasets",
+    "load_example": "dce.data.examples",
+    "example_attributes": "dce.data.examples",
+    "example_items": "dce.data.examples",
     # errors
     "DceError": "dce.errors",
     "ConfigError": "dce.errors",

@@ -1,3 +1,5 @@
+"""``python -m dce``: the command line (see :func:`dce.cli.main`)."""
+
 from dce.cli import main
 
 raise SystemExit(main())

@@ -50,6 +50,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The argparse parser of every ``dce`` command, with examples in each --help."""
     from dce import __version__
 
     p = _Parser(prog="dce", description="Discrete-choice experiments: design, fit, rank "
@@ -98,6 +99,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv=None) -> int:
+    """Run the command line; return the exit status (0 ok, 2 bad input, 1 internal
+    error, 130 interrupted). A user mistake prints one ``error: ...`` line per
+    problem and no traceback (unless --debug)."""
     from dce.errors import DceError
 
     parser = build_parser()
@@ -300,6 +304,8 @@ def _summary(out, run) -> None:
 
 
 def summary_text(out, run) -> str:
+    """The closing paragraph of a command: what was done, the top attributes per
+    group and where the report is."""
     import textwrap
 
     from dce.report.labels import Labels

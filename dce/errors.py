@@ -20,6 +20,7 @@ class Problem:
     key: str | None = None
 
     def format(self) -> str:
+        """The one line the CLI prints: ``error: <file>:<line>: <key>: <message>``."""
         parts = []
         if self.file:
             parts.append(self.file if self.line is None else f"{self.file}:{self.line}")

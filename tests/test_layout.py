@@ -172,9 +172,8 @@ def test_module_and_function_sizes(module):
 
 
 def test_one_version():
-    from dce.version import __version__
-
     import dce
+    from dce.version import __version__
 
     assert dce.__version__ == __version__
 

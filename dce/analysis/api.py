@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from dce.core.options import IntervalMethod, check_literal
 from dce.errors import ConfigError
-from dce.literals import IntervalMethod, check_literal
 
 
 def _level(level) -> float:
@@ -63,23 +63,21 @@ def importance(res, *, draws: int = 2000, level: float = 0.95, seed: int = 1,
     """
     res = _result(res)
     if getattr(res.fit, "fixed", ()):  # best-worst or ranking: shares of preference
-        from dce.models.items_api import item_importance
-
         return item_importance(res, draws=draws, level=level, seed=seed, intervals=intervals)
     check_literal(intervals, IntervalMethod, "intervals")
     if intervals == "bootstrap":
         raise ConfigError("bootstrap intervals need the data; use dce.analyse with "
                           "importance.intervals: bootstrap, or 'krinsky-robb' here",
                           key="intervals")
-    from dce.importance import coefficient_draws, rank
+    from dce.analysis.importance import coefficient_draws, rank
 
     fit = res.fit
     rng = np.random.default_rng(np.random.SeedSequence(seed))
     B = coefficient_draws(fit.params, fit.vcov, _draws(draws), rng)
     if fit.model == "mixed_logit":
-        from dce.models import mixed
+        from dce.analysis.mixed_importance import rank as mixed_rank
 
-        imp = mixed.rank(fit, res.attributes, rng, intervals=intervals, level=_level(level),
+        imp = mixed_rank(fit, res.attributes, rng, intervals=intervals, level=_level(level),
                          value_ranges=res.value_ranges, coef_draws=B)
     else:
         imp = rank(fit, res.attributes, None, intervals=intervals, level=_level(level),
@@ -122,6 +120,10 @@ def wtp(res, denominator: str, *, draws: int = 2000, level: float = 0.95, seed: 
     Krinsky-Robb intervals compared by Hole (2007), Health Economics 16:827-840.
     """
     res = _result(res)
+    if getattr(res.fit, "fixed", ()):
+        raise ConfigError("trade-offs need a linear attribute (cost, waiting time); item "
+                          "studies have none: compare items with dce.importance or their "
+                          "utilities", key="denominator")
     check_literal(intervals, IntervalMethod, "intervals")
     linear = [a.name for a in res.attributes if a.is_linear]
     if denominator not in linear:
@@ -130,9 +132,60 @@ def wtp(res, denominator: str, *, draws: int = 2000, level: float = 0.95, seed: 
     if intervals == "bootstrap":
         raise ConfigError("bootstrap intervals need the data; use 'krinsky-robb' or "
                           "'delta'", key="intervals")
-    from dce.tradeoffs import value
+    from dce.analysis.wtp import value
 
     rng = np.random.default_rng(np.random.SeedSequence(seed))
     out = value(res.fit, res.attributes, denominator, rng, draws=_draws(draws),
                 level=_level(level), method=intervals)
     return out.table.drop(columns="group").reset_index(drop=True)
+
+
+def item_importance(res, *, draws: int = 2000, level: float = 0.95,
+                    seed: int = 1, intervals: str = "krinsky-robb") -> pd.DataFrame:
+    """Shares of preference of the items of a :func:`best_worst` or :func:`ranking` fit.
+
+    The share of item i is ``exp(v_i) / sum_j exp(v_j)`` (K items), with intervals from
+    ``draws`` Krinsky-Robb draws of the utilities (the reference item stays at 0) or the
+    delta method, and ranks and rank probabilities from the draws, as
+    ``importance.csv`` of an item study (:func:`dce.items.importance.rank`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        K rows: ``attribute`` (the item), ``importance``, ``ci_lower``, ``ci_upper``,
+        ``rank``, ``prob_rank_1``, ``prob_top_3``, ``rank_ci_lower``, ``rank_ci_upper``.
+
+    Raises
+    ------
+    ConfigError
+        (``ValueError``) for a result that is not an item fit, or a bad ``draws``,
+        ``level`` or ``intervals`` (bootstrap intervals need the data).
+
+    Notes
+    -----
+    Louviere, Flynn and Marley (2015), Best-Worst Scaling, ch. 5 (shares of preference
+    depend on each group's scale, ranks do not); Krinsky and Robb (1986), Review of
+    Economics and Statistics 68:715-719.
+    """
+    from dce.analysis import items as item_imp
+    from dce.models.fitted import ModelResult
+    from dce.models.items import ItemFit
+
+    if not isinstance(res, ModelResult) or not isinstance(res.fit, ItemFit):
+        raise ConfigError("expected a result of dce.best_worst or dce.ranking, found "
+                          f"{type(res).__name__}", key="res")
+    check_literal(intervals, IntervalMethod, "intervals")
+    if intervals == "bootstrap":
+        raise ConfigError("bootstrap intervals need the data; use 'krinsky-robb' or "
+                          "'delta'", key="intervals")
+    if not isinstance(draws, (int, np.integer)) or isinstance(draws, bool) or draws < 10:
+        raise ConfigError(f"expected a whole number of draws of at least 10, found "
+                          f"{draws!r}", key="draws")
+    if not isinstance(level, (int, float)) or isinstance(level, bool) or not 0 < level < 1:
+        raise ConfigError(f"expected a number between 0 and 1, found {level!r}", key="level")
+    rng = np.random.default_rng(np.random.SeedSequence(seed))
+    items = tuple(res.attributes)
+    U = item_imp.utility_draws(res.fit, len(items), int(draws), rng)
+    table = item_imp.rank(res.fit, items, utilities=U, intervals=intervals,
+                          level=float(level)).table
+    return table.drop(columns="group").reset_index(drop=True)

@@ -75,7 +75,7 @@ class ChoiceData:
         """Code a long DataFrame (one row per respondent x task x alternative).
 
         ``attributes`` is a tuple of :class:`~dce.attributes.Attribute` or the API's
-        mapping (see :func:`dce.frames.attributes_from`); the other arguments name
+        mapping (see :func:`dce.core.frames.attributes_from`); the other arguments name
         columns. Rows whose attribute cells are all empty are opt-out rows (they get
         the constant ``asc[opt_out]``); ``asc`` lists alternative ids with constants.
 
@@ -85,7 +85,7 @@ class ChoiceData:
             Naming every missing column, unknown level, non-numeric linear value and
             choice set without exactly one chosen row.
         """
-        from dce.frames import attributes_from, long_frame
+        from dce.core.frames import attributes_from, long_frame
 
         attrs = (tuple(attributes) if isinstance(attributes, (tuple, list))
                  else attributes_from(attributes))

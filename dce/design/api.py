@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+from dce.core.options import DesignMethod, check_literal
 from dce.errors import ConfigError
-from dce.literals import DesignMethod, check_literal
 
 
 def _attribute_spec(name, value) -> dict:
-    from dce.attributes import Attribute
+    from dce.core.attributes import Attribute
 
     if isinstance(value, Attribute):
         spec = {"levels": list(value.levels) if value.levels is not None else None,
@@ -77,8 +77,8 @@ def make_design(attributes: dict, *, alternatives: int = 2, tasks: int = 12,
     """
     check_literal(method, DesignMethod, "method")
     if not isinstance(attributes, dict) or not attributes:
-        raise ConfigError("expected a mapping of attribute names to levels, found "
-                          f"{type(attributes).__name__}", key="attributes")
+        raise ConfigError("expected a mapping of at least one attribute name to its levels, "
+                          f"found {attributes!r}", key="attributes")
     design = {"method": method, "alternatives": alternatives, "tasks": tasks,
               "blocks": blocks, **options}
     for key, value in (("opt_out", opt_out), ("priors", priors),
@@ -88,7 +88,26 @@ def make_design(attributes: dict, *, alternatives: int = 2, tasks: int = 12,
     config = {"schema_version": 1, "name": "design", "seed": seed,
               "attributes": {str(k): _attribute_spec(k, v) for k, v in attributes.items()},
               "design": design}
-    from dce.config import study_from_dict
-    from dce.design.build import build
+    from dataclasses import replace
 
-    return build(study_from_dict(config, need_responses=False))
+    from dce.config.study import study_from_dict
+    from dce.design.build import build
+    from dce.errors import DceError
+
+    try:
+        return build(study_from_dict(config, need_responses=False))
+    except DceError as exc:  # name the arguments, not the keys of a config file
+        raise type(exc)([replace(p, file=None, line=None, key=_argument(p.key))
+                         for p in exc.problems]) from None
+
+
+def _argument(key: str | None) -> str | None:
+    """'design.tasks' -> 'tasks'; 'attributes.quality.levels' -> "attributes['quality']"."""
+    if not key:
+        return key
+    if key.startswith("design."):
+        return key.removeprefix("design.")
+    parts = key.split(".")
+    if parts[0] == "attributes" and len(parts) > 1:
+        return f"attributes[{parts[1]!r}]" + "".join(f".{p}" for p in parts[2:])
+    return key

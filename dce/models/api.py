@@ -10,15 +10,14 @@ the data once with :meth:`ChoiceData.from_frame` and call the same engines as
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 import pandas as pd
 
-from dce.coding import ChoiceData, encode
+from dce.core.coding import encode
+from dce.core.frames import attributes_from, long_frame
+from dce.core.options import Distribution, DrawType, EngineType, VcovType, check_literal
 from dce.errors import ConfigError, EstimationError
-from dce.frames import attributes_from, long_frame
-from dce.literals import Distribution, DrawType, EngineType, VcovType, check_literal
+from dce.models.clogit import constants_loglik
 from dce.models.fitted import ModelResult
 
 
@@ -53,23 +52,6 @@ def _asc(asc) -> tuple:
     return tuple(int(v) for v in values)
 
 
-def constants_loglik(data: ChoiceData) -> float:
-    """Log-likelihood of the model with only the alternative-specific constants (the
-    null log-likelihood when there are none)."""
-    from dce.models.clogit import fit as clogit_fit
-    from dce.models.clogit import null_loglik
-
-    cols = [i for i, t in enumerate(data.terms) if t.startswith("asc[")]
-    if not cols:
-        return null_loglik(data)
-    sub = ChoiceData(data.X[:, cols], data.chosen, data.set_start, data.respondent,
-                     data.respondent_ids, data.group, data.alternative,
-                     tuple(data.terms[i] for i in cols))
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return clogit_fit(sub, se="classic", check=False).loglik
-
-
 def clogit(df: pd.DataFrame, attributes: dict, *, choice: str = "chosen",
            respondent: str = "respondent", task: str = "task",
            alternative: str = "alternative", group: str | None = None,
@@ -88,7 +70,9 @@ def clogit(df: pd.DataFrame, attributes: dict, *, choice: str = "chosen",
         coding="dummy", reference=...)``. Its order is the order of the terms.
     choice, respondent, task, alternative, group, block : str
         Column names (``group`` and ``block`` optional; a choice set is a respondent x
-        block x task).
+        block x task). One model is fitted to all rows: ``group`` only labels them; fit
+        a group by passing its rows (``df[df.group == "users"]``), or every group with
+        :func:`dce.analyse` and ``model.by``.
     vcov : {"cluster", "robust", "classic"}
         Covariance: cluster-robust by respondent (default; factor G/(G-1)), sandwich
         over choice sets, or the inverse information. ``with_vcov`` switches later.

@@ -54,6 +54,7 @@ import numpy as np
 from scipy import linalg
 from scipy.linalg.blas import dgemm as _dgemm
 
+from dce.core.coding import ChoiceData
 from dce.errors import EstimationError
 from dce.models.covariance import bread_of, check_vcov
 from dce.models.covariance import covariances as sandwich
@@ -484,3 +485,18 @@ def covariances(ev, beta, H, data) -> dict:
     bread, _ = bread_of(H)
     bhhh, by_resp = ev.score_stats(beta)
     return sandwich(bread, bhhh, by_resp)
+
+
+def constants_loglik(data: ChoiceData) -> float:
+    """Log-likelihood of the model with only the alternative-specific constants (the
+    market-share model; the null log-likelihood when there are none). Used for
+    rho-squared against constants (models.csv ``constants_log_likelihood``)."""
+    cols = [i for i, t in enumerate(data.terms) if t.startswith("asc[")]
+    if not cols:
+        return null_loglik(data)
+    sub = ChoiceData(data.X[:, cols], data.chosen, data.set_start, data.respondent,
+                     data.respondent_ids, data.group, data.alternative,
+                     tuple(data.terms[i] for i in cols))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return fit(sub, se="classic", check=False).loglik

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import pandas as pd
 
-from dce.literals import VcovType, check_literal
+from dce.core.options import VcovType, check_literal
 from dce.models.results import FitResult, reported, tidy
 
 GLANCE = ["n_respondents", "n_choice_sets", "n_parameters", "log_likelihood",
@@ -100,6 +100,7 @@ class ModelResult:
 
     @property
     def vcov_type(self) -> str:
+        """The covariance type of :attr:`vcov`: "cluster", "robust" or "classic"."""
         return self.fit.se_type
 
     def with_vcov(self, vcov: str) -> ModelResult:
@@ -137,7 +138,11 @@ class ModelResult:
                 f"{f.n_sets}\nlog-likelihood {f.loglik:.4f}  null {f.null_loglik:.4f}  "
                 f"rho2 {f.rho_squared:.4f}  AIC {f.aic:.2f}  BIC {f.bic:.2f}\n"
                 f"vcov: {f.se_type}; converged: {f.converged} ({f.iterations} iterations)\n")
-        return head + self.tidy(level).to_string(index=False, float_format="%.4f")
+        t = self.tidy(level)
+        p = t.pop("p_value")
+        t["p_value"] = [("< 1e-16" if v < 1e-16 else f"{v:.1e}") if v < 1e-4 else f"{v:.4f}"
+                        for v in p]
+        return head + t.to_string(index=False, float_format="%.4f")
 
     def __repr__(self) -> str:
         return self.summary()
@@ -166,8 +171,8 @@ class ModelResult:
             raise ConfigError(f"predict() gives choice probabilities of attribute models; "
                               f"this is a {self.fit.model} fit of item utilities (use "
                               "dce.importance for shares of preference)", key="predict")
-        from dce.coding import encode
-        from dce.frames import long_frame
+        from dce.core.coding import encode
+        from dce.core.frames import long_frame
 
         c = self.columns
         table, position = long_frame(df, self.attributes, choice=None,

@@ -21,17 +21,16 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from dce.attributes import level_key
-from dce.errors import ConfigError, DataError, EstimationError, Problem
-from dce.frames import missing_columns, rows_text
-from dce.literals import (
+from dce.core.attributes import level_key
+from dce.core.frames import missing_columns, rows_text
+from dce.core.options import (
     BestWorstModel,
     EngineType,
-    IntervalMethod,
     VcovType,
     check_literal,
     expected_text,
 )
+from dce.errors import ConfigError, DataError, EstimationError, Problem
 from dce.models.fitted import ModelResult
 
 WorstScale = Literal["fixed", "estimate"]
@@ -99,7 +98,7 @@ def _sortable(s: pd.Series) -> np.ndarray:
 
 
 def _show(value) -> str:
-    """repr of a cell, without numpy's type wrapper."""
+    """Repr of a cell, without numpy's type wrapper."""
     return repr(value.item() if isinstance(value, np.generic) else value)
 
 
@@ -251,7 +250,8 @@ def _check_rank_sets(t: pd.DataFrame, c: dict) -> list[Problem]:
 def _fit(table, names, labels, ref, columns, *, kind, vcov, engine, model="sequential",
          worst_scale="fixed", top_k=None) -> ModelResult:
     """Expand and fit with the pipeline's code (dce.items.models) -> ModelResult."""
-    from dce.items import Item, models
+    from dce.core.items import Item
+    from dce.models import items as models
 
     if kind == "ranking":
         exp = models.expand_ranking(table, names, ref, top_k)
@@ -453,53 +453,3 @@ def ranking(df: pd.DataFrame, items, *, respondent: str = "respondent",
     t["alternative"] = t.groupby(KEYS, sort=False).cumcount().to_numpy() + 1
     return _fit(t.reset_index(drop=True), names, labels, ref, c, kind="ranking",
                 top_k=None if top_k is None else int(top_k), vcov=vcov, engine=engine)
-
-
-def item_importance(res: ModelResult, *, draws: int = 2000, level: float = 0.95,
-                    seed: int = 1, intervals: str = "krinsky-robb") -> pd.DataFrame:
-    """Shares of preference of the items of a :func:`best_worst` or :func:`ranking` fit.
-
-    The share of item i is ``exp(v_i) / sum_j exp(v_j)`` (K items), with intervals from
-    ``draws`` Krinsky-Robb draws of the utilities (the reference item stays at 0) or the
-    delta method, and ranks and rank probabilities from the draws, as
-    ``importance.csv`` of an item study (:func:`dce.items.importance.rank`).
-
-    Returns
-    -------
-    pandas.DataFrame
-        K rows: ``attribute`` (the item), ``importance``, ``ci_lower``, ``ci_upper``,
-        ``rank``, ``prob_rank_1``, ``prob_top_3``, ``rank_ci_lower``, ``rank_ci_upper``.
-
-    Raises
-    ------
-    ConfigError
-        (``ValueError``) for a result that is not an item fit, or a bad ``draws``,
-        ``level`` or ``intervals`` (bootstrap intervals need the data).
-
-    Notes
-    -----
-    Louviere, Flynn and Marley (2015), Best-Worst Scaling, ch. 5 (shares of preference
-    depend on each group's scale, ranks do not); Krinsky and Robb (1986), Review of
-    Economics and Statistics 68:715-719.
-    """
-    from dce.items import importance as item_imp
-    from dce.items.models import ItemFit
-
-    if not isinstance(res, ModelResult) or not isinstance(res.fit, ItemFit):
-        raise ConfigError("expected a result of dce.best_worst or dce.ranking, found "
-                          f"{type(res).__name__}", key="res")
-    check_literal(intervals, IntervalMethod, "intervals")
-    if intervals == "bootstrap":
-        raise ConfigError("bootstrap intervals need the data; use 'krinsky-robb' or "
-                          "'delta'", key="intervals")
-    if not isinstance(draws, (int, np.integer)) or isinstance(draws, bool) or draws < 10:
-        raise ConfigError(f"expected a whole number of draws of at least 10, found "
-                          f"{draws!r}", key="draws")
-    if not isinstance(level, (int, float)) or isinstance(level, bool) or not 0 < level < 1:
-        raise ConfigError(f"expected a number between 0 and 1, found {level!r}", key="level")
-    rng = np.random.default_rng(np.random.SeedSequence(seed))
-    items = tuple(res.attributes)
-    U = item_imp.utility_draws(res.fit, len(items), int(draws), rng)
-    table = item_imp.rank(res.fit, items, utilities=U, intervals=intervals,
-                          level=float(level)).table
-    return table.drop(columns="group").reset_index(drop=True)

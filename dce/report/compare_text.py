@@ -65,7 +65,7 @@ def nz(x, digits: int) -> str:
 
 
 def weight_sentence(r, labels: Labels, level: float, unit: dict,
-                    certain: bool = True) -> str:
+                    certain: bool = True, flagged: frozenset = frozenset()) -> str:
     """One poe_tradeoff_difference / relative_utility_difference row as a sentence; the
     numbers follow the order in which the sentence names the groups. ``certain=False``
     (rule W-) gives the hedged wording."""
@@ -82,15 +82,20 @@ def weight_sentence(r, labels: Labels, level: float, unit: dict,
     numbers = (f"{unit['fmt'](v1)} against {unit['fmt'](v2)}{unit['suffix']}; difference "
                f"{nz(diff, d)}, {level_pct(level)} interval {nz(lo, d)} to {nz(hi, d)} "
                f"(unadjusted); Poe test, {poe_p_text(r)}")
+    out = [labels.group_lower(g) for g in (g1, g2) if (g, r["attribute"]) in flagged]
+    if out:
+        numbers += (f"; the value{'s' if len(out) > 1 else ''} for {' and '.join(out)} "
+                    f"{'are extrapolations' if len(out) > 1 else 'is an extrapolation'} "
+                    "beyond the tested range")
     a, b = labels.group_lower(g1), labels.group_lower(g2)
     if v1 * v2 < 0:
         return (f"{capital(what)} is valued in opposite directions by {a} and {b}, "
                 f"relative to {unit['numeraire']} ({numbers}).")
     verb = ("is avoided more strongly by" if v1 < 0 else "carries more weight for")
-    if not certain:
-        verb = ("may be avoided more strongly by" if v1 < 0 else "may carry more weight for")
+    tail = "" if certain else (" before adjustment for multiple comparisons, but not "
+                               "after")
     return (f"Relative to {unit['numeraire']}, {what} {verb} {a} than "
-            f"{'by' if v1 < 0 else 'for'} {b} ({numbers}).")
+            f"{'by' if v1 < 0 else 'for'} {b}{tail} ({numbers}).")
 
 
 def _units(labels: Labels, trade: pd.DataFrame | None, items: bool) -> dict | None:
@@ -145,6 +150,12 @@ def scale_sentences(part: pd.DataFrame, labels: Labels, level: float) -> list[st
     a, b = labels.group_lower(p["group_a"]), labels.group_lower(p["group_b"])
     stat = (f"cluster-robust Wald statistic {num(p['estimate'], 1)} on {int(p['df'])} df, "
             f"unadjusted {p_text(p['p_value'])}")
+    note = str(p.get("note") or "")
+    if "coefficients of " in note:  # compare.group_specific: say what was left free
+        free = note.split("coefficients of ", 1)[1].split(" group-specific")[0]
+        names = [labels.attribute_lower(n.strip()) for n in free.split(",")]
+        stat += (f"; {' and '.join(names)} allowed to differ between the groups, so the "
+                 "test covers the other attributes")
     if float(p["p_value"]) < alpha:
         return [f"Preferences differ between {a} and {b} beyond a difference in scale "
                 f"(test of proportional coefficients: {stat}). Scale and preferences "
@@ -174,6 +185,7 @@ def scale_sentences(part: pd.DataFrame, labels: Labels, level: float) -> list[st
 
 # ----- rule A: agreement of the rankings -----------------------------------------------
 def agreement_sentence(part: pd.DataFrame, n_attr: int, what: str) -> list[str]:
+    """Rule A: how closely the two point rankings agree (Spearman, descriptive)."""
     sp = part[part["test"] == "spearman_rank_correlation"]
     if sp.empty:
         return []
@@ -195,6 +207,10 @@ def comparison_sentences(comparison: pd.DataFrame | None, imp: pd.DataFrame | No
         return []
     alpha = 1 - float(level)
     unit = _units(labels, trade, labels.is_items)
+    flagged = frozenset()
+    if trade is not None and not trade.empty:
+        out_of = trade["outside_tested_range"].astype(str).str.lower() == "true"
+        flagged = frozenset(zip(trade.loc[out_of, "group"], trade.loc[out_of, "term"]))
     n_attr = imp["attribute"].nunique() if imp is not None else 0
     what = "items" if labels.is_items else "attributes"
     out = []
@@ -207,8 +223,8 @@ def comparison_sentences(comparison: pd.DataFrame | None, imp: pd.DataFrame | No
             if unit is None or not _excludes_zero(r):
                 continue
             clear = float(_p_adj(r)) < alpha
-            (weight if clear else weaker).append(weight_sentence(r, labels, level, unit,
-                                                                 certain=clear))
+            (weight if clear else weaker).append(weight_sentence(
+                r, labels, level, unit, certain=clear, flagged=flagged))
         ranks = rank_sentences(imp, ga, gb, labels, level) if imp is not None else []
         none = ""
         if not weight and not ranks:

@@ -210,8 +210,9 @@ def _design(diag: dict | None, labels: Labels) -> dict | None:
             f"{text.num(worst[0])} ({labels.attribute(worst[1])} and "
             f"{labels.attribute_lower(worst[2])})")
     if diag.get("dominated_tasks") is not None:
-        add("Tasks where one alternative has a higher utility on every attribute at the priors "
-            "(utility dominance; the data-quality check uses a stricter rule)",
+        add("Tasks where one alternative is at least as good as another on every attribute "
+            "and better on one, at the signs of the priors (the data-quality check uses a "
+            "stricter rule: better on two or more)",
             str(diag["dominated_tasks"]))
     return {"sentence": sentence, "rows": rows}
 

@@ -43,13 +43,16 @@ class Labels:
         self.colours = {g: PALETTE[i % len(PALETTE)] for i, g in enumerate(others)}
         self.markers = {g: MARKERS[i % len(MARKERS)] for i, g in enumerate(others)}
         self.colours[POOLED] = POOLED_COLOUR
-        self.markers[POOLED] = "o"
+        self.markers[POOLED] = "h"  # a hexagon: no group has it
 
     # ----- names --------------------------------------------------------------------
     def attribute(self, name: str) -> str:
+        """The label of an attribute or item (its name when it has none)."""
         return self.attributes.get(name, name)
 
     def group(self, code) -> str:
+        """The label of a group: report.group_labels, else the code made readable;
+        the pooled model is "All respondents (pooled)"."""
         code = str(code)
         if code in self._groups:
             return self._groups[code]
@@ -66,6 +69,8 @@ class Labels:
         return text[0].lower() + text[1:]
 
     def attribute_lower(self, name: str) -> str:
+        """An attribute label inside a sentence (first letter lower-cased unless an
+        acronym)."""
         text = self.attribute(name)
         if len(text) > 1 and text[:2].isupper():
             return text
@@ -99,6 +104,7 @@ class Labels:
         return "Other terms", term
 
     def term_text(self, term: str) -> str:
+        """A coded term as one readable phrase, e.g. 'Quality: High'."""
         head, row = self.term(term)
         if head in ("Constants", "Other terms", "Interactions", "Items",
                     "Standard deviations (random terms)"):
@@ -139,6 +145,7 @@ class Labels:
         return label, f"units of {label}"
 
     def change_text_lower(self, term: str) -> str:
+        """:meth:`change_text` inside a sentence."""
         return _lower(self.change_text(term))
 
     def term_text_lower(self, term: str) -> str:
@@ -148,9 +155,11 @@ class Labels:
 
     # ----- styles -------------------------------------------------------------------
     def colour(self, group) -> str:
+        """The colour of a group in every figure (hex; the pooled model is grey)."""
         return self.colours.get(str(group), POOLED_COLOUR)
 
     def marker(self, group) -> str:
+        """The matplotlib marker of a group in every figure."""
         return self.markers.get(str(group), "o")
 
 
@@ -160,4 +169,5 @@ def _lower(text: str) -> str:
 
 
 def wrap(text: str, width: int = 30) -> str:
+    """Text wrapped to lines of at most ``width`` characters (for axis labels)."""
     return "\n".join(textwrap.wrap(str(text), width)) or str(text)

@@ -4,8 +4,6 @@ model, importance, trade-offs, uptake and group comparisons, filled into a :clas
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 import pandas as pd
 
@@ -20,11 +18,37 @@ from dce.data import choices as data
 from dce.data import simulate
 from dce.errors import DataError, EstimationError
 from dce.models import fit as fit_model
+from dce.models.clogit import constants_loglik
 from dce.run.stages import Run, progress, stage_at_least
 
 
 def attribute_stages(run: Run) -> None:
-    """The stages of an attribute study (``type: dce``) up to ``run.stage``, filling ``run``."""
+    """The stages of an attribute study (``type: dce``) up to ``run.stage``, filling ``run``.
+
+    design: the design, whenever the config has a ``design:`` section (a fielded design
+    file is recorded as an input). simulate: responses simulated from ``simulate:`` or read from
+    ``choices:`` (and ``respondents:``), their summary and the data-quality checks. fit
+    and run: a model per group (``model.by``) and the pooled model, without the
+    respondents who failed a check when ``data.exclude_failed_checks`` is on (then also
+    with everyone, in ``run.all_respondents``); importance, trade-offs, coefficient
+    draws, uptake and the group comparisons.
+
+    Parameters
+    ----------
+    run : dce.run.stages.Run
+        A new run: its ``study``, ``stage`` and ``jobs`` are read, the rest is filled.
+
+    Raises
+    ------
+    dce.errors.DesignError, dce.errors.DataError
+        From the design and the data.
+    dce.errors.DataError
+        When ``compare.pairs`` names a group not in the data (key ``compare.pairs``).
+    dce.errors.EstimationError
+        When a group is too small to fit (key ``model.by``), a model fails, diverges or
+        has non-finite estimates (key ``model``), or too few bootstrap replicates
+        succeed (key ``importance.intervals``).
+    """
     study = run.study
     spec = study.spec
     needs_design = spec.design is not None and (stage_at_least(run.stage, "simulate")
@@ -80,7 +104,7 @@ def _fit_all(run: Run) -> None:
         if spec.model.type == "mixed_logit":
             run.fits[-1] = _fit_mixed(run, g, part, i, run.fits[-1])
     for g, part in targets:
-        run.constants_loglik[g] = _constants_loglik(part)
+        run.constants_loglik[g] = constants_loglik(part)
     if spec.importance.intervals == "bootstrap":
         _bootstrap(run, dict(targets[:-1]) or {"all": cd})
     draws = {}
@@ -130,7 +154,21 @@ def _fit_all(run: Run) -> None:
 
 def draws_table(fits, draws: dict) -> pd.DataFrame:
     """The coefficient draws behind every interval (Krinsky-Robb or bootstrap), long by
-    group: ``group, draw, <term columns>`` (the report's scenario simulator reads them)."""
+    group: ``group, draw, <term columns>`` (the report's scenario simulator reads them).
+
+    Parameters
+    ----------
+    fits : list
+        Fitted models (their ``group`` and ``terms``), in the order of the rows.
+    draws : dict
+        Group -> draws, one row per draw and one column per term of the group's fit.
+
+    Returns
+    -------
+    pandas.DataFrame
+        coefficient_draws.csv: ``group``, ``draw`` (1, 2, ... within a group) and one
+        column per term; a term missing from a group's fit is empty there.
+    """
     frames = []
     for r in fits:
         D = np.asarray(draws[r.group])
@@ -139,24 +177,6 @@ def draws_table(fits, draws: dict) -> pd.DataFrame:
         frame.insert(0, "group", r.group)
         frames.append(frame)
     return pd.concat(frames, ignore_index=True)
-
-
-def _constants_loglik(part) -> float:
-    """Log-likelihood of the model with only the alternative-specific constants (the
-    market-share model); the null log-likelihood when there are none."""
-    from dce.core.coding import ChoiceData
-    from dce.models.clogit import fit as clogit_fit
-    from dce.models.clogit import null_loglik
-
-    cols = [i for i, t in enumerate(part.terms) if t.startswith("asc[")]
-    if not cols:
-        return null_loglik(part)
-    sub = ChoiceData(part.X[:, cols], part.chosen, part.set_start, part.respondent,
-                     part.respondent_ids, part.group, part.alternative,
-                     tuple(part.terms[i] for i in cols))
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return clogit_fit(sub, se="classic", check=False).loglik
 
 
 def _fit_mixed(run, g, part, index, base):
@@ -227,7 +247,33 @@ def _bootstrap(run: Run, groups: dict) -> None:
 
 def bootstrap_draws(run: Run, groups: dict, starts: dict) -> dict:
     """Bootstrap replicates of the coefficients per group (see dce.analysis.bootstrap); failures
-    become a note, too few successes an error."""
+    become a note, too few successes an error.
+
+    A respondent (panel) bootstrap: each replicate resamples whole respondents within
+    each group and refits a conditional logit, warm-started at ``starts``; the pooled
+    model is refitted on the union of the groups' resamples.
+
+    Parameters
+    ----------
+    run : dce.run.stages.Run
+        The run (its study's seed and ``importance.draws``, ``jobs``); a note is
+        appended for failed replicates.
+    groups : dict
+        Group -> choice data to resample; ``{"all": data}`` when there are no groups
+        (then no separate pooled refit).
+    starts : dict
+        Group (and ``all``) -> start values of the refits.
+
+    Returns
+    -------
+    dict
+        Group (and ``all``) -> replicates, one row per successful replicate.
+
+    Raises
+    ------
+    dce.errors.EstimationError
+        When fewer than 10 replicates succeed (key ``importance.intervals``).
+    """
     from dce.analysis.bootstrap import bootstrap
     from dce.core.random import seed_sequence
 

@@ -33,7 +33,7 @@ class Run:
     def tables(self) -> dict[str, pd.DataFrame]:
         """Every CSV table of the run folder, by file name without ``.csv``
         (``estimates``, ``models``, ``importance``, ``comparison``, ``tradeoffs``, ...)."""
-        from dce.outputs import csv_table, run_files
+        from dce.run.outputs import csv_table, run_files
 
         files = run_files(self.raw, xlsx=False)
         return {name[:-4]: csv_table(raw) for name, raw in files.items()
@@ -49,7 +49,7 @@ class Run:
                    "asc": tuple(self.study.spec.model.constants)}
         attributes = tuple(self.study.attributes)
         if self.study.spec.type != "dce":
-            from dce.items import items_of
+            from dce.core.items import items_of
 
             attributes = tuple(items_of(self.study))
         return {r.group: ModelResult(r, attributes,
@@ -72,9 +72,23 @@ class Run:
         ConfigError
             When ``folder`` cannot be written or is not a dce run folder.
         """
-        from dce.runner import write_run
+        from dataclasses import replace
 
-        return write_run(self.raw, folder, force)
+        from dce.errors import DceError
+        from dce.run.runner import write_run
+
+        try:
+            return write_run(self.raw, folder, force)
+        except DceError as exc:  # the same checks as the CLI, in the API's words
+            words = {"--output": "folder", "pass --force": "pass force=True",
+                     "--force": "force=True"}
+            problems = []
+            for p in exc.problems:
+                message = p.message
+                for a, b in words.items():
+                    message = message.replace(a, b)
+                problems.append(replace(p, message=message, file=str(Path(folder)), line=None))
+            raise type(exc)(problems) from None
 
     def __repr__(self) -> str:
         groups = [r.group for r in self.raw.fits]
@@ -99,10 +113,10 @@ def analyse(study, *, stage: str = "run", jobs: int = 1) -> Run:
     DataError, ConfigError, EstimationError
         As ``dce run`` (ValueError / RuntimeError).
     """
-    from dce.config import Study
+    from dce.config.study import Study
     from dce.errors import ConfigError
-    from dce.pipeline import STAGES
-    from dce.pipeline import analyse as run_stages
+    from dce.run.runner import analyse as run_stages
+    from dce.run.stages import STAGES
 
     if not isinstance(study, Study):
         raise ConfigError("expected a Study (dce.load_config or dce.Study.from_dict), found "

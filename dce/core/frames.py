@@ -18,9 +18,9 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 
-from dce.attributes import Attribute, level_key
+from dce.core.attributes import Attribute, level_key
+from dce.core.options import Coding, allowed, expected_text
 from dce.errors import ConfigError, DataError, Problem
-from dce.literals import Coding, allowed, expected_text
 
 MAX_SHOWN = 5
 
@@ -30,6 +30,11 @@ def rows_text(index) -> str:
     shown = [str(i) for i in list(index)[:MAX_SHOWN]]
     more = len(index) - len(shown)
     return ", ".join(shown) + (f" and {more} more" if more > 0 else "")
+
+
+def _plain(value):
+    """A numpy scalar as the Python value it holds (messages show 3, not np.int64(3))."""
+    return value.item() if isinstance(value, np.generic) else value
 
 
 def attributes_from(spec) -> tuple[Attribute, ...]:
@@ -51,9 +56,20 @@ def attributes_from(spec) -> tuple[Attribute, ...]:
     out, problems = [], []
     for name, value in spec.items():
         key = f"attributes[{name!r}]"
-        if isinstance(value, Attribute):
-            a = replace(value, name=value.name or str(name),
-                        label=value.label or value.name or str(name))
+        if isinstance(value, dict):  # the keys of a config's attributes: entry
+            extra = sorted(set(value) - {"levels", "coding", "reference", "label"})
+            if extra:
+                problems.append(Problem(f"unknown key {extra[0]!r}; expected levels, coding, "
+                                        "reference or label", key=key))
+                continue
+            levels = value.get("levels")
+            value = Attribute(str(name), str(value.get("label") or name),
+                              value.get("coding") or ("effects" if levels is not None
+                                                      else "linear"),
+                              tuple(levels) if levels is not None else None,
+                              value.get("reference"))
+        if isinstance(value, Attribute):  # the mapping's key names the column
+            a = replace(value, name=str(name), label=value.label or str(name))
         elif isinstance(value, str):
             if value != "linear":
                 problems.append(Problem(f"expected a list of levels, 'linear' or "
@@ -63,9 +79,9 @@ def attributes_from(spec) -> tuple[Attribute, ...]:
         elif isinstance(value, (list, tuple)):
             a = Attribute(str(name), str(name), "effects", tuple(value))
         else:
-            problems.append(Problem("expected a list of levels, 'linear' or "
-                                    f"dce.Attribute(...), found {type(value).__name__}",
-                                    key=key))
+            problems.append(Problem("expected a list of levels, 'linear', a mapping "
+                                    "{levels, coding, reference, label} or dce.Attribute(...), "
+                                    f"found {type(value).__name__}", key=key))
             continue
         problems.extend(_check_attribute(a, key))
         out.append(a)
@@ -123,14 +139,19 @@ def long_frame(df, attributes: tuple[Attribute, ...], *, choice: str | None, res
     problems = missing_columns(df, names, attributes)
     if problems:
         raise DataError(problems)
+    if df.empty:
+        raise DataError("the DataFrame has no rows", key="data")
+    problems = _empty_ids(df, names)
+    if problems:
+        raise DataError(problems)
     out = pd.DataFrame({"respondent": df[respondent].to_numpy(),
                         "group": df[group].astype(str).to_numpy() if group else "all",
                         "block": 1, "task": df[task].to_numpy()}, index=df.index)
     if block:
         out["block"] = df[block].to_numpy()
     attr_cols = [a.name for a in attributes]
-    empty = df[attr_cols].isna() | df[attr_cols].astype(str).apply(
-        lambda c: c.str.strip() == "")
+    empty = pd.DataFrame({c: (df[c].isna() | (df[c].astype(str).str.strip() == ""))
+                          .to_numpy(bool) for c in attr_cols}, index=df.index)
     out["is_opt_out"] = empty.all(axis=1).astype(int).to_numpy()
     problems += _alternatives(df[alternative], alternative, out)
     for a in attributes:
@@ -140,6 +161,7 @@ def long_frame(df, attributes: tuple[Attribute, ...], *, choice: str | None, res
         problems += _choices(df[choice], choice, out)
     else:
         out["chosen"] = 0
+    problems += _duplicated(out)
     if problems:
         raise DataError(problems)
     out["_position"] = np.arange(len(df))
@@ -163,12 +185,39 @@ def missing_columns(df, names: dict, attributes) -> list[Problem]:
     return out
 
 
+def _empty_ids(df, names: dict) -> list[Problem]:
+    """Empty cells in the identifier columns (respondent, task, alternative, group,
+    block): a choice set cannot be placed without them."""
+    out = []
+    for arg, col in names.items():
+        if arg == "choice":
+            continue
+        cells = df[col]
+        empty = cells.isna() | (cells.astype(str).str.strip() == "")
+        if empty.any():
+            out.append(Problem(f"empty cells in rows with index {rows_text(df.index[empty])}",
+                               key=f"{arg}={col!r}"))
+    return out
+
+
+def _duplicated(out: pd.DataFrame) -> list[Problem]:
+    """Two rows for the same respondent, block, task and alternative."""
+    keys = ["respondent", "block", "task", "alternative"]
+    if "alternative" not in out:  # the alternative ids were not usable: said already
+        return []
+    dup = out.duplicated(keys, keep=False).to_numpy()
+    if not dup.any():
+        return []
+    return [Problem(f"rows with index {rows_text(out.index[dup])} repeat the same "
+                    "respondent, task and alternative", key="data")]
+
+
 def _alternatives(col: pd.Series, name: str, out: pd.DataFrame) -> list[Problem]:
     values = pd.to_numeric(col, errors="coerce")
     bad = values.isna() | (values != values.round())
     if bad.any():
         return [Problem(f"expected whole-number alternative ids, found "
-                        f"{col[bad].iloc[0]!r} in rows with index {rows_text(col.index[bad])}",
+                        f"{_plain(col[bad].iloc[0])!r} in rows with index {rows_text(col.index[bad])}",
                         key=f"column {name!r}")]
     out["alternative"] = values.astype(np.int64).to_numpy()
     return []
@@ -189,7 +238,7 @@ def _attribute_column(col: pd.Series, a: Attribute, empty: pd.Series,
         bad = num.isna()
         if bad.any():
             out.append(Problem(f"expected numbers for a linear attribute, found "
-                               f"{col[used][bad].iloc[0]!r} in rows with index "
+                               f"{_plain(col[used][bad].iloc[0])!r} in rows with index "
                                f"{rows_text(num.index[bad])}", key=key))
         return out
     idx = a.index_of(col[used].tolist())
@@ -207,20 +256,20 @@ def _choices(col: pd.Series, name: str, out: pd.DataFrame) -> list[Problem]:
     values = pd.to_numeric(col.replace({True: 1, False: 0}), errors="coerce")
     bad = ~values.isin([0, 1])
     if bad.any():
-        return [Problem(f"expected 0 or 1, found {col[bad].iloc[0]!r} in rows with index "
+        return [Problem(f"expected 0 or 1, found {_plain(col[bad].iloc[0])!r} in rows with index "
                         f"{rows_text(col.index[bad])}", key=key)]
     out["chosen"] = values.astype(int).to_numpy()
     sums = out.groupby(["respondent", "block", "task"], sort=False)["chosen"].agg(["sum", "size"])
     wrong = sums[sums["sum"] != 1]
     problems = []
     if len(wrong):
-        r, b, t = wrong.index[0]
+        r, b, t = (_plain(v) for v in wrong.index[0])
         problems.append(Problem(f"{len(wrong)} choice set(s) do not have exactly one chosen "
                                 f"row (first: respondent {r!r}, task {t!r} has "
                                 f"{int(wrong['sum'].iloc[0])})", key=key))
     small = sums[sums["size"] < 2]
     if len(small):
-        r, b, t = small.index[0]
+        r, b, t = (_plain(v) for v in small.index[0])
         problems.append(Problem(f"{len(small)} choice set(s) have a single alternative "
                                 f"(first: respondent {r!r}, task {t!r})",
                                 key="choice sets"))

@@ -11,11 +11,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from dce.config import load_config
+from dce.analysis.api import item_importance
+from dce.config.study import load_config
 from dce.errors import ConfigError, DataError, DceError, EstimationError
 from dce.models.fitted import ModelResult
-from dce.models.items_api import best_worst, item_importance, ranking
-from dce.pipeline import analyse, estimates_table, models_table
+from dce.models.items_api import best_worst, ranking
+from dce.run.outputs import estimates_table, models_table
+from dce.run.runner import analyse
 from tests.conftest import write_config
 
 ITEMS = ["quality", "health", "similar", "quick", "cost", "format", "times"]

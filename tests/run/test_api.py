@@ -25,7 +25,7 @@ import pytest
 import dce
 from dce.errors import DceError
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 REF_DIR = REPO / "tests" / "reference"
 REF = json.loads((REF_DIR / "clogit_statsmodels.json").read_text())
 
@@ -88,7 +88,7 @@ def test_spec_block_runs_on_the_showcase(users, res, tmp_path):
 
 
 def test_clogit_equals_the_pipeline(users, res):
-    from dce import coding
+    from dce.core import coding
     from dce.models import fit
 
     st = dce.load_config(REPO / "configs" / "peer_support.yaml")
@@ -212,11 +212,23 @@ def _mutate(kind):
         df["alternative"] = df["alternative"].map({1: "A", 2: "B"})
     elif kind == "not a frame":
         return df.to_dict("records")
+    elif kind == "empty respondent":
+        df["respondent"] = df["respondent"].astype(object)
+        df.loc[2, "respondent"] = None
+    elif kind == "empty task":
+        df["task"] = df["task"].astype(float)
+        df.loc[2, "task"] = float("nan")
+    elif kind == "duplicated row":
+        return pd.concat([df, df.iloc[[1]]])
+    elif kind == "no rows":
+        return df.iloc[:0]
     return df
 
 
 DATA_BAD = [("not numeric", "waiting"), ("two chosen", "chosen"), ("chosen 2", "chosen"),
-            ("alternative text", "alternative"), ("not a frame", "DataFrame")]
+            ("alternative text", "alternative"), ("not a frame", "DataFrame"),
+            ("empty respondent", "respondent"), ("empty task", "task"),
+            ("duplicated row", "repeat the same respondent"), ("no rows", "no rows")]
 
 
 @pytest.mark.parametrize("case", DATA_BAD, ids=[c[0] for c in DATA_BAD])
@@ -246,6 +258,30 @@ def test_bad_result_arguments(res, call):
     assert isinstance(info.value, ValueError)
 
 
+def test_attribute_mappings_and_names(users, res):
+    """A config-style mapping works as in make_design, and the key names the column even
+    when the Attribute carries another name."""
+    spec = {k: ({"levels": list(a.levels), "coding": a.coding}) if a.coding != "linear" else
+            {"coding": "linear"} for k, a in dce.example_attributes().items()}
+    b = dce.clogit(users, attributes=spec)
+    pd.testing.assert_frame_equal(res.tidy(), b.tidy())
+    attrs = dict(dce.example_attributes())
+    attrs["qualty"] = attrs.pop("quality")
+    with pytest.raises(DceError, match="qualty"):
+        dce.clogit(users, attributes=attrs)
+
+
+def test_item_results_refuse_attribute_only_calls():
+    bw = dce.load_example("peer_support_bws")
+    r = dce.best_worst(bw[bw["group"] == "peer_workforce"], items=dce.example_items(),
+                       reference="format")
+    with pytest.raises(DceError, match="item studies"):
+        dce.wtp(r, "cost")
+    with pytest.raises(DceError, match="predict"):
+        r.predict(bw)
+    assert dce.importance(r)["importance"].sum() == pytest.approx(1.0)
+
+
 def test_errors_inherit_builtins():
     assert issubclass(dce.ConfigError, ValueError) and issubclass(dce.DataError, ValueError)
     assert issubclass(dce.DesignError, ValueError)
@@ -255,7 +291,7 @@ def test_errors_inherit_builtins():
 # ----- studies and runs ----------------------------------------------------------------------
 def test_study_from_dict_analyse_and_write(tmp_path):
     from dce.cli import main
-    from dce.yamlio import load_yaml
+    from dce.config.yamlio import load_yaml
     from tests.conftest import SMALL
 
     data, _ = load_yaml(SMALL, "small.yaml")
@@ -280,9 +316,9 @@ def test_study_from_dict_analyse_and_write(tmp_path):
 def test_doctests_of_the_public_modules():
     import doctest
 
-    import dce.datasets
+    import dce.data.examples
     import dce.models.fitted
 
-    for module in (dce, dce.datasets, dce.models.fitted):
+    for module in (dce, dce.data.examples, dce.models.fitted):
         failed, tried = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
         assert tried > 0 and failed == 0, module.__name__

@@ -6,6 +6,11 @@ from utilities in that config, not the survey's data): one row per respondent x 
 alternative, columns ``respondent, group, block, task, alternative, chosen, <7
 attributes>, is_opt_out``; 2,550 respondents in four groups, 12 tasks of two services and
 an opt-out ("Neither", the rows with empty attribute cells).
+
+``peer_support_bws``: the simulated best-worst study of twelve factors
+(``configs/peer_support_bws.yaml``): one row per respondent x set x item shown, columns
+``respondent, group, block, task, alternative, item, best, worst``; use with
+:func:`example_items`.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ from importlib import resources
 
 import pandas as pd
 
-EXAMPLES = ("peer_support",)
+EXAMPLES = ("peer_support", "peer_support_bws")
 
 
 def _file(name: str, suffix: str):
@@ -50,14 +55,42 @@ def example_attributes(name: str = "peer_support") -> dict:
     >>> list(dce.example_attributes())
     ['quality', 'benefit', 'similar', 'waiting', 'recommended', 'format', 'times']
     """
-    from dce.attributes import Attribute
-    from dce.yamlio import load_yaml
+    from dce.core.attributes import Attribute
 
-    text = _file(name, ".yaml").read_text(encoding="utf-8")
-    data, _ = load_yaml(text, f"{name}.yaml")
+    data = _config(name)
+    if "attributes" not in data:
+        from dce.errors import ConfigError
+
+        raise ConfigError(f"{name!r} is an item study; use dce.example_items({name!r})",
+                          key="name")
     out = {}
     for key, a in data["attributes"].items():
         coding = a.get("coding") or "effects"
         out[key] = Attribute(key, a.get("label") or key, coding, tuple(a["levels"]),
                              a.get("reference"))
     return out
+
+
+def example_items(name: str = "peer_support_bws") -> dict:
+    """The items of a bundled best-worst example: name -> label, in table order, ready
+    for ``dce.best_worst(df, items=...)``.
+
+    >>> import dce
+    >>> list(dce.example_items())[:3]
+    ['quality', 'health', 'similar']
+    """
+    data = _config(name)
+    if "items" not in data:
+        from dce.errors import ConfigError
+
+        raise ConfigError(f"{name!r} is an attribute study; use dce.example_attributes("
+                          f"{name!r})", key="name")
+    return {k: (v or {}).get("label") or k for k, v in data["items"].items()}
+
+
+def _config(name: str) -> dict:
+    from dce.config.yamlio import load_yaml
+
+    text = _file(name, ".yaml").read_text(encoding="utf-8")
+    data, _ = load_yaml(text, f"{name}.yaml")
+    return data
