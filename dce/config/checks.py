@@ -28,6 +28,19 @@ def _list(values) -> str:
 
 
 def check_study(study) -> list:
+    """Check that every name a config uses exists (levels, terms, groups, items, ...).
+
+    Parameters
+    ----------
+    study : dce.config.study.Study
+        A study whose config already passed the schema (types and keys).
+
+    Returns
+    -------
+    list of dce.errors.Problem
+        Every problem found, each located at its key; empty when the config is consistent.
+        Problems are returned, not raised, so that ``dce validate`` reports them all.
+    """
     spec = study.spec
     out: list = []
     p = study.problem
@@ -62,7 +75,19 @@ def check_study(study) -> list:
 
 
 def denominator_of(study):
-    """The trade-off denominator: tradeoffs.denominator or the attribute marked cost."""
+    """The attribute in whose units trade-offs are valued.
+
+    Parameters
+    ----------
+    study : dce.config.study.Study
+        A validated study.
+
+    Returns
+    -------
+    str or None
+        ``tradeoffs.denominator`` if given, else the name of the attribute marked
+        ``cost: true``, else ``None``.
+    """
     costs = [n for n, a in (study.spec.attributes or {}).items() if a.cost]
     return study.spec.tradeoffs.denominator or (costs[0] if costs else None)
 
@@ -72,6 +97,11 @@ def _check_compare(study, out):
     p = study.problem
     spec = study.spec
     names = list((spec.attributes or spec.items or {}).keys())
+    pairs = spec.compare.pairs if isinstance(spec.compare.pairs, list) else []
+    for i, pair in enumerate(pairs):
+        if len(pair) == 2 and pair[0] == pair[1]:
+            out.append(p(("compare", "pairs", i), f"a group cannot be compared with itself "
+                         f"({pair[0]!r}); name two different groups"))
     for i, name in enumerate(spec.compare.group_specific):
         if name not in names:
             out.append(p(("compare", "group_specific", i), f"unknown "

@@ -46,7 +46,18 @@ def _labels(study) -> dict:
 
 
 def check_items(study) -> list:
-    """Problems of the config as an item study (or item keys in an attribute study)."""
+    """Check a config as an item study, or flag item-study keys in an attribute study.
+
+    Parameters
+    ----------
+    study : dce.config.study.Study
+        A study whose config already passed the schema (types and keys).
+
+    Returns
+    -------
+    list of dce.errors.Problem
+        Every problem found, each located at its key; empty when there is none.
+    """
     spec = study.spec
     out: list = []
     p = study.problem

@@ -4,8 +4,21 @@ from __future__ import annotations
 
 
 def simulated_groups(study, out: list):
-    """(group, its simulate settings, its config path) for each simulated group; a group
-    named ``all`` (reserved for the pooled model) adds a problem to ``out``."""
+    """The simulated groups of a config, with the config path of each.
+
+    Parameters
+    ----------
+    study : dce.config.study.Study
+        A study with a ``simulate:`` section.
+    out : list of dce.errors.Problem
+        Problems found so far; a group named ``all`` (reserved for the pooled model) adds
+        one.
+
+    Yields
+    ------
+    tuple of (str, dce.config.schema.GroupSimulation, tuple)
+        The group name, its settings and its key path ``("simulate", "groups", name)``.
+    """
     for g, sim in study.spec.simulate.groups.items():
         base = ("simulate", "groups", g)
         if g == "all":

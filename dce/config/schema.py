@@ -1,8 +1,11 @@
-"""Typed schema of the YAML config (pydantic) and its JSON Schema export. Unknown keys are
-rejected.
+"""Typed schema of the YAML config (pydantic) and its JSON Schema export.
 
-The models only check shapes and types; cross-references (levels named in ``exclude``
-or ``utilities``, priors naming terms, ...) are checked in :mod:`dce.config.study`.
+The models only check shapes and types, and reject unknown keys; cross-references (levels
+named in ``exclude`` or ``utilities``, priors naming terms, ...) are checked in
+:mod:`dce.config.study`. Each field's ``description`` is the one source of its documentation:
+``dce schema`` shows it in editors, and :mod:`dce.config.reference` builds docs/config.md
+from it. A description that ends in ``(default: ...)`` states, in words, a default that the
+value ``null`` stands for; the reference puts it in the table's default column.
 """
 
 from __future__ import annotations
@@ -22,184 +25,347 @@ class _Strict(BaseModel):
 
 
 class AttributeSpec(_Strict):
-    label: StrictStr | None = None
-    levels: list[Level] | None = None
-    coding: Literal["effects", "dummy", "linear"] | None = None
-    reference: Level | None = None
-    cost: StrictBool = False
+    """One attribute of a dce study, keyed by the name used in data columns and term
+    names."""
+
+    label: StrictStr | None = Field(
+        None, description="text shown in tables, sentences and figures (default: the name)")
+    levels: list[Level] | None = Field(
+        None, description="list of levels; text or numbers. Fit-only configs may omit it for "
+                          "a numeric column")
+    coding: Literal["effects", "dummy", "linear"] | None = Field(
+        None, description="`effects`, `dummy` or `linear` (one coefficient per unit) "
+                          "(default: `effects` when `levels` are listed, `linear` without "
+                          "levels)")
+    reference: Level | None = Field(
+        None, description="base level of effects or dummy coding (default: first level)")
+    cost: StrictBool = Field(
+        False, description="marks the cost attribute (willingness to pay); it needs "
+                           "`coding: linear`, and only one attribute can be the cost")
 
 
 class ItemSpec(_Strict):
-    label: StrictStr | None = None
+    """One item (object) of a best-worst or ranking study, keyed by its name."""
+
+    label: StrictStr | None = Field(
+        None, description="text shown in tables, sentences and figures (default: the name)")
 
 
 class PriorSpec(_Strict):
-    mean: Number
-    sd: Number = Field(ge=0)
+    """A normal prior of one term of the utility (bayesian designs)."""
+
+    mean: Number = Field(description="prior mean of a term")
+    sd: Number = Field(ge=0, description="prior standard deviation of a term (`bayesian` "
+                                         "designs)")
 
 
 class DesignSpec(_Strict):
-    method: Literal["full-factorial", "random", "orthogonal", "d-efficient", "bayesian"] = "random"
-    alternatives: StrictInt = Field(2, ge=2, le=20)
-    opt_out: StrictStr | None = None
-    tasks: StrictInt | None = Field(None, ge=1)
-    blocks: StrictInt = Field(1, ge=1)
-    priors: dict[str, Number | PriorSpec] = Field(default_factory=dict)
-    prior_draws: StrictInt = Field(200, ge=1)
-    exclude: list[dict[str, Level]] = Field(default_factory=list)
-    file: StrictStr | None = None
-    starts: StrictInt = Field(4, ge=1)
-    time_limit: Number | None = Field(None, gt=0)
-    no_dominance: StrictBool = False  # search: no task where one alternative dominates
-    max_overlap: StrictInt | None = Field(None, ge=0)  # attributes constant within a task
-    items_per_set: StrictInt | None = Field(None, ge=2)
-    sets: StrictInt | None = Field(None, ge=1)
+    """How the choice sets are made, or the file that holds the fielded design."""
+
+    method: Literal["full-factorial", "random", "orthogonal", "d-efficient", "bayesian"] = Field(
+        "random", description="`full-factorial`, `random`, `orthogonal`, `d-efficient` or "
+                              "`bayesian`")
+    alternatives: StrictInt = Field(
+        2, ge=2, le=20, description="generic alternatives per task (without the opt-out)")
+    opt_out: StrictStr | None = Field(
+        None, description="label of a no-choice alternative (\"Neither\"); it gets its own "
+                          "constant")
+    tasks: StrictInt | None = Field(
+        None, ge=1, description="tasks per block; `full-factorial` and `orthogonal` designs "
+                                "choose it when it is left out")
+    blocks: StrictInt = Field(1, ge=1, description="blocks (versions of the questionnaire)")
+    priors: dict[str, Number | PriorSpec] = Field(
+        default_factory=dict, description="prior coefficients keyed by term name: a number "
+                                          "(fixed) or `{mean, sd}` (normal)")
+    prior_draws: StrictInt = Field(
+        200, ge=1, description="quasi-random draws from the priors (`bayesian`)")
+    exclude: list[dict[str, Level]] = Field(
+        default_factory=list, description="prohibited combinations of levels within one "
+                                          "profile")
+    file: StrictStr | None = Field(
+        None, description="where the fielded design is kept (read if it exists, written by "
+                          "`dce design`)")
+    starts: StrictInt = Field(
+        4, ge=1, description="random starts of the efficient-design search")
+    time_limit: Number | None = Field(
+        None, gt=0, description="seconds allowed for the design search")
+    no_dominance: StrictBool = Field(
+        False, description="the search of `orthogonal`, `d-efficient` and `bayesian` designs "
+                           "avoids tasks where one alternative dominates (by the priors)")
+    max_overlap: StrictInt | None = Field(
+        None, ge=0, description="the largest number of attributes that may be constant within "
+                                "a task (`orthogonal`, `d-efficient` and `bayesian` designs)")
+    items_per_set: StrictInt | None = Field(
+        None, ge=2, description="best-worst / ranking: items shown per set")
+    sets: StrictInt | None = Field(
+        None, ge=1, description="best-worst / ranking: number of sets (all blocks together)")
 
 
 class RespondentsSpec(_Strict):
-    file: StrictStr
-    id: StrictStr = "respondent"
-    group: StrictStr = "group"
+    """A table of respondent characteristics: one row per respondent, with their group and
+    covariates."""
+
+    file: StrictStr = Field(description="CSV with one row per respondent")
+    id: StrictStr = Field("respondent", description="respondent id column")
+    group: StrictStr = Field(
+        "group", description="group column (models are fitted per group with `model.by`)")
 
 
 class ChoiceColumns(_Strict):
-    respondent: StrictStr = "respondent"
-    task: StrictStr = "task"
-    alternative: StrictStr = "alternative"
-    chosen: StrictStr = "chosen"
-    block: StrictStr | None = None
-    group: StrictStr | None = None
-    tasks: list[StrictStr] | StrictStr | None = None
-    item: StrictStr = "item"      # item studies: the item of a row
-    best: StrictStr = "best"      # best-worst: 0/1 (long) or the best item (wide)
-    worst: StrictStr = "worst"    # best-worst: 0/1 (long) or the worst item (wide)
-    rank: StrictStr = "rank"      # ranking: 1 = first; empty = not ranked
+    """Names of the columns of the choices file."""
+
+    respondent: StrictStr = Field("respondent", description="respondent id")
+    task: StrictStr = Field("task", description="task (choice set) number within a block")
+    alternative: StrictStr = Field(
+        "alternative", description="alternative number within the task")
+    chosen: StrictStr = Field(
+        "chosen", description="1 for the chosen row, 0 otherwise (long)")
+    block: StrictStr | None = Field(
+        None, description="block number (needed when tasks are numbered within blocks)")
+    group: StrictStr | None = Field(
+        None, description="respondent group, when there is no `respondents:` table")
+    tasks: list[StrictStr] | StrictStr | None = Field(
+        None, description="wide format: the task columns (a list, or a prefix such as `Q`)")
+    item: StrictStr = Field("item", description="best-worst / ranking: the item of a row")
+    best: StrictStr = Field(
+        "best", description="best-worst: 0/1 (long) or the best item (wide)")
+    worst: StrictStr = Field(
+        "worst", description="best-worst: 0/1 (long) or the worst item (wide)")
+    rank: StrictStr = Field("rank", description="ranking: 1 = first; empty = not ranked")
 
 
 class ChoicesSpec(_Strict):
-    file: StrictStr
-    format: Literal["long", "wide"] = "long"
-    columns: ChoiceColumns = Field(default_factory=ChoiceColumns)
-    delimiter: StrictStr = ","
+    """Observed responses: the survey export and how to read it."""
+
+    file: StrictStr = Field(description="CSV of responses")
+    format: Literal["long", "wide"] = Field(
+        "long", description="`long`: one row per respondent x task x alternative; `wide`: "
+                            "one row per respondent")
+    columns: ChoiceColumns = Field(
+        default_factory=ChoiceColumns, description="names of the columns in your file")
+    delimiter: StrictStr = Field(",", description="one character, e.g. `;` or `\"\\t\"`")
 
 
 class GroupSimulation(_Strict):
-    respondents: StrictInt = Field(ge=1)
-    utilities: dict[str, Number | dict[str, Number]] = Field(default_factory=dict)
-    scale: Number = Field(1.0, gt=0)
-    heterogeneity: dict[str, Number] = Field(default_factory=dict)
-    worst_scale: Number = Field(1.0, gt=0)  # best-worst: scale of worst choices relative to best
+    """Synthetic respondents of one group: how many, and the utilities they choose by."""
+
+    respondents: StrictInt = Field(ge=1, description="number of simulated respondents")
+    utilities: dict[str, Number | dict[str, Number]] = Field(
+        default_factory=dict, description="part-worths by level (only differences matter), a "
+        "slope for a linear attribute, `opt_out` for the opt-out constant; one number per item "
+        "in item studies")
+    scale: Number = Field(
+        1.0, gt=0, description="multiplies every utility (a smaller scale means noisier "
+                               "choices)")
+    heterogeneity: dict[str, Number] = Field(
+        default_factory=dict, description="standard deviation of normal variation per "
+                                          "respondent, by attribute (by item in item studies)")
+    worst_scale: Number = Field(
+        1.0, gt=0, description="best-worst: scale of worst choices relative to best")
 
 
 class SimulateSpec(_Strict):
-    groups: dict[str, GroupSimulation] = Field(min_length=1)
+    """Synthetic respondents, used when there is no ``choices:`` section."""
+
+    groups: dict[str, GroupSimulation] = Field(
+        min_length=1, description="one entry per simulated group, keyed by the group name "
+                                  "(`all` is reserved for the pooled model)")
 
 
 class ModelSpec(_Strict):
-    type: Literal["conditional_logit", "mixed_logit"] = "conditional_logit"
-    engine: Literal["native", "pylogit"] = "native"
-    by: StrictStr | None = None
-    se: VcovType = "cluster"
-    constants: list[StrictInt] = Field(default_factory=list)
-    random: dict[str, Literal["normal", "lognormal", "triangular"]] = Field(default_factory=dict)
-    correlated: StrictBool = False
-    draws: StrictInt = Field(500, ge=1)
-    draw_type: Literal["halton", "sobol"] = "sobol"
-    interactions: list[list[StrictStr]] = Field(default_factory=list)
-    bw_model: Literal["sequential", "maxdiff"] = "sequential"  # best-worst studies
-    worst_scale: Literal["fixed", "estimate"] = "fixed"  # best-worst: relative scale of worst
-    top_k: StrictInt | None = Field(None, ge=1)  # ranking: use only the first k ranks
-    reference_item: StrictStr | None = None  # item studies: utility fixed at 0 (default last)
+    """The choice model fitted to the responses."""
+
+    type: Literal["conditional_logit", "mixed_logit"] = Field(
+        "conditional_logit", description="`conditional_logit` or `mixed_logit`")
+    engine: Literal["native", "pylogit"] = Field(
+        "native", description="`native` or `pylogit`")
+    by: StrictStr | None = Field(
+        None, description="`group`: fit one model per respondent group (plus a pooled model "
+                          "`all`)")
+    se: VcovType = Field(
+        "cluster", description="`cluster` (by respondent), `robust` or `classic` standard "
+                               "errors")
+    constants: list[StrictInt] = Field(
+        default_factory=list, description="alternative-specific constants for these "
+                                          "alternative numbers")
+    random: dict[str, Literal["normal", "lognormal", "triangular"]] = Field(
+        default_factory=dict, description="mixed logit: distribution of each random term "
+                                          "(`normal`, `lognormal`, `triangular`)")
+    correlated: StrictBool = Field(
+        False, description="mixed logit: full covariance of the random terms")
+    draws: StrictInt = Field(
+        500, ge=1, description="mixed logit: simulation draws per respondent")
+    draw_type: Literal["halton", "sobol"] = Field(
+        "sobol", description="mixed logit: `halton` or `sobol`")
+    interactions: list[list[StrictStr]] = Field(
+        default_factory=list, description="attribute x covariate interactions, e.g. "
+                                          "`[[similar, age_group]]`")
+    bw_model: Literal["sequential", "maxdiff"] = Field(
+        "sequential", description="best-worst: `sequential` or `maxdiff`")
+    worst_scale: Literal["fixed", "estimate"] = Field(
+        "fixed", description="best-worst: `fixed` or `estimate` the relative scale of worst "
+                             "choices")
+    top_k: StrictInt | None = Field(
+        None, ge=1, description="ranking: use only the first k ranks")
+    reference_item: StrictStr | None = Field(
+        None, description="item studies: the item whose utility is fixed at 0 (default: last "
+                          "item)")
 
 
 class ImportanceSpec(_Strict):
-    method: Literal["range"] = "range"
-    intervals: Literal["krinsky-robb", "bootstrap", "delta"] = "krinsky-robb"
-    draws: StrictInt = Field(2000, ge=10, le=1_000_000)
-    level: Number = Field(0.95, gt=0, lt=1)
+    """Attribute importance and its intervals."""
+
+    method: Literal["range"] = Field(
+        "range", description="an attribute's part-worth range as a share of the sum of ranges")
+    intervals: Literal["krinsky-robb", "bootstrap", "delta"] = Field(
+        "krinsky-robb", description="`krinsky-robb`, `bootstrap` (by respondent) or `delta`")
+    draws: StrictInt = Field(
+        2000, ge=10, le=1_000_000, description="Krinsky-Robb draws or bootstrap replicates")
+    level: Number = Field(
+        0.95, gt=0, lt=1, description="interval level (also used for the comparison "
+                                      "sentences)")
 
 
 class TradeoffSpec(_Strict):
-    denominator: StrictStr | None = None
+    """Values in units of one linear attribute (willingness to wait or pay)."""
+
+    denominator: StrictStr | None = Field(
+        None, description="linear attribute in whose units the other changes are valued "
+                          "(default: the `cost` attribute)")
 
 
 class ScenarioSpec(_Strict):
-    name: StrictStr
-    levels: dict[str, Level]
+    """One service profile whose uptake is predicted."""
+
+    name: StrictStr = Field(description="name of the profile in uptake.csv and the report")
+    levels: dict[str, Level] = Field(description="the level of each attribute in the profile")
 
 
 class ScenariosSpec(_Strict):
-    alternatives: list[ScenarioSpec] = Field(min_length=1)
-    opt_out: StrictBool = False
+    """Service profiles whose uptake is predicted."""
+
+    alternatives: list[ScenarioSpec] = Field(
+        min_length=1, description="list of profiles, each with a `name` and the `levels` of "
+                                  "every attribute")
+    opt_out: StrictBool = Field(
+        False, description="include the opt-out in the predicted shares")
 
 
 class PowerSpec(_Strict):
-    sample_sizes: list[StrictInt] = Field(min_length=1)
-    replications: StrictInt = Field(100, ge=2, le=100_000)
-    alpha: Number = Field(0.05, gt=0, lt=1)
-    top_k: StrictInt = Field(3, ge=1)
-    pairs: Literal["all"] | list[list[StrictStr]] | None = None
+    """Sample-size study for ``dce power``: simulated studies at several sample sizes."""
+
+    sample_sizes: list[StrictInt] = Field(
+        min_length=1, description="respondents per group to simulate")
+    replications: StrictInt = Field(
+        100, ge=2, le=100_000, description="simulated studies per sample size")
+    alpha: Number = Field(0.05, gt=0, lt=1, description="significance level")
+    top_k: StrictInt = Field(
+        3, ge=1, description="probability that the top k ranking is recovered")
+    pairs: Literal["all"] | list[list[StrictStr]] | None = Field(
+        None, description="group pairs for the Swait-Louviere power (`all` or a list of "
+                          "pairs)")
 
 
 class ParallelSpec(_Strict):
-    backend: Literal["local", "dask"] = "local"
-    scheduler: StrictStr | None = None
-    jobs: StrictInt = Field(1, ge=-1)
+    """Workers for the Monte Carlo steps; the numbers do not depend on them."""
+
+    backend: Literal["local", "dask"] = Field(
+        "local", description="`local` processes or `dask`")
+    scheduler: StrictStr | None = Field(
+        None, description="dask scheduler address, e.g. `tcp://127.0.0.1:8786`")
+    jobs: StrictInt = Field(
+        1, ge=-1, description="parallel workers (`-1` = all cores); the numbers do not "
+                              "depend on it")
 
 
 class CompareSpec(_Strict):
-    pairs: Literal["all"] | list[list[StrictStr]] = "all"
+    """Which groups are compared, and how."""
+
+    pairs: Literal["all"] | list[list[StrictStr]] = Field(
+        "all", description="`all` pairs of groups, or a list such as "
+                           "`[[public_used, health_workforce]]`")
     group_specific: list[StrictStr] = Field(
         default_factory=list,
-        description="Attributes (or items) whose coefficients may differ between the two "
-                    "groups of a pair in the scale comparison; the equal-preferences test "
-                    "and the relative scale then rest on the other attributes. Constants "
-                    "are always group-specific.")
+        description="attributes (items) whose coefficients may differ between the two groups "
+                    "of a pair in the scale comparison: the equal-preferences test and the "
+                    "relative scale then rest on the other attributes. Constants (`asc[...]`, "
+                    "the opt-out) are always group-specific")
     anchor: StrictStr | None = Field(
-        None, description="Item studies: the item whose utility (measured from the "
-                          "reference item) is the unit of relative utilities; default: the "
-                          "pooled model's most preferred item.")
+        None, description="item studies: the item whose utility, measured from the reference "
+                          "item, is the unit of the relative utilities that groups are "
+                          "compared on (default: the pooled model's most preferred item)")
 
 
 class DataSpec(_Strict):
     """Data-quality checks (dce.data.quality): exclude respondents who fail them, and the a
     priori order of levels that defines dominance tasks."""
 
-    exclude_failed_checks: StrictBool = False
+    exclude_failed_checks: StrictBool = Field(
+        False, description="refit without respondents who failed a check; the report then "
+                           "shows results with and without them, and `all_respondents/` keeps "
+                           "the tables with everyone")
     preference_order: dict[str, Literal["increasing", "decreasing"]] = Field(
-        default_factory=dict)
+        default_factory=dict, description="a priori order of levels per attribute: "
+        "`increasing` (later levels, larger numbers are better) or `decreasing`")
 
 
 class ReportSpec(_Strict):
     """Wording of report.html / report.md."""
 
-    title: StrictStr | None = None
-    group_labels: dict[str, StrictStr] = Field(default_factory=dict)
+    title: StrictStr | None = Field(
+        None, description="title of report.html / report.md (default: \"Discrete-choice "
+                          "experiment: <name>\")")
+    group_labels: dict[str, StrictStr] = Field(
+        default_factory=dict, description="readable group names, e.g. `{public_used: People "
+        "who have used peer support}` (default: group names with `_` as spaces)")
 
 
 class ConfigModel(_Strict):
     """Top level of a dce config file (schema_version 1)."""
 
-    schema_version: Literal[1]
-    name: StrictStr = Field(pattern=r"^[A-Za-z0-9_-]+$")
-    seed: StrictInt = Field(ge=0)
-    output: StrictStr | None = None
-    type: Literal["dce", "best-worst", "ranking"] = "dce"
-    attributes: dict[str, AttributeSpec] | None = None
-    items: dict[str, ItemSpec] | None = None
-    design: DesignSpec | None = None
-    respondents: RespondentsSpec | None = None
-    choices: ChoicesSpec | None = None
-    simulate: SimulateSpec | None = None
-    model: ModelSpec = Field(default_factory=ModelSpec)
-    importance: ImportanceSpec = Field(default_factory=ImportanceSpec)
-    compare: CompareSpec = Field(default_factory=CompareSpec)
-    parallel: ParallelSpec = Field(default_factory=ParallelSpec)
-    tradeoffs: TradeoffSpec = Field(default_factory=TradeoffSpec)
-    scenarios: ScenariosSpec | None = None
-    power: PowerSpec | None = None
-    data: DataSpec = Field(default_factory=DataSpec)
-    report: ReportSpec = Field(default_factory=ReportSpec)
+    schema_version: Literal[1] = Field(description="always `1`")
+    name: StrictStr = Field(
+        pattern=r"^[A-Za-z0-9_-]+$", description="run name: letters, digits, `_` and `-`")
+    seed: StrictInt = Field(
+        ge=0, description="root seed of every random step (design search, simulation, "
+                          "intervals, bootstrap)")
+    output: StrictStr | None = Field(
+        None, description="run folder; `--output DIR` overrides it (default: "
+                          "`results/<name>/` in the working folder)")
+    type: Literal["dce", "best-worst", "ranking"] = Field(
+        "dce", description="`dce` (profiles of attributes), `best-worst` (object case) or "
+                           "`ranking`")
+    attributes: dict[str, AttributeSpec] | None = Field(
+        None, description="the attributes of a `dce` study (mapping; its order is the order "
+                          "of every table)")
+    items: dict[str, ItemSpec] | None = Field(
+        None, description="the objects of a `best-worst` or `ranking` study (mapping; `label` "
+                          "only)")
+    design: DesignSpec | None = Field(
+        None, description="how the choice sets are made, or the file holding them")
+    respondents: RespondentsSpec | None = Field(
+        None, description="a table of respondent characteristics (group, covariates)")
+    choices: ChoicesSpec | None = Field(
+        None, description="observed responses (your survey export)")
+    simulate: SimulateSpec | None = Field(
+        None, description="synthetic respondents, when there is no `choices:`")
+    model: ModelSpec = Field(default_factory=ModelSpec, description="the choice model")
+    importance: ImportanceSpec = Field(
+        default_factory=ImportanceSpec, description="attribute importance and its intervals")
+    compare: CompareSpec = Field(
+        default_factory=CompareSpec, description="which groups to compare")
+    parallel: ParallelSpec = Field(
+        default_factory=ParallelSpec, description="workers for Monte Carlo steps")
+    tradeoffs: TradeoffSpec = Field(
+        default_factory=TradeoffSpec, description="values in units of one linear attribute "
+                                                  "(willingness to wait or pay)")
+    scenarios: ScenariosSpec | None = Field(
+        None, description="service profiles whose uptake is predicted")
+    power: PowerSpec | None = Field(None, description="sample-size study for `dce power`")
+    data: DataSpec = Field(
+        default_factory=DataSpec, description="data-quality checks and exclusions")
+    report: ReportSpec = Field(
+        default_factory=ReportSpec, description="wording of report.html / report.md")
 
 
 # ----- JSON Schema export (`dce schema`) ------------------------------------------------
@@ -207,6 +373,14 @@ DRAFT = "https://json-schema.org/draft/2020-12/schema"
 
 
 def config_schema() -> dict:
-    """JSON Schema (draft 2020-12) of a dce config; unknown keys are not allowed."""
+    """The JSON Schema of a dce config, as ``dce schema`` prints it.
+
+    Returns
+    -------
+    dict
+        A JSON-serialisable JSON Schema (draft 2020-12) of the config format: unknown keys are
+        not allowed, and every key carries its ``description`` (and each section the
+        docstring of its model).
+    """
     body = ConfigModel.model_json_schema()
     return {"$schema": DRAFT, "title": "dce config (schema_version 1)", **body}

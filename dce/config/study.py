@@ -22,7 +22,28 @@ from dce.errors import ConfigError, Problem
 
 @dataclass(frozen=True)
 class Study:
-    """A validated config: typed settings, coded attributes and resolved paths."""
+    """A validated config: typed settings, coded attributes and resolved paths.
+
+    Made by :func:`load_config`, :func:`parse_config` or :meth:`from_dict`; immutable.
+
+    Parameters
+    ----------
+    config_file : pathlib.Path
+        Absolute path of the config file; relative paths in the config start at its folder.
+    display_name : str
+        The file name as the user gave it, used in problem messages.
+    spec : ConfigModel
+        The typed settings (:mod:`dce.config.schema`).
+    attributes : tuple of dce.core.attributes.Attribute
+        The attributes of a ``dce`` study with their coding, in config order (empty for item
+        studies).
+    raw : dict
+        The config as read from YAML, before defaults are filled in.
+    lines : dict
+        Key path (tuple of keys and list positions) -> 1-based line in the file.
+    text : str
+        The config text, for :attr:`config_hash`.
+    """
 
     config_file: Path
     display_name: str
@@ -34,27 +55,87 @@ class Study:
 
     @property
     def name(self) -> str:
+        """The run name (``name:``), a str of letters, digits, ``_`` and ``-``."""
         return self.spec.name
 
     @property
     def seed(self) -> int:
+        """The root seed (``seed:``), an int >= 0, of every random step of the run."""
         return self.spec.seed
 
     @property
     def base_dir(self) -> Path:
+        """The config file's folder (a Path), where relative paths in the config start."""
         return self.config_file.parent
 
     def resolve(self, relative: str) -> Path:
-        """A path from the config, relative to the config file's folder."""
+        """Turn a path written in the config into an absolute path.
+
+        Parameters
+        ----------
+        relative : str
+            A path from the config (e.g. ``choices.file``); relative paths start at the
+            config file's folder, absolute ones are kept.
+
+        Returns
+        -------
+        pathlib.Path
+            The absolute path (the file need not exist).
+        """
         return (self.base_dir / relative).resolve()
 
     def line(self, *path) -> int | None:
+        """The line of a key in the config file.
+
+        Parameters
+        ----------
+        *path : str or int
+            Keys and list positions, e.g. ``"design", "priors", "wait"``.
+
+        Returns
+        -------
+        int or None
+            The 1-based line of the deepest part of ``path`` present in the file; ``None``
+            when the config did not come from a file (:meth:`from_dict`).
+        """
         return line_of(self.lines, path)
 
     def problem(self, path: tuple, message: str) -> Problem:
+        """A problem record located at a key of this config.
+
+        Parameters
+        ----------
+        path : tuple of str or int
+            The key path, e.g. ``("model", "random", "wait")``; ``()`` for the top level.
+        message : str
+            What is wrong and how to fix it.
+
+        Returns
+        -------
+        dce.errors.Problem
+            With the file's display name, the key's line and the dotted key
+            (``model.random.wait``).
+        """
         return Problem(message, self.display_name, self.line(*path), dotted(path))
 
     def attribute(self, name: str) -> Attribute:
+        """The coded attribute of this name.
+
+        Parameters
+        ----------
+        name : str
+            An attribute name (a key of ``attributes:``).
+
+        Returns
+        -------
+        dce.core.attributes.Attribute
+            Its levels, coding and reference level.
+
+        Raises
+        ------
+        KeyError
+            If the study has no attribute ``name``.
+        """
         for a in self.attributes:
             if a.name == name:
                 return a
@@ -62,23 +143,57 @@ class Study:
 
     @property
     def config_hash(self) -> str:
+        """SHA-256 of the config text, 64 hexadecimal characters (recorded in run manifests)."""
         return hashlib.sha256(self.text.encode("utf-8")).hexdigest()
 
     @classmethod
     def from_dict(cls, data: dict, base_dir: str | Path = ".") -> Study:
         """A Study from a mapping with the keys of a config file (no YAML, no file).
 
-        Paths in it (``design.file``, ``choices.file``, ...) are relative to
-        ``base_dir``. Raises :class:`ConfigError` (a ``ValueError``) listing every
-        problem, each naming its key.
+        Parameters
+        ----------
+        data : dict
+            The config as a mapping, e.g. ``{"schema_version": 1, "name": ..., ...}``.
+        base_dir : str or pathlib.Path, default "."
+            The folder that paths in it (``design.file``, ``choices.file``, ...) start at.
+
+        Returns
+        -------
+        Study
+            The validated study.
+
+        Raises
+        ------
+        dce.errors.ConfigError
+            (a ``ValueError``) listing every problem, each naming its key.
         """
         return study_from_dict(data, base_dir)
 
 
 def study_from_dict(data: dict, base_dir: str | Path = ".", *,
                     need_responses: bool = True) -> Study:
-    """:meth:`Study.from_dict`; ``need_responses=False`` for a design-only study (no
-    ``choices:`` or ``simulate:`` yet)."""
+    """A Study from a mapping, as :meth:`Study.from_dict`, optionally without responses.
+
+    Parameters
+    ----------
+    data : dict
+        The config as a mapping of its keys.
+    base_dir : str or pathlib.Path, default "."
+        The folder that paths in the config start at.
+    need_responses : bool, default True
+        False for a design-only study: a config without ``choices:`` or ``simulate:`` is
+        then not a problem.
+
+    Returns
+    -------
+    Study
+        The validated study.
+
+    Raises
+    ------
+    dce.errors.ConfigError
+        If ``data`` is not a mapping, or listing every problem of the config.
+    """
     import json
 
     if not isinstance(data, dict):
@@ -91,7 +206,24 @@ def study_from_dict(data: dict, base_dir: str | Path = ".", *,
 
 
 def load_config(path: str | Path) -> Study:
-    """Load and validate a config file; raise :class:`ConfigError` listing every problem."""
+    """Load and validate a config file.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        The YAML config file (UTF-8, with or without a byte-order mark).
+
+    Returns
+    -------
+    Study
+        The validated study.
+
+    Raises
+    ------
+    dce.errors.ConfigError
+        If the file is missing, a folder, unreadable or not UTF-8, if the YAML is invalid, or
+        listing every problem of the config, each with its line and key.
+    """
     display = str(path)
     file = Path(path)
     if not file.exists():
@@ -117,6 +249,28 @@ def load_config(path: str | Path) -> Study:
 
 
 def parse_config(text: str, display: str, config_file: Path) -> Study:
+    """Validate config text that has already been read.
+
+    Parameters
+    ----------
+    text : str
+        The YAML text of the config.
+    display : str
+        The file name to show in problem messages.
+    config_file : pathlib.Path
+        Absolute path of the config file; relative paths in the config start at its folder.
+
+    Returns
+    -------
+    Study
+        The validated study.
+
+    Raises
+    ------
+    dce.errors.ConfigError
+        If the YAML is invalid, empty or not a mapping, or listing every problem of the
+        config, each with its line and key.
+    """
     data, lines = load_yaml(text, display)
     if data is None:
         raise ConfigError("the config is empty; expected a mapping with at least "
@@ -306,7 +460,19 @@ def _semantic_problems(study: Study) -> list[Problem]:
 
 
 def shown(path: Path) -> str:
-    """A path as the user should see it: relative to the working folder when shorter."""
+    """A path as the user should see it in messages.
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        Any path.
+
+    Returns
+    -------
+    str
+        The path relative to the working folder when that is not longer, else the path as
+        given (also when no relative path exists, e.g. on another drive).
+    """
     import os
 
     try:

@@ -105,7 +105,23 @@ UTILITIES = {
 
 
 def example_choices(seed: int = 2024, per_group: int = 30, tasks: int = 8) -> str:
-    """The example long-format CSV: two blocks of ``tasks`` pairs of clinics."""
+    """The example answers of ``dce init``: simulated choices between two GP clinics.
+
+    Parameters
+    ----------
+    seed : int, default 2024
+        Seed of the design and of the simulated choices; the same seed gives the same text.
+    per_group : int, default 30
+        Respondents in each of the two groups (patients, carers).
+    tasks : int, default 8
+        Tasks per respondent; the design has two blocks of ``tasks`` pairs of clinics.
+
+    Returns
+    -------
+    str
+        Long-format CSV text (one row per respondent x task x alternative, with a header):
+        columns respondent, group, task, alternative, chosen and the attributes.
+    """
     rng = np.random.default_rng(seed)
     names = list(ATTRIBUTES)
     design = []  # blocks x tasks x 2 profiles (level indices)
@@ -144,9 +160,26 @@ def _utility(profile, util) -> float:
 
 
 def create(name: str, where: Path | None = None) -> Path:
-    """Write ``<where>/<name>/<name>.yaml``, ``data/choices.csv`` and the config's JSON
-    Schema; return the config path. Raises ConfigError for a bad name or an existing
-    folder."""
+    """Write a starter study folder: config, example data and the config's JSON Schema.
+
+    Parameters
+    ----------
+    name : str
+        The study name: letters, digits, ``_`` and ``-``.
+    where : pathlib.Path or None, default None
+        The folder to create the study folder in; ``None`` for the working folder.
+
+    Returns
+    -------
+    pathlib.Path
+        The config written, ``<where>/<name>/<name>.yaml``; ``data/choices.csv`` and
+        ``dce-config.schema.json`` are written next to it.
+
+    Raises
+    ------
+    dce.errors.ConfigError
+        If the name is not valid, or the folder exists and is not empty.
+    """
     from dce.config.schema import config_schema
     from dce.errors import ConfigError
 

@@ -30,7 +30,27 @@ _Loader.add_implicit_resolver(
 
 
 def load_yaml(text: str, filename: str) -> tuple[object, dict[Path_, int]]:
-    """Parse YAML text; return the data and a map from path to 1-based line number."""
+    """Parse config YAML safely (YAML 1.2 booleans, no tags), keeping every key's line.
+
+    Parameters
+    ----------
+    text : str
+        The YAML text.
+    filename : str
+        The file name to show in problem messages.
+
+    Returns
+    -------
+    tuple of (object, dict)
+        The data (a dict for a config; ``None`` for an empty text) and a map from each key
+        path (tuple of keys and list positions) to its 1-based line.
+
+    Raises
+    ------
+    dce.errors.ConfigError
+        On a YAML syntax error (with its line and a hint), a tag such as
+        ``!!python/object``, a key that is not a plain name, or a duplicate key.
+    """
     try:
         node = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
@@ -90,7 +110,7 @@ def _build(node, path, lines, constructor, problems, filename):
     if not isinstance(node, yaml.ScalarNode) and node.tag not in _PLAIN_TAGS:
         problems.append(Problem(f"not allowed in a config: tag {node.tag!r} (configs are "
                                 "data, never code)", filename, node.start_mark.line + 1,
-                                _dotted(path)))
+                                dotted(path)))
         return None
     if isinstance(node, yaml.MappingNode):
         out = {}
@@ -98,14 +118,14 @@ def _build(node, path, lines, constructor, problems, filename):
         for key_node, value_node in node.value:
             if not isinstance(key_node, yaml.ScalarNode):
                 problems.append(Problem("mapping keys must be plain names", filename,
-                                        key_node.start_mark.line + 1, _dotted(path)))
+                                        key_node.start_mark.line + 1, dotted(path)))
                 continue
             key = _scalar(key_node, constructor, problems, filename, path)
             key = str(key) if key is not None else "null"
             if key in out:
                 problems.append(Problem(f"duplicate key {key!r} (first given on line "
                                         f"{lines[path + (key,)]})", filename,
-                                        key_node.start_mark.line + 1, _dotted(path + (key,))))
+                                        key_node.start_mark.line + 1, dotted(path + (key,))))
                 continue
             lines[path + (key,)] = key_node.start_mark.line + 1
             out[key] = _build(value_node, path + (key,), lines, constructor, problems, filename)
@@ -122,11 +142,23 @@ def _scalar(node, constructor, problems, filename, path):
         return constructor.construct_object(node, deep=True)
     except yaml.constructor.ConstructorError as exc:
         problems.append(Problem(f"not allowed in a config: {exc.problem}", filename,
-                                node.start_mark.line + 1, _dotted(path)))
+                                node.start_mark.line + 1, dotted(path)))
         return None
 
 
-def _dotted(path: Path_) -> str:
+def dotted(path: Path_) -> str:
+    """A key path as the user writes it.
+
+    Parameters
+    ----------
+    path : tuple of str or int
+        Keys and list positions, e.g. ``("design", "exclude", 0)``.
+
+    Returns
+    -------
+    str
+        The dotted key, e.g. ``design.exclude[0]``; empty for the top level.
+    """
     text = ""
     for part in path:
         if isinstance(part, int):
@@ -136,11 +168,22 @@ def _dotted(path: Path_) -> str:
     return text
 
 
-dotted = _dotted
-
-
 def line_of(lines: dict[Path_, int], path: Path_) -> int | None:
-    """Line of the deepest prefix of ``path`` that is in the document."""
+    """The line of a key, or of its nearest enclosing key that is in the document.
+
+    Parameters
+    ----------
+    lines : dict
+        Key path -> 1-based line, as returned by :func:`load_yaml`.
+    path : tuple of str or int
+        Keys and list positions.
+
+    Returns
+    -------
+    int or None
+        The line of the deepest prefix of ``path`` in ``lines``; ``None`` if there is none
+        (e.g. an empty map for a config given as a dict).
+    """
     path = tuple(path)
     while path not in lines and path:
         path = path[:-1]
