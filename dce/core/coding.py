@@ -15,9 +15,39 @@ import pandas as pd
 
 def design_matrix(table: pd.DataFrame, attributes, opt_out: bool,
                   constants=()) -> tuple[np.ndarray, np.ndarray, list[str]]:
-    """Code a design table: (X rows x terms, set index per row, term names).
+    """Code a design or responses table into a model matrix.
 
     Opt-out rows have zeros for every attribute term and 1 for ``asc[opt_out]``.
+
+    Parameters
+    ----------
+    table : DataFrame (rows, ...)
+        Long table with ``block, task, alternative, is_opt_out`` and one column per
+        attribute (level values; ignored on opt-out rows).
+    attributes : sequence of Attribute
+        The attributes, in the order of the term columns.
+    opt_out : bool
+        Add the ``asc[opt_out]`` column (1 on rows where ``is_opt_out`` is set).
+    constants : sequence of int, optional
+        Alternative ids that get an alternative-specific constant ``asc[<id>]``.
+
+    Returns
+    -------
+    X : ndarray of float (rows, terms)
+        Attribute terms (:attr:`Attribute.terms`), then ``asc[<id>]`` columns, then
+        ``asc[opt_out]``.
+    set_index : ndarray of int (rows,)
+        Choice set of each row, numbered 0.. in sorted (block, task) order.
+    terms : list of str
+        Column names of ``X``.
+
+    Raises
+    ------
+    ValueError
+        From :meth:`Attribute.code` for a level that the attribute does not declare (plain
+        ValueError naming the attribute; readers report such cells as DataError earlier).
+    KeyError
+        When ``table`` lacks one of the columns above.
     """
     terms = [t for a in attributes for t in a.terms]
     is_opt = table["is_opt_out"].to_numpy().astype(bool)
@@ -56,6 +86,9 @@ class ChoiceData:
     group : object array (sets,), respondent group of each set
     alternative : int64 array (rows,), alternative id of each row
     terms : tuple of term names (columns of X)
+
+    Build one with :meth:`from_frame` (a user's DataFrame) or :func:`encode` (the
+    validated responses table of :mod:`dce.data.choices`).
     """
 
     X: np.ndarray
@@ -74,48 +107,90 @@ class ChoiceData:
                    block: str | None = None, asc=(), interactions=()) -> ChoiceData:
         """Code a long DataFrame (one row per respondent x task x alternative).
 
-        ``attributes`` is a tuple of :class:`~dce.attributes.Attribute` or the API's
-        mapping (see :func:`dce.core.frames.attributes_from`); the other arguments name
-        columns. Rows whose attribute cells are all empty are opt-out rows (they get
-        the constant ``asc[opt_out]``); ``asc`` lists alternative ids with constants.
+        Rows whose attribute cells are all empty are opt-out rows (they get the constant
+        ``asc[opt_out]``).
+
+        Parameters
+        ----------
+        df : DataFrame (rows, columns)
+            The user's long data.
+        attributes : tuple or list of Attribute, or mapping
+            Attributes, or the API's mapping (see :func:`dce.core.frames.attributes_from`).
+        choice, respondent, task, alternative, group, block : str or None
+            Column names. ``choice=None`` (prediction) sets ``chosen`` to 0; without
+            ``group`` every set is in group ``"all"``; without ``block`` in block 1.
+        asc : sequence of int
+            Alternative ids that get an alternative-specific constant.
+        interactions : sequence of (attribute, covariate)
+            Attribute x covariate terms (see :func:`interaction_columns`).
+
+        Returns
+        -------
+        ChoiceData
 
         Raises
         ------
         DataError
-            Naming every missing column, unknown level, non-numeric linear value and
-            choice set without exactly one chosen row.
+            Naming every missing column, empty id, unknown level, non-numeric linear
+            value, duplicated row and choice set without exactly one chosen row.
+        ConfigError
+            For a malformed ``attributes`` mapping, naming the attribute.
         """
         from dce.core.frames import attributes_from, long_frame
 
         attrs = (tuple(attributes) if isinstance(attributes, (tuple, list))
                  else attributes_from(attributes))
-        table, _ = long_frame(df, attrs, choice=choice, respondent=respondent, task=task,
-                              alternative=alternative, group=group, block=block)
-        return encode(table, attrs, tuple(asc or ()), tuple(interactions or ()))
+        table, position = long_frame(df, attrs, choice=choice, respondent=respondent,
+                                     task=task, alternative=alternative, group=group,
+                                     block=block)
+        interactions = tuple(tuple(pair) for pair in (interactions or ()))
+        for _, cov in interactions:  # covariates ride along, in the table's row order
+            if cov not in df.columns:
+                from dce.errors import DataError
+
+                raise DataError(f"column {cov!r} is not in the data", key="interactions")
+            table[cov] = df[cov].to_numpy()[position]
+        return encode(table, attrs, tuple(asc or ()), interactions)
 
     @property
     def n_rows(self) -> int:
+        """Number of rows (alternatives over all sets)."""
         return self.X.shape[0]
 
     @property
     def n_sets(self) -> int:
+        """Number of choice sets."""
         return len(self.set_start) - 1
 
     @property
     def n_respondents(self) -> int:
+        """Number of distinct respondents."""
         return len(self.respondent_ids)
 
     @property
     def set_index(self) -> np.ndarray:
-        """Set number of every row."""
+        """Set number (0-based) of every row: int array (rows,)."""
         return np.repeat(np.arange(self.n_sets), np.diff(self.set_start))
 
     @property
     def set_sizes(self) -> np.ndarray:
+        """Number of alternatives of each set: int64 array (sets,)."""
         return np.diff(self.set_start)
 
     def select_sets(self, keep: np.ndarray) -> ChoiceData:
-        """A new ChoiceData with the sets where ``keep`` (bool, per set) is true."""
+        """A new ChoiceData with the sets where ``keep`` is true.
+
+        Parameters
+        ----------
+        keep : array of bool (sets,)
+            Which choice sets to keep.
+
+        Returns
+        -------
+        ChoiceData
+            The kept sets in their order; respondents are re-coded 0..R'-1 and
+            ``respondent_ids`` holds only the respondents that keep a set.
+        """
         keep = np.asarray(keep, dtype=bool)
         rows = np.repeat(keep, self.set_sizes)
         sizes = self.set_sizes[keep]
@@ -128,10 +203,21 @@ class ChoiceData:
             group=self.group[keep], alternative=self.alternative[rows], terms=self.terms)
 
     def for_group(self, group) -> ChoiceData:
+        """The sets of one respondent group (see :meth:`select_sets`).
+
+        Parameters
+        ----------
+        group : str
+            A label of :attr:`group`; an unknown label gives a ChoiceData without sets.
+
+        Returns
+        -------
+        ChoiceData
+        """
         return self.select_sets(self.group == group)
 
     def groups(self) -> list:
-        """Group labels in order of first appearance."""
+        """Group labels, in order of first appearance among the sets."""
         _, first = np.unique(self.group, return_index=True)
         return [self.group[i] for i in sorted(first)]
 
@@ -140,7 +226,36 @@ def interaction_columns(df: pd.DataFrame, X: np.ndarray, terms: list, attributes
                         interactions) -> tuple[np.ndarray, list]:
     """Attribute x covariate columns: a numeric covariate multiplies the attribute's
     terms (``term:covariate``); a text covariate adds one block per level other than the
-    first in sorted order (``term:covariate[level]``)."""
+    first in sorted order (``term:covariate[level]``).
+
+    A covariate is numeric when every cell (as stripped text) parses as a number.
+
+    Parameters
+    ----------
+    df : DataFrame (rows, ...)
+        The table that ``X`` was coded from, in the same row order, with the covariate
+        columns.
+    X : ndarray of float (rows, terms)
+        The coded matrix.
+    terms : list of str
+        Column names of ``X``.
+    attributes : sequence of Attribute
+    interactions : sequence of (attribute name, covariate column)
+
+    Returns
+    -------
+    X : ndarray of float (rows, terms + new)
+        ``X`` with the interaction columns appended (``X`` itself when there are none).
+    terms : list of str
+        ``terms`` with the new names appended.
+
+    Raises
+    ------
+    KeyError
+        When a covariate column is not in ``df``.
+    StopIteration
+        When an interaction names no attribute (the config checks prevent both).
+    """
     cols, names = [], []
     index = {t: i for i, t in enumerate(terms)}
     for attr_name, cov in interactions:
@@ -162,7 +277,33 @@ def interaction_columns(df: pd.DataFrame, X: np.ndarray, terms: list, attributes
 
 
 def encode(responses: pd.DataFrame, attributes, constants=(), interactions=()) -> ChoiceData:
-    """Code a long responses table (see :mod:`dce.data.choices`) into a ChoiceData."""
+    """Code a long responses table (see :mod:`dce.data.choices`) into a ChoiceData.
+
+    Rows are sorted (stably) by respondent, block, task and alternative; each run of
+    equal (respondent, block, task) is one choice set. Respondents are coded in order of
+    first appearance after sorting; ``asc[opt_out]`` is added when any row is an opt-out.
+
+    Parameters
+    ----------
+    responses : DataFrame (rows, ...)
+        ``respondent, group, block, task, alternative, chosen``, the attribute columns,
+        optionally ``is_opt_out`` and the covariates named in ``interactions``.
+    attributes : sequence of Attribute
+    constants : sequence of int, optional
+        Alternative ids with an alternative-specific constant.
+    interactions : sequence of (attribute name, covariate column), optional
+
+    Returns
+    -------
+    ChoiceData
+
+    Raises
+    ------
+    ValueError
+        From :meth:`Attribute.code` for an undeclared level (the readers report it first).
+    KeyError
+        For a missing column.
+    """
     df = responses.sort_values(["respondent", "block", "task", "alternative"], kind="stable")
     df = df.reset_index(drop=True)
     opt_out = bool(df["is_opt_out"].any()) if "is_opt_out" in df else False

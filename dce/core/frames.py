@@ -2,8 +2,8 @@
 
 The Python API accepts one row per respondent x task x alternative with the user's own
 column names. :func:`attributes_from` turns the ``attributes`` argument into
-:class:`~dce.attributes.Attribute` objects and :func:`long_frame` checks the columns and
-returns the canonical table that :func:`dce.coding.encode` reads (``respondent, group,
+:class:`~dce.core.attributes.Attribute` objects and :func:`long_frame` checks the columns and
+returns the canonical table that :func:`dce.core.coding.encode` reads (``respondent, group,
 block, task, alternative, chosen, is_opt_out, <attributes>``), sorted as encode sorts it,
 with the original row positions. Problems are collected and raised together as one
 :class:`~dce.errors.DataError` (a ``ValueError``) naming the argument or column, what was
