@@ -18,7 +18,20 @@ CODINGS = ("effects", "dummy", "linear")
 def level_key(value) -> str:
     """Canonical text of a level, so that config values and data cells match.
 
-    ``4``, ``4.0`` and ``"4"`` all give ``"4"``; text is stripped of outer spaces.
+    ``4``, ``4.0``, ``"4"`` and ``" 4.0 "`` all give ``"4"``; other numbers give
+    their ``repr`` (``2.5`` and ``"2.5"`` give ``"2.5"``); booleans give ``"true"`` /
+    ``"false"``. Text is stripped of outer spaces and otherwise kept: text with a comma
+    (``"1,000"``) stays text, so a thousands separator never silently becomes a number.
+
+    Parameters
+    ----------
+    value : object
+        A level as written in the config or a data cell (number, bool or text).
+
+    Returns
+    -------
+    str
+        The key used to compare levels (see :attr:`Attribute.level_keys`).
     """
     if isinstance(value, bool):
         return "true" if value else "false"
@@ -40,7 +53,18 @@ def level_key(value) -> str:
 
 
 def level_text(value) -> str:
-    """How a level is written in tables (CSV cells, term names)."""
+    """How a level is written in tables (CSV cells, term names).
+
+    Parameters
+    ----------
+    value : object
+        A level as declared in the config.
+
+    Returns
+    -------
+    str
+        ``str(value)``, except that a whole float is written without ``.0`` (``4.0`` -> ``"4"``).
+    """
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value)
@@ -67,6 +91,14 @@ class Attribute:
         The levels, in the order of every table.
     reference : level or None
         The omitted (base) level of effects or dummy coding (default: the first).
+
+    Notes
+    -----
+    Effects coding codes the reference level as -1 on every term of the attribute, so the
+    reported reference estimate is minus the sum of the others (Bech and Gyrd-Hansen 2005,
+    Effects coding in discrete choice experiments, Health Economics 14:1079-1083); dummy
+    coding codes it as 0. The class is frozen; level comparisons go through
+    :func:`level_key`.
     """
 
     name: str = ""
@@ -83,38 +115,77 @@ class Attribute:
     # ----- levels -----------------------------------------------------------------
     @property
     def is_linear(self) -> bool:
+        """True when the attribute is coded linearly (one slope term)."""
         return self.coding == "linear"
 
     @property
     def level_keys(self) -> tuple:
+        """:func:`level_key` of each declared level, in level order (empty without levels)."""
         return self._keys
 
     @property
     def level_labels(self) -> tuple:
+        """:func:`level_text` of each declared level, in level order (empty without levels)."""
         return tuple(level_text(v) for v in self.levels or ())
 
     @property
     def n_levels(self) -> int:
+        """Number of declared levels (0 for a fit-only numeric attribute)."""
         return len(self.levels or ())
 
     @property
     def reference_index(self) -> int:
+        """Position (0-based) of the reference level among the levels; 0 when none is set.
+
+        Raises
+        ------
+        ValueError
+            When ``reference`` is not one of the levels (plain ``tuple.index`` error; the
+            config checks report it as a ConfigError first).
+        """
         if self.reference is None:
             return 0
         return self._keys.index(level_key(self.reference))
 
     def index_of(self, values) -> np.ndarray:
-        """Level index (0-based) of each value; -1 where the value is not a level."""
+        """Level index (0-based) of each value; -1 where the value is not a level.
+
+        Parameters
+        ----------
+        values : iterable
+            Level values (config values or data cells), compared by :func:`level_key`.
+
+        Returns
+        -------
+        ndarray of int64 (n_values,)
+            Index into :attr:`levels` of each value, -1 for an unknown value.
+        """
         lookup = {k: i for i, k in enumerate(self._keys)}
         return np.array([lookup.get(level_key(v), -1) for v in values], dtype=np.int64)
 
     def numeric_levels(self) -> np.ndarray:
+        """The levels as numbers (for linear coding).
+
+        Returns
+        -------
+        ndarray of float (n_levels,)
+            ``float`` of each level key, in level order.
+
+        Raises
+        ------
+        ValueError
+            When a level is not numeric (plain ``float()`` error).
+        """
         return np.array([float(k) for k in self._keys], dtype=float)
 
     # ----- terms ------------------------------------------------------------------
     @property
     def terms(self) -> list[str]:
-        """Coded terms, in the order of the design matrix columns."""
+        """Coded term names, in the order of the design matrix columns.
+
+        Linear: ``[name]``; effects or dummy: ``name[level]`` for every level but the
+        reference.
+        """
         if self.is_linear:
             return [self.name]
         ref = self.reference_index
@@ -122,13 +193,21 @@ class Attribute:
 
     @property
     def report_terms(self) -> list[str]:
-        """Terms shown in estimates tables (effects coding adds the omitted level)."""
+        """Term names shown in estimates tables (effects coding adds the omitted level)."""
         if self.coding == "effects":
             return [f"{self.name}[{lab}]" for lab in self.level_labels]
         return self.terms
 
     def level_matrix(self) -> np.ndarray:
-        """Rows: levels; columns: coded terms. Row i is how level i is coded."""
+        """How each level is coded: row i is the coded row of level i.
+
+        Returns
+        -------
+        ndarray of float (n_levels, n_terms)
+            Linear: the numeric levels as one column. Dummy: identity rows with a zero row
+            for the reference. Effects: as dummy, with -1 in every column of the reference
+            row (Bech and Gyrd-Hansen 2005).
+        """
         if self.is_linear:
             return self.numeric_levels()[:, None]
         n, ref = self.n_levels, self.reference_index
@@ -141,19 +220,56 @@ class Attribute:
         return mat
 
     def report_matrix(self) -> np.ndarray:
-        """Maps this attribute's coefficients to its reported terms."""
+        """Map from this attribute's coefficients to its reported terms.
+
+        Returns
+        -------
+        ndarray of float (len(report_terms), len(terms))
+            Effects coding: :meth:`level_matrix` (the omitted level is minus the sum of the
+            others); otherwise the identity.
+        """
         if self.coding == "effects":
             return self.level_matrix()
         return np.eye(len(self.terms))
 
     def partworth_matrix(self) -> np.ndarray:
-        """Maps coefficients to the utility of each level (linear: slope x level)."""
+        """Map from coefficients to the utility (part-worth) of each level.
+
+        Returns
+        -------
+        ndarray of float (n_levels, n_terms)
+            :meth:`level_matrix`; for a linear attribute the utility is slope x level.
+
+        Raises
+        ------
+        ValueError
+            When the attribute has no declared levels (a fit-only numeric attribute).
+        """
         if self.levels is None:
             raise ValueError(f"attribute {self.name!r} has no declared levels")
         return self.level_matrix()
 
     def code(self, values) -> np.ndarray:
-        """Code a column of level values into the attribute's term columns."""
+        """Code a column of level values into the attribute's term columns.
+
+        Parameters
+        ----------
+        values : sequence
+            One level value per row (numbers for a linear attribute).
+
+        Returns
+        -------
+        ndarray of float (n_values, n_terms)
+            Linear: the values as one column; otherwise the :meth:`level_matrix` row of each
+            value's level.
+
+        Raises
+        ------
+        ValueError
+            ``unknown levels [...] for attribute 'name'`` (plain ValueError, not a
+            DataError), naming up to three values that are not levels; a linear attribute
+            raises the ``float()`` error for a non-numeric value.
+        """
         if self.is_linear:
             return np.asarray(values, dtype=float)[:, None]
         idx = self.index_of(values)

@@ -19,7 +19,23 @@ LINES = "dce_lines"  # frame.attrs key: file line of each row
 
 
 class Issues:
-    """Collects problems, at most a few per (column, kind), with a count of the rest."""
+    """Collects problems, at most a few per (column, kind), with a count of the rest.
+
+    Parameters
+    ----------
+    file : str
+        The file name shown in every problem.
+    frame : DataFrame, optional
+        The table read by :func:`read_table`; its ``attrs[LINES]`` maps row positions to
+        file lines (blank lines skipped). Without it, row r is line r + 2.
+
+    Attributes
+    ----------
+    items : list of Problem
+        The problems kept (at most :data:`MAX_PER_KIND` per column and kind).
+    counts : dict
+        Number of problems seen per (column, kind), kept or not.
+    """
 
     def __init__(self, file: str, frame: pd.DataFrame | None = None):
         self.file = file
@@ -29,6 +45,19 @@ class Issues:
         self.lines = frame.attrs.get(LINES) if frame is not None else None
 
     def add(self, column, message, row=None, kind=None):
+        """Record one problem (kept only while its kind has fewer than MAX_PER_KIND).
+
+        Parameters
+        ----------
+        column : str or None
+            The column, shown as the problem's key.
+        message : str
+            What was expected and what was found.
+        row : int, optional
+            Position (0-based) of the data row in the frame; converted to a file line.
+        kind : str, optional
+            Groups problems for the per-kind limit (default: the message itself).
+        """
         kind = (column, kind or message)
         self.counts[kind] = self.counts.get(kind, 0) + 1
         if self.counts[kind] <= MAX_PER_KIND:
@@ -41,6 +70,14 @@ class Issues:
             self.items.append(Problem(message, self.file, line, column))
 
     def raise_if_any(self):
+        """Raise the collected problems, if any, as one DataError.
+
+        Raises
+        ------
+        DataError
+            With every kept problem (file, line, column) and, per (column, kind) over
+            the limit, a problem ``... and N more rows with this problem``.
+        """
         extra = [Problem(f"... and {n - MAX_PER_KIND} more rows with this problem", self.file,
                          None, col) for (col, _), n in self.counts.items() if n > MAX_PER_KIND]
         if self.items:
@@ -48,7 +85,32 @@ class Issues:
 
 
 def read_table(path, display: str, delimiter: str = ",") -> pd.DataFrame:
-    """Read a CSV as text cells; clear errors for missing, empty or unreadable files."""
+    """Read a CSV as text cells; clear errors for missing, empty or unreadable files.
+
+    Cells are kept as text (no NA conversion, leading spaces skipped); column names are
+    stripped. Blank lines are dropped but counted: ``frame.attrs[LINES]`` holds the file
+    line of each remaining row (the header is line 1).
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        The file to read.
+    display : str
+        The name shown in problems (as the user wrote it).
+    delimiter : str
+        One character separating cells.
+
+    Returns
+    -------
+    DataFrame (rows, columns) of str
+
+    Raises
+    ------
+    DataError
+        Located at ``display`` (and the line where known): file not found, a folder,
+        an empty file, UTF-16 or another non-UTF-8 encoding, a malformed CSV (e.g. a row
+        with more cells than the header), or a header without data rows.
+    """
     if not path.exists():
         raise DataError("file not found; check the path (relative to the config file)",
                         file=display)
@@ -105,9 +167,29 @@ def _decode(raw: bytes, display: str) -> str:
 
 def need_columns(frame, needed: dict, display: str, delimiter: str,
                   setting: str | None = "choices.delimiter"):
-    """``needed``: role -> column name. Raise one problem per missing column.
+    """Check that the columns in ``needed`` are present; raise one problem per missing column.
 
-    ``setting`` is the config key that chooses this file's delimiter, if there is one."""
+    Parameters
+    ----------
+    frame : DataFrame
+        The table read by :func:`read_table`.
+    needed : dict
+        Role (shown in the message) -> column name.
+    display : str
+        The file name shown in problems.
+    delimiter : str
+        The delimiter the file was read with.
+    setting : str or None
+        The config key that chooses this file's delimiter, named in the hint; None when
+        there is no such setting.
+
+    Raises
+    ------
+    DataError
+        When a column is missing: one problem per missing column (line 1, key = the
+        column) listing the columns found; or, when the header is one cell holding another
+        delimiter (``;``, tab, ``|`` or ``,``), a single problem suggesting ``setting``.
+    """
     missing = [(role, col) for role, col in needed.items() if col not in frame.columns]
     if not missing:
         return
@@ -124,7 +206,25 @@ def need_columns(frame, needed: dict, display: str, delimiter: str,
 
 
 def integers(frame, col, issues, what="a whole number") -> np.ndarray:
-    """Column ``col`` as int64; every cell that is not a whole number becomes an issue."""
+    """Column ``col`` as int64; every cell that is not a whole number becomes an issue.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        Text cells.
+    col : str
+        The column to convert.
+    issues : Issues
+        Receives one problem per bad cell (kind ``"int"``).
+    what : str
+        How the expected value is described in the message.
+
+    Returns
+    -------
+    ndarray of int64 (rows,)
+        The values; -1 for empty or unreadable cells (other bad cells, e.g. ``1.5``, are
+        truncated; every bad cell is reported, so callers raise before using them).
+    """
     values = pd.to_numeric(frame[col].str.strip(), errors="coerce")
     bad = values.isna() | ~np.isfinite(values) | (values != values.round())
     for r in np.flatnonzero(bad.to_numpy()):

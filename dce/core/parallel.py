@@ -19,6 +19,18 @@ from joblib import Parallel, delayed
 
 @dataclass(frozen=True)
 class Failure:
+    """A task of :func:`map_seeds` that raised.
+
+    Attributes
+    ----------
+    task : int
+        The task index.
+    spawn_key : tuple
+        Spawn key of the task's SeedSequence (to rerun it alone).
+    message : str
+        ``ExceptionType: message`` of the exception.
+    """
+
     task: int
     spawn_key: tuple
     message: str
@@ -26,18 +38,42 @@ class Failure:
 
 @dataclass(frozen=True)
 class MapResult:
-    """Results in task order (``None`` where a task failed) and the failures."""
+    """Results in task order (``None`` where a task failed) and the failures.
+
+    Attributes
+    ----------
+    results : list (n_tasks,)
+        Return value of each task, ``None`` for a failed task.
+    failures : list of Failure
+        Sorted by task.
+    """
 
     results: list
     failures: list = field(default_factory=list)
 
     @property
     def ok(self) -> list:
+        """The results that are not ``None``, in task order."""
         return [r for r in self.results if r is not None]
 
 
 def child(root: np.random.SeedSequence, i: int) -> np.random.SeedSequence:
-    """The i-th child of ``root``, computed without mutating ``root``."""
+    """The i-th child of ``root``, computed without mutating ``root``.
+
+    Unlike ``root.spawn``, the child does not depend on how many children were spawned
+    before, so task ``i`` always gets the same numbers.
+
+    Parameters
+    ----------
+    root : numpy.random.SeedSequence
+    i : int
+        Child index, appended to ``root.spawn_key``.
+
+    Returns
+    -------
+    numpy.random.SeedSequence
+        Same entropy and pool size as ``root``, spawn key ``root.spawn_key + (i,)``.
+    """
     return np.random.SeedSequence(root.entropy, spawn_key=tuple(root.spawn_key) + (i,),
                                   pool_size=root.pool_size)
 
@@ -61,6 +97,34 @@ def map_seeds(func, n_tasks: int, root: np.random.SeedSequence, *, args=(), jobs
 
     Tasks are grouped into chunks so that large ``args`` (data) travel once per chunk.
     The progress bar counts finished tasks and is silent when stderr is not a terminal.
+
+    Parameters
+    ----------
+    func : callable
+        ``func(seq, *args)``; ``seq`` is :func:`child` ``(root, i)``. Must be picklable
+        when ``jobs != 1``.
+    n_tasks : int
+        Number of tasks.
+    root : numpy.random.SeedSequence
+        Root of every task's seed.
+    args : tuple
+        Extra arguments passed to every call.
+    jobs : int
+        1 runs in this process (20 chunks at most); otherwise joblib's ``n_jobs`` (-1:
+        all cores) with about ``chunks_per_worker`` chunks per worker (64 workers
+        assumed for chunking when ``jobs`` < 1).
+    progress : bool or None
+        Show a tqdm bar; ``None``: only when stderr is a terminal.
+    desc : str
+        Label of the progress bar.
+    chunks_per_worker : int
+        Chunks per worker when running in parallel.
+
+    Returns
+    -------
+    MapResult
+        Results in task order whatever the order of completion; an exception of a task is
+        recorded as a :class:`Failure`, never raised.
     """
     if progress is None:
         progress = sys.stderr.isatty()
@@ -96,7 +160,26 @@ def map_seeds(func, n_tasks: int, root: np.random.SeedSequence, *, args=(), jobs
 
 class backend:
     """Context for the parallel backend: ``local`` (joblib's processes) or ``dask``
-    (joblib's dask backend on a distributed scheduler at ``scheduler``)."""
+    (joblib's dask backend on a distributed scheduler at ``scheduler``).
+
+    ``local`` does nothing. ``dask`` connects a ``dask.distributed.Client`` (10 s
+    timeout) on entry and sets ``joblib.parallel_config(backend="dask")`` until exit,
+    when the client is closed.
+
+    Parameters
+    ----------
+    name : {"local", "dask"}
+        The backend (any other name behaves as ``local``).
+    scheduler : str, optional
+        Address of the dask scheduler, e.g. ``tcp://HOST:PORT``.
+
+    Raises
+    ------
+    DceError
+        On entering a ``dask`` context: no scheduler (key ``parallel.scheduler``),
+        ``dask.distributed`` not installed (key ``parallel.backend``), or the scheduler
+        cannot be reached (key ``parallel.scheduler``).
+    """
 
     def __init__(self, name: str = "local", scheduler: str | None = None):
         self.name, self.scheduler = name, scheduler

@@ -72,7 +72,27 @@ def _attribute_cells(frame, attributes, issues, is_opt):
 
 
 def read_choices(study) -> tuple[pd.DataFrame, str]:
-    """The choices file as text cells, and its name as the user should see it."""
+    """The choices file as text cells, and its name as the user should see it.
+
+    Parameters
+    ----------
+    study : Study
+        ``choices.file`` and ``choices.delimiter`` are used.
+
+    Returns
+    -------
+    frame : DataFrame (rows, columns) of str
+        See :func:`dce.core.csvread.read_table`.
+    display : str
+        The file name shown in problems.
+
+    Raises
+    ------
+    DataError
+        At key ``choices.file`` (config line) when the file is missing or a folder; at
+        ``choices.delimiter`` when it is not one character; and the read errors of
+        :func:`~dce.core.csvread.read_table` (encoding, malformed CSV, no rows).
+    """
     spec = study.spec.choices
     path = study.resolve(spec.file)
     display = shown(path)
@@ -86,7 +106,35 @@ def read_choices(study) -> tuple[pd.DataFrame, str]:
 
 def load(study, design=None) -> tuple[pd.DataFrame, dict]:
     """Responses as a long table (``respondent, group, block, task, alternative, chosen,
-    <attributes>, is_opt_out``) and a summary of the data (counts)."""
+    <attributes>, is_opt_out``) and a summary of the data (counts).
+
+    Long files give one row per respondent x task x alternative (attribute columns, or
+    none and the design's levels joined on block, task and alternative); wide files give
+    one row per respondent with the chosen alternative in each task column.
+
+    Parameters
+    ----------
+    study : Study
+        A ``dce`` study; ``choices:``, ``respondents:`` and ``model.interactions`` are used.
+    design : Design, optional
+        Needed for wide data and for long data without attribute columns.
+
+    Returns
+    -------
+    long : DataFrame (rows, columns)
+        The columns above and the covariates of ``model.interactions``; ids as text.
+    summary : dict
+        See :func:`summarize`.
+
+    Raises
+    ------
+    DataError
+        Collecting every problem, each with file, line and column: missing columns,
+        empty ids, non-whole numbers, ``chosen`` not 0/1, unknown levels, non-numeric
+        linear values, partly empty rows, duplicated rows, sets without exactly one
+        chosen row or with one alternative, rows not in the design, and the group
+        problems of :func:`attach_groups`; key ``choices.format`` when a design is needed.
+    """
     spec = study.spec.choices
     frame, display = read_choices(study)
     if spec.format == "wide":
@@ -193,7 +241,20 @@ class _Shifted:
 
 
 def need_design(study, design, message: str) -> None:
-    """DataError at ``choices.format`` with ``message`` when there is no design."""
+    """Raise a DataError at ``choices.format`` with ``message`` when there is no design.
+
+    Parameters
+    ----------
+    study : Study
+    design : Design or None
+    message : str
+        Why the data need a design and what to add.
+
+    Raises
+    ------
+    DataError
+        Key ``choices.format`` (with its config line) when ``design`` is None.
+    """
     if design is None:
         raise DataError([study.problem(("choices", "format"), message)])
 
@@ -257,7 +318,13 @@ def _task_columns(frame, tasks, display) -> list[tuple[int, str]]:
 def attach_groups(study, long, frame, display) -> pd.DataFrame:
     """The responses ``long`` with a ``group`` column (from the respondents table, the
     choices' group column, else ``all``) and the covariates of ``model.interactions``;
-    every problem in the respondents table or ``frame`` is collected before raising."""
+    every problem in the respondents table or ``frame`` is collected before raising.
+
+    ``frame`` is the choices file (text cells, ``display`` its name); with a group column
+    of long data, ``long`` has one row per ``frame`` row. Raises DataError naming file,
+    line and column: missing columns, respondents listed twice or not listed, empty,
+    reserved (``all``) or mixed groups, and missing covariates.
+    """
     c = study.spec.choices.columns
     r_spec = study.spec.respondents
     long = long.copy()
@@ -343,7 +410,20 @@ def _reserved_group(groups: pd.Series, issues: Issues, column: str) -> None:
 
 
 def summarize(long: pd.DataFrame) -> dict:
-    """Counts per group: respondents, choice sets, tasks per respondent."""
+    """Counts of the data: respondents, choice sets, tasks per respondent, per group.
+
+    Parameters
+    ----------
+    long : DataFrame
+        Responses with ``respondent, group, block, task``.
+
+    Returns
+    -------
+    dict
+        ``n_respondents``, ``n_choice_sets``, ``tasks_per_respondent`` (min, max),
+        ``unbalanced_respondents`` (fewer sets than the most) and ``groups``: group ->
+        ``n_respondents`` and ``n_choice_sets``.
+    """
     sets = long.drop_duplicates(["respondent", "block", "task"])
     per = sets.groupby("respondent").size()
     out = {"n_respondents": int(per.size), "n_choice_sets": int(len(sets)),

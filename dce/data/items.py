@@ -33,7 +33,36 @@ KEYS = ["respondent", "block", "task"]
 
 
 def load(study, design=None) -> tuple[pd.DataFrame, dict]:
-    """Responses of an item study as a long table, and a summary of the data."""
+    """Responses of an item study as a long table, and a summary of the data.
+
+    Parameters
+    ----------
+    study : Study
+        A best-worst or ranking study (``choices:`` gives the format and columns).
+    design : Design, optional
+        The item design; needed for wide best-worst data, and used to check that each
+        item was shown in its set and to number positions.
+
+    Returns
+    -------
+    long : DataFrame (rows, columns)
+        ``respondent, group, block, task, alternative, item`` and ``best, worst`` (0/1)
+        or ``rank`` (float, NaN = unranked), sorted by respondent, block, task, position.
+    summary : dict
+        See :func:`dce.data.choices.summarize`.
+
+    Raises
+    ------
+    DataError
+        Collecting every problem with file, line and column: missing columns, empty ids,
+        unknown items (with a close match), non-whole numbers, best/worst not 0/1, not
+        exactly one best and one other worst per set, items repeated in a set, fewer
+        than three items (best-worst) or two (ranking), tied or gapped ranks, sets or
+        items not in the design, and the group problems of
+        :func:`dce.data.choices.attach_groups`; key ``choices.format`` for wide data
+        without a design, ``choices`` for wide data of several blocks without a block
+        column.
+    """
     spec = study.spec.choices
     frame, display = read_choices(study)
     if study.spec.type == "ranking":

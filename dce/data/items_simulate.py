@@ -11,6 +11,10 @@ item's ``heterogeneity`` sd (0 by default). Each choice adds independent Gumbel 
 - ranking: items are ranked by ``v + Gumbel`` (the rank-ordered logit), every item of
   the set gets a rank.
 
+The sequential and maxdiff best-worst models are those of Marley and Louviere (2005, J.
+Mathematical Psychology 49:464-480); the rank-ordered logit is that of Beggs, Cardell and
+Hausman (1981, J. Econometrics 17:1-19).
+
 Respondents rotate through the design's blocks. Without a design (rankings only) every
 respondent ranks all items in one set.
 """
@@ -30,6 +34,24 @@ def responses(study, design=None, *, seed_seq=None, respondents: int | None = No
 
     ``seed_seq`` replaces the config's simulate stream; ``respondents`` overrides every
     group's size.
+
+    Parameters
+    ----------
+    study : Study
+        A best-worst or ranking study with ``simulate.groups`` (utilities,
+        heterogeneity, scale, worst_scale, respondents) and ``model.bw_model``.
+    design : Design, optional
+        The item design; without it (rankings only) every respondent ranks all items.
+    seed_seq : numpy.random.SeedSequence, optional
+        Group g draws from its child g (see :func:`dce.core.random.simulate_rng`).
+    respondents : int, optional
+        Respondents per group.
+
+    Returns
+    -------
+    DataFrame
+        ``respondent, group, block, task, alternative, item`` and ``best, worst`` or
+        ``rank``; respondents numbered 1.. across groups in config order.
     """
     names = [i.name for i in items_of(study)]
     sets, blocks, tasks = _sets(design, names)

@@ -24,6 +24,8 @@ Each respondent is checked for:
 
 ``failed`` is true for ``same_position``, ``chose_dominated`` or
 ``inconsistent_repeat``; ``data: {exclude_failed_checks: true}`` refits without them.
+Dominance tests and what they can show are reviewed by Tervonen et al. (2018, Value in
+Health 21:1192-1197).
 """
 
 from __future__ import annotations
@@ -47,9 +49,9 @@ def check(responses: pd.DataFrame, attributes, order: dict | None = None) -> pd.
 
     Parameters
     ----------
-    responses : DataFrame
+    responses : DataFrame (rows, columns)
         Long responses: ``respondent, group, block, task, alternative, chosen,
-        <attributes>, is_opt_out``.
+        <attributes>, is_opt_out`` (``group`` and ``is_opt_out`` optional).
     attributes : sequence of Attribute
     order : dict, optional
         A priori utility of the levels, per attribute: ``{level_key: value}`` or, for a
@@ -58,7 +60,9 @@ def check(responses: pd.DataFrame, attributes, order: dict | None = None) -> pd.
 
     Returns
     -------
-    DataFrame with :data:`COLUMNS`, in order of first appearance of each respondent.
+    DataFrame (respondents, len(COLUMNS))
+        Columns :data:`COLUMNS`, one row per respondent in order of first appearance;
+        ``never_traded`` lists the attributes ``;``-separated.
     """
     order = order or {}
     df = responses.reset_index(drop=True)
@@ -219,6 +223,24 @@ def preference_order(study) -> tuple[dict | None, str | None]:
     ``data.preference_order`` (``increasing``: later levels / larger numbers are better,
     ``decreasing``: earlier / smaller) when given; else the design priors' means when any
     is non-zero; else none.
+
+    Parameters
+    ----------
+    study : Study
+
+    Returns
+    -------
+    order : dict or None
+        Attribute -> ``{level_key: utility}``, or a slope (+-1) for a fit-only numeric
+        attribute; None when no order is known.
+    source : str or None
+        ``"data.preference_order"``, ``"design.priors"`` or None.
+
+    Raises
+    ------
+    ConfigError
+        Key ``data.preference_order.<name>`` when it names no attribute (with a close
+        match when there is one).
     """
     from dce.errors import ConfigError
 
@@ -264,7 +286,25 @@ def preference_order(study) -> tuple[dict | None, str | None]:
 # ----- summaries ------------------------------------------------------------------------
 def summary(table: pd.DataFrame, attributes=(), order_source: str | None = None,
             exclude: bool = False) -> dict:
-    """Counts per group (and in total) for the report and data_summary.json."""
+    """Counts per group (and in total) for the report and data_summary.json.
+
+    Parameters
+    ----------
+    table : DataFrame
+        The result of :func:`check`.
+    attributes : sequence of Attribute
+        For the non-trading counts per attribute.
+    order_source : str or None
+        Where the dominance order came from (see :func:`preference_order`).
+    exclude : bool
+        Whether failed respondents are left out of the fit.
+
+    Returns
+    -------
+    dict
+        Thresholds, ``dominance_order``, ``exclude_failed_checks``, ``excluded`` and the
+        counts of each check per group (``groups``) and in ``total``.
+    """
     names = [a.name for a in attributes]
 
     def counts(part: pd.DataFrame) -> dict:
@@ -298,12 +338,33 @@ def summary(table: pd.DataFrame, attributes=(), order_source: str | None = None,
 
 
 def failed_respondents(table: pd.DataFrame) -> set:
-    """Respondent ids that failed a check (see :data:`FAILURES`)."""
+    """Respondent ids that failed a check (see :data:`FAILURES`).
+
+    Parameters
+    ----------
+    table : DataFrame
+        The result of :func:`check`.
+
+    Returns
+    -------
+    set
+        Ids as they appear in the ``respondent`` column.
+    """
     return set(table.loc[table["failed"], "respondent"])
 
 
 def as_csv_frame(table: pd.DataFrame) -> pd.DataFrame:
-    """The table with booleans as ``true``/``false`` (as in models.csv)."""
+    """The table with booleans as ``true``/``false`` (as in models.csv).
+
+    Parameters
+    ----------
+    table : DataFrame
+
+    Returns
+    -------
+    DataFrame
+        A copy; bool columns become text, other columns are unchanged.
+    """
     out = table.copy()
     for col in out.columns:
         if out[col].dtype == bool:
@@ -313,7 +374,26 @@ def as_csv_frame(table: pd.DataFrame) -> pd.DataFrame:
 
 def assess(study, responses: pd.DataFrame) -> tuple[pd.DataFrame | None, dict | None]:
     """Run the checks for a study: (per-respondent table, summary), or (None, None) for
-    studies without attributes (best-worst, ranking)."""
+    studies without attributes (best-worst, ranking).
+
+    Parameters
+    ----------
+    study : Study
+    responses : DataFrame
+        Long responses from :func:`dce.data.choices.load` or simulation.
+
+    Returns
+    -------
+    table : DataFrame or None
+        See :func:`check`.
+    summary : dict or None
+        See :func:`summary`.
+
+    Raises
+    ------
+    ConfigError
+        From :func:`preference_order`.
+    """
     if study.spec.type != "dce" or not study.attributes:
         return None, None
     order, source = preference_order(study)

@@ -6,6 +6,10 @@ linear attributes, and a constant for the opt-out. ``heterogeneity`` adds a norm
 deviation with the given sd per respondent: to each non-reference level of a categorical
 attribute (independently), to the slope of a linear one, or to the opt-out constant.
 Respondents are assigned to blocks in rotation.
+
+This is the random-utility model with extreme-value errors (McFadden 1974; Train 2009,
+Discrete Choice Methods with Simulation, ch. 3); normal deviations make it a mixed logit
+(Train 2009, ch. 6).
 """
 
 from __future__ import annotations
@@ -22,6 +26,31 @@ def responses(study, design, *, seed_seq=None, respondents: int | None = None) -
 
     ``seed_seq`` replaces the config's simulate stream (power analysis draws a child per
     replication); ``respondents`` overrides every group's size.
+
+    Parameters
+    ----------
+    study : Study
+        A ``dce`` study with ``simulate.groups`` (utilities per level, slope or opt-out,
+        heterogeneity sds, scale, respondents).
+    design : Design
+        The attribute design; respondents rotate through its blocks.
+    seed_seq : numpy.random.SeedSequence, optional
+        Group g draws from its child g (see :func:`dce.core.random.simulate_rng`).
+    respondents : int, optional
+        Respondents per group.
+
+    Returns
+    -------
+    DataFrame
+        ``respondent, group, block, task, alternative, chosen`` then the design's other
+        columns (attributes, ``is_opt_out``); one chosen row per task; respondents
+        numbered 1.. across groups in config order.
+
+    Raises
+    ------
+    ValueError
+        When a utility names a level the attribute does not have (the config checks
+        report it first).
     """
     table = design.table
     frames = []

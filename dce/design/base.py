@@ -17,7 +17,17 @@ KEY_COLUMNS = ["block", "task", "alternative"]
 class Design:
     """A design: one row per block x task x alternative, with level labels.
 
-    ``table`` columns: ``block, task, alternative, <attributes>, is_opt_out``.
+    Attributes
+    ----------
+    table : DataFrame (rows, columns)
+        Attribute designs: ``block, task, alternative, <attributes>, is_opt_out`` (opt-out
+        rows have empty attribute cells). Item designs (:mod:`dce.design.items`):
+        ``block, task, alternative, item``.
+    diagnostics : dict
+        JSON-ready quality measures (:func:`dce.design.diagnostics.diagnose` or
+        :func:`dce.design.items.diagnose`).
+    source : str
+        ``"generated"``, or where a fielded design was read from.
     """
 
     table: pd.DataFrame
@@ -26,16 +36,35 @@ class Design:
 
     @property
     def blocks(self) -> int:
+        """Number of distinct blocks in the table."""
         return int(self.table["block"].nunique())
 
     @property
     def opt_out(self) -> bool:
+        """True when the table has an opt-out row (``is_opt_out``; attribute designs only)."""
         return bool(self.table["is_opt_out"].any())
 
 
 def design_file(study) -> tuple:
-    """(resolved path, path as written in the config) of ``design.file``; DataError when it
-    names a folder."""
+    """The path of ``design.file``, resolved and as written in the config.
+
+    Parameters
+    ----------
+    study : Study
+        A loaded study whose ``design.file`` is set.
+
+    Returns
+    -------
+    path : pathlib.Path
+        Absolute path (the file need not exist).
+    shown : str
+        The path as written in the config (for problem messages).
+
+    Raises
+    ------
+    DataError
+        Key ``design.file`` (with the config line) when the path is a folder.
+    """
     path = study.resolve(study.spec.design.file)
     if path.is_dir():
         raise DataError("design.file is a folder; give the path of the design CSV",
@@ -47,9 +76,24 @@ def design_file(study) -> tuple:
 def design_table(sets: np.ndarray, blocks: np.ndarray, attributes, opt_out: bool) -> pd.DataFrame:
     """Level-index choice sets -> tidy table with level labels.
 
-    ``sets``: int array (n_sets, n_alternatives, n_attributes) of level indices;
-    ``blocks``: block number (1-based) of each set. Tasks are numbered within blocks in the
-    order given.
+    Parameters
+    ----------
+    sets : ndarray of int (n_sets, n_alternatives, n_attributes)
+        Level index of each attribute of each alternative.
+    blocks : ndarray of int (n_sets,)
+        Block number (1-based) of each set. Tasks are numbered 1.. within each block, in
+        the order of the sets.
+    attributes : sequence of Attribute
+        The attributes, in the order of the last axis of ``sets``.
+    opt_out : bool
+        Add an opt-out row (alternative ``n_alternatives + 1``, empty attribute cells,
+        ``is_opt_out = 1``) to every task.
+
+    Returns
+    -------
+    DataFrame
+        ``block, task, alternative, <attributes>, is_opt_out``, sorted by block and task,
+        with level labels (:attr:`Attribute.level_labels`) in the attribute columns.
     """
     n_sets, n_alt, _ = sets.shape
     rows = []
@@ -74,4 +118,14 @@ def design_table(sets: np.ndarray, blocks: np.ndarray, attributes, opt_out: bool
 
 
 def attribute_names(attributes: tuple[Attribute, ...]) -> list[str]:
+    """The names of ``attributes``, in order.
+
+    Parameters
+    ----------
+    attributes : tuple of Attribute
+
+    Returns
+    -------
+    list of str
+    """
     return [a.name for a in attributes]

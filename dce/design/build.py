@@ -24,7 +24,32 @@ METHODS = {
 
 
 def build(study) -> Design:
-    """The study's design: read from ``design.file`` when it exists, else generated."""
+    """The study's design: read from ``design.file`` when it exists, else generated.
+
+    A generated design comes from the method ``design.method`` names in :data:`METHODS`,
+    with random numbers from the study's ``design`` stream; its table is made by
+    :func:`~dce.design.base.design_table` and its diagnostics by
+    :func:`~dce.design.diagnostics.diagnose` (with what the method reported).
+
+    Parameters
+    ----------
+    study : Study
+        A loaded ``dce`` study with a ``design:`` section.
+
+    Returns
+    -------
+    Design
+        ``source`` is ``"generated"`` or, for a file, ``"file:<design.file>"``.
+
+    Raises
+    ------
+    DesignError
+        Without a ``design:`` section; key ``design.method`` for a method not in
+        :data:`METHODS`; and any DesignError of the method, re-located at its key's line in
+        the config (e.g. ``design.tasks``, ``design.exclude``, ``design.blocks``).
+    DataError
+        From :func:`from_file` when ``design.file`` exists but is not a valid design.
+    """
     d = study.spec.design
     if d is None:
         raise DesignError("this step needs a `design:` section", file=study.display_name)
@@ -50,7 +75,32 @@ def build(study) -> Design:
 
 
 def from_file(study) -> Design:
-    """Read and check a fielded design CSV (``block, task, alternative, <attributes>``)."""
+    """Read and check a fielded design CSV (``block, task, alternative, <attributes>``).
+
+    ``is_opt_out`` is optional (0 when absent). Attribute cells are rewritten as the
+    config's level labels; rows are sorted by block, task and alternative.
+
+    Parameters
+    ----------
+    study : Study
+        A loaded ``dce`` study whose ``design.file`` names the CSV.
+
+    Returns
+    -------
+    Design
+        With the diagnostics of :func:`~dce.design.diagnostics.diagnose` and source
+        ``"file:<design.file>"``.
+
+    Raises
+    ------
+    DataError
+        Located at the file (and row line) and naming the column: the file cannot be read
+        (``design.file``: a folder); a missing column (one problem per column); a
+        ``block``, ``task``, ``alternative`` or ``is_opt_out`` cell that is not a number;
+        an attribute cell that is not a level; a duplicated (block, task, alternative);
+        or an opt-out row while ``design.opt_out`` is not set, or the reverse (key
+        ``is_opt_out``). At most five problems per kind are listed.
+    """
     d = study.spec.design
     path, shown = design_file(study)
     try:

@@ -26,7 +26,23 @@ def _tasks(design, study):
 
 
 def markdown_cards(design, study, question: str = "Which would you choose?") -> dict[int, str]:
-    """One Markdown document per block: a table per task."""
+    """One Markdown document per block: a table per task.
+
+    Parameters
+    ----------
+    design : Design
+        An attribute design (``block, task, alternative, <attributes>, is_opt_out``).
+    study : Study
+        Gives the title (``name``), the attribute labels and the opt-out's label
+        (``design.opt_out``; "None of these" when it is not set).
+    question : str
+        The question printed above every task's table.
+
+    Returns
+    -------
+    dict of int -> str
+        Block number -> Markdown text (``|`` in cells escaped).
+    """
     out: dict[int, list[str]] = {}
     for block, task, cols, rows in _tasks(design, study):
         lines = out.setdefault(block, [f"# {study.name}: block {block}", ""])
@@ -41,7 +57,22 @@ def markdown_cards(design, study, question: str = "Which would you choose?") -> 
 
 
 def html_cards(design, study, question: str = "Which would you choose?") -> dict[int, str]:
-    """One self-contained HTML page per block (no scripts, no external resources)."""
+    """One self-contained HTML page per block (no scripts, no external resources).
+
+    Parameters
+    ----------
+    design : Design
+        An attribute design (``block, task, alternative, <attributes>, is_opt_out``).
+    study : Study
+        Gives the title, the attribute labels and the opt-out's label.
+    question : str
+        The question printed above every task's table.
+
+    Returns
+    -------
+    dict of int -> str
+        Block number -> HTML page (every text escaped; inline print-friendly style).
+    """
     pages: dict[int, list[str]] = {}
     for block, task, cols, rows in _tasks(design, study):
         parts = pages.setdefault(block, [])

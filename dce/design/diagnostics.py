@@ -35,7 +35,26 @@ Z_95 = 1.959963984540054
 
 
 def information(X: np.ndarray, set_index: np.ndarray, beta: np.ndarray) -> np.ndarray:
-    """MNL Fisher information of a design at coefficients ``beta``."""
+    """MNL Fisher information of a design at coefficients ``beta``.
+
+    I(b) = sum_s X_s' (diag(p_s) - p_s p_s') X_s, with p_s the logit probabilities of set
+    s (McFadden 1974; the design form of Huber and Zwerina 1996, J. Marketing Research
+    33:307-317).
+
+    Parameters
+    ----------
+    X : ndarray of float (rows, terms)
+        Coded design, every set's alternatives (opt-out rows included).
+    set_index : ndarray of int (rows,)
+        Choice set (0..S-1) of each row.
+    beta : ndarray of float (terms,)
+        Coefficients.
+
+    Returns
+    -------
+    ndarray of float (terms, terms)
+        The information summed over all sets (for one respondent answering every set).
+    """
     v = X @ beta
     n_sets = int(set_index.max()) + 1
     vmax = np.full(n_sets, -np.inf)
@@ -48,6 +67,23 @@ def information(X: np.ndarray, set_index: np.ndarray, beta: np.ndarray) -> np.nd
 
 
 def errors(info: np.ndarray) -> dict:
+    """D-error and A-error of an information matrix.
+
+    D-error = det(I)^(-1/K) (Huber and Zwerina 1996); A-error = trace(I^-1) / K (the A
+    criterion compared by Kessels et al. 2006, J. Marketing Research 43:409-419).
+
+    Parameters
+    ----------
+    info : ndarray of float (K, K)
+        Information matrix, e.g. from :func:`information`.
+
+    Returns
+    -------
+    dict
+        ``d_error``, ``a_error`` (float), ``identified`` (bool) and ``condition_number``;
+        the errors and condition number are None and ``identified`` False when the
+        determinant is not positive or the condition number exceeds 1e12.
+    """
     k = info.shape[0]
     sign, logdet = np.linalg.slogdet(info)
     cond = float(np.linalg.cond(info)) if k else 0.0
@@ -64,9 +100,26 @@ def errors(info: np.ndarray) -> dict:
 def draw_errors(infos: np.ndarray, weights=None, rcond: float = 1e-12) -> tuple[float, int]:
     """Weighted mean of det(I_r)^(-1/K) over draws r, and the number of singular draws.
 
-    A draw whose information is singular (smallest eigenvalue at most ``rcond`` times the
-    largest, or not finite) is left out of the mean and counted; the mean is inf when
-    every draw is singular.
+    With draws from the prior this is the DB-error (Bayesian D-error; Sandor and Wedel
+    2001, J. Marketing Research 38:430-444; Kessels et al. 2006). A draw whose information
+    is singular (smallest eigenvalue at most ``rcond`` times the largest, or not finite) is
+    left out of the mean and counted; the mean is inf when every draw is singular.
+
+    Parameters
+    ----------
+    infos : ndarray of float (R, K, K)
+        Information matrix at each draw.
+    weights : array of float (R,), optional
+        Weights of the draws (default equal); renormalised over the regular draws.
+    rcond : float
+        Relative eigenvalue threshold for a singular draw.
+
+    Returns
+    -------
+    error : float
+        The weighted mean; nan when K = 0, inf when every draw is singular.
+    singular : int
+        Number of draws left out.
     """
     R, K = infos.shape[0], infos.shape[-1]
     w = np.full(R, 1.0 / R) if weights is None else np.asarray(weights, float)
@@ -84,7 +137,23 @@ def draw_errors(infos: np.ndarray, weights=None, rcond: float = 1e-12) -> tuple[
 
 
 def null_terms(info: np.ndarray, terms, rtol: float = 1e-9) -> list[str]:
-    """Terms involved in the null space of an information matrix (empty if it is regular)."""
+    """Terms involved in the null space of an information matrix (empty if it is regular).
+
+    Parameters
+    ----------
+    info : ndarray of float (K, K)
+        Information matrix (symmetrised before the eigen-decomposition).
+    terms : sequence of str (K,)
+        Term names.
+    rtol : float
+        Eigenvalues at most ``rtol`` times the largest absolute eigenvalue span the null
+        space.
+
+    Returns
+    -------
+    list of str
+        Terms with a loading above 1e-6 on a null-space eigenvector, in term order.
+    """
     if info.size == 0:
         return []
     w, v = np.linalg.eigh((info + info.T) / 2)
@@ -97,13 +166,44 @@ def null_terms(info: np.ndarray, terms, rtol: float = 1e-9) -> list[str]:
 
 
 def max_differing_pairs(levels: int, m: int) -> int:
-    """S: most pairs of a set of m alternatives that can differ on an attribute of l levels."""
+    """S: most pairs of a set of m alternatives that can differ on an attribute of l levels.
+
+    S = (m^2 - (l x^2 + 2 x y + y)) / 2 with m = l x + y (Street and Burgess 2007, The
+    Construction of Optimal Stated Choice Experiments, ch. 6).
+
+    Parameters
+    ----------
+    levels : int
+        Number of levels l of the attribute.
+    m : int
+        Alternatives per set.
+
+    Returns
+    -------
+    int
+    """
     x, y = divmod(m, levels)
     return (m * m - (levels * x * x + 2 * x * y + y)) // 2
 
 
 def street_burgess_det_opt(levels, m: int) -> float:
-    """Closed-form det C_opt of Street & Burgess for main effects, sets of size m."""
+    """Closed-form det C_opt of Street & Burgess for main effects, sets of size m.
+
+    det C_opt = prod_q (2 l_q S_q / (m^2 (l_q - 1) L))^(l_q - 1), L = prod_q l_q
+    (Street and Burgess 2007, ch. 6; Burgess and Street 2005, J. Statistical Planning and
+    Inference 134:288-301).
+
+    Parameters
+    ----------
+    levels : sequence of int
+        Number of levels of each attribute (each at least 2).
+    m : int
+        Alternatives per set.
+
+    Returns
+    -------
+    float
+    """
     L = math.prod(levels)
     return math.prod((2 * nl * max_differing_pairs(nl, m) / (m * m * (nl - 1) * L)) ** (nl - 1)
                      for nl in levels)
@@ -111,7 +211,21 @@ def street_burgess_det_opt(levels, m: int) -> float:
 
 def contrast_information(table, attributes) -> np.ndarray:
     """Street-Burgess C: per-set information at b = 0 for orthonormal contrasts of the L
-    profiles (attribute q's contrasts over its levels scaled by sqrt(l_q / L))."""
+    profiles (attribute q's contrasts over its levels scaled by sqrt(l_q / L)).
+
+    Parameters
+    ----------
+    table : DataFrame
+        Design table (``block, task, alternative, <attributes>, is_opt_out``); opt-out
+        rows are left out.
+    attributes : sequence of Attribute
+        Categorical attributes with declared levels.
+
+    Returns
+    -------
+    ndarray of float (p, p)
+        The information divided by the number of sets, p = sum_q (l_q - 1).
+    """
     generic = table[table["is_opt_out"] == 0]
     L = math.prod(a.n_levels for a in attributes)
     cols = []
@@ -128,7 +242,24 @@ def contrast_information(table, attributes) -> np.ndarray:
 
 
 def street_burgess(table, attributes) -> dict:
-    """D-efficiency at b = 0 relative to the Street-Burgess optimum, where it applies."""
+    """D-efficiency at b = 0 relative to the Street-Burgess optimum, where it applies.
+
+    It applies to designs without an opt-out, with categorical attributes only and sets
+    of one size (Street and Burgess 2007, ch. 6).
+
+    Parameters
+    ----------
+    table : DataFrame
+        Design table (``block, task, alternative, <attributes>, is_opt_out``).
+    attributes : sequence of Attribute
+
+    Returns
+    -------
+    dict
+        ``applies`` and ``reason`` (why not), and where it applies ``d_efficiency`` =
+        (det C / det C_opt)^(1/p) (0 when det C is not positive), ``det_c``,
+        ``det_c_optimal``, ``set_size`` and ``max_differing_pairs`` per attribute.
+    """
     out = {"applies": False, "reason": None, "d_efficiency": None, "det_c": None,
            "det_c_optimal": None, "set_size": None}
     if table["is_opt_out"].any():
@@ -159,7 +290,29 @@ def street_burgess(table, attributes) -> dict:
 
 
 def s_estimates(info: np.ndarray, beta: np.ndarray, terms, blocks: int) -> dict:
-    """Respondents needed for |estimate / se| >= 1.96 at the priors, per term."""
+    """Respondents needed for |estimate / se| >= 1.96 at the priors, per term.
+
+    S-estimate of term k = blocks x 1.96^2 (I^-1)_kk / b_k^2 (Rose and Bliemer 2013,
+    Sample size requirements for stated choice experiments, Transportation 40:1021-1041),
+    each respondent answering one block.
+
+    Parameters
+    ----------
+    info : ndarray of float (K, K)
+        Information of the whole design (all blocks) at the priors.
+    beta : ndarray of float (K,)
+        Prior means.
+    terms : sequence of str (K,)
+        Term names.
+    blocks : int
+        Number of blocks.
+
+    Returns
+    -------
+    dict of str -> float or None
+        Respondents per term (not rounded); None where the prior is 0, the variance is
+        not positive or finite, or ``info`` is singular.
+    """
     try:
         avc = np.linalg.inv(info)
     except np.linalg.LinAlgError:
@@ -174,6 +327,20 @@ def s_estimates(info: np.ndarray, beta: np.ndarray, terms, blocks: int) -> dict:
 
 
 def prior_vector(study, terms) -> np.ndarray:
+    """Prior mean of each term from ``design.priors`` (0 where none is given).
+
+    Parameters
+    ----------
+    study : Study
+        A loaded study (without a ``design:`` section every prior is 0).
+    terms : sequence of str
+        Term names.
+
+    Returns
+    -------
+    ndarray of float (len(terms),)
+        A number prior as given, a ``{mean, sd}`` prior's mean.
+    """
     priors = study.spec.design.priors if study.spec.design else {}
     out = np.zeros(len(terms))
     for i, t in enumerate(terms):
@@ -183,7 +350,26 @@ def prior_vector(study, terms) -> np.ndarray:
 
 
 def design_draws(study, terms, info=None):
-    """Prior draws of a study's design (those the search used when ``info`` has them)."""
+    """Prior draws of a study's design (those the search used when ``info`` has them).
+
+    Parameters
+    ----------
+    study : Study
+        A loaded study with ``design.priors``.
+    terms : sequence of str (K,)
+        Term names of the design matrix.
+    info : dict, optional
+        What the design method reported; its ``_draws`` (R, K) are used when they have K
+        columns.
+
+    Returns
+    -------
+    draws : ndarray of float (R, K)
+        Otherwise :func:`~dce.design.priors.prior_draws` on a fresh ``design`` stream:
+        the same draws a Bayesian search of this study used.
+    info : dict
+        ``draw_type`` and ``prior_draws``.
+    """
     from dce.core.random import rng as make_rng
 
     d = study.spec.design
@@ -196,7 +382,22 @@ def design_draws(study, terms, info=None):
 
 
 def db_error(X, set_index, draws) -> tuple[float, int]:
-    """DB-error of a coded design over prior draws, and the number of singular draws."""
+    """DB-error of a coded design over prior draws, and the number of singular draws.
+
+    Parameters
+    ----------
+    X : ndarray of float (rows, K)
+        Coded design.
+    set_index : ndarray of int (rows,)
+        Choice set of each row.
+    draws : ndarray of float (R, K)
+        Coefficient draws, equally weighted.
+
+    Returns
+    -------
+    tuple of (float, int)
+        See :func:`draw_errors`.
+    """
     infos = np.stack([information(X, set_index, b) for b in draws])
     return draw_errors(infos)
 
@@ -251,7 +452,21 @@ def _add_efficiency(result, table, study, info_priors, at_priors, beta, terms) -
 def diagnose(table, study, info: dict | None = None) -> dict:
     """Every diagnostic of a design table, as a JSON-ready dict.
 
-    ``info`` is what the design method reported (construction, search, prior draws).
+    Parameters
+    ----------
+    table : DataFrame
+        Design table (``block, task, alternative, <attributes>, is_opt_out``).
+    study : Study
+    info : dict, optional
+        What the design method reported; its keys not starting with ``_`` are copied in.
+
+    Returns
+    -------
+    dict
+        Counts, D-/A-error at the priors and at zero (Huber and Zwerina 1996), DB-error when
+        a prior has an sd (Sandor and Wedel 2001), level balance (overall and by block),
+        overlap, correlations, unidentified terms, dominated tasks, Street-Burgess
+        D-efficiency and S-estimates.
     """
     attrs = study.attributes
     d = study.spec.design

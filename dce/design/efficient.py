@@ -36,6 +36,13 @@ Starts run on child seeds spawned from the design generator, so the result does 
 on the number of workers; ``joblib.parallel_config(n_jobs=...)`` set by the caller runs them
 in parallel. ``design.time_limit`` stops the passes of every start at a wall-clock deadline
 (the result may then differ between runs, and a warning says so).
+
+References: D-error and the swaps of level-balanced designs, Huber and Zwerina (1996,
+J. Marketing Research 33:307-317); DB-error, Sandor and Wedel (2001, J. Marketing Research
+38:430-444) and Kessels et al. (2006, J. Marketing Research 43:409-419); modified Fedorov
+for choice designs, Zwerina, Huber and Kuhfeld (1996, SAS Institute); coordinate
+exchange with the update above, Kessels et al. (2009, J. Business and Economic Statistics
+27:279-291); practice, Johnson et al. (2013, ISPOR design report, Value in Health 16:3-13).
 """
 
 from __future__ import annotations
@@ -85,7 +92,29 @@ def _swap_perms(J: int) -> list:
 
 
 def make_problem(study, draws, weights=None, n_sets=None) -> SearchProblem:
-    """The search problem of a study at the given coefficient draws (R x K)."""
+    """The search problem of a study at the given coefficient draws.
+
+    The candidate set (modified Fedorov) is every allowed profile when the full factorial
+    has at most ``MAX_ENUMERATED`` profiles and at most :data:`FEDOROV_LIMIT` are allowed;
+    otherwise ``candidates`` is None (coordinate exchange).
+
+    Parameters
+    ----------
+    study : Study
+        A ``dce`` study with a ``design:`` section.
+    draws : array of float (R, K) or (K,)
+        Coefficient draws over :func:`~dce.design.priors.design_terms`.
+    weights : array of float (R,), optional
+        Weights of the draws (default equal).
+    n_sets : int, optional
+        Number of choice sets (default ``design.tasks x design.blocks``).
+
+    Returns
+    -------
+    SearchProblem
+        With the exclusions as (attribute, level) rules, the swap permutations, and
+        ``no_dominance`` / ``max_overlap`` with the prior-mean part-worths.
+    """
     d = study.spec.design
     attrs = study.attributes
     levels = np.array([a.n_levels for a in attrs], dtype=np.int64)
@@ -116,7 +145,22 @@ def make_problem(study, draws, weights=None, n_sets=None) -> SearchProblem:
 
 
 def identification_check(study, sets: np.ndarray) -> None:
-    """DesignError naming the terms a design cannot identify (information singular)."""
+    """Raise a DesignError naming the terms a design cannot identify.
+
+    The check uses the information at zero coefficients (see
+    :func:`~dce.design.diagnostics.null_terms`).
+
+    Parameters
+    ----------
+    study : Study
+    sets : ndarray of int (n_sets, n_alternatives, n_attributes)
+        Level indices of the generic alternatives (the opt-out is added when configured).
+
+    Raises
+    ------
+    DesignError
+        Key ``design``, naming the terms in the null space of the information.
+    """
     terms = design_terms(study)
     prob = SearchProblem(
         levels=np.array([a.n_levels for a in study.attributes]),
@@ -205,7 +249,35 @@ def search(study, rng, draws: np.ndarray, objective_name: str,
     """Best design over ``design.starts`` starts; (sets, info).
 
     The first start is ``initial`` when given, else the Street-Burgess construction when
-    ``construction_start`` and one fits; the other starts are random.
+    ``construction_start`` and one fits; the other starts are random. Start i runs on the
+    i-th child spawned from ``rng``'s seed sequence (in parallel unless parallel.jobs is 1).
+
+    Parameters
+    ----------
+    study : Study
+    rng : numpy.random.Generator
+    draws : ndarray of float (R, K)
+        Coefficient draws, equally weighted (one row: D-error; more: DB-error).
+    objective_name : str
+    construction_start : bool
+        Try the Street-Burgess construction as the first start.
+    initial : ndarray of int (n_sets, n_alternatives, n_attributes), optional
+        A given first start, described in ``info`` as ``initial_name``.
+
+    Returns
+    -------
+    sets : ndarray of int (n_sets, n_alternatives, n_attributes)
+        The best design (ties: the first start).
+    info : dict
+        Algorithm, objective value, values and passes per start, time-limit flag, seconds.
+
+    Raises
+    ------
+    DesignError
+        Key ``design.exclude`` (exclusions leave too few profiles or lose a level),
+        ``design.tasks`` (too few distinct sets, more terms than comparisons) or
+        ``design`` (no start identifies every term). A DesignSearchWarning (not an
+        error) says when ``design.time_limit`` stopped a start before it converged.
     """
     d = study.spec.design
     terms = design_terms(study)
@@ -271,7 +343,32 @@ def _run_all(prob: SearchProblem, seeds, initial=None, n_jobs=None) -> list[dict
 
 # ----- the methods -------------------------------------------------------------------------
 def d_efficient_design(study, rng):
-    """`method: d-efficient`: smallest D-error at the prior means (0 where none given)."""
+    """`method: d-efficient`: smallest D-error at the prior means (0 where none given).
+
+    Locally optimal design (Huber and Zwerina 1996) found by :func:`search`, checked by
+    :func:`identification_check` and split into level-balanced blocks.
+
+    Parameters
+    ----------
+    study : Study
+    rng : numpy.random.Generator
+        The ``design`` stream.
+
+    Returns
+    -------
+    sets : ndarray of int (n_sets, n_alternatives, n_attributes)
+        Level indices.
+    blocks : ndarray of int (n_sets,)
+        Block (1-based) of each set.
+    info : dict
+        ``{"search": ...}``, see :func:`search`.
+
+    Raises
+    ------
+    DesignError
+        See :func:`search` and :func:`identification_check`; key ``design.blocks`` when
+        the blocks do not divide the sets.
+    """
     d = study.spec.design
     terms = design_terms(study)
     mean, _sd = prior_moments(study, terms)
@@ -283,7 +380,36 @@ def d_efficient_design(study, rng):
 
 
 def bayesian_design(study, rng):
-    """`method: bayesian`: smallest DB-error over quasi-random draws from normal priors."""
+    """`method: bayesian`: smallest DB-error over quasi-random draws from normal priors.
+
+    Bayesian D-optimal design (Sandor and Wedel 2001; Kessels et al. 2006): the mean of
+    det(I(b))^(-1/K) over ``design.prior_draws`` Sobol or Halton draws. The first start is
+    the D-efficient design at the prior means.
+
+    Parameters
+    ----------
+    study : Study
+    rng : numpy.random.Generator
+        The ``design`` stream.
+
+    Returns
+    -------
+    sets : ndarray of int (n_sets, n_alternatives, n_attributes)
+    blocks : ndarray of int (n_sets,)
+    info : dict
+        ``{"search": ..., "_draws": draws}``; the draws (R, K) let the diagnostics use the
+        same draws.
+
+    Raises
+    ------
+    DesignError
+        As :func:`d_efficient_design`.
+
+    Warns
+    -----
+    DesignSearchWarning
+        When no prior has an sd above 0 (the design is then a d-efficient one).
+    """
     d = study.spec.design
     terms = design_terms(study)
     mean, sd = prior_moments(study, terms)

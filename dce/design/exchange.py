@@ -25,7 +25,12 @@ _CHUNK = 2_000_000  # floats per evaluation block
 # ----- the search problem ------------------------------------------------------------------
 @dataclass
 class SearchProblem:
-    """Everything a start needs, as plain arrays (picklable for worker processes)."""
+    """Everything a start needs, as plain arrays (picklable for worker processes).
+
+    A = attributes, K = coded terms (with ``asc[opt_out]`` last when ``opt_out``), R =
+    draws, C = candidate profiles. Field comments give the shapes. ``cand_X`` and
+    ``cand_code`` are filled from ``candidates`` on construction.
+    """
 
     levels: np.ndarray          # (A,)
     codings: list               # level matrix of each attribute (levels x its terms)
@@ -51,18 +56,54 @@ class SearchProblem:
             self.cand_code = self.profile_code(self.candidates)
 
     def profile_code(self, prof: np.ndarray) -> np.ndarray:
+        """Mixed-radix integer code of profiles (one number per profile).
+
+        Parameters
+        ----------
+        prof : ndarray of int (..., A)
+            Level indices.
+
+        Returns
+        -------
+        ndarray of int64 (...)
+            ``sum_q prof[..., q] * prod(levels[q + 1:])``, unique per profile.
+        """
         strides = np.array([math.prod(self.levels[i + 1:].tolist())
                             for i in range(len(self.levels))], dtype=np.int64)
         return prof @ strides
 
     def code(self, prof: np.ndarray) -> np.ndarray:
-        """Coded rows (..., K) of profiles (..., A); the opt-out column is 0."""
+        """Coded rows of profiles; the opt-out column is 0.
+
+        Parameters
+        ----------
+        prof : ndarray of int (..., A)
+            Level indices.
+
+        Returns
+        -------
+        ndarray of float (..., K)
+            Each attribute's :meth:`~dce.core.attributes.Attribute.level_matrix` row, then a
+            0 for ``asc[opt_out]`` when the design has an opt-out.
+        """
         parts = [c[prof[..., q]] for q, c in enumerate(self.codings)]
         if self.opt_out:
             parts.append(np.zeros(prof.shape[:-1] + (1,)))
         return np.concatenate(parts, axis=-1)
 
     def allowed(self, prof: np.ndarray) -> np.ndarray:
+        """True for profiles that no exclusion rule forbids.
+
+        Parameters
+        ----------
+        prof : ndarray of int (..., A)
+            Level indices.
+
+        Returns
+        -------
+        ndarray of bool (...)
+            False where every (attribute, level) of some rule matches.
+        """
         ok = np.ones(prof.shape[:-1], dtype=bool)
         for rule in self.rules:
             hit = np.ones(prof.shape[:-1], dtype=bool)
@@ -73,10 +114,23 @@ class SearchProblem:
 
     @property
     def set_rules(self) -> bool:
+        """True when whole-set constraints apply (``no_dominance`` or ``max_overlap``)."""
         return self.no_dominance or self.max_overlap is not None
 
     def sets_ok(self, sets: np.ndarray) -> np.ndarray:
-        """Whole-set constraints (dominance, overlap) for sets (..., J, A)."""
+        """Whole-set constraints (dominance, overlap) for sets.
+
+        Parameters
+        ----------
+        sets : ndarray of int (..., J, A)
+            Level indices of the generic alternatives.
+
+        Returns
+        -------
+        ndarray of bool (...)
+            False where more than ``max_overlap`` attributes have one level across the set
+            or, with ``no_dominance``, an alternative dominates another by ``pw``.
+        """
         ok = np.ones(sets.shape[:-2], dtype=bool)
         if self.max_overlap is not None:
             ok &= overlap(sets) <= self.max_overlap
@@ -85,7 +139,19 @@ class SearchProblem:
         return ok
 
     def set_matrix(self, prof_set: np.ndarray) -> np.ndarray:
-        """(J_total, K) coded rows of one set (or (..., J_total, K) of several)."""
+        """Coded rows of one set, or of several.
+
+        Parameters
+        ----------
+        prof_set : ndarray of int (..., J, A)
+            Level indices of the generic alternatives.
+
+        Returns
+        -------
+        ndarray of float (..., J_total, K)
+            :meth:`code` of each alternative and, with an opt-out, a last row that is 0
+            except 1 for ``asc[opt_out]`` (J_total = J + 1).
+        """
         X = self.code(prof_set)
         if self.opt_out:
             opt = np.zeros(X.shape[:-2] + (1, self.n_terms))
@@ -107,7 +173,23 @@ def _softmax(V: np.ndarray) -> np.ndarray:
 
 
 def set_information(X: np.ndarray, draws: np.ndarray) -> np.ndarray:
-    """Information of choice sets X (..., J, K) at each draw: (R, ..., K, K)."""
+    """MNL information of each choice set at each draw.
+
+    X_s' (diag(p) - p p') X_s with logit probabilities p (Huber and Zwerina 1996; at prior
+    draws, Sandor and Wedel 2001).
+
+    Parameters
+    ----------
+    X : ndarray of float (..., J, K)
+        Coded rows of one or more sets.
+    draws : ndarray of float (R, K)
+        Coefficient draws.
+
+    Returns
+    -------
+    ndarray of float (R, ..., K, K)
+        Information per draw and set (sum over sets for the design's information).
+    """
     V = np.einsum("...jk,rk->r...j", X, draws)
     P = _softmax(V)
     Xb = np.einsum("r...j,...jk->r...k", P, X)
@@ -210,14 +292,38 @@ def _sets_objective(prob: SearchProblem, Xn: np.ndarray, A: np.ndarray,
 
 
 def exact_objective(prob: SearchProblem, prof: np.ndarray) -> float:
-    """(D)B-error of a design (no ridge); inf when the information is singular."""
+    """(D)B-error of a design (no ridge); inf when the information is singular.
+
+    Parameters
+    ----------
+    prob : SearchProblem
+    prof : ndarray of int (n_sets, J, A)
+        Level indices of the design.
+
+    Returns
+    -------
+    float
+        Weighted mean over ``prob.draws`` of det(I)^(-1/K) (see
+        :func:`~dce.design.diagnostics.draw_errors`; singular draws left out).
+    """
     info = set_information(prob.set_matrix(prof), prob.draws).sum(axis=1)
     return draw_errors(info, prob.weights)[0]
 
 
 # ----- moves -------------------------------------------------------------------------------
 def set_key(prof_set: np.ndarray) -> tuple:
-    """A hashable key of a choice set that ignores the order of its alternatives."""
+    """A hashable key of a choice set that ignores the order of its alternatives.
+
+    Parameters
+    ----------
+    prof_set : ndarray of int (J, A)
+        Level indices of the set's alternatives.
+
+    Returns
+    -------
+    tuple of bytes
+        The alternatives' raw bytes, sorted (equal for the same profiles in any order).
+    """
     return tuple(sorted(r.tobytes() for r in np.ascontiguousarray(prof_set)))
 
 
@@ -362,7 +468,31 @@ def _swap(prob: SearchProblem, st: _State, s: int, A, ld_rest) -> bool:
 
 
 def run_start(prob: SearchProblem, seed_seq, initial: np.ndarray | None = None) -> dict:
-    """One start (random unless ``initial`` is given), improved until a pass changes nothing."""
+    """One start (random unless ``initial`` is given), improved until a pass changes nothing.
+
+    Each pass visits the sets in random order: exchange of each alternative, then the
+    swaps (see :mod:`dce.design.efficient`). At most :data:`MAX_PASSES` passes; a pass
+    that ends after ``prob.deadline`` stops the start.
+
+    Parameters
+    ----------
+    prob : SearchProblem
+    seed_seq : numpy.random.SeedSequence
+        Seed of this start (random start and visiting order).
+    initial : ndarray of int (n_sets, J, A), optional
+        The starting design (copied).
+
+    Returns
+    -------
+    dict
+        ``design`` (n_sets, J, A) level indices, ``objective`` (:func:`exact_objective`,
+        inf when singular), ``passes`` and ``timed_out``.
+
+    Raises
+    ------
+    DesignError
+        Key ``design.tasks`` when a random start cannot draw enough distinct allowed sets.
+    """
     rng = np.random.default_rng(seed_seq)
     st = _State(prob, _random_start(prob, rng) if initial is None else initial.copy())
     K = prob.n_terms

@@ -21,6 +21,11 @@ item appears in each position as evenly as possible (assignment problems set by 
 sets are spread over blocks so that each block shows every item as evenly as possible,
 and design points are mapped to items by a random permutation. All randomness comes from
 the ``design`` stream of the study's seed.
+
+Notation in this module: ``v`` items, ``b`` sets of ``k``; ``sets`` is an int array (b, k)
+of item indices 0..v-1 in position order; ``rng`` a numpy Generator. References: BIBDs for
+best-worst scaling, Louviere, Flynn and Marley (2015, Best-Worst Scaling, CUP);
+difference families, Stinson (2004, Combinatorial Designs: Constructions and Analysis).
 """
 
 from __future__ import annotations
@@ -46,8 +51,8 @@ SEARCH_MOVES = 20_000      # annealing moves per start (scaled up for large desi
 # ----- parameters ---------------------------------------------------------------------
 def bibd_parameters(v: int, k: int, b: int) -> dict | None:
     """``{v, b, r, k, lambda}`` when a BIBD with these numbers is arithmetically
-    possible (r and lambda whole), else None. (Admissible is necessary, not sufficient:
-    Fisher's inequality b >= v is checked too.)"""
+    possible (r and lambda whole, 2 <= k < v), else None. (Admissible is necessary, not
+    sufficient: Fisher's inequality b >= v is checked too.)"""
     if not (2 <= k < v) or b < 1 or (b * k) % v:
         return None
     r = b * k // v
@@ -59,7 +64,7 @@ def bibd_parameters(v: int, k: int, b: int) -> dict | None:
 
 
 def pair_counts(sets: np.ndarray, v: int) -> np.ndarray:
-    """Symmetric (v x v) matrix: how often each pair of items shares a set."""
+    """Symmetric int64 (v, v) matrix: how often each pair of items shares a set."""
     P = np.zeros((v, v), dtype=np.int64)
     for i, j in combinations(range(sets.shape[1]), 2):
         np.add.at(P, (sets[:, i], sets[:, j]), 1)
@@ -67,12 +72,14 @@ def pair_counts(sets: np.ndarray, v: int) -> np.ndarray:
 
 
 def pair_sum_squares(sets: np.ndarray, v: int) -> int:
+    """Sum over item pairs i < j of the squared pair count (:func:`pair_counts`)."""
     P = pair_counts(sets, v)
     return int((P[np.triu_indices(v, 1)] ** 2).sum())
 
 
 def pair_lower_bound(v: int, k: int, b: int) -> int:
-    """Smallest possible sum of squared pair counts: pairs shared as evenly as possible."""
+    """Smallest possible sum of squared pair counts: pairs shared as evenly as possible
+    (an int; a BIBD reaches it)."""
     total = b * k * (k - 1) // 2
     pairs = v * (v - 1) // 2
     q, rem = divmod(total, pairs)
@@ -80,6 +87,7 @@ def pair_lower_bound(v: int, k: int, b: int) -> int:
 
 
 def is_bibd(sets: np.ndarray, v: int) -> bool:
+    """True when ``sets`` is a BIBD: distinct items per set, equal item and pair counts."""
     counts = np.bincount(sets.ravel(), minlength=v)
     P = pair_counts(sets, v)[np.triu_indices(v, 1)]
     distinct = all(len(set(s)) == len(s) for s in sets.tolist())
@@ -88,6 +96,7 @@ def is_bibd(sets: np.ndarray, v: int) -> bool:
 
 # ----- constructions ------------------------------------------------------------------
 def complete_design(v: int, k: int) -> np.ndarray:
+    """Every k-subset of the v items once, lexicographically: int64 (C(v, k), k)."""
     return np.array(list(combinations(range(v), k)), dtype=np.int64)
 
 
@@ -99,6 +108,13 @@ def difference_family(n: int, k: int, t: int, lam: int, infinity: int = 0,
     Each base block contains 0 (a translate does not change its differences); blocks
     are chosen in non-decreasing order. Returns the blocks or None (none exists with
     full orbits, or the search gave up after ``node_limit`` nodes).
+
+    Parameters
+    ----------
+    n, k, t, lam : int
+        Group Z_n, block size, number of base blocks, times each difference is covered.
+    infinity : int
+        How many base blocks hold the fixed point ``n`` (and k - 1 residues).
     """
     finite_k = [k - 1] * infinity + [k] * (t - infinity)
     if any(m < 1 for m in finite_k):
@@ -152,7 +168,10 @@ def difference_family(n: int, k: int, t: int, lam: int, infinity: int = 0,
 
 
 def develop(base: list[tuple], n: int) -> np.ndarray:
-    """Every translate mod n of the base blocks; the point ``n`` (infinity) stays put."""
+    """Every translate mod n of the base blocks; the point ``n`` (infinity) stays put.
+
+    Returns an int64 array (n * len(base), k), the translates of each block in turn.
+    """
     out = []
     for block in base:
         for g in range(n):
@@ -161,7 +180,12 @@ def develop(base: list[tuple], n: int) -> np.ndarray:
 
 
 def construct_bibd(v: int, k: int, b: int, rng) -> tuple[np.ndarray | None, str]:
-    """A BIBD on points 0..v-1 with b sets of k, or (None, "") when none was constructed."""
+    """A BIBD on points 0..v-1 with b sets of k, or (None, "") when none was constructed.
+
+    Tries the admissible divisors b0 of b, smallest first: the complete design or a cyclic
+    or 1-rotational difference family with b0 sets, stacked as b / b0 copies relabelled by
+    ``rng``. Returns ``(sets (b, k), how)``, ``how`` naming the construction.
+    """
     par = bibd_parameters(v, k, b)
     if par is None:
         return None, ""
@@ -197,7 +221,7 @@ def _construct_exact(v: int, k: int, b: int) -> tuple[np.ndarray | None, str]:
 # ----- search -------------------------------------------------------------------------
 def greedy_start(v: int, k: int, b: int, rng) -> np.ndarray:
     """Sets of k distinct items, each time the least-used ones (random ties): item
-    frequencies then differ by at most one."""
+    frequencies then differ by at most one. Returns int64 (b, k)."""
     counts = np.zeros(v)
     sets = np.empty((b, k), dtype=np.int64)
     for s in range(b):
@@ -209,7 +233,26 @@ def greedy_start(v: int, k: int, b: int, rng) -> np.ndarray:
 
 
 def anneal(sets: np.ndarray, v: int, rng, moves: int, target: int) -> np.ndarray:
-    """Simulated annealing on the sum of squared pair counts; item counts are kept."""
+    """Simulated annealing on the sum of squared pair counts; item counts are kept.
+
+    Moves swap two items between sets or, while item counts differ, move an item's
+    appearance to an item used once less; the temperature falls geometrically from 2 to
+    0.02 over ``moves``.
+
+    Parameters
+    ----------
+    sets : ndarray of int (b, k)
+        Starting sets (distinct items in each).
+    moves : int
+        Moves tried; the search stops early when the cost reaches ``target``.
+    target : int
+        E.g. :func:`pair_lower_bound`.
+
+    Returns
+    -------
+    ndarray of int64 (b, k)
+        The best sets seen.
+    """
     b, k = sets.shape
     S = [list(map(int, s)) for s in sets]
     P = pair_counts(sets, v).tolist()
@@ -286,7 +329,11 @@ def _apply(P, delta: dict) -> None:
 
 def search_design(v: int, k: int, b: int, rng, starts: int = 4,
                   moves: int | None = None) -> np.ndarray:
-    """Near-balanced sets by annealing from ``starts`` greedy starts; the best kept."""
+    """Near-balanced sets by annealing from ``starts`` greedy starts; the best kept.
+
+    Stops early once a start reaches :func:`pair_lower_bound` (and is a BIBD when one is
+    admissible). ``moves`` defaults to ``max(SEARCH_MOVES, 200 b k)``. Returns int64 (b, k).
+    """
     par = bibd_parameters(v, k, b)
     target = pair_lower_bound(v, k, b)
     moves = moves or max(SEARCH_MOVES, 200 * b * k)
@@ -304,7 +351,11 @@ def search_design(v: int, k: int, b: int, rng, starts: int = 4,
 # ----- positions and blocks -------------------------------------------------------------
 def balance_positions(sets: np.ndarray, v: int, rng, passes: int = 3) -> np.ndarray:
     """Reorder items within each set so that each item appears in each position as
-    evenly as possible (one assignment problem per set, a few passes)."""
+    evenly as possible (one assignment problem per set, a few passes).
+
+    Returns the same sets (b, k) with items reordered; ``rng`` sets the visiting order and
+    breaks ties.
+    """
     b, k = sets.shape
     out = sets.copy()
     pos = np.zeros((v, k), dtype=np.int64)
@@ -325,7 +376,11 @@ def balance_positions(sets: np.ndarray, v: int, rng, passes: int = 3) -> np.ndar
 
 def assign_blocks(sets: np.ndarray, v: int, n_blocks: int, rng, moves: int = 4000) -> np.ndarray:
     """Block number (1-based) of each set: equal block sizes; swaps of sets between
-    blocks minimise the sum over blocks and items of squared item counts."""
+    blocks minimise the sum over blocks and items of squared item counts.
+
+    ``n_blocks`` must divide b (the config checks it); ``moves`` random swaps are tried,
+    each kept when not worse. Returns int64 (b,).
+    """
     b = len(sets)
     if n_blocks <= 1:
         return np.ones(b, dtype=np.int64)
@@ -351,7 +406,23 @@ def assign_blocks(sets: np.ndarray, v: int, n_blocks: int, rng, moves: int = 400
 
 # ----- diagnostics ----------------------------------------------------------------------
 def diagnose(sets: np.ndarray, blocks: np.ndarray, item_names, method: str) -> dict:
-    """Item, pair, position and block balance of a design (sets of item indices)."""
+    """Item, pair, position and block balance of a design (sets of item indices).
+
+    Parameters
+    ----------
+    sets : ndarray of int (b, k)
+    blocks : ndarray of int (b,)
+        Block of each set.
+    item_names : sequence of str (v,)
+    method : str
+        How the design was made.
+
+    Returns
+    -------
+    dict
+        JSON-ready: design type (BIBD or near-balanced), BIBD parameters, and the spread of
+        item, pair, position and per-block item frequencies.
+    """
     v = len(item_names)
     b, k = sets.shape
     counts = np.bincount(sets.ravel(), minlength=v)
@@ -389,7 +460,12 @@ def diagnose(sets: np.ndarray, blocks: np.ndarray, item_names, method: str) -> d
 
 # ----- the study's design ----------------------------------------------------------------
 def make_sets(v: int, k: int, b: int, n_blocks: int, rng, starts: int = 4):
-    """(sets of item indices in position order, block of each set, method text)."""
+    """(sets of item indices in position order, block of each set, method text).
+
+    A constructed BIBD, else :func:`search_design` with ``starts``; then items are
+    relabelled at random, sets shuffled, positions balanced and blocks assigned (sets
+    sorted by block). Returns ``(sets (b, k), blocks (b,), how)``.
+    """
     sets, how = construct_bibd(v, k, b, rng)
     if sets is None:
         sets = search_design(v, k, b, rng, starts)
@@ -411,7 +487,7 @@ def make_sets(v: int, k: int, b: int, n_blocks: int, rng, starts: int = 4):
 
 
 def design_table(sets: np.ndarray, blocks: np.ndarray, item_names) -> pd.DataFrame:
-    """``block, task, alternative, item`` with tasks numbered within blocks."""
+    """``block, task, alternative, item`` (b * k rows) with tasks numbered within blocks."""
     rows = []
     task: dict = {}
     for s, bl in zip(sets, blocks, strict=True):
@@ -423,7 +499,25 @@ def design_table(sets: np.ndarray, blocks: np.ndarray, item_names) -> pd.DataFra
 
 
 def build(study) -> Design:
-    """The study's item design: ``design.file`` when it exists, else generated."""
+    """The study's item design: ``design.file`` when it exists, else generated.
+
+    Parameters
+    ----------
+    study : Study
+        A best-worst or ranking study; ``design.items_per_set``, ``sets``, ``blocks`` and
+        ``starts`` are used, with the study's ``design`` stream.
+
+    Returns
+    -------
+    Design
+
+    Raises
+    ------
+    DesignError
+        When the study has no ``design:`` section.
+    DataError
+        From :func:`from_file`.
+    """
     d = study.spec.design
     if d is None:
         raise DesignError("this step needs a `design:` section with items_per_set and sets",
@@ -438,7 +532,25 @@ def build(study) -> Design:
 
 
 def from_file(study) -> Design:
-    """Read and check a fielded item design (``block, task, alternative, item``)."""
+    """Read and check a fielded item design (``block, task, alternative, item``).
+
+    Parameters
+    ----------
+    study : Study
+
+    Returns
+    -------
+    Design
+        Sorted by block, task and alternative.
+
+    Raises
+    ------
+    DataError
+        Naming file, line and column: a folder (``design.file``), unreadable file, missing
+        column, non-whole ``block``/``task``/``alternative``, an unknown ``item``, an item
+        twice in a set, sets of different sizes, or a set size other than
+        ``design.items_per_set`` (key ``design.items_per_set``).
+    """
     d = study.spec.design
     path, shown = design_file(study)
     frame = read_table(path, shown)

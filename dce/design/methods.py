@@ -17,7 +17,26 @@ MAX_ENUMERATED = 2_000_000
 
 
 def allowed_mask(profiles: np.ndarray, attributes, exclude) -> np.ndarray:
-    """True for profiles (rows of level indices) that no ``exclude`` rule forbids."""
+    """True for profiles (rows of level indices) that no ``exclude`` rule forbids.
+
+    Parameters
+    ----------
+    profiles : ndarray of int (n_profiles, n_attributes)
+        Level indices.
+    attributes : sequence of Attribute
+    exclude : sequence of dict
+        ``design.exclude``: each rule maps attribute names to a level; a profile matching
+        every entry of a rule is forbidden.
+
+    Returns
+    -------
+    ndarray of bool (n_profiles,)
+
+    Raises
+    ------
+    ValueError
+        For a rule naming an unknown attribute or level (the config checks prevent it).
+    """
     ok = np.ones(len(profiles), dtype=bool)
     names = [a.name for a in attributes]
     for rule in exclude:
@@ -30,6 +49,22 @@ def allowed_mask(profiles: np.ndarray, attributes, exclude) -> np.ndarray:
 
 
 def full_factorial(attributes) -> np.ndarray:
+    """Every profile of the attributes' levels, last attribute varying fastest.
+
+    Parameters
+    ----------
+    attributes : sequence of Attribute
+
+    Returns
+    -------
+    ndarray of int64 (prod(levels), n_attributes)
+        Level indices.
+
+    Raises
+    ------
+    DesignError
+        Key ``design.method`` when there are more than :data:`MAX_ENUMERATED` profiles.
+    """
     sizes = [a.n_levels for a in attributes]
     if math.prod(sizes) > MAX_ENUMERATED:
         raise DesignError(f"the full factorial has {math.prod(sizes):,} profiles, more than "
@@ -47,7 +82,32 @@ def _blocks_for(n_sets: int, blocks: int, rng) -> np.ndarray:
 
 
 def shifted_factorial(study, rng):
-    """Every allowed profile, paired with its cyclic shifts (level + j mod levels)."""
+    """Every allowed profile, paired with its cyclic shifts (level + j mod levels).
+
+    `method: full-factorial`: a shifted design (Bunch, Louviere and Anderson 1996, UC
+    Davis working paper; Street and Burgess 2007): alternative j of the set of profile p is
+    ``(p + j) mod levels``. Sets with a repeated or forbidden profile, and sets already
+    made from another profile, are skipped; blocks are assigned at random, equal sizes.
+
+    Parameters
+    ----------
+    study : Study
+    rng : numpy.random.Generator
+        Assigns sets to blocks.
+
+    Returns
+    -------
+    sets : ndarray of int (n_sets, alternatives, n_attributes)
+    blocks : ndarray of int64 (n_sets,)
+
+    Raises
+    ------
+    DesignError
+        Key ``design.exclude`` when the exclusions forbid every profile or every shifted
+        set; ``design.method`` when the full factorial is too large or no set has distinct
+        alternatives; ``design.tasks`` when tasks x blocks is set and differs from the
+        number of sets; ``design.blocks`` when the blocks do not divide it.
+    """
     d = study.spec.design
     attrs = study.attributes
     prof = full_factorial(attrs)
@@ -89,7 +149,29 @@ def shifted_factorial(study, rng):
 
 
 def random_design(study, rng):
-    """Random choice sets of distinct allowed profiles; no set repeats."""
+    """Random choice sets of distinct allowed profiles; no set repeats.
+
+    `method: random`: ``tasks x blocks`` sets drawn level by level at random, rejected when
+    a profile is forbidden or repeated in the set or the set repeats; sets are put in
+    blocks in the order drawn.
+
+    Parameters
+    ----------
+    study : Study
+    rng : numpy.random.Generator
+
+    Returns
+    -------
+    sets : ndarray of int (tasks x blocks, alternatives, n_attributes)
+    blocks : ndarray of int (tasks x blocks,)
+
+    Raises
+    ------
+    DesignError
+        Key ``design.exclude`` when fewer profiles are allowed than alternatives;
+        ``design.tasks`` when fewer distinct sets exist than requested or too many draws
+        were rejected.
+    """
     d = study.spec.design
     attrs = study.attributes
     sizes = np.array([a.n_levels for a in attrs])

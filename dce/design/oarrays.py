@@ -16,6 +16,10 @@ Constructions
 * **Products**: attributes whose number of levels has several prime factors (6 = 2 x 3, 12 =
   4 x 3) combine one component per prime; the direct product of strength-2 arrays on disjoint
   primes is again of strength 2.
+
+References: Hedayat, Sloane and Stufken (1999, Orthogonal Arrays: Theory and Applications,
+Springer; Rao-Hamming construction ch. 3, Hadamard arrays ch. 7); Plackett and Burman (1946,
+Biometrika 33:305-325); Paley (1933, J. Mathematics and Physics 12:311-320).
 """
 
 from __future__ import annotations
@@ -32,7 +36,21 @@ _NODE_LIMIT = 20_000
 
 # ----- checks ----------------------------------------------------------------------------
 def strength2_problems(array: np.ndarray, levels) -> list[str]:
-    """Why ``array`` (runs x columns, level indices) is not an OA of strength 2 (empty if it is)."""
+    """Why ``array`` (runs x columns, level indices) is not an OA of strength 2 (empty if it is).
+
+    Parameters
+    ----------
+    array : array_like of int (runs, columns)
+        Level indices 0..l-1 of each column.
+    levels : sequence of int (columns,)
+        Number of levels of each column.
+
+    Returns
+    -------
+    list of str
+        One message per failed check: wrong shape, values out of range, an unbalanced
+        column, or a pair of columns whose level pairs are not equally frequent.
+    """
     array = np.asarray(array)
     levels = list(levels)
     out = []
@@ -57,11 +75,35 @@ def strength2_problems(array: np.ndarray, levels) -> list[str]:
 
 
 def is_strength2(array, levels) -> bool:
+    """True when ``array`` (runs, columns) is an OA of strength 2 for ``levels``.
+
+    Parameters
+    ----------
+    array : array_like of int (runs, columns)
+    levels : sequence of int (columns,)
+
+    Returns
+    -------
+    bool
+        ``not strength2_problems(array, levels)``.
+    """
     return not strength2_problems(array, levels)
 
 
 # ----- number theory -----------------------------------------------------------------------
 def factorize(n: int) -> dict[int, int]:
+    """Prime factorisation by trial division.
+
+    Parameters
+    ----------
+    n : int
+        A positive integer.
+
+    Returns
+    -------
+    dict of int -> int
+        Prime -> exponent (empty for n = 1).
+    """
     out: dict[int, int] = {}
     p = 2
     while p * p <= n:
@@ -179,7 +221,28 @@ def _assign_subspaces(geo: _Geometry, demands: list[int], order: list[int] | Non
 
 
 def regular_component(p: int, k: int, demands: list[int], order=None) -> np.ndarray | None:
-    """Columns (p^k runs) with p^u levels for each demand u, or None if they do not fit."""
+    """Columns (p^k runs) with p^u levels for each demand u, or None if they do not fit.
+
+    Regular (Rao-Hamming) construction: the runs are GF(p)^k; a column with p^u levels reads
+    the u coordinates of a run on a u-dimensional subspace, the subspaces of different
+    columns meeting only in 0 (Hedayat, Sloane and Stufken 1999, ch. 3).
+
+    Parameters
+    ----------
+    p : int
+        A prime.
+    k : int
+        Dimension: the array has p^k runs.
+    demands : list of int
+        Exponent u of each column (0: a constant column).
+    order : list of int, optional
+        Order in which projective points are tried (a random order gives other arrays).
+
+    Returns
+    -------
+    ndarray of int64 (p^k, len(demands)) or None
+        None when no disjoint subspaces were found (also after the node limit).
+    """
     geo = _Geometry(p, k)
     bases = _assign_subspaces(geo, demands, order)
     if bases is None:
@@ -196,7 +259,21 @@ def regular_component(p: int, k: int, demands: list[int], order=None) -> np.ndar
 
 
 def min_regular_k(p: int, demands: list[int]) -> int:
-    """Smallest k for which the demands could fit in GF(p)^k (a necessary condition)."""
+    """Smallest k for which the demands could fit in GF(p)^k (a necessary condition).
+
+    Parameters
+    ----------
+    p : int
+        A prime.
+    demands : list of int
+        Exponents u of the columns (p^u levels).
+
+    Returns
+    -------
+    int
+        At least the largest demand and the sum of the two largest, and enough projective
+        points for every column's subspace.
+    """
     need = sum((p ** u - 1) // (p - 1) for u in demands)
     k = max([1] + list(demands))
     big = sorted(demands, reverse=True)
@@ -221,7 +298,19 @@ def _paley(q: int) -> np.ndarray:
 
 
 def hadamard(n: int) -> np.ndarray | None:
-    """A Hadamard matrix of order n from Paley I and Sylvester doubling, or None."""
+    """A Hadamard matrix of order n from Paley I and Sylvester doubling, or None.
+
+    Parameters
+    ----------
+    n : int
+        Order: 1, 2 or a multiple of 4.
+
+    Returns
+    -------
+    ndarray of int64 (n, n) or None
+        Entries +-1 with H H' = n I (checked); None when n - 1 is not a prime = 3 mod 4
+        and n / 2 has no such matrix here.
+    """
     if n == 1:
         return np.ones((1, 1), dtype=np.int64)
     if n == 2:
@@ -241,7 +330,21 @@ def hadamard(n: int) -> np.ndarray | None:
 
 
 def hadamard_array(n: int) -> np.ndarray | None:
-    """OA(n, n - 1, 2, 2) from a normalised Hadamard matrix (levels 0/1)."""
+    """OA(n, n - 1, 2, 2) from a normalised Hadamard matrix (levels 0/1).
+
+    Plackett-Burman array: the Hadamard matrix with its first column made +1, that column
+    dropped, +1 -> 0 and -1 -> 1 (Plackett and Burman 1946).
+
+    Parameters
+    ----------
+    n : int
+        Runs.
+
+    Returns
+    -------
+    ndarray of int64 (n, n - 1) or None
+        None when :func:`hadamard` has no matrix of order n.
+    """
     H = hadamard(n)
     if H is None:
         return None
@@ -252,7 +355,19 @@ def hadamard_array(n: int) -> np.ndarray | None:
 # ----- mixed arrays by products -----------------------------------------------------------
 @dataclass(frozen=True)
 class OrthogonalArray:
-    """A strength-2 array with one column per requested factor."""
+    """A strength-2 array with one column per requested factor.
+
+    Attributes
+    ----------
+    array : ndarray of int64 (runs, factors)
+        Level indices.
+    levels : tuple of int (factors,)
+        Number of levels of each column.
+    construction : str
+        How it was made, e.g. ``"GF(2)^3 x GF(3)^1"`` or ``"Hadamard(12)"``.
+    replicated : bool
+        True when some runs repeat (a component with no factor to carry was replicated).
+    """
 
     array: np.ndarray
     levels: tuple
@@ -270,6 +385,23 @@ def construct(levels, n: int, rng=None) -> OrthogonalArray | None:
     With ``rng`` (a numpy Generator) the columns of each regular component are picked in a
     random order: same properties, different runs, so a caller can try another array when
     one gives repeated choice sets. Without it the construction is fixed.
+
+    The plans tried are the regular construction, then Plackett-Burman (Hadamard) arrays of
+    non-power-of-two sizes for two-level factors; the first plan without replicated runs
+    is returned, else the first with them. Every array is checked by
+    :func:`strength2_problems` before it is returned.
+
+    Parameters
+    ----------
+    levels : sequence of int
+        Number of levels of each factor; each must divide ``n``.
+    n : int
+        Runs (1 to :data:`MAX_RUNS`).
+    rng : numpy.random.Generator, optional
+
+    Returns
+    -------
+    OrthogonalArray or None
     """
     levels = [int(nl) for nl in levels]
     if n < 1 or n > MAX_RUNS:

@@ -21,7 +21,35 @@ class DesignWarning(UserWarning):
 
 # ----- the method ------------------------------------------------------------------------
 def orthogonal_design(study, rng):
-    """Street-Burgess design from an orthogonal array; warns and searches when none fits."""
+    """Street-Burgess design from an orthogonal array; warns and searches when none fits.
+
+    Optimal for main effects at zero coefficients (Street and Burgess 2007, ch. 6). When
+    no construction fits the levels, alternatives and number of sets, or it breaks
+    ``exclude``, ``max_overlap`` or ``no_dominance``, a DesignWarning says so and the
+    D-efficient search is used; another DesignWarning reports repeated choice sets.
+
+    Parameters
+    ----------
+    study : Study
+    rng : numpy.random.Generator
+        The ``design`` stream (array variants, blocking, task order).
+
+    Returns
+    -------
+    sets : ndarray of int (n_sets, alternatives, n_attributes)
+        Tasks in random order.
+    blocks : ndarray of int (n_sets,)
+    info : dict
+        ``{"construction": ...}`` (array, generators, level shifts per attribute), or the
+        fallback's info with ``"fallback"`` (requested, used, reason).
+
+    Raises
+    ------
+    DesignError
+        Key ``design.tasks`` when no construction fits and ``tasks`` is not set (the
+        message lists numbers of sets that work); ``design`` when the design cannot
+        identify every term; and those of the fallback search.
+    """
     d = study.spec.design
     attrs = study.attributes
     levels = [a.n_levels for a in attrs]

@@ -43,6 +43,23 @@ def generator_family(nl: int, m: int, max_r: int = 8, budget: int = 200_000) -> 
     Returns r multisets (lists of m shifts in Z_l), each with the most differing pairs
     possible, whose ordered differences together cover every nonzero difference equally
     often. r is as small as this search finds (1 whenever y = m mod l is 0, 1 or l - 1).
+
+    Parameters
+    ----------
+    nl : int
+        Number of levels l.
+    m : int
+        Alternatives per set.
+    max_r : int
+        Largest r tried.
+    budget : int
+        Combinations of translation classes tried before giving up.
+
+    Returns
+    -------
+    list of list of int
+        r sorted multisets of m shifts; when the search fails, every y-subset once (equal
+        differences by symmetry).
     """
     x, y = divmod(m, nl)
     base = [v for v in range(nl) for _ in range(x)]
@@ -157,6 +174,31 @@ def street_burgess_plan(levels, m: int, n_sets: int | None, blocks: int, rng,
     used (its extra last column, if any, is the blocking factor). Among the arrays that fit,
     the one giving the fewest repeated choice sets is used (then: no repeated runs, an
     orthogonal blocking column, more runs). Without ``n_sets`` the smallest design is made.
+
+    The sets are D-optimal for main effects at zero coefficients (Street and Burgess 2007,
+    ch. 6). Blocks come from an orthogonal blocking column of the array when one fits, else
+    whole copies of the array, else :func:`~dce.design.blocking.balanced_blocks`.
+
+    Parameters
+    ----------
+    levels : sequence of int (A,)
+        Number of levels of each attribute.
+    m : int
+        Alternatives per set.
+    n_sets : int or None
+        Number of sets wanted (copies x runs of an array); None for the smallest.
+    blocks : int
+        Number of blocks.
+    rng : numpy.random.Generator
+        For other arrangements and arrays when sets repeat, and for blocking.
+    attempts : int
+        Arrangements tried per array.
+
+    Returns
+    -------
+    tuple or None
+        ``sets`` int (N, m, A), ``blocks`` int (N,), ``info`` dict (array, runs, copies,
+        generators, level shifts, repeated sets, blocking) and the OrthogonalArray.
     """
     levels = [int(v) for v in levels]
     families = [generator_family(nl, m) for nl in levels]
@@ -206,7 +248,27 @@ def street_burgess_plan(levels, m: int, n_sets: int | None, blocks: int, rng,
 
 
 def feasible_sizes(levels, m: int, blocks: int, limit: int = 200) -> list[int]:
-    """Numbers of choice sets (up to ``limit``) for which a construction is available."""
+    """Numbers of choice sets (up to ``limit``) for which a construction is available.
+
+    Used in messages; the array is only constructed (without a blocking column or checks
+    of repeated sets).
+
+    Parameters
+    ----------
+    levels : sequence of int
+        Number of levels of each attribute.
+    m : int
+        Alternatives per set.
+    blocks : int
+        Number of blocks (the number of sets must be a multiple).
+    limit : int
+        Largest number of sets listed.
+
+    Returns
+    -------
+    list of int
+        Increasing.
+    """
     levels = [int(v) for v in levels]
     families = [generator_family(nl, m) for nl in levels]
     r0 = math.lcm(*[len(f) for f in families])
