@@ -14,7 +14,17 @@ from typing import Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictFloat, StrictInt, StrictStr
 
-from dce.core.options import VcovType
+from dce.core.options import (
+    BestWorstModel,
+    Coding,
+    DesignMethod,
+    Distribution,
+    DrawType,
+    EngineType,
+    IntervalMethod,
+    ModelType,
+    VcovType,
+)
 
 Level = Union[StrictInt, StrictFloat, StrictStr]
 Number = Union[StrictInt, StrictFloat]
@@ -33,7 +43,7 @@ class AttributeSpec(_Strict):
     levels: list[Level] | None = Field(
         None, description="list of levels; text or numbers. Fit-only configs may omit it for "
                           "a numeric column")
-    coding: Literal["effects", "dummy", "linear"] | None = Field(
+    coding: Coding | None = Field(
         None, description="`effects`, `dummy` or `linear` (one coefficient per unit) "
                           "(default: `effects` when `levels` are listed, `linear` without "
                           "levels)")
@@ -62,7 +72,7 @@ class PriorSpec(_Strict):
 class DesignSpec(_Strict):
     """How the choice sets are made, or the file that holds the fielded design."""
 
-    method: Literal["full-factorial", "random", "orthogonal", "d-efficient", "bayesian"] = Field(
+    method: DesignMethod = Field(
         "random", description="`full-factorial`, `random`, `orthogonal`, `d-efficient` or "
                               "`bayesian`")
     alternatives: StrictInt = Field(
@@ -175,9 +185,9 @@ class SimulateSpec(_Strict):
 class ModelSpec(_Strict):
     """The choice model fitted to the responses."""
 
-    type: Literal["conditional_logit", "mixed_logit"] = Field(
+    type: ModelType = Field(
         "conditional_logit", description="`conditional_logit` or `mixed_logit`")
-    engine: Literal["native", "pylogit"] = Field(
+    engine: EngineType = Field(
         "native", description="`native` or `pylogit`")
     by: StrictStr | None = Field(
         None, description="`group`: fit one model per respondent group (plus a pooled model "
@@ -188,19 +198,19 @@ class ModelSpec(_Strict):
     constants: list[StrictInt] = Field(
         default_factory=list, description="alternative-specific constants for these "
                                           "alternative numbers")
-    random: dict[str, Literal["normal", "lognormal", "triangular"]] = Field(
+    random: dict[str, Distribution] = Field(
         default_factory=dict, description="mixed logit: distribution of each random term "
                                           "(`normal`, `lognormal`, `triangular`)")
     correlated: StrictBool = Field(
         False, description="mixed logit: full covariance of the random terms")
     draws: StrictInt = Field(
         500, ge=1, description="mixed logit: simulation draws per respondent")
-    draw_type: Literal["halton", "sobol"] = Field(
+    draw_type: DrawType = Field(
         "sobol", description="mixed logit: `halton` or `sobol`")
     interactions: list[list[StrictStr]] = Field(
         default_factory=list, description="attribute x covariate interactions, e.g. "
                                           "`[[similar, age_group]]`")
-    bw_model: Literal["sequential", "maxdiff"] = Field(
+    bw_model: BestWorstModel = Field(
         "sequential", description="best-worst: `sequential` or `maxdiff`")
     worst_scale: Literal["fixed", "estimate"] = Field(
         "fixed", description="best-worst: `fixed` or `estimate` the relative scale of worst "
@@ -217,7 +227,7 @@ class ImportanceSpec(_Strict):
 
     method: Literal["range"] = Field(
         "range", description="an attribute's part-worth range as a share of the sum of ranges")
-    intervals: Literal["krinsky-robb", "bootstrap", "delta"] = Field(
+    intervals: IntervalMethod = Field(
         "krinsky-robb", description="`krinsky-robb`, `bootstrap` (by respondent) or `delta`")
     draws: StrictInt = Field(
         2000, ge=10, le=1_000_000, description="Krinsky-Robb draws or bootstrap replicates")

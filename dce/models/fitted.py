@@ -68,6 +68,10 @@ class ModelResult:
         names, est, cov = self._reported()
         return tidy(names, est, cov, level, self.fit.group).drop(columns="group")
 
+    def to_frame(self, level: float = 0.95) -> pd.DataFrame:
+        """Alias of :meth:`tidy` (the name FitResult and statsmodels users know)."""
+        return self.tidy(level)
+
     def _reported(self):
         if self.attributes and not getattr(self.fit, "fixed", ()):
             return reported(self.fit, self.attributes)
