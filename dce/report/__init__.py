@@ -30,7 +30,25 @@ def _csv(raw: bytes) -> pd.DataFrame:
 
 
 def read_run(run_dir) -> dict:
-    """The tables and metadata of a run folder (what the report needs)."""
+    """The tables and metadata of a run folder (what the report needs).
+
+    Parameters
+    ----------
+    run_dir : str or pathlib.Path
+        A run folder written by ``dce run``.
+
+    Returns
+    -------
+    dict
+        As :func:`from_files`, from config.yaml, warnings.txt, the CSV tables of
+        :data:`TABLES` and the JSON files of :data:`JSONS` found in the folder.
+
+    Raises
+    ------
+    KeyError
+        When the folder has no config.yaml (``dce report`` checks for it first and
+        raises a :class:`dce.errors.DceError`).
+    """
     run_dir = Path(run_dir)
     files = {}
     for name in ("config.yaml", "warnings.txt", *(f"{t}.csv" for t in TABLES),
@@ -42,7 +60,22 @@ def read_run(run_dir) -> dict:
 
 
 def from_files(files: dict) -> dict:
-    """Like read_run, from the in-memory files of a run being written."""
+    """Like :func:`read_run`, from the in-memory files of a run being written.
+
+    Parameters
+    ----------
+    files : dict
+        Run-folder path -> bytes (as from :func:`dce.run.outputs.run_files`); must hold
+        config.yaml.
+
+    Returns
+    -------
+    dict
+        ``config`` (the parsed config.yaml), one pandas.DataFrame per name of
+        :data:`TABLES` (empty cells missing, "NA" kept as text), one dict per name of
+        :data:`JSONS`, None for each file that is absent, and ``warnings`` (the lines of
+        warnings.txt, [] without it).
+    """
     out = {"config": yaml.safe_load(files["config.yaml"].decode("utf-8"))}
     for name in TABLES:
         raw = files.get(f"{name}.csv")
@@ -67,7 +100,22 @@ _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|#])")
 
 
 def md_escape(value) -> str:
-    """Text for Markdown: characters that format (or open raw HTML) are backslash-escaped."""
+    """Text for Markdown: characters that format (or open raw HTML) are backslash-escaped.
+
+    The ``finalize`` of report.md's Jinja environment, so every value put into the
+    template passes through it.
+
+    Parameters
+    ----------
+    value : object
+        A value from the report context.
+
+    Returns
+    -------
+    str
+        ``str(value)`` with each backslash, backquote and ``* _ [ ] < > | #`` preceded
+        by a backslash; "" for None.
+    """
     if value is None:
         return ""
     return _MD_SPECIAL.sub(r"\\\1", str(value))
@@ -83,7 +131,24 @@ def _environments() -> tuple[Environment, Environment]:
 
 
 def render(run: dict, progress=_progress) -> dict[str, bytes]:
-    """report.html, report.md and figures/ (PNG and SVG) as bytes."""
+    """Build the report of a run: report.html, report.md and figures/ (PNG and SVG).
+
+    Parameters
+    ----------
+    run : dict
+        Tables of a run folder, as from :func:`read_run` or :func:`from_files`.
+    progress : callable, optional
+        ``progress(items, desc)`` wrapping the figure steps (a tqdm bar on a terminal by
+        default); None for none.
+
+    Returns
+    -------
+    dict
+        Run-folder path -> bytes: ``report.html`` (self-contained, figures as data
+        URIs), ``report.md`` and ``figures/<name>.png`` and ``.svg`` for each figure
+        (importance, ranks with two groups or more, coefficients); the same bytes for
+        the same tables.
+    """
     ctx, figs = build(run, __version__, progress)
     files: dict[str, bytes] = {}
     for name, (png, svg) in figs.items():

@@ -47,12 +47,35 @@ PANELS = [("levels", "Coefficient (utility scale)"),
 
 
 def group_colours(groups) -> dict:
-    """Colour of each group (the pooled model ``all`` is grey), as in every report figure."""
+    """Colour of each group (the pooled model ``all`` is grey), as in every report figure.
+
+    Parameters
+    ----------
+    groups : iterable of str
+        Group codes, in the order of the report's columns.
+
+    Returns
+    -------
+    dict
+        Group code -> hex colour: the Okabe-Ito :data:`PALETTE` in order for the groups
+        other than ``all`` (cycling after eight), grey for ``all`` (always present).
+    """
     return Labels({}, list(groups)).colours
 
 
 def safe(text) -> str:
-    """Text for matplotlib: a '$' would start mathtext."""
+    """Text for matplotlib: a '$' would start mathtext, so each one is escaped.
+
+    Parameters
+    ----------
+    text : object
+        A label.
+
+    Returns
+    -------
+    str
+        ``str(text)`` with every '$' written as an escaped (literal) dollar sign.
+    """
     return str(text).replace("$", r"\$")
 
 
@@ -119,7 +142,29 @@ def _dodge(i: int, n: int, width: float = 0.72) -> float:
 def importance_chart(imp, labels: Labels, groups: list, level: float, order: list,
                      counts: dict | None = None):
     """Dot-and-interval chart: attributes (rows, most important on top) x groups
-    (colours and markers)."""
+    (colours and markers).
+
+    Parameters
+    ----------
+    imp : pandas.DataFrame
+        importance.csv (``group``, ``attribute``, ``importance``, ``ci_lower``,
+        ``ci_upper``; shares in [0, 1], drawn in percent).
+    labels : dce.report.labels.Labels
+        Readable names, colours and markers.
+    groups : list
+        Group codes, in the legend's order.
+    level : float
+        The interval level, named on the x axis.
+    order : list
+        Attribute codes, most important first (:func:`dce.report.text.attribute_order`).
+    counts : dict, optional
+        Group code -> respondents, shown in the legend.
+
+    Returns
+    -------
+    tuple of (bytes, bytes)
+        figures/importance.png and figures/importance.svg (deterministic bytes).
+    """
     return _save(_importance_figure(imp, labels, groups, level, order, counts))
 
 
@@ -162,7 +207,25 @@ def _importance_figure(imp, labels: Labels, groups: list, level: float, order: l
 
 def rank_chart(imp, labels: Labels, groups: list, order: list):
     """How each attribute's rank moves between groups (1 = most important, on top).
-    Attributes whose rank moves by two places or more are drawn dark."""
+    Attributes whose rank moves by two places or more are drawn dark.
+
+    Parameters
+    ----------
+    imp : pandas.DataFrame
+        importance.csv (``group``, ``attribute``, ``rank``).
+    labels : dce.report.labels.Labels
+        Readable names, colours and markers.
+    groups : list
+        Group codes, one column each in order; the pooled model is left out when there
+        are other groups.
+    order : list
+        Attribute codes to draw.
+
+    Returns
+    -------
+    tuple of (bytes, bytes)
+        figures/ranks.png and figures/ranks.svg (deterministic bytes).
+    """
     return _save(_rank_figure(imp, labels, groups, order))
 
 
@@ -212,7 +275,24 @@ def _rank_figure(imp, labels: Labels, groups: list, order: list) -> Figure:
 def forest_chart(estimates, labels: Labels, groups: list, level: float):
     """Coefficients with intervals, grouped under their attribute, one colour per group.
     Levels, per-unit (linear) terms, constants, interactions and standard deviations are
-    drawn in panels of their own, each with its own x scale."""
+    drawn in panels of their own, each with its own x scale.
+
+    Parameters
+    ----------
+    estimates : pandas.DataFrame
+        estimates.csv (``group``, ``term``, ``estimate``, ``ci_lower``, ``ci_upper``).
+    labels : dce.report.labels.Labels
+        Readable term names, colours and markers.
+    groups : list
+        Group codes, in the legend's order.
+    level : float
+        The interval level, named on the x axes.
+
+    Returns
+    -------
+    tuple of (bytes, bytes)
+        figures/coefficients.png and figures/coefficients.svg (deterministic bytes).
+    """
     return _save(_forest_figure(estimates, labels, groups, level))
 
 
@@ -300,7 +380,22 @@ def _forest_figure(estimates, labels: Labels, groups: list, level: float) -> Fig
 def power_chart(power, alpha: float):
     """Power against sample size: per group the smallest power over its terms (the
     hardest term to detect), the probability of the correct top-k ranking, and the
-    Swait-Louviere test's power for the compared pairs."""
+    Swait-Louviere test's power for the compared pairs.
+
+    Parameters
+    ----------
+    power : pandas.DataFrame
+        power.csv of ``dce power`` (``sample_size``, ``group``, ``measure``: ``power``,
+        ``top_<k>_correct``, ``swait_louviere_power`` with ``group`` 'a vs b', ...;
+        ``term``, ``value``).
+    alpha : float
+        The tests' level, named on the y axis.
+
+    Returns
+    -------
+    tuple of (bytes, bytes)
+        figures/power.png and figures/power.svg (deterministic bytes).
+    """
     return _save(_power_figure(power, alpha))
 
 

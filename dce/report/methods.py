@@ -35,7 +35,34 @@ SE = {"cluster": "cluster-robust by respondent (sandwich estimator, small-sample
 
 def methods(cfg: dict, models: pd.DataFrame | None, diag: dict | None, labels: Labels,
             version: str = "") -> list[str]:
-    """Paragraphs (plain strings) of the methods section."""
+    """Paragraphs of the report's methods section, ready for a paper.
+
+    The topics follow the ISPOR checklists for conjoint analysis (Bridges et al. 2011) and
+    for its statistical analysis (Hauber et al. 2016); every sentence is filled in from the
+    config, the design diagnostics and the model table.
+
+    Parameters
+    ----------
+    cfg : dict
+        The resolved config, as in config.yaml.
+    models : pandas.DataFrame or None
+        models.csv (``group``, ``n_respondents``, ``n_choice_sets``, ...), for the sample
+        sizes of the data paragraph; None when the run has no models.
+    diag : dict or None
+        design_diagnostics.json, or None when the run has no design.
+    labels : dce.report.labels.Labels
+        Readable names of attributes, items and groups.
+    version : str, optional
+        dce's version, named in the model and software paragraphs; "" leaves it out.
+
+    Returns
+    -------
+    list of str
+        Plain-text paragraphs in this order: design (:func:`design_text`), model
+        (:func:`model_text`), data quality, importance and trade-offs, group comparison,
+        data, software (with a pointer to manifest.json); those that do not apply ("")
+        are left out.
+    """
     items = cfg.get("type") in ("best-worst", "ranking")
     out = [design_text(cfg, diag, items), model_text(cfg, models, labels, items, version),
            quality_text(cfg, items), importance_text(cfg, labels, items),
@@ -48,6 +75,28 @@ def methods(cfg: dict, models: pd.DataFrame | None, diag: dict | None, labels: L
 
 
 def design_text(cfg: dict, diag: dict | None, items: bool) -> str:
+    """The design paragraph: how the choice sets were built (ISPOR design items).
+
+    Attribute studies: the method (:data:`DESIGNS`), a fielded design read from a file;
+    tasks, blocks, alternatives, the opt-out; how many priors (how many normal) and a
+    Bayesian design's prior draws; the D-error convention, D- and DB-error; restrictions.
+    Item studies: items, sets, items per set, blocks, item and pair frequency ranges.
+
+    Parameters
+    ----------
+    cfg : dict
+        The resolved config (its ``design`` and ``items``).
+    diag : dict or None
+        design_diagnostics.json (``method``, ``d_error``, ``db_error``, ``draw_type``; for
+        items ``type``, ``items``, ``n_choice_sets``, ``items_per_set``, ... frequencies).
+    items : bool
+        True for a best-worst or ranking study.
+
+    Returns
+    -------
+    str
+        One paragraph starting "Design:"; "" without a design section or diagnostics.
+    """
     d = cfg.get("design") or {}
     diag = diag or {}
     if not d and not diag:
@@ -109,6 +158,33 @@ def _span(freq: dict) -> str:
 
 
 def model_text(cfg: dict, models, labels: Labels, items: bool, version: str) -> str:
+    """The model paragraph: model, estimation, groups, coding, constants, standard errors.
+
+    Attribute studies: a conditional (multinomial) logit or a panel mixed logit (random
+    terms, correlated or independent, draws and draw type); each attribute's coding
+    (linear per unit, or effects- or dummy-coded with its reference level); the constants
+    (the opt-out's, ``model.constants``); the standard errors (:data:`SE`). Item studies:
+    a sequential best-worst, maxdiff or rank-ordered (exploded) logit, with the reference
+    item (``model.reference_item``, else the last item) fixed at 0.
+
+    Parameters
+    ----------
+    cfg : dict
+        The resolved config (its ``type``, ``model``, ``design`` and ``items``).
+    models : pandas.DataFrame or None
+        models.csv; not used.
+    labels : dce.report.labels.Labels
+        Readable names, codings and reference levels of the attributes.
+    items : bool
+        True for a best-worst or ranking study.
+    version : str
+        dce's version, named with the engine; "" leaves it out.
+
+    Returns
+    -------
+    str
+        One paragraph starting "Model:".
+    """
     m = cfg.get("model") or {}
     engine = f"{m.get('engine', 'native')} engine of dce{(' ' + version) if version else ''}"
     groups = ("one model per respondent group and a pooled model of all respondents"
@@ -145,14 +221,36 @@ def model_text(cfg: dict, models, labels: Labels, items: bool, version: str) -> 
         consts.append(f"an alternative-specific constant for the opt-out ('{d['opt_out']}')")
     if m.get("constants"):
         consts.append(f"constants for alternatives {and_list([str(c) for c in m['constants']])}")
+    effects = any(labels.codings.get(n) == "effects" for n in labels.attributes)
     text = (f"Model: {kind}, estimated by maximum likelihood ({engine}), {groups}. Utility "
-            f"is additive in the attributes: {'; '.join(codings)}; effects-coded "
-            "attributes report the omitted level as minus the sum of the others")
+            f"is additive in the attributes: {'; '.join(codings)}"
+            + ("; effects-coded attributes report the omitted level as minus the sum of the "
+               "others" if effects else ""))
     text += (f"; with {and_list(consts)}." if consts else "; no constants.")
     return text + f" Standard errors are {se}."
 
 
 def quality_text(cfg: dict, items: bool) -> str:
+    """The data-quality paragraph: which checks were run and whether anyone was excluded.
+
+    Names the checks of :mod:`dce.data.quality` (same position, always opting out, never
+    trading, dominance and repeated tasks) and the a priori order behind the dominance
+    tasks, then says whether respondents who failed a check were excluded
+    (``data.exclude_failed_checks``). Non-traders are never excluded: a strong preference
+    is a legitimate answer (Lancsar and Louviere 2006).
+
+    Parameters
+    ----------
+    cfg : dict
+        The resolved config (its ``data`` section).
+    items : bool
+        True for a best-worst or ranking study, which has no such checks.
+
+    Returns
+    -------
+    str
+        One paragraph starting "Data quality:"; "" for item studies.
+    """
     if items:
         return ""
     data = cfg.get("data") or {}
@@ -169,6 +267,30 @@ def quality_text(cfg: dict, items: bool) -> str:
 
 
 def importance_text(cfg: dict, labels: Labels, items: bool) -> str:
+    """The importance paragraph, with the trade-offs when the study has a denominator.
+
+    Attribute studies: importance as the range of an attribute's part-worths over the sum
+    of ranges, with its caveats; then, when ``tradeoffs.denominator`` or an attribute with
+    ``cost: true`` gives a denominator, the trade-offs (marginal rates of substitution)
+    and the extrapolation flag. Item studies: the share of preference exp(v_i) / sum_j
+    exp(v_j) (Louviere, Flynn and Marley 2015). Intervals: Krinsky-Robb simulation (Krinsky
+    and Robb 1986), the delta method or a respondent bootstrap, as
+    ``importance.intervals``.
+
+    Parameters
+    ----------
+    cfg : dict
+        The resolved config (its ``importance``, ``tradeoffs``, ``attributes``, ``seed``).
+    labels : dce.report.labels.Labels
+        Readable names of the attributes.
+    items : bool
+        True for a best-worst or ranking study.
+
+    Returns
+    -------
+    str
+        One paragraph starting "Importance:".
+    """
     imp = cfg.get("importance") or {}
     lv = level_pct(imp.get("level", 0.95))
     how = {"krinsky-robb": f"Krinsky-Robb simulation ({imp.get('draws')} draws from the "
@@ -201,6 +323,30 @@ def importance_text(cfg: dict, labels: Labels, items: bool) -> str:
 
 
 def comparison_text(cfg: dict, labels: Labels, items: bool) -> str:
+    """The group-comparison paragraph: which claims rest on which test.
+
+    Differences of trade-offs (items: of utilities relative to an anchor item) with
+    percentile intervals and Poe et al.'s (2005) combinatorial test, Holm-adjusted (Holm
+    1979) across pairs and terms; rank-interval overlap as a descriptive criterion;
+    importance and rank differences as within-group summaries; the two-step scale
+    comparison of Swait and Louviere (1993) with the group-specific terms
+    (``compare.group_specific``, and the constants of attribute studies).
+
+    Parameters
+    ----------
+    cfg : dict
+        The resolved config (its ``model.by`` and ``compare`` sections).
+    labels : dce.report.labels.Labels
+        Readable names of the attributes.
+    items : bool
+        True for a best-worst or ranking study.
+
+    Returns
+    -------
+    str
+        One paragraph starting "Group comparison"; "" when the models are not fitted by
+        group (no ``model.by``).
+    """
     m, comp = cfg.get("model") or {}, cfg.get("compare") or {}
     if not m.get("by"):
         return ""
@@ -231,6 +377,21 @@ def comparison_text(cfg: dict, labels: Labels, items: bool) -> str:
 
 
 def data_text(cfg: dict, models) -> str:
+    """The data paragraph: simulated or observed, and how many respondents and sets.
+
+    Parameters
+    ----------
+    cfg : dict
+        The resolved config (its ``simulate`` section and ``seed``).
+    models : pandas.DataFrame or None
+        models.csv; the sample size is read from the pooled model's row (``group`` ==
+        ``all``), else from the first row (``n_respondents``, ``n_choice_sets``).
+
+    Returns
+    -------
+    str
+        One paragraph starting "Data:"; "" for observed data without a model table.
+    """
     n = ""
     if models is not None and not models.empty:
         pooled = models[models["group"] == POOLED]

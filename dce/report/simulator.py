@@ -29,7 +29,20 @@ OPT_OUT = "optout"
 
 def attributes_of(cfg: dict) -> list[Attribute]:
     """The study's attributes from a resolved config (as in config.yaml), coded as the
-    pipeline codes them (:func:`dce.config.study._attributes`)."""
+    pipeline codes them (:func:`dce.config.study._attributes`).
+
+    Parameters
+    ----------
+    cfg : dict
+        The resolved config; its ``attributes`` (``label``, ``levels``, ``coding``,
+        ``reference``).
+
+    Returns
+    -------
+    list of dce.core.attributes.Attribute
+        In config order; without ``coding``, effects coding when levels are listed and
+        linear otherwise.
+    """
     out = []
     for name, a in (cfg.get("attributes") or {}).items():
         a = a or {}
@@ -41,7 +54,21 @@ def attributes_of(cfg: dict) -> list[Attribute]:
 
 
 def slug(value, taken: set) -> str:
-    """A stable, unique HTML-id fragment for ``value`` (letters, digits, ``_`` and ``-``)."""
+    """A stable, unique HTML-id fragment for ``value`` (letters, digits, ``_`` and ``-``).
+
+    Parameters
+    ----------
+    value : object
+        A group code or attribute name.
+    taken : set
+        Fragments already used; the new one is added to it.
+
+    Returns
+    -------
+    str
+        ``str(value)`` with every other character replaced by ``_`` ("x" when empty),
+        suffixed ``-2``, ``-3``, ... until it is not in ``taken``.
+    """
     base = re.sub(r"[^A-Za-z0-9_-]", "_", str(value)) or "x"
     out, i = base, 2
     while out in taken:
@@ -99,6 +126,18 @@ def build(run: dict, labels) -> dict | None:
 
 
 def opt_out_label(labels) -> str:
+    """The opt-out's row label, as in the report's uptake table.
+
+    Parameters
+    ----------
+    labels : dce.report.labels.Labels
+        Its ``opt_out`` is the config's ``design.opt_out`` label (or None).
+
+    Returns
+    -------
+    str
+        'Neither / opt out (<label>)', or 'Opt out' without a label.
+    """
     return f"Neither / opt out ({labels.opt_out})" if labels.opt_out else "Opt out"
 
 
@@ -174,7 +213,25 @@ def _coded(a: Attribute, index: dict, html_id: str) -> dict:
 def default_state(cfg: dict, model: dict) -> dict:
     """Starting controls: the config's scenarios (and its opt-out choice) when present;
     otherwise service k takes each attribute's k-th level (cycling) and two services are
-    offered with the opt-out."""
+    offered with the opt-out.
+
+    Parameters
+    ----------
+    cfg : dict
+        The resolved config; its ``scenarios`` (``alternatives``: ``name`` and
+        ``levels``; ``opt_out``).
+    model : dict
+        As from :func:`model_of`.
+
+    Returns
+    -------
+    dict
+        ``values`` (per service, per attribute: the index of the scenario's level, else
+        of the cycling one; for a linear attribute without levels the scenario's number,
+        else 0), ``included`` (per service),
+        ``origin`` (the scenario's name or None) and ``opt_out`` (offered; False when the
+        model has no opt-out constant).
+    """
     sc = cfg.get("scenarios") or {}
     alts = sc.get("alternatives") or []
     values, included, origin = [], [], []
@@ -199,7 +256,22 @@ def default_state(cfg: dict, model: dict) -> dict:
 
 def scenario_rows(model: dict, state: dict) -> tuple[list[str], np.ndarray]:
     """(row keys, coded matrix) of the offered services (and the opt-out): the same rows
-    as :func:`dce.analysis.uptake.scenario_matrix`."""
+    as :func:`dce.analysis.uptake.scenario_matrix`.
+
+    Parameters
+    ----------
+    model : dict
+        As from :func:`model_of`.
+    state : dict
+        The controls, as from :func:`default_state`.
+
+    Returns
+    -------
+    tuple of (list of str, numpy.ndarray)
+        Keys ``"1"``, ``"2"``, ... of the included services and :data:`OPT_OUT` when the
+        opt-out is offered; the matrix has one row per key and one column per term of
+        ``model["terms"]`` (the opt-out row is its constant alone).
+    """
     keys, rows = [], []
     for k, (vals, on) in enumerate(zip(state["values"], state["included"]), start=1):
         if not on:
@@ -281,7 +353,19 @@ def _controls(model: dict, state: dict, labels) -> list[dict]:
 
 
 def share_text(share: tuple | None) -> dict:
-    """The cell of one share: 3 decimals for machines, a percent with interval for people."""
+    """The cell of one share: 3 decimals for machines, a percent with interval for people.
+
+    Parameters
+    ----------
+    share : tuple of float or None
+        (share, lower, upper) from :func:`predict`; None for a service not offered.
+
+    Returns
+    -------
+    dict
+        ``share``, ``lower``, ``upper`` (3 decimals, "" when not offered) and ``text``
+        ('26.4% (22.6 to 30.2)', or 'not offered').
+    """
     if share is None:
         return {"share": "", "lower": "", "upper": "", "text": "not offered"}
     p, lo, hi = share
@@ -310,7 +394,25 @@ def _result_rows(model: dict, shares: dict, labels) -> list[dict]:
 def page_json(model: dict) -> str:
     """The data of the page's script, safe inside ``<script type="application/json">``:
     ``<``, ``>`` and ``&`` are written as JSON unicode escapes, so no ``</script>`` or
-    ``<!--`` can appear."""
+    ``<!--`` can appear.
+
+    Parameters
+    ----------
+    model : dict
+        As from :func:`model_of`.
+
+    Returns
+    -------
+    str
+        Compact ASCII JSON: ``level``, ``terms``, ``optOut`` (term index or null),
+        ``asc``, ``services``, per attribute ``id``, ``kind`` and ``unit`` or
+        ``vectors``, and per group ``id``, ``code``, ``beta`` and ``draws``.
+
+    Raises
+    ------
+    ValueError
+        When an estimate or draw is not finite (JSON has no NaN or infinity).
+    """
     body = {
         "level": model["level"], "terms": model["terms"], "optOut": model["opt_out"],
         "asc": model["asc"], "services": model["n_services"],

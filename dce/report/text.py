@@ -17,22 +17,65 @@ from dce.report.labels import POOLED, Labels
 
 # ----- number formats -----------------------------------------------------------------
 def ordinal(n: int) -> str:
+    """An English ordinal: 1 -> '1st', 12 -> '12th', 23 -> '23rd'.
+
+    Parameters
+    ----------
+    n : int
+        A rank; ``int()`` is applied first (a float rank read from a CSV file works).
+
+    Returns
+    -------
+    str
+    """
     n = int(n)
     suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
     return f"{n}{suffix}"
 
 
 def pct(x, digits: int = 1) -> str:
-    """A share in [0, 1] as a percentage number without the sign: 0.2641 -> '26.4'."""
+    """A share in [0, 1] as a percentage number without the sign: 0.2641 -> '26.4'.
+
+    Parameters
+    ----------
+    x : float or None
+        The share; 'n/a' when missing (see :func:`missing`).
+    digits : int, optional
+        Decimals of the percentage.
+
+    Returns
+    -------
+    str
+    """
     return "n/a" if missing(x) else f"{100 * float(x):.{digits}f}"
 
 
 def num(x, digits: int = 2) -> str:
+    """A number with ``digits`` decimals: 1.2345 -> '1.23'; 'n/a' when missing.
+
+    Parameters
+    ----------
+    x : float or None
+    digits : int, optional
+
+    Returns
+    -------
+    str
+    """
     return "n/a" if missing(x) else f"{float(x):.{digits}f}"
 
 
 def p_text(p) -> str:
-    """'p < 0.001' or 'p = 0.012'."""
+    """A p-value for a sentence: 'p < 0.001' below 0.001, else 'p = 0.012'; 'p n/a' when missing.
+
+    Parameters
+    ----------
+    p : float or None
+
+    Returns
+    -------
+    str
+    """
     if missing(p):
         return "p n/a"
     p = float(p)
@@ -40,16 +83,48 @@ def p_text(p) -> str:
 
 
 def p_cell(p) -> str:
-    """A p-value for a table cell: '< 0.001' or '0.844'."""
+    """A p-value for a table cell: '< 0.001', '0.844' or 'n/a' (:func:`p_text` without 'p = ').
+
+    Parameters
+    ----------
+    p : float or None
+
+    Returns
+    -------
+    str
+    """
     return p_text(p).removeprefix("p ").removeprefix("= ")
 
 
 def level_pct(level: float) -> str:
+    """An interval level as a whole percentage: 0.95 -> '95%'.
+
+    Parameters
+    ----------
+    level : float
+        The level in (0, 1), e.g. ``importance.level``.
+
+    Returns
+    -------
+    str
+    """
     return f"{round(100 * float(level))}%"
 
 
 def missing(x) -> bool:
-    """True for None, NaN and pandas missing values."""
+    """Whether a scalar is missing: None, a NaN of any float type, ``pd.NA`` or ``NaT``.
+
+    Parameters
+    ----------
+    x : object
+        A cell value.
+
+    Returns
+    -------
+    bool
+        False for other scalars and where ``pd.isna`` raises; a list or array (no scalar)
+        gets ``pd.isna``'s element-wise array back.
+    """
     try:
         return x is None or (isinstance(x, float) and math.isnan(x)) or pd.isna(x)
     except (TypeError, ValueError):
@@ -57,6 +132,17 @@ def missing(x) -> bool:
 
 
 def and_list(items: list[str]) -> str:
+    """Words joined for a sentence: ['a', 'b', 'c'] -> 'a, b and c' (no serial comma).
+
+    Parameters
+    ----------
+    items : iterable of str
+
+    Returns
+    -------
+    str
+        A single item as is, "" for none.
+    """
     items = list(items)
     if len(items) <= 1:
         return "".join(items)
@@ -64,12 +150,34 @@ def and_list(items: list[str]) -> str:
 
 
 def capital(text: str) -> str:
+    """``text`` with its first character upper-cased and the rest unchanged ("" stays "").
+
+    Parameters
+    ----------
+    text : str
+
+    Returns
+    -------
+    str
+    """
     return text[:1].upper() + text[1:]
 
 
 # ----- importance ---------------------------------------------------------------------
 def attribute_order(imp: pd.DataFrame) -> list[str]:
-    """Attributes by the pooled ranking (or the first group's), then the others."""
+    """Attributes (or items) in the order of the report's tables and figures.
+
+    Parameters
+    ----------
+    imp : pandas.DataFrame
+        importance.csv (columns ``group``, ``attribute``, ``rank``, ...).
+
+    Returns
+    -------
+    list of str
+        By rank in the pooled model (group ``all``), else in the first group, ties by code;
+        then the attributes that group lacks, in order of first appearance.
+    """
     groups = list(dict.fromkeys(imp["group"]))
     ref = POOLED if POOLED in groups else groups[0]
     part = imp[imp["group"] == ref].sort_values(["rank", "attribute"])
@@ -78,13 +186,40 @@ def attribute_order(imp: pd.DataFrame) -> list[str]:
 
 
 def ranking_cell(row) -> str:
-    """'1 (26.4%, 22.6 to 30.2)': rank (share, interval)."""
+    """One ranking-table cell: '1 (26.4%, 22.6 to 30.2)', the rank (share, interval).
+
+    Parameters
+    ----------
+    row : pandas.Series
+        A row of importance.csv (``rank``, ``importance``, ``ci_lower``, ``ci_upper``).
+
+    Returns
+    -------
+    str
+    """
     return (f"{int(row['rank'])} ({pct(row['importance'])}%, {pct(row['ci_lower'])} to "
             f"{pct(row['ci_upper'])})")
 
 
 def ranking_matrix(imp: pd.DataFrame, labels: Labels, groups: list) -> list[dict]:
-    """Rows of the ranking table: one per attribute (pooled order), one cell per group."""
+    """Rows of the ranking table: one per attribute (pooled order), one cell per group.
+
+    Parameters
+    ----------
+    imp : pandas.DataFrame
+        importance.csv (``group``, ``attribute``, ``importance``, ``ci_lower``, ``ci_upper``,
+        ``rank``).
+    labels : dce.report.labels.Labels
+    groups : list
+        Group codes, one column each.
+
+    Returns
+    -------
+    list of dict
+        In :func:`attribute_order`: ``attribute``, ``label`` and ``cells``, per group
+        ``text`` (:func:`ranking_cell`), ``share``, ``rank``, ``detail`` (text after the rank)
+        and ``shade`` (opacity 0.04 + 1.2 x share, at most 0.45); empty where a group lacks it.
+    """
     def cell(r):
         return {"text": ranking_cell(r), "share": float(r["importance"]),
                 "rank": int(r["rank"]), "detail": ranking_cell(r).split(" ", 1)[1],
@@ -97,8 +232,27 @@ def ranking_matrix(imp: pd.DataFrame, labels: Labels, groups: list) -> list[dict
 
 
 def group_cells(table: pd.DataFrame, key: str, keys, groups: list, cell, empty=""):
-    """(key, cells) for each of ``keys``: ``cell(row)`` of the row of each group with that
-    value in column ``key``, a fresh copy of ``empty`` where the group has none."""
+    """A long table (a row per group and key) as rows of cells, one cell per group.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        With a ``group`` column and the column ``key`` (``attribute``, ``term``, ...).
+    key : str
+    keys : iterable
+        The values of ``key``, in the order of the result.
+    groups : list
+        Group codes, in the order of the cells.
+    cell : callable
+        ``cell(row)`` of the (first) row of one group and key, a pandas.Series.
+    empty : object, optional
+        The cell where a group has no such row (a fresh shallow copy each time).
+
+    Returns
+    -------
+    list of tuple
+        ``(key value, cells)`` for each of ``keys``.
+    """
     out = []
     for k in keys:
         cells = []
@@ -110,12 +264,39 @@ def group_cells(table: pd.DataFrame, key: str, keys, groups: list, cell, empty="
 
 
 def top_attributes(imp: pd.DataFrame, group, k: int = 3) -> list[str]:
+    """The ``k`` attribute codes a group ranks highest (ties by code; fewer if it has fewer).
+
+    Parameters
+    ----------
+    imp : pandas.DataFrame
+        importance.csv (``group``, ``attribute``, ``rank``).
+    group : str
+    k : int, optional
+
+    Returns
+    -------
+    list of str
+    """
     part = imp[imp["group"] == group].sort_values(["rank", "attribute"])
     return list(part["attribute"].head(k))
 
 
 def headline(imp: pd.DataFrame, labels: Labels) -> list[str]:
-    """Key findings: what every group puts first, and each group's top three."""
+    """Key findings: what every group puts first, and each group's top three.
+
+    Parameters
+    ----------
+    imp : pandas.DataFrame
+        importance.csv (``group``, ``attribute``, ``importance``, ``rank``).
+    labels : dce.report.labels.Labels
+
+    Returns
+    -------
+    list of str
+        With two groups or more that share their top two (in either order), a sentence
+        saying so; then each group's top three with their shares (the pooled model only
+        when there are no groups).
+    """
     groups = [g for g in dict.fromkeys(imp["group"]) if g != POOLED] or [POOLED]
     out = []
     tops = {g: top_attributes(imp, g, 2) for g in groups}
@@ -135,7 +316,27 @@ def headline(imp: pd.DataFrame, labels: Labels) -> list[str]:
 # ----- trade-offs and uptake ----------------------------------------------------------
 def tradeoff_table(trade: pd.DataFrame | None, labels: Labels, groups: list,
                    cfg: dict) -> dict | None:
-    """Trade-offs as term rows x group cells, with the extrapolations marked."""
+    """Trade-offs as term rows x group cells, with the extrapolations marked.
+
+    Parameters
+    ----------
+    trade : pandas.DataFrame or None
+        tradeoffs.csv (``group``, ``term``, ``denominator``, ``estimate``, ``ci_lower``,
+        ``ci_upper``, ``outside_tested_range`` as ``true``/``false``).
+    labels : dce.report.labels.Labels
+        Names, and the denominator's listed levels (its tested range, for the note).
+    groups : list
+        Group codes, one column each.
+    cfg : dict
+        The resolved config; not used.
+
+    Returns
+    -------
+    dict or None
+        ``denominator``, ``denominator_label`` ('<unit> of <name>'), ``rows`` (``label``,
+        ``cells``: 'estimate (lower to upper)', ' †' when outside the tested range) and
+        ``note`` (how many values extrapolate, "" when none); None without trade-offs.
+    """
     if trade is None or trade.empty:
         return None
     denom = str(trade["denominator"].iloc[0])
@@ -168,7 +369,24 @@ def tradeoff_table(trade: pd.DataFrame | None, labels: Labels, groups: list,
 
 
 def tradeoff_sentences(trade: pd.DataFrame | None, labels: Labels, level: float) -> list[str]:
-    """For each group, the largest trade-off value in words."""
+    """For each group, the largest trade-off value in words.
+
+    Parameters
+    ----------
+    trade : pandas.DataFrame or None
+        tradeoffs.csv (``group``, ``term``, ``denominator``, ``estimate``, ``ci_lower``,
+        ``ci_upper``, ``outside_tested_range``).
+    labels : dce.report.labels.Labels
+    level : float
+        The interval level, as named.
+
+    Returns
+    -------
+    list of str
+        Per group, the change of largest positive value (the first of equal ones) with its
+        interval, flagged when it extrapolates; groups without a positive value are skipped,
+        and the pooled model when there are groups.
+    """
     if trade is None or trade.empty:
         return []
     out = []
@@ -193,6 +411,22 @@ def tradeoff_sentences(trade: pd.DataFrame | None, labels: Labels, level: float)
 
 
 def uptake_table(uptake: pd.DataFrame | None, labels: Labels, groups: list) -> list[dict]:
+    """Predicted choice shares as scenario rows x group cells.
+
+    Parameters
+    ----------
+    uptake : pandas.DataFrame or None
+        uptake.csv (``group``, ``scenario``, ``share``, ``ci_lower``, ``ci_upper``).
+    labels : dce.report.labels.Labels
+        The opt-out's label names the ``(opt out)`` row.
+    groups : list
+        Group codes, one column each.
+
+    Returns
+    -------
+    list of dict
+        ``label`` and ``cells`` ('share% (lower to upper)', "" where missing); [] without uptake.
+    """
     if uptake is None or uptake.empty:
         return []
     rows = []
@@ -220,8 +454,22 @@ CHECK_TEXT = {
 
 
 def quality_table(dq: dict | None, labels: Labels) -> dict | None:
-    """Counts per group of each check, with 'not assessed' where the design has no such
-    task."""
+    """The data-quality table: per group and in total, how many respondents each check flags.
+
+    Parameters
+    ----------
+    dq : dict or None
+        The ``data_quality`` entry of data_summary.json (:func:`dce.data.quality.summary`).
+    labels : dce.report.labels.Labels
+
+    Returns
+    -------
+    dict or None
+        ``columns`` (groups, Total), ``rows`` (``label``, ``cells`` 'n (x%)', ``fails``:
+        a failing check that flags someone, ``counts``: the check counts as a failure) and
+        ``notes`` (:func:`quality_notes`). Dominance and repeated-task rows (as shares of
+        those who saw such a task) appear only when someone did. None without checks.
+    """
     if not dq:
         return None
     groups = list(dq["groups"])
@@ -255,6 +503,21 @@ def quality_table(dq: dict | None, labels: Labels) -> dict | None:
 
 
 def quality_notes(dq: dict, labels: Labels) -> list[str]:
+    """The sentences under the data-quality table.
+
+    Parameters
+    ----------
+    dq : dict
+        The ``data_quality`` entry of data_summary.json.
+    labels : dce.report.labels.Labels
+
+    Returns
+    -------
+    list of str
+        How many failed a check; dominance and repeated tasks (not assessed, and why); the
+        attributes most often not traded on, kept as legitimate answers (Lancsar and
+        Louviere 2006); whether those who failed were excluded.
+    """
     total = dq["total"]
     out = []
     n, fail = total["respondents"], total["failed"]
@@ -294,7 +557,24 @@ def quality_notes(dq: dict, labels: Labels) -> list[str]:
 
 def exclusion_sentences(imp: pd.DataFrame, imp_all: pd.DataFrame | None, labels: Labels,
                         dq: dict | None) -> list[str]:
-    """How the ranking changes when the respondents who failed a check are excluded."""
+    """How the ranking changes when the respondents who failed a check are excluded.
+
+    Parameters
+    ----------
+    imp : pandas.DataFrame
+        importance.csv, without the excluded respondents (``group``, ``attribute``, ``rank``).
+    imp_all : pandas.DataFrame or None
+        all_respondents/importance.csv, with every respondent.
+    labels : dce.report.labels.Labels
+    dq : dict or None
+        The ``data_quality`` entry of data_summary.json (its ``excluded`` count).
+
+    Returns
+    -------
+    list of str
+        Per group of ``imp``: unchanged, or which attributes move from their rank with
+        everyone to their rank without the excluded; [] without ``imp_all``.
+    """
     if imp_all is None or imp_all.empty:
         return []
     out = []

@@ -91,7 +91,9 @@ def _fit_all(run: Run) -> None:
     spec = study.spec
     attrs = study.attributes
     responses = run.responses if run.fit_responses is None else run.fit_responses
-    cd = coding.encode(responses, attrs, spec.model.constants, spec.model.interactions)
+    cd = coding.ChoiceData.from_frame(responses, attrs, group="group", block="block",
+                                      asc=spec.model.constants,
+                                      interactions=spec.model.interactions)
     groups = cd.groups()
     fit_groups = ([g for g in groups if g != "all"] if spec.model.by and len(groups) > 1
                   else [])

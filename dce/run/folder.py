@@ -18,6 +18,19 @@ TMP_MARK = ".tmp-"
 
 
 def is_dce_folder(path: Path) -> bool:
+    """Whether ``path`` is a folder dce wrote (and may replace without ``force``).
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        A folder.
+
+    Returns
+    -------
+    bool
+        True when its ``manifest.json`` is a JSON object whose ``tool`` is ``dce``; False
+        when the file is missing, unreadable, not JSON or not an object.
+    """
     try:
         return json.loads((path / "manifest.json").read_text()).get("tool") == "dce"
     except (OSError, ValueError, AttributeError):
@@ -25,7 +38,22 @@ def is_dce_folder(path: Path) -> bool:
 
 
 def check_target(out: Path, force: bool) -> None:
-    """Fail early (before any work) if the run folder cannot be written or replaced."""
+    """Fail early (before any work) if the run folder cannot be written or replaced.
+
+    Parameters
+    ----------
+    out : pathlib.Path
+        The run folder; it may not exist yet.
+    force : bool
+        Whether an existing non-empty folder that dce did not write may be replaced.
+
+    Raises
+    ------
+    dce.errors.DceError
+        When ``out`` is a file; when it is a non-empty folder without a dce
+        ``manifest.json`` and ``force`` is false; when its nearest existing parent is not
+        writable (by its permissions, or when a probe folder cannot be made there).
+    """
     if out.exists() and not out.is_dir():
         raise DceError("the output path is a file, not a folder; choose another --output",
                        file=_shown(out))
@@ -79,7 +107,32 @@ def _alive(pid: int) -> bool:
 
 
 def write(out: Path, files: dict[str, bytes], force: bool = False) -> Path:
-    """Write ``files`` (relative name -> bytes) as the folder ``out``, atomically."""
+    """Write ``files`` (relative name -> bytes) as the folder ``out``, atomically.
+
+    The files go into a hidden sibling ``.<name>.tmp-<pid>`` (manifest.json last), which
+    then replaces ``out``; the previous folder is kept aside until the swap succeeds and
+    restored if it fails. Temporary siblings of runs that were killed are removed first.
+
+    Parameters
+    ----------
+    out : str or pathlib.Path
+        The run folder; its parents are created.
+    files : dict
+        Path relative to ``out`` (``figures/importance.png``) -> bytes.
+    force : bool, optional
+        Replace an existing folder that dce did not write (see :func:`check_target`).
+
+    Returns
+    -------
+    pathlib.Path
+        ``out``.
+
+    Raises
+    ------
+    dce.errors.DceError
+        As :func:`check_target`, or when the folder cannot be created or written (the
+        previous folder is left in place).
+    """
     out = Path(out)
     check_target(out, force)
     _clean_stale(out)

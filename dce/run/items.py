@@ -32,7 +32,30 @@ def _needs_design(study, stage: str) -> bool:
 
 
 def design_and_responses(study, stage: str = "run"):
-    """(design or None, responses or None, simulated?, input files) up to ``stage``."""
+    """(design or None, responses or None, simulated?, input files) up to ``stage``.
+
+    The design is built for the design stage, for simulated responses, and when the
+    data need it (a fielded design file, or wide-format choices).
+
+    Parameters
+    ----------
+    study : dce.config.study.Study
+        A best-worst or ranking study.
+    stage : {"design", "simulate", "fit", "run"}, optional
+        The last stage; at ``design`` no responses are made or read.
+
+    Returns
+    -------
+    tuple
+        The item design (or None); the responses (simulated from ``simulate:`` or read
+        from ``choices:``; None at the design stage); whether they were simulated; the
+        input files read (design, choices, respondents), as paths.
+
+    Raises
+    ------
+    dce.errors.DesignError, dce.errors.DataError
+        From the design or the data files.
+    """
     design, inputs = None, []
     if _needs_design(study, stage):
         design = item_design.build(study)
@@ -50,7 +73,21 @@ def design_and_responses(study, stage: str = "run"):
 
 
 def validate(study) -> None:
-    """``dce validate`` for an item study: the design (if any) and the data (if any)."""
+    """``dce validate`` for an item study: the design (if any) and the data (if any).
+
+    With ``choices:``, the data are read (with the design when it is a fielded file or
+    the choices are wide); otherwise the design alone is built.
+
+    Parameters
+    ----------
+    study : dce.config.study.Study
+        A best-worst or ranking study.
+
+    Raises
+    ------
+    dce.errors.DesignError, dce.errors.DataError
+        The first problem found in the design or the data.
+    """
     spec = study.spec
     if spec.choices is not None:
         design = item_design.build(study) if spec.design is not None and (
@@ -61,7 +98,39 @@ def validate(study) -> None:
 
 
 def analyse_items(study, stage: str = "run", jobs: int = 1):
-    """Run an item study up to ``stage`` (design, simulate, fit or run) -> Run."""
+    """Run an item study up to ``stage`` (design, simulate, fit or run) -> Run.
+
+    Design and responses (:func:`design_and_responses`); from ``fit``, one model per
+    group (``model.by``) and the pooled model, shares of preference with intervals and
+    rank probabilities, utilities relative to the anchor item (:func:`anchor_item`), the
+    group comparisons with the Swait and Louviere (1993) scale tests (left out when
+    best-worst ``model.worst_scale`` is ``estimate``), and the best-minus-worst
+    (bw_counts) or rank counts.
+
+    Parameters
+    ----------
+    study : dce.config.study.Study
+        A best-worst or ranking study.
+    stage : {"design", "simulate", "fit", "run"}, optional
+        The last stage.
+    jobs : int, optional
+        Parallel workers for the bootstrap; the numbers do not depend on it.
+
+    Returns
+    -------
+    dce.run.stages.Run
+        With warnings raised on the way as its ``notes``.
+
+    Raises
+    ------
+    dce.errors.DataError
+        From the data, or when ``compare.pairs`` names a group not in the data.
+    dce.errors.EstimationError
+        When a group is too small to fit (key ``model.by``), a model fails or has
+        non-finite estimates, or too few bootstrap replicates succeed.
+    dce.errors.DesignError
+        From the design.
+    """
     return run_stages(Run(study, stage, jobs=jobs), _stages)
 
 
@@ -144,11 +213,31 @@ def _free(result, data):
 
 def anchor_item(spec, names, fits) -> str:
     """The item whose utility (from the reference item's) is the unit of relative
-    utilities: ``compare.anchor`` or the pooled model's most preferred item."""
+    utilities: ``compare.anchor``, else the pooled model's item farthest from the
+    reference.
+
+    Parameters
+    ----------
+    spec : dce.config.schema.ConfigModel
+        The validated config (its ``compare.anchor``).
+    names : list of str
+        Item names, in the order of the models' first parameters.
+    fits : list
+        Fitted item models; the pooled one (group ``all``) is used.
+
+    Returns
+    -------
+    str
+        ``compare.anchor``, or the pooled model's most preferred item; when that is the
+        reference item itself (every other utility below 0), the least preferred item,
+        so that the unit is never the reference's 0.
+    """
     if spec.compare.anchor is not None:
         return spec.compare.anchor
     pooled = {r.group: r for r in fits}["all"]
-    return names[int(np.argmax(np.abs(pooled.params[: len(names)])))]
+    v = pooled.params[: len(names)]
+    top = int(np.argmax(v))
+    return names[top if v[top] != 0 else int(np.argmin(v))]
 
 
 def _fit_group(spec, g, part, names, ref):
@@ -159,7 +248,7 @@ def _fit_group(spec, g, part, names, ref):
                               "responses, merge groups or use model.se: robust)",
                               key="model.by")
     if part.data.n_sets < part.data.X.shape[1] + 1:
-        raise EstimationError(f"group {g!r} has {part.n_tasks} sets, too few to estimate "
+        raise EstimationError(f"group {g!r} has {part.data.n_sets} choice sets, too few to estimate "
                               f"{part.data.X.shape[1]} item utilities; collect more "
                               "responses or merge groups", key="model.by")
     try:

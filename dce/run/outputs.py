@@ -26,12 +26,39 @@ DEPENDENCIES = ("numpy", "scipy", "pandas", "PyYAML", "pydantic", "matplotlib", 
 
 
 def csv_bytes(frame: pd.DataFrame) -> bytes:
+    """A table as the bytes of a run-folder CSV file.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        Any table; its index is not written.
+
+    Returns
+    -------
+    bytes
+        UTF-8 CSV with a header, Unix (LF) line ends, floats as :data:`FLOAT_FORMAT` (10
+        significant digits) and missing values as empty cells.
+    """
     buf = io.StringIO()
     frame.to_csv(buf, index=False, float_format=FLOAT_FORMAT, lineterminator="\n", na_rep="")
     return buf.getvalue().encode("utf-8")
 
 
 def json_bytes(obj) -> bytes:
+    """A dict as the bytes of a run-folder JSON file (design_diagnostics.json,
+    data_summary.json).
+
+    Parameters
+    ----------
+    obj : object
+        Dicts, lists, tuples, numbers (numpy too), booleans, strings and None.
+
+    Returns
+    -------
+    bytes
+        JSON indented by 2 with a final newline, keys as text in their order, floats
+        rounded to :data:`FLOAT_FORMAT` and non-finite floats written as null.
+    """
     return (json.dumps(_plain(obj), indent=2, sort_keys=False, allow_nan=False) + "\n").encode()
 
 
@@ -51,7 +78,20 @@ def _plain(obj):
 
 
 def resolved_config(study) -> bytes:
-    """The config with every default filled in, as YAML."""
+    """config.yaml: the config with every default filled in, as YAML.
+
+    Parameters
+    ----------
+    study : dce.config.study.Study
+        The validated study.
+
+    Returns
+    -------
+    bytes
+        A comment line naming the run and dce's version, then the validated config in
+        its schema's key order (UTF-8, wrapped at about 100 characters); paths stay
+        relative to the original config file's folder.
+    """
     body = yaml.safe_dump(study.spec.model_dump(mode="json"), sort_keys=False,
                           allow_unicode=True, width=100)
     head = (f"# resolved config of run {study.name!r} (dce {__version__}); paths are "
@@ -61,7 +101,26 @@ def resolved_config(study) -> bytes:
 
 def run_files(run, xlsx: bool = True) -> dict[str, bytes]:
     """Every file of the run folder except the manifest and the report (and
-    results.xlsx when ``xlsx`` is false)."""
+    results.xlsx when ``xlsx`` is false).
+
+    Parameters
+    ----------
+    run : dce.run.stages.Run
+        An analysed run, at any stage.
+    xlsx : bool, optional
+        Whether to add results.xlsx (every CSV table as a sheet, :func:`xlsx_bytes`).
+
+    Returns
+    -------
+    dict
+        Run-folder path -> bytes: config.yaml; design.csv and design_diagnostics.json
+        with a design; responses.csv when simulated; with models, estimates.csv,
+        models.csv, importance.csv, comparison.csv, outrank.csv, tradeoffs.csv and
+        uptake.csv when computed, data_summary.json and ``run.tables`` (e.g.
+        coefficient_draws.csv, bw_counts.csv); data_quality.csv (attribute studies);
+        all_respondents/ (estimates, models, importance) when respondents were excluded;
+        warnings.txt when there are notes; results.xlsx.
+    """
     files = {"config.yaml": resolved_config(run.study)}
     if run.design is not None:
         files["design.csv"] = csv_bytes(run.design.table)
@@ -119,7 +178,21 @@ _LEADING_ZERO = re.compile(r"^[+-]?0[0-9]")
 def sheet_name(path: str, taken: set) -> str:
     """Excel sheet name of a run-folder file: the path without ``.csv``, ``/`` and other
     characters Excel forbids replaced by ``_``, at most 31 characters, unique (Excel
-    compares names case-insensitively)."""
+    compares names case-insensitively).
+
+    Parameters
+    ----------
+    path : str
+        Run-folder path, e.g. ``all_respondents/importance.csv``.
+    taken : set
+        Lower-cased names already used; the new one is added.
+
+    Returns
+    -------
+    str
+        The name ("table" when nothing is left), with ``~2``, ``~3``, ... replacing its
+        end when it is taken.
+    """
     base = _SHEET_BAD.sub("_", path.removesuffix(".csv"))[:31] or "table"
     name, i = base, 2
     while name.lower() in taken:
@@ -132,7 +205,18 @@ def sheet_name(path: str, taken: set) -> str:
 def csv_table(raw: bytes) -> pd.DataFrame:
     """A CSV file of the run folder as typed columns: numbers as numbers, ``true``/``false``
     as booleans, empty cells missing; a column whose values have leading zeros (``007``,
-    e.g. respondent ids) stays text."""
+    e.g. respondent ids) stays text.
+
+    Parameters
+    ----------
+    raw : bytes
+        The CSV file.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The table, for a sheet of results.xlsx; empty for a file without even a header.
+    """
     try:
         text = pd.read_csv(io.BytesIO(raw), dtype=str, keep_default_na=False, na_values=[""])
     except pd.errors.EmptyDataError:  # a file without even a header
@@ -228,7 +312,8 @@ def _too_large(raw: bytes) -> tuple[int, int, str] | None:
 def xlsx_bytes(csvs: dict[str, bytes], run_name: str = "") -> bytes:
     """results.xlsx: every CSV table as one sheet, after a first ``README`` sheet listing
     the sheets and the tables left out (more than ``XLSX_MAX_ROWS`` rows or
-    ``XLSX_MAX_CELLS`` cells).
+    ``XLSX_MAX_CELLS`` cells). Sheets follow :data:`XLSX_FIRST`, then the other files
+    by path.
 
     Parameters
     ----------
@@ -291,6 +376,14 @@ def _fixed_zip(wb) -> bytes:
 
 
 def versions() -> dict:
+    """The Python version, the platform and the installed version of each dependency.
+
+    Returns
+    -------
+    dict
+        ``python``, ``platform`` and one entry per name of :data:`DEPENDENCIES` (None
+        when not installed), for manifest.json.
+    """
     out = {"python": sys.version.split()[0], "platform": platform.platform()}
     for name in DEPENDENCIES:
         try:
@@ -302,6 +395,31 @@ def versions() -> dict:
 
 def manifest(run, files: dict, hashes_of_inputs: dict, started: str, finished: str,
              seconds: float, config_display: str) -> bytes:
+    """manifest.json: what produced the run folder, and the hash of every file in it.
+
+    Parameters
+    ----------
+    run : dce.run.stages.Run
+        The run (its study and stage).
+    files : dict
+        Run-folder path -> bytes of every other file of the folder.
+    hashes_of_inputs : dict
+        Input file as shown to the user -> SHA-256 hex digest.
+    started, finished : str
+        ISO 8601 UTC times.
+    seconds : float
+        Duration in seconds (written rounded to milliseconds).
+    config_display : str
+        The config file as shown to the user.
+
+    Returns
+    -------
+    bytes
+        JSON indented by 2: ``tool`` (``dce``), ``version``, ``run``, ``stage``,
+        ``config_file``, ``config_hash``, ``seed``, ``engine``, ``model``, ``inputs``,
+        ``files`` (SHA-256 per file, sorted), ``versions`` (:func:`versions`),
+        ``started``, ``finished``, ``duration_seconds``.
+    """
     import hashlib
 
     body = {
@@ -319,7 +437,22 @@ def manifest(run, files: dict, hashes_of_inputs: dict, started: str, finished: s
 
 # ----- tables ---------------------------------------------------------------------------
 def estimates_table(run: Run) -> pd.DataFrame:
-    """One row per group and reported term; with a bootstrap, its percentile interval too."""
+    """estimates.csv: one row per group and reported term; with a bootstrap, its percentile
+    interval too.
+
+    Parameters
+    ----------
+    run : dce.run.stages.Run
+        A fitted run (``fits``, ``bootstrap``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``group, term, estimate, std_error, z, p_value, ci_lower, ci_upper`` (Wald, at
+        ``importance.level``), plus ``boot_ci_lower, boot_ci_upper`` with a bootstrap. The
+        reported terms add each effects-coded attribute's omitted level (minus the sum of
+        the others, see :func:`dce.models.results.reported`).
+    """
     frames = []
     level = run.study.spec.importance.level
     for r in run.fits:
@@ -335,8 +468,22 @@ def estimates_table(run: Run) -> pd.DataFrame:
 
 
 def models_table(run: Run) -> pd.DataFrame:
-    """One row per fit; a mixed logit adds its draws and the change of the fit when the
-    draws are doubled (stability check)."""
+    """models.csv: one row per fit; a mixed logit adds its draws and the change of the fit
+    when the draws are doubled (stability check).
+
+    Parameters
+    ----------
+    run : dce.run.stages.Run
+        A fitted run (``fits``, ``constants_loglik``, ``stability``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``group, n_respondents, n_choice_sets, n_parameters, log_likelihood,
+        null_log_likelihood, aic, bic, converged, iterations, se_type, engine, model,
+        constants_log_likelihood, rho_squared``; a mixed logit adds ``draws,
+        stability_draws, stability_loglik_change, stability_max_coef_change``.
+    """
     rows = []
     for r in run.fits:
         row = r.statistics()

@@ -21,6 +21,28 @@ def analyse(study, stage: str = "run", jobs: int = 1) -> Run:
 
     ``jobs`` is the number of parallel workers for Monte Carlo steps (bootstrap); the
     numbers do not depend on it.
+
+    Parameters
+    ----------
+    study : dce.config.study.Study
+        The validated study; ``type: dce`` runs :func:`dce.run.fit.attribute_stages`,
+        best-worst and ranking studies :func:`dce.run.items.analyse_items`.
+    stage : {"design", "simulate", "fit", "run"}, optional
+        The last stage.
+    jobs : int, optional
+        Parallel workers.
+
+    Returns
+    -------
+    dce.run.stages.Run
+        Everything computed, nothing written; warnings raised on the way are its
+        ``notes``.
+
+    Raises
+    ------
+    dce.errors.DceError
+        A ``ConfigError``, ``DesignError``, ``DataError`` or ``EstimationError`` from the
+        stages.
     """
     if study.spec.type != "dce":  # best-worst and ranking studies
         return analyse_items(study, stage, jobs)
@@ -28,6 +50,22 @@ def analyse(study, stage: str = "run", jobs: int = 1) -> Run:
 
 
 def output_dir(study, override=None) -> Path:
+    """The run folder of a study.
+
+    Parameters
+    ----------
+    study : dce.config.study.Study
+        The study (its ``output`` and ``name``).
+    override : str or pathlib.Path, optional
+        A folder given on the command line or to the API (relative to the working
+        folder).
+
+    Returns
+    -------
+    pathlib.Path
+        ``override``; else the config's ``output``, relative to the config file's folder;
+        else ``results/<name>`` in the working folder; always absolute.
+    """
     if override:
         return Path(override).resolve()
     if study.spec.output:
@@ -70,6 +108,34 @@ def execute(study, stage="run", output=None, force=False, jobs=None, backend_nam
     """Run ``stage`` and write its folder; return (path, Run).
 
     ``jobs``, ``backend_name`` and ``scheduler`` override the config's ``parallel:``.
+
+    Parameters
+    ----------
+    study : dce.config.study.Study
+        The validated study.
+    stage : {"design", "simulate", "fit", "run"}, optional
+        The last stage (:func:`analyse`).
+    output : str or pathlib.Path, optional
+        The run folder (:func:`output_dir`); checked before any work.
+    force : bool, optional
+        Replace an existing folder that dce did not write.
+    jobs : int, optional
+        Parallel workers.
+    backend_name, scheduler : str, optional
+        Parallel backend (``local`` or ``dask``) and the dask scheduler's address
+        (:class:`dce.core.parallel.backend`).
+
+    Returns
+    -------
+    tuple of (pathlib.Path, dce.run.stages.Run)
+        The folder written (:func:`write_run`) and the run.
+
+    Raises
+    ------
+    dce.errors.DceError
+        As :func:`analyse`; when the folder cannot be written
+        (:func:`dce.run.folder.check_target`, :func:`dce.run.folder.write`); when the
+        dask backend cannot start.
     """
     job = _Job(study, output, force)
     jobs, context = _parallel(study, jobs, backend_name, scheduler)
@@ -79,8 +145,30 @@ def execute(study, stage="run", output=None, force=False, jobs=None, backend_nam
 
 
 def write_run(run, folder, force: bool = False) -> Path:
-    """Write an analysed Run as a complete run folder (atomic; see runfolder.write):
-    every table, the report, results.xlsx and the manifest. Returns the folder."""
+    """Write an analysed Run as a complete run folder (atomic; see
+    :func:`dce.run.folder.write`): every table, the report, results.xlsx and the manifest.
+
+    Parameters
+    ----------
+    run : dce.run.stages.Run
+        As from :func:`analyse`.
+    folder : str or pathlib.Path or None
+        The run folder (:func:`output_dir`).
+    force : bool, optional
+        Replace an existing folder that dce did not write.
+
+    Returns
+    -------
+    pathlib.Path
+        The folder: the files of :func:`dce.run.outputs.run_files`, report.html,
+        report.md and figures/ when the run has models, and manifest.json with the
+        hashes of the input files.
+
+    Raises
+    ------
+    dce.errors.DceError
+        When the folder cannot be written.
+    """
     return _write(_Job(run.study, folder, force), run)
 
 
@@ -94,7 +182,30 @@ def _write(job, run) -> Path:
 
 def execute_power(study, output=None, force=False, jobs=None, backend_name=None,
                   scheduler=None):
-    """``dce power``: simulate, fit and tabulate power; write power.csv and its figure."""
+    """``dce power``: simulate, fit and tabulate power; write power.csv and its figure.
+
+    Parameters
+    ----------
+    study : dce.config.study.Study
+        A study with ``power:`` and ``simulate:`` sections.
+    output, force, jobs, backend_name, scheduler
+        As :func:`execute`.
+
+    Returns
+    -------
+    tuple of (pathlib.Path, pandas.DataFrame)
+        The folder (config.yaml, power.csv, figures/power.png and .svg, manifest.json)
+        and the power table (``sample_size, group, measure, term, value,
+        replications``; see :func:`dce.analysis.power.analyse`).
+
+    Raises
+    ------
+    dce.errors.ConfigError
+        When the config has no ``power:`` section.
+    dce.errors.DceError
+        From the design or the simulations, when the dask backend cannot start, or when
+        the folder cannot be written.
+    """
     from dce import design as design_mod
     from dce.analysis import power
     from dce.errors import ConfigError
@@ -118,7 +229,27 @@ def execute_power(study, output=None, force=False, jobs=None, backend_name=None,
 def execute_cards(study, output=None, force=False):
     """``dce cards``: the design as printable cards (one HTML and one Markdown page per
     block) and a survey-platform table (one row per block x task x alternative, with the
-    attribute labels as columns and the level text in the cells)."""
+    attribute labels as columns, see :func:`survey_table`).
+
+    Parameters
+    ----------
+    study : dce.config.study.Study
+        A study with a ``design:`` section.
+    output, force
+        As :func:`execute`.
+
+    Returns
+    -------
+    pathlib.Path
+        The folder: config.yaml, design.csv, survey.csv, cards/block_<b>.html and
+        cards/block_<b>.md, manifest.json.
+
+    Raises
+    ------
+    dce.errors.DceError
+        A ``DesignError`` or ``ConfigError`` from the design, or when the folder cannot
+        be written.
+    """
     from dce import design as design_mod
     from dce.design.cards import html_cards, markdown_cards
     from dce.run.outputs import csv_bytes, resolved_config
@@ -136,7 +267,23 @@ def execute_cards(study, output=None, force=False):
 
 
 def survey_table(design, study):
-    """Design rows with readable headers for survey platforms (labels, level text)."""
+    """Design rows with readable headers for survey platforms: survey.csv.
+
+    Parameters
+    ----------
+    design : dce.design.Design
+        Its ``table`` (design.csv: ``block, task, alternative, <attributes>,
+        is_opt_out``).
+    study : dce.config.study.Study
+        The attribute labels and the opt-out's label.
+
+    Returns
+    -------
+    pandas.DataFrame
+        design.csv with an ``option`` column after ``alternative`` ('Option <a>', or the
+        opt-out's label on its rows) and each attribute column named by its label; the
+        cells are the levels as in design.csv.
+    """
     table = design.table.copy()
     opt = study.spec.design.opt_out if study.spec.design else None
     table.insert(3, "option", [opt if o else f"Option {a}" for a, o in

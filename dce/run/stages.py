@@ -17,7 +17,62 @@ STAGES = ("design", "simulate", "fit", "run")
 
 @dataclass
 class Run:
-    """Everything one run produced, as plain values."""
+    """Everything one run produced, as plain values.
+
+    Filled in by the stages (:func:`dce.run.fit.attribute_stages`,
+    :func:`dce.run.items.analyse_items`) and turned into files by
+    :func:`dce.run.outputs.run_files`; fields of stages not reached keep their defaults.
+
+    Attributes
+    ----------
+    study : dce.config.study.Study
+        The validated study.
+    stage : str
+        The last stage: one of :data:`STAGES`, or ``power`` / ``cards`` for those commands.
+    design : dce.design.Design or None
+        The design (design.csv and design_diagnostics.json).
+    responses : pandas.DataFrame or None
+        The choices in long form, one row per alternative (responses.csv when simulated).
+    simulated : bool
+        Whether the responses were simulated.
+    data_summary : dict
+        data_summary.json (with the data-quality counts of attribute studies).
+    fits : list
+        One fitted model per group, the pooled model (group ``all``) last.
+    importance : dce.analysis.importance.Importance or None
+        Importance (shares of preference for items), importance.csv.
+    comparison : dce.analysis.compare.Comparison or None
+        The group comparisons: comparison.csv and outrank.csv.
+    notes : list of str
+        Warnings of the run (warnings.txt).
+    inputs : list of pathlib.Path
+        Input files read, hashed into manifest.json.
+    bootstrap : dict or None
+        Group -> bootstrap replicates of the coefficients, with
+        ``importance.intervals: bootstrap``.
+    base_fits : dict
+        Group -> conditional logit behind a mixed logit, for the scale tests.
+    constants_loglik : dict
+        Group -> log-likelihood of the constants-only model (models.csv).
+    stability : dict
+        Group -> the mixed logit's stability check at twice the draws.
+    tradeoffs : dce.analysis.wtp.Tradeoffs or None
+        Trade-offs against the denominator (tradeoffs.csv).
+    uptake : pandas.DataFrame or None
+        Predicted shares of the config's scenarios (uptake.csv).
+    jobs : int
+        Parallel workers for the bootstrap.
+    quality : pandas.DataFrame or None
+        Data-quality checks, one row per respondent (data_quality.csv).
+    fit_responses : pandas.DataFrame or None
+        The responses fitted, when respondents who failed a check are excluded.
+    all_respondents : Run or None
+        The same analysis with every respondent (all_respondents/), when some were
+        excluded.
+    tables : dict
+        Extra tables, name -> pandas.DataFrame written as ``<name>.csv``
+        (coefficient_draws, relative_utilities, bw_counts, rank_counts).
+    """
 
     study: object
     stage: str = "run"
@@ -44,7 +99,28 @@ class Run:
 
 
 def run_stages(run: Run, stages) -> Run:
-    """Call ``stages(run)``, keeping the warnings raised on the way as the run's notes."""
+    """Call ``stages(run)``, keeping the warnings raised on the way as the run's notes.
+
+    Parameters
+    ----------
+    run : Run
+        A new run (study, stage and jobs set).
+    stages : callable
+        Fills ``run`` in place, e.g. :func:`dce.run.fit.attribute_stages`.
+
+    Returns
+    -------
+    Run
+        ``run``, with the text of each distinct ``RuntimeWarning`` and ``UserWarning``
+        (subclasses included) appended to its ``notes`` in order; other warnings are
+        dropped.
+
+    Raises
+    ------
+    dce.errors.DceError
+        Whatever ``stages`` raises (user problems as a DceError), unchanged; the
+        warnings caught so far are then lost.
+    """
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         stages(run)
@@ -58,12 +134,41 @@ def run_stages(run: Run, stages) -> Run:
 
 
 def stage_at_least(stage: str, wanted: str) -> bool:
-    """Whether ``stage`` comes at or after ``wanted`` in :data:`STAGES`."""
+    """Whether ``stage`` comes at or after ``wanted`` in :data:`STAGES`.
+
+    Parameters
+    ----------
+    stage, wanted : {"design", "simulate", "fit", "run"}
+        Stage names.
+
+    Returns
+    -------
+    bool
+        True when ``stage`` is ``wanted`` or a later stage.
+
+    Raises
+    ------
+    ValueError
+        When either is not one of :data:`STAGES`.
+    """
     return STAGES.index(stage) >= STAGES.index(wanted)
 
 
 def progress(items, desc: str):
-    """A progress bar over finished items, silent when stderr is not a terminal."""
+    """A progress bar over finished items, silent when stderr is not a terminal.
+
+    Parameters
+    ----------
+    items : iterable
+        What to iterate over.
+    desc : str
+        The bar's label, e.g. "fitting models".
+
+    Returns
+    -------
+    tqdm.auto.tqdm
+        An iterator over ``items`` (the bar is removed when done).
+    """
     import sys
 
     from tqdm.auto import tqdm
