@@ -447,8 +447,8 @@ CHECK_TEXT = {
     "same_position": "Always chose the same position (e.g. always the first option)",
     "always_opt_out": "Always chose the opt-out",
     "never_traded": "Never traded: always chose the better level of one attribute",
-    "chose_dominated": "Chose a dominated alternative in a dominance task",
-    "inconsistent_repeat": "Answered a repeated task differently",
+    "chose_dominated": "Chose a dominated alternative (% of those who saw a dominance task)",
+    "inconsistent_repeat": "Answered a repeated task differently (% of those who saw one)",
     "failed": "Failed at least one check",
 }
 
