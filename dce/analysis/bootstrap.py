@@ -5,6 +5,16 @@ replacement), refits the group's conditional logit warm-started at the full-samp
 estimate, and refits the pooled model on the union of the groups' resamples. Replicates
 run through :func:`dce.core.parallel.map_seeds`, so they are identical for any number of
 workers. Replicates that fail or do not converge are recorded and left out.
+
+Resampling whole respondents keeps the dependence of a respondent's choices (the pairs
+cluster bootstrap; Cameron and Miller 2015); callers take percentile intervals of the
+replicates (Efron and Tibshirani 1993).
+
+References
+----------
+Cameron, A. C. and Miller, D. L. (2015). A practitioner's guide to cluster-robust
+inference. Journal of Human Resources 50(2), 317-372.
+Efron, B. and Tibshirani, R. J. (1993). An Introduction to the Bootstrap. Chapman & Hall.
 """
 
 from __future__ import annotations
@@ -19,14 +29,40 @@ from dce.models.clogit import fit as clogit_fit
 
 
 def panels(data: ChoiceData) -> tuple[np.ndarray, np.ndarray]:
-    """First and one-past-last set of each respondent (respondents are contiguous)."""
+    """First and one-past-last set of each respondent (respondents are contiguous).
+
+    Parameters
+    ----------
+    data : ChoiceData
+        ``respondent`` (sets,) with each respondent's sets contiguous.
+
+    Returns
+    -------
+    first, last : ndarray of int (N,)
+        Set range ``first[n]:last[n]`` of each respondent, in order of appearance.
+    """
     first = np.flatnonzero(np.r_[True, data.respondent[1:] != data.respondent[:-1]])
     return first, np.r_[first[1:], data.n_sets]
 
 
 def resample(data: ChoiceData, picks: np.ndarray) -> ChoiceData:
     """The panels of respondents ``picks`` (codes, repeats allowed), each as a new
-    respondent."""
+    respondent.
+
+    Parameters
+    ----------
+    data : ChoiceData
+        Respondents contiguous (see :func:`panels`).
+    picks : ndarray of int (n,)
+        Positions of the respondents to take, in :func:`panels` order (the respondent
+        codes when they run 0..N-1).
+
+    Returns
+    -------
+    ChoiceData
+        ``n`` respondents coded 0..n-1 (``respondent_ids`` also 0..n-1), their sets in
+        the order of ``picks``; groups, alternatives and terms kept.
+    """
     first, last = panels(data)
     n_sets_each = last[picks] - first[picks]
     sets = _ranges(first[picks], n_sets_each)
@@ -50,6 +86,20 @@ def _ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
 
 
 def concat(parts: list[ChoiceData]) -> ChoiceData:
+    """Stack several ChoiceData (e.g. groups) into one, keeping respondents apart.
+
+    Parameters
+    ----------
+    parts : list of ChoiceData
+        At least one; the same terms (not checked: the first part's are used).
+
+    Returns
+    -------
+    ChoiceData
+        Rows and sets in the order of ``parts``; respondent codes shifted so that each
+        part's respondents stay distinct (``respondent_ids`` become 0..total-1; the
+        original identifiers are not kept).
+    """
     shift, sets, rows = 0, [], 0
     resp = []
     for p in parts:
@@ -88,7 +138,35 @@ def _replicate(seq, groups: dict, starts: dict, pooled: bool) -> dict:
 
 def bootstrap(groups: dict, starts: dict, n: int, root: np.random.SeedSequence, *,
               pooled: bool = True, jobs: int = 1):
-    """Coefficient replicates per group: ``({group: (n_ok x terms)}, failures)``."""
+    """Coefficient replicates per group: ``({group: (n_ok x terms)}, failures)``.
+
+    Each replicate resamples every group's respondents with replacement (a respondent
+    bootstrap; Efron and Tibshirani 1993), refits each group's conditional logit (classic
+    covariance, no identification check) and, with ``pooled``, the union of the resamples.
+    A replicate in which any refit does not converge counts as failed.
+
+    Parameters
+    ----------
+    groups : dict of str to ChoiceData
+        Data of each group.
+    starts : dict of str to ndarray (K,)
+        Warm starts of the refits: one per group, and ``"all"`` with ``pooled``.
+    n : int
+        Replicates.
+    root : numpy.random.SeedSequence
+        Replicate i uses the child seed i of ``root`` (:func:`dce.core.parallel.map_seeds`).
+    pooled : bool
+        Also refit the pooled model (key ``"all"``).
+    jobs : int
+        Worker processes (1: this process); the results do not depend on it.
+
+    Returns
+    -------
+    draws : dict of str to ndarray (n_ok, K)
+        Coefficient replicates of each group (and ``"all"``), the successful ones in order.
+    failures : list of dce.core.parallel.Failure
+        The failed replicates.
+    """
     result = map_seeds(_replicate, n, root, args=(groups, starts, pooled), jobs=jobs,
                        desc="bootstrap")
     ok = result.ok

@@ -25,6 +25,16 @@ Rows of the comparison table (column ``test``); ``note`` says how a row may be r
   ``relative_utility_difference`` does the same for utilities relative to an anchor item.
 ``p_holm`` adjusts p-values with Holm's method within each test (its family) across all
 pairs; intervals are never adjusted.
+
+References
+----------
+Holm, S. (1979). A simple sequentially rejective multiple test procedure. Scandinavian
+Journal of Statistics 6(2), 65-70.
+Poe, G. L., Giraud, K. L. and Loomis, J. B. (2005). Computational methods for measuring
+the difference of empirical distributions. American Journal of Agricultural Economics
+87(2), 353-365.
+Swait, J. and Louviere, J. (1993). The role of the scale parameter in the estimation and
+comparison of multinomial logit models. Journal of Marketing Research 30(3), 305-314.
 """
 
 from __future__ import annotations
@@ -51,18 +61,55 @@ NOTES = {
 
 @dataclass(frozen=True)
 class Comparison:
+    """Result of :func:`groups`.
+
+    Attributes
+    ----------
+    table : pandas.DataFrame
+        One row per pair, test and attribute, columns :data:`COLUMNS` (module docstring).
+    outrank : pandas.DataFrame
+        :func:`outrank_table` of the importance draws.
+    """
+
     table: pd.DataFrame
     outrank: pd.DataFrame
 
 
 def pairs_of(groups, requested="all") -> list[tuple[str, str]]:
+    """The pairs of groups to compare.
+
+    Parameters
+    ----------
+    groups : sequence of str
+        Group names, in order.
+    requested : "all" or sequence of pairs
+        ``"all"``: every pair ``(a, b)`` with ``a`` before ``b`` in ``groups``; otherwise
+        the given pairs as tuples (not checked against ``groups``).
+
+    Returns
+    -------
+    list of tuple of (str, str)
+    """
     if requested == "all":
         return list(combinations(groups, 2))
     return [tuple(p) for p in requested]
 
 
 def mc_p_value(d: np.ndarray) -> float:
-    """Two-sided Monte Carlo p-value for 'difference is zero' from draws ``d``."""
+    """Two-sided Monte Carlo p-value for 'difference is zero' from draws ``d``.
+
+    ``2 min((#(d <= 0) + 1) / (R + 1), (#(d >= 0) + 1) / (R + 1))``, capped at 1: never
+    below ``2 / (R + 1)``.
+
+    Parameters
+    ----------
+    d : ndarray (R,)
+        Draws of the difference.
+
+    Returns
+    -------
+    float
+    """
     n = len(d)
     below = (np.sum(d <= 0) + 1) / (n + 1)
     above = (np.sum(d >= 0) + 1) / (n + 1)
@@ -73,7 +120,18 @@ def wald_p_value(d: np.ndarray) -> float:
     """Two-sided p-value of 'difference is zero' from the mean and standard deviation of
     the draws ``d`` (normal approximation). Unlike the Monte Carlo share it is not floored
     at 2 / (draws + 1), which would make Holm-adjusted p-values of many comparisons
-    useless; it falls back to the Monte Carlo share when the draws do not vary."""
+    useless; it falls back to the Monte Carlo share when the draws do not vary.
+
+    Parameters
+    ----------
+    d : ndarray (R,)
+        Draws of the difference.
+
+    Returns
+    -------
+    float
+        ``2 (1 - Phi(|mean(d)| / sd(d)))``, or :func:`mc_p_value` when ``sd(d)`` is 0.
+    """
     sd = float(np.std(d, ddof=1)) if len(d) > 1 else 0.0
     if not sd > 0:
         return mc_p_value(d)
@@ -81,7 +139,21 @@ def wald_p_value(d: np.ndarray) -> float:
 
 
 def holm(p: np.ndarray) -> np.ndarray:
-    """Holm's step-down adjustment (monotone, capped at 1)."""
+    """Holm's step-down adjustment (monotone, capped at 1).
+
+    Holm (1979): the i-th smallest of m p-values becomes ``max over j <= i of
+    (m - j + 1) p_(j)``, capped at 1; ties keep their order.
+
+    Parameters
+    ----------
+    p : array-like (m,)
+        P-values of one family (no NaN).
+
+    Returns
+    -------
+    ndarray (m,)
+        Adjusted p-values, in the order of ``p``.
+    """
     p = np.asarray(p, float)
     m = len(p)
     order = np.argsort(p, kind="stable")
@@ -104,6 +176,24 @@ def groups(importance, pairs, level=0.95, scale_tests=None, tradeoffs=None,
     ``scale_tests`` maps a pair to a :class:`dce.analysis.scale.ScaleComparison`;
     ``tradeoffs`` holds per-group tables and draws of a scale-free ratio (trade-offs, or
     relative utilities of items with ``tradeoff_test="relative_utility_difference"``).
+
+    Parameters
+    ----------
+    importance : dce.analysis.importance.Importance
+        Tables and share draws (R, A) of every group in ``pairs``; the first
+        ``min(R_a, R_b)`` draws of two groups are paired.
+    pairs : sequence of (str, str)
+        Pairs to compare (:func:`pairs_of`).
+    level : float
+        Level of the percentile intervals; step 2 of Swait-Louviere is reported when step 1
+        has ``p >= 1 - level``.
+    scale_tests, tradeoffs, tradeoff_test : dict or None, Tradeoffs or None, str
+        As above; rows of a pair without them are left out.
+
+    Returns
+    -------
+    Comparison
+        ``table`` with ``p_holm`` (Holm 1979 within each test) and ``outrank``.
     """
     t = importance.table
     alpha = 1 - level
@@ -201,7 +291,19 @@ def _poe_rows(a, b, tradeoffs, q, test="poe_tradeoff_difference") -> list[dict]:
 
 
 def outrank_table(importance) -> pd.DataFrame:
-    """P(attribute outranks other) in each group, from the importance draws."""
+    """P(attribute outranks other) in each group, from the importance draws.
+
+    Parameters
+    ----------
+    importance : dce.analysis.importance.Importance
+        Share draws (R, A) per group; attributes in the order of the draws' columns.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``group``, ``attribute``, ``other``, ``probability`` (share of draws in which the
+        attribute's share is strictly larger), for every ordered pair of attributes.
+    """
     rows = []
     names = [a.name for a in importance.attributes] or list(
         dict.fromkeys(importance.table["attribute"]))

@@ -5,6 +5,14 @@ the omitted level is minus the sum of the others; dummy: 0). A linear attribute'
 ``|slope| * (max level - min level)``. Intervals come from Krinsky-Robb draws of the
 coefficients (multivariate normal with the fit's covariance) or from the delta method;
 rank probabilities always come from the draws.
+
+References
+----------
+Krinsky, I. and Robb, A. L. (1986). On approximating the statistical properties of
+elasticities. Review of Economics and Statistics 68(4), 715-719.
+Lancsar, E., Louviere, J. and Flynn, T. (2007). Several methods to investigate relative
+attribute impact in stated preference experiments. Social Science & Medicine 64(8),
+1738-1753.
 """
 
 from __future__ import annotations
@@ -21,7 +29,17 @@ COLUMNS = ["group", "attribute", "importance", "ci_lower", "ci_upper", "rank",
 
 @dataclass(frozen=True)
 class Importance:
-    """Importance table of one or more groups, plus the share draws behind it."""
+    """Importance table of one or more groups, plus the share draws behind it.
+
+    Attributes
+    ----------
+    table : pandas.DataFrame
+        Columns :data:`COLUMNS`, one row per group and attribute.
+    draws : dict of str to ndarray (R, A)
+        Share draws of each group, columns in the order of ``attributes``.
+    attributes : tuple
+        The attributes (or items), in column order.
+    """
 
     table: pd.DataFrame
     draws: dict = field(default_factory=dict, repr=False)  # group -> (draws x attributes)
@@ -29,7 +47,30 @@ class Importance:
 
 
 def partworth_maps(terms, attributes, value_ranges=None) -> list[np.ndarray]:
-    """For each attribute, a matrix mapping the coefficient vector to level utilities."""
+    """For each attribute, a matrix mapping the coefficient vector to level utilities.
+
+    Parameters
+    ----------
+    terms : sequence of str (K,)
+        The fit's terms.
+    attributes : sequence of Attribute
+        Attributes whose terms are among ``terms``.
+    value_ranges : dict of str to (float, float), optional
+        ``{attribute: (min, max)}`` for linear attributes without declared levels.
+
+    Returns
+    -------
+    list of ndarray (L_a, K)
+        Per attribute: its ``level_matrix`` rows placed in its columns; for a linear
+        attribute two rows, the slope at the lowest and at the highest level.
+
+    Raises
+    ------
+    ValueError
+        A linear attribute without levels and without a value range.
+    KeyError
+        An attribute term missing from ``terms``.
+    """
     index = {t: i for i, t in enumerate(terms)}
     maps = []
     for a in attributes:
@@ -56,7 +97,23 @@ def _span(a, value_ranges):
 
 
 def shares(B: np.ndarray, maps: list[np.ndarray]) -> np.ndarray:
-    """Importance shares for coefficient rows ``B`` (draws x terms) -> (draws x attrs)."""
+    """Importance shares for coefficient rows ``B`` (draws x terms) -> (draws x attrs).
+
+    Each attribute's range (max - min of its level utilities) divided by the sum of the
+    ranges; equal shares ``1 / A`` when every range is 0.
+
+    Parameters
+    ----------
+    B : ndarray (K,) or (R, K)
+        Coefficient vectors.
+    maps : list of ndarray (L_a, K)
+        From :func:`partworth_maps`.
+
+    Returns
+    -------
+    ndarray (R, A)
+        Rows sum to 1 (``R = 1`` for a single vector).
+    """
     B = np.atleast_2d(B)
     ranges = np.column_stack([(B @ M.T).max(axis=1) - (B @ M.T).min(axis=1) for M in maps])
     total = ranges.sum(axis=1, keepdims=True)
@@ -65,7 +122,26 @@ def shares(B: np.ndarray, maps: list[np.ndarray]) -> np.ndarray:
 
 
 def coefficient_draws(params, vcov, n, rng) -> np.ndarray:
-    """Krinsky-Robb draws: params + z L' with L a Cholesky-type factor of vcov."""
+    """Krinsky-Robb draws: params + z L' with L a Cholesky-type factor of vcov.
+
+    Krinsky and Robb (1986): draws from the normal approximation ``N(params, vcov)`` of the
+    estimator. When ``vcov`` is not positive definite, ``L = V sqrt(max(w, 0))`` from its
+    eigendecomposition (negative eigenvalues clipped).
+
+    Parameters
+    ----------
+    params : ndarray (K,)
+        Estimates.
+    vcov : ndarray (K, K)
+        Their covariance (symmetrised before use).
+    n : int
+        Draws.
+    rng : numpy.random.Generator
+
+    Returns
+    -------
+    ndarray (n, K)
+    """
     vcov = (vcov + vcov.T) / 2
     try:
         L = np.linalg.cholesky(vcov)
@@ -77,7 +153,18 @@ def coefficient_draws(params, vcov, n, rng) -> np.ndarray:
 
 
 def ranks(values: np.ndarray) -> np.ndarray:
-    """Rank 1 = largest, along the last axis; ties broken by attribute order."""
+    """Rank 1 = largest, along the last axis; ties broken by attribute order.
+
+    Parameters
+    ----------
+    values : ndarray (A,) or (R, A)
+        Values to rank (1-d or 2-d only).
+
+    Returns
+    -------
+    ndarray of int, the shape of ``values``
+        Ranks 1..A of each row.
+    """
     order = np.argsort(-values, axis=-1, kind="stable")
     out = np.empty_like(order)
     np.put_along_axis(out, order, np.arange(1, values.shape[-1] + 1)[None, :]
@@ -87,7 +174,29 @@ def ranks(values: np.ndarray) -> np.ndarray:
 
 def from_draws(group, attributes, point, S, lo, hi, level) -> Importance:
     """The Importance of one group from its point shares, share draws ``S`` (draws x
-    attributes) and interval bounds: ranks, rank probabilities and rank intervals."""
+    attributes) and interval bounds: ranks, rank probabilities and rank intervals.
+
+    Parameters
+    ----------
+    group : str
+        Group name.
+    attributes : sequence
+        Attributes (or items), with ``name``; the columns of ``S``.
+    point : ndarray (A,)
+        Shares at the estimates.
+    S : ndarray (R, A)
+        Share draws.
+    lo, hi : ndarray (A,)
+        Interval bounds of the shares.
+    level : float
+        Level of the rank intervals (percentiles of the draws' ranks, inverted CDF).
+
+    Returns
+    -------
+    Importance
+        ``table`` with :data:`COLUMNS` (``prob_rank_1``, ``prob_top_3`` from the draws),
+        ``draws`` ``{group: S}``.
+    """
     alpha = 1 - level
     R = ranks(S)
     point_rank = ranks(point[None, :])[0]
@@ -107,6 +216,35 @@ def rank(result, attributes, rng, *, intervals="krinsky-robb", draws=2000, level
 
     ``coef_draws`` (draws x terms), e.g. bootstrap replicates, replaces the
     Krinsky-Robb draws when given; intervals are then percentiles of those draws.
+
+    Parameters
+    ----------
+    result : FitResult
+        The fit: ``terms`` (K,), ``params`` (K,), ``vcov`` (K, K), ``group``.
+    attributes : sequence of Attribute
+        Attributes to rank.
+    rng : numpy.random.Generator
+        For the Krinsky-Robb draws (Krinsky and Robb 1986).
+    intervals : str
+        ``"delta"``: Wald intervals with a numerical Jacobian of the shares; anything else
+        (``"krinsky-robb"``, ``"bootstrap"``): percentiles of the share draws.
+    draws : int
+        Krinsky-Robb draws (not used with ``coef_draws``).
+    level : float
+        Confidence level.
+    value_ranges : dict, optional
+        See :func:`partworth_maps`.
+    coef_draws : ndarray (R, K), optional
+        Coefficient draws to use instead.
+
+    Returns
+    -------
+    Importance
+
+    Raises
+    ------
+    ValueError
+        As :func:`partworth_maps`.
     """
     maps = partworth_maps(result.terms, attributes, value_ranges)
     point = shares(result.params, maps)[0]
@@ -126,7 +264,7 @@ def rank(result, attributes, rng, *, intervals="krinsky-robb", draws=2000, level
 
 
 def _jacobian(params, maps, h=1e-6) -> np.ndarray:
-    """d shares / d params by central differences (ranges are piecewise linear)."""
+    """Jacobian d shares / d params by central differences (ranges are piecewise linear)."""
     K = len(params)
     E = np.eye(K) * h
     up = shares(params + E, maps)
@@ -135,6 +273,18 @@ def _jacobian(params, maps, h=1e-6) -> np.ndarray:
 
 
 def combine(parts: list[Importance]) -> Importance:
+    """One Importance of several groups.
+
+    Parameters
+    ----------
+    parts : list of Importance
+        One per group (same attributes).
+
+    Returns
+    -------
+    Importance
+        Tables concatenated, draws merged; the attributes of the first part.
+    """
     table = pd.concat([p.table for p in parts], ignore_index=True)
     draws = {g: d for p in parts for g, d in p.draws.items()}
     return Importance(table, draws, parts[0].attributes if parts else ())

@@ -12,6 +12,18 @@ Counts (best-worst): per group and item, how often it was shown, chosen best and
 worst; ``bw_score = (best - worst) / shown`` in [-1, 1] and ``sqrt_ratio =
 sqrt(best / worst)``. Rankings: how often ranked first and last, and the mean position
 (unranked items of a partial ranking share the positions left over).
+
+Best-worst scores and utilities as in Marley and Louviere (2005) and Louviere, Flynn and
+Marley (2015); Krinsky-Robb draws as in Krinsky and Robb (1986).
+
+References
+----------
+Krinsky, I. and Robb, A. L. (1986). On approximating the statistical properties of
+elasticities. Review of Economics and Statistics 68(4), 715-719.
+Louviere, J. J., Flynn, T. N. and Marley, A. A. J. (2015). Best-Worst Scaling: Theory,
+Methods and Applications. Cambridge University Press.
+Marley, A. A. J. and Louviere, J. J. (2005). Some probabilistic models of best, worst, and
+best-worst choices. Journal of Mathematical Psychology 49(6), 464-480.
 """
 
 from __future__ import annotations
@@ -24,14 +36,40 @@ from dce.analysis.importance import COLUMNS, Importance, coefficient_draws, rank
 
 
 def shares(V: np.ndarray) -> np.ndarray:
-    """Shares of preference for utility rows V (draws x items)."""
+    """Shares of preference for utility rows V (draws x items).
+
+    Parameters
+    ----------
+    V : ndarray (I,) or (R, I)
+        Item utilities.
+
+    Returns
+    -------
+    ndarray (R, I)
+        ``exp(v_i) / sum_j exp(v_j)`` per row (``R = 1`` for a single vector).
+    """
     V = np.atleast_2d(V)
     e = np.exp(V - V.max(axis=1, keepdims=True))
     return e / e.sum(axis=1, keepdims=True)
 
 
 def utility_draws(result, n_items: int, n: int, rng) -> np.ndarray:
-    """Krinsky-Robb draws of the item utilities (draws x items)."""
+    """Krinsky-Robb draws of the item utilities (draws x items).
+
+    Parameters
+    ----------
+    result : dce.models.items.ItemFit
+        The fit; its free parameters are drawn (the reference stays 0).
+    n_items : int
+        Number of items.
+    n : int
+        Draws.
+    rng : numpy.random.Generator
+
+    Returns
+    -------
+    ndarray (n, n_items)
+    """
     free = result.free
     B = coefficient_draws(result.params[free], result.vcov[np.ix_(free, free)], n, rng)
     return result.item_draws(B, n_items)
@@ -39,7 +77,27 @@ def utility_draws(result, n_items: int, n: int, rng) -> np.ndarray:
 
 def rank(result, items, *, utilities: np.ndarray, intervals="krinsky-robb",
          level=0.95) -> Importance:
-    """Importance table of one fitted group from utility draws (draws x items)."""
+    """Importance table of one fitted group from utility draws (draws x items).
+
+    Parameters
+    ----------
+    result : dce.models.items.ItemFit
+        The fit; ``params[:I]`` are the item utilities.
+    items : sequence
+        The I items, with ``name``.
+    utilities : ndarray (R, I)
+        Utility draws (Krinsky-Robb, :func:`utility_draws`, or bootstrap).
+    intervals : str
+        ``"delta"``: Wald intervals with ``ds_i/dv_j = s_i (1[i = j] - s_j)``; else
+        percentiles of the share draws.
+    level : float
+        Confidence level.
+
+    Returns
+    -------
+    dce.analysis.importance.Importance
+        Shares of preference in ``importance``, with the item in ``attribute``.
+    """
     n_items = len(items)
     point = shares(result.params[:n_items])[0]
     S = shares(utilities)
@@ -74,8 +132,24 @@ def relative_utilities(fits, names: list, anchor: str, reference: str, draws: di
     items) behind the importance intervals. The anchor (1) and the reference item (0) are
     left out.
 
-    Returns a :class:`dce.analysis.wtp.Tradeoffs` with the trade-off table's columns
-    (``term`` = item, ``denominator`` = anchor) and the ratio draws per group.
+    Parameters
+    ----------
+    fits : sequence of dce.models.items.ItemFit
+        One per group.
+    names : list of str (I,)
+        Items, in utility order.
+    anchor, reference : str
+        The anchor item (ratio 1) and the reference item (utility 0); they must differ.
+    draws : dict of str to ndarray (R, >= I)
+        Utility draws of each group.
+    level : float
+        Level of the percentile intervals.
+
+    Returns
+    -------
+    dce.analysis.wtp.Tradeoffs
+        The trade-off table's columns (``term`` = item, ``denominator`` = anchor) and the
+        ratio draws per group, (R, I - 2).
     """
     from dce.analysis.wtp import COLUMNS as TRADE_COLUMNS
     from dce.analysis.wtp import Tradeoffs
@@ -108,7 +182,22 @@ RANK_COLUMNS = ["group", "item", "label", "n_respondents", "shown", "ranked", "f
 
 
 def bw_counts(responses: pd.DataFrame, items) -> pd.DataFrame:
-    """Best, worst and best-minus-worst counts per group (and pooled, ``all``)."""
+    """Best, worst and best-minus-worst counts per group (and pooled, ``all``).
+
+    Parameters
+    ----------
+    responses : pandas.DataFrame
+        Item rows: ``group``, ``respondent``, ``item``, ``best``, ``worst``.
+    items : sequence
+        Items with ``name`` and ``label``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        :data:`BW_COLUMNS`; ``bw_score`` NaN for items never shown, ``sqrt_ratio`` NaN for
+        items never chosen worst; ``rank`` by ``bw_score`` (1 = highest). Per group only
+        when there are several groups.
+    """
     frames = []
     for g, part in _groups(responses):
         shown = part.groupby("item").size()
@@ -130,7 +219,23 @@ def bw_counts(responses: pd.DataFrame, items) -> pd.DataFrame:
 
 
 def rank_counts(responses: pd.DataFrame, items) -> pd.DataFrame:
-    """Times ranked first and last and the mean position per group (and pooled)."""
+    """Times ranked first and last and the mean position per group (and pooled).
+
+    An item counts as last when ranked at the set size, or when it is the one item left
+    unranked by a ranking of all the others.
+
+    Parameters
+    ----------
+    responses : pandas.DataFrame
+        Item rows: ``group``, ``respondent``, ``block``, ``task``, ``item``, ``rank``.
+    items : sequence
+        Items with ``name`` and ``label``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        :data:`RANK_COLUMNS`; ``rank`` by ``mean_position`` (1 = lowest mean position).
+    """
     df = responses.copy()
     keys = ["respondent", "block", "task"]
     g = df.groupby(keys, sort=False)

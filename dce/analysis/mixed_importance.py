@@ -1,5 +1,17 @@
 """Attribute importance of a mixed logit over the population distribution of its
-coefficients (the post-estimation counterpart of :func:`dce.analysis.importance.rank`)."""
+coefficients (the post-estimation counterpart of :func:`dce.analysis.importance.rank`).
+
+Individuals are simulated from the estimated distribution (Train 2009, ch. 6); intervals
+come from Krinsky-Robb draws of the parameters (Krinsky and Robb 1986) or bootstrap
+replicates.
+
+References
+----------
+Krinsky, I. and Robb, A. L. (1986). On approximating the statistical properties of
+elasticities. Review of Economics and Statistics 68(4), 715-719.
+Train, K. E. (2009). Discrete Choice Methods with Simulation, 2nd ed. Cambridge University
+Press.
+"""
 
 from __future__ import annotations
 
@@ -17,24 +29,39 @@ def importance_draws(result, attributes, n_pop, rng, value_ranges=None, params=N
     ``n_pop`` individuals are drawn from the estimated distribution of the coefficients
     (pseudo-random standard draws from ``rng``; lognormal and correlated terms as in the
     model), each individual's importance shares are computed from their own part-worth
-    ranges (:func:`dce.importance.shares`), and the shares are averaged over individuals:
+    ranges (:func:`dce.analysis.importance.shares`), and the shares are averaged over individuals:
     the expected share of a randomly chosen respondent (not the share of the mean
     coefficients, which can differ when ranges vary across people).
 
     Parameters
     ----------
     result : MixedFitResult
-    attributes : the study's attributes (their ``terms`` must be mean terms of the fit)
-    n_pop : individuals drawn
-    rng : numpy Generator (used only when ``z`` is None)
-    value_ranges : {attribute: (min, max)} for linear attributes without levels
-    params : optional parameter vectors ``(B, P)`` (e.g. Krinsky-Robb draws); the same
-        individuals are used for every vector (common random numbers)
-    z : optional standard draws ``(n_pop, R)`` (see :func:`population_draws`)
+        The fit.
+    attributes : sequence of Attribute
+        The study's attributes (their ``terms`` must be mean terms of the fit).
+    n_pop : int
+        Individuals drawn.
+    rng : numpy.random.Generator
+        Used only when ``z`` is None.
+    value_ranges : dict of str to (float, float), optional
+        ``{attribute: (min, max)}`` for linear attributes without levels.
+    params : ndarray (B, P), optional
+        Parameter vectors (e.g. Krinsky-Robb draws); the same individuals are used for
+        every vector (common random numbers).
+    z : ndarray (n_pop, R), optional
+        Standard draws (see :func:`dce.models.mixed_post.population_draws`).
 
     Returns
     -------
-    ``(attributes,)`` for the estimates, or ``(B, attributes)`` with ``params``.
+    ndarray (A,) or (B, A)
+        Population-average shares for the estimates, or for each row of ``params``.
+
+    Raises
+    ------
+    TypeError
+        ``result`` is not a MixedFitResult.
+    ValueError
+        As :func:`dce.analysis.importance.partworth_maps`.
     """
     K, terms, _, _ = spec_of(result)
     maps = imp.partworth_maps(terms, attributes, value_ranges)
@@ -55,12 +82,39 @@ def importance_draws(result, attributes, n_pop, rng, value_ranges=None, params=N
 
 def rank(result, attributes, rng, *, intervals="krinsky-robb", draws=2000, level=0.95,
          value_ranges=None, n_pop=1000, coef_draws=None) -> imp.Importance:
-    """Importance table of a mixed logit (like :func:`dce.importance.rank`).
+    """Importance table of a mixed logit (like :func:`dce.analysis.importance.rank`).
 
     Point importance: :func:`importance_draws` at the estimates. Intervals and rank
     probabilities: Krinsky-Robb draws of the parameters (or ``coef_draws``, e.g. bootstrap
     replicates), each turned into population-average shares over the same ``n_pop``
-    individuals; ``intervals="delta"`` uses a numerical Jacobian of the population shares.
+    individuals; ``intervals="delta"`` uses a numerical Jacobian of the population shares
+    (central differences, step ``1e-6 max(1, |theta|)``) with ``result.vcov``.
+
+    Parameters
+    ----------
+    result : MixedFitResult
+        The fit: ``params`` (P,), ``vcov`` (P, P).
+    attributes, rng, value_ranges
+        As in :func:`importance_draws`; ``rng`` also draws the Krinsky-Robb parameters.
+    intervals : str
+        ``"delta"``, else percentiles of the share draws.
+    draws : int
+        Krinsky-Robb draws (not used with ``coef_draws``).
+    level : float
+        Confidence level.
+    n_pop : int
+        Simulated individuals, the same for every parameter vector.
+    coef_draws : ndarray (B, P), optional
+        Parameter draws to use instead of Krinsky-Robb draws.
+
+    Returns
+    -------
+    dce.analysis.importance.Importance
+
+    Raises
+    ------
+    TypeError
+        ``result`` is not a MixedFitResult.
     """
     z = population_draws(result, int(n_pop), rng)
     point = importance_draws(result, attributes, n_pop, rng, value_ranges, z=z)

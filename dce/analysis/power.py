@@ -9,6 +9,17 @@ coefficients, constants group-specific) rejects equal preferences for the chosen
 True coefficients are the simulated part-worths times the group's scale, in the coded
 parametrisation (respondent heterogeneity attenuates logit estimates, so coverage is
 only nominal without it).
+
+Sample size by simulation as reviewed by de Bekker-Grob et al. (2015); the Swait-Louviere
+step as in :mod:`dce.analysis.scale` (Swait and Louviere 1993).
+
+References
+----------
+de Bekker-Grob, E. W., Donkers, B., Jonker, M. F. and Stolk, E. A. (2015). Sample size
+requirements for discrete-choice experiments in healthcare: a practical guide. The
+Patient 8(5), 373-384.
+Swait, J. and Louviere, J. (1993). The role of the scale parameter in the estimation and
+comparison of multinomial logit models. Journal of Marketing Research 30(3), 305-314.
 """
 
 from __future__ import annotations
@@ -33,7 +44,27 @@ COLUMNS = ["sample_size", "group", "measure", "term", "value", "replications"]
 
 
 def true_coefficients(study, sim, terms) -> np.ndarray:
-    """The coded coefficients implied by a group's simulated utilities and scale."""
+    """The coded coefficients implied by a group's simulated utilities and scale.
+
+    A linear attribute's coefficient is its simulated slope; a categorical attribute's
+    level utilities are fitted exactly by least squares on its level matrix plus a common
+    shift (the shift cancels within sets, except against the opt-out, whose constant is
+    its utility minus the shifts). Everything is multiplied by the group's scale.
+
+    Parameters
+    ----------
+    study : Study
+        The study (its attributes).
+    sim : object
+        The group's ``simulate:`` settings: ``utilities`` and ``scale``.
+    terms : sequence of str (K,)
+        The coded terms.
+
+    Returns
+    -------
+    ndarray (K,)
+        True coefficients; 0 for terms not simulated.
+    """
     beta = dict.fromkeys(terms, 0.0)
     shift = 0.0
     for a in study.attributes:
@@ -82,7 +113,26 @@ def _replicate(seq, study, design, n, truth, pairs, alpha):
 
 
 def analyse(study, design, *, jobs: int = 1) -> pd.DataFrame:
-    """The power table (see COLUMNS) for every sample size of ``power:``."""
+    """The power table (see COLUMNS) for every sample size of ``power:``.
+
+    Parameters
+    ----------
+    study : Study
+        The study, with ``power:`` and ``simulate:`` settings.
+    design : pandas.DataFrame
+        The design the simulated respondents answer.
+    jobs : int
+        Worker processes for the replications (results do not depend on it).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns :data:`COLUMNS`; measures per sample size: ``power`` (share of
+        replications rejecting a zero coefficient, two-sided Wald test at ``alpha``) and
+        ``coverage`` (share of Wald intervals covering the truth) per group and term,
+        ``top_<k>_correct`` and ``converged`` per group, ``swait_louviere_power`` per pair
+        (share rejecting proportionality at ``alpha``) and ``failed_replications``.
+    """
     spec = study.spec.power
     groups = list(study.spec.simulate.groups)
     terms = coding.encode(simulate.responses(study, design, respondents=2),

@@ -5,6 +5,15 @@ coefficients are proportional (equal preferences up to scale), then estimate the
 scale. Unlike the classic Swait-Louviere likelihood-ratio test, constants ``asc[...]`` (e.g. the
 opt-out) and attributes named in ``group_specific`` get one coefficient per group, so an
 opt-out propensity is not taken for scale, and inference is clustered by respondent.
+
+References
+----------
+Cameron, A. C. and Miller, D. L. (2015). A practitioner's guide to cluster-robust
+inference. Journal of Human Resources 50(2), 317-372.
+Swait, J. and Louviere, J. (1993). The role of the scale parameter in the estimation and
+comparison of multinomial logit models. Journal of Marketing Research 30(3), 305-314.
+White, H. (1982). Maximum likelihood estimation of misspecified models. Econometrica
+50(1), 1-25.
 """
 
 from __future__ import annotations
@@ -31,7 +40,24 @@ _LOG_MU_GRID = np.linspace(-8.0, 8.0, 161)  # global search of log mu (mu 3e-4 .
 
 def ascent_step(neg_h, g):
     """Newton step, damped (Levenberg) where -H is not positive definite: the scaled
-    likelihood is not concave in (b, log mu) everywhere."""
+    likelihood is not concave in (b, log mu) everywhere.
+
+    Solves ``(-H + tau I) step = g`` with the smallest ``tau`` (0, then 1e-8 x the largest
+    diagonal, doubling) at which Cholesky succeeds; after 60 failures, ``g`` over that
+    diagonal.
+
+    Parameters
+    ----------
+    neg_h : ndarray (P, P)
+        Minus the Hessian.
+    g : ndarray (P,)
+        Gradient.
+
+    Returns
+    -------
+    ndarray (P,)
+        An ascent direction.
+    """
     tau = 0.0
     scale = max(np.abs(np.diag(neg_h)).max(), 1e-12)
     for _ in range(60):
@@ -81,6 +107,27 @@ class ScaledFit:
     ``names``: common terms as they are, group-specific terms as ``"term@group"``, log
     scales as ``"log_scale[group]"``. ``vcov`` is clustered by respondent (factor G/(G-1),
     G = respondents of all groups); ``vcov_classic`` is the inverse of minus the Hessian.
+
+    Attributes
+    ----------
+    names : tuple of str (P,)
+        Parameter names.
+    params : ndarray (P,)
+        Estimates.
+    vcov, vcov_classic : ndarray (P, P)
+        Cluster-robust and classic covariances.
+    loglik : float
+        Log-likelihood at the estimates.
+    converged : bool
+        Newton's method converged and ``-H`` is positive definite.
+    iterations : int
+        Newton iterations.
+    groups : tuple of str
+        Groups, the reference first.
+    reference : str
+        The group whose log scale is 0.
+    n_respondents : dict of str to int
+        Respondents of each group.
     """
 
     names: tuple
@@ -96,20 +143,48 @@ class ScaledFit:
 
     @property
     def bse(self) -> np.ndarray:
+        """Cluster-robust standard errors ``sqrt(diag(vcov))``, ndarray (P,)."""
         return np.sqrt(np.clip(np.diag(self.vcov), 0.0, None))
 
     def to_frame(self, level: float = 0.95):
-        """Tidy table, one row per parameter, with cluster-robust standard errors."""
+        """Tidy table, one row per parameter, with cluster-robust standard errors.
+
+        Parameters
+        ----------
+        level : float
+            Confidence level of the Wald intervals.
+
+        Returns
+        -------
+        pandas.DataFrame
+            :func:`dce.models.results.tidy` with ``group="scaled"``.
+        """
         return tidy(self.names, self.params, self.vcov, level, group="scaled")
 
     def relative_scale(self, group, level: float = 0.95) -> dict:
         """Scale of ``group`` relative to the reference group, ``exp(lambda)``.
 
-        Returns a dict: ``estimate``; ``ci_lower``, ``ci_upper`` (Wald interval on lambda
-        with the cluster-robust standard error, transformed back: always positive); ``z``
-        and ``p_value`` (robust Wald test of lambda = 0, equal scales); ``se_log`` (the
-        standard error of lambda). Raises ValueError for the reference group, an unknown
-        group, a fit with fixed scales, or a level outside (0, 1).
+        Parameters
+        ----------
+        group : str
+            A non-reference group.
+        level : float
+            Confidence level, in (0, 1).
+
+        Returns
+        -------
+        dict
+            ``estimate``; ``ci_lower``, ``ci_upper`` (Wald interval on lambda with the
+            cluster-robust standard error, transformed back: always positive); ``z`` and
+            ``p_value`` (robust Wald test of lambda = 0, equal scales); ``se_log`` (the
+            standard error of lambda; NaN, and so the interval, when its variance is not
+            positive).
+
+        Raises
+        ------
+        ValueError
+            The reference group, an unknown group, a fit with fixed scales, or a level
+            outside (0, 1).
         """
         name = f"log_scale[{group}]"
         if name not in self.names:
@@ -422,7 +497,25 @@ def proportionality_test(b_a, V_a, b_b, V_b) -> dict:
 
 @dataclass(frozen=True)
 class ScaleComparison:
-    """Both steps of the comparison of two groups (see :func:`compare_scale`)."""
+    """Both steps of the comparison of two groups (see :func:`compare_scale`).
+
+    Attributes
+    ----------
+    statistic_preferences, df_preferences, p_preferences : float, int, float
+        Step 1, :func:`proportionality_test`: statistic, degrees of freedom, p-value.
+    relative_scale : float
+        Step 2: scale of group b relative to a, ``exp(lambda_b)``.
+    scale_ci : tuple of (float, float)
+        Its interval (:meth:`ScaledFit.relative_scale`).
+    p_scale, z_scale : float
+        Robust Wald test of equal scales.
+    group_specific : tuple of str
+        Attributes with group-specific coefficients.
+    constants : tuple of str
+        The ``asc[...]`` terms (also group-specific).
+    scaled_fit : ScaledFit
+        The joint fit of step 2.
+    """
 
     statistic_preferences: float
     df_preferences: int

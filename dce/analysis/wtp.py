@@ -7,7 +7,19 @@ against the attribute's reference level, one unit of a linear attribute, or a co
 estimate or any part of its interval lies beyond the span of the denominator's tested
 levels (an extrapolation of the linear term). Alternative-specific constants are not valued:
 they are not features a service can change. Intervals: delta method, Krinsky-Robb (ratios of
-coefficient draws) and, when available, bootstrap percentiles.
+coefficient draws) and, when available, bootstrap percentiles, the methods compared by Hole
+(2007). Groups' trade-offs are compared with the test of Poe, Giraud and Loomis (2005).
+
+References
+----------
+Efron, B. and Tibshirani, R. J. (1993). An Introduction to the Bootstrap. Chapman & Hall.
+Hole, A. R. (2007). A comparison of approaches to estimating confidence intervals for
+willingness to pay measures. Health Economics 16(8), 827-840.
+Krinsky, I. and Robb, A. L. (1986). On approximating the statistical properties of
+elasticities. Review of Economics and Statistics 68(4), 715-719.
+Poe, G. L., Giraud, K. L. and Loomis, J. B. (2005). Computational methods for measuring
+the difference of empirical distributions. American Journal of Agricultural Economics
+87(2), 353-365.
 """
 
 from __future__ import annotations
@@ -25,13 +37,47 @@ COLUMNS = ["group", "term", "denominator", "estimate", "ci_lower", "ci_upper",
 
 @dataclass(frozen=True)
 class Tradeoffs:
+    """Trade-off table of one or more groups, plus the draws behind its intervals.
+
+    Attributes
+    ----------
+    table : pandas.DataFrame
+        Columns :data:`COLUMNS`, one row per group and valued change.
+    draws : dict of str to ndarray (R, T)
+        Draws of the T values of each group (bootstrap when available, else Krinsky-Robb),
+        columns in the order of the group's rows.
+    warnings : tuple of str
+        Notes for the report (denominator not significant, extrapolations).
+    """
+
     table: pd.DataFrame
     draws: dict = field(default_factory=dict, repr=False)  # group -> (draws x terms)
     warnings: tuple = ()
 
 
 def contrasts(terms, attributes, denominator: str) -> tuple[list[str], np.ndarray]:
-    """Rows: utility changes valued against the denominator; columns: coefficients."""
+    """Rows: utility changes valued against the denominator; columns: coefficients.
+
+    A linear attribute gives one row (one unit more); a categorical one a row per
+    non-reference level (that level against the reference level). The denominator is
+    skipped; terms of no attribute (constants) get no row.
+
+    Parameters
+    ----------
+    terms : sequence of str (K,)
+        The fit's terms.
+    attributes : sequence of Attribute
+        The attributes to value.
+    denominator : str
+        Name of the denominator attribute.
+
+    Returns
+    -------
+    names : list of str (T,)
+        ``attribute`` (linear) or ``attribute[level]``.
+    C : ndarray (T, K)
+        Row t gives the utility change ``C[t] @ params``.
+    """
     index = {t: i for i, t in enumerate(terms)}
     names, rows = [], []
     for a in attributes:
@@ -58,7 +104,38 @@ def contrasts(terms, attributes, denominator: str) -> tuple[list[str], np.ndarra
 
 def value(result, attributes, denominator, rng, *, draws=2000, level=0.95,
           coef_draws=None, method="krinsky-robb", kr_draws=None) -> Tradeoffs:
-    """Trade-offs of one fitted model (one group)."""
+    """Trade-offs of one fitted model (one group).
+
+    Value ``-C b / b_d`` of every change of :func:`contrasts`, with delta-method,
+    Krinsky-Robb and (with ``coef_draws``) bootstrap percentile intervals (Hole 2007).
+
+    Parameters
+    ----------
+    result, attributes : FitResult, sequence of Attribute
+        The fit (``terms`` (K,), ``params`` (K,), ``vcov`` (K, K), ``group``); the study's
+        attributes.
+    denominator : str
+        A linear attribute, whose term has its name (e.g. cost).
+    rng, draws, kr_draws : numpy.random.Generator, int, ndarray (R, K) or None
+        Krinsky-Robb draws: ``kr_draws`` when given, else ``draws`` drawn from ``rng``.
+    coef_draws : ndarray (R, K), optional
+        Bootstrap replicates of the coefficients.
+    level, method : float, {"krinsky-robb", "delta", "bootstrap"}
+        Confidence level; the interval copied to ``ci_lower``/``ci_upper`` (bootstrap: NaN
+        without replicates).
+
+    Returns
+    -------
+    Tradeoffs
+        Values in units of the denominator; notes when the denominator's Wald interval
+        includes 0 or a value reaches beyond the span of its tested levels.
+
+    Raises
+    ------
+    ValueError
+        ``denominator`` is not a term.
+    KeyError
+        An unknown ``method``."""
     terms = list(result.terms)
     d = terms.index(denominator)
     names, C = contrasts(terms, attributes, denominator)
@@ -109,7 +186,20 @@ def value(result, attributes, denominator, rng, *, draws=2000, level=0.95,
 
 def poe_p_value(x: np.ndarray, y: np.ndarray) -> float:
     """Poe et al.'s complete combinatorial test of x = y from two independent sets of
-    draws: the share of all (x_i, y_j) pairs with x_i - y_j <= 0, made two-sided."""
+    draws: the share of all (x_i, y_j) pairs with x_i - y_j < 0, made two-sided.
+
+    Poe, Giraud and Loomis (2005); ``2 min(share, 1 - share)`` capped at 1, computed by
+    sorting (no loop over the pairs).
+
+    Parameters
+    ----------
+    x, y : ndarray (R_x,), (R_y,)
+        Draws of the two quantities.
+
+    Returns
+    -------
+    float
+    """
     ys = np.sort(y)
     le = np.searchsorted(ys, x, side="right").sum()  # pairs with y_j <= x_i
     share = 1 - le / (len(x) * len(y))  # pairs with x_i - y_j < 0

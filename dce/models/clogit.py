@@ -34,8 +34,10 @@ large nearly equal matrices. Each set adds J-1 rows to ``W``, not J.
 
 Newton's method needs one sweep per iteration. The per-set scores for the robust and
 cluster covariances are accumulated (their cross-product and their sums by respondent)
-in the sweep at the point that Newton's quadratic convergence predicts to be the last,
-so a fit from zero costs as many sweeps as evaluations.
+in the sweep at the point that Newton's quadratic convergence predicts to be the last
+(the decrement ``d = g'(-H)^-1 g`` falls as ``d' = q d^2``, ``q`` from the last two steps),
+so a fit from zero costs as many sweeps as evaluations. The fit stops at
+``d <= TOL_DECREMENT``; a step is halved until the log-likelihood does not fall.
 
 BLAS calls are kept single-threaded: OpenBLAS spreads calls above a size threshold (and
 every syrk) over threads whose start-up and spinning cost more than these thin products
@@ -44,6 +46,13 @@ and gemm below OpenBLAS's thresholds and forms ``W W'`` with gemm, not syrk.
 
 Everything is float64. Extra memory is the differences ((J-1)/J of ``X``), one value per
 set (weights, chosen), and cache-sized buffers.
+
+References
+----------
+McFadden, D. (1974). Conditional logit analysis of qualitative choice behavior. In
+P. Zarembka (ed.), Frontiers in Econometrics, 105-142. Academic Press.
+Train, K. E. (2009). Discrete Choice Methods with Simulation, 2nd ed., ch. 3 (logit) and
+ch. 8 (Newton-Raphson). Cambridge University Press.
 """
 
 from __future__ import annotations
@@ -331,16 +340,47 @@ class _Pass:
 
 
 def loglik(beta, data) -> float:
+    """Log-likelihood of the conditional logit at ``beta`` (formula: module docstring).
+
+    Parameters
+    ----------
+    beta, data : array-like (K,), ChoiceData
+        Coefficients in the order of ``data.terms``; the data, ``X`` (rows, K).
+
+    Returns
+    -------
+    float
+    """
     return _Pass(data).evaluate(np.asarray(beta, float), hessian=False)[0]
 
 
 def derivatives(beta, data):
-    """(log-likelihood, gradient, Hessian) at ``beta``."""
+    """(log-likelihood, gradient, Hessian ``-W'W``, negative semi-definite) at ``beta``.
+
+    Parameters
+    ----------
+    beta, data : array-like (K,), ChoiceData
+        Coefficients in the order of ``data.terms``; the data, ``X`` (rows, K).
+
+    Returns
+    -------
+    tuple of float, ndarray (K,), ndarray (K, K)
+    """
     return _Pass(data).evaluate(np.asarray(beta, float))
 
 
 def null_loglik(data) -> float:
-    """Log-likelihood with equal probabilities within each set (all coefficients zero)."""
+    """Log-likelihood with equal probabilities within each set (all coefficients zero).
+
+    Parameters
+    ----------
+    data : ChoiceData
+
+    Returns
+    -------
+    float
+        ``-sum over sets of (number chosen) log(set size)``; 0 without sets.
+    """
     return _null_loglik(np.add.reduceat(data.chosen, data.set_start[:-1]), data.set_sizes)
 
 
@@ -350,7 +390,17 @@ def _null_loglik(ysum, sizes) -> float:
 
 
 def within_set_spread(data) -> np.ndarray:
-    """Largest within-set range of each column (0: the column never varies in a set)."""
+    """Largest within-set range of each column (0: the column never varies in a set).
+
+    Parameters
+    ----------
+    data : ChoiceData
+
+    Returns
+    -------
+    ndarray (K,)
+        Over sets, the largest ``max - min`` of each column within a set (its units).
+    """
     X, start, S = data.X, data.set_start, data.n_sets
     K = X.shape[1]
     spread = np.zeros(K)
@@ -376,7 +426,18 @@ def within_set_spread(data) -> np.ndarray:
 
 
 def check_identified(data) -> None:
-    """Raise EstimationError naming terms that the data cannot separate."""
+    """Raise EstimationError naming terms that the data cannot separate.
+
+    Parameters
+    ----------
+    data : ChoiceData
+
+    Raises
+    ------
+    dce.errors.EstimationError
+        Key ``model``: terms that never vary within a set; else the terms loading > 0.05 on
+        a null eigenvector (< 1e-10 x the largest) of the range-scaled information at b = 0.
+    """
     _check_identified(_Pass(data), data)
 
 
@@ -404,7 +465,18 @@ def _check_identified(ev, data) -> None:
 
 def large_terms(beta, data, spread=None) -> list[str]:
     """Terms whose estimate moves utilities within a set by more than LARGE_COEFFICIENT:
-    a sign of (quasi-)separation, whatever the scale of the column."""
+    a sign of (quasi-)separation, whatever the scale of the column.
+
+    Parameters
+    ----------
+    beta, data, spread : ndarray (K,), ChoiceData, ndarray (K,) or None
+        Estimates; the data; its :func:`within_set_spread` (computed when None).
+
+    Returns
+    -------
+    list of str
+        Terms with ``|beta_k| * spread_k > LARGE_COEFFICIENT`` (25), in term order.
+    """
     spread = within_set_spread(data) if spread is None else spread
     effect = np.abs(beta) * spread
     return [data.terms[i] for i in np.flatnonzero(effect > LARGE_COEFFICIENT)]
@@ -412,14 +484,29 @@ def large_terms(beta, data, spread=None) -> list[str]:
 
 def fit(data, *, se: str = "cluster", group: str = "all", start=None, max_iter: int = 100,
         check: bool = True) -> FitResult:
-    """Fit a conditional logit by Newton's method with step halving.
+    """Fit a conditional logit (McFadden 1974) by Newton's method with step halving.
 
     Parameters
     ----------
     data : ChoiceData
-    se : "cluster" (by respondent, with factor G/(G-1)), "robust" or "classic"
-    start : optional starting coefficients (warm start)
-    """
+        ``X`` (rows, K); sets of one alternative carry no information and are dropped.
+    se : {"cluster", "robust", "classic"}
+        Kind stored as ``vcov``; ``vcovs`` holds all three (see :func:`covariances`).
+    group, start, max_iter, check : str, array-like (K,) or None, int, bool
+        Label of the result and warnings; warm start (default zeros); most Newton
+        iterations; whether to run :func:`check_identified` first.
+
+    Returns
+    -------
+    FitResult
+        Non-convergence and signs of separation (:func:`large_terms`) warn (RuntimeWarning).
+
+    Raises
+    ------
+    ValueError
+        An unknown ``se``.
+    dce.errors.EstimationError
+        With ``check``: terms that :func:`check_identified` rejects."""
     check_vcov(se)
     ev = _Pass(data)
     if check:
@@ -438,9 +525,7 @@ def fit(data, *, se: str = "cluster", group: str = "all", start=None, max_iter: 
         if decrement <= TOL_DECREMENT:
             converged, it = True, it - 1
             break
-        # Near the optimum Newton's decrement falls quadratically, d' = q d^2, with q read off
-        # the last two steps. When the next point will be the last, its sweep also collects
-        # the per-set scores that the covariances need (saving a sweep at the end).
+        # d' = q d^2 predicts the last point: its sweep collects the set scores (module doc)
         q = decrement / previous**2 if previous else 1.0
         last = q * decrement**2 < SPECULATE * TOL_DECREMENT
         previous = decrement
@@ -481,7 +566,18 @@ def fit(data, *, se: str = "cluster", group: str = "all", start=None, max_iter: 
 
 def covariances(ev, beta, H, data) -> dict:
     """Classic (inverse information), robust (sandwich over choice sets) and cluster
-    (sandwich over respondents, times G/(G-1)) covariance matrices."""
+    (sandwich over respondents, times G/(G-1)) covariance matrices (White 1982; Cameron and
+    Miller 2015; see :mod:`dce.models.covariance`).
+
+    Parameters
+    ----------
+    ev, beta, H, data : _Pass, ndarray (K,), ndarray (K, K), ChoiceData
+        Evaluator (it reuses or computes the set scores at ``beta``), estimates, Hessian.
+
+    Returns
+    -------
+    dict of str to ndarray (K, K)
+    """
     bread, _ = bread_of(H)
     bhhh, by_resp = ev.score_stats(beta)
     return sandwich(bread, bhhh, by_resp)

@@ -9,6 +9,17 @@ The kinds (:data:`VcovType`, chosen by ``se``):
   sets), times ``G/(G-1)`` for ``G`` respondents.
 
 Estimators raise ValueError for an unknown kind; the run layer names the config key.
+
+The sandwich is White's (1982) covariance of a (quasi-)maximum-likelihood estimator; the
+cluster version and its small-sample factor ``G/(G-1)`` follow Cameron and Miller (2015),
+on cluster-robust inference for nonlinear (maximum-likelihood) models.
+
+References
+----------
+Cameron, A. C. and Miller, D. L. (2015). A practitioner's guide to cluster-robust
+inference. Journal of Human Resources 50(2), 317-372.
+White, H. (1982). Maximum likelihood estimation of misspecified models. Econometrica
+50(1), 1-25.
 """
 
 from __future__ import annotations
@@ -27,14 +38,40 @@ VCOV_TYPES: tuple[str, ...] = get_args(VcovType)
 
 
 def check_vcov(se) -> str:
-    """``se`` when it is a covariance kind, else ValueError naming the kinds."""
+    """``se`` when it is a covariance kind, else ValueError naming the kinds.
+
+    Parameters
+    ----------
+    se : str
+        ``"classic"``, ``"robust"`` or ``"cluster"`` (:data:`VCOV_TYPES`).
+
+    Returns
+    -------
+    str
+        ``se`` unchanged.
+
+    Raises
+    ------
+    ValueError
+        ``se must be one of classic, robust, cluster, got ...``.
+    """
     if se not in VCOV_TYPES:
         raise ValueError(f"se must be one of {', '.join(VCOV_TYPES)}, got {se!r}")
     return se
 
 
 def cluster_factor(G: int) -> float:
-    """Small-sample factor ``G/(G-1)`` of the cluster sandwich (1 for a single cluster)."""
+    """Small-sample factor ``G/(G-1)`` of the cluster sandwich (1 for a single cluster).
+
+    Parameters
+    ----------
+    G : int
+        Number of clusters (respondents).
+
+    Returns
+    -------
+    float
+    """
     return G / (G - 1) if G > 1 else 1.0
 
 
@@ -44,6 +81,20 @@ def bread_of(H: np.ndarray, *, cholesky: bool = True) -> tuple[np.ndarray, bool]
     By Cholesky factorisation (``cholesky=True``; scipy's ``linalg.inv`` leaves a BLAS thread
     spinning for ~0.1 s, potrf/potrs don't) or by LU (``linalg.inv``); the pseudo-inverse when
     that fails (``-H`` not positive definite, or singular).
+
+    Parameters
+    ----------
+    H : ndarray (K, K)
+        Hessian of the log-likelihood (negative definite at a strict maximum).
+    cholesky : bool
+        Invert ``-H`` by Cholesky (True) or LU (False; accepts an indefinite ``-H``).
+
+    Returns
+    -------
+    bread : ndarray (K, K)
+        ``(-H)^-1`` (or its pseudo-inverse), symmetrised: the classic covariance.
+    exact : bool
+        False when the pseudo-inverse was used.
     """
     exact = True
     try:
@@ -59,7 +110,20 @@ def bread_of(H: np.ndarray, *, cholesky: bool = True) -> tuple[np.ndarray, bool]
 
 def cluster_vcov(bread: np.ndarray, by_respondent: np.ndarray) -> np.ndarray:
     """Cluster-robust covariance: ``G/(G-1) bread (S'S) bread`` with ``S`` the scores summed
-    by respondent, shape (respondents, parameters)."""
+    by respondent, shape (respondents, parameters).
+
+    Parameters
+    ----------
+    bread : ndarray (K, K)
+        Inverse of minus the Hessian (see :func:`bread_of`).
+    by_respondent : ndarray (G, K)
+        Scores (gradient contributions) summed over each respondent's choice sets.
+
+    Returns
+    -------
+    ndarray (K, K)
+        Symmetrised (Cameron and Miller 2015).
+    """
     G = by_respondent.shape[0]
     cluster = cluster_factor(G) * bread @ (by_respondent.T @ by_respondent) @ bread
     return (cluster + cluster.T) / 2
@@ -70,9 +134,18 @@ def covariances(bread: np.ndarray, meat: np.ndarray, by_respondent: np.ndarray) 
 
     Parameters
     ----------
-    bread : (P, P) inverse of minus the Hessian (see :func:`bread_of`)
-    meat : (P, P) sum over choice sets of the outer products of their scores
-    by_respondent : (respondents, P) scores summed by respondent
+    bread : ndarray (P, P)
+        Inverse of minus the Hessian (see :func:`bread_of`).
+    meat : ndarray (P, P)
+        Sum over choice sets of the outer products of their scores.
+    by_respondent : ndarray (G, P)
+        Scores summed by respondent.
+
+    Returns
+    -------
+    dict of str to ndarray (P, P)
+        ``classic`` (the bread), ``robust`` (``bread meat bread``, White 1982) and
+        ``cluster`` (:func:`cluster_vcov`), each symmetric.
     """
     robust = bread @ meat @ bread
     return {"classic": bread, "robust": (robust + robust.T) / 2,
@@ -82,7 +155,20 @@ def covariances(bread: np.ndarray, meat: np.ndarray, by_respondent: np.ndarray) 
 def panel_covariances(bread: np.ndarray, scores: np.ndarray) -> dict:
     """Every kind for a panel likelihood, whose units are the respondents: ``scores``
     (respondents, P); robust is the sandwich over respondents, cluster the same times
-    ``G/(G-1)``."""
+    ``G/(G-1)``.
+
+    Parameters
+    ----------
+    bread : ndarray (P, P)
+        Inverse of minus the Hessian (see :func:`bread_of`).
+    scores : ndarray (G, P)
+        Gradient of each respondent's log-likelihood contribution.
+
+    Returns
+    -------
+    dict of str to ndarray (P, P)
+        ``classic``, ``robust`` and ``cluster``.
+    """
     robust = bread @ (scores.T @ scores) @ bread
     robust = (robust + robust.T) / 2
     return {"classic": bread, "robust": robust,

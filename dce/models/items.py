@@ -19,6 +19,18 @@ With ``worst_scale: estimate`` the worst utilities are ``-lambda v`` (maxdiff:
 method on the exact Hessian (Fisher part of a logit with derivative columns
 ``(A + lambda B, B b)`` plus the cross term ``B'(y - p)``), where ``X(lambda) = A +
 lambda B`` splits the expanded columns into the best and worst parts.
+
+The best-worst models are those of Marley and Louviere (2005) (see also Louviere, Flynn
+and Marley 2015); the rank-ordered logit is that of Beggs, Cardell and Hausman (1981).
+
+References
+----------
+Beggs, S., Cardell, S. and Hausman, J. (1981). Assessing the potential demand for electric
+cars. Journal of Econometrics 17(1), 1-19.
+Louviere, J. J., Flynn, T. N. and Marley, A. A. J. (2015). Best-Worst Scaling: Theory,
+Methods and Applications. Cambridge University Press.
+Marley, A. A. J. and Louviere, J. J. (2005). Some probabilistic models of best, worst, and
+best-worst choices. Journal of Mathematical Psychology 49(6), 464-480.
 """
 
 from __future__ import annotations
@@ -45,21 +57,40 @@ MODEL_NAMES = {"sequential": "sequential_best_worst", "maxdiff": "maxdiff",
 class ItemFit(FitResult):
     """A fit of item utilities: ``terms`` lists every item (the reference with estimate 0
     and no variance, listed in ``fixed``) and ``worst_scale`` when it was estimated.
-    ``n_sets`` counts the observed sets (or rankings), not the expanded choice sets."""
+    ``n_sets`` counts the observed sets (or rankings), not the expanded choice sets.
+
+    Attributes
+    ----------
+    fixed : tuple of str
+        Terms held at 0 (the reference item); they have zero rows and columns in ``vcov``.
+    """
 
     fixed: tuple = ()
 
     @property
     def n_params(self) -> int:
+        """Number of estimated parameters (the ``fixed`` reference not counted)."""
         return len(self.params) - len(self.fixed)
 
     @property
     def free(self) -> np.ndarray:
-        """Positions of the estimated parameters."""
+        """Positions of the estimated parameters in ``terms``, ndarray of int (F,)."""
         return np.array([i for i, t in enumerate(self.terms) if t not in self.fixed], int)
 
     def item_draws(self, free_draws: np.ndarray, n_items: int) -> np.ndarray:
-        """Item utilities (draws x items, reference 0) from draws of the free parameters."""
+        """Item utilities (draws x items, reference 0) from draws of the free parameters.
+
+        Parameters
+        ----------
+        free_draws : ndarray (R, F)
+            Draws of the parameters at :attr:`free`, e.g. Krinsky-Robb or bootstrap.
+        n_items : int
+            Number of items (the first ``n_items`` terms; ``worst_scale`` is dropped).
+
+        Returns
+        -------
+        ndarray (R, n_items)
+        """
         full = np.zeros((len(free_draws), len(self.terms)))
         full[:, self.free] = free_draws
         return full[:, :n_items]
@@ -69,7 +100,17 @@ class ItemFit(FitResult):
 class Expanded:
     """Expanded choice sets; ``task`` numbers the observed set (or ranking) each expanded
     set came from; ``A`` and ``B`` split X = A + B into the best and worst parts
-    (best-worst models only)."""
+    (best-worst models only).
+
+    Attributes
+    ----------
+    data : ChoiceData
+        Expanded choice sets, ``X`` (rows, items - 1) item indicators.
+    task : ndarray of int (sets,)
+        Observed set (or ranking) of each expanded set, numbered 0.. in sorted order.
+    A, B : ndarray (rows, items - 1) or None
+        The best and worst parts of ``X`` (``B`` holds the negated worst indicators).
+    """
 
     data: ChoiceData
     task: np.ndarray
@@ -78,9 +119,21 @@ class Expanded:
 
     @property
     def n_tasks(self) -> int:
+        """Number of observed sets (or rankings) behind the expanded sets."""
         return int(np.unique(self.task).size)
 
     def for_group(self, group) -> Expanded:
+        """The expanded sets of one respondent group (task numbers kept).
+
+        Parameters
+        ----------
+        group : str
+            A value of ``data.group``.
+
+        Returns
+        -------
+        Expanded
+        """
         keep = self.data.group == group
         rows = np.repeat(keep, self.data.set_sizes)
         return Expanded(self.data.select_sets(keep), self.task[keep],
@@ -89,7 +142,22 @@ class Expanded:
 
 
 def dummies(names, reference) -> tuple[np.ndarray, list[str]]:
-    """Item indicator matrix (items x terms) without the reference column."""
+    """Item indicator matrix (items x terms) without the reference column.
+
+    Parameters
+    ----------
+    names : sequence of str (I,)
+        Item names.
+    reference : str
+        The item whose utility is fixed at 0 (no column).
+
+    Returns
+    -------
+    indicators : ndarray (I, I - 1)
+        Identity rows; the reference's row is zero.
+    terms : list of str (I - 1,)
+        The other items, in order.
+    """
     keep = [i for i, n in enumerate(names) if n != reference]
     return np.eye(len(names))[:, keep], [names[i] for i in keep]
 
@@ -131,7 +199,29 @@ def _with_terms(exp: Expanded, terms) -> Expanded:
 
 
 def expand_best_worst(responses, names, reference, model="sequential") -> Expanded:
-    """Best-worst responses -> expanded choice sets (see the module docstring)."""
+    """Best-worst responses -> expanded choice sets (see the module docstring).
+
+    Marley and Louviere (2005): ``sequential`` gives each observed set a best choice among
+    all items and a worst choice among the rest (utilities negated); ``maxdiff`` one choice
+    among the ordered (best, worst) pairs.
+
+    Parameters
+    ----------
+    responses : pandas.DataFrame
+        One row per item shown: ``respondent``, ``block``, ``task``, ``alternative``,
+        ``item``, ``best`` and ``worst`` (0/1), ``group``.
+    names : sequence of str (I,)
+        Items; every ``item`` value must be one of them.
+    reference : str
+        Item with utility 0.
+    model : str
+        ``"sequential"``; any other value gives the maxdiff expansion.
+
+    Returns
+    -------
+    Expanded
+        With the best and worst parts ``A`` and ``B``; terms are the non-reference items.
+    """
     df, task, item = _prepare(responses, names)
     D, terms = dummies(names, reference)
     best = df["best"].to_numpy().astype(bool)
@@ -166,7 +256,28 @@ def expand_best_worst(responses, names, reference, model="sequential") -> Expand
 
 def expand_ranking(responses, names, reference, top_k=None) -> Expanded:
     """Rankings -> exploded choice sets: stage s chooses the item ranked s among the items
-    not ranked before it (unranked items stay in every stage)."""
+    not ranked before it (unranked items stay in every stage).
+
+    The rank-ordered (exploded) logit of Beggs, Cardell and Hausman (1981): a full ranking
+    of k items gives k - 1 stages, a partial ranking of m < k items m stages.
+
+    Parameters
+    ----------
+    responses : pandas.DataFrame
+        One row per item shown: ``respondent``, ``block``, ``task``, ``alternative``,
+        ``item``, ``rank`` (1, 2, ...; NaN when unranked), ``group``.
+    names : sequence of str (I,)
+        Items.
+    reference : str
+        Item with utility 0.
+    top_k : int, optional
+        Keep only the first ``top_k`` stages of each ranking.
+
+    Returns
+    -------
+    Expanded
+        Without ``A`` and ``B``.
+    """
     df, task, item = _prepare(responses, names)
     D, terms = dummies(names, reference)
     rank = df["rank"].to_numpy(dtype=float)
@@ -189,6 +300,24 @@ def expand_ranking(responses, names, reference, top_k=None) -> Expanded:
 
 
 def expand(responses, names, reference, kind, model_spec) -> Expanded:
+    """Expanded choice sets of an item study: :func:`expand_ranking` or
+    :func:`expand_best_worst`.
+
+    Parameters
+    ----------
+    responses : pandas.DataFrame
+        The item responses (columns as in those functions).
+    names, reference : sequence of str, str
+        Items and the reference item.
+    kind : str
+        ``"ranking"``; anything else is treated as best-worst.
+    model_spec
+        The model options: ``top_k`` (rankings) or ``bw_model`` (best-worst).
+
+    Returns
+    -------
+    Expanded
+    """
     if kind == "ranking":
         return expand_ranking(responses, names, reference, model_spec.top_k)
     return expand_best_worst(responses, names, reference, model_spec.bw_model)
@@ -197,7 +326,39 @@ def expand(responses, names, reference, kind, model_spec) -> Expanded:
 # ----- fitting ------------------------------------------------------------------------------
 def fit(exp: Expanded, names, reference, *, kind="best-worst", bw_model="sequential",
         worst_scale="fixed", engine="native", se="cluster", group="all") -> ItemFit:
-    """Fit item utilities on expanded data; the reference item is reported at 0."""
+    """Fit item utilities on expanded data; the reference item is reported at 0.
+
+    A conditional logit on the expanded sets (:func:`dce.models.fit`), or, for best-worst
+    data with ``worst_scale="estimate"``, the native Newton fit of the utilities and the
+    worst scale ``lambda`` (module docstring; ``engine`` is then not used).
+
+    Parameters
+    ----------
+    exp : Expanded
+        From :func:`expand`.
+    names, reference : sequence of str (I,), str
+        Items and the reference item.
+    kind : str
+        ``"ranking"`` or ``"best-worst"``.
+    bw_model : {"sequential", "maxdiff"}
+        Best-worst model (names the result's ``model``).
+    worst_scale : {"fixed", "estimate"}
+        Estimate ``lambda`` (best-worst only) or fix it at 1.
+    engine, se, group : str
+        As in :func:`dce.models.fit`.
+
+    Returns
+    -------
+    ItemFit
+        ``params`` (I,) or (I + 1,) with ``worst_scale`` last, ``vcov`` to match.
+
+    Raises
+    ------
+    dce.errors.EstimationError
+        An item that never appears in the responses, or terms the data cannot identify.
+    ValueError
+        An unknown ``engine`` or ``se`` (:func:`dce.models.fit`).
+    """
     data = exp.data
     _check_items_seen(data, group)
     model = MODEL_NAMES["ranking" if kind == "ranking" else bw_model]

@@ -1,5 +1,8 @@
 """Panel mixed logit (random coefficients) by maximum simulated likelihood.
 
+The panel form of Revelt and Train (1998); Train (2009), ch. 6 (mixed logit), ch. 9 (draws)
+and ch. 10 (maximum simulated likelihood).
+
 Model
 -----
 Respondent ``n`` has coefficients ``beta_n``; for a term without a distribution in
@@ -54,13 +57,13 @@ weights ``w_nd = L_nd / sum_d L_nd``: the score of respondent ``n`` is
 
 Optimisation: BFGS (``scipy.optimize.minimize``, analytic gradient) started with the inverse
 BHHH matrix as its inverse Hessian, or ``optimizer="trust-bhhh"`` (trust-region with the BHHH
-matrix as Hessian). Starting values come from the conditional logit: means at its estimates
-and several spreads (0.1, 0.5 |beta|, and 1.5 beta with spread |beta|); every candidate is
-screened by its simulated log-likelihood (one evaluation each) and the best ``n_starts``
-(default 1) are optimised, keeping the best optimum. Convergence: BFGS's gradient test
-(max |gradient| of the mean log-likelihood per respondent <= 1e-6) or, when BFGS stops on
-precision loss, a Newton decrement ``g' (-H)^-1 g`` below 1e-5; either way the Hessian must be
-negative definite.
+matrix as Hessian). Starting values come from the conditional logit (:func:`starting_values`):
+means at its estimates with spreads 0.1 and 0.5 |beta|, and means 1.5 beta with spread
+1.5 |beta|; every candidate is screened by its simulated log-likelihood (one evaluation
+each) and the best ``n_starts`` (default 1) are optimised, keeping the best optimum.
+Convergence: BFGS's gradient test (max |gradient| of the mean log-likelihood per respondent
+<= 1e-6) or, when BFGS stops on precision loss, a Newton decrement ``g' (-H)^-1 g`` below
+1e-5; either way the Hessian must be negative definite.
 
 Memory: the standard draws are kept, ``respondents x random terms x draws`` doubles (360 x 6 x
 500: 8.6 MB); work arrays per chunk are bounded by ``chunk_elements``.
@@ -72,6 +75,19 @@ Standard errors
   (the panel unit: a respondent's likelihood does not split into choice sets);
 * ``cluster``: the same times ``G/(G-1)`` (G respondents) -- the default;
 * ``bhhh`` (in ``vcovs`` only): inverse of the outer product of the scores.
+
+References
+----------
+Berndt, E. K., Hall, B. H., Hall, R. E. and Hausman, J. A. (1974). Estimation and inference
+in nonlinear structural models. Annals of Economic and Social Measurement 3(4), 653-665.
+Cameron, A. C. and Miller, D. L. (2015). A practitioner's guide to cluster-robust
+inference. Journal of Human Resources 50(2), 317-372.
+Revelt, D. and Train, K. (1998). Mixed logit with repeated choices: households' choices of
+appliance efficiency level. Review of Economics and Statistics 80(4), 647-657.
+Train, K. E. (2009). Discrete Choice Methods with Simulation, 2nd ed. Cambridge University
+Press; ch. 6, 8, 9 and 10.
+White, H. (1982). Maximum likelihood estimation of misspecified models. Econometrica
+50(1), 1-25.
 """
 
 from __future__ import annotations
@@ -99,8 +115,25 @@ DECREMENT_TOL = 1e-5          # converged if g' (-H)^-1 g (log-likelihood units)
 class MixedFitResult(FitResult):
     """A FitResult with the simulation settings of a mixed logit.
 
-    ``distributions``: ``((term, distribution), ...)`` of the random terms in term order;
-    ``start_logliks``: simulated log-likelihood of each screened starting value.
+    ``terms`` (P,) are the means of the K model terms, then ``sd[...]`` or ``chol[...]``
+    (see the module docstring); ``params`` (P,), ``vcov`` (P, P).
+
+    Attributes
+    ----------
+    distributions : tuple of (str, str)
+        ``((term, distribution), ...)`` of the random terms, in term order.
+    correlated : bool
+        Whether the Cholesky factor of the random terms' covariance was estimated.
+    n_draws : int
+        Draws per respondent.
+    draw_type : str
+        ``"sobol"`` or ``"halton"``.
+    seed_seq : numpy.random.SeedSequence
+        Seed of the draws (the same seed gives the same draws).
+    start_logliks : tuple of float
+        Simulated log-likelihood of each screened starting value.
+    n_means : int
+        Number of mean parameters ``K`` (the first K of ``params``).
     """
 
     distributions: tuple = ()
@@ -113,12 +146,33 @@ class MixedFitResult(FitResult):
 
     @property
     def random(self) -> dict:
+        """The random terms as ``{term: distribution}`` (the ``random`` argument of fit)."""
         return dict(self.distributions)
 
 
 # ----- fitting -------------------------------------------------------------------------------
 def starting_values(model: MixedLogit, beta) -> list[np.ndarray]:
-    """Candidate starting vectors from conditional-logit estimates ``beta``."""
+    """Candidate starting vectors from conditional-logit estimates ``beta``.
+
+    Three candidates: means ``beta`` with spread 0.1, means ``beta`` with spread
+    ``0.5 |beta|`` and means ``1.5 beta`` with spread ``1.5 |beta|`` (spreads at least
+    1e-3; a triangular spread is multiplied by sqrt(6), so its standard deviation is the
+    one named). A lognormal term gets log-sd 0.1, 0.5 or 0.8 and the log-mean that puts the
+    mean of the coefficient at ``max(b, 0.01 |b|, 1e-6)``, ``b`` the (scaled) estimate.
+    With ``correlated`` the Cholesky factor is diagonal.
+
+    Parameters
+    ----------
+    model : MixedLogit
+        The model (terms, random terms, kinds, ``correlated``).
+    beta : array-like (K,)
+        Conditional-logit estimates, in term order.
+
+    Returns
+    -------
+    list of ndarray (P,)
+        The three candidate parameter vectors, means then sd/chol.
+    """
     beta = np.asarray(beta, float)
     out = []
     for scale, spread in ((1.0, "0.1"), (1.0, "0.5"), (1.5, "1")):
@@ -241,24 +295,33 @@ def fit(data, *, random: dict, correlated: bool = False, draws: int = 500,
         group: str = "all", start=None, optimizer: str = "bfgs", n_starts: int = 1,
         max_iter: int = 1000, threads: int | None = None, covariance: bool = True,
         chunk_elements: int = CHUNK_ELEMENTS) -> MixedFitResult:
-    """Fit a panel mixed logit by maximum simulated likelihood.
+    """Fit a panel mixed logit by maximum simulated likelihood (Revelt and Train 1998).
 
     Parameters
     ----------
-    data : ChoiceData (sets contiguous per respondent)
-    random : {term: "normal" | "lognormal" | "triangular"}; unlisted terms stay fixed
-    correlated : estimate the Cholesky factor of the random terms' covariance
-    draws, draw_type, seed_seq : draws per respondent, "sobol" or "halton", and the seed
-        (see :mod:`dce.models.draws`; the same seed_seq gives the same draws)
-    se : "cluster" (by respondent, G/(G-1)), "robust" (by respondent) or "classic"
-    start : optional full starting vector (means, then sd/chol); skips the screening
-    optimizer : "bfgs" (default) or "trust-bhhh"
-    n_starts : how many of the screened starting values to optimise (best optimum kept)
-    covariance : compute standard errors (False: vcov is NaN, used by :func:`stability`)
+    data, random : ChoiceData, dict
+        Sets contiguous per respondent; ``{term: "normal" | "lognormal" | "triangular"}``.
+    correlated, draws, draw_type, seed_seq : bool, int, {"sobol", "halton"}, SeedSequence
+        Estimate the Cholesky factor of the random terms' covariance; draws per respondent,
+        their sequence and its seed (:mod:`dce.models.draws`; same seed, same draws).
+    se, group, start : {"cluster", "robust", "classic"}, str, array-like (P,) or None
+        Kind stored as ``vcov`` (by respondent); group label; a full starting vector
+        (means, then sd/chol) that skips the screening of starting values.
+    optimizer, n_starts, max_iter : {"bfgs", "trust-bhhh"}, int, int
+        Optimiser; screened starts optimised (best optimum kept); iteration limit.
+    threads, chunk_elements, covariance : int or None, int, bool
+        See :class:`MixedLogit`; ``covariance=False`` skips the Hessian (vcov NaN).
 
     Returns
     -------
-    MixedFitResult (a FitResult; ``model="mixed_logit"``, ``engine="native"``).
+    MixedFitResult
+        ``params`` (P,), ``vcov`` (P, P); ``model="mixed_logit"``, ``engine="native"``.
+
+    Raises
+    ------
+    ValueError
+        Unknown ``se``/``optimizer``, ``start`` not (P,), unsorted respondents; ConfigError
+        (a ValueError) for ``random``/``draws``; EstimationError from the start fit.
     """
     check_vcov(se)
     if optimizer not in OPTIMIZERS:
@@ -327,10 +390,34 @@ def stability(data, result: MixedFitResult, *, factor: int = 2, seed_seq=None,
               threads: int | None = None) -> dict:
     """Refit with ``factor`` times the draws (warm start at ``result``) and report the change.
 
-    Returns a dict of plain values: ``draws`` (of the refit), ``loglik`` (refit),
-    ``loglik_change`` (refit minus original), ``max_coef_change`` (largest absolute change of
-    any parameter), ``max_coef_change_term``, ``max_change_in_se`` (largest change in units of
-    the original standard errors, NaN without them) and ``converged`` (of the refit).
+    A check of simulation error (Train 2009, ch. 10): estimates that move by a sizeable
+    fraction of their standard errors need more draws. The refit skips the covariance.
+
+    Parameters
+    ----------
+    data : ChoiceData
+        The data ``result`` was fitted to.
+    result : MixedFitResult
+        The fit to check.
+    factor : int
+        Multiplier of ``result.n_draws``.
+    seed_seq : numpy.random.SeedSequence, optional
+        Seed of the refit's draws; default ``result.seed_seq``.
+    threads : int, optional
+        Worker threads of the refit (see :class:`MixedLogit`).
+
+    Returns
+    -------
+    dict
+        Plain values: ``draws`` (of the refit), ``loglik`` (refit), ``loglik_change`` (refit
+        minus original), ``max_coef_change`` (largest absolute change of any parameter),
+        ``max_coef_change_term``, ``max_change_in_se`` (largest change in units of the
+        original standard errors, NaN without them) and ``converged`` (of the refit).
+
+    Raises
+    ------
+    TypeError
+        ``result`` is not a MixedFitResult.
     """
     if not isinstance(result, MixedFitResult):
         raise TypeError("stability needs the MixedFitResult of mixed.fit")

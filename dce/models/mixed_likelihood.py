@@ -1,7 +1,15 @@
 """The simulated likelihood of a panel mixed logit: the data layout (:class:`PanelLayout`)
 and the log-likelihood, gradient, per-respondent scores and Hessian (:class:`MixedLogit`).
 
-The model, the parameters and the computation are described in :mod:`dce.models.mixed`.
+The model, the parameters and the computation are described in :mod:`dce.models.mixed`
+(panel mixed logit: Revelt and Train 1998; Train 2009, ch. 6 and 10).
+
+References
+----------
+Revelt, D. and Train, K. (1998). Mixed logit with repeated choices: households' choices of
+appliance efficiency level. Review of Economics and Statistics 80(4), 647-657.
+Train, K. E. (2009). Discrete Choice Methods with Simulation, 2nd ed. Cambridge University
+Press.
 """
 
 from __future__ import annotations
@@ -32,6 +40,37 @@ class PanelLayout:
     In both, ``1 + sum`` or the centring keeps every denominator >= 1 (no underflow).
     Padding rows (absent alternatives, empty tasks) hold zeros and ``mask`` (None when
     nothing is padded) switches them off.
+
+    Parameters
+    ----------
+    data : ChoiceData
+        ``respondent`` (sets,) non-decreasing codes 0..N-1; ``X`` (rows, K).
+    differenced : bool, optional
+        Force (True) or forbid (False) the differenced form; None: differenced exactly when
+        every set has one chosen alternative (``chosen`` 0/1). Forcing it on other data is
+        not checked.
+
+    Attributes
+    ----------
+    N, K, T, J, M : int
+        Respondents, terms, most tasks of a respondent, rows per task (alternatives, minus
+        one when differenced), rows per respondent ``M = T J``.
+    X : ndarray (N, M, K)
+        The rows (and ``XT`` (N, K, M), the same transposed and contiguous).
+    ysum : ndarray (N, T)
+        Number chosen in each task (0 for padding).
+    y, xy : ndarray (N, M) and (N, K), or None
+        General form only: ``chosen`` per row and ``sum_m y_m x_m`` per respondent.
+    mask : ndarray (N, M) or None
+        1 on real rows, 0 on padding.
+    differenced : bool
+    base : float
+        1.0 (the chosen alternative's ``exp(0)`` in the denominator) or 0.0.
+
+    Raises
+    ------
+    ValueError
+        ``respondent`` is not non-decreasing.
     """
 
     def __init__(self, data, differenced=None):
@@ -111,6 +150,29 @@ class MixedLogit:
         thread gained nothing for a whole fit; worth trying on larger idle machines, and keep
         1 when groups are already fitted in parallel processes)
     differenced : force (True) or forbid (False) the differenced layout; default: automatic
+
+    Attributes
+    ----------
+    terms, names : tuple of str
+        The K model terms; the P parameter names (means, then ``sd[...]``/``chol[...]``).
+    kinds : list of str (K,)
+        ``"fixed"`` or the distribution of each term.
+    K, R, P, D : int
+        Terms, random terms, parameters, draws per respondent.
+    rand : ndarray of int (R,)
+        Positions of the random terms.
+    Z : ndarray (N, R, D)
+        Standard draws (:func:`dce.models.draws.standard_draws`), fixed for the fit.
+    layout : PanelLayout
+        The data.
+
+    Raises
+    ------
+    dce.errors.ConfigError
+        No random term, an unknown term or distribution, correlated triangular terms, an
+        unknown ``draw_type`` or fewer than 1 draw.
+    ValueError
+        ``seed_seq`` missing, or respondents out of order (:class:`PanelLayout`).
     """
 
     def __init__(self, data, random, *, correlated=False, draws=500, draw_type="sobol",
@@ -153,7 +215,17 @@ class MixedLogit:
 
     # -- parameters -----------------------------------------------------------------------
     def cholesky(self, theta) -> np.ndarray:
-        """The R x R lower-triangular factor (correlated) or diagonal of spreads."""
+        """The R x R lower-triangular factor (correlated) or diagonal of spreads.
+
+        Parameters
+        ----------
+        theta : array-like (P,)
+            Parameters: K means, then the spreads or the lower triangle row by row.
+
+        Returns
+        -------
+        ndarray (R, R)
+        """
         theta = np.asarray(theta, float)
         if self.correlated:
             L = np.zeros((self.R, self.R))
@@ -162,7 +234,22 @@ class MixedLogit:
         return np.diag(theta[self.K:])
 
     def coefficients(self, theta, Z) -> np.ndarray:
-        """Coefficient draws ``(n, K, D)`` for standard draws ``Z`` ``(n, R, D)``."""
+        """Coefficient draws ``(n, K, D)`` for standard draws ``Z`` ``(n, R, D)``.
+
+        Fixed terms take their mean; a random term ``mu + (L Z)`` (``mu + s Z`` when
+        uncorrelated), exponentiated for lognormal terms.
+
+        Parameters
+        ----------
+        theta : ndarray (P,)
+            Parameters.
+        Z : ndarray (n, R, D)
+            Standard draws of ``n`` respondents.
+
+        Returns
+        -------
+        ndarray (n, K, D)
+        """
         mu = theta[:self.K]
         n = Z.shape[0]
         B = np.empty((n, self.K, Z.shape[2]))
@@ -251,7 +338,29 @@ class MixedLogit:
         return ll, scores
 
     def evaluate(self, theta, gradient=True):
-        """Per-respondent log-likelihoods ``(N,)`` and, with ``gradient``, scores ``(N, P)``."""
+        """Per-respondent log-likelihoods ``(N,)`` and, with ``gradient``, scores ``(N, P)``.
+
+        ``log P_n = log(1/D sum_d prod_t P_nt(beta_nd))``; the scores use the posterior
+        weights of the draws (module docstring of :mod:`dce.models.mixed`). The last result
+        is cached.
+
+        Parameters
+        ----------
+        theta : array-like (P,)
+            Parameters.
+        gradient : bool
+            Also compute the scores.
+
+        Returns
+        -------
+        ll : ndarray (N,)
+        scores : ndarray (N, P) or None
+
+        Raises
+        ------
+        ValueError
+            ``theta`` is not of shape (P,).
+        """
         theta = np.asarray(theta, dtype=float)
         if theta.shape != (self.P,):
             raise ValueError(f"expected {self.P} parameters, got shape {theta.shape}")
@@ -270,18 +379,61 @@ class MixedLogit:
         return ll, scores
 
     def loglik(self, theta) -> float:
-        """Simulated log-likelihood at ``theta``."""
+        """Simulated log-likelihood at ``theta``, ``sum_n log P_n``.
+
+        Parameters
+        ----------
+        theta : array-like (P,)
+
+        Returns
+        -------
+        float
+        """
         return float(self.evaluate(theta, gradient=False)[0].sum())
 
     def loglik_and_gradient(self, theta):
+        """Simulated log-likelihood and its analytic gradient (scores summed over respondents).
+
+        Parameters
+        ----------
+        theta : array-like (P,)
+
+        Returns
+        -------
+        tuple of float and ndarray (P,)
+        """
         ll, scores = self.evaluate(theta)
         return float(ll.sum()), scores.sum(axis=0)
 
     def gradient(self, theta) -> np.ndarray:
+        """Analytic gradient of the simulated log-likelihood, ndarray (P,).
+
+        Parameters
+        ----------
+        theta : array-like (P,)
+
+        Returns
+        -------
+        ndarray (P,)
+        """
         return self.loglik_and_gradient(theta)[1]
 
     def hessian(self, theta, central=False) -> np.ndarray:
-        """Numerical Hessian of the log-likelihood: differences of the analytic gradient."""
+        """Numerical Hessian of the log-likelihood: differences of the analytic gradient.
+
+        Step ``h_i = 1e-5 max(1, |theta_i|)``; P gradient evaluations (forward) or 2P
+        (central); the result is symmetrised.
+
+        Parameters
+        ----------
+        theta : array-like (P,)
+        central : bool
+            Central instead of forward differences.
+
+        Returns
+        -------
+        ndarray (P, P)
+        """
         theta = np.asarray(theta, float)
         g0 = None if central else self.gradient(theta)
         H = np.empty((self.P, self.P))
@@ -299,7 +451,21 @@ class MixedLogit:
 
     # -- sign convention --------------------------------------------------------------------
     def sign_flips(self, theta) -> np.ndarray:
-        """+-1 per parameter that makes every sd (every diagonal of L) non-negative."""
+        """+-1 per parameter that makes every sd (every diagonal of L) non-negative.
+
+        Flipping a column of ``L`` (or a spread) leaves the distribution of the coefficients
+        unchanged (the simulated likelihood only up to the asymmetry of the draws).
+
+        Parameters
+        ----------
+        theta : array-like (P,)
+
+        Returns
+        -------
+        ndarray (P,)
+            1 for the means; -1 for the spreads, or the entries of columns of ``L``, whose
+            sign (diagonal) is negative.
+        """
         flips = np.ones(self.P)
         if self.correlated:
             L = self.cholesky(theta)

@@ -1,5 +1,14 @@
 """The population distribution of a fitted mixed logit: draws of individuals'
-coefficients and the moments (mean, standard deviation) of each random coefficient."""
+coefficients and the moments (mean, standard deviation) of each random coefficient.
+
+Distributions and moments as in Train (2009), ch. 6; standard errors of the moments by the
+delta method with a numerical Jacobian.
+
+References
+----------
+Train, K. E. (2009). Discrete Choice Methods with Simulation, 2nd ed. Cambridge University
+Press.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +21,28 @@ from dce.models.mixed import MixedFitResult
 
 # ----- population distribution: draws and moments ---------------------------------------
 def spec_of(result):
-    """(number of mean terms, mean terms, index of the random terms, their distributions)."""
+    """(number of mean terms, mean terms, index of the random terms, their distributions).
+
+    Parameters
+    ----------
+    result : MixedFitResult
+
+    Returns
+    -------
+    K : int
+        Number of mean parameters (model terms).
+    terms : tuple of str (K,)
+        The model terms.
+    rand : ndarray of int (R,)
+        Positions of the random terms among them.
+    kinds : list of str (R,)
+        Their distributions.
+
+    Raises
+    ------
+    TypeError
+        ``result`` is not a MixedFitResult.
+    """
     if not isinstance(result, MixedFitResult):
         raise TypeError("needs the MixedFitResult of mixed.fit")
     K = result.n_means
@@ -24,7 +54,27 @@ def spec_of(result):
 
 
 def population_draws(result, n, rng) -> np.ndarray:
-    """Standard draws ``(n, R)`` for the random terms (pseudo-random, from ``rng``)."""
+    """Standard draws ``(n, R)`` for the random terms (pseudo-random, from ``rng``).
+
+    N(0, 1) for normal and lognormal terms, the symmetric triangular distribution on
+    [-1, 1] for triangular ones (the standard draws of :mod:`dce.models.draws`).
+
+    Parameters
+    ----------
+    result : MixedFitResult
+    n : int
+        Individuals.
+    rng : numpy.random.Generator
+
+    Returns
+    -------
+    ndarray (n, R)
+
+    Raises
+    ------
+    TypeError
+        ``result`` is not a MixedFitResult.
+    """
     _, _, rand, kinds = spec_of(result)
     z = rng.standard_normal((n, len(rand)))
     for i, kd in enumerate(kinds):
@@ -35,7 +85,28 @@ def population_draws(result, n, rng) -> np.ndarray:
 
 def individual_coefficients(result, z, params=None) -> np.ndarray:
     """Coefficients of simulated individuals: ``(n, K)`` for standard draws ``z`` ``(n, R)``,
-    or ``(B, n, K)`` when ``params`` holds B parameter vectors (rows)."""
+    or ``(B, n, K)`` when ``params`` holds B parameter vectors (rows).
+
+    Fixed terms take their mean; random ones ``mu + L z`` (``mu + s z`` uncorrelated),
+    exponentiated for lognormal terms, as in the model.
+
+    Parameters
+    ----------
+    result : MixedFitResult
+    z : ndarray (n, R)
+        Standard draws (:func:`population_draws`).
+    params : ndarray (P,) or (B, P), optional
+        Parameter vectors; default ``result.params``. A 1-d vector gives ``(n, K)``.
+
+    Returns
+    -------
+    ndarray (n, K) or (B, n, K)
+
+    Raises
+    ------
+    TypeError
+        ``result`` is not a MixedFitResult.
+    """
     K, _, rand, kinds = spec_of(result)
     theta = np.atleast_2d(result.params if params is None else params)
     R = len(rand)
@@ -60,7 +131,29 @@ def population_moments(result, level: float = 0.95) -> pd.DataFrame:
     """Mean and standard deviation of each random coefficient in the population, with
     delta-method standard errors (numerical Jacobian): normal ``mu, |s|``; lognormal
     ``exp(mu + s^2/2)`` and ``mean sqrt(exp(s^2) - 1)`` (with correlation, ``s^2`` is the
-    row's variance); triangular ``mu, |s|/sqrt(6)``."""
+    row's variance); triangular ``mu, |s|/sqrt(6)``.
+
+    The Jacobian is by central differences, step ``1e-6 max(1, |theta_j|)``; the variances
+    use ``result.vcov``.
+
+    Parameters
+    ----------
+    result : MixedFitResult
+    level : float
+        Confidence level of the Wald intervals ``estimate -+ z std_error``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Two rows per random term (``statistic`` ``mean`` and ``sd``): ``group``, ``term``,
+        ``distribution``, ``statistic``, ``estimate``, ``std_error``, ``ci_lower``,
+        ``ci_upper``.
+
+    Raises
+    ------
+    TypeError
+        ``result`` is not a MixedFitResult.
+    """
     K, terms, rand, kinds = spec_of(result)
 
     def moments(theta):

@@ -112,8 +112,19 @@ def _patch_in1d(modules) -> list[str]:
 def import_pylogit():
     """Import pylogit with the compatibility patches above; the module, cached.
 
-    Raises :class:`EstimationError` (one line, suggesting ``engine: native``) when
-    pylogit is missing or cannot be imported even with the patches.
+    Thread-safe: the first call imports and patches under a lock, later calls return the
+    cached module.
+
+    Returns
+    -------
+    module
+        ``pylogit``.
+
+    Raises
+    ------
+    dce.errors.EstimationError
+        Key ``model.engine``, one line suggesting ``engine: native``: pylogit is missing or
+        cannot be imported even with the patches.
     """
     global _pylogit
     with _lock:
@@ -133,7 +144,13 @@ def import_pylogit():
 
 
 def pylogit_version() -> str | None:
-    """Installed pylogit version (for the manifest), without importing pylogit."""
+    """Installed pylogit version (for the manifest), without importing pylogit.
+
+    Returns
+    -------
+    str or None
+        The distribution's version, None when pylogit is not installed.
+    """
     from importlib import metadata
 
     try:

@@ -1,9 +1,10 @@
 """Conditional logit through pylogit (``model.engine: pylogit``).
 
-The ChoiceData is handed to pylogit in its long format: ``obs_id`` is the choice set
-(1..S, contiguous), ``alt_id`` the alternative, ``chosen`` the 0/1 outcome and one column
-per term of ``X`` with a generic ("all_same") coefficient. Alternative-specific
-constants are already columns of ``X``, so pylogit estimates no intercepts of its own.
+The ChoiceData is handed to pylogit in its long format: ``obs_id`` is the choice set's
+number plus one (1..S; sets left out leave gaps), ``alt_id`` the alternative, ``chosen``
+the 0/1 outcome and one column per term of ``X`` with a generic ("all_same") coefficient.
+Alternative-specific constants are already columns of ``X``, so pylogit estimates no
+intercepts of its own.
 pylogit's MNL is fitted with ``fit_mle(..., method="trust-exact", just_point=True)``: a
 Newton trust-region method on pylogit's analytic gradient and Hessian, stopped on a
 gradient tolerance that scales with the number of sets (see ``GTOL_PER_SET``). Whether
@@ -24,6 +25,15 @@ from the per-set score contributions ``rows_to_obs' [X * (y - p)]`` (sparse prod
 linear in the data), the same quantity pylogit sums before densifying. The
 cluster-by-respondent covariance sums those set scores by respondent and applies the
 factor G/(G-1), as :func:`dce.models.clogit.covariances` does.
+
+References
+----------
+Brathwaite, T. and Walker, J. L. (2018). Asymmetric, closed-form, finite-parameter models of
+multinomial choice. Journal of Choice Modelling 29, 78-112 (pylogit).
+McFadden, D. (1974). Conditional logit analysis of qualitative choice behavior. In
+P. Zarembka (ed.), Frontiers in Econometrics, 105-142. Academic Press.
+White, H. (1982). Maximum likelihood estimation of misspecified models. Econometrica
+50(1), 1-25.
 """
 
 from __future__ import annotations
@@ -49,8 +59,26 @@ _OBS, _ALT, _CHOICE = "obs_id", "alt_id", "chosen"
 
 
 def long_frame(data, keep=None) -> tuple[pd.DataFrame, OrderedDict, OrderedDict]:
-    """pylogit's long format for the sets where ``keep`` is true (default: all), plus
-    the specification (one generic coefficient per term) and the coefficient names."""
+    """Long format of pylogit for the sets where ``keep`` is true (default: all), plus
+    the specification (one generic coefficient per term) and the coefficient names.
+
+    Parameters
+    ----------
+    data : ChoiceData
+        ``X`` (rows, K), ``chosen``, ``alternative``, ``terms`` (K,).
+    keep : ndarray of bool (sets,), optional
+        Sets to include.
+
+    Returns
+    -------
+    frame : pandas.DataFrame
+        One row per kept alternative: ``obs_id`` (set number + 1), ``alt_id``, ``chosen``
+        (int) and ``x0 .. x{K-1}``.
+    specification : OrderedDict
+        ``{"x<k>": "all_same"}``.
+    names : OrderedDict
+        ``{"x<k>": term}``.
+    """
     rows = slice(None) if keep is None else np.repeat(keep, data.set_sizes)
     set_of_row = data.set_index[rows]
     columns = {_OBS: set_of_row + 1, _ALT: data.alternative[rows],
@@ -67,7 +95,25 @@ def long_frame(data, keep=None) -> tuple[pd.DataFrame, OrderedDict, OrderedDict]
 def fit(data, *, se: str = "cluster", group: str = "all", start=None, max_iter: int = 200,
         check: bool = True, **_) -> FitResult:
     """Fit a conditional logit with pylogit; the same parameters and result as
-    :func:`dce.models.clogit.fit`."""
+    :func:`dce.models.clogit.fit`.
+
+    Sets without a chosen alternative are left out; convergence is judged by the Newton
+    decrement (module docstring). ``max_iter`` defaults to 200 (native: 100); other
+    keyword arguments are ignored.
+
+    Returns
+    -------
+    FitResult
+        ``engine="pylogit"``, ``params`` (K,), ``vcov`` (K, K) of kind ``se``.
+
+    Raises
+    ------
+    ValueError
+        An unknown ``se``.
+    dce.errors.EstimationError
+        pylogit unusable or failing, no terms or sets, chosen values not 0/1, a set with
+        more than one chosen alternative, or (``check``) terms the data cannot identify.
+    """
     check_vcov(se)
     pl = import_pylogit()
     if check:
