@@ -24,6 +24,11 @@ def load(name: str, shuffle_seed: int | None = None) -> tuple[ChoiceData, dict]:
     """Read a reference CSV into a ChoiceData (rows sorted so sets are contiguous)."""
     ref = REF["datasets"][name]
     df = pd.read_csv(REF_DIR / ref["file"])
+    if shuffle_seed is None:  # the public route: every column a linear attribute
+        data = ChoiceData.from_frame(df, {t: "linear" for t in ref["terms"]}, task="set")
+        assert data.terms == tuple(ref["terms"])
+        return data, ref
+    # shuffled: built by hand on purpose, since from_frame would restore the order
     keys = ["respondent", "set", "alternative"]
     if shuffle_seed is not None:   # rows of a set in random order
         df = df.sample(frac=1.0, random_state=np.random.default_rng(shuffle_seed))
