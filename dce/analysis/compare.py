@@ -122,10 +122,7 @@ def wald_p_value(d: np.ndarray) -> float:
     at 2 / (draws + 1), which would make Holm-adjusted p-values of many comparisons
     useless; it falls back to the Monte Carlo share when the draws do not vary.
 
-    Parameters
-    ----------
-    d : ndarray (R,)
-        Draws of the difference.
+    Parameters as :func:`mc_p_value`.
 
     Returns
     -------

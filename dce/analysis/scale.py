@@ -113,7 +113,7 @@ class ScaledFit:
     names : tuple of str (P,)
         Parameter names.
     params : ndarray (P,)
-        Estimates.
+        Estimates, in the order of ``names``.
     vcov, vcov_classic : ndarray (P, P)
         Cluster-robust and classic covariances.
     loglik : float
@@ -151,7 +151,7 @@ class ScaledFit:
 
         Parameters
         ----------
-        level : float
+        level : float, default 0.95
             Confidence level of the Wald intervals.
 
         Returns

@@ -48,10 +48,7 @@ def _labels(study) -> dict:
 def check_items(study) -> list:
     """Check a config as an item study, or flag item-study keys in an attribute study.
 
-    Parameters
-    ----------
-    study : dce.config.study.Study
-        A study whose config already passed the schema (types and keys).
+    Parameters as :func:`dce.config.checks.check_study`, which calls this for every study.
 
     Returns
     -------

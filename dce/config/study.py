@@ -160,7 +160,7 @@ class Study:
         Returns
         -------
         Study
-            The validated study.
+            The validated study; its :attr:`config_hash` is that of the mapping as sorted JSON.
 
         Raises
         ------
@@ -174,25 +174,14 @@ def study_from_dict(data: dict, base_dir: str | Path = ".", *,
                     need_responses: bool = True) -> Study:
     """A Study from a mapping, as :meth:`Study.from_dict`, optionally without responses.
 
+    ``data``, ``base_dir``, the result and the errors are those of :meth:`Study.from_dict`;
+    a ``data`` that is not a mapping raises the ``ConfigError`` too.
+
     Parameters
     ----------
-    data : dict
-        The config as a mapping of its keys.
-    base_dir : str or pathlib.Path, default "."
-        The folder that paths in the config start at.
     need_responses : bool, default True
         False for a design-only study: a config without ``choices:`` or ``simulate:`` is
         then not a problem.
-
-    Returns
-    -------
-    Study
-        The validated study.
-
-    Raises
-    ------
-    dce.errors.ConfigError
-        If ``data`` is not a mapping, or listing every problem of the config.
     """
     import json
 
@@ -263,7 +252,7 @@ def parse_config(text: str, display: str, config_file: Path) -> Study:
     Returns
     -------
     Study
-        The validated study.
+        The validated study, as :func:`load_config` returns it.
 
     Raises
     ------
@@ -465,7 +454,7 @@ def shown(path: Path) -> str:
     Parameters
     ----------
     path : pathlib.Path
-        Any path.
+        Any path, absolute or relative.
 
     Returns
     -------

@@ -70,7 +70,7 @@ def is_item_study(study) -> bool:
     Parameters
     ----------
     study : Study
-        A loaded study.
+        A loaded study of any ``type``.
 
     Returns
     -------

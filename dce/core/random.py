@@ -66,23 +66,11 @@ def simulate_rng(seed: int, seed_seq: np.random.SeedSequence | None,
 def rng(seed: int, stream: str, *sub: int) -> np.random.Generator:
     """A fresh Generator on a named stream (see :func:`seed_sequence`).
 
-    Parameters
-    ----------
-    seed : int
-        The config's root seed.
-    stream : str
-        A key of :data:`STREAMS`.
-    *sub : int
-        Sub-stream indices.
+    Parameters and errors as :func:`seed_sequence`.
 
     Returns
     -------
     numpy.random.Generator
         A PCG64 generator; equal arguments give equal numbers.
-
-    Raises
-    ------
-    KeyError
-        For a stream name not in :data:`STREAMS`.
     """
     return np.random.default_rng(seed_sequence(seed, stream, *sub))

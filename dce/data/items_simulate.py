@@ -45,7 +45,7 @@ def responses(study, design=None, *, seed_seq=None, respondents: int | None = No
     seed_seq : numpy.random.SeedSequence, optional
         Group g draws from its child g (see :func:`dce.core.random.simulate_rng`).
     respondents : int, optional
-        Respondents per group.
+        Respondents per group, instead of each group's ``respondents``.
 
     Returns
     -------

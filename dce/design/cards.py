@@ -59,14 +59,7 @@ def markdown_cards(design, study, question: str = "Which would you choose?") -> 
 def html_cards(design, study, question: str = "Which would you choose?") -> dict[int, str]:
     """One self-contained HTML page per block (no scripts, no external resources).
 
-    Parameters
-    ----------
-    design : Design
-        An attribute design (``block, task, alternative, <attributes>, is_opt_out``).
-    study : Study
-        Gives the title, the attribute labels and the opt-out's label.
-    question : str
-        The question printed above every task's table.
+    Parameters as :func:`markdown_cards`.
 
     Returns
     -------

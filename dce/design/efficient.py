@@ -386,11 +386,7 @@ def bayesian_design(study, rng):
     det(I(b))^(-1/K) over ``design.prior_draws`` Sobol or Halton draws. The first start is
     the D-efficient design at the prior means.
 
-    Parameters
-    ----------
-    study : Study
-    rng : numpy.random.Generator
-        The ``design`` stream.
+    Parameters as :func:`d_efficient_design`.
 
     Returns
     -------

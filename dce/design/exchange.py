@@ -78,7 +78,7 @@ class SearchProblem:
         Parameters
         ----------
         prof : ndarray of int (..., A)
-            Level indices.
+            Level indices (one per attribute) of the profiles to code.
 
         Returns
         -------
@@ -97,7 +97,7 @@ class SearchProblem:
         Parameters
         ----------
         prof : ndarray of int (..., A)
-            Level indices.
+            Level indices of the profiles to check.
 
         Returns
         -------
@@ -144,7 +144,7 @@ class SearchProblem:
         Parameters
         ----------
         prof_set : ndarray of int (..., J, A)
-            Level indices of the generic alternatives.
+            Level indices of each set's generic alternatives.
 
         Returns
         -------

@@ -537,6 +537,7 @@ def from_file(study) -> Design:
     Parameters
     ----------
     study : Study
+        An item study; its ``design.file`` is read.
 
     Returns
     -------

@@ -357,10 +357,7 @@ def loglik(beta, data) -> float:
 def derivatives(beta, data):
     """(log-likelihood, gradient, Hessian ``-W'W``, negative semi-definite) at ``beta``.
 
-    Parameters
-    ----------
-    beta, data : array-like (K,), ChoiceData
-        Coefficients in the order of ``data.terms``; the data, ``X`` (rows, K).
+    Parameters as :func:`loglik`.
 
     Returns
     -------

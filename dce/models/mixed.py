@@ -417,7 +417,7 @@ def stability(data, result: MixedFitResult, *, factor: int = 2, seed_seq=None,
     Raises
     ------
     TypeError
-        ``result`` is not a MixedFitResult.
+        ``result`` is not the MixedFitResult of :func:`fit`.
     """
     if not isinstance(result, MixedFitResult):
         raise TypeError("stability needs the MixedFitResult of mixed.fit")

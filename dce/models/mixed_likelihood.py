@@ -408,13 +408,7 @@ class MixedLogit:
     def gradient(self, theta) -> np.ndarray:
         """Analytic gradient of the simulated log-likelihood, ndarray (P,).
 
-        Parameters
-        ----------
-        theta : array-like (P,)
-
-        Returns
-        -------
-        ndarray (P,)
+        The second result of :meth:`loglik_and_gradient`, with ``theta`` as there.
         """
         return self.loglik_and_gradient(theta)[1]
 

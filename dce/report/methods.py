@@ -336,10 +336,8 @@ def comparison_text(cfg: dict, labels: Labels, items: bool) -> str:
     ----------
     cfg : dict
         The resolved config (its ``model.by`` and ``compare`` sections).
-    labels : dce.report.labels.Labels
-        Readable names of the attributes.
-    items : bool
-        True for a best-worst or ranking study.
+    labels, items
+        As for :func:`importance_text`.
 
     Returns
     -------

@@ -85,13 +85,7 @@ def p_text(p) -> str:
 def p_cell(p) -> str:
     """A p-value for a table cell: '< 0.001', '0.844' or 'n/a' (:func:`p_text` without 'p = ').
 
-    Parameters
-    ----------
-    p : float or None
-
-    Returns
-    -------
-    str
+    Parameter and return type as :func:`p_text`.
     """
     return p_text(p).removeprefix("p ").removeprefix("= ")
 

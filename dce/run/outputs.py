@@ -83,7 +83,7 @@ def resolved_config(study) -> bytes:
     Parameters
     ----------
     study : dce.config.study.Study
-        The validated study.
+        The validated study whose config is written.
 
     Returns
     -------
