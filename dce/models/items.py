@@ -45,7 +45,7 @@ from scipy import linalg
 from dce.core.coding import ChoiceData
 from dce.errors import EstimationError
 from dce.models.clogit import null_loglik
-from dce.models.covariance import bread_of, covariances
+from dce.models.covariance import bread_of, check_vcov, covariances
 from dce.models.results import FitResult
 
 SCALE_TERM = "worst_scale"
@@ -357,9 +357,12 @@ def fit(exp: Expanded, names, reference, *, kind="best-worst", bw_model="sequent
     dce.errors.EstimationError
         An item that never appears in the responses, or terms the data cannot identify.
     ValueError
-        An unknown ``engine`` or ``se`` (:func:`dce.models.fit`).
+        An unknown ``se`` or ``bw_model``, or an unknown ``engine`` (:func:`dce.models.fit`).
     """
     data = exp.data
+    check_vcov(se)
+    if kind != "ranking" and bw_model not in ("sequential", "maxdiff"):
+        raise ValueError(f"bw_model must be 'sequential' or 'maxdiff', got {bw_model!r}")
     _check_items_seen(data, group)
     model = MODEL_NAMES["ranking" if kind == "ranking" else bw_model]
     if kind != "ranking" and worst_scale == "estimate":
