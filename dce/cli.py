@@ -154,7 +154,8 @@ def _dispatch(args, context: dict) -> int:
         return _init(args.name)
     if args.command == "report":
         return _report(args.run_dir)
-    study = load_config(args.config)
+    design_only = args.command in ("validate", "design", "cards")
+    study = load_config(args.config, need_responses=not design_only)
     context["study"] = study
     if args.command == "validate":
         return _validate(study)

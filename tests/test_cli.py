@@ -116,3 +116,24 @@ def test_config_reference_documents_every_key(schema):
     keys = _keys(schema, schema.get("$defs", {}))
     missing = sorted(k for k in keys if f"`{k}`" not in doc)
     assert not missing, f"docs/config.md does not describe: {missing}"
+
+
+def test_design_only_study_before_any_data(tmp_path, capsys):
+    """validate, design and cards work on attributes + design alone; run says which
+    commands do."""
+    cfg = tmp_path / "plan.yaml"
+    cfg.write_text("schema_version: 1\nname: plan\nseed: 1\nattributes:\n"
+                   "  a: {levels: [x, y, z]}\n  b: {levels: [p, q]}\n"
+                   "design: {method: d-efficient, alternatives: 2, tasks: 6, blocks: 1}\n",
+                   encoding="utf-8")
+    assert main(["validate", str(cfg)]) == 0
+    assert "No responses yet" in capsys.readouterr().out
+    assert main(["design", str(cfg), "--output", str(tmp_path / "d")]) == 0
+    assert (tmp_path / "d" / "design.csv").exists()
+    assert main(["cards", str(cfg), "--output", str(tmp_path / "c")]) == 0
+    assert (tmp_path / "c" / "survey.csv").exists()
+    capsys.readouterr()
+    assert main(["run", str(cfg), "--output", str(tmp_path / "r")]) == 2
+    err = capsys.readouterr().err
+    assert "`dce design` and `dce cards` work on the design alone" in err
+    assert "Traceback" not in err

@@ -54,7 +54,8 @@ def check_study(study) -> list:
         _check_attributes(study, out)
     if spec.choices is None and spec.simulate is None:
         out.append(p((), "the config needs `choices:` (observed responses) or `simulate:` "
-                     "(synthetic respondents)"))
+                     "(synthetic respondents) for this command; before any data exists, "
+                     "`dce validate`, `dce design` and `dce cards` work on the design alone"))
     if spec.choices is not None and spec.simulate is not None:
         out.append(p(("simulate",), "give either `choices:` or `simulate:`, not both"))
     from dce.config.item_checks import check_items

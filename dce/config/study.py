@@ -194,13 +194,16 @@ def study_from_dict(data: dict, base_dir: str | Path = ".", *,
     return _study(data, {}, text, display, config_file, need_responses)
 
 
-def load_config(path: str | Path) -> Study:
+def load_config(path: str | Path, *, need_responses: bool = True) -> Study:
     """Load and validate a config file.
 
     Parameters
     ----------
     path : str or pathlib.Path
         The YAML config file (UTF-8, with or without a byte-order mark).
+    need_responses : bool
+        False for the stages that need no responses (a design before any data exists:
+        ``dce validate``, ``dce design``, ``dce cards``).
 
     Returns
     -------
@@ -234,10 +237,11 @@ def load_config(path: str | Path) -> Study:
         raise ConfigError(f"expected UTF-8 text, found byte 0x{bad} (column {column}); save "
                           "the file as UTF-8", file=display,
                           line=raw.count(b"\n", 0, exc.start) + 1) from None
-    return parse_config(text, display, file.resolve())
+    return parse_config(text, display, file.resolve(), need_responses=need_responses)
 
 
-def parse_config(text: str, display: str, config_file: Path) -> Study:
+def parse_config(text: str, display: str, config_file: Path, *,
+                 need_responses: bool = True) -> Study:
     """Validate config text that has already been read.
 
     Parameters
@@ -268,7 +272,7 @@ def parse_config(text: str, display: str, config_file: Path) -> Study:
     if not isinstance(data, dict):
         raise ConfigError("expected a mapping of keys (schema_version, name, seed, ...), "
                           f"found a {type(data).__name__}", file=display, line=1)
-    return _study(data, lines, text, display, config_file)
+    return _study(data, lines, text, display, config_file, need_responses)
 
 
 def _study(data: dict, lines: dict, text: str, display: str, config_file: Path,
