@@ -175,7 +175,7 @@ class backend:
 
     Raises
     ------
-    DceError
+    ConfigError
         On entering a ``dask`` context: no scheduler (key ``parallel.scheduler``),
         ``dask.distributed`` not installed (key ``parallel.backend``), or the scheduler
         cannot be reached (key ``parallel.scheduler``).
@@ -188,22 +188,22 @@ class backend:
     def __enter__(self):
         if self.name != "dask":
             return self
-        from dce.errors import DceError
+        from dce.errors import ConfigError
 
         if not self.scheduler:
-            raise DceError("the dask backend needs a scheduler address (--scheduler "
+            raise ConfigError("the dask backend needs a scheduler address (--scheduler "
                            "tcp://HOST:PORT or parallel.scheduler)", key="parallel.scheduler")
         try:
             from dask.distributed import Client
         except ImportError:
-            raise DceError("the dask backend needs dask.distributed: pip install "
+            raise ConfigError("the dask backend needs dask.distributed: pip install "
                            "'dce-toolkit[dask]'", key="parallel.backend") from None
         import joblib
 
         try:
             self._client = Client(self.scheduler, timeout=10)
         except (OSError, TimeoutError) as exc:
-            raise DceError(f"cannot reach the dask scheduler {self.scheduler!r} ({exc})",
+            raise ConfigError(f"cannot reach the dask scheduler {self.scheduler!r} ({exc})",
                            key="parallel.scheduler") from None
         self._config = joblib.parallel_config(backend="dask")
         self._config.__enter__()

@@ -12,7 +12,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from dce.errors import DceError
+from dce.errors import ConfigError
 
 TMP_MARK = ".tmp-"
 
@@ -49,27 +49,27 @@ def check_target(out: Path, force: bool) -> None:
 
     Raises
     ------
-    dce.errors.DceError
+    dce.errors.ConfigError
         When ``out`` is a file; when it is a non-empty folder without a dce
         ``manifest.json`` and ``force`` is false; when its nearest existing parent is not
         writable (by its permissions, or when a probe folder cannot be made there).
     """
     if out.exists() and not out.is_dir():
-        raise DceError("the output path is a file, not a folder; choose another --output",
+        raise ConfigError("the output path is a file, not a folder; choose another --output",
                        file=_shown(out))
     if out.exists() and not force and not is_dce_folder(out) and any(out.iterdir()):
-        raise DceError("this folder exists and was not produced by dce (it has no dce "
+        raise ConfigError("this folder exists and was not produced by dce (it has no dce "
                        "manifest.json); choose another --output or pass --force to replace it",
                        file=_shown(out))
     parent = _first_existing(out.parent)
     if not os.access(parent, os.W_OK | os.X_OK):
-        raise DceError("cannot write here (permission denied); choose another --output",
+        raise ConfigError("cannot write here (permission denied); choose another --output",
                        file=_shown(out))
     try:  # permissions can lie (root, read-only mounts): try for real, then tidy up
         probe = tempfile.mkdtemp(prefix=".dce-probe-", dir=parent)
         os.rmdir(probe)
     except OSError as exc:
-        raise DceError(f"cannot write here ({exc.strerror}); choose another --output",
+        raise ConfigError(f"cannot write here ({exc.strerror}); choose another --output",
                        file=_shown(out)) from None
 
 
@@ -129,7 +129,7 @@ def write(out: Path, files: dict[str, bytes], force: bool = False) -> Path:
 
     Raises
     ------
-    dce.errors.DceError
+    dce.errors.ConfigError
         As :func:`check_target`, or when the folder cannot be created or written (the
         previous folder is left in place).
     """
@@ -139,7 +139,7 @@ def write(out: Path, files: dict[str, bytes], force: bool = False) -> Path:
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise DceError(f"cannot create the folder ({exc.strerror})", file=str(out.parent)) from None
+        raise ConfigError(f"cannot create the folder ({exc.strerror})", file=str(out.parent)) from None
     tmp = out.parent / f".{out.name}{TMP_MARK}{os.getpid()}"
     old = out.parent / f".{out.name}.old-{os.getpid()}"
     shutil.rmtree(tmp, ignore_errors=True)
@@ -156,7 +156,7 @@ def write(out: Path, files: dict[str, bytes], force: bool = False) -> Path:
         shutil.rmtree(tmp, ignore_errors=True)
         if old.exists() and not out.exists():
             os.rename(old, out)
-        raise DceError(f"cannot write the run folder ({exc.strerror})", file=str(out)) from None
+        raise ConfigError(f"cannot write the run folder ({exc.strerror})", file=str(out)) from None
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
