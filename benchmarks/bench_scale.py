@@ -75,10 +75,10 @@ def main():
     print(f"{'pair':45s} {'classic s':>10s} {'robust s':>10s} {'ratio':>7s} "
           f"{'classic mu':>10s} {'robust mu':>10s} {'robust p1':>10s}")
     for a, b in combinations(groups, 2):
-        tc, sl = _median(lambda: swait_louviere(parts[a], parts[b], loglik_a=fits[a].loglik,
-                                                loglik_b=fits[b].loglik,
-                                                start=fits[a].params))
-        tr, cs = _median(lambda: compare_scale(parts[a], parts[b], fits[a], fits[b]))
+        tc, sl = _median(lambda a=a, b=b: swait_louviere(
+            parts[a], parts[b], loglik_a=fits[a].loglik, loglik_b=fits[b].loglik,
+            start=fits[a].params))
+        tr, cs = _median(lambda a=a, b=b: compare_scale(parts[a], parts[b], fits[a], fits[b]))
         print(f"{a + ' / ' + b:45s} {tc:10.3f} {tr:10.3f} {tr / tc:7.2f} "
               f"{sl.relative_scale:10.3f} {cs.relative_scale:10.3f} "
               f"{cs.p_preferences:10.2e}")
