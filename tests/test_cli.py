@@ -137,3 +137,24 @@ def test_design_only_study_before_any_data(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "`dce design` and `dce cards` work on the design alone" in err
     assert "Traceback" not in err
+
+
+def test_a_stage_command_never_replaces_another_commands_folder(tmp_path, capsys):
+    """`dce design` (or cards, simulate) into a folder written by `dce run` stops, naming
+    --output and --force, and leaves the run folder as it was; --force replaces it."""
+    from tests.conftest import SMALL
+
+    cfg = tmp_path / "small.yaml"
+    cfg.write_text(SMALL, encoding="utf-8")
+    out = tmp_path / "out"
+    assert main(["run", str(cfg), "--output", str(out)]) == 0
+    before = sorted(p.name for p in out.iterdir())
+    for command in ("design", "cards", "simulate"):
+        capsys.readouterr()
+        assert main([command, str(cfg), "--output", str(out)]) == 2
+        err = capsys.readouterr().err
+        assert "holds the output of `dce run`" in err and "--force" in err, err
+        assert sorted(p.name for p in out.iterdir()) == before
+    assert main(["run", str(cfg), "--output", str(out)]) == 0  # the same command: fine
+    assert main(["design", str(cfg), "--output", str(out), "--force"]) == 0
+    assert not (out / "report.html").exists()

@@ -37,7 +37,7 @@ def is_dce_folder(path: Path) -> bool:
         return False
 
 
-def check_target(out: Path, force: bool) -> None:
+def check_target(out: Path, force: bool, stage: str | None = None) -> None:
     """Fail early (before any work) if the run folder cannot be written or replaced.
 
     Parameters
@@ -45,7 +45,12 @@ def check_target(out: Path, force: bool) -> None:
     out : pathlib.Path
         The run folder; it may not exist yet.
     force : bool
-        Whether an existing non-empty folder that dce did not write may be replaced.
+        Whether an existing non-empty folder that dce did not write, or that another
+        dce command wrote, may be replaced.
+    stage : str, optional
+        The command writing the folder (``run``, ``design``, ``simulate``, ``power``,
+        ``cards``): a folder another command wrote is replaced only with ``force``, so
+        that ``dce design`` never silently deletes the report of a ``dce run``.
 
     Raises
     ------
@@ -61,6 +66,11 @@ def check_target(out: Path, force: bool) -> None:
         raise ConfigError("this folder exists and was not produced by dce (it has no dce "
                        "manifest.json); choose another --output or pass --force to replace it",
                        file=_shown(out))
+    other = _stage_of(out)
+    if stage is not None and other is not None and other != stage and not force:
+        raise ConfigError(f"this folder holds the output of `dce {other}`, which `dce "
+                          f"{stage}` would replace; choose another --output or pass --force "
+                          "to replace it", file=_shown(out))
     parent = _first_existing(out.parent)
     if not os.access(parent, os.W_OK | os.X_OK):
         raise ConfigError("cannot write here (permission denied); choose another --output",
@@ -71,6 +81,14 @@ def check_target(out: Path, force: bool) -> None:
     except OSError as exc:
         raise ConfigError(f"cannot write here ({exc.strerror}); choose another --output",
                        file=_shown(out)) from None
+
+
+def _stage_of(path: Path) -> str | None:
+    """The command that wrote a dce folder (its manifest's ``stage``), else None."""
+    if not is_dce_folder(path):
+        return None
+    stage = json.loads((path / "manifest.json").read_text()).get("stage")
+    return {"fit": "run"}.get(stage, stage)
 
 
 def _shown(path: Path) -> str:

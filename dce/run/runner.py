@@ -77,10 +77,10 @@ class _Job:
     """One command's run folder: checked before any work, manifest and atomic write at
     the end."""
 
-    def __init__(self, study, output, force):
+    def __init__(self, study, output, force, stage=None):
         self.study, self.force = study, force
         self.out = output_dir(study, output)
-        check_target(self.out, force)
+        check_target(self.out, force, stage)
         self.started = datetime.now(UTC)
         self.t0 = time.perf_counter()
 
@@ -137,7 +137,7 @@ def execute(study, stage="run", output=None, force=False, jobs=None, backend_nam
         (:func:`dce.run.folder.check_target`, :func:`dce.run.folder.write`); when the
         dask backend cannot start.
     """
-    job = _Job(study, output, force)
+    job = _Job(study, output, force, stage)
     jobs, context = _parallel(study, jobs, backend_name, scheduler)
     with context:
         run = analyse(study, stage, jobs=jobs)
@@ -169,7 +169,7 @@ def write_run(run, folder, force: bool = False) -> Path:
     dce.errors.DceError
         When the folder cannot be written.
     """
-    return _write(_Job(run.study, folder, force), run)
+    return _write(_Job(run.study, folder, force, run.stage), run)
 
 
 def _write(job, run) -> Path:
@@ -215,7 +215,7 @@ def execute_power(study, output=None, force=False, jobs=None, backend_name=None,
     if study.spec.power is None:
         raise ConfigError("`dce power` needs a `power:` section, e.g. power: {sample_sizes: "
                           "[100, 200, 400], replications: 100}", file=study.display_name)
-    job = _Job(study, output, force)
+    job = _Job(study, output, force, "power")
     jobs, context = _parallel(study, jobs, backend_name, scheduler)
     design = design_mod.build(study)
     with context:
@@ -254,7 +254,7 @@ def execute_cards(study, output=None, force=False):
     from dce.design.cards import html_cards, markdown_cards
     from dce.run.outputs import csv_bytes, resolved_config
 
-    job = _Job(study, output, force)
+    job = _Job(study, output, force, "cards")
     design = design_mod.build(study)
     files = {"config.yaml": resolved_config(study),
              "design.csv": csv_bytes(design.table),
