@@ -252,7 +252,7 @@ def _scale_rows(a, b, st, alpha: float) -> list[dict]:
     rows = [_row(a, b, "swait_louviere_preferences", estimate=st.statistic_preferences,
                  df=st.df_preferences, p_value=st.p_preferences,
                  note=f"cluster-robust Wald test of proportional coefficients ({how})")]
-    if st.p_preferences < alpha:
+    if not st.p_preferences >= alpha:  # rejected, or step 1 could not be computed (NaN)
         rows.append(_row(a, b, "swait_louviere_scale", note=NOTES["not_identified"]))
     else:
         rows.append(_row(a, b, "swait_louviere_scale", value_a=1.0,

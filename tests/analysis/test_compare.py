@@ -42,3 +42,19 @@ def test_wald_p_value_from_draws():
     d = np.random.default_rng(1).normal(0.3, 0.1, 200_000)
     assert wald_p_value(d) == pytest.approx(2 * stats.norm.sf(3.0), rel=0.02)
     assert wald_p_value(np.zeros(10)) == 1.0  # no variation: Monte Carlo fallback
+
+
+@pytest.mark.parametrize("p1, reported", [(0.3, True), (0.01, False), (float("nan"), False)])
+def test_scale_is_reported_only_when_step_one_does_not_reject(p1, reported):
+    """Step 2 of Swait-Louviere appears only when step 1 ran and did not reject; a step 1
+    that could not be computed (NaN) never lets a relative scale through."""
+    from dce.analysis.compare import _scale_rows
+    from dce.analysis.scale import ScaleComparison
+
+    st = ScaleComparison(statistic_preferences=3.0, df_preferences=4, p_preferences=p1,
+                         relative_scale=0.6, scale_ci=(0.5, 0.7), p_scale=1e-4, z_scale=-4.0,
+                         group_specific=(), constants=("asc[opt_out]",), scaled_fit=None)
+    rows = _scale_rows("a", "b", st, 0.05)
+    scale = rows[1]
+    assert (scale["estimate"] == 0.6) is reported
+    assert ("not reported" in scale["note"]) is not reported

@@ -82,9 +82,14 @@ def test_spec_block_runs_on_the_showcase(users, res, tmp_path):
         method="bayesian", priors={"waiting": {"mean": -0.05, "sd": 0.02}}, seed=1)
     assert list(design.table.columns[:3]) == ["block", "task", "alternative"]
     assert design.diagnostics["db_error"] > 0
-    study = dce.load_config(REPO / "tests" / "good_inputs" / "small.yaml") if (
-        REPO / "tests" / "good_inputs" / "small.yaml").exists() else None
-    assert study is None or isinstance(study, dce.Study)
+    from dce.config.yamlio import load_yaml
+
+    path = REPO / "configs" / "peer_support.yaml"
+    study = dce.load_config(path)
+    raw, _ = load_yaml(path.read_text(encoding="utf-8"), path.name)
+    same = dce.Study.from_dict(raw, base_dir=path.parent)
+    assert isinstance(study, dce.Study) and same.spec == study.spec
+    assert same.resolve("x.csv") == study.resolve("x.csv")
 
 
 def test_clogit_equals_the_pipeline(users, res):
