@@ -194,7 +194,7 @@ def study_from_dict(data: dict, base_dir: str | Path = ".", *,
     return _study(data, {}, text, display, config_file, need_responses)
 
 
-def load_config(path: str | Path, *, need_responses: bool = True) -> Study:
+def load_config(path: str | Path, *, need_responses: bool = False) -> Study:
     """Load and validate a config file.
 
     Parameters
@@ -202,8 +202,9 @@ def load_config(path: str | Path, *, need_responses: bool = True) -> Study:
     path : str or pathlib.Path
         The YAML config file (UTF-8, with or without a byte-order mark).
     need_responses : bool
-        False for the stages that need no responses (a design before any data exists:
-        ``dce validate``, ``dce design``, ``dce cards``).
+        True to require ``choices:`` or ``simulate:`` now (the CLI's run, fit and
+        simulate); by default a design-only study loads, and :func:`dce.analyse` asks
+        for responses only for the stages that need them.
 
     Returns
     -------

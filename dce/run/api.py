@@ -124,4 +124,8 @@ def analyse(study, *, stage: str = "run", jobs: int = 1) -> Run:
     if stage not in STAGES:
         raise ConfigError(f"expected one of {', '.join(map(repr, STAGES))}, found {stage!r}",
                           key="stage")
+    spec = study.spec
+    if stage != "design" and spec.choices is None and spec.simulate is None:
+        raise ConfigError("this study has no responses yet (neither choices: nor simulate:); "
+                          "use stage='design', or dce.make_design", key="stage")
     return Run(study, run_stages(study, stage, jobs=jobs))

@@ -4,6 +4,8 @@ model, importance, trade-offs, uptake and group comparisons, filled into a :clas
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 
@@ -19,7 +21,7 @@ from dce.data import simulate
 from dce.errors import DataError, EstimationError
 from dce.models import fit as fit_model
 from dce.models.clogit import constants_loglik
-from dce.run.stages import Run, progress, stage_at_least
+from dce.run.stages import Run, progress
 
 
 def attribute_stages(run: Run) -> None:
@@ -51,8 +53,10 @@ def attribute_stages(run: Run) -> None:
     """
     study = run.study
     spec = study.spec
-    needs_design = spec.design is not None and (stage_at_least(run.stage, "simulate")
-                                                or run.stage == "design"
+    # a design is built only where it is needed: the design stage, simulated responses,
+    # or wide data (whose levels come from it); long observed data carry their own
+    # levels, and a design made up for them would be reported as if it had been fielded
+    needs_design = spec.design is not None and (run.stage == "design"
                                                 or spec.simulate is not None
                                                 or spec.choices.format == "wide")
     if spec.design is not None and (needs_design or spec.design.file):
@@ -91,6 +95,11 @@ def _fit_all(run: Run) -> None:
     spec = study.spec
     attrs = study.attributes
     responses = run.responses if run.fit_responses is None else run.fit_responses
+    n_groups = responses["group"].nunique()
+    if n_groups > 1 and not spec.model.by:
+        warnings.warn(f"the data have {n_groups} respondent groups but model.by is not set, so "
+                      "one pooled model was fitted; add model: {by: group} for a model per "
+                      "group and the group comparison", UserWarning, stacklevel=2)
     cd = coding.ChoiceData.from_frame(responses, attrs, group="group", block="block",
                                       asc=spec.model.constants,
                                       interactions=spec.model.interactions)

@@ -69,8 +69,9 @@ def check_target(out: Path, force: bool, stage: str | None = None) -> None:
     other = _stage_of(out)
     if stage is not None and other is not None and other != stage and not force:
         raise ConfigError(f"this folder holds the output of `dce {other}`, which `dce "
-                          f"{stage}` would replace; choose another --output or pass --force "
-                          "to replace it", file=_shown(out))
+                          f"{stage}` would replace; choose another --output (for example "
+                          f"--output {_shown(out)}-{stage}) or pass --force to replace it",
+                          file=_shown(out))
     parent = _first_existing(out.parent)
     if not os.access(parent, os.W_OK | os.X_OK):
         raise ConfigError("cannot write here (permission denied); choose another --output",
