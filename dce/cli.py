@@ -11,6 +11,8 @@ import json
 import sys
 from pathlib import Path
 
+from dce.run.design_run import design_sentence
+
 EXAMPLES = {
     "init": ["dce init my_study                # writes my_study/my_study.yaml and "
              "data/choices.csv",
@@ -18,16 +20,16 @@ EXAMPLES = {
     "run": ["dce run configs/peer_support.yaml",
             "dce run configs/peer_support.yaml --output /tmp/ps --jobs 2"],
     "validate": ["dce validate configs/peer_support.yaml"],
-    "design": ["dce design configs/peer_support.yaml --output results/design_only"],
-    "simulate": ["dce simulate configs/peer_support.yaml --output results/simulated"],
+    "design": ["dce design configs/peer_support.yaml   # writes results/peer_support-design/"],
+    "simulate": ["dce simulate configs/peer_support.yaml # writes results/peer_support-simulate/"],
     "fit": ["dce fit my_study/my_study.yaml"],
     "report": ["dce report results/peer_support      # rewrites report.html, report.md, "
                "figures/"],
     "schema": ["dce schema > dce-config.schema.json",
                "# then, first line of a config:  # yaml-language-server: "
                "$schema=dce-config.schema.json"],
-    "power": ["dce power configs/peer_support.yaml --jobs 2 --output results/power"],
-    "cards": ["dce cards configs/peer_support.yaml --output results/peer_support_cards"],
+    "power": ["dce power configs/peer_support.yaml --jobs 2   # writes results/peer_support-power/"],
+    "cards": ["dce cards configs/peer_support.yaml   # writes results/peer_support-cards/"],
 }
 GETTING_STARTED = """getting started:
   dce init my_study                  # a commented starter config and example data
@@ -154,11 +156,21 @@ def _dispatch(args, context: dict) -> int:
         return _init(args.name)
     if args.command == "report":
         return _report(args.run_dir)
-    design_only = args.command in ("validate", "design", "cards")
+    # these commands also work before any data exists (run: design, cards, sample size)
+    design_only = args.command in ("validate", "design", "cards", "run", "power")
     study = load_config(args.config, need_responses=not design_only)
     context["study"] = study
     if args.command == "validate":
         return _validate(study)
+    from dce.run.design_run import execute_design_run, has_responses
+
+    if args.command == "run" and not has_responses(study):
+        out, run = execute_design_run(study, args.output, args.force, jobs=args.jobs,
+                                      backend_name=args.backend, scheduler=args.scheduler)
+        for note in run.notes:
+            print(f"warning: {note}", file=sys.stderr)
+        _summary(out, run)
+        return 0
     if args.command == "cards":
         from dce.run.runner import execute_cards
 
@@ -214,19 +226,6 @@ def _wrap(words: list[str]) -> str:
                                     break_long_words=False))
 
 
-def design_sentence(diag: dict) -> str:
-    """'24 choice sets (bayesian) in 2 blocks of 12 tasks, 2 alternatives plus an opt-out;
-    D-error 0.0756, DB-error 0.0865.'"""
-    blocks = int(diag.get("blocks") or 1)
-    text = (f"Design: {diag.get('n_choice_sets')} choice sets ({diag.get('method')}) in "
-            f"{blocks} block{'s' if blocks != 1 else ''} of {diag.get('tasks_per_block')} "
-            f"tasks, {diag.get('alternatives')} alternatives"
-            + (" plus an opt-out" if diag.get("opt_out") else ""))
-    errors = [f"{label} {diag[key]:.4g}" for key, label in
-              (("d_error", "D-error"), ("db_error", "DB-error")) if diag.get(key) is not None]
-    return text + ("; " + ", ".join(errors) if errors else "") + "."
-
-
 def validate_summary(study, design) -> str:
     """One paragraph after `dce validate`: what the config describes and what comes next."""
     spec = study.spec
@@ -245,8 +244,9 @@ def validate_summary(study, design) -> str:
         words.append(f"Responses: {spec.choices.file} ({spec.choices.format} format), read "
                      "and checked.")
     else:
-        words.append("No responses yet: `dce design` and `dce cards` make the design and "
-                     "the survey; `dce run` needs choices: or simulate:.")
+        words.append("No responses yet: `dce run` writes the design, the cards, the survey "
+                     "table and the sample-size guidance (`dce design` and `dce cards` write "
+                     "parts of it); estimates need `choices:` or `simulate:`.")
     words.append(f"Model: {spec.model.type.replace('_', ' ')}, {spec.model.se} standard "
                  f"errors{', one per ' + spec.model.by if spec.model.by else ''}.")
     return _wrap(words)
@@ -314,8 +314,14 @@ def summary_text(out, run) -> str:
 
     study = run.study
     words = [f"Finished {study.name} ({run.stage})."]
-    if run.design is not None and run.stage == "design":
+    design_only = run.responses is None and not run.fits
+    if run.design is not None and (run.stage == "design" or design_only):
         words.append(design_sentence(run.design.diagnostics))
+    if design_only and run.stage == "run":
+        words.append("No responses exist yet: the folder holds the design, survey.csv, the "
+                     "cards and the sample-size guidance (design_report.md, "
+                     "sample_size.csv). Field the survey, then add `choices:` to the config "
+                     "and run again.")
     if run.responses is not None:
         n = run.responses["respondent"].nunique()
         k = run.responses["group"].nunique()

@@ -133,9 +133,11 @@ def test_design_only_study_before_any_data(tmp_path, capsys):
     assert main(["cards", str(cfg), "--output", str(tmp_path / "c")]) == 0
     assert (tmp_path / "c" / "survey.csv").exists()
     capsys.readouterr()
-    assert main(["run", str(cfg), "--output", str(tmp_path / "r")]) == 2
+    assert main(["run", str(cfg), "--output", str(tmp_path / "r")]) == 0
+    assert (tmp_path / "r" / "sample_size.csv").exists()
+    assert main(["fit", str(cfg), "--output", str(tmp_path / "f")]) == 2
     err = capsys.readouterr().err
-    assert "`dce design` and `dce cards` work on the design alone" in err
+    assert "`dce run` (design, cards, survey table, sample size)" in err
     assert "Traceback" not in err
 
 

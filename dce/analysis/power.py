@@ -85,6 +85,61 @@ def true_coefficients(study, sim, terms) -> np.ndarray:
     return sim.scale * np.array([beta[t] for t in terms])
 
 
+PRIOR_GROUP = "prior"
+
+
+def prior_study(study):
+    """The study with one simulated group, ``prior``, choosing by the design priors' means.
+
+    Power before any data exists: the respondents of the one group choose by the prior
+    means of ``design.priors`` (a categorical attribute's level utilities are its level
+    matrix times the prior means of its terms, so they are exact for effects and dummy
+    coding; a linear attribute's slope is its prior; the opt-out's utility is the prior of
+    ``asc[opt_out]``), without heterogeneity and with scale 1.
+
+    Parameters
+    ----------
+    study : Study
+        A study with a ``design:`` section and no ``simulate:`` section.
+
+    Returns
+    -------
+    Study
+        A copy whose ``simulate:`` holds the group ``prior`` (1 respondent; the power
+        analysis sets the sample sizes).
+
+    Raises
+    ------
+    dce.errors.ConfigError
+        Key ``design.priors`` when every prior mean is 0 (there is no effect to detect).
+    """
+    from dataclasses import replace
+
+    from dce.config.schema import GroupSimulation, SimulateSpec
+    from dce.design.priors import design_terms, prior_moments
+    from dce.errors import ConfigError
+
+    terms = design_terms(study)
+    mean = dict(zip(terms, prior_moments(study, terms)[0]))
+    if not any(mean.values()):
+        raise ConfigError("power before any data needs prior means to detect; give "
+                          "`design.priors` (or a `simulate:` section)",
+                          file=study.display_name, line=study.line("power"),
+                          key="design.priors")
+    utilities: dict = {}
+    for a in study.attributes:
+        beta = np.array([mean[t] for t in a.terms])
+        if a.is_linear:
+            utilities[a.name] = float(beta[0])
+        else:
+            utilities[a.name] = dict(zip(a.level_labels, (a.level_matrix() @ beta).tolist()))
+    if "asc[opt_out]" in mean:
+        utilities["opt_out"] = float(mean["asc[opt_out]"])
+    sim = SimulateSpec(groups={PRIOR_GROUP: GroupSimulation(respondents=1,
+                                                            utilities=utilities)})
+    return replace(study, spec=study.spec.model_copy(update={"simulate": sim}))
+
+
 def _top(values, k) -> tuple:
     return tuple(np.argsort(-values, kind="stable")[:k])
 
@@ -129,7 +184,9 @@ def analyse(study, design, *, jobs: int = 1) -> pd.DataFrame:
     pandas.DataFrame
         Columns :data:`COLUMNS`; measures per sample size: ``power`` (share of
         replications rejecting a zero coefficient, two-sided Wald test at ``alpha``) and
-        ``coverage`` (share of Wald intervals covering the truth) per group and term,
+        ``coverage`` (share of Wald intervals covering the truth) per group and term
+        (``size`` instead of ``power`` for a term whose true coefficient is 0: the share
+        of false rejections),
         ``top_<k>_correct`` and ``converged`` per group, ``swait_louviere_power`` per pair
         (share rejecting proportionality at ``alpha``) and ``failed_replications``.
     """
@@ -158,8 +215,10 @@ def analyse(study, design, *, jobs: int = 1) -> pd.DataFrame:
         for g in groups:
             rej = np.mean([r[g][0] for r in ok], axis=0)
             cov = np.mean([r[g][1] for r in ok], axis=0)
-            for t, pw, cv in zip(terms, rej, cov):
-                rows.append((n, g, "power", t, pw, m))
+            null = np.abs(truth[g][0]) <= 1e-10 * max(1.0, np.abs(truth[g][0]).max())
+            for t, pw, cv, zero in zip(terms, rej, cov, null):
+                # rejecting a coefficient that is truly 0 is the test's size, not power
+                rows.append((n, g, "size" if zero else "power", t, pw, m))
                 rows.append((n, g, "coverage", t, cv, m))
             rows.append((n, g, f"top_{k}_correct", "", float(np.mean([r[g][2] for r in ok])),
                          m))

@@ -55,7 +55,8 @@ def check_study(study) -> list:
     if spec.choices is None and spec.simulate is None:
         out.append(p((), "the config needs `choices:` (observed responses) or `simulate:` "
                      "(synthetic respondents) for this command; before any data exists, "
-                     "`dce validate`, `dce design` and `dce cards` work on the design alone"))
+                     "`dce run` (design, cards, survey table, sample size), `dce design`, "
+                     "`dce cards`, `dce power` and `dce validate` work on the design alone"))
     if spec.choices is not None and spec.simulate is not None:
         out.append(p(("simulate",), "give either `choices:` or `simulate:`, not both"))
     from dce.config.item_checks import check_items
@@ -171,9 +172,8 @@ def _check_power(study, out):
     pw = study.spec.power
     if pw is None:
         return
-    if study.spec.simulate is None:
-        out.append(study.problem(("power",), "power analysis simulates data from `simulate:` "
-                                 "utilities; add a simulate section"))
+    # respondents come from `simulate:`, or before any data from the design priors;
+    # with observed `choices:` only `dce power` itself stops (dce run ignores `power:`)
     bad = [n for n in pw.sample_sizes if n < 2]
     if bad:
         out.append(study.problem(("power", "sample_sizes"), f"sample sizes must be at least "

@@ -93,8 +93,8 @@ class DesignSpec(_Strict):
         default_factory=list, description="prohibited combinations of levels within one "
                                           "profile")
     file: StrictStr | None = Field(
-        None, description="where the fielded design is kept (read if it exists, written by "
-                          "`dce design`)")
+        None, description="where the fielded design is kept (read if it exists; dce never "
+                          "writes it: copy a run's design.csv there to field it)")
     starts: StrictInt = Field(
         4, ge=1, description="random starts of the efficient-design search")
     time_limit: Number | None = Field(
@@ -340,8 +340,10 @@ class ConfigModel(_Strict):
         ge=0, description="root seed of every random step (design search, simulation, "
                           "intervals, bootstrap)")
     output: StrictStr | None = Field(
-        None, description="run folder; `--output DIR` overrides it (default: "
-                          "`results/<name>/` in the working folder)")
+        None, description="run folder of `dce run` and `dce fit`; `dce design`, `cards`, "
+                          "`simulate` and `power` write `<output>-<command>` next to it; "
+                          "`--output DIR` overrides it (default: `results/<name>/` in the "
+                          "working folder)")
     type: Literal["dce", "best-worst", "ranking"] = Field(
         "dce", description="`dce` (profiles of attributes), `best-worst` (object case) or "
                            "`ranking`")

@@ -49,8 +49,13 @@ def analyse(study, stage: str = "run", jobs: int = 1) -> Run:
     return run_stages(Run(study, stage, jobs=jobs), attribute_stages)
 
 
-def output_dir(study, override=None) -> Path:
-    """The run folder of a study.
+#: Commands whose default folder is a sibling of the run folder named after them, so that
+#: running the stages in any order never replaces a finished run.
+OWN_FOLDER_STAGES = ("design", "simulate", "power", "cards")
+
+
+def output_dir(study, override=None, stage: str | None = None) -> Path:
+    """The folder a command writes.
 
     Parameters
     ----------
@@ -59,32 +64,59 @@ def output_dir(study, override=None) -> Path:
     override : str or pathlib.Path, optional
         A folder given on the command line or to the API (relative to the working
         folder).
+    stage : str, optional
+        The command. For one of :data:`OWN_FOLDER_STAGES` the default folder is the run
+        folder's sibling ``<run folder>-<stage>`` (``results/study-design``); ``run``,
+        ``fit`` and None use the run folder itself.
 
     Returns
     -------
     pathlib.Path
-        ``override``; else the config's ``output``, relative to the config file's folder;
-        else ``results/<name>`` in the working folder; always absolute.
+        ``override``; else the config's ``output``, relative to the config file's folder,
+        else ``results/<name>`` in the working folder, with the stage suffix above;
+        always absolute.
     """
     if override:
         return Path(override).resolve()
     if study.spec.output:
-        return study.resolve(study.spec.output)
-    return (Path.cwd() / "results" / study.name).resolve()
+        base = study.resolve(study.spec.output)
+    else:
+        base = (Path.cwd() / "results" / study.name).resolve()
+    if stage in OWN_FOLDER_STAGES:
+        return base.with_name(f"{base.name}-{stage}")
+    return base
 
 
-class _Job:
-    """One command's run folder: checked before any work, manifest and atomic write at
-    the end."""
+class Job:
+    """One command's folder: checked before any work, manifest and atomic write at the end.
+
+    Parameters
+    ----------
+    study : dce.config.study.Study
+        The study.
+    output : str or pathlib.Path or None
+        The folder given by the user (:func:`output_dir`).
+    force : bool
+        Replace a folder that dce did not write, or that another command wrote.
+    stage : str, optional
+        The command (its default folder and the folder-kind check of
+        :func:`dce.run.folder.check_target`).
+
+    Raises
+    ------
+    dce.errors.ConfigError
+        From :func:`dce.run.folder.check_target`, before any work is done.
+    """
 
     def __init__(self, study, output, force, stage=None):
         self.study, self.force = study, force
-        self.out = output_dir(study, output)
+        self.out = output_dir(study, output, stage)
         check_target(self.out, force, stage)
         self.started = datetime.now(UTC)
         self.t0 = time.perf_counter()
 
-    def finish(self, run, files: dict, inputs: dict | None = None):
+    def finish(self, run, files: dict, inputs: dict | None = None) -> Path:
+        """Add manifest.json to ``files`` and write the folder atomically; return it."""
         finished = datetime.now(UTC)
         files["manifest.json"] = manifest(run, files, inputs or {},
                                           self.started.isoformat(timespec="seconds"),
@@ -95,7 +127,8 @@ class _Job:
         return self.out
 
 
-def _parallel(study, jobs, backend_name, scheduler):
+def parallel_settings(study, jobs, backend_name, scheduler):
+    """(workers, backend context): the command line's settings over the config's ``parallel:``."""
     from dce.core.parallel import backend
 
     par = study.spec.parallel
@@ -137,8 +170,8 @@ def execute(study, stage="run", output=None, force=False, jobs=None, backend_nam
         (:func:`dce.run.folder.check_target`, :func:`dce.run.folder.write`); when the
         dask backend cannot start.
     """
-    job = _Job(study, output, force, stage)
-    jobs, context = _parallel(study, jobs, backend_name, scheduler)
+    job = Job(study, output, force, stage)
+    jobs, context = parallel_settings(study, jobs, backend_name, scheduler)
     with context:
         run = analyse(study, stage, jobs=jobs)
     return _write(job, run), run
@@ -169,7 +202,7 @@ def write_run(run, folder, force: bool = False) -> Path:
     dce.errors.DceError
         When the folder cannot be written.
     """
-    return _write(_Job(run.study, folder, force, run.stage), run)
+    return _write(Job(run.study, folder, force, run.stage), run)
 
 
 def _write(job, run) -> Path:
@@ -207,23 +240,60 @@ def execute_power(study, output=None, force=False, jobs=None, backend_name=None,
         the folder cannot be written.
     """
     from dce import design as design_mod
-    from dce.analysis import power
     from dce.errors import ConfigError
-    from dce.report.figures import power_chart
-    from dce.run.outputs import csv_bytes, resolved_config
+    from dce.run.outputs import resolved_config
 
     if study.spec.power is None:
         raise ConfigError("`dce power` needs a `power:` section, e.g. power: {sample_sizes: "
                           "[100, 200, 400], replications: 100}", file=study.display_name)
-    job = _Job(study, output, force, "power")
-    jobs, context = _parallel(study, jobs, backend_name, scheduler)
+    if study.spec.simulate is None and study.spec.choices is not None:
+        raise ConfigError("`dce power` simulates respondents: give `simulate:` (or, before "
+                          "any data exists, `design.priors` without `choices:`)",
+                          file=study.display_name, line=study.line("power"), key="power")
+    job = Job(study, output, force, "power")
+    jobs, context = parallel_settings(study, jobs, backend_name, scheduler)
     design = design_mod.build(study)
     with context:
-        table = power.analyse(study, design, jobs=jobs)
-    png, svg = power_chart(table, study.spec.power.alpha)
-    files = {"config.yaml": resolved_config(study), "power.csv": csv_bytes(table),
-             "figures/power.png": png, "figures/power.svg": svg}
+        files, table = power_files(study, design, jobs)
+    files["config.yaml"] = resolved_config(study)
     return job.finish(Run(study, "power"), files), table
+
+
+def power_files(study, design, jobs: int = 1) -> tuple[dict, object]:
+    """power.csv and its figure for a study with ``power:``.
+
+    Parameters
+    ----------
+    study : dce.config.study.Study
+        With ``power:``; respondents are simulated from ``simulate:``, or, without it,
+        from the design priors (:func:`dce.analysis.power.prior_study`, group ``prior``).
+    design : dce.design.Design
+        The design the simulated respondents answer.
+    jobs : int
+        Parallel workers (the numbers do not depend on it).
+
+    Returns
+    -------
+    files : dict
+        ``power.csv``, ``figures/power.png`` and ``figures/power.svg`` -> bytes.
+    table : pandas.DataFrame
+        The power table (:func:`dce.analysis.power.analyse`).
+
+    Raises
+    ------
+    dce.errors.ConfigError
+        Without ``simulate:`` when every prior mean is 0.
+    """
+    from dce.analysis import power
+    from dce.report.figures import power_chart
+    from dce.run.outputs import csv_bytes
+
+    if study.spec.simulate is None:
+        study = power.prior_study(study)
+    table = power.analyse(study, design, jobs=jobs)
+    png, svg = power_chart(table, study.spec.power.alpha)
+    return ({"power.csv": csv_bytes(table), "figures/power.png": png,
+             "figures/power.svg": svg}, table)
 
 
 def execute_cards(study, output=None, force=False):
@@ -251,19 +321,40 @@ def execute_cards(study, output=None, force=False):
         be written.
     """
     from dce import design as design_mod
-    from dce.design.cards import html_cards, markdown_cards
     from dce.run.outputs import csv_bytes, resolved_config
 
-    job = _Job(study, output, force, "cards")
+    job = Job(study, output, force, "cards")
     design = design_mod.build(study)
     files = {"config.yaml": resolved_config(study),
-             "design.csv": csv_bytes(design.table),
-             "survey.csv": csv_bytes(survey_table(design, study))}
+             "design.csv": csv_bytes(design.table)}
+    files.update(cards_files(design, study))
+    return job.finish(Run(study, "cards"), files)
+
+
+def cards_files(design, study) -> dict:
+    """survey.csv and the cards of every block: ``cards/block_<b>.html`` and ``.md``.
+
+    Parameters
+    ----------
+    design : dce.design.Design
+        An attribute design.
+    study : dce.config.study.Study
+        Its study (labels, opt-out).
+
+    Returns
+    -------
+    dict
+        Folder path -> bytes.
+    """
+    from dce.design.cards import html_cards, markdown_cards
+    from dce.run.outputs import csv_bytes
+
+    files = {"survey.csv": csv_bytes(survey_table(design, study))}
     for block, page in html_cards(design, study).items():
         files[f"cards/block_{block}.html"] = page.encode("utf-8")
     for block, page in markdown_cards(design, study).items():
         files[f"cards/block_{block}.md"] = page.encode("utf-8")
-    return job.finish(Run(study, "cards"), files)
+    return files
 
 
 def survey_table(design, study):
