@@ -222,6 +222,7 @@ def _idefix(study, header, rows, shown):
     """idefix: row names ``set<s>.alt<a>`` / ``no.choice``; decoded or ``Var`` columns."""
     names = [a.name for a in study.attributes]
     rowname = header[0]
+    key = "row names" if re.fullmatch(r"column \d+", rowname) else rowname
     body = [h for h in header[1:] if not _CTE.match(h)]
     problems = []
     label = rows[rowname]
@@ -231,10 +232,10 @@ def _idefix(study, header, rows, shown):
     for r in np.flatnonzero(bad)[:MAX_LISTED]:
         problems.append(Problem(f"expected a row name set<s>.alt<a> or no.choice, found "
                                 f"{label.iloc[r]!r}", f"{shown}:{rows['_line'].iloc[r]}",
-                                None, rowname or "row names"))
+                                None, key))
     if nochoice[:1].any():
         problems.append(Problem("a no.choice row before any set", f"{shown}:"
-                                f"{rows['_line'].iloc[0]}", None, rowname or "row names"))
+                                f"{rows['_line'].iloc[0]}", None, key))
     raise_problems(problems)
     sets = parsed[0].astype(float).ffill().to_numpy().astype(np.int64)
     alt = parsed[1].astype(float).to_numpy()
