@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 import numpy as np
 import pandas as pd
@@ -25,8 +26,8 @@ def read_rows(path, shown: str, stop_at_bar: bool = False) -> tuple[list, pd.Dat
 
     The delimiter is a tab when the header holds one, a semicolon when the header holds
     semicolons but no comma, else a comma. Blank lines are skipped (they still count as
-    lines); with ``stop_at_bar`` the table ends at the first blank line or line starting
-    with ``|`` (Ngene's ``.ngd`` files append their syntax after such a line).
+    lines); with ``stop_at_bar`` the table ends at the first line starting with ``|``
+    (Ngene's ``.ngd`` files append their syntax after such a line).
 
     Parameters
     ----------
@@ -48,8 +49,8 @@ def read_rows(path, shown: str, stop_at_bar: bool = False) -> tuple[list, pd.Dat
     Raises
     ------
     DataError
-        The file cannot be read or decoded as UTF-8, is empty, or a row has more cells
-        than the header (located at its line).
+        The file cannot be read or decoded as UTF-8, is empty, a header name appears
+        twice, or a row has more cells than the header (located at its line).
     """
     try:
         text = path.read_bytes().decode("utf-8-sig")
@@ -63,25 +64,32 @@ def read_rows(path, shown: str, stop_at_bar: bool = False) -> tuple[list, pd.Dat
     head = lines[0]
     sep = "\t" if "\t" in head else (";" if ";" in head and "," not in head else ",")
     header = [h.strip() for h in next(csv.reader([head], delimiter=sep))]
-    cells, numbers = [], []
-    for number, line in enumerate(lines[1:], start=2):
-        if stop_at_bar and (not line.strip() or line.lstrip().startswith("|")):
-            break
-        if not line.strip():
-            continue
-        row = [c.strip() for c in next(csv.reader(io.StringIO(line), delimiter=sep))]
-        if len(row) > len(header) and any(row[len(header):]):
-            raise DataError(f"{len(row)} cells but the header has {len(header)} columns",
-                            file=f"{shown}:{number}")
-        cells.append((row + [""] * len(header))[:len(header)])
-        numbers.append(number)
-    if not cells:
+    twice = sorted({h for h in header if h and header.count(h) > 1})
+    if twice:
+        raise DataError([Problem("the column appears twice in the header", shown, 1, h)
+                         for h in twice])
+    bar = re.search(r"^[ \t]*\|", text, flags=re.M) if stop_at_bar else None
+    body = text[:bar.start()] if bar else text
+    try:
+        rows = pd.read_csv(io.StringIO(body), sep=sep, dtype=str, header=None,
+                           keep_default_na=False, skip_blank_lines=False).iloc[1:]
+    except pd.errors.ParserError as exc:
+        found = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", str(exc))
+        if found is None:
+            raise DataError(f"cannot read the design ({str(exc).splitlines()[0]})",
+                            file=shown) from None
+        raise DataError(f"{found[3]} cells but the header has {found[1]} columns",
+                        file=f"{shown}:{found[2]}") from None
+    rows.columns = [h or f"column {i + 1}" for i, h in enumerate(header)]
+    rows = rows.fillna("").apply(lambda col: col.str.strip())
+    rows["_line"] = np.arange(2, len(rows) + 2, dtype=np.int64)
+    rows = rows[(rows.drop(columns="_line") != "").any(axis=1)].reset_index(drop=True)
+    if rows.empty:
         raise DataError("the design file has a header but no rows", file=shown)
-    keep = [i for i, h in enumerate(header) if h or any(r[i] for r in cells)]
-    names = [header[i] or f"column {i + 1}" for i in keep]
-    rows = pd.DataFrame([[r[i] for i in keep] for r in cells], columns=names, dtype=str)
-    rows["_line"] = np.asarray(numbers, dtype=np.int64)
-    return names, rows
+    empty = [f"column {i + 1}" for i, h in enumerate(header)
+             if not h and (rows[f"column {i + 1}"] == "").all()]
+    rows = rows.drop(columns=empty)
+    return [c for c in rows.columns if c != "_line"], rows
 
 
 # ----- shared checks -----------------------------------------------------------------------
@@ -249,6 +257,9 @@ def assemble(study, frame: pd.DataFrame, shown: str) -> pd.DataFrame:
                                 f", alternative {frame['alternative'].iloc[r]} appears twice",
                                 f"{shown}:{frame['_line'].iloc[r]}", None, "alternative"))
     gen = frame[~opt]
+    if gen.empty:
+        raise DataError("the design has opt-out rows only; no alternative has attribute "
+                        "levels", file=shown)
     n_alt = int(gen["alternative"].max())
     per_task = gen.groupby(["block", "task"])["alternative"]
     short = (per_task.nunique() != n_alt) | (per_task.max() != n_alt)

@@ -109,8 +109,10 @@ def read_foreign(study):
     header, rows = read_rows(path, shown, stop_at_bar=fmt in ("auto", "ngene"))
     if fmt == "auto":
         fmt = detect(header, rows)
-    if fmt == "dce":
-        return None
+        if fmt == "dce":
+            return None
+        if fmt != "ngene":  # only Ngene's table ends at a `|` line
+            header, rows = read_rows(path, shown)
     reader = {"ngene": _ngene, "sawtooth": _sawtooth, "idefix": _idefix,
               "cbctools": _cbctools}[fmt]
     frame = reader(study, header, rows, shown)
@@ -142,6 +144,10 @@ def _ngene(study, header, rows, shown):
                                     f"config ({', '.join(names)})", shown, 1, h))
             continue
         alts.setdefault(alt, {})[target] = h
+    if not alts and not problems:
+        problems.append(Problem("no <alternative>.<attribute> columns (such as alt1."
+                                f"{names[0]}); Ngene writes one per attribute of every "
+                                "alternative", shown, 1, None))
     for alt, cols in alts.items():
         for n in names:
             if n not in cols:
@@ -206,11 +212,13 @@ def _sawtooth(study, header, rows, shown):
     concept = whole_numbers(rows, keys[2], shown, problems)
     raise_problems(problems)
     cells = pd.DataFrame({n: rows[cols[n]].to_numpy() for n in names})
+    mode = study.spec.design.level_codes
+    mode = "one-based" if mode == "auto" else mode
     zero = np.column_stack([pd.to_numeric(cells[n], errors="coerce").to_numpy() == 0
                             for n in names]).all(axis=1)  # "None" concept: every level 0
-    mode = study.spec.design.level_codes
+    zero &= mode == "one-based"
     idx = map_levels(study, cells[~zero], rows["_line"].to_numpy()[~zero], cols, shown,
-                     "one-based" if mode == "auto" else mode, problems)
+                     mode, problems)
     raise_problems(problems)
     frame = pd.DataFrame({"block": version, "task": task, "alternative": concept,
                           "is_opt_out": zero.astype(np.int64), "_line": rows["_line"]})

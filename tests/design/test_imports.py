@@ -218,6 +218,12 @@ def write(tmp_path, text, **design):
      ["d.csv:3", "appears twice"]),
     ("Choice situation,alt1.colour,alt1.price,alt1.mode\nx,0,10,0\n",
      ["d.csv:2", "Choice situation", "whole number"]),
+    ("Version,Task,Concept,colour,price,mode\n1,1,1,1,1,1\n\n\n1,1,2,5,1,1\n",
+     ["d.csv:5", "colour", "'5'"]),
+    ("Version,Task,Concept,colour,colour,mode\n1,1,1,1,1,1\n", ["d.csv:1", "appears twice"]),
+    ("Version,Task,Concept,colour,price,mode\n1,1,1,1,1,1,7\n", ["d.csv:2", "7 cells"]),
+    ("Version,Task,Concept,colour,price,mode\n", ["header but no rows"]),
+    ("Choice situation,Block\n1,1\n", ["no <alternative>.<attribute> columns"]),
 ])
 def test_bad_files_are_located(tmp_path, text, fragments):
     with pytest.raises(DataError) as err:
@@ -250,3 +256,14 @@ def test_docs_examples_are_the_example_files():
     for name, text in blocks:
         lines = text.splitlines()
         assert (HERE / name).read_text().splitlines()[:len(lines)] == lines, name
+
+
+def test_semicolons_blank_lines_and_zero_based_sawtooth(tmp_path):
+    """A semicolon-separated Sawtooth file with blank lines reads like the comma file; with
+    level_codes: zero-based an all-zero concept is a profile (first levels), not "None"."""
+    text = (HERE / "design_sawtooth.csv").read_text().replace(",", ";")
+    got = build(write(tmp_path, text.replace("\n", "\n\n", 3))).table
+    pd.testing.assert_frame_equal(got, build(study("design_dce.csv")).table)
+    zero = "Version,Task,Concept,colour,price,mode\n1,1,1,0,0,0\n1,1,2,2,2,1\n"
+    table = build(write(tmp_path, zero, level_codes="zero-based", tasks=1, blocks=1)).table
+    assert table["colour"].tolist() == ["red", "blue"] and not table["is_opt_out"].any()
