@@ -39,7 +39,7 @@ from dce.design.import_checks import (
     unknown_columns,
     whole_numbers,
 )
-from dce.errors import Problem
+from dce.errors import DataError, Problem
 
 FORMATS = ("dce", "ngene", "sawtooth", "idefix", "cbctools")
 _ROW_NAME = re.compile(r"^set(\d+)\.alt(\d+)$")
@@ -106,7 +106,12 @@ def read_foreign(study):
     if fmt == "dce":
         return None
     path, shown = design_file(study)
-    header, rows = read_rows(path, shown, stop_at_bar=fmt in ("auto", "ngene"))
+    try:
+        header, rows = read_rows(path, shown, stop_at_bar=fmt in ("auto", "ngene"))
+    except DataError:
+        if fmt != "auto":
+            raise
+        return None  # not recognisable: dce's own reader reports what is wrong
     if fmt == "auto":
         fmt = detect(header, rows)
         if fmt == "dce":

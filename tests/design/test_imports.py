@@ -220,9 +220,6 @@ def write(tmp_path, text, **design):
      ["d.csv:2", "Choice situation", "whole number"]),
     ("Version,Task,Concept,colour,price,mode\n1,1,1,1,1,1\n\n\n1,1,2,5,1,1\n",
      ["d.csv:5", "colour", "'5'"]),
-    ("Version,Task,Concept,colour,colour,mode\n1,1,1,1,1,1\n", ["d.csv:1", "appears twice"]),
-    ("Version,Task,Concept,colour,price,mode\n1,1,1,1,1,1,7\n", ["d.csv:2", "7 cells"]),
-    ("Version,Task,Concept,colour,price,mode\n", ["header but no rows"]),
     ("Choice situation,Block\n1,1\n", ["no <alternative>.<attribute> columns"]),
 ])
 def test_bad_files_are_located(tmp_path, text, fragments):
@@ -230,6 +227,22 @@ def test_bad_files_are_located(tmp_path, text, fragments):
         build(write(tmp_path, text))
     for f in fragments:
         assert f in str(err.value)
+
+
+@pytest.mark.parametrize("text, fragments", [
+    ("Version,Task,Concept,colour,colour,mode\n1,1,1,1,1,1\n", ["d.csv:1", "appears twice"]),
+    ("Version,Task,Concept,colour,price,mode\n1,1,1,1,1,1,7\n", ["d.csv:2", "7 cells"]),
+    ("Version,Task,Concept,colour,price,mode\n", ["header but no rows"]),
+])
+def test_unreadable_tables_are_located(tmp_path, text, fragments):
+    """With design.format named, the table reader reports; with auto, a table it cannot
+    read goes to dce's own reader, whose messages are unchanged."""
+    with pytest.raises(DataError) as err:
+        build(write(tmp_path, text, format="sawtooth"))
+    for f in fragments:
+        assert f in str(err.value)
+    with pytest.raises(DataError, match="d.csv"):
+        build(write(tmp_path, text))
 
 
 def test_values_rule_rejects_codes(tmp_path):
