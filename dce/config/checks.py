@@ -284,6 +284,20 @@ def _check_design(study, out):
     if d.tasks is None and d.method not in ("full-factorial", "orthogonal") and \
             study.spec.type == "dce":
         out.append(p(("design",), "required key 'tasks' is missing (tasks per block)"))
+    _check_import(study, out)
+
+
+def _check_import(study, out):
+    """design.format and design.level_codes describe design.file (docs/designs.md)."""
+    d = study.spec.design
+    p = study.problem
+    for key in ("format", "level_codes"):
+        if getattr(d, key) != "auto" and d.file is None:
+            out.append(p(("design", key), "describes design.file, which is not set; add "
+                         "design.file or remove this key"))
+    if d.level_codes != "auto" and d.format == "dce":
+        out.append(p(("design", "level_codes"), "dce's own format holds the level labels; "
+                     "level codes apply to the ngene, sawtooth, idefix and cbctools formats"))
 
 
 def _check_simulate(study, out):

@@ -95,6 +95,15 @@ class DesignSpec(_Strict):
     file: StrictStr | None = Field(
         None, description="where the fielded design is kept (read if it exists; dce never "
                           "writes it: copy a run's design.csv there to field it)")
+    format: Literal["auto", "dce", "ngene", "sawtooth", "idefix", "cbctools"] = Field(
+        "auto", description="layout of `design.file`: `dce` (block, task, alternative, "
+        "attributes), `ngene`, `sawtooth` (CBC design export), `idefix` or `cbctools`; "
+        "`auto` recognises it from the header (docs/designs.md)")
+    level_codes: Literal["auto", "values", "one-based", "zero-based"] = Field(
+        "auto", description="how an imported design writes levels: `values` (the levels "
+        "themselves), `one-based` (1..n in declared order), `zero-based` (0..n-1); `auto`: "
+        "values when every cell of a column is a level, else codes (zero-based when a 0 "
+        "appears); Sawtooth files are one-based")
     starts: StrictInt = Field(
         4, ge=1, description="random starts of the efficient-design search")
     time_limit: Number | None = Field(

@@ -77,6 +77,9 @@ def build(study) -> Design:
 def from_file(study) -> Design:
     """Read and check a fielded design CSV (``block, task, alternative, <attributes>``).
 
+    Designs written by Ngene, Sawtooth, idefix or cbcTools (``design.format``, recognised
+    from the header by default) are read by :func:`dce.design.imports.read_foreign`.
+
     ``is_opt_out`` is optional (0 when absent). Attribute cells are rewritten as the
     config's level labels; rows are sorted by block, task and alternative.
 
@@ -102,6 +105,13 @@ def from_file(study) -> Design:
         ``is_opt_out``). At most five problems per kind are listed.
     """
     d = study.spec.design
+    # --- designs exported by Ngene, Sawtooth, idefix or cbcTools (design.format) ---
+    from dce.design.imports import read_foreign
+
+    foreign = read_foreign(study)
+    if foreign is not None:
+        return foreign
+    # --- dce's own format ---
     path, shown = design_file(study)
     try:
         table = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
