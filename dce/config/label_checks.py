@@ -9,7 +9,7 @@ from __future__ import annotations
 import difflib
 
 SEARCHED = ("random", "full-factorial", "d-efficient", "bayesian")
-_FORBIDDEN = "[]@,"  # characters that would make term names ambiguous
+_FORBIDDEN = "[]@,:"  # characters that would make term names ambiguous
 
 
 def _suggest(word, choices) -> str:

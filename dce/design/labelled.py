@@ -251,6 +251,63 @@ def _one_start(study, rng, codings, draws, weights) -> tuple[np.ndarray, float]:
     return sets, draw_errors(Is.sum(axis=1), weights)[0]
 
 
+def cover_levels(study, sets, codings, draws, weights) -> tuple[np.ndarray, int]:
+    """Show every declared level: each level never shown (where its attribute appears) is
+    put in the task and alternative where it raises the (D)B-error least, taken from a level
+    shown more than once; exclusions and distinct tasks are kept.
+
+    Parameters
+    ----------
+    study : Study
+    sets : ndarray of int (N, J, A)
+        The searched design (changed in place).
+    codings : tuple
+        :func:`position_codings`.
+    draws, weights : ndarray (R, K), (R,)
+        The search's coefficient draws and their weights.
+
+    Returns
+    -------
+    sets : ndarray of int (N, J, A)
+    added : int
+        Number of levels put in (0 when every level was shown).
+    """
+    off, rules = absent(study), _rules(study)
+    K = draws.shape[1]
+    added = 0
+    for q, a in enumerate(study.attributes):
+        where = ~off[:, q]
+        for lev in range(a.n_levels):
+            counts = np.bincount(sets[:, where, q].ravel(), minlength=a.n_levels)
+            if counts[lev] > 0:
+                continue
+            X = code_sets(study, sets, codings)
+            Is = set_information(X, draws)
+            total = Is.sum(axis=1)
+            moves, infos, rests = [], [], []
+            for s in range(len(sets)):
+                for j in np.flatnonzero(where):
+                    if counts[sets[s, j, q]] < 2:
+                        continue
+                    new = sets[s].copy()
+                    new[j, q] = lev
+                    keys = {_key(t) for i, t in enumerate(sets) if i != s}
+                    if _key(new) in keys or not _allowed(new[None], rules, off)[0]:
+                        continue
+                    moves.append((s, new))
+                    infos.append(code_sets(study, new[None], codings)[0])
+                    rests.append(total - Is[:, s])
+            if not moves:
+                continue  # no room: the diagnostics report the level as never shown
+            new_info = set_information(np.stack(infos), draws)          # (R, c, K, K)
+            err = _errors(np.zeros_like(total), np.stack(rests, axis=1) + new_info,
+                          weights, K)
+            s, new = moves[int(np.argmin(err))]
+            sets[s] = new
+            added += 1
+    return sets, added
+
+
 def efficient_labelled(study, rng, bayesian: bool) -> tuple[np.ndarray, dict]:
     """The best labelled design over ``design.starts`` coordinate-exchange starts.
 
@@ -267,7 +324,8 @@ def efficient_labelled(study, rng, bayesian: bool) -> tuple[np.ndarray, dict]:
     sets : ndarray of int (tasks x blocks, J, A)
     info : dict
         ``search`` (what was done), ``search_error`` (the (D)B-error of the chosen design
-        over the search draws, with the label constants among the terms) and ``starts``.
+        over the search draws, with the label constants among the terms), ``starts`` and
+        ``levels_added_for_coverage`` (see :func:`cover_levels`).
 
     Raises
     ------
@@ -288,6 +346,10 @@ def efficient_labelled(study, rng, bayesian: bool) -> tuple[np.ndarray, dict]:
         sets, err = _one_start(study, np.random.default_rng(child), codings, draws, weights)
         if best is None or err < best_err:
             best, best_err = sets, err
+    best, added = cover_levels(study, best, codings, draws, weights)
+    if added:
+        Is = set_information(code_sets(study, best, codings), draws)
+        best_err = draw_errors(Is.sum(axis=1), weights)[0]
     info_zero = set_information(code_sets(study, best, codings),
                                 np.zeros((1, len(terms)))).sum(axis=(0, 1))
     bad = null_terms(info_zero, terms)
@@ -295,7 +357,8 @@ def efficient_labelled(study, rng, bayesian: bool) -> tuple[np.ndarray, dict]:
         raise DesignError(f"the labelled design cannot identify {', '.join(bad)}; add tasks "
                           "or let the attribute appear in more alternatives", key="design")
     return best, {"search": "labelled coordinate exchange", "starts": int(d.starts),
-                  "search_error": float(best_err) if np.isfinite(best_err) else None}
+                  "search_error": float(best_err) if np.isfinite(best_err) else None,
+                  "levels_added_for_coverage": added}
 
 
 def labelled_sets(study, rng) -> tuple[np.ndarray, np.ndarray, dict]:

@@ -120,6 +120,9 @@ def design_text(cfg: dict, diag: dict | None, items: bool) -> str:
         text += f", fielded as {diag['method']}"
     text += (f", {d.get('tasks')} tasks per block in {d.get('blocks') or 1} block(s), "
              f"{d.get('alternatives')} alternatives per task")
+    if d.get("labels"):
+        text += (f", labelled ({and_list(d['labels'])}; alternative j always carries label "
+                 "j)")
     text += (f" plus an opt-out ('{d['opt_out']}')." if d.get("opt_out") else ".")
     priors = d.get("priors") or {}
     if priors:
@@ -219,7 +222,18 @@ def model_text(cfg: dict, models, labels: Labels, items: bool, version: str) -> 
     consts = []
     if d.get("opt_out"):
         consts.append(f"an alternative-specific constant for the opt-out ('{d['opt_out']}')")
-    if m.get("constants"):
+    labels_ = list(d.get("labels") or [])
+    if labels_:
+        numbers = m.get("constants") or list(range(2, len(labels_) + 1))
+        named = [labels_[c - 1] if 1 <= c <= len(labels_) else str(c) for c in numbers]
+        others = [lab for lab in labels_ if lab not in named]
+        consts.append(f"label constants for {and_list(named)}"
+                      + (f" (reference: {and_list(others)})" if others else ""))
+        specific = m.get("alternative_specific") or []
+        if specific:
+            consts.append(f"one coefficient per label for "
+                          f"{and_list([labels.attribute_lower(a) for a in specific])}")
+    elif m.get("constants"):
         consts.append(f"constants for alternatives {and_list([str(c) for c in m['constants']])}")
     effects = any(labels.codings.get(n) == "effects" for n in labels.attributes)
     text = (f"Model: {kind}, estimated by maximum likelihood ({engine}), {groups}. Utility "
