@@ -18,6 +18,12 @@ def _suggest(word, choices) -> str:
             else f"; expected one of: {', '.join(str(c) for c in choices)}")
 
 
+def _denominator(spec):
+    """The trade-off denominator (as :func:`dce.config.checks.denominator_of`)."""
+    costs = [n for n, a in (spec.attributes or {}).items() if a.cost]
+    return spec.tradeoffs.denominator or (costs[0] if costs else None)
+
+
 def labelled_terms(study) -> list[str]:
     """The constants of a labelled study, ``asc[<label>]`` for each of :attr:`Study.constants`.
 
@@ -50,8 +56,6 @@ def check_labels(study) -> list:
         or ``model.alternative_specific`` without labels or naming unknown labels /
         attributes; simulated utilities naming unknown labels.
     """
-    from dce.config.checks import denominator_of
-
     spec = study.spec
     p = study.problem
     out: list = []
@@ -95,10 +99,15 @@ def check_labels(study) -> list:
             out.append(p(path, f"unknown attribute {name!r}" + _suggest(name, names)))
         elif spec.model.alternative_specific.index(name) != i:
             out.append(p(path, f"attribute {name!r} is listed twice"))
-        elif name == denominator_of(study):
+        elif name == _denominator(spec):
             out.append(p(path, f"{name!r} is the trade-off denominator (cost: true or "
                          "tradeoffs.denominator), which needs one coefficient; it cannot be "
                          "alternative-specific"))
+    if spec.scenarios is not None and labels and spec.model.alternative_specific:
+        out.append(p(("scenarios",), "scenarios are generic profiles, so they cannot be "
+                     "valued with alternative-specific attributes "
+                     f"({', '.join(spec.model.alternative_specific)}); remove scenarios or "
+                     "model.alternative_specific"))
     if spec.simulate is not None and labels:
         _check_utilities(study, labels, out)
     return out

@@ -222,17 +222,8 @@ def model_text(cfg: dict, models, labels: Labels, items: bool, version: str) -> 
     consts = []
     if d.get("opt_out"):
         consts.append(f"an alternative-specific constant for the opt-out ('{d['opt_out']}')")
-    labels_ = list(d.get("labels") or [])
-    if labels_:
-        numbers = m.get("constants") or list(range(2, len(labels_) + 1))
-        named = [labels_[c - 1] if 1 <= c <= len(labels_) else str(c) for c in numbers]
-        others = [lab for lab in labels_ if lab not in named]
-        consts.append(f"label constants for {and_list(named)}"
-                      + (f" (reference: {and_list(others)})" if others else ""))
-        specific = m.get("alternative_specific") or []
-        if specific:
-            consts.append(f"one coefficient per label for "
-                          f"{and_list([labels.attribute_lower(a) for a in specific])}")
+    if d.get("labels"):
+        consts += _label_constants(m, d, labels)
     elif m.get("constants"):
         consts.append(f"constants for alternatives {and_list([str(c) for c in m['constants']])}")
     effects = any(labels.codings.get(n) == "effects" for n in labels.attributes)
@@ -242,6 +233,22 @@ def model_text(cfg: dict, models, labels: Labels, items: bool, version: str) -> 
                "others" if effects else ""))
     text += (f"; with {and_list(consts)}." if consts else "; no constants.")
     return text + f" Standard errors are {se}."
+
+
+def _label_constants(m: dict, d: dict, labels: Labels) -> list:
+    """Labelled designs: the constants per label (and the reference label), and the
+    alternative-specific attributes, as phrases of the model paragraph."""
+    names = list(d["labels"])
+    numbers = m.get("constants") or list(range(2, len(names) + 1))
+    named = [names[c - 1] if 1 <= c <= len(names) else str(c) for c in numbers]
+    others = [lab for lab in names if lab not in named]
+    out = [f"label constants for {and_list(named)}"
+           + (f" (reference: {and_list(others)})" if others else "")]
+    specific = m.get("alternative_specific") or []
+    if specific:
+        out.append("one coefficient per label for "
+                   f"{and_list([labels.attribute_lower(a) for a in specific])}")
+    return out
 
 
 def quality_text(cfg: dict, items: bool) -> str:
