@@ -108,6 +108,10 @@ def check_labels(study) -> list:
                      "valued with alternative-specific attributes "
                      f"({', '.join(spec.model.alternative_specific)}); remove scenarios or "
                      "model.alternative_specific"))
+    if spec.power is not None and labels:
+        out.append(p(("power",), "the sample-size study does not model label constants or "
+                     "alternative-specific attributes yet; remove power: from a labelled "
+                     "design (the S-estimates in the design diagnostics still apply)"))
     if spec.simulate is not None and labels:
         _check_utilities(study, labels, out)
     return out
