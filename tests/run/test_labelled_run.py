@@ -92,6 +92,8 @@ def test_cli_run_of_the_example_config(tmp_path):
     report = (out / "report.md").read_text(encoding="utf-8")
     assert "label constants for charity group and online forum (reference: NHS group)" in report
     assert "shown in NHS group, charity group only" in report
+    assert "Travel time (minutes) (one unit more, NHS group)" in report  # trade-offs table
+    assert "travel@" not in report and "travel@" not in (out / "report.html").read_text()
     assert np.isfinite(pd.read_csv(out / "importance.csv")["importance"]).all()
 
 
