@@ -29,10 +29,14 @@ does not model; the labelled methods live here:
 
 from __future__ import annotations
 
+import time
+import warnings
+
 import numpy as np
 
 from dce.core.attributes import level_key
 from dce.design.diagnostics import draw_errors, null_terms
+from dce.design.efficient import DesignSearchWarning
 from dce.design.exchange import set_information
 from dce.design.methods import shifted_factorial
 from dce.design.priors import prior_draws, prior_moments
@@ -262,7 +266,7 @@ def _improve_set(study, X, Is, s, codings, sets, keys, rules, off, draws, weight
             return changed
 
 
-def _one_start(study, rng, codings, draws, weights) -> tuple[np.ndarray, float]:
+def _one_start(study, rng, codings, draws, weights, deadline=None) -> tuple:
     sets = random_labelled(study, rng)
     off, rules = absent(study), _rules(study)
     X = code_sets(study, sets, codings)
@@ -274,6 +278,11 @@ def _one_start(study, rng, codings, draws, weights) -> tuple[np.ndarray, float]:
             improved |= _improve_set(study, X, Is, s, codings, sets, keys, rules, off, draws,
                                      weights)
         if not improved:
+            break
+        if deadline is not None and time.time() > deadline:
+            warnings.warn("design.time_limit reached: the labelled search stopped before it "
+                          "converged (the design may differ between runs)",
+                          DesignSearchWarning, stacklevel=2)
             break
     return sets, draw_errors(Is.sum(axis=1), weights)[0]
 
@@ -345,6 +354,8 @@ def efficient_labelled(study, rng, bayesian: bool) -> tuple[np.ndarray, dict]:
         The design stream; start i uses the i-th child of its seed sequence.
     bayesian : bool
         DB-error over ``design.prior_draws`` prior draws; else D-error at the prior means.
+        ``design.time_limit`` (seconds) stops the passes of every start once reached, with
+        a DesignSearchWarning.
 
     Returns
     -------
@@ -369,8 +380,10 @@ def efficient_labelled(study, rng, bayesian: bool) -> tuple[np.ndarray, dict]:
     weights = np.full(len(draws), 1.0 / len(draws))
     codings = position_codings(study)
     best, best_err = None, np.inf
+    deadline = time.time() + d.time_limit if d.time_limit else None
     for child in rng.bit_generator.seed_seq.spawn(d.starts):
-        sets, err = _one_start(study, np.random.default_rng(child), codings, draws, weights)
+        sets, err = _one_start(study, np.random.default_rng(child), codings, draws, weights,
+                               deadline)
         if best is None or err < best_err:
             best, best_err = sets, err
     best, added = cover_levels(study, best, codings, draws, weights)
