@@ -258,6 +258,10 @@ class Attribute:
     def level_matrix(self) -> np.ndarray:
         """How each level is coded: row i is the coded row of level i.
 
+        An alternative-specific attribute (:attr:`specific`) has this coding once per
+        alternative: it maps levels to the terms of each of its :meth:`views`, not to all of
+        :attr:`terms` at once.
+
         Returns
         -------
         ndarray of float (n_levels, n_terms)
