@@ -2,7 +2,9 @@
 
 A categorical attribute's range is max - min of its level part-worths (effects coding:
 the omitted level is minus the sum of the others; dummy: 0). A linear attribute's range is
-``|slope| * (max level - min level)``. Intervals come from Krinsky-Robb draws of the
+``|slope| * (max level - min level)``. An alternative-specific attribute of a labelled design
+(one set of coefficients per alternative) has the largest of its ranges within one
+alternative. Intervals come from Krinsky-Robb draws of the
 coefficients (multivariate normal with the fit's covariance) or from the delta method;
 rank probabilities always come from the draws.
 
@@ -60,9 +62,11 @@ def partworth_maps(terms, attributes, value_ranges=None) -> list[np.ndarray]:
 
     Returns
     -------
-    list of ndarray (L_a, K)
+    list of ndarray (L_a, K), or (V_a, L_a, K)
         Per attribute: its ``level_matrix`` rows placed in its columns; for a linear
-        attribute two rows, the slope at the lowest and at the highest level.
+        attribute two rows, the slope at the lowest and at the highest level. An
+        alternative-specific attribute of a labelled design has one such map per
+        alternative it has coefficients in (a 3-D array, see :func:`shares`).
 
     Raises
     ------
@@ -74,17 +78,25 @@ def partworth_maps(terms, attributes, value_ranges=None) -> list[np.ndarray]:
     index = {t: i for i, t in enumerate(terms)}
     maps = []
     for a in attributes:
-        cols = [index[t] for t in a.terms]
-        if a.is_linear:
-            lo, hi = _span(a, value_ranges)
-            M = np.zeros((2, len(terms)))
-            M[0, cols[0]], M[1, cols[0]] = lo, hi
-        else:
-            L = a.level_matrix()
-            M = np.zeros((L.shape[0], len(terms)))
-            M[:, cols] = L
-        maps.append(M)
+        if a.specific:  # labelled: one map per alternative it has coefficients in
+            maps.append(np.stack([_map(v, index, len(terms), value_ranges)
+                                  for v in a.views()]))
+            continue
+        maps.append(_map(a, index, len(terms), value_ranges))
     return maps
+
+
+def _map(a, index, K, value_ranges) -> np.ndarray:
+    cols = [index[t] for t in a.terms]
+    if a.is_linear:
+        lo, hi = _span(a, value_ranges)
+        M = np.zeros((2, K))
+        M[0, cols[0]], M[1, cols[0]] = lo, hi
+    else:
+        L = a.level_matrix()
+        M = np.zeros((L.shape[0], K))
+        M[:, cols] = L
+    return M
 
 
 def _span(a, value_ranges):
@@ -100,13 +112,17 @@ def shares(B: np.ndarray, maps: list[np.ndarray]) -> np.ndarray:
     """Importance shares for coefficient rows ``B`` (draws x terms) -> (draws x attrs).
 
     Each attribute's range (max - min of its level utilities) divided by the sum of the
-    ranges; equal shares ``1 / A`` when every range is 0.
+    ranges; equal shares ``1 / A`` when every range is 0. The range of an
+    alternative-specific attribute (a 3-D map) is the largest of its ranges within one
+    alternative: the most utility the attribute can change in any alternative, as a
+    generic attribute's range is (the levels of different labels are never traded
+    against each other within one alternative).
 
     Parameters
     ----------
     B : ndarray (K,) or (R, K)
         Coefficient vectors.
-    maps : list of ndarray (L_a, K)
+    maps : list of ndarray (L_a, K) or (V_a, L_a, K)
         From :func:`partworth_maps`.
 
     Returns
@@ -115,10 +131,16 @@ def shares(B: np.ndarray, maps: list[np.ndarray]) -> np.ndarray:
         Rows sum to 1 (``R = 1`` for a single vector).
     """
     B = np.atleast_2d(B)
-    ranges = np.column_stack([(B @ M.T).max(axis=1) - (B @ M.T).min(axis=1) for M in maps])
+    ranges = np.column_stack([_range(B, M) for M in maps])
     total = ranges.sum(axis=1, keepdims=True)
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(total > 0, ranges / total, 1.0 / ranges.shape[1])
+
+
+def _range(B: np.ndarray, M: np.ndarray) -> np.ndarray:
+    if M.ndim == 3:  # alternative-specific: the largest range within one alternative
+        return np.max([_range(B, m) for m in M], axis=0)
+    return (B @ M.T).max(axis=1) - (B @ M.T).min(axis=1)
 
 
 def coefficient_draws(params, vcov, n, rng) -> np.ndarray:

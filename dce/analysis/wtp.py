@@ -80,14 +80,14 @@ def contrasts(terms, attributes, denominator: str) -> tuple[list[str], np.ndarra
     """
     index = {t: i for i, t in enumerate(terms)}
     names, rows = [], []
-    for a in attributes:
+    for a in (v for attr in attributes for v in attr.views()):  # labelled: per label
         if a.name == denominator:
             continue
         cols = [index[t] for t in a.terms]
         if a.is_linear:
             row = np.zeros(len(terms))
             row[cols[0]] = 1.0
-            names.append(a.name)
+            names.append(a.name + a.suffix)
             rows.append(row)
             continue
         L = a.level_matrix()
@@ -97,7 +97,7 @@ def contrasts(terms, attributes, denominator: str) -> tuple[list[str], np.ndarra
                 continue
             row = np.zeros(len(terms))
             row[cols] = L[i] - L[ref]
-            names.append(f"{a.name}[{label}]")
+            names.append(f"{a.name}[{label}]{a.suffix}")
             rows.append(row)
     return names, np.array(rows).reshape(len(rows), len(terms))
 

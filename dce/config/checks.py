@@ -65,6 +65,9 @@ def check_study(study) -> list:
     _check_compare(study, out)
     if spec.type != "dce":
         return out
+    from dce.config.label_checks import check_labels
+
+    out.extend(check_labels(study))
     if spec.design is not None:
         _check_design(study, out)
     if spec.simulate is not None:
@@ -256,6 +259,9 @@ def _check_design(study, out):
                 _levels_ok(study, ("design", "exclude", i), name, value, out)
         terms = [t for a in study.attributes if a.levels is not None and _reference_ok(a)
                  for t in a.terms]
+        from dce.config.label_checks import labelled_terms
+
+        terms += labelled_terms(study)
         if d.opt_out:
             terms.append("asc[opt_out]")
         for term in d.priors:
@@ -317,6 +323,10 @@ def _check_simulate(study, out):
                 elif not isinstance(value, (int, float)):
                     out.append(p(path, "expected one number (the opt-out constant)"))
                 continue
+            if study.alternative_labels and name == "asc":
+                continue  # labelled constants: dce.config.label_checks
+            if study.alternative_labels and "@" in name and name.partition("@")[0] in names:
+                name = name.partition("@")[0]  # cost@NHS group: the label is checked there
             if name not in names:
                 out.append(p(path, f"unknown attribute {name!r}" + _suggest(name, names)))
                 continue
@@ -346,7 +356,8 @@ def _check_model(study, out):
     if m.type == "mixed_logit" and study.spec.type == "dce":
         terms = [t for a in study.attributes if a.levels is not None or a.is_linear
                  for t in (a.terms if _reference_ok(a) else [])]
-        terms += [f"asc[{c}]" for c in m.constants]
+        labels = study.alternative_labels
+        terms += [f"asc[{labels.get(c, c)}]" for c in study.constants]
         if study.spec.design is not None and study.spec.design.opt_out:
             terms.append("asc[opt_out]")
         for term in m.random:

@@ -52,6 +52,10 @@ class AttributeSpec(_Strict):
     cost: StrictBool = Field(
         False, description="marks the cost attribute (willingness to pay); it needs "
                            "`coding: linear`, and only one attribute can be the cost")
+    alternatives: list[StrictStr] | None = Field(
+        None, description="labelled designs: the alternatives (labels from `design.labels`) "
+                          "the attribute appears in; its cells are empty, and it adds no "
+                          "utility, in the others (default: every alternative)")
 
 
 class ItemSpec(_Strict):
@@ -80,6 +84,11 @@ class DesignSpec(_Strict):
     opt_out: StrictStr | None = Field(
         None, description="label of a no-choice alternative (\"Neither\"); it gets its own "
                           "constant")
+    labels: list[StrictStr] | None = Field(
+        None, description="labelled design: one label per alternative, in order (e.g. `[NHS "
+                          "group, charity group, online forum]`); alternative j always shows "
+                          "label j, and the model gets constants `asc[<label>]` for every "
+                          "label but the first (default: generic, unlabelled alternatives)")
     tasks: StrictInt | None = Field(
         None, ge=1, description="tasks per block; `full-factorial` and `orthogonal` designs "
                                 "choose it when it is left out")
@@ -172,7 +181,8 @@ class GroupSimulation(_Strict):
     utilities: dict[str, Number | dict[str, Number]] = Field(
         default_factory=dict, description="part-worths by level (only differences matter), a "
         "slope for a linear attribute, `opt_out` for the opt-out constant; one number per item "
-        "in item studies")
+        "in item studies. Labelled designs: `asc: {<label>: constant}` and, for an "
+        "alternative-specific attribute, one entry per label keyed `<attribute>@<label>`")
     scale: Number = Field(
         1.0, gt=0, description="multiplies every utility (a smaller scale means noisier "
                                "choices)")
@@ -206,7 +216,12 @@ class ModelSpec(_Strict):
                                "errors")
     constants: list[StrictInt] = Field(
         default_factory=list, description="alternative-specific constants for these "
-                                          "alternative numbers")
+                                          "alternative numbers (labelled designs: every "
+                                          "alternative but the first when left out)")
+    alternative_specific: list[StrictStr] = Field(
+        default_factory=list, description="labelled designs: attributes with one set of "
+        "coefficients per alternative they appear in, named `<term>@<label>` (`cost@NHS "
+        "group`, `quality[High]@online forum`)")
     random: dict[str, Distribution] = Field(
         default_factory=dict, description="mixed logit: distribution of each random term "
                                           "(`normal`, `lognormal`, `triangular`)")

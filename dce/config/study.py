@@ -142,6 +142,21 @@ class Study:
         raise KeyError(name)
 
     @property
+    def alternative_labels(self) -> dict:
+        """Labelled designs: alternative number (1-based) -> label; empty when generic."""
+        d = self.spec.design
+        return {j + 1: lab for j, lab in enumerate((d.labels if d is not None else None)
+                                                    or [])}
+
+    @property
+    def constants(self) -> tuple:
+        """Alternative numbers with a constant ``asc[...]``: ``model.constants``, or in a
+        labelled design without it every alternative but the first."""
+        if self.spec.model.constants or not self.alternative_labels:
+            return tuple(self.spec.model.constants)
+        return tuple(sorted(self.alternative_labels))[1:]
+
+    @property
     def config_hash(self) -> str:
         """SHA-256 of the config text, 64 hexadecimal characters (recorded in run manifests)."""
         return hashlib.sha256(self.text.encode("utf-8")).hexdigest()
@@ -439,10 +454,22 @@ def _model_in(annotation):
 # ----- attributes -------------------------------------------------------------------
 def _attributes(spec: ConfigModel) -> tuple[Attribute, ...]:
     out = []
+    labels = list((spec.design.labels if spec.design is not None else None) or [])
+    specific = set(spec.model.alternative_specific) if labels else set()
     for name, a in (spec.attributes or {}).items():
         coding = a.coding or ("effects" if a.levels is not None else "linear")
         levels = tuple(a.levels) if a.levels is not None else None
-        out.append(Attribute(name, a.label or name, coding, levels, a.reference))
+        if not labels:  # generic alternatives
+            out.append(Attribute(name, a.label or name, coding, levels, a.reference))
+            continue
+        # labelled: unknown labels are reported by the checks, and left out here
+        shown_in = [lab for lab in (a.alternatives or labels) if lab in labels]
+        alts = tuple(labels.index(lab) + 1 for lab in shown_in)
+        pairs = tuple((labels.index(lab) + 1, lab) for lab in shown_in) \
+            if name in specific else ()
+        out.append(Attribute(name, a.label or name, coding, levels, a.reference,
+                             alternatives=None if a.alternatives is None else alts,
+                             specific=pairs))
     return tuple(out)
 
 

@@ -91,6 +91,17 @@ class Attribute:
         The levels, in the order of every table.
     reference : level or None
         The omitted (base) level of effects or dummy coding (default: the first).
+    alternatives : tuple of int or None
+        Labelled designs: the alternative numbers (1-based) the attribute appears in; its
+        cells are empty, and its terms 0, in the others. ``None``: every alternative.
+    specific : tuple of (int, str)
+        Labelled designs: ``(alternative, label)`` pairs of an alternative-specific
+        attribute (``model.alternative_specific``), one set of coefficients per pair, named
+        ``<term>@<label>`` (``cost@NHS group``, ``quality[High]@NHS group``). Empty: one set
+        of coefficients shared by the alternatives it appears in.
+    suffix : str
+        Appended to every term name (``"@NHS group"`` for one alternative's view, see
+        :meth:`views`); empty otherwise.
 
     Notes
     -----
@@ -106,6 +117,9 @@ class Attribute:
     coding: str = "effects"
     levels: tuple | None = None
     reference: object | None = None
+    alternatives: tuple | None = None
+    specific: tuple = ()
+    suffix: str = ""
     _keys: tuple = field(init=False, repr=False, compare=False)
 
     def __post_init__(self):
@@ -184,22 +198,69 @@ class Attribute:
         """Coded term names, in the order of the design matrix columns.
 
         Linear: ``[name]``; effects or dummy: ``name[level]`` for every level but the
-        reference.
+        reference. An alternative-specific attribute has the terms of each of its
+        :meth:`views` in turn (``cost@NHS group``, ``cost@online forum``, ...).
         """
+        if self.specific:
+            return [t for v in self.views() for t in v.terms]
         if self.is_linear:
-            return [self.name]
+            return [self.name + self.suffix]
         ref = self.reference_index
-        return [f"{self.name}[{lab}]" for i, lab in enumerate(self.level_labels) if i != ref]
+        return [f"{self.name}[{lab}]{self.suffix}" for i, lab in enumerate(self.level_labels)
+                if i != ref]
 
     @property
     def report_terms(self) -> list[str]:
         """Term names shown in estimates tables (effects coding adds the omitted level)."""
+        if self.specific:
+            return [t for v in self.views() for t in v.report_terms]
         if self.coding == "effects":
-            return [f"{self.name}[{lab}]" for lab in self.level_labels]
+            return [f"{self.name}[{lab}]{self.suffix}" for lab in self.level_labels]
         return self.terms
+
+    # ----- labelled designs ---------------------------------------------------------
+    def views(self) -> list[Attribute]:
+        """One attribute per alternative-specific coefficient set.
+
+        Returns
+        -------
+        list of Attribute
+            For an alternative-specific attribute, one copy per ``(alternative, label)`` of
+            :attr:`specific` that appears only in that alternative and whose terms end in
+            ``@label``; otherwise ``[self]``. Each view's :meth:`level_matrix` codes its own
+            terms, so code that pairs ``terms`` with ``level_matrix`` works view by view.
+        """
+        if not self.specific:
+            return [self]
+        from dataclasses import replace
+
+        return [replace(self, alternatives=(alt,), specific=(), suffix=f"@{label}")
+                for alt, label in self.specific]
+
+    def applies(self, alternative) -> np.ndarray:
+        """True where the attribute appears in the alternative.
+
+        Parameters
+        ----------
+        alternative : array of int (rows,)
+            Alternative numbers (1-based).
+
+        Returns
+        -------
+        ndarray of bool (rows,)
+            All true when :attr:`alternatives` is None.
+        """
+        alternative = np.asarray(alternative)
+        if self.alternatives is None:
+            return np.ones(alternative.shape, dtype=bool)
+        return np.isin(alternative, list(self.alternatives))
 
     def level_matrix(self) -> np.ndarray:
         """How each level is coded: row i is the coded row of level i.
+
+        An alternative-specific attribute (:attr:`specific`) has this coding once per
+        alternative: it maps levels to the terms of each of its :meth:`views`, not to all of
+        :attr:`terms` at once.
 
         Returns
         -------
@@ -226,8 +287,13 @@ class Attribute:
         -------
         ndarray of float (len(report_terms), len(terms))
             Effects coding: :meth:`level_matrix` (the omitted level is minus the sum of the
-            others); otherwise the identity.
+            others); otherwise the identity. Alternative-specific: block diagonal, one block
+            per view.
         """
+        if self.specific:
+            from scipy.linalg import block_diag
+
+            return block_diag(*[v.report_matrix() for v in self.views()])
         if self.coding == "effects":
             return self.level_matrix()
         return np.eye(len(self.terms))

@@ -14,10 +14,14 @@ import pandas as pd
 
 
 def design_matrix(table: pd.DataFrame, attributes, opt_out: bool,
-                  constants=()) -> tuple[np.ndarray, np.ndarray, list[str]]:
+                  constants=(), labels=None) -> tuple[np.ndarray, np.ndarray, list[str]]:
     """Code a design or responses table into a model matrix.
 
-    Opt-out rows have zeros for every attribute term and 1 for ``asc[opt_out]``.
+    Opt-out rows have zeros for every attribute term and 1 for ``asc[opt_out]``. In a
+    labelled design an attribute's terms are 0 on the rows of alternatives it does not
+    appear in (their cells are empty), and an alternative-specific attribute has one block
+    of terms per alternative, each non-zero only on its alternative's rows (Hensher, Rose
+    and Greene 2015, Applied Choice Analysis, ch. 5, alternative-specific parameters).
 
     Parameters
     ----------
@@ -30,12 +34,15 @@ def design_matrix(table: pd.DataFrame, attributes, opt_out: bool,
         Add the ``asc[opt_out]`` column (1 on rows where ``is_opt_out`` is set).
     constants : sequence of int, optional
         Alternative ids that get an alternative-specific constant ``asc[<id>]``.
+    labels : mapping of int to str, optional
+        Alternative labels of a labelled design: the constant of alternative ``id`` is then
+        named ``asc[<label>]``.
 
     Returns
     -------
     X : ndarray of float (rows, terms)
-        Attribute terms (:attr:`Attribute.terms`), then ``asc[<id>]`` columns, then
-        ``asc[opt_out]``.
+        Attribute terms (:attr:`Attribute.terms`), then ``asc[<id>]`` (or
+        ``asc[<label>]``) columns, then ``asc[opt_out]``.
     set_index : ndarray of int (rows,)
         Choice set of each row, numbered 0.. in sorted (block, task) order.
     terms : list of str
@@ -51,16 +58,24 @@ def design_matrix(table: pd.DataFrame, attributes, opt_out: bool,
     """
     terms = [t for a in attributes for t in a.terms]
     is_opt = table["is_opt_out"].to_numpy().astype(bool)
+    alt = table["alternative"].to_numpy()
     blocks = []
     for attr in attributes:
-        col = np.zeros((len(table), len(attr.terms)))
-        keep = ~is_opt
-        col[keep] = attr.code(table.loc[keep, attr.name].tolist())
-        blocks.append(col)
-    alt = table["alternative"].to_numpy()
+        if attr.alternatives is None and not attr.specific:  # generic: as before labels
+            col = np.zeros((len(table), len(attr.terms)))
+            keep = ~is_opt
+            col[keep] = attr.code(table.loc[keep, attr.name].tolist())
+            blocks.append(col)
+            continue
+        for view in attr.views():
+            col = np.zeros((len(table), len(view.terms)))
+            keep = ~is_opt & view.applies(alt)
+            col[keep] = view.code(table.loc[keep, view.name].tolist())
+            blocks.append(col)
+    labels = labels or {}
     for c in constants:
         blocks.append((alt == c).astype(float)[:, None])
-        terms.append(f"asc[{c}]")
+        terms.append(f"asc[{labels.get(c, c)}]")
     if opt_out:
         blocks.append(is_opt.astype(float)[:, None])
         terms.append("asc[opt_out]")
@@ -104,7 +119,8 @@ class ChoiceData:
     def from_frame(cls, df: pd.DataFrame, attributes, *, choice: str | None = "chosen",
                    respondent: str = "respondent", task: str = "task",
                    alternative: str = "alternative", group: str | None = None,
-                   block: str | None = None, asc=(), interactions=()) -> ChoiceData:
+                   block: str | None = None, asc=(), interactions=(),
+                   labels=None) -> ChoiceData:
         """Code a long DataFrame (one row per respondent x task x alternative).
 
         Rows whose attribute cells are all empty are opt-out rows (they get the constant
@@ -123,6 +139,8 @@ class ChoiceData:
             Alternative ids that get an alternative-specific constant.
         interactions : sequence of (attribute, covariate)
             Attribute x covariate terms (see :func:`interaction_columns`).
+        labels : mapping of int to str, optional
+            Alternative labels of a labelled design (constants ``asc[<label>]``).
 
         Returns
         -------
@@ -150,7 +168,7 @@ class ChoiceData:
 
                 raise DataError(f"column {cov!r} is not in the data", key="interactions")
             table[cov] = df[cov].to_numpy()[position]
-        return encode(table, attrs, tuple(asc or ()), interactions)
+        return encode(table, attrs, tuple(asc or ()), interactions, labels)
 
     @property
     def n_rows(self) -> int:
@@ -276,7 +294,8 @@ def interaction_columns(df: pd.DataFrame, X: np.ndarray, terms: list, attributes
     return np.column_stack([X] + cols), terms + names
 
 
-def encode(responses: pd.DataFrame, attributes, constants=(), interactions=()) -> ChoiceData:
+def encode(responses: pd.DataFrame, attributes, constants=(), interactions=(),
+           labels=None) -> ChoiceData:
     """Code a long responses table (see :mod:`dce.data.choices`) into a ChoiceData.
 
     Rows are sorted (stably) by respondent, block, task and alternative; each run of
@@ -292,6 +311,8 @@ def encode(responses: pd.DataFrame, attributes, constants=(), interactions=()) -
     constants : sequence of int, optional
         Alternative ids with an alternative-specific constant.
     interactions : sequence of (attribute name, covariate column), optional
+    labels : mapping of int to str, optional
+        Alternative labels of a labelled design (constants ``asc[<label>]``).
 
     Returns
     -------
@@ -312,7 +333,7 @@ def encode(responses: pd.DataFrame, attributes, constants=(), interactions=()) -
     keys = pd.MultiIndex.from_frame(df[["respondent", "block", "task"]])
     new_set = np.r_[True, ~(keys[1:] == keys[:-1])] if len(df) else np.zeros(0, bool)
     set_index = np.cumsum(new_set) - 1
-    X, _, terms = design_matrix(df, attributes, opt_out, constants)
+    X, _, terms = design_matrix(df, attributes, opt_out, constants, labels)
     X, terms = interaction_columns(df, X, terms, attributes, interactions)
     set_start = np.r_[np.flatnonzero(new_set), len(df)].astype(np.int64)
     first = set_start[:-1]

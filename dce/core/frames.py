@@ -155,7 +155,10 @@ def long_frame(df, attributes: tuple[Attribute, ...], *, choice: str | None, res
     out["is_opt_out"] = empty.all(axis=1).astype(int).to_numpy()
     problems += _alternatives(df[alternative], alternative, out)
     for a in attributes:
-        problems += _attribute_column(df[a.name], a, empty[a.name], out["is_opt_out"])
+        opt = out["is_opt_out"]
+        if a.alternatives is not None and "alternative" in out:  # labelled: absent cells
+            opt = opt | (~a.applies(out["alternative"].to_numpy())).astype(int)
+        problems += _attribute_column(df[a.name], a, empty[a.name], opt)
         out[a.name] = df[a.name].to_numpy()
     if choice is not None:
         problems += _choices(df[choice], choice, out)

@@ -173,13 +173,20 @@ def _from_long(study, frame, design, display) -> pd.DataFrame:
     else:
         cells = frame[[a.name for a in attrs]].apply(lambda s: s.str.strip())
         is_opt = (cells == "").all(axis=1).to_numpy() if attrs else np.zeros(len(frame), bool)
-        partial = (cells == "").any(axis=1).to_numpy() & ~is_opt
+        # labelled designs: an attribute's cells are empty where it does not appear
+        absent = pd.DataFrame({a.name: ~a.applies(out["alternative"].to_numpy())
+                               for a in attrs}, index=cells.index)
+        partial = ((cells == "") & ~absent).any(axis=1).to_numpy() & ~is_opt
         for r in np.flatnonzero(partial):
-            empty = [n for n in cells.columns if cells[n].iloc[r] == ""]
+            empty = [n for n in cells.columns if cells[n].iloc[r] == "" and
+                     not absent[n].iloc[r]]
             issues.add(empty[0], "empty cell (only opt-out rows may leave every attribute "
                        "empty)", r, "empty")
         for name, col in _attribute_cells(frame, attrs, issues, is_opt).items():
             out[name] = col
+        for a in attrs:
+            if a.alternatives is not None:
+                out[a.name] = np.where(absent[a.name].to_numpy(), "", out[a.name])
         out["is_opt_out"] = is_opt.astype(np.int64)
     _check_sets(out, issues, c)
     issues.raise_if_any()

@@ -2,7 +2,11 @@
 
 Utility of an alternative for respondent i: ``scale * (sum of part-worths + deviations_i)
 + Gumbel``. Part-worths are given by level (only differences matter), a slope per unit for
-linear attributes, and a constant for the opt-out. ``heterogeneity`` adds a normal
+linear attributes, and a constant for the opt-out. Labelled designs add a constant per
+label (``asc: {<label>: value}``); an attribute adds nothing in the alternatives it does
+not appear in, and an alternative-specific one takes the values of ``<attribute>@<label>``
+in that label's alternative (the plain ``<attribute>`` entry where none is given).
+``heterogeneity`` adds a normal
 deviation with the given sd per respondent: to each non-reference level of a categorical
 attribute (independently), to the slope of a linear one, or to the opt-out constant.
 Respondents are assigned to blocks in rotation.
@@ -63,34 +67,48 @@ def responses(study, design, *, seed_seq=None, respondents: int | None = None) -
     return pd.concat(frames, ignore_index=True)
 
 
+def _attribute_utility(a, value, sd, col, off, rng, n):
+    """Utility of one attribute (or one alternative's view of it) on every row, and the
+    respondents' deviations (None without heterogeneity); 0 on the rows in ``off``."""
+    if a.is_linear:
+        x = np.where(off, 0.0, pd.to_numeric(pd.Series(col), errors="coerce").fillna(0))
+        dev = rng.normal(0.0, sd, size=(n, 1)) * x[None, :] if sd > 0 else None
+        return (value or 0.0) * x, dev
+    idx = np.where(off, -1, a.index_of(["" if o else c for c, o in zip(col, off)]))
+    pw = np.zeros(a.n_levels)
+    for level, u in (value or {}).items():
+        pw[a.level_keys.index(level_key(level))] = u
+    base = np.where(idx >= 0, pw[np.maximum(idx, 0)], 0.0)
+    if not sd > 0:
+        return base, None
+    level_dev = rng.normal(0.0, sd, size=(n, a.n_levels))
+    level_dev[:, a.reference_index] = 0.0
+    return base, np.where(idx[None, :] >= 0, level_dev[:, np.maximum(idx, 0)], 0.0)
+
+
 def _group(study, table, group, sim, rng, first_id, n) -> pd.DataFrame:
     is_opt = table["is_opt_out"].to_numpy().astype(bool)
+    alt = table["alternative"].to_numpy()
     n_rows = len(table)
     base = np.zeros(n_rows)
     dev = np.zeros((n, n_rows))
     for a in study.attributes:
-        value = sim.utilities.get(a.name)
         sd = sim.heterogeneity.get(a.name, 0.0)
-        col = table[a.name].tolist()
-        if a.is_linear:
-            x = np.where(is_opt, 0.0, pd.to_numeric(pd.Series(col), errors="coerce").fillna(0))
-            base += (value or 0.0) * x
-            if sd > 0:
-                dev += rng.normal(0.0, sd, size=(n, 1)) * x[None, :]
-            continue
-        idx = np.where(is_opt, -1, a.index_of(["" if o else c for c, o in zip(col, is_opt)]))
-        pw = np.zeros(a.n_levels)
-        for level, u in (value or {}).items():
-            pw[a.level_keys.index(level_key(level))] = u
-        base += np.where(idx >= 0, pw[np.maximum(idx, 0)], 0.0)
-        if sd > 0:
-            level_dev = rng.normal(0.0, sd, size=(n, a.n_levels))
-            level_dev[:, a.reference_index] = 0.0
-            dev += np.where(idx[None, :] >= 0, level_dev[:, np.maximum(idx, 0)], 0.0)
+        for view in a.views():
+            value = sim.utilities.get(view.name + view.suffix, sim.utilities.get(a.name))
+            off = is_opt if view.alternatives is None else is_opt | ~view.applies(alt)
+            b, d = _attribute_utility(view, value, sd, table[a.name].tolist(), off, rng, n)
+            base += b
+            if d is not None:
+                dev += d
     if "opt_out" in sim.utilities:
         base += np.where(is_opt, sim.utilities["opt_out"], 0.0)
     if sim.heterogeneity.get("opt_out", 0.0) > 0:
         dev += rng.normal(0.0, sim.heterogeneity["opt_out"], size=(n, 1)) * is_opt[None, :]
+    labels = study.alternative_labels
+    for j, u in (sim.utilities.get("asc") or {}).items() if labels else ():
+        number = next(k for k, lab in labels.items() if lab == j)
+        base += np.where((alt == number) & ~is_opt, float(u), 0.0)
 
     order = np.lexsort((table["alternative"].to_numpy(), table["task"].to_numpy(),
                         table["block"].to_numpy()))

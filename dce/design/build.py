@@ -10,6 +10,7 @@ from dce.core.random import rng as make_rng
 from dce.design.base import KEY_COLUMNS, Design, design_file, design_table
 from dce.design.diagnostics import diagnose
 from dce.design.efficient import bayesian_design, d_efficient_design
+from dce.design.labelled import blank_absent, labelled_sets
 from dce.design.methods import random_design, shifted_factorial
 from dce.design.orthogonal import orthogonal_design
 from dce.errors import DataError, DesignError, Problem
@@ -60,6 +61,8 @@ def build(study) -> Design:
         raise DesignError(f"method {d.method!r} is not available; use one of "
                           f"{', '.join(METHODS)}", file=study.display_name,
                           line=study.line("design", "method"), key="design.method")
+    if study.alternative_labels:  # labelled designs: position-specific coding
+        method = labelled_sets
     try:
         result = method(study, make_rng(study.seed, "design"))
     except DesignError as exc:
@@ -70,6 +73,8 @@ def build(study) -> Design:
     # design was made and joins the diagnostics
     sets, blocks, info = result if len(result) == 3 else (*result, {})
     table = design_table(sets, blocks, study.attributes, bool(d.opt_out))
+    if study.alternative_labels:
+        table = blank_absent(table, study)
     diagnostics = diagnose(table, study, info)
     return Design(table, diagnostics, "generated")
 
@@ -133,15 +138,17 @@ def from_file(study) -> Design:
                                     f"{shown}:{r + 2}", None, col))
         table[col] = num.fillna(0).astype(np.int64)
     generic = table["is_opt_out"] == 0
+    alternative = pd.to_numeric(table["alternative"], errors="coerce").to_numpy()
     for a in study.attributes:
-        idx = a.index_of(table.loc[generic, a.name].tolist())
+        shown_in = generic & a.applies(alternative)  # labelled: absent cells stay empty
+        idx = a.index_of(table.loc[shown_in, a.name].tolist())
         for r in np.flatnonzero(idx < 0)[:5]:
-            row = int(np.flatnonzero(generic.to_numpy())[r])
+            row = int(np.flatnonzero(shown_in.to_numpy())[r])
             problems.append(Problem(f"{table[a.name].iloc[row]!r} is not a level of {a.name}",
                                     f"{shown}:{row + 2}", None, a.name))
         labels = dict(zip(a.level_keys, a.level_labels))
-        table.loc[generic, a.name] = [labels.get(level_key(v), v)
-                                      for v in table.loc[generic, a.name]]
+        table.loc[shown_in, a.name] = [labels.get(level_key(v), v)
+                                       for v in table.loc[shown_in, a.name]]
     dup = table.duplicated(KEY_COLUMNS, keep="first")
     for r in np.flatnonzero(dup.to_numpy())[:5]:
         problems.append(Problem("duplicated block, task and alternative", f"{shown}:{r + 2}",

@@ -35,11 +35,14 @@ def partworths(attributes, terms, beta) -> list:
     -------
     list (n_attributes,) of ndarray (n_levels,) or None
         :meth:`Attribute.level_matrix` @ the attribute's coefficients; None when all of
-        them are 0.
+        them are 0, and for an alternative-specific attribute of a labelled design.
     """
     beta = dict(zip(terms, np.asarray(beta, float), strict=False))
     out = []
     for a in attributes:
+        if a.specific:  # labelled, one set per alternative: no order shared by all of them
+            out.append(None)
+            continue
         b = np.array([beta.get(t, 0.0) for t in a.terms])
         out.append(None if not b.any() else a.level_matrix() @ b)
     return out

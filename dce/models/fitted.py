@@ -183,7 +183,7 @@ class ModelResult:
                                      respondent=c["respondent"], task=c["task"],
                                      alternative=c["alternative"], group=c.get("group"),
                                      block=c.get("block"))
-        data = encode(table, self.attributes, c.get("asc", ()))
+        data = encode(table, self.attributes, c.get("asc", ()), labels=c.get("labels"))
         index = {t: i for i, t in enumerate(data.terms)}
         beta = np.zeros(len(data.terms))
         for t, b in zip(self.fit.terms, self.fit.params):

@@ -140,10 +140,15 @@ def _study(cfg: dict, labels: Labels, run: dict) -> dict:
         counts = balance.get(name) or {}
         shown = [f"{v} (never shown in the design)" if counts.get(str(v)) == 0 else str(v)
                  for v in levels or ()]
+        coding += f" (reference: {ref})" if ref is not None else ""
+        if labels.alternative_labels:  # labelled design: where it appears, per label
+            specific = name in ((cfg.get("model") or {}).get("alternative_specific") or [])
+            shown_in = item.get("alternatives")
+            coding += (f"; shown in {', '.join(shown_in)} only" if shown_in else "") + \
+                ("; one coefficient per label" if specific else "")
         rows.append({"label": labels.attribute(name), "name": name,
                      "levels": " / ".join(shown) if levels else
-                     "" if labels.is_items else "(numeric column)",
-                     "coding": coding + (f" (reference: {ref})" if ref is not None else "")})
+                     "" if labels.is_items else "(numeric column)", "coding": coding})
     kind = {"dce": "Discrete-choice experiment", "best-worst": "Best-worst scaling study",
             "ranking": "Ranking study"}.get(cfg.get("type", "dce"), "Study")
     source = ("simulated responses (from the config's simulate section; not real data)"

@@ -307,7 +307,8 @@ def _panel_of(term: str, labels: Labels) -> str:
         return "sd"
     if head == "Constants":
         return "constants"
-    if row == "per unit" or (term in labels.codings and labels.codings[term] == "linear"):
+    base, _ = labels.split_label(term)  # labelled designs: travel@NHS group is per unit
+    if row == "per unit" or (base in labels.codings and labels.codings[base] == "linear"):
         return "per_unit"
     return "levels"
 

@@ -38,6 +38,7 @@ class Labels:
         self._groups = dict(report.get("group_labels") or {})
         design = cfg.get("design") or {}
         self.opt_out = design.get("opt_out")
+        self.alternative_labels = list(design.get("labels") or [])
         self.groups = list(groups or [])
         others = [g for g in self.groups if g != POOLED]
         self.colours = {g: PALETTE[i % len(PALETTE)] for i, g in enumerate(others)}
@@ -80,6 +81,10 @@ class Labels:
         """(heading, row label) of a coded term, e.g. ('Confidence in ...', 'Independently
         checked'); a linear attribute's row is 'per unit'."""
         term = str(term)
+        base, label = self.split_label(term)
+        if label is not None:  # labelled design: one coefficient per alternative
+            head, row = self.term(base)
+            return head, f"{row}, {label}"
         if ":" in term:
             base, cov = term.split(":", 1)
             head, row = self.term(base)
@@ -93,6 +98,8 @@ class Labels:
             inner = term[4:-1]
             if inner == "opt_out":
                 return "Constants", (f"Opt-out ({self.opt_out})" if self.opt_out else "Opt-out")
+            if inner in self.alternative_labels:
+                return "Constants", inner[:1].upper() + inner[1:]
             return "Constants", f"Alternative {inner}"
         if "[" in term and term.endswith("]"):
             name, level = term[:-1].split("[", 1)
@@ -102,6 +109,14 @@ class Labels:
                 return "Items", self.attribute(term)
             return self.attribute(term), "per unit"
         return "Other terms", term
+
+    def split_label(self, term: str) -> tuple[str, str | None]:
+        """``("cost", "NHS group")`` for the alternative-specific term ``cost@NHS group`` of
+        a labelled design (``design.labels``); ``(term, None)`` for any other term."""
+        base, at, label = str(term).rpartition("@")
+        if at and label in self.alternative_labels and not base.startswith(("asc[", "sd[")):
+            return base, label
+        return str(term), None
 
     def term_text(self, term: str) -> str:
         """A coded term as one readable phrase, e.g. 'Quality: High'."""
@@ -124,6 +139,10 @@ class Labels:
         information ...)' for a level (against the attribute's reference level), 'Time
         ... (one unit more)' for a linear term."""
         term = str(term)
+        base, label = self.split_label(term)
+        if label is not None:
+            text = self.change_text(base)
+            return text[:-1] + f", {label})" if text.endswith(")") else f"{text}, {label}"
         if "[" in term and term.endswith("]") and not term.startswith(("asc[", "sd[")):
             name, level = term[:-1].split("[", 1)
             ref = self.reference(name)

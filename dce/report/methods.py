@@ -120,6 +120,9 @@ def design_text(cfg: dict, diag: dict | None, items: bool) -> str:
         text += f", fielded as {diag['method']}"
     text += (f", {d.get('tasks')} tasks per block in {d.get('blocks') or 1} block(s), "
              f"{d.get('alternatives')} alternatives per task")
+    if d.get("labels"):
+        text += (f", labelled ({and_list(d['labels'])}; alternative j always carries label "
+                 "j)")
     text += (f" plus an opt-out ('{d['opt_out']}')." if d.get("opt_out") else ".")
     priors = d.get("priors") or {}
     if priors:
@@ -219,7 +222,9 @@ def model_text(cfg: dict, models, labels: Labels, items: bool, version: str) -> 
     consts = []
     if d.get("opt_out"):
         consts.append(f"an alternative-specific constant for the opt-out ('{d['opt_out']}')")
-    if m.get("constants"):
+    if d.get("labels"):
+        consts += _label_constants(m, d, labels)
+    elif m.get("constants"):
         consts.append(f"constants for alternatives {and_list([str(c) for c in m['constants']])}")
     effects = any(labels.codings.get(n) == "effects" for n in labels.attributes)
     text = (f"Model: {kind}, estimated by maximum likelihood ({engine}), {groups}. Utility "
@@ -228,6 +233,22 @@ def model_text(cfg: dict, models, labels: Labels, items: bool, version: str) -> 
                "others" if effects else ""))
     text += (f"; with {and_list(consts)}." if consts else "; no constants.")
     return text + f" Standard errors are {se}."
+
+
+def _label_constants(m: dict, d: dict, labels: Labels) -> list:
+    """Labelled designs: the constants per label (and the reference label), and the
+    alternative-specific attributes, as phrases of the model paragraph."""
+    names = list(d["labels"])
+    numbers = m.get("constants") or list(range(2, len(names) + 1))
+    named = [names[c - 1] if 1 <= c <= len(names) else str(c) for c in numbers]
+    others = [lab for lab in names if lab not in named]
+    out = [f"label constants for {and_list(named)}"
+           + (f" (reference: {and_list(others)})" if others else "")]
+    specific = m.get("alternative_specific") or []
+    if specific:
+        out.append("one coefficient per label for "
+                   f"{and_list([labels.attribute_lower(a) for a in specific])}")
+    return out
 
 
 def quality_text(cfg: dict, items: bool) -> str:

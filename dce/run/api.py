@@ -46,7 +46,8 @@ class Run:
 
         columns = {"respondent": "respondent", "task": "task", "alternative": "alternative",
                    "group": "group", "block": "block",
-                   "asc": tuple(self.study.spec.model.constants)}
+                   "asc": tuple(self.study.constants),
+                   "labels": self.study.alternative_labels}
         attributes = tuple(self.study.attributes)
         if self.study.spec.type != "dce":
             from dce.core.items import items_of

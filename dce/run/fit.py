@@ -101,7 +101,7 @@ def _fit_all(run: Run) -> None:
                       "one pooled model was fitted; add model: {by: group} for a model per "
                       "group and the group comparison", UserWarning, stacklevel=2)
     cd = coding.ChoiceData.from_frame(responses, attrs, group="group", block="block",
-                                      asc=spec.model.constants,
+                                      asc=study.constants, labels=study.alternative_labels,
                                       interactions=spec.model.interactions)
     groups = cd.groups()
     fit_groups = ([g for g in groups if g != "all"] if spec.model.by and len(groups) > 1

@@ -77,6 +77,21 @@ def _plain(obj):
     return obj
 
 
+def _without_unused_labels(cfg: dict) -> dict:
+    """Leave out the labelled-design keys of a generic study (``design.labels``,
+    ``attributes.<a>.alternatives``, ``model.alternative_specific``) while unused, so that
+    the config.yaml of a generic study stays as it was before labelled designs existed."""
+    if (cfg.get("design") or {}).get("labels") is None:
+        if cfg.get("design"):
+            cfg["design"].pop("labels", None)
+        for a in (cfg.get("attributes") or {}).values():
+            if a.get("alternatives") is None:
+                a.pop("alternatives", None)
+        if not (cfg.get("model") or {}).get("alternative_specific"):
+            cfg.get("model", {}).pop("alternative_specific", None)
+    return cfg
+
+
 def resolved_config(study) -> bytes:
     """config.yaml: the config with every default filled in, as YAML.
 
@@ -89,11 +104,11 @@ def resolved_config(study) -> bytes:
     -------
     bytes
         A comment line naming the run and dce's version, then the validated config in
-        its schema's key order (UTF-8, wrapped at about 100 characters); paths stay
+        its schema's key order (the labelled-design keys only when labels are used) (UTF-8, wrapped at about 100 characters); paths stay
         relative to the original config file's folder.
     """
-    body = yaml.safe_dump(study.spec.model_dump(mode="json"), sort_keys=False,
-                          allow_unicode=True, width=100)
+    body = yaml.safe_dump(_without_unused_labels(study.spec.model_dump(mode="json")),
+                          sort_keys=False, allow_unicode=True, width=100)
     head = (f"# resolved config of run {study.name!r} (dce {__version__}); paths are "
             "relative to the original config file's folder\n")
     return (head + body).encode("utf-8")
