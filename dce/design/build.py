@@ -131,24 +131,8 @@ def from_file(study) -> Design:
                                  shown, None, c) for c in missing])
     if "is_opt_out" not in table.columns:
         table["is_opt_out"] = "0"
-    for col in KEY_COLUMNS + ["is_opt_out"]:
-        num = pd.to_numeric(table[col], errors="coerce")
-        for r in np.flatnonzero(num.isna().to_numpy())[:5]:
-            problems.append(Problem(f"expected a whole number, found {table[col].iloc[r]!r}",
-                                    f"{shown}:{r + 2}", None, col))
-        table[col] = num.fillna(0).astype(np.int64)
-    generic = table["is_opt_out"] == 0
-    alternative = pd.to_numeric(table["alternative"], errors="coerce").to_numpy()
-    for a in study.attributes:
-        shown_in = generic & a.applies(alternative)  # labelled: absent cells stay empty
-        idx = a.index_of(table.loc[shown_in, a.name].tolist())
-        for r in np.flatnonzero(idx < 0)[:5]:
-            row = int(np.flatnonzero(shown_in.to_numpy())[r])
-            problems.append(Problem(f"{table[a.name].iloc[row]!r} is not a level of {a.name}",
-                                    f"{shown}:{row + 2}", None, a.name))
-        labels = dict(zip(a.level_keys, a.level_labels))
-        table.loc[shown_in, a.name] = [labels.get(level_key(v), v)
-                                       for v in table.loc[shown_in, a.name]]
+    _whole_numbers(table, shown, problems)
+    _level_cells(table, study, shown, problems)
     dup = table.duplicated(KEY_COLUMNS, keep="first")
     for r in np.flatnonzero(dup.to_numpy())[:5]:
         problems.append(Problem("duplicated block, task and alternative", f"{shown}:{r + 2}",
@@ -160,3 +144,30 @@ def from_file(study) -> Design:
         raise DataError("design.opt_out in the config and the design file disagree about an "
                         "opt-out alternative", file=shown, key="is_opt_out")
     return Design(table, diagnose(table, study), f"file:{d.file}")
+
+
+def _whole_numbers(table, shown: str, problems: list) -> None:
+    """Check and convert the key columns and ``is_opt_out`` to int64 (in place)."""
+    for col in KEY_COLUMNS + ["is_opt_out"]:
+        num = pd.to_numeric(table[col], errors="coerce")
+        bad = num.isna() | (num != np.round(num))  # 1.5 is not a block number
+        for r in np.flatnonzero(bad.to_numpy())[:5]:
+            problems.append(Problem(f"expected a whole number, found {table[col].iloc[r]!r}",
+                                    f"{shown}:{r + 2}", None, col))
+        table[col] = num.where(~bad, 0).astype(np.int64)
+
+
+def _level_cells(table, study, shown: str, problems: list) -> None:
+    """Check every shown attribute cell is a level; rewrite it as the level's label."""
+    generic = table["is_opt_out"] == 0
+    alternative = table["alternative"].to_numpy()
+    for a in study.attributes:
+        shown_in = generic & a.applies(alternative)  # labelled: absent cells stay empty
+        idx = a.index_of(table.loc[shown_in, a.name].tolist())
+        for r in np.flatnonzero(idx < 0)[:5]:
+            row = int(np.flatnonzero(shown_in.to_numpy())[r])
+            problems.append(Problem(f"{table[a.name].iloc[row]!r} is not a level of {a.name}",
+                                    f"{shown}:{row + 2}", None, a.name))
+        labels = dict(zip(a.level_keys, a.level_labels))
+        table.loc[shown_in, a.name] = [labels.get(level_key(v), v)
+                                       for v in table.loc[shown_in, a.name]]
