@@ -26,7 +26,7 @@ import math
 
 import numpy as np
 
-from dce.design import oarrays
+from dce.design import oa_mixed, oarrays
 from dce.design.blocking import balanced_blocks
 
 
@@ -143,13 +143,13 @@ def _duplicates(sets: np.ndarray, levels) -> int:
 def _try_array(levels, families, m, r, n, blocks, block_col, rng, attempts):
     """Best arrangement of generators on one array (fewest repeated sets), or None."""
     wanted = levels + ([blocks] if block_col else [])
-    oa = oarrays.construct(wanted, n)
+    oa = oa_mixed.construct_mixed(wanted, n)
     if oa is None or (blocks > 1 and not block_col and (r * n) % blocks):
         return None
     best = None
     for attempt in range(attempts):
         if attempt and attempt % 3 == 0:
-            oa = oarrays.construct(wanted, n, rng) or oa
+            oa = oa_mixed.construct_mixed(wanted, n, rng) or oa
         gens = [_arrangement(families, t, m, attempt, rng) for t in range(r)]
         if any(g is None for g in gens):
             continue
@@ -276,6 +276,6 @@ def feasible_sizes(levels, m: int, blocks: int, limit: int = 200) -> list[int]:
     for r, n in _run_sizes(levels, m, None, blocks, r0, limit):
         if r * n > limit:
             break
-        if oarrays.construct(levels, n) is not None:
+        if oa_mixed.construct_mixed(levels, n) is not None:
             out.append(r * n)
     return out
