@@ -17,17 +17,17 @@ strength-2 array B with R runs, the N = R s runs
 form a strength-2 array with B's columns and c further s-level columns (Bose and Bush 1952;
 the row array B is the expansive replacement of the R-level "row" factor, Wang and Wu 1991).
 B is built by :func:`construct_mixed` itself, so the construction nests: D(6,6,3) with
-B = OA(6, 2^1 3^1) gives the L18 array 2^1 3^7; D(12,12,3) with the Hadamard array OA(12, 2^11)
-gives 2^11 3^12 in 36 runs; D(18,18,3) with that L18 gives 2^1 3^25 in 54 runs; D(10,10,5)
-gives 2^1 5^11 in 50 runs; a Hadamard matrix of order 12 (a D(12,12,2)) with
-OA(12, 3^1 2^4) gives 3^1 2^16 in 24 runs. The 1 x 1 scheme [0] gives the plain product
-with one s-level column.
+B = OA(6, 2^1 3^1) gives the L18 array 2^1 3^7; D(12,12,3) with the Hadamard array
+OA(12, 2^11) gives 2^11 3^12 in 36 runs; D(15,9,3) with OA(15, 5^1 3^1) gives 5^1 3^10 in 45
+runs; D(18,18,3) with that L18 gives 2^1 3^25 in 54 runs; D(10,10,5) gives 2^1 5^11 in 50
+runs; a Hadamard matrix of order 12 (a D(12,12,2)) with OA(12, 3^1 2^4) gives 3^1 2^16 in
+24 runs. The 1 x 1 scheme [0] gives the plain product with one s-level column.
 
 Schemes used: the multiplication table of Z_p, D(p, p, p); normalised Hadamard matrices,
 D(h, h, 2); their Kronecker sums (D1 (+) D2 is a D(r1 r2, c1 c2, s)); and D(6,6,3),
-D(12,12,3) and D(10,10,5), which were found for this module by a randomised depth-first
-search over balanced columns (normalised: first row and column zero), stored below and
-checked again (:func:`is_difference_scheme`) before every use.
+D(12,12,3), D(15,9,3) and D(10,10,5), which were found for this module by a randomised
+depth-first search over balanced columns (normalised: first row and column zero), stored
+below and checked again (:func:`is_difference_scheme`) before every use.
 
 Stored arrays
 -------------
@@ -64,6 +64,12 @@ _SCHEMES = {
         [0, 2, 1, 1, 2, 1, 0, 2, 1, 0, 2, 0], [0, 1, 0, 2, 2, 1, 2, 0, 0, 1, 2, 1],
         [0, 2, 2, 0, 2, 2, 1, 1, 0, 1, 1, 0], [0, 0, 0, 1, 2, 1, 1, 1, 2, 2, 0, 2],
         [0, 2, 1, 1, 0, 0, 2, 0, 2, 1, 1, 2], [0, 1, 2, 1, 1, 2, 2, 0, 1, 2, 0, 0]],
+    (15, 3): [
+        [0, 0, 0, 0, 0, 0, 0, 0, 0], [0, 2, 2, 1, 1, 0, 0, 2, 2], [0, 2, 1, 2, 1, 0, 2, 1, 0],
+        [0, 1, 2, 2, 0, 0, 1, 2, 1], [0, 2, 1, 1, 0, 1, 0, 0, 1], [0, 1, 0, 1, 2, 2, 1, 2, 2],
+        [0, 1, 1, 0, 2, 1, 2, 1, 2], [0, 0, 2, 2, 2, 2, 2, 0, 1], [0, 2, 1, 0, 2, 2, 1, 0, 1],
+        [0, 1, 2, 0, 1, 2, 0, 0, 0], [0, 0, 1, 0, 1, 0, 1, 2, 2], [0, 2, 0, 2, 2, 1, 0, 1, 2],
+        [0, 0, 0, 1, 1, 2, 2, 1, 0], [0, 1, 2, 2, 0, 1, 1, 1, 0], [0, 0, 0, 1, 0, 1, 2, 2, 1]],
     (10, 5): [
         [0, 0, 0, 0, 0, 0, 0, 0, 0, 0], [0, 2, 1, 1, 4, 4, 3, 2, 0, 3],
         [0, 0, 2, 3, 4, 1, 1, 3, 4, 2], [0, 2, 3, 4, 3, 0, 1, 1, 2, 4],
@@ -186,9 +192,9 @@ def difference_scheme(rows: int, s: int, columns: int | None = None) -> np.ndarr
     """A difference scheme over Z_s with ``rows`` rows and, if found, ``columns`` columns.
 
     Kronecker sums of the base schemes (multiplication tables, Hadamard matrices, the stored
-    D(6,6,3), D(12,12,3), D(10,10,5)) are formed for the divisors r of ``rows``; the scheme
-    with fewest rows that has at least ``columns`` columns (else the one with most) is stacked
-    ``rows / r`` times, which keeps the difference property.
+    D(6,6,3), D(12,12,3), D(15,9,3), D(10,10,5)) are formed for the divisors r of ``rows``;
+    the scheme with fewest rows that has at least ``columns`` columns (else the one with
+    most) is stacked ``rows / r`` times, which keeps the difference property.
 
     Parameters
     ----------
