@@ -210,7 +210,7 @@ def street_burgess_det_opt(levels, m: int) -> float:
 
 
 def street_burgess_log_det_opt(levels, m: int) -> float:
-    """log det C_opt of :func:`street_burgess_det_opt`, summed in logs.
+    """The log of det C_opt (:func:`street_burgess_det_opt`), summed in logs.
 
     det C_opt underflows to a subnormal or zero for many attributes (e.g. 2^11 3^12 in
     pairs: about 1e-315), which spoils a D-efficiency computed from it; the log does not.

@@ -1,9 +1,10 @@
 """Street-Burgess choice designs from orthogonal arrays (the construction of `method: orthogonal`).
 
-An orthogonal main-effects array (strength 2, see :mod:`dce.design.oarrays`) gives the first
-alternative of each choice set; the other alternatives add a *generator* to it, attribute by
-attribute modulo the number of levels (Street & Burgess 2007, ch. 6). With the generators
-chosen as below the design is D-optimal for main effects when all coefficients are zero:
+An orthogonal main-effects array (strength 2, see :mod:`dce.design.oarrays` and
+:mod:`dce.design.oa_mixed`) gives the first alternative of each choice set; the other
+alternatives add a *generator* to it, attribute by attribute modulo the number of levels
+(Street & Burgess 2007, ch. 6). With the generators chosen as below the design is
+D-optimal for main effects when all coefficients are zero:
 
 * For attribute q with l levels and m alternatives (m = l x + y), each set uses the level
   shifts {0, ..., l-1} x times each plus y of them once more: the most differing pairs a
