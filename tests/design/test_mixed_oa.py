@@ -97,7 +97,7 @@ def test_mixed_arrays_have_strength_2_at_the_smallest_run_size(levels, n):
     assert len(np.unique(oa.array, axis=0)) == n  # no repeated runs
 
 
-def test_the_bounds_catch_a_defect():
+def test_the_independent_count_catches_a_defect():
     good = oa_mixed.construct_mixed([2] + [3] * 7, 18).array
     bad = good.copy()
     bad[[0, 1], 3] = bad[[1, 0], 3]  # swap two entries of one column: balance kept, pairs not
@@ -108,8 +108,9 @@ def test_the_bounds_catch_a_defect():
 @pytest.mark.parametrize("levels,n", [([3] + [2] * 5, 12), ([2] * 12, 12), ([6, 6, 4], 36),
                                       ([2] + [3] * 8, 18)])
 def test_arrays_that_cannot_exist_are_refused(levels, n):
-    """OA(12, 3^1 2^5) and OA(18, 2^1 3^8) do not exist (Hedayat, Sloane and Stufken 1999,
-    ch. 12 tables), OA(12, 2^12) breaks Rao's bound and 6 x 4 does not divide 36."""
+    """At most four 2-level columns go with a 3-level one in 12 runs, and at most seven
+    3-level columns fit in 18 runs, so OA(12, 3^1 2^5) and OA(18, 2^1 3^8) do not exist;
+    OA(12, 2^12) breaks Rao's bound and 6 x 4 does not divide 36."""
     assert oa_mixed.construct_mixed(levels, n) is None
 
 
