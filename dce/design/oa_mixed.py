@@ -154,7 +154,7 @@ def kronecker_sum(a, b, s: int) -> np.ndarray:
     -------
     ndarray of int64 (r1 r2, c1 c2)
         Entry ((i1, i2), (j1, j2)) = a[i1, j1] + b[i2, j2] mod s (Hedayat, Sloane and
-        Stufken 1999, Lemma 6.27).
+        Stufken 1999, ch. 6).
     """
     a = np.asarray(a, dtype=np.int64)
     b = np.asarray(b, dtype=np.int64)
@@ -381,14 +381,12 @@ def construct_mixed(levels, n: int, rng=None) -> OrthogonalArray | None:
     if not _possible(levels, n):
         return base
     fallback = base
-    tries = [_stored(levels, n, rng)]
     primes = sorted((p for p in oarrays.factorize(n) if p in levels),
                     key=lambda p: (-levels.count(p), p))
-    for s in primes:
-        tries.append(_developed(levels, n, s, rng))
-        if tries[-1] is not None and not tries[-1].replicated:
-            break
-    for made in tries:
+    plans = [lambda: _stored(levels, n, rng)]
+    plans += [lambda s=s: _developed(levels, n, s, rng) for s in primes]
+    for plan in plans:  # in order, until one gives an array without repeated runs
+        made = plan()
         if made is None or oarrays.strength2_problems(made.array, levels):
             continue  # never return an unchecked array
         if not made.replicated:
