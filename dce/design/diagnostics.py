@@ -209,6 +209,29 @@ def street_burgess_det_opt(levels, m: int) -> float:
                      for nl in levels)
 
 
+def street_burgess_log_det_opt(levels, m: int) -> float:
+    """The log of det C_opt (:func:`street_burgess_det_opt`), summed in logs.
+
+    det C_opt underflows to a subnormal or zero for many attributes (e.g. 2^11 3^12 in
+    pairs: about 1e-315), which spoils a D-efficiency computed from it; the log does not.
+
+    Parameters
+    ----------
+    levels : sequence of int
+        Number of levels of each attribute (each at least 2).
+    m : int
+        Alternatives per set.
+
+    Returns
+    -------
+    float
+        sum_q (l_q - 1) log(2 l_q S_q / (m^2 (l_q - 1) L)) (Street and Burgess 2007, ch. 6).
+    """
+    log_l = sum(math.log(nl) for nl in levels)
+    return sum((nl - 1) * (math.log(2 * nl * max_differing_pairs(nl, m) / (m * m * (nl - 1)))
+                           - log_l) for nl in levels)
+
+
 def contrast_information(table, attributes) -> np.ndarray:
     """Street-Burgess C: per-set information at b = 0 for orthonormal contrasts of the L
     profiles (attribute q's contrasts over its levels scaled by sqrt(l_q / L)).
@@ -280,7 +303,8 @@ def street_burgess(table, attributes) -> dict:
     p = C.shape[0]
     sign, logdet = np.linalg.slogdet(C)
     det_opt = street_burgess_det_opt(levels, m)
-    eff = float(np.exp((logdet - math.log(det_opt)) / p)) if sign > 0 else 0.0
+    log_opt = street_burgess_log_det_opt(levels, m)  # det_opt itself may underflow
+    eff = float(np.exp((logdet - log_opt) / p)) if sign > 0 else 0.0
     out.update({"applies": True, "d_efficiency": eff,
                 "det_c": float(sign * np.exp(logdet)) if sign > 0 else 0.0,
                 "det_c_optimal": det_opt, "set_size": m,

@@ -1,6 +1,11 @@
 """`method: orthogonal`: the Street-Burgess construction of :mod:`dce.design.street_burgess`,
 checked against the study's exclusions, overlap and dominance rules; when no construction
 fits, a warning says so and the design falls back to the D-efficient search.
+
+The arrays come from :func:`dce.design.oa_mixed.construct_mixed`: regular, Hadamard and
+product arrays, and mixed-level arrays from difference schemes (e.g. 2^1 3^7 in 18 runs,
+2^11 3^12 in 36). Without ``tasks`` the smallest design is made; with it, the array with most
+runs whose copies give tasks x blocks sets (fewest repeated sets).
 """
 
 from __future__ import annotations

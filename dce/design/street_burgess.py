@@ -1,9 +1,10 @@
 """Street-Burgess choice designs from orthogonal arrays (the construction of `method: orthogonal`).
 
-An orthogonal main-effects array (strength 2, see :mod:`dce.design.oarrays`) gives the first
-alternative of each choice set; the other alternatives add a *generator* to it, attribute by
-attribute modulo the number of levels (Street & Burgess 2007, ch. 6). With the generators
-chosen as below the design is D-optimal for main effects when all coefficients are zero:
+An orthogonal main-effects array (strength 2, see :mod:`dce.design.oarrays` and
+:mod:`dce.design.oa_mixed`) gives the first alternative of each choice set; the other
+alternatives add a *generator* to it, attribute by attribute modulo the number of levels
+(Street & Burgess 2007, ch. 6). With the generators chosen as below the design is
+D-optimal for main effects when all coefficients are zero:
 
 * For attribute q with l levels and m alternatives (m = l x + y), each set uses the level
   shifts {0, ..., l-1} x times each plus y of them once more: the most differing pairs a
@@ -26,7 +27,7 @@ import math
 
 import numpy as np
 
-from dce.design import oarrays
+from dce.design import oa_mixed, oarrays
 from dce.design.blocking import balanced_blocks
 
 
@@ -143,13 +144,13 @@ def _duplicates(sets: np.ndarray, levels) -> int:
 def _try_array(levels, families, m, r, n, blocks, block_col, rng, attempts):
     """Best arrangement of generators on one array (fewest repeated sets), or None."""
     wanted = levels + ([blocks] if block_col else [])
-    oa = oarrays.construct(wanted, n)
+    oa = oa_mixed.construct_mixed(wanted, n)
     if oa is None or (blocks > 1 and not block_col and (r * n) % blocks):
         return None
     best = None
     for attempt in range(attempts):
         if attempt and attempt % 3 == 0:
-            oa = oarrays.construct(wanted, n, rng) or oa
+            oa = oa_mixed.construct_mixed(wanted, n, rng) or oa
         gens = [_arrangement(families, t, m, attempt, rng) for t in range(r)]
         if any(g is None for g in gens):
             continue
@@ -276,6 +277,6 @@ def feasible_sizes(levels, m: int, blocks: int, limit: int = 200) -> list[int]:
     for r, n in _run_sizes(levels, m, None, blocks, r0, limit):
         if r * n > limit:
             break
-        if oarrays.construct(levels, n) is not None:
+        if oa_mixed.construct_mixed(levels, n) is not None:
             out.append(r * n)
     return out
