@@ -371,12 +371,14 @@ def survey_table(design, study):
     Returns
     -------
     pandas.DataFrame
-        design.csv with an ``option`` column after ``alternative`` ('Option <a>', or the
-        opt-out's label on its rows) and each attribute column named by its label; the
-        cells are the levels as in design.csv.
+        design.csv with an ``option`` column after ``alternative`` ('Option <a>', the
+        alternative's label in a labelled design, or the opt-out's label on its rows)
+        and each attribute column named by its label; the cells are the levels as in
+        design.csv (empty where a labelled design does not show the attribute).
     """
     table = design.table.copy()
     opt = study.spec.design.opt_out if study.spec.design else None
-    table.insert(3, "option", [opt if o else f"Option {a}" for a, o in
+    names = study.alternative_labels  # labelled designs show each alternative's label
+    table.insert(3, "option", [opt if o else names.get(a, f"Option {a}") for a, o in
                                zip(table["alternative"], table["is_opt_out"])])
     return table.rename(columns={a.name: a.label for a in study.attributes})
