@@ -142,7 +142,59 @@ def load(study, design=None) -> tuple[pd.DataFrame, dict]:
     else:
         long = _from_long(study, frame, design, display)
     long = attach_groups(study, long, frame, display)
-    return long, summarize(long)
+    return attach_marks(long, design), summarize(long)
+
+
+EXTRA_COLUMNS = ["task_type", "repeat_of", "version", "shown_task", "shown_alternative"]
+
+
+def attach_marks(long: pd.DataFrame, design) -> pd.DataFrame:
+    """The responses with the design's validity-task marks (``task_type``, ``repeat_of``).
+
+    Parameters
+    ----------
+    long : DataFrame
+        Long responses with ``block`` and ``task`` (the design's task numbers).
+    design : Design or None
+        A design whose table may mark its validity tasks (:mod:`dce.design.validity`).
+
+    Returns
+    -------
+    DataFrame
+        ``long`` itself when the design has no marks (or there is no design, or the
+        responses carry marks already); else with the two columns joined on block and task
+        (tasks not in the design are ``choice``).
+    """
+    if design is None or "task_type" not in design.table or "task_type" in long:
+        return long
+    marks = design.table[["block", "task", "task_type", "repeat_of"]].drop_duplicates(
+        ["block", "task"])
+    out = long.merge(marks, on=["block", "task"], how="left")
+    out["task_type"] = out["task_type"].fillna("choice")
+    out["repeat_of"] = out["repeat_of"].fillna(0).astype(np.int64)
+    return out
+
+
+def estimation_rows(long: pd.DataFrame, include_validity: bool = False) -> pd.DataFrame:
+    """The responses the models are fitted on: without the validity tasks (dominance and
+    repeated tasks, :mod:`dce.design.validity`) unless ``include_validity``.
+
+    Parameters
+    ----------
+    long : DataFrame
+        Long responses, optionally with ``task_type``.
+    include_validity : bool
+        ``model.include_validity_tasks``.
+
+    Returns
+    -------
+    DataFrame
+        ``long`` itself when it has no marks or validity tasks are included; else its
+        ``choice`` rows (index kept).
+    """
+    if include_validity or "task_type" not in long:
+        return long
+    return long[long["task_type"].to_numpy() == "choice"]
 
 
 def _from_long(study, frame, design, display) -> pd.DataFrame:
@@ -394,7 +446,8 @@ def attach_groups(study, long, frame, display) -> pd.DataFrame:
     if "is_opt_out" not in long:
         long["is_opt_out"] = 0
     covs = [c for c in dict.fromkeys(c for _, c in study.spec.model.interactions) if c in long]
-    return long[OUT_COLUMNS + attrs + ["is_opt_out"] + covs].reset_index(drop=True)
+    extra = [c for c in EXTRA_COLUMNS if c in long]  # validity marks, fielded order
+    return long[OUT_COLUMNS + attrs + ["is_opt_out"] + extra + covs].reset_index(drop=True)
 
 
 POOLED = "all"

@@ -58,7 +58,8 @@ def attribute_stages(run: Run) -> None:
     # levels, and a design made up for them would be reported as if it had been fielded
     needs_design = spec.design is not None and (run.stage == "design"
                                                 or spec.simulate is not None
-                                                or spec.choices.format == "wide")
+                                                or spec.choices.format == "wide"
+                                                or _fielded_by_dce(spec.design))
     if spec.design is not None and (needs_design or spec.design.file):
         run.design = design_mod.build(study)
         if spec.design.file and run.design.source.startswith("file"):
@@ -90,11 +91,18 @@ def attribute_stages(run: Run) -> None:
     _fit_all(run)
 
 
+def _fielded_by_dce(d) -> bool:
+    """True when the fielded tasks include validity tasks or a randomised order made by
+    dce, which the data need to be read (marks, shown positions)."""
+    return bool(d.dominance_tasks or d.repeat_tasks or d.randomize is not None)
+
+
 def _fit_all(run: Run) -> None:
     study = run.study
     spec = study.spec
     attrs = study.attributes
     responses = run.responses if run.fit_responses is None else run.fit_responses
+    responses = data.estimation_rows(responses, spec.model.include_validity_tasks)
     n_groups = responses["group"].nunique()
     if n_groups > 1 and not spec.model.by:
         warnings.warn(f"the data have {n_groups} respondent groups but model.by is not set, so "
