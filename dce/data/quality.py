@@ -82,11 +82,8 @@ def check(responses: pd.DataFrame, attributes, order: dict | None = None) -> pd.
         np.zeros(len(rows), bool)
     chosen = df["chosen"].to_numpy()[rows].astype(int)
     alt = df["shown_alternative" if "shown_alternative" in df else "alternative"].to_numpy()[rows]
-    marked = "task_type" in df
-    kind = df["task_type"].to_numpy()[rows] if marked else None
-    rep_key = (np.where(kind == "repeat", df["repeat_of"].to_numpy()[rows],
-                        df["task"].to_numpy()[rows]).astype(np.int64) if marked else None)
-    block = df["block"].to_numpy()[rows]
+    kind, rep_key = _marks(df, rows)
+    marked = kind is not None
     resp = df["respondent"].to_numpy()[rows]
     codes, utilities = [], []
     for a in attributes:
@@ -110,10 +107,8 @@ def check(responses: pd.DataFrame, attributes, order: dict | None = None) -> pd.
         r.tasks += 1
         r.alts.add(None if is_opt[c] else int(alt[c]))
         profs = tuple(profiles[i] for i in generic)
-        if marked:  # the design says which tasks are repeats, and of which task
-            key = (block[s], int(rep_key[s]))
-        else:
-            key = (tuple(sorted(profs)), bool(is_opt[s:e].any()))
+        # the design says which tasks are repeats, and of which task; else the profiles do
+        key = rep_key[s] if marked else (tuple(sorted(profs)), bool(is_opt[s:e].any()))
         r.repeats.setdefault(key, []).append(None if is_opt[c] else profiles[c])
         if not marked or kind[s] == "dominance":
             if profs not in dom_cache:
@@ -134,6 +129,17 @@ def check(responses: pd.DataFrame, attributes, order: dict | None = None) -> pd.
                     pair_n[q][(pc[q], o)] = pair_n[q].get((pc[q], o), 0) + 1
 
     return pd.DataFrame(_respondent_rows(df, per, names, utilities, pair_n), columns=COLUMNS)
+
+
+def _marks(df, rows) -> tuple:
+    """Per row (in ``rows`` order): the task type and (block, task answered again) -- the
+    original's task for a repeat; (None, None) when the responses have no marks."""
+    if "task_type" not in df:
+        return None, None
+    kind = df["task_type"].to_numpy()[rows]
+    task = np.where(kind == "repeat", df["repeat_of"].to_numpy()[rows],
+                    df["task"].to_numpy()[rows]).astype(np.int64)
+    return kind, list(zip(df["block"].to_numpy()[rows].tolist(), task.tolist(), strict=True))
 
 
 def _respondent_rows(df, per: dict, names, utilities, pair_n) -> list[dict]:

@@ -5,7 +5,8 @@ Utility of an alternative for respondent i: ``scale * (sum of part-worths + devi
 linear attributes, and a constant for the opt-out. ``heterogeneity`` adds a normal
 deviation with the given sd per respondent: to each non-reference level of a categorical
 attribute (independently), to the slope of a linear one, or to the opt-out constant.
-Respondents are assigned to blocks in rotation.
+Respondents are assigned to blocks in rotation (and, with ``design.randomize``, to the
+versions of their block in turn). Validity tasks are answered like any task.
 
 This is the random-utility model with extreme-value errors (McFadden 1974; Train 2009,
 Discrete Choice Methods with Simulation, ch. 3); normal deviations make it a mixed logit
@@ -19,6 +20,7 @@ import pandas as pd
 
 from dce.core.attributes import level_key
 from dce.core.random import simulate_rng
+from dce.design.randomize import assign_versions, fielding_order, versions
 
 
 def responses(study, design, *, seed_seq=None, respondents: int | None = None) -> pd.DataFrame:
@@ -43,8 +45,12 @@ def responses(study, design, *, seed_seq=None, respondents: int | None = None) -
     -------
     DataFrame
         ``respondent, group, block, task, alternative, chosen`` then the design's other
-        columns (attributes, ``is_opt_out``); one chosen row per task; respondents
-        numbered 1.. across groups in config order.
+        columns (attributes, ``is_opt_out``, the validity marks ``task_type, repeat_of``
+        when the design has them); one chosen row per task; respondents numbered 1..
+        across groups in config order. With ``design.randomize`` also ``version``,
+        ``shown_task`` and ``shown_alternative`` (:mod:`dce.design.randomize`); ``task``
+        and ``alternative`` stay the design's, and the choices are those of the same
+        respondents without randomisation (no position effects are simulated).
 
     Raises
     ------
@@ -60,7 +66,26 @@ def responses(study, design, *, seed_seq=None, respondents: int | None = None) -
         n = respondents or sim.respondents
         frames.append(_group(study, table, group, sim, rng, first_id, n))
         first_id += n
-    return pd.concat(frames, ignore_index=True)
+    out = pd.concat(frames, ignore_index=True)
+    order = fielding_order(design, study)
+    if order is None:
+        return out
+    return _shown(out, order, versions(study))
+
+
+def _shown(out: pd.DataFrame, order: pd.DataFrame, n_versions: int) -> pd.DataFrame:
+    """Responses of a randomised design with each respondent's ``version`` (the versions of
+    a block in turn, :func:`dce.design.randomize.assign_versions`) and the positions shown
+    (``shown_task``, ``shown_alternative``); the choices do not depend on them."""
+    firsts = out.drop_duplicates("respondent")
+    blocks = np.unique(out["block"].to_numpy())
+    # respondents of each group are numbered in turn from 0 and rotate through blocks
+    within = firsts.groupby("group", sort=False).cumcount().to_numpy()
+    version = dict(zip(firsts["respondent"], assign_versions(len(within), len(blocks),
+                                                            n_versions)[within],
+                       strict=True))
+    out = out.assign(version=out["respondent"].map(version).astype(np.int64))
+    return out.merge(order, on=["block", "version", "task", "alternative"], how="left")
 
 
 def _group(study, table, group, sim, rng, first_id, n) -> pd.DataFrame:

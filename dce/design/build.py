@@ -12,8 +12,14 @@ from dce.design.diagnostics import diagnose
 from dce.design.efficient import bayesian_design, d_efficient_design
 from dce.design.methods import random_design, shifted_factorial
 from dce.design.orthogonal import orthogonal_design
-from dce.design.validity import MARK_COLUMNS, REPEAT_OF, TASK_TYPE, add_tasks, check_marks, \
-    choice_rows
+from dce.design.validity import (
+    MARK_COLUMNS,
+    REPEAT_OF,
+    TASK_TYPE,
+    add_tasks,
+    check_marks,
+    choice_rows,
+)
 from dce.errors import DataError, DesignError, Problem
 
 METHODS = {

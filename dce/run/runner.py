@@ -242,7 +242,8 @@ def execute_cards(study, output=None, force=False):
     -------
     pathlib.Path
         The folder: config.yaml, design.csv, survey.csv, cards/block_<b>.html and
-        cards/block_<b>.md, manifest.json.
+        cards/block_<b>.md (``block_<b>_version_<v>`` with ``design.randomize``),
+        manifest.json.
 
     Raises
     ------
@@ -251,7 +252,7 @@ def execute_cards(study, output=None, force=False):
         be written.
     """
     from dce import design as design_mod
-    from dce.design.cards import html_cards, markdown_cards
+    from dce.design.cards import card_name, html_cards, markdown_cards
     from dce.run.outputs import csv_bytes, resolved_config
 
     job = _Job(study, output, force, "cards")
@@ -259,10 +260,10 @@ def execute_cards(study, output=None, force=False):
     files = {"config.yaml": resolved_config(study),
              "design.csv": csv_bytes(design.table),
              "survey.csv": csv_bytes(survey_table(design, study))}
-    for block, page in html_cards(design, study).items():
-        files[f"cards/block_{block}.html"] = page.encode("utf-8")
-    for block, page in markdown_cards(design, study).items():
-        files[f"cards/block_{block}.md"] = page.encode("utf-8")
+    for key, page in html_cards(design, study).items():
+        files[f"cards/{card_name(key)}.html"] = page.encode("utf-8")
+    for key, page in markdown_cards(design, study).items():
+        files[f"cards/{card_name(key)}.md"] = page.encode("utf-8")
     return job.finish(Run(study, "cards"), files)
 
 
@@ -282,10 +283,16 @@ def survey_table(design, study):
     pandas.DataFrame
         design.csv with an ``option`` column after ``alternative`` ('Option <a>', or the
         opt-out's label on its rows) and each attribute column named by its label; the
-        cells are the levels as in design.csv.
+        cells are the levels as in design.csv. With ``design.randomize``, one row per
+        block x version x task x alternative as shown (``block, version, task,
+        alternative``), the design's numbers in ``design_task`` and ``design_alternative``
+        (:func:`dce.design.randomize.fielded_table`).
     """
-    table = design.table.copy()
+    from dce.design.randomize import fielded_table
+
+    table = fielded_table(design, study).copy()
     opt = study.spec.design.opt_out if study.spec.design else None
-    table.insert(3, "option", [opt if o else f"Option {a}" for a, o in
-                               zip(table["alternative"], table["is_opt_out"])])
+    table.insert(table.columns.get_loc("alternative") + 1, "option",
+                 [opt if o else f"Option {a}" for a, o in
+                  zip(table["alternative"], table["is_opt_out"])])
     return table.rename(columns={a.name: a.label for a in study.attributes})
