@@ -179,7 +179,8 @@ def add_tasks(design: Design, study) -> Design:
     ------
     DesignError
         Key ``design.dominance_tasks`` when fewer than :data:`MIN_BETTER` attributes have
-        an a priori order, or when the exclusions leave no dominance task; key
+        an a priori order, or when no dominance task is found (too few ordered levels
+        for the alternatives, or the exclusions); key
         ``design.repeat_tasks`` when a block has fewer choice tasks than repeats.
     """
     if has_marks(design.table):  # checked by the reader (dce.design.build.from_file)
@@ -277,8 +278,8 @@ def dominance_sets(utilities: list, n_levels: list, n_sets: int, n_alt: int, rng
     Raises
     ------
     ValueError
-        When fewer than :data:`MIN_BETTER` attributes are ordered, or no allowed set is
-        found in :data:`ATTEMPTS` draws (message says which).
+        ``"order"`` when fewer than :data:`MIN_BETTER` attributes are ordered; ``"draws"``
+        when no new allowed set is found in :data:`ATTEMPTS` draws.
     """
     ordered = [q for q, u in enumerate(utilities) if u is not None]
     if len(ordered) < MIN_BETTER:
@@ -294,7 +295,7 @@ def dominance_sets(utilities: list, n_levels: list, n_sets: int, n_alt: int, rng
                 out.append(s)
                 break
         else:
-            raise ValueError("exclude")
+            raise ValueError("draws")
     return np.array(out, dtype=np.int64).reshape(n_sets, n_alt, len(n_levels))
 
 
@@ -354,8 +355,12 @@ def dominance_table(study, table: pd.DataFrame, per_block: int, rng) -> pd.DataF
                 f"attributes, found {len(named)} ({', '.join(named) or 'none'}); give "
                 "data.preference_order (increasing or decreasing per attribute) or non-zero "
                 "design.priors", **where) from None
-        raise DesignError("no dominance task respects the design.exclude rules; relax them "
-                          "or lower design.dominance_tasks", **where) from None
+        named = [a.name for a, u in zip(attrs, utilities, strict=True) if u is not None]
+        raise DesignError(
+            f"found no dominance task with {n_alt} different alternatives in {ATTEMPTS} draws: each other "
+            f"alternative must be worse on at least {MIN_BETTER} of the ordered attributes "
+            f"({', '.join(named)})" + (" and respect design.exclude" if d.exclude else "")
+            + "; order more attributes, or lower design.dominance_tasks", **where) from None
     return design_table(sets, np.repeat(blocks, per_block), attrs, bool(d.opt_out))
 
 

@@ -127,7 +127,7 @@ def test_dominance_sets_property(levels, n_alt, seed, data):
     try:
         sets = dominance_sets(utilities, levels, 3, n_alt, rng)
     except ValueError as exc:  # too few distinct sets for tiny attributes
-        assert str(exc) == "exclude"
+        assert str(exc) == "draws"
         return
     for s in sets:
         found = False
@@ -158,7 +158,7 @@ def test_repeats_equal_their_originals(swap):
     assert sorted(rep["task"].unique()) == [7, 8]
     assert set(rep["repeat_of"]) <= {1, 2, 3}  # drawn from the first half of the block
     cols = list(ATTRS) + ["is_opt_out"]
-    for (b, task), r in rep.groupby(["block", "task"]):
+    for (b, _task), r in rep.groupby(["block", "task"]):
         orig = t[(t["block"] == b) & (t["task"] == r["repeat_of"].iloc[0])]
         assert (orig["task_type"] == "choice").all()
         o = orig.set_index("alternative")[cols]
