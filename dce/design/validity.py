@@ -154,6 +154,25 @@ def requested(study) -> bool:
     return d is not None and (d.dominance_tasks > 0 or d.repeat_tasks > 0)
 
 
+def fielded_by_dce(design_spec) -> bool:
+    """True when the fielded tasks include validity tasks or a randomised order made by
+    dce, which reading the responses needs (marks, positions shown), so the design is
+    built even for long data with attribute columns.
+
+    Parameters
+    ----------
+    design_spec : DesignSpec or None
+        The config's ``design:`` section.
+
+    Returns
+    -------
+    bool
+    """
+    d = design_spec
+    return d is not None and bool(d.dominance_tasks or d.repeat_tasks or
+                                  d.randomize is not None)
+
+
 def add_tasks(design: Design, study) -> Design:
     """The design with the validity tasks the config asks for (the hook of
     :func:`dce.design.build.build`).

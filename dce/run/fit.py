@@ -18,6 +18,7 @@ from dce.core import coding
 from dce.core.random import rng as make_rng
 from dce.data import choices as data
 from dce.data import simulate
+from dce.design.validity import fielded_by_dce
 from dce.errors import DataError, EstimationError
 from dce.models import fit as fit_model
 from dce.models.clogit import constants_loglik
@@ -59,7 +60,7 @@ def attribute_stages(run: Run) -> None:
     needs_design = spec.design is not None and (run.stage == "design"
                                                 or spec.simulate is not None
                                                 or spec.choices.format == "wide"
-                                                or _fielded_by_dce(spec.design))
+                                                or fielded_by_dce(spec.design))
     if spec.design is not None and (needs_design or spec.design.file):
         run.design = design_mod.build(study)
         if spec.design.file and run.design.source.startswith("file"):
@@ -89,12 +90,6 @@ def attribute_stages(run: Run) -> None:
         _fit_all(run.all_respondents)
         run.fit_responses = run.responses[~run.responses["respondent"].isin(failed)]
     _fit_all(run)
-
-
-def _fielded_by_dce(d) -> bool:
-    """True when the fielded tasks include validity tasks or a randomised order made by
-    dce, which the data need to be read (marks, shown positions)."""
-    return bool(d.dominance_tasks or d.repeat_tasks or d.randomize is not None)
 
 
 def _fit_all(run: Run) -> None:
