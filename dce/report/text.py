@@ -541,8 +541,7 @@ def quality_notes(dq: dict, labels: Labels) -> list[str]:
         out.append(f"Dominance tasks are judged by {source}: one alternative is better on at "
                    "least two attributes and worse on none.")
     if not total["with_repeated_task"]:
-        out.append("Repeated task: not assessed (no respondent saw the same choice set "
-                   "twice; design.repeat_tasks adds repeated tasks).")
+        out.append("Repeated task: not assessed (no respondent saw the same choice set twice).")
     by_attr = total.get("never_traded_by_attribute") or {}
     top = sorted(((k, v) for k, v in by_attr.items() if v), key=lambda kv: (-kv[1], kv[0]))
     if top:
