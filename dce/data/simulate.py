@@ -88,6 +88,19 @@ def _shown(out: pd.DataFrame, order: pd.DataFrame, n_versions: int) -> pd.DataFr
     return out.merge(order, on=["block", "version", "task", "alternative"], how="left")
 
 
+def _gumbel(rng, table, n) -> np.ndarray:
+    """Gumbel errors (n, rows): those of the choice tasks first (in table order), then
+    those of the validity tasks, so that adding validity tasks to a design leaves the
+    answers to its choice tasks unchanged."""
+    if "task_type" not in table:
+        return rng.gumbel(size=(n, len(table)))
+    choice = table["task_type"].to_numpy() == "choice"
+    out = np.empty((n, len(table)))
+    out[:, choice] = rng.gumbel(size=(n, int(choice.sum())))
+    out[:, ~choice] = rng.gumbel(size=(n, int((~choice).sum())))
+    return out
+
+
 def _group(study, table, group, sim, rng, first_id, n) -> pd.DataFrame:
     is_opt = table["is_opt_out"].to_numpy().astype(bool)
     n_rows = len(table)
@@ -123,7 +136,7 @@ def _group(study, table, group, sim, rng, first_id, n) -> pd.DataFrame:
     task_of_row = table["task"].to_numpy()[order]
     blocks = np.unique(block_of_row)
     resp_block = blocks[np.arange(n) % len(blocks)]  # respondents rotate through blocks
-    gumbel = rng.gumbel(size=(n, n_rows))
+    gumbel = _gumbel(rng, table, n)
     parts_rows, parts_resp, parts_chosen = [], [], []
     for b in blocks:
         rows = order[block_of_row == b]

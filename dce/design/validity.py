@@ -2,10 +2,11 @@
 
 * A *dominance task* (``design.dominance_tasks``) has one alternative that is at least as
   good as every other on every attribute and strictly better than each of them on at least
-  :data:`MIN_BETTER` attributes, by an a priori order of levels (:func:`level_order`:
-  ``data.preference_order``, else the part-worths of the design priors' means). Attributes
-  without an order take one level in every alternative of the task, so they never break the
-  dominance. The dominant alternative's position is drawn at random.
+  :data:`MIN_BETTER` attributes (and on at least half of the ordered ones), by an a priori
+  order of levels (:func:`level_order`: ``data.preference_order``, else the part-worths of
+  the design priors' means). Attributes without an order take one level in every
+  alternative of the task, so they never break the dominance. The dominant alternative's
+  position is drawn at random.
 * A *repeated task* (``design.repeat_tasks``) shows a choice task of the block again at
   the end of the block, with its generic alternatives in reverse order when
   ``design.repeat_swap`` is on (the opt-out stays last).
@@ -271,8 +272,9 @@ def dominance_sets(utilities: list, n_levels: list, n_sets: int, n_alt: int, rng
 
     The dominant profile takes, on each ordered attribute, a level that is not the worst;
     each other alternative copies it and takes a strictly worse level on a random subset of
-    at least :data:`MIN_BETTER` ordered attributes. Unordered attributes share one random
-    level within the set. The dominant alternative's position is random.
+    the ordered attributes: at least half of them, and at least :data:`MIN_BETTER`.
+    Unordered attributes share one random level within the set. The dominant alternative's
+    position is random.
 
     Parameters
     ----------
@@ -325,8 +327,9 @@ def _one_dominance_set(utilities, n_levels, ordered, n_alt, rng) -> np.ndarray:
         u = utilities[q]
         best[q] = rng.choice(np.flatnonzero(u > u.min() + 1e-12))
     s = np.repeat(best[None, :], n_alt, axis=0)
+    low = max(MIN_BETTER, (len(ordered) + 1) // 2)  # worse on at least half of them
     for j in range(1, n_alt):
-        k = int(rng.integers(MIN_BETTER, len(ordered) + 1))
+        k = int(rng.integers(low, len(ordered) + 1))
         for q in rng.choice(ordered, size=k, replace=False):
             u = utilities[q]
             s[j, q] = rng.choice(np.flatnonzero(u < u[best[q]] - 1e-12))
