@@ -47,7 +47,7 @@ def scripted(resp: pd.DataFrame) -> pd.DataFrame:
     in its original (another one for FAIL_REPEAT)."""
     resp = resp.copy()
     resp["respondent"] = resp["respondent"].astype(str)
-    for (rid, block, task), rows in resp.groupby(["respondent", "block", "task"]):
+    for (rid, block, _task), rows in resp.groupby(["respondent", "block", "task"]):
         kind = rows["task_type"].iloc[0]
         generic = rows[rows["is_opt_out"] == 0]
         if kind == "dominance":
