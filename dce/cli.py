@@ -201,6 +201,7 @@ def _dispatch(args, context: dict) -> int:
 def _validate(study) -> int:
     from dce import design as design_mod
     from dce.data import choices as data
+    from dce.design.validity import fielded_by_dce
 
     spec = study.spec
     if spec.type != "dce":  # best-worst and ranking studies
@@ -211,7 +212,8 @@ def _validate(study) -> int:
         return 0
     d = None
     wide = spec.choices is not None and spec.choices.format == "wide"
-    if spec.design is not None and (spec.simulate is not None or spec.design.file or wide):
+    if spec.design is not None and (spec.simulate is not None or spec.design.file or wide
+                                    or fielded_by_dce(spec.design)):  # marks, order shown
         d = design_mod.build(study)
     if spec.choices is not None:
         data.load(study, d)

@@ -38,6 +38,7 @@ from dce.core.attributes import level_key
 from dce.core.parallel import map_seeds
 from dce.core.random import seed_sequence
 from dce.data import simulate
+from dce.data.choices import estimation_rows
 from dce.models.clogit import fit as clogit_fit
 
 COLUMNS = ["sample_size", "group", "measure", "term", "value", "replications"]
@@ -148,6 +149,7 @@ def _replicate(seq, study, design, n, truth, pairs, alpha):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         resp = simulate.responses(study, design, seed_seq=seq, respondents=n)
+        resp = estimation_rows(resp, study.spec.model.include_validity_tasks)
         cd = coding.encode(resp, study.attributes)
         maps = importance.partworth_maps(cd.terms, study.attributes)
         q = stats.norm.ppf(1 - alpha / 2)

@@ -286,6 +286,7 @@ def _check_design(study, out):
                                   for v in d.priors.values()):
         out.append(p(("design", "no_dominance"), "needs priors (design.priors) to know which "
                      "levels are better"))
+    _check_validity(study, out)
     # full-factorial and orthogonal designs can choose their own number of tasks
     if d.tasks is None and d.method not in ("full-factorial", "orthogonal") and \
             study.spec.type == "dce":
@@ -304,6 +305,45 @@ def _check_import(study, out):
     if d.level_codes != "auto" and d.format == "dce":
         out.append(p(("design", "level_codes"), "dce's own format holds the level labels; "
                      "level codes apply to the ngene, sawtooth, idefix and cbctools formats"))
+
+
+def _check_validity(study, out):
+    """design.dominance_tasks needs an order of two attributes; repeats fit in a block;
+    repeat_swap needs repeats; randomize randomises something; a version column needs it."""
+    d = study.spec.design
+    p = study.problem
+    if d.dominance_tasks and study.spec.type == "dce":
+        given = study.spec.data.preference_order
+        names = [a.name for a in study.attributes]
+        if given:
+            ordered = [n for n in given if n in names]
+            source = "data.preference_order"
+        else:
+            means = {t: (v if isinstance(v, (int, float)) else v.mean)
+                     for t, v in d.priors.items()}
+            ordered = [a.name for a in study.attributes if a.levels is not None
+                       and any(means.get(t, 0) != 0 for t in a.terms)]
+            source = "non-zero design.priors"
+        if len(ordered) < 2:
+            out.append(p(("design", "dominance_tasks"), "a dominance task needs an a priori "
+                         f"order of at least 2 attributes; {source} orders {len(ordered)} "
+                         f"({_list(ordered) or 'none'}); give data.preference_order "
+                         "(increasing or decreasing per attribute) or non-zero design.priors"))
+    if d.tasks is not None and d.repeat_tasks > d.tasks:
+        out.append(p(("design", "repeat_tasks"), f"cannot repeat {d.repeat_tasks} tasks of a "
+                     f"block of {d.tasks} (design.tasks); lower design.repeat_tasks"))
+    if d.repeat_swap and not d.repeat_tasks:
+        out.append(p(("design", "repeat_swap"), "swaps the alternatives of repeated tasks, but "
+                     "design.repeat_tasks is 0; set design.repeat_tasks or remove repeat_swap"))
+    r = d.randomize
+    if r is not None and not (r.tasks or r.alternatives):
+        out.append(p(("design", "randomize"), "randomises nothing; set tasks: true and/or "
+                     "alternatives: true, or remove design.randomize"))
+    ch = study.spec.choices
+    if ch is not None and ch.columns.version and r is None:
+        out.append(p(("choices", "columns", "version"), "a version column needs "
+                     "design.randomize (the orders fielded); remove it when the data give the "
+                     "design's task and alternative"))
 
 
 def _check_simulate(study, out):

@@ -15,8 +15,10 @@ from dce.config.messages import simulated_groups
 _RESERVED = {"respondent", "group", "block", "task", "alternative", "chosen", "item", "best",
              "worst", "rank", "worst_scale", "all"}
 _DCE_DESIGN_KEYS = ("method", "alternatives", "opt_out", "tasks", "priors", "prior_draws",
-                    "exclude", "no_dominance", "max_overlap")
-_DCE_MODEL_KEYS = ("constants", "random", "correlated", "draws", "draw_type", "interactions")
+                    "exclude", "no_dominance", "max_overlap", "dominance_tasks",
+                    "repeat_tasks", "repeat_swap", "randomize")
+_DCE_MODEL_KEYS = ("constants", "random", "correlated", "draws", "draw_type", "interactions",
+                   "include_validity_tasks")
 _ITEM_MODEL_KEYS = ("bw_model", "worst_scale", "top_k", "reference_item")
 
 

@@ -33,6 +33,7 @@ from dce.config.schema import (
     ParallelSpec,
     PowerSpec,
     PriorSpec,
+    RandomizeSpec,
     ReportSpec,
     RespondentsSpec,
     ScenarioSpec,
@@ -234,7 +235,24 @@ section):
   better on at least two (by `preference_order`, else the signs of the design priors), the
   dominated alternative was chosen; a failure;
 - **repeated task**: the same choice set shown twice (in any order) was answered differently;
-  a failure."""
+  a failure.
+
+When the design has validity tasks (`design.dominance_tasks`, `design.repeat_tasks`; marked
+in design.csv's `task_type` and `repeat_of`), the dominance check uses only the tasks marked
+`dominance` (an opt-out answer there is not a failure), the repeat check compares each task
+marked `repeat` with its original, and never-traded counts only the choice tasks. The models
+leave the validity tasks out unless `model.include_validity_tasks` is on. See
+[reliability.md](reliability.md#validity-tasks)."""
+
+_RANDOMIZE_NOTE = """\
+With `design.randomize`, `tasks`, `alternatives` and `versions` above are its keys. Each
+block gets `versions` seeded orders (from the config seed); survey.csv, `cards/` (one page per
+block and version) and `fielding_order.csv` show them, with the design's task and alternative
+of every position shown. Simulated respondents take the versions of their block in turn.
+Responses recorded as shown name their version in `choices.columns.version`; the readers map
+the positions back to the design's tasks and alternatives, so the estimates do not depend on
+the order. Without that column the data must give the design's task and alternative (as when
+the survey platform randomises per respondent and records the design's numbers)."""
 
 _TOP_LEVEL_ORDER = ("schema_version", "name", "seed", "output", "type", "attributes", "items",
                     "design", "respondents", "choices", "simulate", "model", "importance",
@@ -248,7 +266,9 @@ PARTS: tuple[str | Table, ...] = (
     "One entry per attribute, keyed by the name used in data columns and term names.",
     Table(AttributeSpec),
     "## `items` (best-worst and ranking studies)", Table(ItemSpec),
-    "## `design`", Table(DesignSpec, nested=(("priors", PriorSpec),)),
+    "## `design`", Table(DesignSpec, nested=(("priors", PriorSpec),
+                                             ("randomize", RandomizeSpec))),
+    _RANDOMIZE_NOTE,
     "## `respondents`", Table(RespondentsSpec),
     "## `choices`", Table(ChoicesSpec),
     "`columns`:", Table(ChoiceColumns),

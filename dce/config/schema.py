@@ -73,6 +73,24 @@ class PriorSpec(_Strict):
                                          "designs)")
 
 
+class RandomizeSpec(_Strict):
+    """Seeded orders of the tasks and alternatives fielded (dce.design.randomize)."""
+
+    tasks: StrictBool = Field(
+        False, description="shuffle the order of the tasks within each block version (a "
+                           "repeated task stays after its original)")
+    alternatives: StrictBool = Field(
+        False, description="shuffle the positions of the generic alternatives in each task "
+                           "(the opt-out stays last)")
+    versions: StrictInt = Field(
+        1, ge=1, le=1000, description="versions of each block, each with its own seeded "
+        "order; respondents are assigned to the versions of their block in turn, and "
+        "survey.csv and cards/ show every version. Responses name their version in "
+        "`choices.columns.version`, with `task` and `alternative` as shown; data that record "
+        "the design's task and alternative (randomised by the survey platform) leave it "
+        "unset")
+
+
 class DesignSpec(_Strict):
     """How the choice sets are made, or the file that holds the fielded design."""
 
@@ -127,6 +145,21 @@ class DesignSpec(_Strict):
         None, ge=2, description="best-worst / ranking: items shown per set")
     sets: StrictInt | None = Field(
         None, ge=1, description="best-worst / ranking: number of sets (all blocks together)")
+    # ----- validity tasks and fielding order (dce.design.validity, dce.design.randomize)
+    dominance_tasks: StrictInt = Field(
+        0, ge=0, le=50, description="tasks added to each block in which one alternative "
+        "dominates the others (better on at least two attributes, worse on none, by "
+        "`data.preference_order` or else the signs of the priors); marked `dominance` in "
+        "design.csv's `task_type`")
+    repeat_tasks: StrictInt = Field(
+        0, ge=0, le=50, description="choice tasks of each block shown again at the end of "
+        "the block; marked `repeat` in `task_type`, with the original's task in `repeat_of`")
+    repeat_swap: StrictBool = Field(
+        False, description="show a repeated task with its generic alternatives in reverse "
+                           "order (tests consistency, not position)")
+    randomize: RandomizeSpec | None = Field(
+        None, description="seeded orders of tasks and alternatives per block version, e.g. "
+                          "`{tasks: true, alternatives: true, versions: 4}`")
 
 
 class RespondentsSpec(_Strict):
@@ -160,6 +193,10 @@ class ChoiceColumns(_Strict):
     worst: StrictStr = Field(
         "worst", description="best-worst: 0/1 (long) or the worst item (wide)")
     rank: StrictStr = Field("rank", description="ranking: 1 = first; empty = not ranked")
+    version: StrictStr | None = Field(
+        None, description="block version of a randomised design (`design.randomize`): "
+                          "`task` and `alternative` are then the positions shown, mapped back "
+                          "to the design's")
 
 
 class ChoicesSpec(_Strict):
@@ -244,6 +281,9 @@ class ModelSpec(_Strict):
     reference_item: StrictStr | None = Field(
         None, description="item studies: the item whose utility is fixed at 0 (default: last "
                           "item)")
+    include_validity_tasks: StrictBool = Field(
+        False, description="fit the models on the dominance and repeated tasks too (they "
+                           "always feed the data-quality checks)")
 
 
 class ImportanceSpec(_Strict):

@@ -15,6 +15,7 @@ import pandas as pd
 from dce.config.study import shown
 from dce.core.attributes import level_key
 from dce.core.csvread import Issues, integers, need_columns, read_table
+from dce.design.randomize import fielding_order, to_design_positions, versions
 from dce.errors import DataError, Problem
 
 OUT_COLUMNS = ["respondent", "group", "block", "task", "alternative", "chosen"]
@@ -142,7 +143,59 @@ def load(study, design=None) -> tuple[pd.DataFrame, dict]:
     else:
         long = _from_long(study, frame, design, display)
     long = attach_groups(study, long, frame, display)
-    return long, summarize(long)
+    return attach_marks(long, design), summarize(long)
+
+
+EXTRA_COLUMNS = ["task_type", "repeat_of", "version", "shown_task", "shown_alternative"]
+
+
+def attach_marks(long: pd.DataFrame, design) -> pd.DataFrame:
+    """The responses with the design's validity-task marks (``task_type``, ``repeat_of``).
+
+    Parameters
+    ----------
+    long : DataFrame
+        Long responses with ``block`` and ``task`` (the design's task numbers).
+    design : Design or None
+        A design whose table may mark its validity tasks (:mod:`dce.design.validity`).
+
+    Returns
+    -------
+    DataFrame
+        ``long`` itself when the design has no marks (or there is no design, or the
+        responses carry marks already); else with the two columns joined on block and task
+        (tasks not in the design are ``choice``).
+    """
+    if design is None or "task_type" not in design.table or "task_type" in long:
+        return long
+    marks = design.table[["block", "task", "task_type", "repeat_of"]].drop_duplicates(
+        ["block", "task"])
+    out = long.merge(marks, on=["block", "task"], how="left")
+    out["task_type"] = out["task_type"].fillna("choice")
+    out["repeat_of"] = out["repeat_of"].fillna(0).astype(np.int64)
+    return out
+
+
+def estimation_rows(long: pd.DataFrame, include_validity: bool = False) -> pd.DataFrame:
+    """The responses the models are fitted on: without the validity tasks (dominance and
+    repeated tasks, :mod:`dce.design.validity`) unless ``include_validity``.
+
+    Parameters
+    ----------
+    long : DataFrame
+        Long responses, optionally with ``task_type``.
+    include_validity : bool
+        ``model.include_validity_tasks``.
+
+    Returns
+    -------
+    DataFrame
+        ``long`` itself when it has no marks or validity tasks are included; else its
+        ``choice`` rows (index kept).
+    """
+    if include_validity or "task_type" not in long:
+        return long
+    return long[long["task_type"].to_numpy() == "choice"]
 
 
 def _from_long(study, frame, design, display) -> pd.DataFrame:
@@ -152,6 +205,8 @@ def _from_long(study, frame, design, display) -> pd.DataFrame:
               "chosen": c.chosen}
     if c.block:
         needed["block"] = c.block
+    if c.version:
+        needed["version"] = c.version
     attr_missing = [a.name for a in attrs if a.name not in frame.columns]
     if attr_missing and design is None:
         needed.update({f"attribute {n}": n for n in attr_missing})
@@ -167,6 +222,9 @@ def _from_long(study, frame, design, display) -> pd.DataFrame:
     for r in np.flatnonzero(~np.isin(chosen, [0, 1]) & (chosen != -1)):
         issues.add(c.chosen, f"expected 0 or 1, found {frame[c.chosen].iloc[r]!r}", r, "01")
     out["chosen"] = chosen
+    if c.version:  # positions shown in a randomised version -> the design's
+        out["version"] = integers(frame, c.version, issues)
+        out = _design_positions(study, out, design, issues, display)
     if attr_missing:
         issues.raise_if_any()
         out = _join_design(out, design, display, issues)
@@ -191,6 +249,33 @@ def _from_long(study, frame, design, display) -> pd.DataFrame:
     _check_sets(out, issues, c)
     issues.raise_if_any()
     return out
+
+
+def _design_positions(study, out, design, issues, display, rows=None,
+                      column=None) -> pd.DataFrame:
+    """Rows recorded as shown in a version of a randomised design (``choices.columns.
+    version``), with the design's task and alternative (:mod:`dce.design.randomize`);
+    a row whose block, version, task and alternative were never shown is an issue (at
+    file row ``rows[i]``, column ``column``; default: the row itself, the task column)."""
+    need_design(study, design, f"{display} names the version of a randomised design "
+                "(choices.columns.version); the design is needed to map the positions shown "
+                "to its tasks and alternatives")
+    order = fielding_order(design, study)
+    if order is None:
+        raise DataError([study.problem(("choices", "columns", "version"), "a version column "
+                                       "needs design.randomize (the orders fielded); remove "
+                                       "it when the data give the design's task and "
+                                       "alternative")])
+    mapped, unknown = to_design_positions(out, order)
+    readable = (out[["block", "version", "task", "alternative"]] != -1).all(axis=1).to_numpy()
+    c = study.spec.choices.columns
+    for r in unknown[readable[unknown]]:
+        issues.add(column or c.task, f"block {out['block'].iloc[r]}, version {out['version'].iloc[r]}, "
+                   f"task {out['task'].iloc[r]}, alternative {out['alternative'].iloc[r]} was "
+                   "not shown in any version of the randomised design "
+                   f"({versions(study)} versions per block)",
+                   r if rows is None else rows[r], "shown")
+    return mapped
 
 
 def _join_design(out, design, display, issues) -> pd.DataFrame:
@@ -295,12 +380,34 @@ def _from_wide(study, frame, design, display) -> pd.DataFrame:
                    "one row", r, "dup")
     issues.raise_if_any()
     answers = pd.DataFrame(rows, columns=["row", "respondent", "block", "task", "choice"])
+    if c.version:  # task columns and answers as shown in a randomised version
+        answers = _wide_shown(study, frame, answers, design, issues, display)
     long = answers.merge(table, on=["block", "task"], how="left", indicator=True)
     for r in long.loc[long["_merge"] != "both", "row"].unique():
         issues.add(c.block or "block", "block and task are not in the design", r, "join")
     issues.raise_if_any()
     long["chosen"] = (long["alternative"] == long["choice"]).astype(np.int64)
-    return long.drop(columns=["row", "choice", "_merge"])
+    long = long.drop(columns=["row", "choice", "_merge"])
+    if c.version:  # every row's position shown, from the version's order
+        long = long.merge(fielding_order(design, study), how="left",
+                          on=["block", "version", "task", "alternative"])
+    return long
+
+
+def _wide_shown(study, frame, answers, design, issues, display) -> pd.DataFrame:
+    """Wide answers of a randomised design: the task shown and the alternative chosen as
+    shown, mapped to the design's (the position shown kept in ``shown_task``)."""
+    c = study.spec.choices.columns
+    need_columns(frame, {"version": c.version}, display, study.spec.choices.delimiter)
+    version = integers(frame, c.version, issues)
+    issues.raise_if_any()
+    shown = answers.assign(version=version[answers["row"].to_numpy()],
+                           alternative=answers["choice"])
+    mapped = _design_positions(study, shown, design, issues, display,
+                               rows=answers["row"].to_numpy(), column=c.version)
+    issues.raise_if_any()
+    return mapped.assign(choice=mapped["alternative"]).drop(
+        columns=["alternative", "shown_alternative", "shown_task"])
 
 
 def _task_columns(frame, tasks, display) -> list[tuple[int, str]]:
@@ -397,11 +504,11 @@ def attach_groups(study, long, frame, display) -> pd.DataFrame:
     else:
         long["group"] = "all"
     long["respondent"] = long["respondent"].astype(str)
-    attrs = [a.name for a in study.attributes]
-    if "is_opt_out" not in long:
-        long["is_opt_out"] = 0
+    long["is_opt_out"] = long["is_opt_out"] if "is_opt_out" in long else 0
     covs = [c for c in dict.fromkeys(c for _, c in study.spec.model.interactions) if c in long]
-    return long[OUT_COLUMNS + attrs + ["is_opt_out"] + covs].reset_index(drop=True)
+    extra = [c for c in EXTRA_COLUMNS + covs if c in long]  # marks, order shown, covariates
+    return long[OUT_COLUMNS + [a.name for a in study.attributes] + ["is_opt_out"]
+                + extra].reset_index(drop=True)
 
 
 POOLED = "all"

@@ -22,6 +22,13 @@ Each respondent is checked for:
 * ``inconsistent_repeat``: two tasks offered the same alternatives (in any order) and
   the respondent chose differently.
 
+When the responses mark their validity tasks (a ``task_type`` column, from a design with
+``design.dominance_tasks`` or ``design.repeat_tasks``, see :mod:`dce.design.validity`),
+only the tasks marked ``dominance`` are dominance tests and only a task marked ``repeat``
+is compared with its original (``repeat_of``; the same profile chosen, whatever its
+position). Without marks, both are found from the profiles, as above. ``same_position``
+uses the position shown (``shown_alternative``) when the order was randomised.
+
 ``failed`` is true for ``same_position``, ``chose_dominated`` or
 ``inconsistent_repeat``; ``data: {exclude_failed_checks: true}`` refits without them.
 Dominance tests and what they can show are reviewed by Tervonen et al. (2018, Value in
@@ -34,6 +41,7 @@ import numpy as np
 import pandas as pd
 
 from dce.core.attributes import level_key
+from dce.design.validity import level_order
 
 MIN_TASKS = 4  # straight-lining needs this many tasks to mean anything
 MIN_INFORMATIVE = 6  # non-trading: tasks where the alternatives differ on the attribute
@@ -73,7 +81,9 @@ def check(responses: pd.DataFrame, attributes, order: dict | None = None) -> pd.
     is_opt = df["is_opt_out"].to_numpy()[rows].astype(bool) if "is_opt_out" in df else \
         np.zeros(len(rows), bool)
     chosen = df["chosen"].to_numpy()[rows].astype(int)
-    alt = df["alternative"].to_numpy()[rows]
+    alt = df["shown_alternative" if "shown_alternative" in df else "alternative"].to_numpy()[rows]
+    kind, rep_key = _marks(df, rows)
+    marked = kind is not None
     resp = df["respondent"].to_numpy()[rows]
     codes, utilities = [], []
     for a in attributes:
@@ -97,27 +107,39 @@ def check(responses: pd.DataFrame, attributes, order: dict | None = None) -> pd.
         r.tasks += 1
         r.alts.add(None if is_opt[c] else int(alt[c]))
         profs = tuple(profiles[i] for i in generic)
-        key = (tuple(sorted(profs)), bool(is_opt[s:e].any()))
+        # the design says which tasks are repeats, and of which task; else the profiles do
+        key = rep_key[s] if marked else (tuple(sorted(profs)), bool(is_opt[s:e].any()))
         r.repeats.setdefault(key, []).append(None if is_opt[c] else profiles[c])
+        if not marked or kind[s] == "dominance":
+            if profs not in dom_cache:
+                dom_cache[profs] = _dominated(profs, utilities)
+            if dom_cache[profs] is not None:  # an opt-out answer is seen, never failed
+                r.dominated_tasks += 1
+                r.chose_dominated |= not is_opt[c] and generic.index(c) in dom_cache[profs]
         if is_opt[c]:
             continue
         pc = profiles[c]
-        for q in range(len(names)):
+        trade = not marked or kind[s] == "choice"  # validity tasks say nothing of trading
+        for q in range(len(names) if trade else 0):
             others = {p[q] for p in profs} - {pc[q]}
             if others:
                 r.informative[q] += 1
                 r.edges[q].update((pc[q], o) for o in others)
                 for o in others:
                     pair_n[q][(pc[q], o)] = pair_n[q].get((pc[q], o), 0) + 1
-        if profs not in dom_cache:
-            dom_cache[profs] = _dominated(profs, utilities)
-        dominated = dom_cache[profs]
-        if dominated is not None:
-            r.dominated_tasks += 1
-            if generic.index(c) in dominated:
-                r.chose_dominated = True
 
     return pd.DataFrame(_respondent_rows(df, per, names, utilities, pair_n), columns=COLUMNS)
+
+
+def _marks(df, rows) -> tuple:
+    """Per row (in ``rows`` order): the task type and (block, task answered again) -- the
+    original's task for a repeat; (None, None) when the responses have no marks."""
+    if "task_type" not in df:
+        return None, None
+    kind = df["task_type"].to_numpy()[rows]
+    task = np.where(kind == "repeat", df["repeat_of"].to_numpy()[rows],
+                    df["task"].to_numpy()[rows]).astype(np.int64)
+    return kind, list(zip(df["block"].to_numpy()[rows].tolist(), task.tolist(), strict=True))
 
 
 def _respondent_rows(df, per: dict, names, utilities, pair_n) -> list[dict]:
@@ -220,72 +242,15 @@ def _follows(edges: set, preferred: set) -> bool:
 def preference_order(study) -> tuple[dict | None, str | None]:
     """The a priori order of levels used for dominance tasks, and where it came from.
 
-    ``data.preference_order`` (``increasing``: later levels / larger numbers are better,
-    ``decreasing``: earlier / smaller) when given; else the design priors' means when any
-    is non-zero; else none.
-
-    Parameters
-    ----------
-    study : Study
-
-    Returns
-    -------
-    order : dict or None
-        Attribute -> ``{level_key: utility}``, or a slope (+-1) for a fit-only numeric
-        attribute; None when no order is known.
-    source : str or None
-        ``"data.preference_order"``, ``"design.priors"`` or None.
-
-    Raises
-    ------
-    ConfigError
-        Key ``data.preference_order.<name>`` when it names no attribute (with a close
-        match when there is one).
+    The same order builds the design's dominance tasks: see
+    :func:`dce.design.validity.level_order` (parameters, returns and errors).
     """
-    from dce.errors import ConfigError
-
-    spec = study.spec
-    given = spec.data.preference_order if spec.data is not None else {}
-    if given:
-        out = {}
-        known = {a.name: a for a in study.attributes}
-        for name, direction in given.items():
-            if name not in known:
-                import difflib
-
-                hint = difflib.get_close_matches(name, list(known), n=1, cutoff=0.5)
-                raise ConfigError(f"{name!r} is not an attribute" + (
-                    f"; did you mean {hint[0]!r}?" if hint else
-                    f"; attributes: {', '.join(known)}"),
-                    file=study.display_name, line=study.line("data", "preference_order", name),
-                    key=f"data.preference_order.{name}")
-            a = known[name]
-            sign = 1.0 if direction == "increasing" else -1.0
-            if a.levels is None:
-                out[name] = sign
-            elif a.is_linear:
-                out[name] = {k: sign * float(k) for k in a.level_keys}
-            else:
-                out[name] = {k: sign * i for i, k in enumerate(a.level_keys)}
-        return out, "data.preference_order"
-    if spec.design is not None and spec.design.priors and study.attributes and \
-            all(a.levels is not None for a in study.attributes):
-        from dce.design.constraints import partworths
-        from dce.design.priors import design_terms, prior_moments
-
-        terms = design_terms(study)
-        mean, _ = prior_moments(study, terms)
-        pw = partworths(study.attributes, terms, mean)
-        out = {a.name: dict(zip(a.level_keys, map(float, w), strict=True))
-               for a, w in zip(study.attributes, pw, strict=True) if w is not None}
-        if out:
-            return out, "design.priors"
-    return None, None
+    return level_order(study)
 
 
 # ----- summaries ------------------------------------------------------------------------
 def summary(table: pd.DataFrame, attributes=(), order_source: str | None = None,
-            exclude: bool = False) -> dict:
+            exclude: bool = False, validity: dict | None = None) -> dict:
     """Counts per group (and in total) for the report and data_summary.json.
 
     Parameters
@@ -298,12 +263,16 @@ def summary(table: pd.DataFrame, attributes=(), order_source: str | None = None,
         Where the dominance order came from (see :func:`preference_order`).
     exclude : bool
         Whether failed respondents are left out of the fit.
+    validity : dict, optional
+        ``{"marked": bool, "in_models": bool}``: whether the design marked its validity
+        tasks, and whether the models include them.
 
     Returns
     -------
     dict
-        Thresholds, ``dominance_order``, ``exclude_failed_checks``, ``excluded`` and the
-        counts of each check per group (``groups``) and in ``total``.
+        Thresholds, ``dominance_order``, ``exclude_failed_checks``, ``excluded``,
+        ``validity_tasks`` (``validity``, when marked) and the counts of each check per group
+        (``groups``) and in ``total``.
     """
     names = [a.name for a in attributes]
 
@@ -325,7 +294,7 @@ def summary(table: pd.DataFrame, attributes=(), order_source: str | None = None,
 
     groups = {str(g): counts(p) for g, p in table.groupby("group", sort=False)}
     total = counts(table)
-    return {
+    out = {
         "checks_that_fail": list(FAILURES),
         "min_tasks_same_position": MIN_TASKS,
         "min_tasks_never_traded": MIN_INFORMATIVE,
@@ -335,6 +304,9 @@ def summary(table: pd.DataFrame, attributes=(), order_source: str | None = None,
         "groups": groups,
         "total": total,
     }
+    if validity and validity.get("marked"):  # only then: other runs keep their summary
+        out["validity_tasks"] = validity
+    return out
 
 
 def failed_respondents(table: pd.DataFrame) -> set:
@@ -399,4 +371,7 @@ def assess(study, responses: pd.DataFrame) -> tuple[pd.DataFrame | None, dict | 
     order, source = preference_order(study)
     table = check(responses, study.attributes, order)
     exclude = bool(study.spec.data.exclude_failed_checks) if study.spec.data else False
-    return table, summary(table, study.attributes, source, exclude)
+    marked = "task_type" in responses
+    validity = {"marked": marked,
+                "in_models": not marked or bool(study.spec.model.include_validity_tasks)}
+    return table, summary(table, study.attributes, source, exclude, validity)

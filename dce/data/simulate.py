@@ -9,7 +9,8 @@ in that label's alternative (the plain ``<attribute>`` entry where none is given
 ``heterogeneity`` adds a normal
 deviation with the given sd per respondent: to each non-reference level of a categorical
 attribute (independently), to the slope of a linear one, or to the opt-out constant.
-Respondents are assigned to blocks in rotation.
+Respondents are assigned to blocks in rotation (and, with ``design.randomize``, to the
+versions of their block in turn). Validity tasks are answered like any task.
 
 This is the random-utility model with extreme-value errors (McFadden 1974; Train 2009,
 Discrete Choice Methods with Simulation, ch. 3); normal deviations make it a mixed logit
@@ -23,6 +24,7 @@ import pandas as pd
 
 from dce.core.attributes import level_key
 from dce.core.random import simulate_rng
+from dce.design.randomize import assign_versions, fielding_order, versions
 
 
 def responses(study, design, *, seed_seq=None, respondents: int | None = None) -> pd.DataFrame:
@@ -47,8 +49,12 @@ def responses(study, design, *, seed_seq=None, respondents: int | None = None) -
     -------
     DataFrame
         ``respondent, group, block, task, alternative, chosen`` then the design's other
-        columns (attributes, ``is_opt_out``); one chosen row per task; respondents
-        numbered 1.. across groups in config order.
+        columns (attributes, ``is_opt_out``, the validity marks ``task_type, repeat_of``
+        when the design has them); one chosen row per task; respondents numbered 1..
+        across groups in config order. With ``design.randomize`` also ``version``,
+        ``shown_task`` and ``shown_alternative`` (:mod:`dce.design.randomize`); ``task``
+        and ``alternative`` stay the design's, and the choices are those of the same
+        respondents without randomisation (no position effects are simulated).
 
     Raises
     ------
@@ -64,7 +70,39 @@ def responses(study, design, *, seed_seq=None, respondents: int | None = None) -
         n = respondents or sim.respondents
         frames.append(_group(study, table, group, sim, rng, first_id, n))
         first_id += n
-    return pd.concat(frames, ignore_index=True)
+    out = pd.concat(frames, ignore_index=True)
+    order = fielding_order(design, study)
+    if order is None:
+        return out
+    return _shown(out, order, versions(study))
+
+
+def _shown(out: pd.DataFrame, order: pd.DataFrame, n_versions: int) -> pd.DataFrame:
+    """Responses of a randomised design with each respondent's ``version`` (the versions of
+    a block in turn, :func:`dce.design.randomize.assign_versions`) and the positions shown
+    (``shown_task``, ``shown_alternative``); the choices do not depend on them."""
+    firsts = out.drop_duplicates("respondent")
+    blocks = np.unique(out["block"].to_numpy())
+    # respondents of each group are numbered in turn from 0 and rotate through blocks
+    within = firsts.groupby("group", sort=False).cumcount().to_numpy()
+    version = dict(zip(firsts["respondent"], assign_versions(len(within), len(blocks),
+                                                            n_versions)[within],
+                       strict=True))
+    out = out.assign(version=out["respondent"].map(version).astype(np.int64))
+    return out.merge(order, on=["block", "version", "task", "alternative"], how="left")
+
+
+def _gumbel(rng, table, n) -> np.ndarray:
+    """Gumbel errors (n, rows): those of the choice tasks first (in table order), then
+    those of the validity tasks, so that adding validity tasks to a design leaves the
+    answers to its choice tasks unchanged."""
+    if "task_type" not in table:
+        return rng.gumbel(size=(n, len(table)))
+    choice = table["task_type"].to_numpy() == "choice"
+    out = np.empty((n, len(table)))
+    out[:, choice] = rng.gumbel(size=(n, int(choice.sum())))
+    out[:, ~choice] = rng.gumbel(size=(n, int((~choice).sum())))
+    return out
 
 
 def _attribute_utility(a, value, sd, col, off, rng, n):
@@ -116,7 +154,7 @@ def _group(study, table, group, sim, rng, first_id, n) -> pd.DataFrame:
     task_of_row = table["task"].to_numpy()[order]
     blocks = np.unique(block_of_row)
     resp_block = blocks[np.arange(n) % len(blocks)]  # respondents rotate through blocks
-    gumbel = rng.gumbel(size=(n, n_rows))
+    gumbel = _gumbel(rng, table, n)
     parts_rows, parts_resp, parts_chosen = [], [], []
     for b in blocks:
         rows = order[block_of_row == b]

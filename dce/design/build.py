@@ -13,6 +13,14 @@ from dce.design.efficient import bayesian_design, d_efficient_design
 from dce.design.labelled import blank_absent, labelled_sets
 from dce.design.methods import random_design, shifted_factorial
 from dce.design.orthogonal import orthogonal_design
+from dce.design.validity import (
+    MARK_COLUMNS,
+    REPEAT_OF,
+    TASK_TYPE,
+    add_tasks,
+    check_marks,
+    choice_rows,
+)
 from dce.errors import DataError, DesignError, Problem
 
 METHODS = {
@@ -55,7 +63,7 @@ def build(study) -> Design:
     if d is None:
         raise DesignError("this step needs a `design:` section", file=study.display_name)
     if d.file is not None and study.resolve(d.file).exists():
-        return from_file(study)
+        return add_tasks(from_file(study), study)  # validity tasks: a marked file is kept
     method = METHODS.get(d.method)
     if method is None:
         raise DesignError(f"method {d.method!r} is not available; use one of "
@@ -76,7 +84,9 @@ def build(study) -> Design:
     if study.alternative_labels:
         table = blank_absent(table, study)
     diagnostics = diagnose(table, study, info)
-    return Design(table, diagnostics, "generated")
+    # validity tasks (dominance, repeats) follow the method's sets; diagnostics above are
+    # those of the choice tasks only
+    return add_tasks(Design(table, diagnostics, "generated"), study)
 
 
 def from_file(study) -> Design:
@@ -139,11 +149,18 @@ def from_file(study) -> Design:
                                 None, "alternative"))
     if problems:
         raise DataError(problems)
-    table = table[needed + ["is_opt_out"]].sort_values(KEY_COLUMNS).reset_index(drop=True)
+    marks = []
+    if TASK_TYPE in table.columns:  # validity tasks marked by dce design (or by hand)
+        if REPEAT_OF not in table.columns:
+            table[REPEAT_OF] = "0"
+        check_marks(table, shown)
+        marks = MARK_COLUMNS
+    table = table[needed + ["is_opt_out"] + marks].sort_values(KEY_COLUMNS).reset_index(
+        drop=True)
     if bool(d.opt_out) != bool(table["is_opt_out"].any()):
         raise DataError("design.opt_out in the config and the design file disagree about an "
                         "opt-out alternative", file=shown, key="is_opt_out")
-    return Design(table, diagnose(table, study), f"file:{d.file}")
+    return Design(table, diagnose(choice_rows(table), study), f"file:{d.file}")
 
 
 def _whole_numbers(table, shown: str, problems: list) -> None:

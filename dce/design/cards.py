@@ -1,6 +1,7 @@
 """Choice cards: the tasks of a design as respondents see them (Markdown or HTML text).
 
-Pure functions returning text, one document per block; writing files is the caller's job.
+Pure functions returning text, one document per block (per block version, in the order
+fielded, with ``design.randomize``); writing files is the caller's job.
 Attribute rows use the attributes' labels, columns are "Option 1", "Option 2", ... and the
 opt-out (``design.opt_out``) when the design has one.
 """
@@ -9,12 +10,17 @@ from __future__ import annotations
 
 import html
 
+from dce.design.randomize import fielded_table
+
 
 def _tasks(design, study):
+    """(page, task shown, column heads, attribute rows) in the order fielded: a page is a
+    block, or a (block, version) of a randomised design (:mod:`dce.design.randomize`)."""
     d = study.spec.design
     opt_label = (d.opt_out if d is not None and d.opt_out else "None of these")
-    table = design.table
-    for (block, task), g in table.groupby(["block", "task"], sort=True):
+    table = fielded_table(design, study)
+    keys = ["block", "version", "task"] if "version" in table else ["block", "task"]
+    for key, g in table.groupby(keys, sort=True):
         g = g.sort_values("alternative")
         cols = [opt_label if int(r["is_opt_out"]) else f"Option {int(r['alternative'])}"
                 for _, r in g.iterrows()]
@@ -22,7 +28,28 @@ def _tasks(design, study):
         for a in study.attributes:
             cells = ["" if int(r["is_opt_out"]) else str(r[a.name]) for _, r in g.iterrows()]
             rows.append((a.label, cells))
-        yield int(block), int(task), cols, rows
+        page = int(key[0]) if len(keys) == 2 else (int(key[0]), int(key[1]))
+        yield page, int(key[-1]), cols, rows
+
+
+def card_name(page) -> str:
+    """File name (without extension) of a page of cards: ``block_<b>``, or
+    ``block_<b>_version_<v>`` for a version of a randomised design.
+
+    Parameters
+    ----------
+    page : int or tuple of int
+        A key of :func:`markdown_cards` / :func:`html_cards`.
+
+    Returns
+    -------
+    str
+    """
+    return f"block_{page}" if isinstance(page, int) else f"block_{page[0]}_version_{page[1]}"
+
+
+def _title(page) -> str:
+    return f"block {page}" if isinstance(page, int) else f"block {page[0]}, version {page[1]}"
 
 
 def markdown_cards(design, study, question: str = "Which would you choose?") -> dict[int, str]:
@@ -40,12 +67,14 @@ def markdown_cards(design, study, question: str = "Which would you choose?") -> 
 
     Returns
     -------
-    dict of int -> str
-        Block number -> Markdown text (``|`` in cells escaped).
+    dict of int or (int, int) -> str
+        Block number -> Markdown text (``|`` in cells escaped); with ``design.randomize``,
+        (block, version) -> the version's tasks and alternatives in the order fielded
+        (:func:`card_name` names its file).
     """
-    out: dict[int, list[str]] = {}
-    for block, task, cols, rows in _tasks(design, study):
-        lines = out.setdefault(block, [f"# {study.name}: block {block}", ""])
+    out: dict = {}
+    for page, task, cols, rows in _tasks(design, study):
+        lines = out.setdefault(page, [f"# {study.name}: {_title(page)}", ""])
         esc = [c.replace("|", "\\|") for c in cols]
         lines += [f"## Task {task}", "", question, "",
                   "| | " + " | ".join(esc) + " |", "|---" * (len(cols) + 1) + "|"]
@@ -63,12 +92,13 @@ def html_cards(design, study, question: str = "Which would you choose?") -> dict
 
     Returns
     -------
-    dict of int -> str
-        Block number -> HTML page (every text escaped; inline print-friendly style).
+    dict of int or (int, int) -> str
+        Block number (or (block, version), as :func:`markdown_cards`) -> HTML page (every
+        text escaped; inline print-friendly style).
     """
-    pages: dict[int, list[str]] = {}
-    for block, task, cols, rows in _tasks(design, study):
-        parts = pages.setdefault(block, [])
+    pages: dict = {}
+    for page, task, cols, rows in _tasks(design, study):
+        parts = pages.setdefault(page, [])
         head = "".join(f"<th>{html.escape(c)}</th>" for c in cols)
         body = "".join(
             "<tr><th scope='row'>" + html.escape(label) + "</th>"
@@ -83,5 +113,5 @@ def html_cards(design, study, question: str = "Which would you choose?") -> dict
              "section{page-break-inside:avoid}")
     title = html.escape(study.name)
     return {b: (f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>{title}: "
-                f"block {b}</title><style>{style}</style></head><body><h1>{title}: block {b}"
-                f"</h1>{''.join(p)}</body></html>") for b, p in pages.items()}
+                f"{_title(b)}</title><style>{style}</style></head><body><h1>{title}: "
+                f"{_title(b)}</h1>{''.join(p)}</body></html>") for b, p in pages.items()}

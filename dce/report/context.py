@@ -168,6 +168,12 @@ def _design(diag: dict | None, labels: Labels) -> dict | None:
                 f"{blocks} block{'s' if blocks > 1 else ''} of "
                 f"{diag.get('tasks_per_block')} tasks, {diag.get('alternatives')} alternatives "
                 "per task" + (" plus an opt-out" if diag.get("opt_out") else "") + ".")
+    v = diag.get("validity_tasks")
+    if v:  # dominance and repeated tasks follow the choice tasks of every block
+        sentence += (f" Each block also has {v['dominance_tasks_per_block']} dominance and "
+                     f"{v['repeat_tasks_per_block']} repeated task(s) "
+                     f"({v['tasks_per_block_fielded']} tasks fielded); the diagnostics "
+                     "concern the choice tasks only.")
     rows = []
 
     def add(label, value):

@@ -152,6 +152,28 @@ def design_text(cfg: dict, diag: dict | None, items: bool) -> str:
         rules.append(f"at most {d['max_overlap']} attribute(s) constant within a task")
     if rules:
         text += f" Restrictions: {and_list(rules)}."
+    return text + _fielding_text(d, cfg.get("model") or {})
+
+
+def _fielding_text(d: dict, model: dict) -> str:
+    """Validity tasks and randomised order, when the design has them ("" otherwise)."""
+    text = ""
+    dom, rep = int(d.get("dominance_tasks") or 0), int(d.get("repeat_tasks") or 0)
+    if dom or rep:
+        parts = ([f"{dom} dominance task(s)"] if dom else []) + (
+            [f"{rep} repeated task(s)" + (" with the alternatives in reverse order"
+                                          if d.get("repeat_swap") else "")] if rep else [])
+        text += (f" Each block also had {and_list(parts)} (task_type in design.csv); the "
+                 "D-error and the other design diagnostics concern the choice tasks only, and "
+                 "the validity tasks were " + ("included in" if model.get(
+                     "include_validity_tasks") else "left out of") + " the models.")
+    r = d.get("randomize")
+    if r:
+        what = [w for w, on in (("tasks", r.get("tasks")), ("alternatives",
+                                                            r.get("alternatives"))) if on]
+        text += (f" The order of the {and_list(what)} was randomised with the config seed, in "
+                 f"{r.get('versions') or 1} version(s) of each block (fielding_order.csv); responses "
+                 "were mapped back to the design's tasks and alternatives.")
     return text
 
 

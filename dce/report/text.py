@@ -518,10 +518,20 @@ def quality_notes(dq: dict, labels: Labels) -> list[str]:
     out.append(f"{fail} of {n} respondents ({100 * fail / n:.1f}%) failed at least one check "
                "that counts as a failure (same position, dominance, repeated task)."
                if n else "No respondents.")
+    marked = (dq.get("validity_tasks") or {}).get("marked", False)
+    if marked:
+        out.append("The validity tasks are the design's (task_type in design.csv): "
+                   "dominance tasks (design.dominance_tasks) and repeated tasks "
+                   "(design.repeat_tasks). " + (
+                       "They are included in the models (model.include_validity_tasks)."
+                       if dq["validity_tasks"].get("in_models") else
+                       "They are left out of the models (model.include_validity_tasks is "
+                       "off)."))
     if not total["with_dominated_task"]:
         out.append("Dominance: not assessed. " + (
-            "No task in the design has an alternative that is better on at least two "
-            "attributes and worse on none." if dq.get("dominance_order") else
+            ("The design has no dominance task (design.dominance_tasks adds them)."
+             if marked else "No task in the design has an alternative that is better on "
+             "at least two attributes and worse on none.") if dq.get("dominance_order") else
             "No a priori order of levels was given (data.preference_order or design "
             "priors), so no task can be called a dominance task."))
     else:

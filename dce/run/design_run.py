@@ -49,14 +49,17 @@ def rule_of_thumb(study, design) -> int:
     study : dce.config.study.Study
         Attribute study (c: the largest number of levels of an attribute).
     design : dce.design.Design
-        t: tasks per respondent (one block), a: alternatives per task without the opt-out.
+        t: choice tasks per respondent (one block; validity tasks not counted), a:
+        alternatives per task without the opt-out.
 
     Returns
     -------
     int
         Respondents, rounded up.
     """
-    table = design.table
+    from dce.design.validity import choice_rows
+
+    table = choice_rows(design.table)  # dominance and repeated tasks are not counted
     generic = table[table["is_opt_out"] == 0]
     tasks = int(generic.groupby("block")["task"].nunique().min())
     alts = int(generic.groupby(["block", "task"]).size().max())

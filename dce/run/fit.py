@@ -18,6 +18,7 @@ from dce.core import coding
 from dce.core.random import rng as make_rng
 from dce.data import choices as data
 from dce.data import simulate
+from dce.design.validity import fielded_by_dce
 from dce.errors import DataError, EstimationError
 from dce.models import fit as fit_model
 from dce.models.clogit import constants_loglik
@@ -58,7 +59,8 @@ def attribute_stages(run: Run) -> None:
     # levels, and a design made up for them would be reported as if it had been fielded
     needs_design = spec.design is not None and (run.stage == "design"
                                                 or spec.simulate is not None
-                                                or spec.choices.format == "wide")
+                                                or spec.choices.format == "wide"
+                                                or fielded_by_dce(spec.design))
     if spec.design is not None and (needs_design or spec.design.file):
         run.design = design_mod.build(study)
         if spec.design.file and run.design.source.startswith("file"):
@@ -95,6 +97,7 @@ def _fit_all(run: Run) -> None:
     spec = study.spec
     attrs = study.attributes
     responses = run.responses if run.fit_responses is None else run.fit_responses
+    responses = data.estimation_rows(responses, spec.model.include_validity_tasks)
     n_groups = responses["group"].nunique()
     if n_groups > 1 and not spec.model.by:
         warnings.warn(f"the data have {n_groups} respondent groups but model.by is not set, so "

@@ -129,7 +129,7 @@ def run_files(run, xlsx: bool = True) -> dict[str, bytes]:
     -------
     dict
         Run-folder path -> bytes: config.yaml; design.csv and design_diagnostics.json
-        with a design; responses.csv when simulated; with models, estimates.csv,
+        with a design (and fielding_order.csv with ``design.randomize``); responses.csv when simulated; with models, estimates.csv,
         models.csv, importance.csv, comparison.csv, outrank.csv, tradeoffs.csv and
         uptake.csv when computed, data_summary.json and ``run.tables`` (e.g.
         coefficient_draws.csv, bw_counts.csv); data_quality.csv (attribute studies);
@@ -140,6 +140,11 @@ def run_files(run, xlsx: bool = True) -> dict[str, bytes]:
     if run.design is not None:
         files["design.csv"] = csv_bytes(run.design.table)
         files["design_diagnostics.json"] = json_bytes(run.design.diagnostics)
+        from dce.design.randomize import fielding_order
+
+        order = fielding_order(run.design, run.study) if run.study.spec.type == "dce" else None
+        if order is not None:  # design.randomize: the positions shown in each version
+            files["fielding_order.csv"] = csv_bytes(order)
     if run.responses is not None and run.simulated:
         files["responses.csv"] = csv_bytes(run.responses)
     if run.fits:

@@ -312,7 +312,8 @@ def execute_cards(study, output=None, force=False):
     -------
     pathlib.Path
         The folder: config.yaml, design.csv, survey.csv, cards/block_<b>.html and
-        cards/block_<b>.md, manifest.json.
+        cards/block_<b>.md (``block_<b>_version_<v>`` with ``design.randomize``),
+        manifest.json.
 
     Raises
     ------
@@ -332,7 +333,8 @@ def execute_cards(study, output=None, force=False):
 
 
 def cards_files(design, study) -> dict:
-    """survey.csv and the cards of every block: ``cards/block_<b>.html`` and ``.md``.
+    """survey.csv and the cards of every block (and version, when randomised):
+    ``cards/block_<b>.html`` and ``.md`` (:func:`dce.design.cards.card_name`).
 
     Parameters
     ----------
@@ -346,14 +348,14 @@ def cards_files(design, study) -> dict:
     dict
         Folder path -> bytes.
     """
-    from dce.design.cards import html_cards, markdown_cards
+    from dce.design.cards import card_name, html_cards, markdown_cards
     from dce.run.outputs import csv_bytes
 
     files = {"survey.csv": csv_bytes(survey_table(design, study))}
-    for block, page in html_cards(design, study).items():
-        files[f"cards/block_{block}.html"] = page.encode("utf-8")
-    for block, page in markdown_cards(design, study).items():
-        files[f"cards/block_{block}.md"] = page.encode("utf-8")
+    for key, page in html_cards(design, study).items():
+        files[f"cards/{card_name(key)}.html"] = page.encode("utf-8")
+    for key, page in markdown_cards(design, study).items():
+        files[f"cards/{card_name(key)}.md"] = page.encode("utf-8")
     return files
 
 
@@ -374,11 +376,19 @@ def survey_table(design, study):
         design.csv with an ``option`` column after ``alternative`` ('Option <a>', the
         alternative's label in a labelled design, or the opt-out's label on its rows)
         and each attribute column named by its label; the cells are the levels as in
-        design.csv (empty where a labelled design does not show the attribute).
+        design.csv (empty where a labelled design does not show the attribute). With
+        ``design.randomize``, one row per block x version x task x alternative as shown
+        (``block, version, task, alternative``), the design's numbers in ``design_task``
+        and ``design_alternative`` (:func:`dce.design.randomize.fielded_table`).
     """
-    table = design.table.copy()
+    from dce.design.randomize import fielded_table
+
+    table = fielded_table(design, study).copy()
     opt = study.spec.design.opt_out if study.spec.design else None
-    names = study.alternative_labels  # labelled designs show each alternative's label
-    table.insert(3, "option", [opt if o else names.get(a, f"Option {a}") for a, o in
-                               zip(table["alternative"], table["is_opt_out"])])
+    names = study.alternative_labels  # a labelled alternative keeps its label when moved
+    design_alt = table["design_alternative"] if "design_alternative" in table else \
+        table["alternative"]
+    table.insert(table.columns.get_loc("alternative") + 1, "option",
+                 [opt if o else names.get(a, f"Option {shown_at}") for a, shown_at, o in
+                  zip(design_alt, table["alternative"], table["is_opt_out"])])
     return table.rename(columns={a.name: a.label for a in study.attributes})
