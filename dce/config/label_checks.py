@@ -112,9 +112,25 @@ def check_labels(study) -> list:
         out.append(p(("power",), "the sample-size study does not model label constants or "
                      "alternative-specific attributes yet; remove power: from a labelled "
                      "design (the S-estimates in the design diagnostics still apply)"))
+    if d is not None and labels:
+        _check_validity(study, out)
     if spec.simulate is not None and labels:
         _check_utilities(study, labels, out)
     return out
+
+
+def _check_validity(study, out) -> None:
+    """Validity tasks whose meaning a labelled design changes."""
+    d = study.spec.design
+    if d.dominance_tasks:
+        out.append(study.problem(("design", "dominance_tasks"), "a labelled design has no "
+                                 "dominant alternative by its attributes alone (each label has "
+                                 "its own constant); use repeat_tasks, or a generic design"))
+    if d.repeat_tasks and d.repeat_swap:
+        out.append(study.problem(("design", "repeat_swap"), "swapping the alternatives of a "
+                                 "labelled task changes their labels, so the repeat would not be "
+                                 "the same task; set repeat_swap: false (design.randomize "
+                                 "can vary the order shown)"))
 
 
 def _check_utilities(study, labels, out) -> None:
