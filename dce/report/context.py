@@ -10,7 +10,7 @@ import base64
 
 import pandas as pd
 
-from dce.report import compare_text, figures, methods, simulator, text
+from dce.report import compare_text, figures, methods, quality_text, simulator, text
 from dce.report.labels import POOLED, Labels
 
 
@@ -33,7 +33,7 @@ def build(run: dict, version: str = "", progress=None) -> tuple[dict, dict]:
     ctx["design"] = _design(run.get("design_diagnostics"), labels)
     ctx["sample"] = _sample(run.get("data_summary"), models, labels)
     dq = (run.get("data_summary") or {}).get("data_quality")
-    ctx["quality"] = text.quality_table(dq, labels)
+    ctx["quality"] = quality_text.quality_table(dq, labels)
     figs: dict = {}
     if imp is None or imp.empty:
         return ctx, figs
@@ -109,7 +109,7 @@ def _exclusion(run: dict, imp, labels: Labels, dq) -> dict | None:
     return {
         "columns": [labels.group(g) for g in all_groups],
         "ranking": text.ranking_matrix(imp_all, labels, all_groups),
-        "sentences": text.exclusion_sentences(imp, imp_all, labels, dq),
+        "sentences": quality_text.exclusion_sentences(imp, imp_all, labels, dq),
         "fit": _fit(run.get("all_respondents/models"), labels)}
 
 

@@ -90,6 +90,12 @@ def attribute_stages(run: Run) -> None:
         _fit_all(run.all_respondents)
         run.fit_responses = run.responses[~run.responses["respondent"].isin(failed)]
     _fit_all(run)
+    if checks is not None and spec.model.type == "conditional_logit":
+        from dce.analysis.consistency import chance_inconsistency
+
+        chance = chance_inconsistency(run.responses, run.fits, study)
+        if chance is not None:  # the yardstick of the repeated-task check
+            checks["chance_inconsistent_repeat"] = chance
 
 
 def _fit_all(run: Run) -> None:

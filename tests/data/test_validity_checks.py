@@ -11,7 +11,7 @@ import pandas as pd
 import dce
 from dce.data import quality
 from dce.report.labels import Labels
-from dce.report.text import quality_notes
+from dce.report.quality_text import quality_notes
 
 ATTRS = {"q": {"levels": ["Low", "Mid", "High"]}, "s": {"levels": ["No", "Yes"]},
          "w": {"levels": [1, 4, 12], "coding": "linear"}}
