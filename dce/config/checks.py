@@ -287,9 +287,15 @@ def _check_design(study, out):
         out.append(p(("design", "no_dominance"), "needs priors (design.priors) to know which "
                      "levels are better"))
     _check_validity(study, out)
-    # full-factorial and orthogonal designs can choose their own number of tasks
+    fielded = d.file is not None and study.resolve(d.file).is_file()
+    if d.file is not None and not fielded and study.spec.choices is not None:
+        out.append(p(("design", "file"), f"{d.file!r} does not exist; with observed "
+                     "`choices:` the fielded design is read from it (a design generated now "
+                     "would not be the one your respondents saw)"))
+    # full-factorial and orthogonal designs choose their own number of tasks; a fielded
+    # design file holds its own
     if d.tasks is None and d.method not in ("full-factorial", "orthogonal") and \
-            study.spec.type == "dce":
+            study.spec.type == "dce" and not fielded:
         out.append(p(("design",), "required key 'tasks' is missing (tasks per block)"))
     _check_import(study, out)
 
@@ -309,7 +315,7 @@ def _check_import(study, out):
 
 def _check_validity(study, out):
     """design.dominance_tasks needs an order of two attributes; repeats fit in a block;
-    repeat_swap needs repeats; randomize randomises something; a version column needs it."""
+    repeat_swap needs repeats; design.randomize (dce.config.randomize_checks)."""
     d = study.spec.design
     p = study.problem
     if d.dominance_tasks and study.spec.type == "dce":
@@ -335,15 +341,9 @@ def _check_validity(study, out):
     if d.repeat_swap and not d.repeat_tasks:
         out.append(p(("design", "repeat_swap"), "swaps the alternatives of repeated tasks, but "
                      "design.repeat_tasks is 0; set design.repeat_tasks or remove repeat_swap"))
-    r = d.randomize
-    if r is not None and not (r.tasks or r.alternatives):
-        out.append(p(("design", "randomize"), "randomises nothing; set tasks: true and/or "
-                     "alternatives: true, or remove design.randomize"))
-    ch = study.spec.choices
-    if ch is not None and ch.columns.version and r is None:
-        out.append(p(("choices", "columns", "version"), "a version column needs "
-                     "design.randomize (the orders fielded); remove it when the data give the "
-                     "design's task and alternative"))
+    from dce.config.randomize_checks import check_randomize
+
+    check_randomize(study, out)
 
 
 def _check_simulate(study, out):

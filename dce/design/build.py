@@ -57,13 +57,17 @@ def build(study) -> Design:
         :data:`METHODS`; and any DesignError of the method, re-located at its key's line in
         the config (e.g. ``design.tasks``, ``design.exclude``, ``design.blocks``).
     DataError
-        From :func:`from_file` when ``design.file`` exists but is not a valid design.
+        From :func:`from_file` when ``design.file`` exists but is not a valid design, or
+        when ``design.tasks``, ``design.blocks`` or ``design.alternatives``, where the
+        config gives them, differ from the file's (key at its config line).
     """
     d = study.spec.design
     if d is None:
         raise DesignError("this step needs a `design:` section", file=study.display_name)
     if d.file is not None and study.resolve(d.file).exists():
-        return add_tasks(from_file(study), study)  # validity tasks: a marked file is kept
+        fielded = add_tasks(from_file(study), study)  # validity tasks: a marked file is kept
+        _agrees_with_config(fielded, study)
+        return fielded
     method = METHODS.get(d.method)
     if method is None:
         raise DesignError(f"method {d.method!r} is not available; use one of "
@@ -188,3 +192,21 @@ def _level_cells(table, study, shown: str, problems: list) -> None:
         labels = dict(zip(a.level_keys, a.level_labels))
         table.loc[shown_in, a.name] = [labels.get(level_key(v), v)
                                        for v in table.loc[shown_in, a.name]]
+
+
+def _agrees_with_config(design: Design, study) -> None:
+    """The counts the config states (tasks, blocks, alternatives) are the fielded file's."""
+    given = study.raw.get("design") or {}
+    table = choice_rows(design.table)
+    generic = table[table["is_opt_out"] == 0]
+    found = {"tasks": int(table.groupby("block")["task"].nunique().max()),
+             "blocks": int(table["block"].nunique()),
+             "alternatives": int(generic.groupby(["block", "task"]).size().max())}
+    problems = [Problem(f"{given[key]!r} in the config, but the design file "
+                        f"({study.spec.design.file}) has {value}; remove the key or make "
+                        "them agree", study.display_name, study.line("design", key),
+                        f"design.{key}")
+                for key, value in found.items()
+                if isinstance(given.get(key), int) and given[key] != value]
+    if problems:
+        raise DataError(problems)

@@ -32,7 +32,7 @@ BASE = {
     "attributes": {"colour": {"levels": ["red", "green", "blue"]},
                    "price": {"levels": [10, 20, 40], "coding": "linear"},
                    "mode": {"levels": ["online", "face"], "coding": "dummy"}},
-    "design": {"alternatives": 2, "tasks": 6, "blocks": 2},
+    "design": {"alternatives": 2},  # tasks and blocks: the file's
     "simulate": {"groups": {"g": {"respondents": 150, "utilities": {
         "colour": {"red": 0, "green": 0.5, "blue": 0.9}, "price": -0.04,
         "mode": {"online": 0, "face": 0.6}}}}},
