@@ -123,7 +123,21 @@ def design_sentence(diag: dict) -> str:
             + (" plus an opt-out" if diag.get("opt_out") else ""))
     errors = [f"{label} {diag[key]:.4g}" for key, label in
               (("d_error", "D-error"), ("db_error", "DB-error")) if diag.get(key) is not None]
-    return text + ("; " + ", ".join(errors) if errors else "") + "."
+    text += ("; " + ", ".join(errors) if errors else "") + "."
+    valid = diag.get("validity_tasks") or {}
+    extra = [f"{n} {what} task{'s' if n != 1 else ''}" for n, what in
+             ((valid.get("dominance_tasks_per_block", 0), "dominance"),
+              (valid.get("repeat_tasks_per_block", 0), "repeated")) if n]
+    if extra:
+        text += (f" Each block also has {' and '.join(extra)} ("
+                 f"{valid.get('tasks_per_block_fielded')} tasks fielded per respondent).")
+    return text
+
+
+def _randomised(order) -> str:
+    parts = [w for w, on in (("tasks", order.tasks), ("alternatives", order.alternatives))
+             if on]
+    return " and ".join(parts) or "nothing"
 
 
 def design_report(study, design, sizes: pd.DataFrame, power_table=None) -> str:
@@ -147,8 +161,14 @@ def design_report(study, design, sizes: pd.DataFrame, power_table=None) -> str:
              "No responses exist yet: this folder holds the design to field and the "
              "sample-size guidance. Field `survey.csv` (or the cards), then add `choices:` "
              "to the config and run `dce run` again for estimates and the report.", "",
-             "## Design", "", design_sentence(design.diagnostics), "",
-             "## Sample size", ""]
+             "## Design", "", design_sentence(design.diagnostics), ""]
+    order = study.spec.design.randomize
+    if order is not None:
+        lines += [f"The order is randomised ({_randomised(order)}) in "
+                  f"{order.versions} version{'s' if order.versions != 1 else ''} per "
+                  "block: survey.csv, the cards and fielding_order.csv show each version "
+                  "as fielded.", ""]
+    lines += ["## Sample size", ""]
     s_max = sizes.loc[sizes["method"] == "s_estimate_max", "respondents"]
     thumb = int(sizes.loc[sizes["method"] == "rule_of_thumb", "respondents"].iloc[0])
     terms = sizes[sizes["method"] == "s_estimate"]
