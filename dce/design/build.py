@@ -10,6 +10,7 @@ from dce.core.random import rng as make_rng
 from dce.design.base import KEY_COLUMNS, Design, design_file, design_table
 from dce.design.diagnostics import diagnose
 from dce.design.efficient import bayesian_design, d_efficient_design
+from dce.design.import_checks import file_diagnostics
 from dce.design.labelled import blank_absent, labelled_sets
 from dce.design.methods import random_design, shifted_factorial
 from dce.design.orthogonal import orthogonal_design
@@ -164,7 +165,8 @@ def from_file(study) -> Design:
     if bool(d.opt_out) != bool(table["is_opt_out"].any()):
         raise DataError("design.opt_out in the config and the design file disagree about an "
                         "opt-out alternative", file=shown, key="is_opt_out")
-    return Design(table, diagnose(choice_rows(table), study), f"file:{d.file}")
+    return Design(table, file_diagnostics(choice_rows(table), study, "dce"), f"file:{d.file}")
+
 
 
 def _whole_numbers(table, shown: str, problems: list) -> None:

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from dce.design.base import KEY_COLUMNS
+from dce.design.diagnostics import diagnose
 from dce.errors import DataError, Problem
 
 MAX_LISTED = 5  # problems listed per kind
@@ -302,3 +303,13 @@ def raise_problems(problems: list) -> None:
     """
     if problems:
         raise DataError(problems)
+
+
+def file_diagnostics(table, study, file_format: str) -> dict:
+    """Diagnostics of a design read from ``design.file``: ``method`` says so (not the
+    config's ``design.method``, which did not make it) and ``file_format`` names the
+    layout (``dce``, ``ngene``, ``sawtooth``, ``idefix``, ``cbctools``)."""
+    diag = diagnose(table, study)
+    diag["method"] = f"read from {study.spec.design.file}"
+    diag["file_format"] = file_format
+    return diag

@@ -29,10 +29,10 @@ import numpy as np
 import pandas as pd
 
 from dce.design.base import Design, design_file
-from dce.design.diagnostics import diagnose
 from dce.design.import_checks import (
     MAX_LISTED,
     assemble,
+    file_diagnostics,
     map_levels,
     raise_problems,
     read_rows,
@@ -122,7 +122,7 @@ def read_foreign(study):
               "cbctools": _cbctools}[fmt]
     frame = reader(study, header, rows, shown)
     table = assemble(study, frame, shown)
-    return Design(table, diagnose(table, study), f"file:{d.file}")
+    return Design(table, file_diagnostics(table, study, fmt), f"file:{d.file}")
 
 
 # ----- Ngene ---------------------------------------------------------------------------------

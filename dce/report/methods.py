@@ -26,6 +26,8 @@ DESIGNS = {
     "bayesian": "a Bayesian D-efficient design (coordinate exchange minimising the "
                 "DB-error over normal priors)",
 }
+FORMATS = {"ngene": "Ngene", "sawtooth": "Sawtooth CBC", "idefix": "the R package idefix",
+           "cbctools": "the R package cbcTools"}
 SE = {"cluster": "cluster-robust by respondent (sandwich estimator, small-sample factor "
                  "G/(G-1)), because each respondent answered several tasks",
       "robust": "robust (sandwich over choice sets)",
@@ -115,27 +117,22 @@ def design_text(cfg: dict, diag: dict | None, items: bool) -> str:
         return text + (f"; the fielded design was {diag['method']}." if
                        str(diag.get("method", "")).startswith("read") else ".")
     method = d.get("method")
-    text = f"Design: {DESIGNS.get(method, method or 'a given design')}"
-    if str(diag.get("method", "")).startswith("read"):
-        text += f", fielded as {diag['method']}"
-    text += (f", {d.get('tasks')} tasks per block in {d.get('blocks') or 1} block(s), "
-             f"{d.get('alternatives')} alternatives per task")
+    made_by = FORMATS.get(diag.get("file_format"))
+    if made_by:  # another program made it: design.method describes nothing here
+        text = f"Design: made with {made_by} and {diag['method']}"
+    else:
+        text = f"Design: {DESIGNS.get(method, method or 'a given design')}"
+        if str(diag.get("method", "")).startswith("read"):
+            text += f", fielded as {diag['method']}"
+    tasks = diag.get("tasks_per_block") or d.get("tasks")
+    blocks = diag.get("blocks") or d.get("blocks") or 1
+    text += (f", {tasks} choice tasks per block in {blocks} block(s), "
+             f"{diag.get('alternatives') or d.get('alternatives')} alternatives per task")
     if d.get("labels"):
         text += (f", labelled ({and_list(d['labels'])}; alternative j always carries label "
                  "j)")
     text += (f" plus an opt-out ('{d['opt_out']}')." if d.get("opt_out") else ".")
-    priors = d.get("priors") or {}
-    if priors:
-        normal = [k for k, v in priors.items() if isinstance(v, dict)]
-        how = (f"{len(normal)} as normal distributions with the stated mean and sd"
-               + (", the others fixed" if len(normal) < len(priors) else ""))
-        text += (f" Priors for {len(priors)} coded terms were taken from the config "
-                 f"(design.priors; {how}); their source is the researcher's, to be "
-                 "reported with the study.")
-        if method == "bayesian":
-            text += (f" The DB-error averaged {d.get('prior_draws')} scrambled "
-                     f"{str(diag.get('draw_type') or 'Sobol').capitalize()} draws from the "
-                     "priors.")
+    text += _priors_text(d, diag)
     text += (" D-error convention: det(I)^(-1/K) of the multinomial-logit information "
              "matrix I summed over every choice set of the design, K coded terms")
     if diag.get("d_error") is not None:
@@ -153,6 +150,26 @@ def design_text(cfg: dict, diag: dict | None, items: bool) -> str:
     if rules:
         text += f" Restrictions: {and_list(rules)}."
     return text + _fielding_text(d, cfg.get("model") or {})
+
+
+def _priors_text(d: dict, diag: dict) -> str:
+    """Where the priors came from and how the Bayesian draws were made."""
+    priors = d.get("priors") or {}
+    if not priors:
+        return ""
+    normal = [k for k, v in priors.items() if isinstance(v, dict)]
+    how = ("fixed values" if not normal else
+           "normal distributions with the stated mean and sd" if len(normal) == len(priors)
+           else f"{len(normal)} as normal distributions with the stated mean and sd, the "
+           "others fixed")
+    text = (f" Priors for {len(priors)} coded terms were taken from the config "
+            f"(design.priors; {how}); their source is the researcher's, to be "
+            "reported with the study.")
+    if d.get("method") == "bayesian" and diag.get("file_format", "dce") == "dce":
+        text += (f" The DB-error averaged {d.get('prior_draws')} scrambled "
+                 f"{str(diag.get('draw_type') or 'Sobol').capitalize()} draws from the "
+                 "priors.")
+    return text
 
 
 def _fielding_text(d: dict, model: dict) -> str:
@@ -437,8 +454,8 @@ def data_text(cfg: dict, models) -> str:
     if models is not None and not models.empty:
         pooled = models[models["group"] == POOLED]
         row = pooled.iloc[0] if not pooled.empty else models.iloc[0]
-        n = (f" {int(row['n_respondents'])} respondents answered "
-             f"{int(row['n_choice_sets'])} choice sets.")
+        n = (f" The models use {int(row['n_choice_sets'])} choice sets answered by "
+             f"{int(row['n_respondents'])} respondents.")
     if cfg.get("simulate"):
         return ("Data: the responses were simulated by dce from the utilities in the "
                 "config's simulate section (seed " + str(cfg.get("seed")) + "); they are "
