@@ -78,10 +78,12 @@ class RandomizeSpec(_Strict):
 
     tasks: StrictBool = Field(
         False, description="shuffle the order of the tasks within each block version (a "
-                           "repeated task stays after its original)")
+                           "repeated task comes after its original, at least a third of the "
+                           "block's tasks later where the block allows it)")
     alternatives: StrictBool = Field(
         False, description="shuffle the positions of the generic alternatives in each task "
-                           "(the opt-out stays last)")
+                           "(the opt-out stays last; a repeated task shows its original's "
+                           "order as shown, reversed with `design.repeat_swap`)")
     versions: StrictInt = Field(
         1, ge=1, le=1000, description="versions of each block, each with its own seeded "
         "order; respondents are assigned to the versions of their block in turn, and "
@@ -89,6 +91,16 @@ class RandomizeSpec(_Strict):
         "`choices.columns.version`, with `task` and `alternative` as shown; data that record "
         "the design's task and alternative (randomised by the survey platform) leave it "
         "unset")
+    seed: StrictInt | None = Field(
+        None, ge=0, description="the orders' own seed (default: the config's `seed`); "
+        "survey.csv records it in `order_seed`. Responses recorded as shown "
+        "(`choices.columns.version`) need this key or `file`, so that a later change of "
+        "`seed` cannot change the order they are mapped back through")
+    file: StrictStr | None = Field(
+        None, description="the orders as fielded: the `fielding_order.csv` (or `survey.csv`) "
+        "of the run that made the survey, read instead of drawing the orders (read if it "
+        "exists; required to exist when `choices.columns.version` is set). The safest way to "
+        "read responses recorded as shown: it does not depend on any seed or dce version")
 
 
 class DesignSpec(_Strict):
