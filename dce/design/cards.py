@@ -2,8 +2,11 @@
 
 Pure functions returning text, one document per block (per block version, in the order
 fielded, with ``design.randomize``); writing files is the caller's job.
-Attribute rows use the attributes' labels, columns are "Option 1", "Option 2", ... and the
-opt-out (``design.opt_out``) when the design has one.
+Attribute rows use the attributes' labels; columns are "Option 1", "Option 2", ... (in a
+labelled design, ``design.labels``: each alternative's label, which follows it to the
+position it is shown at) and the opt-out (``design.opt_out``) when the design has one. An
+attribute that a labelled alternative does not have (``attributes.<a>.alternatives``) shows
+"–" in its column.
 """
 
 from __future__ import annotations
@@ -12,21 +15,30 @@ import html
 
 from dce.design.randomize import fielded_table
 
+NOT_APPLICABLE = "–"  # the cell of an attribute that a labelled alternative does not have
+
 
 def _tasks(design, study):
     """(page, task shown, column heads, attribute rows) in the order fielded: a page is a
-    block, or a (block, version) of a randomised design (:mod:`dce.design.randomize`)."""
+    block, or a (block, version) of a randomised design (:mod:`dce.design.randomize`).
+    A labelled alternative is headed by its label wherever it is shown."""
     d = study.spec.design
     opt_label = (d.opt_out if d is not None and d.opt_out else "None of these")
+    labels = study.alternative_labels
     table = fielded_table(design, study)
     keys = ["block", "version", "task"] if "version" in table else ["block", "task"]
+    source = "design_alternative" if "design_alternative" in table else "alternative"
     for key, g in table.groupby(keys, sort=True):
         g = g.sort_values("alternative")
-        cols = [opt_label if int(r["is_opt_out"]) else f"Option {int(r['alternative'])}"
-                for _, r in g.iterrows()]
+        opt = g["is_opt_out"].to_numpy().astype(bool)
+        alt = g[source].to_numpy()  # the design's alternative: its label moves with it
+        cols = [opt_label if o else labels.get(int(a), f"Option {int(s)}")
+                for o, a, s in zip(opt, alt, g["alternative"], strict=True)]
         rows = []
         for a in study.attributes:
-            cells = ["" if int(r["is_opt_out"]) else str(r[a.name]) for _, r in g.iterrows()]
+            on = a.applies(alt)
+            cells = ["" if o else (str(v) if k else NOT_APPLICABLE)
+                     for o, k, v in zip(opt, on, g[a.name], strict=True)]
             rows.append((a.label, cells))
         page = int(key[0]) if len(keys) == 2 else (int(key[0]), int(key[1]))
         yield page, int(key[-1]), cols, rows

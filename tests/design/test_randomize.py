@@ -15,7 +15,7 @@ import dce
 from dce.design import build
 from dce.design.cards import card_name, markdown_cards
 from dce.design.randomize import fielded_table, fielding_order
-from dce.errors import DataError
+from dce.errors import ConfigError, DataError
 from dce.run.runner import survey_table
 
 ATTRS = {"q": {"levels": ["Low", "Mid", "High"]}, "s": {"levels": ["No", "Yes"]},
@@ -130,9 +130,12 @@ def test_randomised_simulation_recovers_truth_and_equals_design_order_fit(tmp_pa
     # long data as a survey platform exports it: positions shown, no attribute columns
     long = shown[["respondent", "block", "version", "task", "alternative", "chosen"]]
     long.sample(frac=1, random_state=3).to_csv(tmp_path / "long.csv", index=False)
-    read = dce.analyse(study(base_dir=tmp_path, randomize=r, choices={
-        "file": "long.csv", "columns": {"block": "block", "version": "version"}}),
-        stage="fit")
+    order = fielding_order(sim.raw.design, sim.raw.study)
+    order.to_csv(tmp_path / "fielding_order.csv", index=False)
+    read = dce.analyse(study(base_dir=tmp_path, randomize={**r, "file": "fielding_order.csv"},
+                             choices={"file": "long.csv",
+                                      "columns": {"block": "block", "version": "version"}}),
+                       stage="fit")
     got, _ = _params(read)
     np.testing.assert_allclose(got[est.index].to_numpy(), est.to_numpy(), atol=1e-10)
     # wide: one row per respondent, the alternative chosen as shown in each task as shown
@@ -140,7 +143,7 @@ def test_randomised_simulation_recovers_truth_and_equals_design_order_fit(tmp_pa
     wide = chosen.pivot(index=["respondent", "block", "version"], columns="task",
                         values="alternative").add_prefix("task").reset_index()
     wide.to_csv(tmp_path / "wide.csv", index=False)
-    read = dce.analyse(study(base_dir=tmp_path, randomize=r, choices={
+    read = dce.analyse(study(base_dir=tmp_path, randomize={**r, "seed": 5}, choices={
         "file": "wide.csv", "format": "wide",
         "columns": {"block": "block", "version": "version", "tasks": "task"}}), stage="fit")
     got, _ = _params(read)
@@ -156,10 +159,92 @@ def test_a_position_never_shown_is_located(tmp_path):
         ["respondent", "block", "version", "task", "alternative", "chosen"]].copy()
     long.loc[long.index[4], "version"] = 7
     long.to_csv(tmp_path / "long.csv", index=False)
-    s = study(base_dir=tmp_path, randomize=r, choices={
+    s = study(base_dir=tmp_path, randomize={**r, "seed": 5}, choices={
         "file": "long.csv", "columns": {"block": "block", "version": "version"}})
     with pytest.raises(DataError) as exc:
         dce.analyse(s, stage="fit")
     p = exc.value.problems[0]
     assert p.file.endswith("long.csv") and p.line == 6 and p.key == "task"
     assert "version 7" in p.message and "not shown" in p.message
+
+
+def _fielded(tmp_path, r, respondents=1500):
+    """A randomised survey fielded with config seed 5: design.csv, fielding_order.csv,
+    survey.csv and long answers recorded as shown (positions shown, no attributes)."""
+    sim = dce.analyse(study(randomize=r, respondents=respondents), stage="fit")
+    design, s = sim.raw.design, sim.raw.study
+    design.table.to_csv(tmp_path / "design.csv", index=False)
+    fielding_order(design, s).to_csv(tmp_path / "fielding_order.csv", index=False)
+    survey_table(design, s).to_csv(tmp_path / "survey.csv", index=False)
+    resp = sim.raw.responses
+    long = resp.assign(task=resp["shown_task"], alternative=resp["shown_alternative"])[
+        ["respondent", "block", "version", "task", "alternative", "chosen"]]
+    long.to_csv(tmp_path / "long.csv", index=False)
+    return sim
+
+
+def test_changing_seed_after_fielding_cannot_scramble_the_data(tmp_path):
+    r = {"tasks": True, "alternatives": True, "versions": 2}
+    est, se = _params(_fielded(tmp_path, r))
+    for term, value in TRUTH.items():  # the fielding seed recovers the truth (4 SE)
+        assert abs(est[term] - value) < 4 * se[term], term
+    choices = {"file": "long.csv", "columns": {"block": "block", "version": "version"}}
+
+    def read(config_seed, **pin):
+        return study(base_dir=tmp_path, seed=config_seed, randomize={**r, **pin},
+                     choices=choices, file="design.csv")
+
+    # unpinned orders would be redrawn from the new seed: refused, saying what to add
+    with pytest.raises(ConfigError) as exc:
+        read(6)
+    p = exc.value.problems[0]
+    assert p.key == "design.randomize"
+    assert "file: fielding_order.csv" in p.message and "seed: 6" in p.message
+    # pinned by the fielded order file (fielding_order.csv or survey.csv), or by its seed:
+    # another config seed gives the fielding seed's estimates
+    for pin in ({"file": "fielding_order.csv"}, {"file": "survey.csv"}, {"seed": 5}):
+        got, _ = _params(dce.analyse(read(6, **pin), stage="fit"))
+        np.testing.assert_allclose(got[est.index].to_numpy(), est.to_numpy(), atol=1e-10)
+    # the orders' own seed is recorded in survey.csv
+    assert set(pd.read_csv(tmp_path / "survey.csv")["order_seed"]) == {5}
+
+
+def test_an_order_file_that_does_not_match_is_located(tmp_path):
+    r = {"tasks": True, "alternatives": True, "versions": 2}
+    _fielded(tmp_path, r, respondents=10)
+    order = pd.read_csv(tmp_path / "fielding_order.csv")
+    order.loc[3, "shown_alternative"] = order.loc[4, "shown_alternative"]
+    order.to_csv(tmp_path / "bad.csv", index=False)
+    s = study(base_dir=tmp_path, randomize={**r, "file": "bad.csv"}, file="design.csv",
+              choices={"file": "long.csv", "columns": {"block": "block", "version": "version"}})
+    with pytest.raises(DataError) as exc:
+        dce.analyse(s, stage="fit")
+    p = exc.value.problems[0]
+    assert p.file.endswith("bad.csv") and p.key == "shown_alternative"
+    assert "its own position" in p.message and p.line in (5, 6)
+
+
+@settings(max_examples=15, deadline=None)
+@given(st.integers(0, 10_000), st.integers(1, 2), st.integers(0, 2), st.integers(2, 3),
+       st.booleans())
+def test_repeats_are_separated_and_keep_their_swap(seed, n_rep, n_dom, n_alt, swap):
+    n_dom = n_dom if n_alt == 2 else 0  # 3 alternatives dominated on 2-level s: none exist
+    s = study(seed=seed, alternatives=n_alt, repeat_tasks=n_rep, dominance_tasks=n_dom,
+              repeat_swap=swap, randomize={"tasks": True, "alternatives": True,
+                                           "versions": 3})
+    design = build(s)
+    shown = fielded_table(design, s)
+    n_tasks = 6 + n_dom + n_rep
+    gap = min(-(-n_tasks // 3), n_tasks - n_rep - 1)  # ceil(T/3), or what the block allows
+    attrs = list(ATTRS)
+    for _, part in shown.groupby(["block", "version"]):
+        gen = part[part["is_opt_out"] == 0].sort_values("alternative")
+        reps = gen[gen["task_type"] == "repeat"]
+        for t, rep in reps.groupby("task"):
+            o = int(rep["repeat_of"].iloc[0])  # survey numbering: the original as shown
+            assert t - o - 1 >= gap
+            orig = gen[gen["task"] == o]
+            assert (orig["design_task"] == rep["design_repeat_of"].iloc[0]).all()
+            a = orig[attrs].astype(str).agg("|".join, axis=1).tolist()
+            z = rep[attrs].astype(str).agg("|".join, axis=1).tolist()
+            assert z == (a[::-1] if swap else a)  # the swap is not undone by the shuffle
