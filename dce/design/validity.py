@@ -8,7 +8,8 @@
   alternative of the task, so they never break the dominance. The dominant alternative's
   position is drawn at random.
 * A *repeated task* (``design.repeat_tasks``) shows a choice task of the block again at
-  the end of the block, with its generic alternatives in reverse order when
+  the end of the block (at least a third of the block's tasks after it, where the block
+  allows), with its generic alternatives in reverse order when
   ``design.repeat_swap`` is on (the opt-out stays last).
 
 The tasks follow the block's choice tasks: choice tasks keep their numbers 1..T, dominance
@@ -33,6 +34,7 @@ import pandas as pd
 from dce.core.random import rng as make_rng
 from dce.design.base import Design, design_table
 from dce.design.methods import allowed_mask
+from dce.design.randomize import repeat_gap
 from dce.errors import ConfigError, DataError, DesignError, Problem
 
 TASK_TYPE = "task_type"
@@ -406,7 +408,10 @@ def _assemble(table, dom, n_repeat, swap, rng, study) -> pd.DataFrame:
 
 def _repeats(choice, n_repeat, swap, last, rng, study) -> pd.DataFrame:
     """``n_repeat`` tasks per block drawn from the first half of its choice tasks (all of
-    them when the half is too short), appended in the order of the originals."""
+    them when the half is too short) that are early enough for each repeat, appended in the
+    order of the originals at the end of the block, to follow its original with at least
+    :func:`dce.design.randomize.repeat_gap` tasks between them (or the most the block
+    allows)."""
     frames = []
     for b, part in choice.groupby("block", sort=True):
         tasks = np.unique(part["task"].to_numpy())
@@ -416,8 +421,14 @@ def _repeats(choice, n_repeat, swap, last, rng, study) -> pd.DataFrame:
                               file=study.display_name,
                               line=study.line("design", "repeat_tasks"),
                               key="design.repeat_tasks")
-        half = tasks[: (len(tasks) + 1) // 2]
-        pool = half if len(half) >= n_repeat else tasks
+        # originals early enough that each repeat follows with repeat_gap tasks between
+        # (or the most the block allows: n_fielded - n_repeat - 1), preferably in the first half
+        n_fielded = int(last[b]) + n_repeat
+        gap = min(repeat_gap(n_fielded), n_fielded - n_repeat - 1)
+        early = tasks[tasks <= int(last[b]) - gap]
+        half = early[: (len(tasks) + 1) // 2]
+        pool = half if len(half) >= n_repeat else (early if len(early) >= n_repeat
+                                                     else tasks[:n_repeat])
         originals = np.sort(rng.choice(pool, size=n_repeat, replace=False))
         for i, t in enumerate(originals):
             rows = part[part["task"] == t].copy()

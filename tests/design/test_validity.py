@@ -1,6 +1,7 @@
 """Validity tasks (dce.design.validity): dominance tasks dominate under the priors (checked
 by part-worths written out by hand), repeats equal their originals (swap mapped), the
-choice tasks and their diagnostics are those of the design without validity tasks, marked
+repeats follow their originals with a third of the block
+between them, the choice tasks and their diagnostics are those of the design without validity tasks, marked
 design files round-trip, and the models leave the validity tasks out unless asked."""
 
 from __future__ import annotations
@@ -170,6 +171,23 @@ def test_repeats_equal_their_originals(swap):
         pd.testing.assert_frame_equal(rr.sort_index(), o.sort_index())
         if swap:  # the generic alternatives really moved
             assert r.iloc[0][list(ATTRS)].tolist() == orig.iloc[1][list(ATTRS)].tolist()
+
+
+@pytest.mark.parametrize("n_tasks", [2, 3, 4, 5, 7])
+@pytest.mark.parametrize("n_dom", [0, 1])
+@pytest.mark.parametrize("n_rep", [1, 2, 3])
+def test_repeats_in_design_order_are_separated(n_tasks, n_dom, n_rep):
+    n_rep = min(n_rep, n_tasks)
+    fielded = n_tasks + n_dom + n_rep
+    # ceil(T / 3) tasks between a repeat and its original, or the most the block allows
+    gap = min(-(-fielded // 3), fielded - n_rep - 1)
+    for seed in range(4):
+        s = make_study(attributes=ATTRS, tasks=n_tasks, blocks=1, method="random", seed=seed,
+                       priors=PRIORS, repeat_tasks=n_rep, dominance_tasks=n_dom)
+        t = build(s).table.drop_duplicates("task")
+        rep = t[t["task_type"] == "repeat"]
+        assert len(rep) == n_rep
+        assert ((rep["task"] - rep["repeat_of"] - 1) >= gap).all(), seed
 
 
 def test_choice_tasks_and_diagnostics_are_unchanged():
