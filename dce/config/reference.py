@@ -245,14 +245,17 @@ leave the validity tasks out unless `model.include_validity_tasks` is on. See
 [reliability.md](reliability.md#validity-tasks)."""
 
 _RANDOMIZE_NOTE = """\
-With `design.randomize`, `tasks`, `alternatives` and `versions` above are its keys. Each
-block gets `versions` seeded orders (from the config seed); survey.csv, `cards/` (one page per
-block and version) and `fielding_order.csv` show them, with the design's task and alternative
-of every position shown. Simulated respondents take the versions of their block in turn.
-Responses recorded as shown name their version in `choices.columns.version`; the readers map
-the positions back to the design's tasks and alternatives, so the estimates do not depend on
-the order. Without that column the data must give the design's task and alternative (as when
-the survey platform randomises per respondent and records the design's numbers)."""
+With `design.randomize`, `tasks`, `alternatives`, `versions`, `seed` and `file` above are its
+keys. Each block gets `versions` orders, drawn from `design.randomize.seed` (default: the config
+seed) or read from `design.randomize.file` (the `fielding_order.csv` or `survey.csv` of the run
+that made them); survey.csv, `cards/` (one page per block and version) and
+`fielding_order.csv` show them, with the design's task and alternative of every position
+shown. Simulated respondents take the versions of their block in turn. Responses recorded as
+shown name their version in `choices.columns.version`; the readers map the positions back to
+the design's tasks and alternatives, so the estimates do not depend on the order. Such data
+need the orders pinned by `file` (safest) or `seed`, so that changing the config's `seed`
+cannot change them. Without that column the data must give the design's task and alternative
+(as when the survey platform randomises per respondent and records the design's numbers)."""
 
 _TOP_LEVEL_ORDER = ("schema_version", "name", "seed", "output", "type", "attributes", "items",
                     "design", "respondents", "choices", "simulate", "model", "importance",

@@ -188,9 +188,12 @@ def _fielding_text(d: dict, model: dict) -> str:
     if r:
         what = [w for w, on in (("tasks", r.get("tasks")), ("alternatives",
                                                             r.get("alternatives"))) if on]
-        text += (f" The order of the {and_list(what)} was randomised with the config seed, in "
-                 f"{r.get('versions') or 1} version(s) of each block (fielding_order.csv); responses "
-                 "were mapped back to the design's tasks and alternatives.")
+        source = (f"read from {r['file']}" if r.get("file") else
+                  f"drawn with seed {r['seed']}" if r.get("seed") is not None else
+                  "drawn with the config seed")
+        text += (f" The order of the {and_list(what)} was randomised ({source}), in "
+                 f"{r.get('versions') or 1} version(s) of each block (fielding_order.csv); "
+                 "responses were mapped back to the design's tasks and alternatives.")
     return text
 
 
