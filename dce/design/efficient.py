@@ -19,6 +19,23 @@ Exclusions hold because only allowed profiles are ever proposed; alternatives of
 stay distinct and no two tasks show the same set of profiles. The opt-out alternative, when
 the design has one, is in every set with its constant ``asc[opt_out]``.
 
+After a start converges it runs perturbation rounds (iterated local search): the best
+design so far has some attribute levels swapped between random slots (which keeps every
+level count), is improved the same way and replaces the best when it is better. The number
+of rounds follows from the size of one pass (:func:`search_rounds`), so small problems get
+many (up to :data:`MAX_ROUNDS`) and the design never depends on the machine's speed.
+
+``design.level_balance`` bounds every level's count (see :mod:`dce.design.balance`):
+random starts have balanced columns, and an exchange that would push a count outside its
+bounds is not proposed; ``none`` keeps the unconstrained search.
+
+``bayesian`` searches on scrambled Sobol draws (``design.prior_draws`` rounded up to a
+power of two; Sobol points are balanced at powers of two), then scores every start's
+design under 512 to 2048 further Sobol draws and polishes the best one or two on them with
+the same exchange, keeping the best on the larger set: judging on the few draws the search
+optimised would reward designs fitted to those draws. The reported objective is the
+DB-error over the configured draws, as in the diagnostics.
+
 The first start is the Street-Burgess design of ``method: orthogonal`` when a construction
 fits the request and the exclusions (optimal at zero coefficients, a good start otherwise);
 for ``bayesian`` it is the D-efficient design at the prior means (found first by the same

@@ -552,7 +552,8 @@ def run_start(prob: SearchProblem, seed_seq, initial: np.ndarray | None = None) 
     best, best_obj = st.prof.copy(), exact_objective(prob, st.prof)
     n_slots = prob.n_sets * prob.n_alt
     for _ in range(prob.rounds):
-        if timed_out:
+        if timed_out or (prob.deadline is not None and time.time() > prob.deadline):
+            timed_out = True
             break
         trial = scramble(prob, best, rng, max(2, n_slots * len(prob.levels) // 8))
         if trial is None:
