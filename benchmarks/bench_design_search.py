@@ -182,14 +182,48 @@ def _set_info(Xs: np.ndarray, draws: np.ndarray) -> np.ndarray:
     return second - xbar[..., :, None] * xbar[..., None, :]
 
 
-def modfed_start(prob, cand, draws, rng, max_iter=50):
-    """One Modfed start: (sets (n, J, A), DB-error over ``draws``)."""
+def near_bounds(prob):
+    """The documented ``near`` bounds, (lo, hi) per attribute, written out here."""
+    n = prob["tasks"] * prob["alternatives"]
+    out = []
+    for a in prob["attributes"].values():
+        L = len(a["levels"])
+        out.append((max(1, n // (2 * L)) if n >= L else 0, -(-3 * n // (2 * L))))
+    return out
+
+
+def _balanced_idx(prob, cand, rng, tries=2000):
+    """Start of the constrained baseline: balanced random columns that form allowed,
+    distinct profiles within each set (rejection sampling); None if none is found."""
+    n, J = prob["tasks"], prob["alternatives"]
+    lookup = {tuple(c): i for i, c in enumerate(cand.tolist())}
+    for _ in range(tries):
+        cols = [rng.permutation(np.resize(np.arange(len(a["levels"])), n * J))
+                for a in prob["attributes"].values()]
+        rows = [lookup.get(tuple(r)) for r in np.column_stack(cols).tolist()]
+        if None in rows:
+            continue
+        idx = np.array(rows).reshape(n, J)
+        if all(len(set(r)) == J for r in idx.tolist()):
+            return idx
+    return None
+
+
+def modfed_start(prob, cand, draws, rng, max_iter=50, bounds=None):
+    """One Modfed start: (sets (n, J, A), DB-error over ``draws``). With ``bounds`` (per
+    attribute (lo, hi)), a balanced start and only exchanges that keep every level count
+    within them (or no further out)."""
     n, J = prob["tasks"], prob["alternatives"]
     Xc = coded_design(prob, cand[:, None, :])[:, 0, :] if not prob["opt_out"] else \
         np.concatenate([coded_design({**prob, "opt_out": None}, cand[:, None, :])[:, 0, :],
                         np.zeros((len(cand), 1))], axis=1)
-    idx = np.stack([rng.choice(len(cand), J, replace=False) for _ in range(n)])
+    idx = _balanced_idx(prob, cand, rng) if bounds is not None else None
+    if idx is None:
+        idx = np.stack([rng.choice(len(cand), J, replace=False) for _ in range(n)])
     K = Xc.shape[1]
+    A = cand.shape[1]
+    counts = [np.bincount(cand[idx][..., q].ravel(), minlength=len(a["levels"]))
+              for q, a in enumerate(prob["attributes"].values())]
     opt_row = np.zeros((1, K))
     if prob["opt_out"]:
         opt_row[0, -1] = 1.0
@@ -220,9 +254,19 @@ def modfed_start(prob, cand, draws, rng, max_iter=50):
                 sign, ld = np.linalg.slogdet(tot)
                 val = np.where(sign > 0, np.exp(-ld / K), np.inf).mean(axis=0)
                 val[dup] = np.inf
+                if bounds is not None:
+                    old_p = cand[idx[s, j]]
+                    for q in range(A):
+                        lo, hi = bounds[q]
+                        moved = cand[:, q] != old_p[q]
+                        bad = moved & ((counts[q][cand[:, q]] >= hi) | (counts[q][old_p[q]] <= lo))
+                        val[bad] = np.inf
                 c = int(np.argmin(val))
                 if val[c] < best * (1 - 1e-12):
                     best = val[c]
+                    for q in range(A):
+                        counts[q][cand[idx[s, j], q]] -= 1
+                        counts[q][cand[c, q]] += 1
                     idx[s] = rows[c]
                     total = tot[:, c]
                     Is[:, s] = trial[:, c]
@@ -232,7 +276,7 @@ def modfed_start(prob, cand, draws, rng, max_iter=50):
     return cand[idx], float(best)
 
 
-def modfed(prob, starts, n_draws, seed=1):
+def modfed(prob, starts, n_draws, seed=1, bounds=None):
     """Best of ``starts`` Modfed starts; (sets, seconds)."""
     cand = candidates(prob)
     if (prob["sd"] > 0).any():
@@ -245,7 +289,7 @@ def modfed(prob, starts, n_draws, seed=1):
     t0 = time.perf_counter()
     best, best_val = None, np.inf
     for _ in range(starts):
-        sets, val = modfed_start(prob, cand, draws, rng)
+        sets, val = modfed_start(prob, cand, draws, rng, bounds=bounds)
         if val < best_val:
             best, best_val = sets, val
     return best, time.perf_counter() - t0
@@ -305,18 +349,21 @@ def main(argv=None) -> None:
           f"{os.cpu_count()} cpus visible; dce on 1 process; Modfed {args.modfed_starts} "
           f"starts, {args.modfed_draws} Sobol draws; scored under {args.score_draws} "
           "independent draws")
-    print(f"{'problem':8s}{'dce none':>12s}{'s':>7s}{'dce near':>12s}{'s':>7s}"
-          f"{'Modfed':>12s}{'s':>7s}{'none/MF':>9s}{'near/MF':>9s}  D-eff(b=0)")
+    print(f"{'problem':8s}{'dce none':>10s}{'s':>6s}{'MF none':>10s}{'s':>6s}{'ratio':>8s}"
+          f"{'dce near':>10s}{'s':>6s}{'MF near':>10s}{'s':>6s}{'ratio':>8s}  D-eff(b=0)")
     for prob in chosen:
         draws = score_draws(prob, args.score_draws if (prob["sd"] > 0).any() else 1)
         s_none, t_none, diag = run_dce(prob, "none")
-        s_near, t_near, _ = run_dce(prob, "near")
+        s_near, t_near, diag_near = run_dce(prob, "near")
         s_mf, t_mf = modfed(prob, args.modfed_starts, args.modfed_draws)
-        v_none, v_near, v_mf = (score(prob, s, draws) for s in (s_none, s_near, s_mf))
-        eff = diag.get("d_efficiency")
-        print(f"{prob['name']:8s}{v_none:12.6f}{t_none:7.1f}{v_near:12.6f}{t_near:7.1f}"
-              f"{v_mf:12.6f}{t_mf:7.1f}{v_none / v_mf:9.4f}{v_near / v_mf:9.4f}  "
-              f"{'' if eff is None else f'{eff:.6f}'}   {prob['what']}", flush=True)
+        s_mfn, t_mfn = modfed(prob, args.modfed_starts, args.modfed_draws,
+                              bounds=near_bounds(prob))
+        v = [score(prob, s, draws) for s in (s_none, s_mf, s_near, s_mfn)]
+        eff = [d.get("d_efficiency") for d in (diag, diag_near)]
+        eff_txt = "" if eff[0] is None else f"{eff[0]:.6f} / {eff[1]:.6f}"
+        print(f"{prob['name']:8s}{v[0]:10.6f}{t_none:6.1f}{v[1]:10.6f}{t_mf:6.1f}"
+              f"{v[0] / v[1]:8.4f}{v[2]:10.6f}{t_near:6.1f}{v[3]:10.6f}{t_mfn:6.1f}"
+              f"{v[2] / v[3]:8.4f}  {eff_txt}   {prob['what']}", flush=True)
 
 
 if __name__ == "__main__":

@@ -20,6 +20,8 @@ from dce.errors import DesignError
 
 MAX_PASSES = 100
 RIDGE = 1e-8
+START_TRIES = 20  # random designs tried for one that meets the level bounds
+PERTURB = 8  # a round swaps (slots x attributes) / PERTURB levels (at least 2)
 _CHUNK = 2_000_000  # floats per evaluation block
 
 
@@ -505,13 +507,18 @@ def _descend(prob: SearchProblem, st: _State, rng) -> tuple[int, bool]:
 
 
 def _first_design(prob: SearchProblem, rng) -> np.ndarray:
-    """A random start: balanced columns when the counts are bounded (else, or when the
-    rules defeat that, distinct random allowed sets)."""
-    if prob.bounds is not None:
-        prof = balanced_start(prob, rng)
-        if prof is not None:
+    """A random start: distinct random allowed sets; with bounded counts, the first of
+    :data:`START_TRIES` such designs that meets the bounds, else balanced columns
+    (:func:`~dce.design.balance.balanced_start`), else the last random design."""
+    prof = _random_start(prob, rng)
+    if prob.bounds is None:
+        return prof
+    for _ in range(START_TRIES):
+        if violation(level_counts(prof, prob.levels), prob.levels, prob.bounds) == 0:
             return prof
-    return _random_start(prob, rng)
+        prof = _random_start(prob, rng)
+    balanced = balanced_start(prob, rng)
+    return prof if balanced is None else balanced
 
 
 def run_start(prob: SearchProblem, seed_seq, initial: np.ndarray | None = None) -> dict:
@@ -555,7 +562,7 @@ def run_start(prob: SearchProblem, seed_seq, initial: np.ndarray | None = None) 
         if timed_out or (prob.deadline is not None and time.time() > prob.deadline):
             timed_out = True
             break
-        trial = scramble(prob, best, rng, max(2, n_slots * len(prob.levels) // 8))
+        trial = scramble(prob, best, rng, max(2, n_slots * len(prob.levels) // PERTURB))
         if trial is None:
             continue
         st = _State(prob, trial)

@@ -110,3 +110,20 @@ def test_none_keeps_the_unconstrained_search():
     # heuristic searches: allow 0.5% for a start that ends in a slightly worse optimum
     assert errs["none"] <= errs["near"] * 1.005
     assert errs["near"] <= errs["strict"] * 1.005
+
+
+def test_bounds_the_rules_rule_out_give_a_warning_not_a_failure():
+    """z can only pair with r and alternatives differ, so at most one z per task: strict
+    balance (8 of 24 slots) is impossible; near (4 to 12) is met."""
+    attrs = {"a": {"levels": ["x", "y", "z"]}, "b": {"levels": ["p", "q", "r"]}}
+    rules = [{"a": "z", "b": "p"}, {"a": "z", "b": "q"}]
+    strict = make_study(attributes=attrs, alternatives=4, tasks=6, level_balance="strict",
+                        exclude=rules, starts=1)
+    with pytest.warns(efficient.DesignSearchWarning, match="level_balance strict"):
+        build(strict)
+    near = make_study(attributes=attrs, alternatives=4, tasks=6, exclude=rules, starts=1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", efficient.DesignSearchWarning)
+        design = build(near)
+    lo, hi = bounds_by_definition(24, 3, "near")
+    assert all(lo <= c <= hi for c in counts_of(design, near)["a"])
