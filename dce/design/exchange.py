@@ -20,6 +20,7 @@ from dce.errors import DesignError
 
 MAX_PASSES = 100
 RIDGE = 1e-8
+RESCUE_ROUNDS = 40  # rounds allowed while a start's design is still singular
 START_TRIES = 20  # random designs tried for one that meets the level bounds
 PERTURB = 8  # a round swaps (slots x attributes) / PERTURB levels (at least 2)
 _CHUNK = 2_000_000  # floats per evaluation block
@@ -531,7 +532,8 @@ def run_start(prob: SearchProblem, seed_seq, initial: np.ndarray | None = None) 
     far (random swaps of attribute levels between slots, which keep the level counts, see
     :func:`~dce.design.balance.scramble`), improves it the same way and keeps it when its
     objective is lower (Lourenco, Martin and Stuetzle 2003, iterated local search, in
-    Handbook of Metaheuristics, Kluwer, 321-353).
+    Handbook of Metaheuristics, Kluwer, 321-353). While the design is singular (tight
+    level bounds can trap the exchange there), up to :data:`RESCUE_ROUNDS` rounds run.
 
     Parameters
     ----------
@@ -558,7 +560,9 @@ def run_start(prob: SearchProblem, seed_seq, initial: np.ndarray | None = None) 
     passes, timed_out = _descend(prob, st, rng)
     best, best_obj = st.prof.copy(), exact_objective(prob, st.prof)
     n_slots = prob.n_sets * prob.n_alt
-    for _ in range(prob.rounds):
+    for r in range(max(prob.rounds, RESCUE_ROUNDS)):
+        if r >= prob.rounds and np.isfinite(best_obj):
+            break  # the extra rounds only rescue a start that identifies nothing yet
         if timed_out or (prob.deadline is not None and time.time() > prob.deadline):
             timed_out = True
             break

@@ -29,7 +29,7 @@ def counts_of(design, study):
             for a in study.attributes}
 
 
-@settings(max_examples=12, deadline=None,
+@settings(max_examples=30, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(levels=st.lists(st.integers(2, 5), min_size=2, max_size=3),
        alternatives=st.integers(2, 3), extra=st.integers(0, 4),
