@@ -40,6 +40,7 @@ def test_searched_designs_meet_their_level_bounds(monkeypatch, levels, alternati
     monkeypatch.setattr(efficient, "MAX_ROUNDS", 2)   # speed: the bounds hold every round
     K = sum(levels) - len(levels)
     tasks = math.ceil(K / (alternatives - 1)) + extra
+    tasks = min(tasks, math.comb(math.prod(levels), alternatives))  # distinct sets that exist
     attrs = {f"a{i}": {"levels": [f"L{v}" for v in range(1, nl + 1)]}
              for i, nl in enumerate(levels)}
     priors = {"a0[L2]": round(slope, 3)}
