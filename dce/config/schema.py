@@ -153,6 +153,13 @@ class DesignSpec(_Strict):
     max_overlap: StrictInt | None = Field(
         None, ge=0, description="the largest number of attributes that may be constant within "
                                 "a task (`orthogonal`, `d-efficient` and `bayesian` designs)")
+    level_balance: Literal["strict", "near", "none"] = Field(
+        "near", description="level counts of `d-efficient` and `bayesian` designs (over all "
+                            "tasks and blocks): `strict` each level of an attribute appears "
+                            "floor(n/L) or ceil(n/L) times (n = tasks x blocks x "
+                            "alternatives, L its levels); `near` each level appears at least "
+                            "max(1, floor(n/(2L))) and at most ceil(3n/(2L)) times; `none` "
+                            "no constraint (levels may be left out)")
     items_per_set: StrictInt | None = Field(
         None, ge=2, description="best-worst / ranking: items shown per set")
     sets: StrictInt | None = Field(

@@ -22,6 +22,7 @@ respondent answering one block.
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 from scipy.linalg import null_space
@@ -473,6 +474,43 @@ def _add_efficiency(result, table, study, info_priors, at_priors, beta, terms) -
         result["s_estimate_respondents"] = None
 
 
+class LevelCoverageWarning(UserWarning):
+    """A declared level never appears in the design."""
+
+
+def coverage_warnings(balance: dict) -> list[str]:
+    """One warning per attribute with a declared level that never appears in the design.
+
+    A level never shown cannot be estimated, and a numeric attribute shown at some of its
+    levels only cannot test the shape (e.g. linearity) across the others (Johnson et al.
+    2013, ISPOR design report, Value in Health 16:3-13).
+
+    Parameters
+    ----------
+    balance : dict
+        ``{attribute: {level label: count}}`` over the generic alternatives.
+
+    Returns
+    -------
+    list of str
+        E.g. ``"level coverage: cost: levels 20, 30 never appear in the design"``.
+
+    Warns
+    -----
+    LevelCoverageWarning
+        The same text, once per such attribute.
+    """
+    out = []
+    for name, counts in balance.items():
+        lost = [lab for lab, c in counts.items() if c == 0]
+        if lost:
+            out.append(f"level coverage: {name}: level{'s' if len(lost) > 1 else ''} "
+                       f"{', '.join(lost)} never appear{'s' if len(lost) == 1 else ''} in "
+                       "the design")
+            warnings.warn(out[-1], LevelCoverageWarning, stacklevel=3)
+    return out
+
+
 def diagnose(table, study, info: dict | None = None) -> dict:
     """Every diagnostic of a design table, as a JSON-ready dict.
 
@@ -490,7 +528,8 @@ def diagnose(table, study, info: dict | None = None) -> dict:
         Counts, D-/A-error at the priors and at zero (Huber and Zwerina 1996), DB-error when
         a prior has an sd (Sandor and Wedel 2001), level balance (overall and by block),
         overlap, correlations, unidentified terms, dominated tasks, Street-Burgess
-        D-efficiency and S-estimates.
+        D-efficiency and S-estimates; ``warnings`` lists declared levels that never
+        appear (:func:`coverage_warnings`), whatever made the design.
     """
     attrs = study.attributes
     d = study.spec.design
@@ -528,6 +567,7 @@ def diagnose(table, study, info: dict | None = None) -> dict:
                                    for i, a in enumerate(attrs)},
     }
     result["unidentified_terms"] = null_terms(info_zero, terms)
+    result["warnings"] = coverage_warnings(balance)
     # whole-set properties: attributes constant within a task, dominance by the priors
     sets = _level_sets(generic, attrs)
     result["max_overlap"] = result["dominated_tasks"] = None

@@ -19,6 +19,23 @@ Exclusions hold because only allowed profiles are ever proposed; alternatives of
 stay distinct and no two tasks show the same set of profiles. The opt-out alternative, when
 the design has one, is in every set with its constant ``asc[opt_out]``.
 
+After a start converges it runs perturbation rounds (iterated local search): the best
+design so far has some attribute levels swapped between random slots (which keeps every
+level count), is improved the same way and replaces the best when it is better. The number
+of rounds follows from the size of one pass (:func:`search_rounds`), so small problems get
+many (up to :data:`MAX_ROUNDS`) and the design never depends on the machine's speed.
+
+``design.level_balance`` bounds every level's count (see :mod:`dce.design.balance`):
+random starts have balanced columns, and an exchange that would push a count outside its
+bounds is not proposed; ``none`` keeps the unconstrained search.
+
+``bayesian`` searches on scrambled Sobol draws (``design.prior_draws`` rounded up to a
+power of two; Sobol points are balanced at powers of two), then scores every start's
+design under 512 to 2048 further Sobol draws and polishes the best one or two on them with
+the same exchange, keeping the best on the larger set: judging on the few draws the search
+optimised would reward designs fitted to those draws. The reported objective is the
+DB-error over the configured draws, as in the diagnostics.
+
 The first start is the Street-Burgess design of ``method: orthogonal`` when a construction
 fits the request and the exclusions (optimal at zero coefficients, a good start otherwise);
 for ``bayesian`` it is the D-efficient design at the prior means (found first by the same
@@ -56,16 +73,29 @@ import warnings
 import numpy as np
 from joblib import Parallel, delayed
 
+from dce.design.balance import level_bounds
 from dce.design.blocking import balanced_blocks
 from dce.design.constraints import partworths
 from dce.design.diagnostics import null_terms
-from dce.design.exchange import SearchProblem, run_start, set_information, set_key
+from dce.design.exchange import (
+    SearchProblem,
+    exact_objective,
+    run_start,
+    set_information,
+    set_key,
+)
 from dce.design.methods import MAX_ENUMERATED, allowed_mask, full_factorial
 from dce.design.priors import design_terms, prior_draws, prior_moments
 from dce.design.street_burgess import street_burgess_plan
 from dce.errors import DesignError
 
 FEDOROV_LIMIT = 3000  # exchange against every allowed profile up to this many
+ROUND_WORK = 5e7      # work of the perturbation rounds of one start (see search_rounds)
+ROUND_OVERHEAD = 4e4  # fixed work per alternative visited
+MAX_ROUNDS = 40
+POLISH_DRAWS = 2048   # Sobol draws of the final polish of bayesian designs (at least)
+POLISH_TOP = 2        # designs polished
+POLISH_WORK = 4e8     # work of one polish pass (see polish_draw_count)
 class DesignSearchWarning(UserWarning):
     """The search stopped early (time limit) or could not do what was asked."""
 
@@ -126,10 +156,11 @@ def make_problem(study, draws, weights=None, n_sets=None) -> SearchProblem:
             candidates = prof[ok]
     draws = np.atleast_2d(np.asarray(draws, float))
     R = len(draws)
-    return SearchProblem(
+    n_sets = int(n_sets if n_sets is not None else d.tasks * d.blocks)
+    prob = SearchProblem(
         levels=levels,
         codings=[a.level_matrix() for a in attrs],
-        n_sets=int(n_sets if n_sets is not None else d.tasks * d.blocks),
+        n_sets=n_sets,
         n_alt=d.alternatives,
         opt_out=bool(d.opt_out),
         n_terms=draws.shape[1],
@@ -141,7 +172,30 @@ def make_problem(study, draws, weights=None, n_sets=None) -> SearchProblem:
         no_dominance=bool(d.no_dominance),
         max_overlap=d.max_overlap,
         pw=partworths(attrs, design_terms(study), prior_moments(study, design_terms(study))[0]),
+        bounds=level_bounds(n_sets * d.alternatives, levels, d.level_balance),
     )
+    prob.rounds = search_rounds(prob)
+    return prob
+
+
+def search_rounds(prob: SearchProblem) -> int:
+    """Perturbation rounds of each start: as many as fit :data:`ROUND_WORK` (at most
+    :data:`MAX_ROUNDS`), from the size of one pass (sets x alternatives x candidates x
+    draws x terms^2), so small problems get many and the count never depends on the
+    machine.
+
+    Parameters
+    ----------
+    prob : SearchProblem
+
+    Returns
+    -------
+    int
+    """
+    cands = (len(prob.candidates) if prob.candidates is not None
+             else int(prob.levels.sum()))
+    work = prob.n_sets * prob.n_alt * (ROUND_OVERHEAD + cands * len(prob.draws) * prob.n_terms ** 2)
+    return int(min(MAX_ROUNDS, ROUND_WORK // max(work, 1)))
 
 
 def identification_check(study, sets: np.ndarray) -> None:
@@ -245,7 +299,8 @@ def _constructed_start(study, prob: SearchProblem, rng):
 
 def search(study, rng, draws: np.ndarray, objective_name: str,
            construction_start: bool = True, initial: np.ndarray | None = None,
-           initial_name: str | None = None) -> tuple[np.ndarray, dict]:
+           initial_name: str | None = None, polish: np.ndarray | None = None,
+           rounds: int | None = None) -> tuple[np.ndarray, dict]:
     """Best design over ``design.starts`` starts; (sets, info).
 
     The first start is ``initial`` when given, else the Street-Burgess construction when
@@ -263,6 +318,10 @@ def search(study, rng, draws: np.ndarray, objective_name: str,
         Try the Street-Burgess construction as the first start.
     initial : ndarray of int (n_sets, n_alternatives, n_attributes), optional
         A given first start, described in ``info`` as ``initial_name``.
+    polish : ndarray of float (R2, K), optional
+        More draws for a final polish (see :func:`polish_designs`).
+    rounds : int, optional
+        Perturbation rounds of each start (default :func:`search_rounds`).
 
     Returns
     -------
@@ -282,45 +341,137 @@ def search(study, rng, draws: np.ndarray, objective_name: str,
     d = study.spec.design
     terms = design_terms(study)
     prob = make_problem(study, draws)
+    if rounds is not None:
+        prob.rounds = int(rounds)
     _pre_checks(study, prob, terms)
     started = time.time()
     if d.time_limit is not None:
         prob.deadline = started + float(d.time_limit)
-    seeds = rng.bit_generator.seed_seq.spawn(d.starts + 1)
+    seeds = rng.bit_generator.seed_seq.spawn(d.starts + 2)
     if initial is None and construction_start:
-        initial = _constructed_start(study, prob, np.random.default_rng(seeds[-1]))
+        initial = _constructed_start(study, prob, np.random.default_rng(seeds[-2]))
         initial_name = "Street-Burgess construction"
     par = getattr(study.spec, "parallel", None)
     jobs = getattr(par, "jobs", 1)
-    results = _run_all(prob, seeds[:-1], initial, None if jobs in (None, 1) else jobs)
+    results = _run_all(prob, seeds[:-2], initial, None if jobs in (None, 1) else jobs)
     values = [r["objective"] for r in results]
     best = int(np.argmin(values))  # ties: the first start
     if not np.isfinite(values[best]):
-        info0 = set_information(prob.set_matrix(results[best]["design"]),
-                                np.zeros((1, prob.n_terms))).sum(axis=(0, 1))
-        bad = null_terms(info0, terms) or terms
-        raise DesignError(f"no start found a design that identifies {', '.join(bad)}; add "
-                          "tasks or alternatives, or relax `exclude`", key="design")
-    timed_out = any(r["timed_out"] for r in results)
-    if timed_out:
-        warnings.warn(f"design.time_limit of {d.time_limit} s reached before the search "
-                      "converged; the design is the best found so far and may differ between "
-                      "runs", DesignSearchWarning, stacklevel=3)
+        _unidentified(prob, results[best]["design"], terms)
     info = {
         "algorithm": ("modified Fedorov (exchange against every allowed profile) with swaps"
                       if prob.candidates is not None else "coordinate exchange with swaps"),
-        "objective": objective_name,
-        "objective_value": float(values[best]),
-        "starts": int(d.starts),
+        "objective": objective_name, "objective_value": float(values[best]),
+        "starts": int(d.starts), "rounds_per_start": int(prob.rounds),
         "first_start": initial_name if initial is not None else "random",
         "best_start": best + 1,
         "start_values": [float(v) if np.isfinite(v) else None for v in values],
         "passes": [int(r["passes"]) for r in results],
         "candidate_profiles": None if prob.candidates is None else int(len(prob.candidates)),
-        "time_limit_reached": bool(timed_out),
-        "seconds": round(time.time() - started, 3),
+        "level_balance": d.level_balance,
     }
+    if polish is not None:
+        results, best, extra = polish_designs(study, results, polish, seeds[-1], prob.deadline)
+        info.update(extra, objective_value=exact_objective(prob, results[best]["design"]))
+    _warn_after(d, results, best)
+    info["time_limit_reached"] = any(r["timed_out"] for r in results)
+    info["seconds"] = round(time.time() - started, 3)
     return results[best]["design"], info
+
+
+def _unidentified(prob: SearchProblem, sets: np.ndarray, terms) -> None:
+    """Raise the DesignError of a search whose best design leaves terms unidentified."""
+    info0 = set_information(prob.set_matrix(sets), np.zeros((1, prob.n_terms))).sum(axis=(0, 1))
+    bad = null_terms(info0, terms) or terms
+    raise DesignError(f"no start found a design that identifies {', '.join(bad)}; add "
+                      "tasks or alternatives, or relax `exclude`", key="design")
+
+
+def _warn_after(d, results: list, best: int) -> None:
+    """DesignSearchWarnings: level-count bounds not met, time limit reached."""
+    if results[best]["violation"] > 0:
+        warnings.warn(f"design.level_balance {d.level_balance}: the search found no design "
+                      "whose level counts meet the bounds (exclusions or constraints may rule "
+                      "them out); see level_balance in the diagnostics",
+                      DesignSearchWarning, stacklevel=4)
+    if any(r["timed_out"] for r in results):
+        warnings.warn(f"design.time_limit of {d.time_limit} s reached before the search "
+                      "converged; the design is the best found so far and may differ between "
+                      "runs", DesignSearchWarning, stacklevel=4)
+
+
+def polish_draw_count(study, n_search: int) -> int:
+    """Draws of the final polish: the largest power of two whose exchange pass fits
+    :data:`POLISH_WORK`, between 512 and :data:`POLISH_DRAWS`, and at least twice the
+    search's draws.
+
+    Parameters
+    ----------
+    study : Study
+    n_search : int
+        Draws of the search.
+
+    Returns
+    -------
+    int
+    """
+    d = study.spec.design
+    prob = make_problem(study, np.zeros((1, len(design_terms(study)))))
+    cands = (len(prob.candidates) if prob.candidates is not None
+             else int(prob.levels.sum()))
+    per_draw = prob.n_sets * prob.n_alt * cands * prob.n_terms ** 2
+    fit = max(1, int(POLISH_WORK // max(per_draw, 1)))
+    n = min(POLISH_DRAWS, max(512, 1 << (fit.bit_length() - 1)))
+    return max(n, 2 * n_search) if d is not None else n
+
+
+def polish_designs(study, results: list, draws: np.ndarray, seed_seq, deadline=None):
+    """Re-rank the starts' designs under more draws and improve the best ones on them.
+
+    Optimising and judging on the same few draws rewards designs fitted to those draws; the
+    designs of every start are scored under ``draws`` (more, independent of the search's),
+    the :data:`POLISH_TOP` best (the best alone when a pass costs more than half
+    :data:`POLISH_WORK`) are improved by the same exchange and swaps on ``draws``,
+    and the best on ``draws`` is kept.
+
+    Parameters
+    ----------
+    study : Study
+    results : list of dict
+        :func:`~dce.design.exchange.run_start` results.
+    draws : ndarray of float (R2, K)
+    seed_seq : numpy.random.SeedSequence
+    deadline : float, optional
+        Wall-clock deadline (``time.time()``) of the search.
+
+    Returns
+    -------
+    results : list of dict
+        The polished results (each design in them scored on ``draws``).
+    best : int
+        Index of the best.
+    info : dict
+        ``polish_draws``, ``polished_values`` and ``objective_value_polish``.
+    """
+    big = make_problem(study, draws)
+    big.rounds = 0
+    big.deadline = deadline
+    seen, scored = set(), []
+    for r in results:
+        key = r["design"].tobytes()
+        if np.isfinite(r["objective"]) and key not in seen:
+            seen.add(key)
+            scored.append((exact_objective(big, r["design"]), len(scored), r))
+    scored.sort(key=lambda t: (t[0], t[1]))
+    seeds = seed_seq.spawn(POLISH_TOP)
+    cands = len(big.candidates) if big.candidates is not None else int(big.levels.sum())
+    heavy = big.n_sets * big.n_alt * cands * len(draws) * big.n_terms ** 2 > POLISH_WORK / 2
+    out = [run_start(big, seeds[i], r["design"]) for i, (_, _, r) in
+           enumerate(scored[:1 if heavy else POLISH_TOP])]
+    values = [r["objective"] for r in out]
+    best = int(np.argmin(values))
+    return out, best, {"polish_draws": int(len(draws)), "polished_values": values,
+                       "objective_value_polish": float(values[best])}
 
 
 def _run_all(prob: SearchProblem, seeds, initial=None, n_jobs=None) -> list[dict]:
@@ -416,9 +567,21 @@ def bayesian_design(study, rng):
                       DesignSearchWarning, stacklevel=2)
     # first start: the D-efficient design at the prior means (a cheap search, one draw)
     local, _ = search(study, np.random.default_rng(rng.bit_generator.seed_seq.spawn(1)[0]),
-                      mean[None, :], "D-error")
-    sets, info = search(study, rng, draws, "DB-error", initial=local,
-                        initial_name="D-efficient design at the prior means")
+                      mean[None, :], "D-error", rounds=0)
+    # search on Sobol draws (a power of two at least design.prior_draws), polish on more
+    spawn = rng.bit_generator.seed_seq.spawn(2)
+    n_search = 1 << (d.prior_draws - 1).bit_length()
+    opt = draws if n_search == d.prior_draws else prior_draws(
+        mean, sd, n_search, np.random.default_rng(spawn[0]))[0]
+    polish, _ = prior_draws(mean, sd, polish_draw_count(study, n_search),
+                            np.random.default_rng(spawn[1]))
+    sets, info = search(study, rng, opt, "DB-error", initial=local,
+                        initial_name="D-efficient design at the prior means",
+                        polish=polish if len(polish) > 1 else None)
+    # reported: the DB-error over the configured draws (as the diagnostics compute it)
+    info["search_draws"] = int(len(opt))
+    info["search_objective_value"] = info["objective_value"]
+    info["objective_value"] = exact_objective(make_problem(study, draws), sets)
     identification_check(study, sets)
     blocks = balanced_blocks(sets, d.blocks, [a.n_levels for a in study.attributes], rng)
     info.update(draw_info)

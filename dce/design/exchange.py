@@ -13,12 +13,16 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from dce.design.balance import balanced_start, level_counts, moves_ok, scramble, violation
 from dce.design.constraints import dominated, overlap
 from dce.design.diagnostics import draw_errors
 from dce.errors import DesignError
 
 MAX_PASSES = 100
 RIDGE = 1e-8
+RESCUE_ROUNDS = 40  # rounds allowed while a start's design is still singular
+START_TRIES = 20  # random designs tried for one that meets the level bounds
+PERTURB = 8  # a round swaps (slots x attributes) / PERTURB levels (at least 2)
 _CHUNK = 2_000_000  # floats per evaluation block
 
 
@@ -47,6 +51,8 @@ class SearchProblem:
     no_dominance: bool = False
     max_overlap: int | None = None
     pw: list = field(default_factory=list)  # part-worths by the prior means (dominance)
+    bounds: tuple | None = None  # (lo, hi) of the level counts per attribute (A,), or None
+    rounds: int = 0             # perturbation rounds of each start (iterated local search)
     cand_X: np.ndarray | None = None    # coded candidates
     cand_code: np.ndarray | None = None  # integer code of each candidate profile
 
@@ -357,8 +363,9 @@ def _random_start(prob: SearchProblem, rng) -> np.ndarray:
     return prof
 
 
-def _candidates_for(prob: SearchProblem, prof_set: np.ndarray, j: int):
-    """Profiles that may replace alternative j, and their coded rows (current one first)."""
+def _candidates_for(prob: SearchProblem, prof_set: np.ndarray, j: int, counts=None):
+    """Profiles that may replace alternative j, and their coded rows (current one first);
+    with level-count bounds, only those that keep the counts within them (or no worse)."""
     cur = prof_set[j]
     others = np.delete(prof_set, j, axis=0)
     if prob.candidates is not None:
@@ -368,6 +375,7 @@ def _candidates_for(prob: SearchProblem, prof_set: np.ndarray, j: int):
             variants = np.repeat(prof_set[None], len(keep), axis=0)
             variants[:, j] = prob.candidates
             keep &= prob.sets_ok(variants)
+        keep &= moves_ok(counts, prob.bounds, cur, prob.candidates)
         cur_x = prob.code(cur)[None]
         return (np.vstack([cur[None], prob.candidates[keep]]),
                 np.vstack([cur_x, prob.cand_X[keep]]))
@@ -383,6 +391,7 @@ def _candidates_for(prob: SearchProblem, prof_set: np.ndarray, j: int):
         variants = np.repeat(prof_set[None], len(cands), axis=0)
         variants[:, j] = cands
         keep &= prob.sets_ok(variants)
+    keep &= moves_ok(counts, prob.bounds, cur, cands)
     keep[0] = True
     cands = cands[keep]
     return cands, prob.code(cands)
@@ -395,6 +404,7 @@ class _State:
         self.prof = prof
         self.X = prob.set_matrix(prof)                             # (N, Jt, K)
         self.Is = set_information(self.X, prob.draws)               # (R, N, K, K)
+        self.counts = level_counts(prof, prob.levels)
         self.keys: dict = {}
         for s in range(len(prof)):
             k = set_key(prof[s])
@@ -407,6 +417,10 @@ class _State:
             return False
         self.keys[old] -= 1
         self.keys[new] = self.keys.get(new, 0) + 1
+        A = prof_set.shape[1]
+        np.subtract.at(self.counts, (np.tile(np.arange(A), len(prof_set)),
+                                     self.prof[s].ravel()), 1)
+        np.add.at(self.counts, (np.tile(np.arange(A), len(prof_set)), prof_set.ravel()), 1)
         self.prof[s] = prof_set
         self.X[s] = X_set
         return True
@@ -416,7 +430,7 @@ def _exchange(prob: SearchProblem, st: _State, s: int, A, ld_rest) -> bool:
     """Best allowed replacement of each alternative of set s in turn."""
     changed = False
     for j in range(prob.n_alt):
-        cands, Xc = _candidates_for(prob, st.prof[s], j)
+        cands, Xc = _candidates_for(prob, st.prof[s], j, st.counts)
         obj = _candidate_objective(prob, st.X[s], j, Xc, A, ld_rest)
         for c in np.argsort(obj, kind="stable")[:20]:
             if not obj[c] < obj[0] * (1 - 1e-10):
@@ -467,37 +481,10 @@ def _swap(prob: SearchProblem, st: _State, s: int, A, ld_rest) -> bool:
     return False
 
 
-def run_start(prob: SearchProblem, seed_seq, initial: np.ndarray | None = None) -> dict:
-    """One start (random unless ``initial`` is given), improved until a pass changes nothing.
-
-    Each pass visits the sets in random order: exchange of each alternative, then the
-    swaps (see :mod:`dce.design.efficient`). At most :data:`MAX_PASSES` passes; a pass
-    that ends after ``prob.deadline`` stops the start.
-
-    Parameters
-    ----------
-    prob : SearchProblem
-    seed_seq : numpy.random.SeedSequence
-        Seed of this start (random start and visiting order).
-    initial : ndarray of int (n_sets, J, A), optional
-        The starting design (copied).
-
-    Returns
-    -------
-    dict
-        ``design`` (n_sets, J, A) level indices, ``objective`` (:func:`exact_objective`,
-        inf when singular), ``passes`` and ``timed_out``.
-
-    Raises
-    ------
-    DesignError
-        Key ``design.tasks`` when a random start cannot draw enough distinct allowed sets.
-    """
-    rng = np.random.default_rng(seed_seq)
-    st = _State(prob, _random_start(prob, rng) if initial is None else initial.copy())
-    K = prob.n_terms
-    ridge = RIDGE * np.eye(K)
-    timed_out = False
+def _descend(prob: SearchProblem, st: _State, rng) -> tuple[int, bool]:
+    """Passes over the sets (random order: exchanges, then swaps) until one changes nothing;
+    (passes, timed out)."""
+    ridge = RIDGE * np.eye(prob.n_terms)
     passes = 0
     for _ in range(MAX_PASSES):
         passes += 1
@@ -514,9 +501,79 @@ def run_start(prob: SearchProblem, seed_seq, initial: np.ndarray | None = None) 
                 st.Is[:, s] = set_information(st.X[s], prob.draws)
                 Itot = Irest - ridge + st.Is[:, s]
         if not improved:
-            break
+            return passes, False
         if prob.deadline is not None and time.time() > prob.deadline:
+            return passes, True
+    return passes, False
+
+
+def _first_design(prob: SearchProblem, rng) -> np.ndarray:
+    """A random start: distinct random allowed sets; with bounded counts, the first of
+    :data:`START_TRIES` such designs that meets the bounds, else balanced columns
+    (:func:`~dce.design.balance.balanced_start`), else the last random design."""
+    prof = _random_start(prob, rng)
+    if prob.bounds is None:
+        return prof
+    for _ in range(START_TRIES):
+        if violation(level_counts(prof, prob.levels), prob.levels, prob.bounds) == 0:
+            return prof
+        prof = _random_start(prob, rng)
+    balanced = balanced_start(prob, rng)
+    return prof if balanced is None else balanced
+
+
+def run_start(prob: SearchProblem, seed_seq, initial: np.ndarray | None = None) -> dict:
+    """One start (random unless ``initial`` is given), improved until a pass changes nothing,
+    then ``prob.rounds`` perturbation rounds (iterated local search).
+
+    Each pass visits the sets in random order: exchange of each alternative, then the
+    swaps (see :mod:`dce.design.efficient`). At most :data:`MAX_PASSES` passes; a pass
+    that ends after ``prob.deadline`` stops the start. A round scrambles the best design so
+    far (random swaps of attribute levels between slots, which keep the level counts, see
+    :func:`~dce.design.balance.scramble`), improves it the same way and keeps it when its
+    objective is lower (Lourenco, Martin and Stuetzle 2003, iterated local search, in
+    Handbook of Metaheuristics, Kluwer, 321-353). While the design is singular (tight
+    level bounds can trap the exchange there), up to :data:`RESCUE_ROUNDS` rounds run.
+
+    Parameters
+    ----------
+    prob : SearchProblem
+    seed_seq : numpy.random.SeedSequence
+        Seed of this start (random start, visiting order, perturbations).
+    initial : ndarray of int (n_sets, J, A), optional
+        The starting design (copied).
+
+    Returns
+    -------
+    dict
+        ``design`` (n_sets, J, A) level indices, ``objective`` (:func:`exact_objective`,
+        inf when singular), ``passes``, ``timed_out`` and ``violation`` (distance of the
+        level counts from ``prob.bounds``).
+
+    Raises
+    ------
+    DesignError
+        Key ``design.tasks`` when a random start cannot draw enough distinct allowed sets.
+    """
+    rng = np.random.default_rng(seed_seq)
+    st = _State(prob, _first_design(prob, rng) if initial is None else initial.copy())
+    passes, timed_out = _descend(prob, st, rng)
+    best, best_obj = st.prof.copy(), exact_objective(prob, st.prof)
+    n_slots = prob.n_sets * prob.n_alt
+    for r in range(max(prob.rounds, RESCUE_ROUNDS)):
+        if r >= prob.rounds and np.isfinite(best_obj):
+            break  # the extra rounds only rescue a start that identifies nothing yet
+        if timed_out or (prob.deadline is not None and time.time() > prob.deadline):
             timed_out = True
             break
-    return {"design": st.prof, "objective": exact_objective(prob, st.prof), "passes": passes,
-            "timed_out": timed_out}
+        trial = scramble(prob, best, rng, max(2, n_slots * len(prob.levels) // PERTURB))
+        if trial is None:
+            continue
+        st = _State(prob, trial)
+        more, timed_out = _descend(prob, st, rng)
+        passes += more
+        obj = exact_objective(prob, st.prof)
+        if obj < best_obj * (1 - 1e-10):
+            best, best_obj = st.prof.copy(), obj
+    return {"design": best, "objective": best_obj, "passes": passes, "timed_out": timed_out,
+            "violation": violation(level_counts(best, prob.levels), prob.levels, prob.bounds)}
