@@ -1,6 +1,7 @@
 """Bundled example data, for a first run in a notebook without files of your own.
 
-``peer_support``: the simulated responses of the showcase (``configs/peer_support.yaml``,
+``peer_support``: the simulated answers to the choice tasks of the showcase (its dominance
+and repeated tasks left out, as the models leave them out; ``configs/peer_support.yaml``,
 inspired by the Health Foundation Q Lab peer support survey; the responses are simulated
 from utilities in that config, not the survey's data): one row per respondent x task x
 alternative, columns ``respondent, group, block, task, alternative, chosen, <7

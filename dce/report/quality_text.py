@@ -127,6 +127,9 @@ def quality_notes(dq: dict, labels: Labels) -> list[str]:
     out.append(f"{fail} of {n} respondents ({100 * fail / n:.1f}%) failed at least one check "
                "that counts as a failure (same position, dominance, repeated task)."
                if n else "No respondents.")
+    if total["with_repeated_task"] and dq.get("chance_inconsistent_repeat"):
+        # next to the failure count, which a repeat answered differently by chance inflates
+        out.append(repeat_sentence(total, dq["chance_inconsistent_repeat"]))
     marked = (dq.get("validity_tasks") or {}).get("marked", False)
     if marked:
         out.append("The validity tasks are the design's (task_type in design.csv): "
@@ -151,8 +154,6 @@ def quality_notes(dq: dict, labels: Labels) -> list[str]:
                    "least two attributes and worse on none.")
     if not total["with_repeated_task"]:
         out.append("Repeated task: not assessed (no respondent saw the same choice set twice).")
-    elif dq.get("chance_inconsistent_repeat"):
-        out.append(repeat_sentence(total, dq["chance_inconsistent_repeat"]))
     by_attr = total.get("never_traded_by_attribute") or {}
     top = sorted(((k, v) for k, v in by_attr.items() if v), key=lambda kv: (-kv[1], kv[0]))
     if top:
