@@ -211,10 +211,11 @@ def setups(draw):
 def test_exclusions_hold_in_every_task(setup):
     levels, rules, m, tasks, coordinate, extra = setup
     study = make_study(levels, m, tasks, exclude=rules, starts=1, **extra)
-    limit = efficient.FEDOROV_LIMIT
+    limit, rounds = efficient.FEDOROV_LIMIT, efficient.MAX_ROUNDS
     try:
         if coordinate:  # force coordinate exchange instead of the candidate set
             efficient.FEDOROV_LIMIT = 0
+        efficient.MAX_ROUNDS = 2  # the constraints, not the search's quality, are tested here
         design = build(study)
     except DesignError as exc:
         # impossible requests must say what to change
@@ -223,7 +224,7 @@ def test_exclusions_hold_in_every_task(setup):
         OUTCOMES.append("error")
         return
     finally:
-        efficient.FEDOROV_LIMIT = limit
+        efficient.FEDOROV_LIMIT, efficient.MAX_ROUNDS = limit, rounds
     check_tasks(design, study)
     diag = design.diagnostics
     assert diag["identified"]

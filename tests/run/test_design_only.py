@@ -38,6 +38,7 @@ design:
   opt_out: Neither
   tasks: 8
   blocks: 2
+  starts: 1
   priors: {cost: -0.05, "quality[High]": 0.4, "similar[Yes]": 0.3, "asc[opt_out]": -1.0}
 """
 
