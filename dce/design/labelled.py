@@ -386,7 +386,9 @@ def efficient_labelled(study, rng, bayesian: bool) -> tuple[np.ndarray, dict]:
                                deadline)
         if best is None or err < best_err:
             best, best_err = sets, err
-    best, added = cover_levels(study, best, codings, draws, weights)
+    added = 0
+    if d.level_balance != "none":  # `none`: the unconstrained search, as for generic designs
+        best, added = cover_levels(study, best, codings, draws, weights)
     if added:
         Is = set_information(code_sets(study, best, codings), draws)
         best_err = draw_errors(Is.sum(axis=1), weights)[0]

@@ -108,6 +108,16 @@ def test_every_level_is_shown_and_exclusions_hold():
         assert set(levels) <= set(t[col])
 
 
+def test_level_balance_none_leaves_the_search_unconstrained():
+    """`level_balance: none` skips the coverage step, as for generic designs; the default
+    `near` runs it (and reports how many levels it put in)."""
+    near = build(_study()).diagnostics
+    free = build(_study(level_balance="none")).diagnostics
+    assert free["levels_added_for_coverage"] == 0
+    assert "levels_added_for_coverage" in near
+    assert free["search_error"] <= near["search_error"] + 1e-12
+
+
 def test_labelled_design_is_reproducible():
     a, b = build(_study()), build(_study())
     pd.testing.assert_frame_equal(a.table, b.table)
