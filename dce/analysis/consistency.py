@@ -84,7 +84,9 @@ def chance_inconsistency(responses: pd.DataFrame, fits, study) -> dict | None:
         rows = groups == g
         p[rows] = _probabilities(cd, beta)[rows]
     names = [a.name for a in study.attributes]
-    sub["profile"] = sub[names].astype(str).agg("\x1f".join, axis=1)
+    # observed opt-out rows (and labelled cells that do not apply) are empty: NaN after reading
+    sub["profile"] = sub[names].astype(object).where(sub[names].notna(), "").astype(
+        str).agg("\x1f".join, axis=1)
     sub["p"] = p
     first = sub[sub["task_type"] != "repeat"][KEYS + ["profile", "p"]]
     again = sub[sub["task_type"] == "repeat"][KEYS + ["repeat_of", "profile", "p", "group"]]

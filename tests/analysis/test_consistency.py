@@ -120,3 +120,16 @@ def test_always_a_different_answer_is_called_above_chance(run):
 def test_no_marked_repeats_gives_no_expectation(run):
     plain = run.responses.drop(columns=["task_type", "repeat_of"])
     assert chance_inconsistency(plain, run.fits, run.study) is None
+
+
+def test_empty_cells_of_observed_data_are_read(run):
+    """Read back from a CSV, the opt-out rows' empty attribute cells are NaN (pandas 3 keeps
+    them NaN under astype(str)); the expectation is the same as for the simulated table."""
+    names = [a.name for a in run.study.attributes]
+    observed = run.responses.copy()
+    opt = observed["is_opt_out"] == 1
+    for name in names:
+        observed[name] = observed[name].astype(object).where(~opt, np.nan)
+    assert observed.loc[observed["is_opt_out"] == 1, names].isna().all().all()
+    got = chance_inconsistency(observed, run.fits, run.study)
+    assert got == chance_inconsistency(run.responses, run.fits, run.study)
