@@ -8,6 +8,7 @@ cell is empty are opt-out rows (they get the ``asc[opt_out]`` constant).
 from __future__ import annotations
 
 import re
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -198,8 +199,34 @@ def estimation_rows(long: pd.DataFrame, include_validity: bool = False) -> pd.Da
     return long[long["task_type"].to_numpy() == "choice"]
 
 
+def order_warning(study, frame, display) -> None:
+    """Warn when a randomised design's answers are read without ``choices.columns.version``.
+
+    Without it the answers are taken as given in the design's own task and alternative
+    numbers (right when the survey platform records those); answers recorded as shown would
+    then be attributed to the wrong profiles, so the warning names the key, and a column
+    called ``version`` that the config does not use.
+    """
+    d = study.spec.design
+    c = study.spec.choices.columns
+    r = d.randomize if d is not None else None
+    if r is None or not (r.tasks or r.alternatives) or c.version:
+        return
+    unused = [col for col in frame.columns if col.strip().lower() == "version"
+              and col not in (c.block, c.respondent, c.group)]
+    warnings.warn(f"{display}: the design's order is randomised (design.randomize) but "
+                  "choices.columns.version is not set, so the answers are read as numbered in "
+                  "the design itself" + (f"; the file has a column {unused[0]!r}: if the "
+                                         "answers were recorded as shown, add "
+                                         f"choices.columns.version: {unused[0]}"
+                                         if unused else "; if they were recorded as shown, "
+                                         "set choices.columns.version"),
+                  UserWarning, stacklevel=3)
+
+
 def _from_long(study, frame, design, display) -> pd.DataFrame:
     c = study.spec.choices.columns
+    order_warning(study, frame, display)
     attrs = study.attributes
     needed = {"respondent": c.respondent, "task": c.task, "alternative": c.alternative,
               "chosen": c.chosen}
@@ -352,6 +379,7 @@ def need_design(study, design, message: str) -> None:
 
 
 def _from_wide(study, frame, design, display) -> pd.DataFrame:
+    order_warning(study, frame, display)
     c = study.spec.choices.columns
     need_design(study, design, f"wide data needs the design to know the attribute levels of "
                 f"{display}; add a `design:` section (with design.file for a fielded design), "

@@ -248,3 +248,19 @@ def test_repeats_are_separated_and_keep_their_swap(seed, n_rep, n_dom, n_alt, sw
             a = orig[attrs].astype(str).agg("|".join, axis=1).tolist()
             z = rep[attrs].astype(str).agg("|".join, axis=1).tolist()
             assert z == (a[::-1] if swap else a)  # the swap is not undone by the shuffle
+
+
+def test_answers_without_the_version_column_are_warned_about(tmp_path):
+    """A randomised design's answers read without choices.columns.version are taken in the
+    design's own numbering: a warning names the key and the file's unused version column."""
+    r = {"tasks": True, "alternatives": True, "versions": 2}
+    _fielded(tmp_path, r, respondents=40)
+    s = study(base_dir=tmp_path, randomize={**r, "seed": 5}, file="design.csv",
+              choices={"file": "long.csv", "columns": {"block": "block"}})
+    notes = " ".join(dce.analyse(s, stage="fit").raw.notes)  # warnings become run notes
+    assert "choices.columns.version: version" in notes
+    pinned = study(base_dir=tmp_path, randomize={**r, "seed": 5}, file="design.csv",
+                   choices={"file": "long.csv",
+                            "columns": {"block": "block", "version": "version"}})
+    assert "choices.columns.version" not in " ".join(
+        dce.analyse(pinned, stage="fit").raw.notes)
