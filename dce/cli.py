@@ -260,11 +260,14 @@ def power_summary(study, table) -> str:
              f"({study.spec.power.replications} replications per size)."]
     pw = table[table["measure"] == "power"]
     for g in dict.fromkeys(pw["group"]):
-        weakest = pw[pw["group"] == g].groupby("sample_size")["value"].min()
+        part = pw[pw["group"] == g]
+        weakest = part.groupby("sample_size")["value"].min()
         enough = weakest[weakest >= 0.8]
+        largest = part[part["sample_size"] == weakest.index.max()]
+        term = largest.loc[largest["value"].idxmin(), "term"]
         words.append(f"{g}: every term detected with power 0.8 from n = {enough.index[0]}."
                      if len(enough) else
-                     f"{g}: weakest term below 0.8 up to n = {weakest.index.max()} "
+                     f"{g}: weakest term {term} below 0.8 up to n = {weakest.index.max()} "
                      f"({weakest.iloc[-1]:.2f}).")
     words.append("Figure: figures/power.png.")
     return _wrap(words)
@@ -322,8 +325,11 @@ def summary_text(out, run) -> str:
     if design_only and run.stage == "run":
         words.append("No responses exist yet: the folder holds the design, survey.csv, the "
                      "cards and the sample-size guidance (design_report.md, "
-                     "sample_size.csv). Field the survey, then add `choices:` to the config "
-                     "and run again.")
+                     "sample_size.csv). Before fielding, copy design.csv to design.file"
+                     + (" and fielding_order.csv to design.randomize.file"
+                        if study.spec.design is not None and study.spec.design.randomize
+                        else "")
+                     + "; then field the survey, add `choices:` to the config and run again.")
     if run.responses is not None:
         n = run.responses["respondent"].nunique()
         k = run.responses["group"].nunique()

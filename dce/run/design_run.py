@@ -134,6 +134,26 @@ def design_sentence(diag: dict) -> str:
     return text
 
 
+def _power_lines(table) -> list[str]:
+    """Per group: the smallest size where every powered term reaches 0.8, or the weakest."""
+    pw = table[table["measure"] == "power"]
+    out = []
+    for g in dict.fromkeys(pw["group"]):
+        part = pw[pw["group"] == g]
+        weakest = part.groupby("sample_size")["value"].min()
+        enough = weakest[weakest >= 0.8]
+        if len(enough):
+            out.append(f"{g}: every term with a non-zero prior reaches power 0.8 from "
+                       f"n = {int(enough.index[0])} (the smallest size tried that does).")
+        else:
+            n = weakest.index.max()
+            row = part[part["sample_size"] == n].sort_values("value").iloc[0]
+            out.append(f"{g}: at the largest size tried, n = {int(n)}, the weakest term, "
+                       f"{row['term']}, has power {row['value']:.2f}; more respondents "
+                       "are needed for 0.8.")
+    return out
+
+
 def _randomised(order) -> str:
     parts = [w for w, on in (("tasks", order.tasks), ("alternatives", order.alternatives))
              if on]
@@ -159,8 +179,12 @@ def design_report(study, design, sizes: pd.DataFrame, power_table=None) -> str:
     """
     lines = [f"# {study.name}: design (no responses yet)", "",
              "No responses exist yet: this folder holds the design to field and the "
-             "sample-size guidance. Field `survey.csv` (or the cards), then add `choices:` "
-             "to the config and run `dce run` again for estimates and the report.", "",
+             "sample-size guidance. Before fielding, copy `design.csv` to the config's "
+             "`design.file`" + (" and `fielding_order.csv` next to it as "
+                                "`design.randomize.file`" if study.spec.design.randomize
+                                else "") + ", so that later runs read what was fielded. "
+             "Field `survey.csv` (or the cards), then add `choices:` to the config and run "
+             "`dce run` again for estimates and the report.", "",
              "## Design", "", design_sentence(design.diagnostics), ""]
     order = study.spec.design.randomize
     if order is not None:
@@ -187,7 +211,11 @@ def design_report(study, design, sizes: pd.DataFrame, power_table=None) -> str:
     if power_table is not None:
         lines += ["## Power", "", "power.csv holds the simulated power for each sample size of "
                   "`power:`" + (" (respondents choosing by the prior means, group `prior`)."
-                                if study.spec.simulate is None else "."), ""]
+                                if study.spec.simulate is None else ".")
+                  + " An S-estimate is the size at which a term is significant in "
+                  "expectation, which is about 50% power; 80% power needs about twice as "
+                  "many respondents.", ""]
+        lines += [f"- {line}" for line in _power_lines(power_table)] + [""]
     return "\n".join(lines) + "\n"
 
 
