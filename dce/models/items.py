@@ -503,3 +503,41 @@ def _fit_scaled(exp: Expanded, names, reference, *, se, group, model,
                     converged=converged, iterations=it, engine="native", group=group,
                     vcovs=vcovs, gradient_norm=float(np.abs(g).max()), warnings=tuple(notes))
     return _embed(res, names, reference, model, exp.n_tasks, scale=True)
+
+
+def diverging_items(result, n_items: int, limit: float = 12.5) -> list[tuple[str, float]]:
+    """Items whose utility runs away from the others': a sign of (quasi-)separation.
+
+    An item always chosen worst, never chosen best or always ranked last has no finite
+    maximum-likelihood utility; the optimiser stops far out with tiny standard errors. Its
+    utility then lies more than ``limit`` from the median item utility (half the
+    LARGE_COEFFICIENT of the conditional logit: a utility difference of 25 gives choice
+    odds of e^25). Measured from the median, the separated item is named even when it is
+    the reference (whose utility is fixed at 0 while the others run away).
+
+    Parameters
+    ----------
+    result : FitResult
+        An item fit: ``terms`` lists every item first, ``params`` their utilities.
+    n_items : int
+        Number of items (``worst_scale`` and later terms are ignored).
+    limit : float
+        Utility distance from the median that counts as diverging.
+
+    Returns
+    -------
+    list of (str, float)
+        (item, utility minus the median), largest distance first; empty when none.
+    """
+    u = np.asarray(result.params[:n_items], dtype=float)
+    d = u - np.median(u)
+    order = np.argsort(-np.abs(d), kind="stable")
+    return [(str(result.terms[i]), float(d[i])) for i in order if abs(d[i]) > limit]
+
+
+def separation_message(items: list[tuple[str, float]]) -> str:
+    """The sentence naming diverging items (:func:`diverging_items`)."""
+    named = ", ".join(f"{n} ({v:+.1f} from the median item)" for n, v in items)
+    return (f"the utilities of {named} diverge: the data are (quasi-)separated, e.g. an "
+            "item always chosen worst, never chosen best or always ranked last; drop the "
+            "item or collect more varied choices")

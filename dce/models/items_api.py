@@ -273,6 +273,9 @@ def _fit(table, names, labels, ref, columns, *, kind, vcov, engine, model="seque
     if not (np.isfinite(result.params).all() and np.isfinite(result.vcov).all()):
         raise EstimationError("estimates are not finite; an item may always (or never) be "
                               "chosen", key="items")
+    far = models.diverging_items(result, len(names))
+    if far:
+        raise EstimationError(models.separation_message(far), key="items")
     meta = dict(columns, items=tuple(names), reference=ref, kind=kind)
     return ModelResult(result, tuple(Item(n, lab) for n, lab in zip(names, labels,
                                                                    strict=True)),

@@ -261,6 +261,9 @@ def _fit_group(spec, g, part, names, ref):
     if not (np.isfinite(result.params).all() and np.isfinite(result.vcov).all()):
         raise EstimationError(f"group {g}: estimates are not finite; an item may always (or "
                               "never) be chosen", key="model")
+    far = models.diverging_items(result, len(names))
+    if far:
+        raise EstimationError(f"group {g}: {models.separation_message(far)}", key="model")
     return result
 
 
