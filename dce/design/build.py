@@ -89,6 +89,9 @@ def build(study) -> Design:
     if study.alternative_labels:
         table = blank_absent(table, study)
     diagnostics = diagnose(table, study, info)
+    if diagnostics.get("fallback"):  # say what made the design, and what was asked for
+        diagnostics["method_requested"] = diagnostics["fallback"]["requested"]
+        diagnostics["method"] = diagnostics["fallback"]["used"]
     # validity tasks (dominance, repeats) follow the method's sets; diagnostics above are
     # those of the choice tasks only
     return add_tasks(Design(table, diagnostics, "generated"), study)

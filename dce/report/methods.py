@@ -121,7 +121,12 @@ def design_text(cfg: dict, diag: dict | None, items: bool) -> str:
     if made_by:  # another program made it: design.method describes nothing here
         text = f"Design: made with {made_by} and {diag['method']}"
     else:
+        fallback = diag.get("fallback") or {}
+        method = fallback.get("used", method)  # what made the design, not what was asked
         text = f"Design: {DESIGNS.get(method, method or 'a given design')}"
+        if fallback:
+            text += (f" (the {fallback.get('requested')} design requested could not be built: "
+                     f"{fallback.get('reason')})")
         if str(diag.get("method", "")).startswith("read"):
             text += f", fielded as {diag['method']}"
     tasks = diag.get("tasks_per_block") or d.get("tasks")

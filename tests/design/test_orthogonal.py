@@ -116,6 +116,7 @@ def test_no_construction_warns_and_falls_back():
         design = build(study)
     diag = design.diagnostics
     assert diag["fallback"]["used"] == "d-efficient"
+    assert diag["method"] == "d-efficient" and diag["method_requested"] == "orthogonal"
     assert "72" in diag["fallback"]["reason"]
     assert diag["n_choice_sets"] == 12
     assert diag["d_efficiency"] > 0.98
