@@ -338,9 +338,11 @@ def summary_text(out, run) -> str:
     checks = (run.data_summary or {}).get("data_quality")
     if checks:
         failed = checks["total"]["failed"]
+        opted = checks["total"].get("always_opt_out", 0)
         words.append(f"{failed} failed a data-quality check"
-                     + (f" and {checks['excluded']} were excluded." if checks["excluded"]
-                        else "."))
+                     + (f" and {checks['excluded']} were excluded" if checks["excluded"]
+                        else "")
+                     + (f"; {opted} always chose the opt-out." if opted else "."))
     if run.fits:
         bad = [r.group for r in run.fits if not r.converged]
         words.append(f"{len(run.fits)} model{'s' if len(run.fits) != 1 else ''} fitted"

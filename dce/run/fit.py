@@ -81,6 +81,7 @@ def attribute_stages(run: Run) -> None:
     run.quality, checks = quality.assess(study, run.responses)
     if checks is not None:
         run.data_summary["data_quality"] = checks
+        _opt_out_warning(checks)
     if run.stage == "simulate":
         return
     failed = quality.failed_respondents(run.quality) if checks and \
@@ -96,6 +97,17 @@ def attribute_stages(run: Run) -> None:
         chance = chance_inconsistency(run.responses, run.fits, study)
         if chance is not None:  # the yardstick of the repeated-task check
             checks["chance_inconsistent_repeat"] = chance
+
+
+def _opt_out_warning(checks: dict) -> None:
+    """Warn when at least half of a group always chose the opt-out (their choices say
+    nothing about the attributes; not a failed check, so the failure count stays 0)."""
+    for g, c in checks["groups"].items():
+        n, k = c["respondents"], c["always_opt_out"]
+        if n and 2 * k >= n:
+            warnings.warn(f"group {g}: {k} of {n} respondents ({100 * k / n:.0f}%) always "
+                          "chose the opt-out, so their choices carry no information about "
+                          "the attributes", UserWarning, stacklevel=2)
 
 
 def _fit_all(run: Run) -> None:
