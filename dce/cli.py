@@ -139,8 +139,8 @@ def _located(problem, study):
 
     path = tuple(int(p) if p.isdigit() else p
                  for p in problem.key.replace("[", ".").replace("]", "").split("."))
-    if path[:1] not in study.lines:
-        return problem
+    if path[:1] not in study.lines:  # a key the file does not write (a default): no line
+        return replace(problem, file=study.display_name)
     return replace(problem, file=study.display_name, line=study.line(*path))
 
 
