@@ -202,6 +202,13 @@ def map_levels(study, cells: pd.DataFrame, lines: np.ndarray, columns: dict, sho
     return pd.DataFrame(out, index=cells.index)
 
 
+def missing_attributes(names, columns, shown: str, problems: list) -> None:
+    """A problem (at the header, line 1) for each attribute of ``names`` not in ``columns``."""
+    present = set(columns)
+    problems.extend(Problem(f"missing column for attribute {n}", shown, 1, n)
+                    for n in names if n not in present)
+
+
 def unknown_columns(columns, allowed: list, shown: str, problems: list, hint: str) -> None:
     """A problem for each column not in ``allowed``.
 

@@ -34,6 +34,7 @@ from dce.design.import_checks import (
     assemble,
     file_diagnostics,
     map_levels,
+    missing_attributes,
     raise_problems,
     read_rows,
     unknown_columns,
@@ -202,9 +203,7 @@ def _sawtooth(study, header, rows, shown):
                 problems.append(Problem("unknown column; expected the attributes of the "
                                         f"config ({', '.join(names)}) or Att 1 to Att "
                                         f"{len(names)}", shown, 1, r))
-        for n in names:
-            if n not in cols:
-                problems.append(Problem(f"missing column for attribute {n}", shown, 1, n))
+        missing_attributes(names, cols, shown, problems)
     raise_problems(problems)
     version = whole_numbers(rows, keys[0], shown, problems, low=0)
     fixed = np.flatnonzero(version == 0)
@@ -260,9 +259,7 @@ def _idefix(study, header, rows, shown):
         unknown_columns(body, names, shown, problems, "the attributes of the config ("
                         f"{', '.join(names)}), alt<a>.cte / no.choice.cte, or idefix's "
                         "coded Var<i><l> columns")
-        for n in names:
-            if n not in body:
-                problems.append(Problem(f"missing column for attribute {n}", shown, 1, n))
+        missing_attributes(names, body, shown, problems)
         raise_problems(problems)
         cells = rows.loc[generic, names].reset_index(drop=True)
         idx = map_levels(study, cells, lines[generic], {n: n for n in names}, shown,
@@ -378,9 +375,7 @@ def _cbctools(study, header, rows, shown):
     unknown_columns(header, allowed, shown, problems, "profileID, respID, qID, altID, "
                     f"obsID, blockID, no_choice and the attributes ({', '.join(names)}); "
                     "decode dummy-coded designs with cbc_decode() first")
-    for n in names:
-        if n not in header:
-            problems.append(Problem(f"missing column for attribute {n}", shown, 1, n))
+    missing_attributes(names, header, shown, problems)
     raise_problems(problems)
     block = whole_numbers(rows, low["respid"], shown, problems)
     task = whole_numbers(rows, low["qid"], shown, problems)
