@@ -563,14 +563,18 @@ def summarize(long: pd.DataFrame) -> dict:
     -------
     dict
         ``n_respondents``, ``n_choice_sets``, ``tasks_per_respondent`` (min, max),
-        ``unbalanced_respondents`` (fewer sets than the most) and ``groups``: group ->
-        ``n_respondents`` and ``n_choice_sets``.
+        ``unbalanced_respondents`` (fewer sets than the most), ``set_sizes`` (number of
+        alternatives -> number of choice sets of that size, as str -> int) and ``groups``:
+        group -> ``n_respondents`` and ``n_choice_sets``.
     """
-    sets = long.drop_duplicates(["respondent", "block", "task"])
+    keys = ["respondent", "block", "task"]
+    sets = long.drop_duplicates(keys)
     per = sets.groupby("respondent").size()
+    sizes = long.groupby(keys, sort=False).size().value_counts().sort_index()
     out = {"n_respondents": int(per.size), "n_choice_sets": int(len(sets)),
            "tasks_per_respondent": {"min": int(per.min()), "max": int(per.max())},
-           "unbalanced_respondents": int((per < per.max()).sum()), "groups": {}}
+           "unbalanced_respondents": int((per < per.max()).sum()),
+           "set_sizes": {str(int(k)): int(v) for k, v in sizes.items()}, "groups": {}}
     for g, part in sets.groupby("group", sort=False):
         out["groups"][str(g)] = {"n_respondents": int(part["respondent"].nunique()),
                                  "n_choice_sets": int(len(part))}

@@ -1,5 +1,7 @@
 """Observed data: long and wide readers agree; fit-only studies; unbalanced panels."""
 
+import json
+
 import numpy as np
 import pandas as pd
 
@@ -98,4 +100,9 @@ importance: {draws: 100}
     est = pd.read_csv(tmp_path / "out" / "estimates.csv").set_index("term")
     assert set(est.index) == {"price", "quality[high]", "asc[1]"}
     assert abs(est.loc["price", "estimate"] + 0.3) < 3 * est.loc["price", "std_error"]
+    # the unequal set sizes are counted (docs/reliability.md), against the rows written
+    summary = json.loads((tmp_path / "out" / "data_summary.json").read_text())
+    written = pd.DataFrame(rows).groupby(["id", "q"]).size().value_counts()
+    assert summary["set_sizes"] == {str(k): int(v) for k, v in sorted(written.items())}
+    assert set(summary["set_sizes"]) == {"2", "3", "4"}
     assert abs(est.loc["asc[1]", "estimate"] - 0.5) < 3 * est.loc["asc[1]", "std_error"]
