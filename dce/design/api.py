@@ -29,7 +29,8 @@ def _attribute_spec(name, value) -> dict:
 def make_design(attributes: dict, *, alternatives: int = 2, tasks: int = 12,
                 method: str = "d-efficient", blocks: int = 1, opt_out: str | None = None,
                 priors: dict | None = None, prior_draws: int | None = None,
-                exclude: list | None = None, seed: int = 1, **options):
+                exclude: list | None = None, seed: int = 1,
+                preference_order: dict | None = None, **options):
     """Build a design: full factorial, random, orthogonal, D-efficient or Bayesian.
 
     Parameters
@@ -52,6 +53,10 @@ def make_design(attributes: dict, *, alternatives: int = 2, tasks: int = 12,
         Prohibited combinations of levels within one profile.
     seed : int
         Root seed of the search.
+    preference_order : dict, optional
+        Attribute -> ``"increasing"`` or ``"decreasing"``: the a priori order of levels
+        that dominance tasks (``dominance_tasks=N``) use, as the config's
+        ``data.preference_order``; without it the signs of ``priors`` are used.
     **options
         Other keys of a config's ``design:`` section (``no_dominance``, ``max_overlap``,
         ``starts``, ...).
@@ -88,6 +93,8 @@ def make_design(attributes: dict, *, alternatives: int = 2, tasks: int = 12,
     config = {"schema_version": 1, "name": "design", "seed": seed,
               "attributes": {str(k): _attribute_spec(k, v) for k, v in attributes.items()},
               "design": design}
+    if preference_order is not None:
+        config["data"] = {"preference_order": dict(preference_order)}
     from dataclasses import replace
 
     from dce.config.study import study_from_dict
@@ -107,6 +114,8 @@ def _argument(key: str | None) -> str | None:
         return key
     if key.startswith("design."):
         return key.removeprefix("design.")
+    if key.startswith("data.preference_order"):
+        return key.removeprefix("data.")
     parts = key.split(".")
     if parts[0] == "attributes" and len(parts) > 1:
         return f"attributes[{parts[1]!r}]" + "".join(f".{p}" for p in parts[2:])

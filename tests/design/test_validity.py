@@ -302,3 +302,26 @@ def test_adding_validity_tasks_leaves_the_choice_answers_and_estimates_unchanged
     choice = resp[resp["task_type"] == "choice"].drop(columns=["task_type", "repeat_of"])
     pd.testing.assert_frame_equal(choice.reset_index(drop=True), plain.responses)
     np.testing.assert_array_equal(with_tasks.fits[-1].params, plain.fits[-1].params)
+
+
+def test_make_design_takes_the_preference_order_of_dominance_tasks():
+    """From Python, dominance tasks can use an a priori order instead of priors; the
+    dominant alternative is checked by hand: no worse on any ordered attribute, better on
+    at least two."""
+    attrs = {"who": ["A", "B", "C"], "cost": {"levels": [0, 5, 10, 15, 20], "coding": "linear"},
+             "x": ["p", "q"]}
+    d = dce.make_design(attrs, tasks=6, dominance_tasks=1, seed=2,
+                        preference_order={"cost": "decreasing", "who": "increasing"})
+    task = d.table[d.table["task_type"] == "dominance"]
+    assert len(task) == 2
+    who = task["who"].map({"A": 0, "B": 1, "C": 2}).to_numpy()
+    cost = -task["cost"].astype(float).to_numpy()
+    for j in range(2):
+        k = 1 - j
+        if who[j] >= who[k] and cost[j] >= cost[k]:
+            assert who[j] > who[k] and cost[j] > cost[k]
+            break
+    else:
+        raise AssertionError(f"no dominant alternative in {task}")
+    with pytest.raises(ValueError, match="dominance_tasks"):  # no order at all: located
+        dce.make_design(attrs, tasks=6, dominance_tasks=1, seed=2)
