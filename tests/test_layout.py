@@ -192,3 +192,23 @@ def test_tests_and_benchmarks_import_modules_of_this_tree():
                 if name.split(".")[0] == "dce" and name not in MODULES:
                     missing.append(f"{path.relative_to(root)}:{node.lineno} imports {name}")
     assert not missing, "\n".join(missing)
+
+
+UNSAFE_CALLS = {"eval", "exec", "compile", "__import__"}
+UNSAFE_ATTRIBUTES = {("yaml", "load"), ("yaml", "unsafe_load"), ("pickle", "load"),
+                     ("pickle", "loads"), ("yaml", "full_load")}
+
+
+@pytest.mark.parametrize("module", sorted(PACKAGE.rglob("*.py")), ids=lambda p: p.name)
+def test_inputs_are_never_run_as_code(module):
+    """docs/reliability.md: no eval/exec anywhere, YAML only through the safe loader."""
+    tree = ast.parse(module.read_text(encoding="utf-8"))
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call):
+            continue
+        f = node.func
+        if isinstance(f, ast.Name):
+            assert f.id not in UNSAFE_CALLS, f"{module}:{node.lineno}: {f.id}()"
+        elif isinstance(f, ast.Attribute) and isinstance(f.value, ast.Name):
+            assert (f.value.id, f.attr) not in UNSAFE_ATTRIBUTES, (
+                f"{module}:{node.lineno}: {f.value.id}.{f.attr}()")
