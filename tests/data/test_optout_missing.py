@@ -330,3 +330,39 @@ def test_cli_writes_the_missing_counts_and_the_report_sentence(study_data, tmp_p
     report = (tmp_path / "out" / "report.md").read_text(encoding="utf-8")
     assert "9 of 160 tasks had no answer" in report
     assert "1 respondent answered none and was left out entirely" in report
+
+
+def test_randomised_wide_data_with_skipped_tasks(tmp_path):
+    """Answers recorded as shown in versions of a randomised design (wide, version column):
+    skipped cells are dropped like the same tasks removed from the long file."""
+    import dce
+    from dce.design.randomize import fielding_order
+    from tests.design.test_randomize import study
+
+    r = {"tasks": True, "alternatives": True, "versions": 2}
+    sim = dce.analyse(study(randomize=r, respondents=60), stage="simulate").raw
+    resp = sim.responses
+    shown = resp.assign(task=resp["shown_task"], alternative=resp["shown_alternative"])
+    fielding_order(sim.design, sim.study).to_csv(tmp_path / "order.csv", index=False)
+    chosen = shown[shown["chosen"] == 1]
+    wide = chosen.pivot(index=["respondent", "block", "version"], columns="task",
+                        values="alternative").add_prefix("task").reset_index().astype(str)
+    skip = [(0, "task1"), (3, "task2"), (7, "task1")]
+    for row, col in skip:
+        wide.loc[row, col] = ""
+    wide.to_csv(tmp_path / "wide.csv", index=False)
+    gone = {(wide.loc[row, "respondent"], int(col[4:])) for row, col in skip}
+    keep = [(str(a), int(b)) not in gone for a, b in zip(shown.respondent, shown.task,
+                                                          strict=True)]
+    long = shown[keep][["respondent", "block", "version", "task", "alternative", "chosen"]]
+    long.to_csv(tmp_path / "long.csv", index=False)
+    cols = {"block": "block", "version": "version"}
+    ran = {**r, "file": "order.csv"}
+    a = dce.analyse(study(base_dir=tmp_path, randomize=ran, choices={
+        "file": "wide.csv", "format": "wide", "columns": {**cols, "tasks": "task"}}),
+        stage="fit").raw
+    b = dce.analyse(study(base_dir=tmp_path, randomize=ran, choices={
+        "file": "long.csv", "columns": cols}), stage="fit").raw
+    np.testing.assert_allclose(a.fits[-1].params, b.fits[-1].params, rtol=0, atol=1e-10)
+    assert a.data_summary["missing"]["tasks_dropped"] == 3
+    assert b.data_summary["missing"]["tasks_dropped"] == 0
