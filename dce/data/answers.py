@@ -186,12 +186,12 @@ def drop_missing(study, long: pd.DataFrame, display: str) -> tuple[pd.DataFrame,
                                                                             sort=False)}
     if counts["tasks_dropped"]:
         k, n = counts["tasks_dropped"], counts["tasks_total"]
+        who, gone = counts["respondents_with_missing"], counts["respondents_dropped"]
         warnings.warn(f"{display}: {k} of {n} tasks have no answer and were left out "
-                      f"(choices.missing: drop): {counts['respondents_with_missing']} "
-                      "respondents skipped a task, "
-                      f"{counts['respondents_dropped']} answered none and were dropped "
-                      "entirely; set choices.missing: error to list them", UserWarning,
-                      stacklevel=3)
+                      f"(choices.missing: drop): {who} respondent{'s' * (who != 1)} "
+                      f"skipped at least one task, {gone} answered none and "
+                      f"{'was' if gone == 1 else 'were'} dropped entirely; set "
+                      "choices.missing: error to list them", UserWarning, stacklevel=3)
     return long[answered].reset_index(drop=True), counts
 
 

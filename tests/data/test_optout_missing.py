@@ -227,7 +227,7 @@ def reference_dropped(study_data, tmp_path_factory):
     return est, run
 
 
-@pytest.mark.parametrize("how", ["wide", "long_zero", "long_blank"])
+@pytest.mark.parametrize("how", ["wide", "long_zero", "long_blank", "long_na"])
 def test_missing_answers_are_dropped_counted_and_warned(study_data, reference_dropped,
                                                         tmp_path, how):
     design, answers = study_data
@@ -236,7 +236,8 @@ def test_missing_answers_are_dropped_counted_and_warned(study_data, reference_dr
                         opt_out="Neither")
     else:
         study = _config(tmp_path, how,
-                        _long_skipped(design, answers, "0" if how == "long_zero" else ""))
+                        _long_skipped(design, answers, {"long_zero": "0", "long_blank": "",
+                                                        "long_na": " NA"}[how]))
     est, run, caught = _fit(study)
     _same(est, reference_dropped[0])
     missing = run.data_summary["missing"]
@@ -366,3 +367,18 @@ def test_randomised_wide_data_with_skipped_tasks(tmp_path):
     np.testing.assert_allclose(a.fits[-1].params, b.fits[-1].params, rtol=0, atol=1e-10)
     assert a.data_summary["missing"]["tasks_dropped"] == 3
     assert b.data_summary["missing"]["tasks_dropped"] == 0
+
+
+def test_empty_cells_of_tasks_a_block_lacks_are_not_missing_answers(study_data, tmp_path):
+    """Block 2 has 3 tasks; its respondents' task4 cells are empty: nothing is dropped."""
+    design, answers = study_data
+    short = design[~((design.block == 2) & (design.task == 4))]
+    kept = answers[~((answers.block == 2) & (answers.task == 4))]
+    wide = _wide(answers)
+    wide.loc[wide["block"] == 2, "task4"] = ""
+    est, run, notes = _fit(_config(tmp_path, "short", wide, "wide", short, opt_out="Neither"))
+    ref, _, _ = _fit(_config(tmp_path, "shortlong", _long(short, kept)))
+    _same(est, ref)
+    assert run.data_summary["missing"]["tasks_dropped"] == 0
+    assert run.data_summary["missing"]["tasks_total"] == len(kept)
+    assert not any("no answer" in n for n in notes)
