@@ -328,9 +328,24 @@ def long_alternatives(study, frame, design, issues, display, joined: bool):
 
 
 def check_sets(out, issues, c, missing="drop"):
-    """Each task has exactly one chosen row, or none (a missing answer, an issue when
-    ``missing`` is ``error``); ``_blank`` rows (empty chosen cells) only in missing answers;
-    no duplicated rows; at least two alternatives."""
+    """Check the choice sets of long data, adding every problem to ``issues``.
+
+    Each task has exactly one chosen row, or none (a missing answer: a problem when
+    ``missing`` is ``error``); empty chosen cells (``_blank``) only in missing answers; no
+    duplicated rows; at least two alternatives.
+
+    Parameters
+    ----------
+    out : DataFrame (rows, columns)
+        ``respondent, block, task, alternative, chosen, _blank``, one row per file row
+        (-1 or "" where a cell was unreadable: those rows are reported already and skipped).
+    issues : Issues
+        Receives the problems, located at the row and the column named in ``c``.
+    c : ChoiceColumns
+        ``choices.columns`` (the column names shown).
+    missing : {"drop", "error"}
+        ``choices.missing``.
+    """
     # rows whose identifiers are unreadable are reported already; leave them out here
     ok = ((out["respondent"] != "") & (out["task"] != -1) & (out["alternative"] != -1)
           & (out["block"] != -1)).to_numpy()
@@ -383,8 +398,21 @@ class _Shifted:
 
 
 def cells_set(frame, column, where, value) -> pd.DataFrame:
-    """``frame`` with the cells of ``column`` set to ``value`` where ``where`` (row lines
-    kept); ``frame`` itself when ``where`` is all false."""
+    """A copy of ``frame`` with some cells of one column replaced.
+
+    Parameters
+    ----------
+    frame : DataFrame (rows, columns) of str
+        A table from :func:`dce.core.csvread.read_table` (its row lines are kept).
+    column : str
+    where : ndarray of bool (rows,)
+    value : str
+
+    Returns
+    -------
+    DataFrame
+        ``frame`` itself when ``where`` is all false.
+    """
     if not where.any():
         return frame
     out = frame.assign(**{column: frame[column].where(~where, value)})

@@ -382,3 +382,15 @@ def test_empty_cells_of_tasks_a_block_lacks_are_not_missing_answers(study_data, 
     assert run.data_summary["missing"]["tasks_dropped"] == 0
     assert run.data_summary["missing"]["tasks_total"] == len(kept)
     assert not any("no answer" in n for n in notes)
+
+
+@pytest.mark.parametrize("opt", [None, {"alternative": 3}, {"label": "Neither"}])
+def test_long_data_without_attribute_columns_take_the_design_opt_out(study_data, reference,
+                                                                     tmp_path, opt):
+    """Long answers joined to a design file without opt-out rows (design.opt_out set)."""
+    design, answers = study_data
+    long = _long(design, answers, "label" if opt and "label" in opt else "empty")
+    long = long.drop(columns=["colour", "price"])
+    est, _, _ = _fit(_config(tmp_path, "joined", long, design=design, opt_out="Neither",
+                             choices_opt=opt))
+    _same(est, reference)
