@@ -1,8 +1,9 @@
 """Read observed responses (long or wide) and the respondents table.
 
 Validation collects every problem before reporting. Each problem names the file, the
-line (header = line 1), the column and what was expected. Rows where every attribute
-cell is empty are opt-out rows (they get the ``asc[opt_out]`` constant).
+line (header = line 1), the column and what was expected. Opt-out rows (they get the
+``asc[opt_out]`` constant) and tasks without an answer are read as ``choices.opt_out`` and
+``choices.missing`` say (:mod:`dce.data.answers`).
 """
 
 from __future__ import annotations
@@ -136,15 +137,19 @@ def load(study, design=None) -> tuple[pd.DataFrame, dict]:
     long : DataFrame (rows, columns)
         The columns above and the covariates of ``model.interactions``; ids as text.
     summary : dict
-        See :func:`summarize`.
+        See :func:`summarize`, plus ``missing``: the counts of
+        :func:`dce.data.answers.drop_missing` (tasks without an answer are left out of
+        ``long`` under ``choices.missing: drop``, with a UserWarning).
 
     Raises
     ------
     DataError
         Collecting every problem, each with file, line and column: missing columns,
         empty ids, non-whole numbers, ``chosen`` not 0/1, unknown levels, non-numeric
-        linear values, partly empty rows, duplicated rows, sets without exactly one
-        chosen row or with one alternative, rows not in the design, and the group
+        linear values, partly empty rows, duplicated rows, sets with more than one
+        chosen row (or none, under ``choices.missing: error``) or with one alternative,
+        opt-out rows as :func:`dce.data.answers.long_opt_out` says, rows not in the
+        design, and the group
         problems of :func:`attach_groups`; key ``choices.format`` when a design is needed.
     """
     spec = study.spec.choices
