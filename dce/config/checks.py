@@ -70,6 +70,7 @@ def check_study(study) -> list:
     out.extend(check_labels(study))
     if spec.design is not None:
         _check_design(study, out)
+    _check_choices(study, out)
     if spec.simulate is not None:
         _check_simulate(study, out)
     _check_model(study, out)
@@ -77,6 +78,84 @@ def check_study(study) -> list:
     _check_scenarios(study, out)
     _check_power(study, out)
     return out
+
+
+def opt_out_declared(study) -> bool:
+    """Whether the config names an opt-out alternative that the design must hold.
+
+    Parameters
+    ----------
+    study : dce.config.study.Study
+
+    Returns
+    -------
+    bool
+        True when ``design.opt_out`` is set, or ``choices.opt_out`` names the opt-out by
+        its alternative number or label (``empty`` finds opt-out rows in long data without
+        declaring one).
+    """
+    d, c = study.spec.design, study.spec.choices
+    return bool(d is not None and d.opt_out) or (c is not None and c.opt_out is not None
+                                                  and c.opt_out != "empty")
+
+
+def design_generated(study) -> bool:
+    """Whether a command that reads or simulates responses makes the design from the config.
+
+    Long observed data with attribute columns carry their own levels, so a config that only
+    fits them never generates its ``design:`` (it may still name the opt-out there);
+    simulated responses, wide data and designs with validity tasks or a randomised order
+    need it, unless ``design.file`` holds the fielded design.
+
+    Parameters
+    ----------
+    study : dce.config.study.Study
+
+    Returns
+    -------
+    bool
+        False without a ``design:`` section or with an existing ``design.file``.
+    """
+    spec = study.spec
+    d = spec.design
+    if d is None or (d.file is not None and study.resolve(d.file).is_file()):
+        return False
+    if spec.choices is None or spec.simulate is not None:
+        return True
+    fielded_by_dce = bool(d.dominance_tasks or d.repeat_tasks or d.randomize is not None)
+    return spec.choices.format != "long" or fielded_by_dce
+
+
+def _check_choices(study, out):
+    """choices.opt_out and choices.missing fit the data format and the design."""
+    c = study.spec.choices
+    if c is None:
+        return
+    p = study.problem
+    given = study.raw.get("choices") or {}
+    if study.spec.type != "dce":
+        for key in ("opt_out", "missing"):
+            if key in given:
+                out.append(p(("choices", key), "applies to attribute studies (type: dce); "
+                             "item studies have no opt-out and read missing answers by "
+                             "their own rules; remove this key"))
+        return
+    if c.opt_out not in (None, "empty") and (c.opt_out.alternative is None) == \
+            (c.opt_out.label is None):
+        out.append(p(("choices", "opt_out"), "give one of `alternative` (the opt-out's "
+                     "number) or `label` (its text), e.g. {alternative: 3} or {label: "
+                     "Neither}"))
+    if c.opt_out == "empty" and c.format == "wide":
+        out.append(p(("choices", "opt_out"), "`empty` finds opt-out rows by their empty "
+                     "attribute cells in long data; in wide data an empty task cell is a "
+                     "missing answer, so name the opt-out by {alternative: <number>} or "
+                     "{label: <text>}"))
+    d = study.spec.design
+    if (c.opt_out not in (None, "empty") and c.format == "wide" and design_generated(study)
+            and not d.opt_out):
+        out.append(p(("choices", "opt_out"), "the data have an opt-out, but the design made "
+                     "from this config has none; add design.opt_out: <label> (or "
+                     "design.file with the fielded design)"))
 
 
 def denominator_of(study):
@@ -166,9 +245,10 @@ def _check_scenarios(study, out):
         if missing:
             out.append(study.problem(path + ("levels",), f"scenario {alt.name!r} needs a level "
                                      f"for every attribute; missing {', '.join(missing)}"))
-    if sc.opt_out and not (study.spec.design and study.spec.design.opt_out):
+    if sc.opt_out and not opt_out_declared(study):
         out.append(study.problem(("scenarios", "opt_out"), "an opt-out scenario needs "
-                                 "design.opt_out (its constant is estimated from it)"))
+                                 "design.opt_out or choices.opt_out (its constant is "
+                                 "estimated from it)"))
 
 
 def _check_power(study, out):
@@ -246,8 +326,9 @@ def _levels_ok(study, path, attr_name, value, out) -> None:
 def _check_design(study, out):
     d = study.spec.design
     p = study.problem
+    generated = design_generated(study)
     if study.spec.type == "dce":
-        for a in study.attributes:
+        for a in study.attributes if generated else ():
             if a.levels is None:
                 out.append(p(("attributes", a.name), "a design needs the levels of every "
                              "attribute; add `levels:`"))
@@ -295,7 +376,7 @@ def _check_design(study, out):
     # full-factorial and orthogonal designs choose their own number of tasks; a fielded
     # design file holds its own
     if d.tasks is None and d.method not in ("full-factorial", "orthogonal") and \
-            study.spec.type == "dce" and not fielded:
+            study.spec.type == "dce" and not fielded and generated:
         out.append(p(("design",), "required key 'tasks' is missing (tasks per block)"))
     _check_import(study, out)
 
@@ -398,7 +479,7 @@ def _check_model(study, out):
                  for t in (a.terms if _reference_ok(a) else [])]
         labels = study.alternative_labels
         terms += [f"asc[{labels.get(c, c)}]" for c in study.constants]
-        if study.spec.design is not None and study.spec.design.opt_out:
+        if opt_out_declared(study):
             terms.append("asc[opt_out]")
         for term in m.random:
             if term not in terms:

@@ -30,6 +30,7 @@ from dce.config.schema import (
     ImportanceSpec,
     ItemSpec,
     ModelSpec,
+    OptOutSpec,
     ParallelSpec,
     PowerSpec,
     PriorSpec,
@@ -215,8 +216,9 @@ The meanings in the tables below are the descriptions in that JSON Schema, so an
 shows the same text when you hover over a key."""
 
 _CHOICES_NOTE = """\
-Rows whose attribute cells are all empty are opt-out rows. In wide format the fielded design
-(`design.file`) supplies the attribute levels."""
+In long format, rows whose attribute cells are all empty are opt-out rows unless `opt_out`
+names the opt-out otherwise; [data.md](data.md) gives the rules for opt-out and missing
+answers. In wide format the fielded design (`design.file`) supplies the attribute levels."""
 
 _DATA_CHECKS = """\
 ## `data`: data-quality checks
@@ -273,7 +275,7 @@ PARTS: tuple[str | Table, ...] = (
                                              ("randomize", RandomizeSpec))),
     _RANDOMIZE_NOTE,
     "## `respondents`", Table(RespondentsSpec),
-    "## `choices`", Table(ChoicesSpec),
+    "## `choices`", Table(ChoicesSpec, nested=(("opt_out", OptOutSpec),)),
     "`columns`:", Table(ChoiceColumns),
     _CHOICES_NOTE,
     "## `simulate`", Table(SimulateSpec),

@@ -218,6 +218,18 @@ class ChoiceColumns(_Strict):
                           "to the design's")
 
 
+class OptOutSpec(_Strict):
+    """How the data name the opt-out: by one of its number or its label."""
+
+    alternative: StrictInt | None = Field(
+        None, ge=1, description="the opt-out's alternative number, in the `alternative` "
+                                "column (long) or a task cell (wide)")
+    label: StrictStr | None = Field(
+        None, min_length=1, description="the text that marks the opt-out in the "
+                                        "`alternative` column (long) or a task cell (wide), "
+                                        "e.g. `Neither`")
+
+
 class ChoicesSpec(_Strict):
     """Observed responses: the survey export and how to read it."""
 
@@ -227,6 +239,16 @@ class ChoicesSpec(_Strict):
                             "one row per respondent")
     columns: ChoiceColumns = Field(
         default_factory=ChoiceColumns, description="names of the columns in your file")
+    opt_out: Literal["empty"] | OptOutSpec | None = Field(
+        None, description="how the data mark the opt-out (no-choice) answer: `{alternative: "
+        "3}` (its alternative number), `{label: Neither}` (the text in the alternative column "
+        "or task cell) or `empty` (long data: rows whose attribute cells are all empty); it "
+        "gets the constant `asc[opt_out]` (docs/data.md) (default: `empty` in long data; in "
+        "wide data the number of the design's opt-out alternative)")
+    missing: Literal["drop", "error"] = Field(
+        "drop", description="a task without an answer (wide: an empty or `NA` cell; long: no "
+        "row with chosen = 1): `drop` leaves it out, counted in data_summary.json and the "
+        "report, with a warning; `error` stops with one located message per such task")
     delimiter: StrictStr = Field(",", description="one character, e.g. `;` or `\"\\t\"`")
 
 

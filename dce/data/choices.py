@@ -1,8 +1,9 @@
 """Read observed responses (long or wide) and the respondents table.
 
 Validation collects every problem before reporting. Each problem names the file, the
-line (header = line 1), the column and what was expected. Rows where every attribute
-cell is empty are opt-out rows (they get the ``asc[opt_out]`` constant).
+line (header = line 1), the column and what was expected. Opt-out rows (they get the
+``asc[opt_out]`` constant) and tasks without an answer are read as ``choices.opt_out`` and
+``choices.missing`` say (:mod:`dce.data.answers`).
 """
 
 from __future__ import annotations
@@ -16,6 +17,16 @@ import pandas as pd
 from dce.config.study import shown
 from dce.core.attributes import level_key
 from dce.core.csvread import Issues, integers, need_columns, read_table
+from dce.data.answers import (
+    cells_set,
+    check_sets,
+    describe,
+    drop_missing,
+    long_alternatives,
+    long_opt_out,
+    missing_cells,
+    wide_answers,
+)
 from dce.design.randomize import fielding_order, to_design_positions, versions
 from dce.errors import DataError, Problem
 
@@ -126,15 +137,19 @@ def load(study, design=None) -> tuple[pd.DataFrame, dict]:
     long : DataFrame (rows, columns)
         The columns above and the covariates of ``model.interactions``; ids as text.
     summary : dict
-        See :func:`summarize`.
+        See :func:`summarize`, plus ``missing``: the counts of
+        :func:`dce.data.answers.drop_missing` (tasks without an answer are left out of
+        ``long`` under ``choices.missing: drop``, with a UserWarning).
 
     Raises
     ------
     DataError
         Collecting every problem, each with file, line and column: missing columns,
         empty ids, non-whole numbers, ``chosen`` not 0/1, unknown levels, non-numeric
-        linear values, partly empty rows, duplicated rows, sets without exactly one
-        chosen row or with one alternative, rows not in the design, and the group
+        linear values, partly empty rows, duplicated rows, sets with more than one
+        chosen row (or none, under ``choices.missing: error``) or with one alternative,
+        opt-out rows as :func:`dce.data.answers.long_opt_out` says, rows not in the
+        design, and the group
         problems of :func:`attach_groups`; key ``choices.format`` when a design is needed.
     """
     spec = study.spec.choices
@@ -144,7 +159,10 @@ def load(study, design=None) -> tuple[pd.DataFrame, dict]:
     else:
         long = _from_long(study, frame, design, display)
     long = attach_groups(study, long, frame, display)
-    return attach_marks(long, design), summarize(long)
+    long, missing = drop_missing(study, long, display)
+    summary = summarize(long)
+    summary["missing"] = missing
+    return attach_marks(long, design), summary
 
 
 EXTRA_COLUMNS = ["task_type", "repeat_of", "version", "shown_task", "shown_alternative"]
@@ -244,8 +262,11 @@ def _from_long(study, frame, design, display) -> pd.DataFrame:
         issues.add(c.respondent, "empty respondent id", r)
     out["block"] = integers(frame, c.block, issues) if c.block else 1
     out["task"] = integers(frame, c.task, issues)
-    out["alternative"] = integers(frame, c.alternative, issues)
-    chosen = integers(frame, c.chosen, issues, "0 or 1")
+    opt_spec = study.spec.choices.opt_out
+    out["alternative"], labelled = long_alternatives(study, frame, design, issues, display,
+                                                     bool(attr_missing))
+    blank = missing_cells(frame[c.chosen])  # no answer: a task whose cells are all blank
+    chosen = integers(cells_set(frame, c.chosen, blank, "0"), c.chosen, issues, "0 or 1")
     for r in np.flatnonzero(~np.isin(chosen, [0, 1]) & (chosen != -1)):
         issues.add(c.chosen, f"expected 0 or 1, found {frame[c.chosen].iloc[r]!r}", r, "01")
     out["chosen"] = chosen
@@ -257,7 +278,8 @@ def _from_long(study, frame, design, display) -> pd.DataFrame:
         out = _join_design(out, design, display, issues)
     else:
         cells = frame[[a.name for a in attrs]].apply(lambda s: s.str.strip())
-        is_opt = (cells == "").all(axis=1).to_numpy() if attrs else np.zeros(len(frame), bool)
+        is_opt = long_opt_out(study, frame, out["alternative"].to_numpy(), labelled, issues,
+                              display)
         # labelled designs: an attribute's cells are empty where it does not appear
         absent = pd.DataFrame({a.name: ~a.applies(out["alternative"].to_numpy())
                                for a in attrs}, index=cells.index)
@@ -265,15 +287,17 @@ def _from_long(study, frame, design, display) -> pd.DataFrame:
         for r in np.flatnonzero(partial):
             empty = [n for n in cells.columns if cells[n].iloc[r] == "" and
                      not absent[n].iloc[r]]
-            issues.add(empty[0], "empty cell (only opt-out rows may leave every attribute "
-                       "empty)", r, "empty")
+            issues.add(empty[0], f"empty cell (only the opt-out, {describe(opt_spec)}, may "
+                       "leave its attribute cells empty)" if opt_spec not in (None, "empty")
+                       else "empty cell (only opt-out rows may leave every attribute empty)",
+                       r, "empty")
         for name, col in _attribute_cells(frame, attrs, issues, is_opt).items():
             out[name] = col
         for a in attrs:
             if a.alternatives is not None:
                 out[a.name] = np.where(absent[a.name].to_numpy(), "", out[a.name])
         out["is_opt_out"] = is_opt.astype(np.int64)
-    _check_sets(out, issues, c)
+    check_sets(out.assign(_blank=blank), issues, c, study.spec.choices.missing)
     issues.raise_if_any()
     return out
 
@@ -316,49 +340,6 @@ def _join_design(out, design, display, issues) -> pd.DataFrame:
     return merged.drop(columns="_merge")
 
 
-def _check_sets(out, issues, c):
-    # rows whose identifiers are unreadable are reported already; leave them out here
-    ok = ((out["respondent"] != "") & (out["task"] != -1) & (out["alternative"] != -1)
-          & (out["block"] != -1)).to_numpy()
-    if not ok.all():
-        rows = np.flatnonzero(ok)
-        part = out.iloc[rows].reset_index(drop=True)
-        _check_sets(part, _Shifted(issues, rows), c)
-        return
-    keys = ["respondent", "block", "task"]
-    dup = out.duplicated(keys + ["alternative"], keep="first").to_numpy()
-    for r in np.flatnonzero(dup):
-        issues.add(c.alternative, f"duplicated row: respondent {out['respondent'].iloc[r]}, "
-                   f"task {out['task'].iloc[r]}, alternative {out['alternative'].iloc[r]} "
-                   "appears more than once", r, "dup")
-    grouped = out.groupby(keys, sort=False)
-    n_chosen = grouped["chosen"].transform("sum").to_numpy()
-    size = grouped["chosen"].transform("size").to_numpy()
-    first = ~out.duplicated(keys, keep="first").to_numpy()
-    valid = out["chosen"].isin([0, 1]).groupby([out[k] for k in keys], sort=False)
-    valid = valid.transform("all").to_numpy()  # sets with a bad cell are reported already
-    for r in np.flatnonzero(first & (n_chosen != 1) & valid):
-        n = n_chosen[r]
-        what = "no chosen alternative" if n == 0 else f"{n} chosen alternatives"
-        issues.add(c.chosen, f"respondent {out['respondent'].iloc[r]}, task "
-                   f"{out['task'].iloc[r]} has {what}; exactly one row per task must have "
-                   "chosen = 1", r, "nchosen")
-    for r in np.flatnonzero(first & (size < 2)):
-        issues.add(c.alternative, f"respondent {out['respondent'].iloc[r]}, task "
-                   f"{out['task'].iloc[r]} has a single alternative; a choice needs at least "
-                   "two", r, "single")
-
-
-class _Shifted:
-    """Adds problems to ``issues`` with positions mapped back to the original rows."""
-
-    def __init__(self, issues, rows):
-        self.issues, self.rows = issues, rows
-
-    def add(self, column, message, row=None, kind=None):
-        self.issues.add(column, message, None if row is None else self.rows[row], kind)
-
-
 def need_design(study, design, message: str) -> None:
     """Raise a DataError at ``choices.format`` with ``message`` when there is no design.
 
@@ -392,30 +373,34 @@ def _from_wide(study, frame, design, display) -> pd.DataFrame:
     issues = Issues(display, frame)
     blocks = integers(frame, c.block, issues) if c.block else np.ones(len(frame), np.int64)
     table = design.table
-    n_alt = int(table["alternative"].max())
-    rows = []
-    for task, col in task_cols:
-        cell = frame[col].str.strip()
-        val = pd.to_numeric(cell, errors="coerce")
-        for r in np.flatnonzero(((cell != "") & (val.isna() | ~val.between(1, n_alt))).to_numpy()):
-            issues.add(col, f"expected the chosen alternative (1 to {n_alt}) or an empty cell, "
-                       f"found {frame[col].iloc[r]!r}", r, "alt")
-        for r in np.flatnonzero((cell != "").to_numpy() & val.notna().to_numpy()):
-            rows.append((r, frame[c.respondent].iloc[r].strip(), blocks[r], task, int(val.iloc[r])))
+    answers = wide_answers(study, frame, task_cols, design, blocks, issues)
     dup = frame[c.respondent].str.strip().duplicated().to_numpy()
     for r in np.flatnonzero(dup):
         issues.add(c.respondent, f"respondent {frame[c.respondent].iloc[r]!r} has more than "
                    "one row", r, "dup")
     issues.raise_if_any()
-    answers = pd.DataFrame(rows, columns=["row", "respondent", "block", "task", "choice"])
     if c.version:  # task columns and answers as shown in a randomised version
         answers = _wide_shown(study, frame, answers, design, issues, display)
-    long = answers.merge(table, on=["block", "task"], how="left", indicator=True)
-    for r in long.loc[long["_merge"] != "both", "row"].unique():
+    answers = answers.merge(table[["block", "task"]].drop_duplicates(), how="left",
+                            on=["block", "task"], indicator=True)
+    off = (answers["_merge"] != "both").to_numpy()
+    for r in answers.loc[off & (answers["choice"] > 0).to_numpy(), "row"].unique():
         issues.add(c.block or "block", "block and task are not in the design", r, "join")
-    issues.raise_if_any()
+    answers = answers[~off].drop(columns="_merge")  # an empty cell of a task not shown
+    if study.spec.choices.missing == "error":
+        for r in answers[answers["choice"] == 0].itertuples():
+            issues.add(r.column, f"respondent {r.respondent}, task {r.task} has no answer "
+                       "(a missing answer; choices.missing: error stops here, drop would "
+                       "leave the task out)", r.row, "missing")
+    long = answers.merge(table, on=["block", "task"], how="left")
     long["chosen"] = (long["alternative"] == long["choice"]).astype(np.int64)
-    long = long.drop(columns=["row", "choice", "_merge"])
+    n_chosen = long.groupby(["row", "task"], sort=False)["chosen"].transform("sum")
+    bad = long[(n_chosen == 0).to_numpy() & (long["choice"] > 0).to_numpy()]
+    for r in bad.drop_duplicates(["row", "task"]).itertuples():
+        issues.add(r.column, f"alternative {r.choice} is not in block {r.block}, task "
+                   f"{r.task} of the design", r.row, "notin")
+    issues.raise_if_any()
+    long = long.drop(columns=["row", "column", "choice"])
     if c.version:  # every row's position shown, from the version's order
         long = long.merge(fielding_order(design, study), how="left",
                           on=["block", "version", "task", "alternative"])
@@ -429,12 +414,16 @@ def _wide_shown(study, frame, answers, design, issues, display) -> pd.DataFrame:
     need_columns(frame, {"version": c.version}, display, study.spec.choices.delimiter)
     version = integers(frame, c.version, issues)
     issues.raise_if_any()
+    none = answers["choice"].to_numpy() == 0  # no answer: the task shown is mapped alone
     shown = answers.assign(version=version[answers["row"].to_numpy()],
-                           alternative=answers["choice"])
-    mapped = _design_positions(study, shown, design, issues, display,
-                               rows=answers["row"].to_numpy(), column=c.version)
+                           alternative=np.where(none, 1, answers["choice"]))
+    mapped = _design_positions(study, shown[~none], design, issues, display,
+                               rows=answers["row"].to_numpy()[~none], column=c.version)
     issues.raise_if_any()
-    return mapped.assign(choice=mapped["alternative"]).drop(
+    blank, _ = to_design_positions(shown[none], fielding_order(design, study))
+    blank = blank[blank["task"].to_numpy() != -1].assign(alternative=0)  # tasks not shown
+    both = pd.concat([mapped, blank]).sort_values(["row", "shown_task"], kind="stable")
+    return both.assign(choice=both["alternative"]).drop(
         columns=["alternative", "shown_alternative", "shown_task"])
 
 

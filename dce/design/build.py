@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from dce.config.checks import opt_out_declared
 from dce.core.attributes import level_key
 from dce.core.random import rng as make_rng
 from dce.design.base import KEY_COLUMNS, Design, design_file, design_table
@@ -69,6 +70,7 @@ def build(study) -> Design:
         fielded = add_tasks(from_file(study), study)  # validity tasks: a marked file is kept
         _agrees_with_config(fielded, study)
         return fielded
+    _can_generate(study)
     method = METHODS.get(d.method)
     if method is None:
         raise DesignError(f"method {d.method!r} is not available; use one of "
@@ -133,6 +135,9 @@ def from_file(study) -> Design:
 
     foreign = read_foreign(study)
     if foreign is not None:
+        if opt_out_declared(study) and not foreign.opt_out:  # named in choices.opt_out only
+            table = with_opt_out(foreign.table, study.attributes)
+            return Design(table, foreign.diagnostics, foreign.source)
         return foreign
     # --- dce's own format ---
     path, shown = design_file(study)
@@ -147,8 +152,8 @@ def from_file(study) -> Design:
     if missing:
         raise DataError([Problem(f"missing column; the design needs {', '.join(needed)}",
                                  shown, None, c) for c in missing])
-    if "is_opt_out" not in table.columns:
-        table["is_opt_out"] = "0"
+    if "is_opt_out" not in table.columns:  # rows whose attribute cells are all empty
+        table["is_opt_out"] = _empty_rows(table, study.attributes).astype(np.int64).astype(str)
     _whole_numbers(table, shown, problems)
     _level_cells(table, study, shown, problems)
     dup = table.duplicated(KEY_COLUMNS, keep="first")
@@ -157,6 +162,11 @@ def from_file(study) -> Design:
                                 None, "alternative"))
     if problems:
         raise DataError(problems)
+    opt = np.flatnonzero(table["is_opt_out"].to_numpy() == 1)
+    if len(opt) and not opt_out_declared(study):
+        raise DataError("an opt-out row (is_opt_out = 1, or every attribute cell empty) but "
+                        "the config names no opt-out; add design.opt_out: <label>",
+                        file=shown, line=int(opt[0]) + 2, key="is_opt_out")
     marks = []
     if TASK_TYPE in table.columns:  # validity tasks marked by dce design (or by hand)
         if REPEAT_OF not in table.columns:
@@ -165,10 +175,66 @@ def from_file(study) -> Design:
         marks = MARK_COLUMNS
     table = table[needed + ["is_opt_out"] + marks].sort_values(KEY_COLUMNS).reset_index(
         drop=True)
-    if bool(d.opt_out) != bool(table["is_opt_out"].any()):
-        raise DataError("design.opt_out in the config and the design file disagree about an "
-                        "opt-out alternative", file=shown, key="is_opt_out")
+    if opt_out_declared(study) and not opt.any():  # opt-out rows are optional in the file
+        table = with_opt_out(table, study.attributes)
     return Design(table, file_diagnostics(choice_rows(table), study, "dce"), f"file:{d.file}")
+
+
+def with_opt_out(table: pd.DataFrame, attributes) -> pd.DataFrame:
+    """The design with one opt-out row added to every task.
+
+    Fielded design files (dce's format or another tool's) may leave the opt-out out, since
+    it never varies; dce adds it as ``design_table`` does for a generated design.
+
+    Parameters
+    ----------
+    table : DataFrame
+        Design table ``block, task, alternative, <attributes>, is_opt_out`` (and perhaps
+        the validity marks) without opt-out rows.
+    attributes : sequence of Attribute
+
+    Returns
+    -------
+    DataFrame
+        ``table`` plus, per block and task, a row with alternative = the most generic
+        alternatives any task has + 1, empty attribute cells and ``is_opt_out = 1`` (other
+        columns copied from the task's first row); sorted by block, task and alternative.
+    """
+    extra = table.drop_duplicates(["block", "task"]).copy()
+    extra["alternative"] = int(table["alternative"].max()) + 1
+    for a in attributes:
+        extra[a.name] = ""
+    extra["is_opt_out"] = 1
+    out = pd.concat([table, extra], ignore_index=True)
+    return out.sort_values(KEY_COLUMNS).reset_index(drop=True)
+
+
+def _empty_rows(table: pd.DataFrame, attributes) -> np.ndarray:
+    """Rows of a dce-format design file whose attribute cells are all empty (opt-out rows,
+    when the file has no ``is_opt_out`` column); an alternative that shows none of the
+    attributes (labelled designs) is not one."""
+    alternative = pd.to_numeric(table["alternative"], errors="coerce").fillna(0).to_numpy()
+    empty = np.ones(len(table), bool)
+    shows = np.zeros(len(table), bool)
+    for a in attributes:
+        empty &= (table[a.name].str.strip() == "").to_numpy()
+        shows |= a.applies(alternative)
+    return empty & shows if attributes else empty & False
+
+
+def _can_generate(study) -> None:
+    """A design made from the config needs every attribute's levels and, for most methods,
+    ``design.tasks`` (checked here because a fit-only config may leave them out)."""
+    d = study.spec.design
+    problems = [study.problem(("attributes", a.name), "a design needs the levels of every "
+                              "attribute; add `levels:`")
+                for a in study.attributes if a.levels is None]
+    if d.tasks is None and d.method not in ("full-factorial", "orthogonal") and \
+            study.spec.type == "dce":
+        problems.append(study.problem(("design",), "required key 'tasks' is missing (tasks "
+                                      "per block)"))
+    if problems:
+        raise DesignError(problems)
 
 
 

@@ -263,7 +263,26 @@ def _sample(summary: dict | None, models: pd.DataFrame | None, labels: Labels) -
     tasks = summary.get("tasks_per_respondent") or {}
     span = (f"{tasks.get('min')}" if tasks.get("min") == tasks.get("max")
             else f"{tasks.get('min')} to {tasks.get('max')}")
-    return {"rows": rows, "tasks": span}
+    return {"rows": rows, "tasks": span, "missing": _missing_text(summary.get("missing"),
+                                                                  labels)}
+
+
+def _missing_text(missing: dict | None, labels: Labels) -> str:
+    """The sentence on tasks left out for want of an answer (``choices.missing: drop``),
+    with the groups they came from; empty when every task was answered."""
+    if not missing or not missing.get("tasks_dropped"):
+        return ""
+    k, n = missing["tasks_dropped"], missing["tasks_total"]
+    who, gone = missing["respondents_with_missing"], missing["respondents_dropped"]
+    text = (f"{k} of {n} tasks had no answer and were left out of the analysis "
+            f"(choices.missing: drop), from {who} respondent{'s' if who != 1 else ''}")
+    text += (f"; {gone} respondent{'s' if gone != 1 else ''} answered none and "
+             f"{'were' if gone != 1 else 'was'} left out entirely" if gone else "")
+    groups = [(g, c["tasks_dropped"]) for g, c in (missing.get("by_group") or {}).items()
+              if c["tasks_dropped"]]
+    if len(missing.get("by_group") or {}) > 1:
+        text += " (" + ", ".join(f"{labels.group(g)}: {d}" for g, d in groups) + ")"
+    return text + ". The tables above count the tasks answered."
 
 
 def _fit(models: pd.DataFrame | None, labels: Labels) -> list[dict]:

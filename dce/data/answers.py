@@ -1,0 +1,422 @@
+"""Opt-out answers and missing answers of observed data, read one way in every format.
+
+``choices.opt_out`` says how the data mark the opt-out (no-choice) alternative: its number
+(``{alternative: 3}``), a text (``{label: Neither}``) in the alternative column (long) or
+a task cell (wide), or ``empty`` (long data: rows whose attribute cells are all empty, the
+default there). ``choices.missing`` says what becomes of a task without an answer (wide:
+an empty or ``NA`` cell; long: no row with chosen = 1): ``drop`` (default) leaves it out
+and counts it, ``error`` stops. docs/data.md states the rules.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+
+from dce.core.csvread import integers
+from dce.errors import DataError
+
+#: Cells (compared after stripping spaces, case-insensitive) that mean "no answer".
+MISSING_CELLS = ("", "na", "n/a", "nan", ".")
+
+KEYS = ["respondent", "block", "task"]
+
+
+def missing_cells(cells: pd.Series) -> np.ndarray:
+    """True where a text cell means "no answer" (:data:`MISSING_CELLS`).
+
+    Parameters
+    ----------
+    cells : Series of str (rows,)
+
+    Returns
+    -------
+    ndarray of bool (rows,)
+    """
+    return cells.str.strip().str.lower().isin(MISSING_CELLS).to_numpy()
+
+
+def describe(spec) -> str:
+    """How ``choices.opt_out`` names the opt-out, for messages (``alternative 3``)."""
+    if spec is None or spec == "empty":
+        return "rows whose attribute cells are all empty"
+    if getattr(spec, "label", None) is not None:
+        return f"{spec.label!r}"
+    return f"alternative {spec.alternative}"
+
+
+def design_opt_out(study, design) -> int:
+    """The alternative number of the design's opt-out.
+
+    Parameters
+    ----------
+    study : Study
+    design : Design
+
+    Returns
+    -------
+    int
+        The largest alternative number of the design's opt-out rows.
+
+    Raises
+    ------
+    DataError
+        At key ``choices.opt_out`` when the design has no opt-out row.
+    """
+    table = design.table
+    opt = table["alternative"].to_numpy()[table["is_opt_out"].to_numpy() == 1]
+    if len(opt) == 0:
+        raise DataError([study.problem(("choices", "opt_out"), "the data name an opt-out, but "
+                                       "the design has no opt-out alternative; add "
+                                       "design.opt_out: <label>")])
+    return int(opt.max())
+
+
+def generic_alternatives(design) -> list[int]:
+    """The design's alternative numbers that are not the opt-out, sorted."""
+    table = design.table
+    return sorted(int(v) for v in np.unique(
+        table["alternative"].to_numpy()[table["is_opt_out"].to_numpy() == 0]))
+
+
+def long_opt_out(study, frame, alternative, label_rows, issues, display) -> np.ndarray:
+    """Which rows of a long file (with attribute columns) are opt-out rows.
+
+    With ``choices.opt_out`` unset or ``empty``: rows whose attribute cells are all empty.
+    With ``{alternative: N}`` or ``{label: L}``: the rows of that alternative; their
+    attribute cells are ignored when empty or when they hold one filler value (the same on
+    every opt-out row, such as ``0`` or ``NA``), and cells that differ between opt-out rows
+    are problems (they look like the levels of a real alternative).
+
+    Parameters
+    ----------
+    study : Study
+    frame : DataFrame (rows, columns) of str
+        The choices file.
+    alternative : ndarray of int (rows,)
+        The alternative numbers read (-1 where unreadable).
+    label_rows : ndarray of bool (rows,)
+        Rows whose alternative cell is the ``{label: L}`` text.
+    issues : Issues
+        Receives the problems with the opt-out rows' cells.
+    display : str
+        The file's name as shown.
+
+    Returns
+    -------
+    ndarray of bool (rows,)
+
+    Raises
+    ------
+    DataError
+        At key ``choices.opt_out`` when no row is the opt-out it names.
+    """
+    spec = study.spec.choices.opt_out
+    attrs = study.attributes
+    cells = frame[[a.name for a in attrs]].apply(lambda s: s.str.strip())
+    if spec is None or spec == "empty":
+        return (cells == "").all(axis=1).to_numpy() if attrs else np.zeros(len(frame), bool)
+    c = study.spec.choices.columns
+    is_opt = label_rows if getattr(spec, "label", None) is not None else \
+        alternative == spec.alternative
+    if not is_opt.any():
+        found = ", ".join(str(v) for v in sorted(set(alternative[alternative >= 0].tolist())))
+        raise DataError([study.problem(("choices", "opt_out"), f"no row of {display} is the "
+                                       f"opt-out {describe(spec)} (column {c.alternative!r} "
+                                       f"holds {found or 'no numbers'})")])
+    rows = np.flatnonzero(is_opt)
+    for name in cells.columns:
+        vals = cells[name].to_numpy()[rows]
+        filled = vals != ""
+        if not filled.any():
+            continue
+        first = vals[filled][0]
+        for r in rows[filled & (vals != first)]:
+            issues.add(name, f"the opt-out ({describe(spec)}, choices.opt_out) has no levels, "
+                       f"but its {name} cells differ ({first!r} on an earlier opt-out row, "
+                       f"{frame[name].iloc[r]!r} here); leave them empty or write one filler "
+                       "value", r, "optfill")
+    return is_opt
+
+
+def drop_missing(study, long: pd.DataFrame, display: str) -> tuple[pd.DataFrame, dict]:
+    """Leave out the tasks without an answer and count them.
+
+    A task (respondent x block x task) none of whose rows has chosen = 1 is a missing
+    answer: the readers make one from an empty wide cell and from a long task whose chosen
+    cells are all 0 or empty. With ``choices.missing: drop`` its rows are removed (a
+    respondent left with no task is thereby dropped entirely) and a UserWarning says how
+    many; the readers raise located errors first under ``choices.missing: error``.
+
+    Parameters
+    ----------
+    study : Study
+    long : DataFrame (rows, columns)
+        Long responses with ``respondent, group, block, task, chosen``.
+    display : str
+        The choices file's name as shown.
+
+    Returns
+    -------
+    long : DataFrame
+        Without the rows of missing answers (index reset).
+    counts : dict
+        ``tasks_total`` (tasks read, answered or not), ``tasks_dropped``,
+        ``respondents_with_missing`` (respondents who left at least one task
+        unanswered), ``respondents_dropped`` (who answered none) and ``by_group``: group ->
+        the same four counts.
+
+    Raises
+    ------
+    DataError
+        Under ``choices.missing: error`` when a missing answer is left (a reader that
+        could not locate it): one problem per task, naming respondent and task.
+    """
+    answered = long.groupby(KEYS, sort=False)["chosen"].transform("sum").to_numpy() > 0
+    sets = long.assign(_answered=answered).drop_duplicates(KEYS)
+    if not answered.all() and study.spec.choices.missing == "error":
+        gone = sets[~sets["_answered"]]
+        raise DataError([study.problem(("choices", "missing"), f"{display}: respondent "
+                                       f"{r.respondent}, task {r.task} has no answer")
+                         for r in gone.head(5).itertuples()])
+    counts = _counts(sets)
+    counts["by_group"] = {str(g): _counts(part) for g, part in sets.groupby("group",
+                                                                            sort=False)}
+    if counts["tasks_dropped"]:
+        k, n = counts["tasks_dropped"], counts["tasks_total"]
+        who, gone = counts["respondents_with_missing"], counts["respondents_dropped"]
+        warnings.warn(f"{display}: {k} of {n} tasks have no answer and were left out "
+                      f"(choices.missing: drop): {who} respondent{'s' * (who != 1)} "
+                      f"skipped at least one task, {gone} answered none and "
+                      f"{'was' if gone == 1 else 'were'} dropped entirely; set "
+                      "choices.missing: error to list them", UserWarning, stacklevel=3)
+    return long[answered].reset_index(drop=True), counts
+
+
+def _counts(sets: pd.DataFrame) -> dict:
+    """The four counts of :func:`drop_missing` from one row per task (``_answered``)."""
+    per = sets.groupby("respondent", sort=False)["_answered"]
+    n_answered, n_tasks = per.sum(), per.size()
+    return {"tasks_total": int(len(sets)), "tasks_dropped": int((~sets["_answered"]).sum()),
+            "respondents_with_missing": int((n_answered < n_tasks).sum()),
+            "respondents_dropped": int((n_answered == 0).sum())}
+
+
+def wide_answers(study, frame, task_cols, design, blocks, issues) -> pd.DataFrame:
+    """The task cells of a wide file as one row per respondent x task column.
+
+    A cell holds a generic alternative of the design, the opt-out (``choices.opt_out``:
+    its number or label; by default the number of the design's opt-out alternative) or no
+    answer (:data:`MISSING_CELLS`); anything else is a problem in ``issues``.
+
+    Parameters
+    ----------
+    study : Study
+    frame : DataFrame (rows, columns) of str
+        The wide file.
+    task_cols : list of (int, str)
+        Task number and column name of each task column.
+    design : Design
+    blocks : ndarray of int (rows,)
+        Block of each respondent row.
+    issues : Issues
+
+    Returns
+    -------
+    DataFrame
+        ``row`` (position in ``frame``), ``column`` (task column), ``respondent``,
+        ``block``, ``task`` and ``choice``: the design's alternative number chosen (the
+        opt-out as the design numbers it), 0 for no answer.
+
+    Raises
+    ------
+    DataError
+        At key ``choices.opt_out`` when it names an opt-out the design lacks, or a number
+        that is one of the design's generic alternatives.
+    """
+    spec = study.spec.choices.opt_out
+    generic = generic_alternatives(design)
+    has_opt = bool((design.table["is_opt_out"] == 1).any())
+    label = getattr(spec, "label", None) if spec is not None else None
+    target = design_opt_out(study, design) if spec is not None or has_opt else None
+    code = spec.alternative if getattr(spec, "alternative", None) is not None else target
+    if label is None and code is not None and code in generic:
+        raise DataError([study.problem(("choices", "opt_out"), f"alternative {code} is one "
+                                       "of the design's generic alternatives (1 to "
+                                       f"{max(generic)}); name the opt-out by its own number "
+                                       "or label")])
+    n, cols = len(frame), [col for _, col in task_cols]
+    raw = np.column_stack([frame[col].to_numpy(dtype=object) for col in cols]).ravel()
+    cells = pd.Series(raw, dtype=object).str.strip()
+    rows = np.repeat(np.arange(n), len(cols))
+    num = pd.to_numeric(cells, errors="coerce").to_numpy()
+    whole = np.isfinite(num) & (num == np.round(num))
+    opt = (cells == label).to_numpy() if label is not None else \
+        whole & (num == (code if code is not None else -1))
+    missing = missing_cells(cells) & ~opt
+    chosen = whole & np.isin(num, generic)
+    what = (f"1 to {max(generic)}" + (f", the opt-out {describe(spec)}" if spec is not None
+                                       else f", the opt-out {target}" if target else ""))
+    for i in np.flatnonzero(~(missing | opt | chosen)):
+        hint = ""
+        d = study.spec.design
+        if label is None and d is not None and d.opt_out and cells.iloc[i] == d.opt_out:
+            hint = f"; if it marks the opt-out, set choices.opt_out: {{label: {d.opt_out}}}"
+        issues.add(cols[i % len(cols)], f"expected the chosen alternative ({what}) or an "
+                   f"empty cell, found {raw[i]!r}{hint}", rows[i], "alt")
+    choice = np.where(opt, target if target is not None else 0,
+                      np.where(chosen, np.nan_to_num(num), 0)).astype(np.int64)
+    c = study.spec.choices.columns
+    return pd.DataFrame({"row": rows, "column": np.tile(np.asarray(cols, dtype=object), n),
+                         "respondent": frame[c.respondent].str.strip().to_numpy()[rows],
+                         "block": blocks[rows],
+                         "task": np.tile([t for t, _ in task_cols], n), "choice": choice})
+
+
+def long_alternatives(study, frame, design, issues, display, joined: bool):
+    """The alternative numbers of a long file, with its opt-out named as ``choices.opt_out``
+    says.
+
+    Parameters
+    ----------
+    study : Study
+    frame : DataFrame (rows, columns) of str
+    design : Design or None
+        Needed when ``joined``.
+    issues : Issues
+        Receives the cells that are neither a whole number nor the opt-out label.
+    display : str
+    joined : bool
+        The file has no attribute columns: the design supplies the levels, and the opt-out
+        rows the data name become the design's opt-out alternative.
+
+    Returns
+    -------
+    alternative : ndarray of int (rows,)
+        -1 where unreadable; ``{label: L}`` rows numbered after the largest alternative of
+        the file (joined: the design's opt-out number).
+    labelled : ndarray of bool (rows,)
+        Rows whose alternative cell is the label.
+
+    Raises
+    ------
+    DataError
+        At key ``choices.opt_out``: ``empty`` for a file without attribute columns, or an
+        opt-out the design lacks (joined).
+    """
+    c = study.spec.choices.columns
+    spec = study.spec.choices.opt_out
+    label = getattr(spec, "label", None) if spec is not None else None
+    labelled = (frame[c.alternative].str.strip() == label).to_numpy() if label else \
+        np.zeros(len(frame), bool)
+    alternative = integers(cells_set(frame, c.alternative, labelled, "0"), c.alternative,
+                           issues)
+    if joined and spec == "empty":
+        raise DataError([study.problem(("choices", "opt_out"), f"`empty` finds opt-out rows "
+                                       f"by their empty attribute cells, but {display} has no "
+                                       "attribute columns (the design supplies them); name "
+                                       "the opt-out by {alternative: <number>} or {label: "
+                                       "<text>}, or leave choices.opt_out out")])
+    if joined and spec is not None:  # the data's opt-out is the design's
+        named = labelled if label else alternative == spec.alternative
+        alternative[named] = design_opt_out(study, design)
+    elif labelled.any():
+        alternative[labelled] = int(alternative[~labelled].max(initial=0)) + 1
+    return alternative, labelled
+
+
+def check_sets(out, issues, c, missing="drop"):
+    """Check the choice sets of long data, adding every problem to ``issues``.
+
+    Each task has exactly one chosen row, or none (a missing answer: a problem when
+    ``missing`` is ``error``); empty chosen cells (``_blank``) only in missing answers; no
+    duplicated rows; at least two alternatives.
+
+    Parameters
+    ----------
+    out : DataFrame (rows, columns)
+        ``respondent, block, task, alternative, chosen, _blank``, one row per file row
+        (-1 or "" where a cell was unreadable: those rows are reported already and skipped).
+    issues : Issues
+        Receives the problems, located at the row and the column named in ``c``.
+    c : ChoiceColumns
+        ``choices.columns`` (the column names shown).
+    missing : {"drop", "error"}
+        ``choices.missing``.
+    """
+    # rows whose identifiers are unreadable are reported already; leave them out here
+    ok = ((out["respondent"] != "") & (out["task"] != -1) & (out["alternative"] != -1)
+          & (out["block"] != -1)).to_numpy()
+    if not ok.all():
+        rows = np.flatnonzero(ok)
+        part = out.iloc[rows].reset_index(drop=True)
+        check_sets(part, _Shifted(issues, rows), c, missing)
+        return
+    keys = ["respondent", "block", "task"]
+    dup = out.duplicated(keys + ["alternative"], keep="first").to_numpy()
+    for r in np.flatnonzero(dup):
+        issues.add(c.alternative, f"duplicated row: respondent {out['respondent'].iloc[r]}, "
+                   f"task {out['task'].iloc[r]}, alternative {out['alternative'].iloc[r]} "
+                   "appears more than once", r, "dup")
+    grouped = out.groupby(keys, sort=False)
+    n_chosen = grouped["chosen"].transform("sum").to_numpy()
+    size = grouped["chosen"].transform("size").to_numpy()
+    first = ~out.duplicated(keys, keep="first").to_numpy()
+    valid = out["chosen"].isin([0, 1]).groupby([out[k] for k in keys], sort=False)
+    valid = valid.transform("all").to_numpy()  # sets with a bad cell are reported already
+    for r in np.flatnonzero(first & (n_chosen > 1) & valid):
+        issues.add(c.chosen, f"respondent {out['respondent'].iloc[r]}, task "
+                   f"{out['task'].iloc[r]} has {n_chosen[r]} chosen alternatives; exactly one "
+                   "row per task must have chosen = 1", r, "nchosen")
+    for r in np.flatnonzero(first & (n_chosen == 0) & valid & (missing == "error")):
+        issues.add(c.chosen, f"respondent {out['respondent'].iloc[r]}, task "
+                   f"{out['task'].iloc[r]} has no chosen alternative (a missing answer; "
+                   "choices.missing: error stops here, drop would leave the task out)", r,
+                   "missing")
+    for r in np.flatnonzero(out["_blank"].to_numpy() & (n_chosen > 0)):
+        issues.add(c.chosen, f"empty chosen cell in respondent {out['respondent'].iloc[r]}, "
+                   f"task {out['task'].iloc[r]}, which has an answer; write 0 for the "
+                   "alternatives not chosen", r, "blank")
+    for r in np.flatnonzero(first & (size < 2)):
+        issues.add(c.alternative, f"respondent {out['respondent'].iloc[r]}, task "
+                   f"{out['task'].iloc[r]} has a single alternative; a choice needs at least "
+                   "two", r, "single")
+
+
+class _Shifted:
+    """Adds problems to ``issues`` with positions mapped back to the original rows."""
+
+    def __init__(self, issues, rows):
+        self.issues, self.rows = issues, rows
+
+    def add(self, column, message, row=None, kind=None):
+        self.issues.add(column, message, None if row is None else self.rows[row], kind)
+
+
+
+
+def cells_set(frame, column, where, value) -> pd.DataFrame:
+    """A copy of ``frame`` with some cells of one column replaced.
+
+    Parameters
+    ----------
+    frame : DataFrame (rows, columns) of str
+        A table from :func:`dce.core.csvread.read_table` (its row lines are kept).
+    column : str
+    where : ndarray of bool (rows,)
+    value : str
+
+    Returns
+    -------
+    DataFrame
+        ``frame`` itself when ``where`` is all false.
+    """
+    if not where.any():
+        return frame
+    out = frame.assign(**{column: frame[column].where(~where, value)})
+    out.attrs = frame.attrs
+    return out
+
+
