@@ -6,18 +6,24 @@ Merge columns, Sawtooth with level numbers, Sawtooth without attribute columns, 
 labels), give identical estimates (1e-10) and counts.
 """
 
+import csv
+import io
 import json
 import textwrap
 
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from dce.config.study import load_config
+from dce.config.study import Study, load_config
+from dce.core.csvread import LINES, read_table, record_lines
 from dce.data.choices import load
+from dce.data.exports.labels import label_numbers
 from dce.data.simulate import responses
 from dce.design import build
-from dce.errors import DataError
+from dce.errors import ConfigError, DataError
 from dce.run.runner import analyse
 from tests.conftest import SMALL, write_config
 
@@ -143,3 +149,92 @@ def test_same_answers_same_estimates(answers, long_fit, layout):
         np.testing.assert_allclose(b.params, a.params, rtol=1e-10, atol=1e-12)
         assert (b.n_sets, b.n_respondents) == (a.n_sets, a.n_respondents)
     assert run.data_summary["n_choice_sets"] == long_fit.data_summary["n_choice_sets"]
+
+
+def _study(folder, choices: str):
+    return load_config(write_config(folder, _config(choices), "study.yaml"))
+
+
+def _responses(study, design):
+    return load(study, design)[0]
+
+
+def test_metadata_rows_skipped_as_found_or_as_told(answers):
+    """Qualtrics' two header rows are recognised; skip_rows as a number or as file lines
+    reads the same rows; every row keeps its file line (the question text spans two)."""
+    folder, design, resp = answers
+    _qualtrics(folder, resp)
+    text = (folder / "qualtrics.csv").read_text()
+    cfg = "choices:\n  file: qualtrics.csv\n  format: qualtrics\n" \
+          "  columns: {block: block, group: group, tasks: Q}\n"
+    physical = text.split("\n")
+    ids = next(i for i, line in enumerate(physical) if "ImportId" in line) + 1  # file line
+    assert ids == 11  # eight two-line question texts in one row: lines 2 to 10
+    found = _responses(_study(folder, cfg), design)
+    for skip in ("2", f"[2, {ids}]"):
+        told = _responses(_study(folder, cfg + f"  skip_rows: {skip}\n"), design)
+        pd.testing.assert_frame_equal(told, found)
+    frame = read_table(folder / "qualtrics.csv", "qualtrics.csv")
+    assert list(frame.attrs[LINES][:3]) == [2, ids, ids + 1]
+    assert physical[ids].startswith("2024-03-01")
+    # a bad answer is reported at its own file line
+    bad = text.replace(",R_000000000000003,", ",R_000000000000003,").split("\n")
+    row = next(i for i, line in enumerate(bad) if ",R_000000000000003," in line)
+    bad[row] = bad[row][: bad[row].rindex(",")] + ",7"
+    (folder / "bad_qualtrics.csv").write_text("\n".join(bad))
+    with pytest.raises(DataError) as err:
+        _responses(_study(folder, cfg.replace("qualtrics.csv", "bad_qualtrics.csv")), design)
+    assert f"bad_qualtrics.csv:{row + 1}: Q8" in str(err.value)
+    assert "'7'" in str(err.value) and len(err.value.problems) == 1
+
+
+cells = st.text(alphabet=st.sampled_from(list('ab,"\n ')), max_size=6)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.lists(cells, min_size=2, max_size=2), min_size=1, max_size=6))
+def test_record_lines_match_the_csv_module(rows):
+    """The line each record starts on, against Python's csv reader (line_num counts the
+    lines read after each record)."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(["x", "y"])
+    writer.writerows(rows)
+    text = buf.getvalue()
+    reader = csv.reader(io.StringIO(text))
+    ends = []
+    for _ in reader:
+        ends.append(reader.line_num)
+    starts = [e + 1 for e in ends[:-1]]  # record k+1 starts after record k ends
+    np.testing.assert_array_equal(record_lines(text, len(rows)), starts)
+
+
+def test_labels_from_a_labelled_design_and_the_opt_out():
+    study = Study.from_dict({
+        "schema_version": 1, "name": "lab", "seed": 1,
+        "attributes": {"cost": {"levels": [0, 10], "coding": "linear"}},
+        "design": {"alternatives": 2, "labels": ["NHS group", "charity"], "opt_out": "Neither",
+                   "tasks": 2},
+        "choices": {"file": "x.csv", "format": "wide", "chosen_by": "label"}})
+    assert label_numbers(study, None) == {"nhs group": 1, "charity": 2, "neither": 3}
+
+
+@pytest.mark.parametrize("choices, key", [
+    ({"format": "long", "chosen_by": "label", "labels": {"A": 1}}, "choices.chosen_by"),
+    ({"format": "wide", "labels": {"A": 1}}, "choices.labels"),
+])
+def test_label_settings_that_cannot_apply(choices, key):
+    with pytest.raises(ConfigError) as err:
+        Study.from_dict({"schema_version": 1, "name": "x", "seed": 1,
+                         "attributes": {"cost": {"levels": [0, 10], "coding": "linear"}},
+                         "choices": {"file": "x.csv", **choices}})
+    assert key in str(err.value)
+
+
+def test_item_study_rejects_platform_formats():
+    with pytest.raises(ConfigError) as err:
+        Study.from_dict({"schema_version": 1, "name": "x", "seed": 1, "type": "best-worst",
+                         "items": {"a": {}, "b": {}, "c": {}},
+                         "design": {"items_per_set": 3, "sets": 3},
+                         "choices": {"file": "x.csv", "format": "sawtooth"}})
+    assert "choices.format" in str(err.value) and "attribute DCEs only" in str(err.value)
