@@ -9,7 +9,9 @@ labels), give identical estimates (1e-10) and counts.
 import csv
 import io
 import json
+import re
 import textwrap
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -238,3 +240,31 @@ def test_item_study_rejects_platform_formats():
                          "design": {"items_per_set": 3, "sets": 3},
                          "choices": {"file": "x.csv", "format": "sawtooth"}})
     assert "choices.format" in str(err.value) and "attribute DCEs only" in str(err.value)
+
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "docs" / "examples" / "exports"
+
+
+@pytest.fixture(scope="module")
+def example_long():
+    return analyse(load_config(EXAMPLES / "long.yaml"))
+
+
+@pytest.mark.parametrize("name", ["qualtrics", "qualtrics_text", "sawtooth"])
+def test_docs_example_files_fit_as_their_long_format(example_long, name):
+    """Each example of docs/data.md reads and fits the estimates of the same answers in
+    docs/examples/exports/long.csv."""
+    run = analyse(load_config(EXAMPLES / f"{name}.yaml"))
+    a, b = example_long.fits[0], run.fits[0]
+    np.testing.assert_allclose(b.params, a.params, rtol=1e-10, atol=1e-12)
+    assert (b.n_sets, b.n_respondents) == (a.n_sets, a.n_respondents) == (95, 24)
+
+
+def test_docs_examples_are_the_example_files():
+    """Every block of docs/data.md marked <!-- file: X --> is the head of that file."""
+    doc = (EXAMPLES.parents[1] / "data.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"<!-- file: (\S+) -->\n```(?:text|yaml)\n(.*?)\n```", doc, flags=re.S)
+    assert len(blocks) == 3
+    for name, text in blocks:
+        lines = text.splitlines()
+        assert (EXAMPLES / name).read_text().splitlines()[:len(lines)] == lines, name
