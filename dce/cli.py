@@ -9,8 +9,10 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import warnings
 from pathlib import Path
 
+from dce.config.checks import design_generated
 from dce.run.design_run import design_sentence
 
 EXAMPLES = {
@@ -211,12 +213,16 @@ def _validate(study) -> int:
         print(f"{study.display_name}: ok\n" + validate_summary(study, None))
         return 0
     d = None
-    wide = spec.choices is not None and spec.choices.format == "wide"
+    wide = spec.choices is not None and spec.choices.format in ("wide", "qualtrics")
     if spec.design is not None and (spec.simulate is not None or spec.design.file or wide
                                     or fielded_by_dce(spec.design)):  # marks, order shown
         d = design_mod.build(study)
     if spec.choices is not None:
-        data.load(study, d)
+        with warnings.catch_warnings(record=True) as caught:  # e.g. missing answers dropped
+            warnings.simplefilter("always")
+            data.load(study, d)
+        for w in caught:
+            print(f"warning: {w.message}", file=sys.stderr)
     print(f"{study.display_name}: ok\n" + validate_summary(study, d))
     return 0
 
@@ -236,6 +242,9 @@ def validate_summary(study, design) -> str:
     words = [f"{study.name}: {what}."]
     if design is not None:
         words.append(design_sentence(design.diagnostics))
+    elif spec.design is not None and spec.choices is not None and not design_generated(study):
+        words.append("Design: the responses carry the attribute levels, so no design is "
+                     "made from `design:`.")
     elif spec.design is not None:
         words.append(f"Design: {spec.design.method or 'from file'}, built by `dce design`.")
     if spec.simulate is not None:

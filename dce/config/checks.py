@@ -63,6 +63,7 @@ def check_study(study) -> list:
 
     out.extend(check_items(study))  # item studies: all their checks; dce: stray item keys
     _check_compare(study, out)
+    _check_exports(study, out)
     if spec.type != "dce":
         return out
     from dce.config.label_checks import check_labels
@@ -202,6 +203,26 @@ def _check_compare(study, out):
         elif anchor == (spec.model.reference_item or names[-1]):
             out.append(p(("compare", "anchor"), f"{anchor!r} is the reference item (utility "
                          "fixed at 0), so it cannot be the unit; choose another item"))
+
+
+def _check_exports(study, out):
+    """Survey-platform formats and label answers (docs/data.md) fit the study and format."""
+    c = study.spec.choices
+    if c is None:
+        return
+    if study.spec.type != "dce" and (c.format in ("qualtrics", "sawtooth")
+                                     or c.chosen_by == "label"):
+        key = "format" if c.format in ("qualtrics", "sawtooth") else "chosen_by"
+        out.append(study.problem(("choices", key), f"{getattr(c, key)!r} is read for "
+                                 "attribute DCEs only; best-worst and ranking data are long or "
+                                 "wide (docs/items.md)"))
+    elif c.chosen_by == "label" and c.format in ("long", "sawtooth"):
+        out.append(study.problem(("choices", "chosen_by"), "labels are read from the task "
+                                 "cells of wide and qualtrics data; long and sawtooth data "
+                                 f"mark the chosen row (format is {c.format!r})"))
+    if c.labels and c.chosen_by != "label":
+        out.append(study.problem(("choices", "labels"), "set choices.chosen_by: label to read "
+                                 "the task cells as these labels"))
 
 
 def _check_tradeoffs(study, out):

@@ -234,9 +234,11 @@ class ChoicesSpec(_Strict):
     """Observed responses: the survey export and how to read it."""
 
     file: StrictStr = Field(description="CSV of responses")
-    format: Literal["long", "wide"] = Field(
+    format: Literal["long", "wide", "qualtrics", "sawtooth"] = Field(
         "long", description="`long`: one row per respondent x task x alternative; `wide`: "
-                            "one row per respondent")
+                            "one row per respondent; `qualtrics`: a Qualtrics CSV export "
+                            "(wide, respondent `ResponseId`); `sawtooth`: a Sawtooth CBC "
+                            "export, one row per concept (docs/data.md)")
     columns: ChoiceColumns = Field(
         default_factory=ChoiceColumns, description="names of the columns in your file")
     opt_out: Literal["empty"] | OptOutSpec | None = Field(
@@ -250,6 +252,18 @@ class ChoicesSpec(_Strict):
         "row with chosen = 1): `drop` leaves it out, counted in data_summary.json and the "
         "report, with a warning; `error` stops with one located message per such task")
     delimiter: StrictStr = Field(",", description="one character, e.g. `;` or `\"\\t\"`")
+    skip_rows: StrictInt | list[StrictInt] | None = Field(
+        None, description="rows under the header that are not answers: a number n (the n "
+        "rows right under the header) or the file's line numbers (header = line 1), e.g. "
+        "`[2, 3]`; default: Qualtrics' question-text and `{\"ImportId\": ...}` rows are "
+        "recognised and skipped")
+    chosen_by: Literal["number", "label"] = Field(
+        "number", description="wide and `qualtrics` data: the task cells hold the chosen "
+        "alternative's `number`, or its `label` (from `choices.labels`, else `design.labels` "
+        "and the opt-out label)")
+    labels: dict[StrictStr, StrictInt] | None = Field(
+        None, description="`chosen_by: label`: the text of each answer and the alternative "
+        "number it stands for, e.g. `{Option A: 1, Option B: 2, Neither: 3}`")
 
 
 class GroupSimulation(_Strict):

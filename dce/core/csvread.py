@@ -139,7 +139,7 @@ def read_table(path, display: str, delimiter: str = ",") -> pd.DataFrame:
                         line=int(line.group(1)) if line else None) from None
     frame.columns = [str(c).strip() for c in frame.columns]
     blank = (frame.apply(lambda col: col.str.strip()) == "").all(axis=1).to_numpy()
-    lines = np.arange(len(frame)) + 2
+    lines = record_lines(text, len(frame))
     if blank.any():  # blank lines (often at the end) are not rows, but count as lines
         frame = frame.loc[~blank].reset_index(drop=True)
         lines = lines[~blank]
@@ -148,6 +148,90 @@ def read_table(path, display: str, delimiter: str = ",") -> pd.DataFrame:
         raise DataError("expected data rows below the header, found only the header",
                         file=display, line=1)
     return frame
+
+
+def record_lines(text: str, n_rows: int) -> np.ndarray:
+    """The file line on which each of the first ``n_rows`` data records starts.
+
+    A quoted cell may span several lines (Qualtrics writes question texts with line
+    breaks); a line break is the end of a record only outside quotes, i.e. after an even
+    number of ``"`` characters (an escaped ``""`` counts twice, so it keeps the parity).
+
+    Parameters
+    ----------
+    text : str
+        The decoded file.
+    n_rows : int
+        Number of records under the header that the CSV parser returned.
+
+    Returns
+    -------
+    ndarray of int64 (n_rows,)
+        1-based line of each record (the header is line 1); ``2, 3, ...`` when the
+        breaks found do not match ``n_rows`` (e.g. a stray quote inside a cell).
+    """
+    plain = np.arange(n_rows, dtype=np.int64) + 2
+    if '"' not in text:
+        return plain
+    codes = np.frombuffer(text.encode("utf-8"), dtype=np.uint8)  # '"' and LF are one byte
+    breaks = np.flatnonzero(codes == ord("\n"))
+    quotes_before = np.cumsum(codes == ord('"'))[breaks]
+    ends = np.flatnonzero(quotes_before % 2 == 0)  # positions in `breaks` ending a record
+    if len(ends) not in (n_rows, n_rows + 1):  # + 1: the break ending the last row
+        return plain
+    return ends[:n_rows].astype(np.int64) + 2
+
+
+def metadata_rows(frame: pd.DataFrame) -> int:
+    """How many rows under the header are Qualtrics metadata rows.
+
+    Qualtrics writes, under the column names, a row of question texts and a row whose
+    cells are JSON such as ``{"ImportId":"QID1"}`` (Qualtrics support, "Understanding
+    your dataset"); older exports have only the question texts.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        A table read by :func:`read_table`.
+
+    Returns
+    -------
+    int
+        The position + 1 of the first of the first three rows with an ``ImportId`` cell
+        (so that row and the rows above it are metadata), or 0 when there is none.
+    """
+    head = frame.iloc[:3]
+    if head.empty:
+        return 0
+    hit = head.apply(lambda col: col.str.match(IMPORT_ID)).any(axis=1).to_numpy()
+    found = np.flatnonzero(hit)
+    return int(found[0]) + 1 if len(found) else 0
+
+
+IMPORT_ID = re.compile(r'\s*\{\s*"ImportId"\s*:')
+
+
+def drop_rows(frame: pd.DataFrame, rows) -> pd.DataFrame:
+    """``frame`` without the rows at positions ``rows``, keeping each row's file line.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        A table read by :func:`read_table` (``attrs[LINES]`` holds the file lines).
+    rows : array-like of int
+        Row positions (0-based) to leave out.
+
+    Returns
+    -------
+    DataFrame
+        The other rows, renumbered from 0, with ``attrs[LINES]`` their file lines.
+    """
+    keep = np.ones(len(frame), bool)
+    keep[np.asarray(rows, dtype=np.int64)] = False
+    lines = np.asarray(frame.attrs.get(LINES, np.arange(len(frame)) + 2))[keep]
+    out = frame.loc[keep].reset_index(drop=True)
+    out.attrs[LINES] = lines
+    return out
 
 
 def _decode(raw: bytes, display: str) -> str:

@@ -17,6 +17,7 @@ import pandas as pd
 from dce.config.study import shown
 from dce.core.attributes import level_key
 from dce.core.csvread import Issues, integers, need_columns, read_table
+from dce.data import exports
 from dce.data.answers import (
     cells_set,
     check_sets,
@@ -114,7 +115,7 @@ def read_choices(study) -> tuple[pd.DataFrame, str]:
         raise DataError([study.problem(("choices", "delimiter"), "expected one character "
                                        "such as ',' or ';' (\"\\t\" for a tab), found "
                                        f"{spec.delimiter!r}")])
-    return read_table(path, display, spec.delimiter), display
+    return exports.skip_metadata(study, read_table(path, display, spec.delimiter), display), display
 
 
 def load(study, design=None) -> tuple[pd.DataFrame, dict]:
@@ -154,6 +155,9 @@ def load(study, design=None) -> tuple[pd.DataFrame, dict]:
     """
     spec = study.spec.choices
     frame, display = read_choices(study)
+    if exports.applies(spec):  # platform exports and labels -> long or wide (data/exports)
+        study, frame = exports.to_standard(study, frame, design, display)
+        spec = study.spec.choices
     if spec.format == "wide":
         long = _from_wide(study, frame, design, display)
     else:

@@ -59,7 +59,7 @@ def attribute_stages(run: Run) -> None:
     # levels, and a design made up for them would be reported as if it had been fielded
     needs_design = spec.design is not None and (run.stage == "design"
                                                 or spec.simulate is not None
-                                                or spec.choices.format == "wide"
+                                                or spec.choices.format in ("wide", "qualtrics")
                                                 or fielded_by_dce(spec.design))
     if spec.design is not None and (needs_design or spec.design.file):
         run.design = design_mod.build(study)
