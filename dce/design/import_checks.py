@@ -14,6 +14,7 @@ import re
 import numpy as np
 import pandas as pd
 
+from dce.config.checks import opt_out_declared
 from dce.design.base import KEY_COLUMNS
 from dce.design.diagnostics import diagnose
 from dce.errors import DataError, Problem
@@ -254,10 +255,10 @@ def assemble(study, frame: pd.DataFrame, shown: str) -> pd.DataFrame:
     names = [a.name for a in study.attributes]
     problems = []
     opt = frame["is_opt_out"].to_numpy() == 1
-    if opt.any() and not study.spec.design.opt_out:
+    if opt.any() and not opt_out_declared(study):
         r = int(np.flatnonzero(opt)[0])
-        problems.append(Problem("an opt-out (no-choice) row, but design.opt_out is not set; "
-                                "name the opt-out in the config (design.opt_out: Neither)",
+        problems.append(Problem("an opt-out (no-choice) row, but the config names no "
+                                "opt-out; add design.opt_out: Neither (or choices.opt_out)",
                                 f"{shown}:{frame['_line'].iloc[r]}", None, "opt-out"))
     dup = frame.duplicated(KEY_COLUMNS, keep="first").to_numpy()
     for r in np.flatnonzero(dup)[:MAX_LISTED]:
@@ -285,7 +286,7 @@ def assemble(study, frame: pd.DataFrame, shown: str) -> pd.DataFrame:
         idx = frame[a.name].to_numpy()
         table[a.name] = np.where(opt, "", labels[np.clip(idx, 0, None)])
     table["is_opt_out"] = opt.astype(np.int64)
-    if study.spec.design.opt_out and not opt.any():
+    if opt_out_declared(study) and not opt.any():
         extra = table.drop_duplicates(["block", "task"])[["block", "task"]].copy()
         extra["alternative"] = n_alt + 1
         for n in names:

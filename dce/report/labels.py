@@ -37,7 +37,9 @@ class Labels:
         report = cfg.get("report") or {}
         self._groups = dict(report.get("group_labels") or {})
         design = cfg.get("design") or {}
-        self.opt_out = design.get("opt_out")
+        chosen_opt = (cfg.get("choices") or {}).get("opt_out")
+        self.opt_out = design.get("opt_out") or (chosen_opt.get("label")
+                                                 if isinstance(chosen_opt, dict) else None)
         self.alternative_labels = list(design.get("labels") or [])
         self.groups = list(groups or [])
         others = [g for g in self.groups if g != POOLED]

@@ -394,3 +394,14 @@ def test_long_data_without_attribute_columns_take_the_design_opt_out(study_data,
     est, _, _ = _fit(_config(tmp_path, "joined", long, design=design, opt_out="Neither",
                              choices_opt=opt))
     _same(est, reference)
+
+
+def test_report_names_the_opt_out_of_choices_opt_out():
+    """The report's constant row reads "Opt-out (Neither)" whichever key named the label."""
+    from dce.report.labels import Labels
+
+    for cfg in ({"design": {"opt_out": "Neither"}},
+                {"choices": {"opt_out": {"label": "Neither"}}}):
+        assert Labels(cfg).term("asc[opt_out]")[1] == "Opt-out (Neither)"
+    assert Labels({"choices": {"opt_out": {"alternative": 3}}}).term("asc[opt_out]")[1] == \
+        "Opt-out"

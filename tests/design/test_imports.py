@@ -221,7 +221,7 @@ def write(tmp_path, text, **design):
      ["d.csv:4", "missing alternatives", "[1]"]),
     ("Version,Task,Concept,colour,price,mode\n0,1,1,1,1,1\n", ["d.csv:2", "version 0"]),
     ("Version,Task,Concept,colour,price,mode\n1,1,1,1,1,1\n1,1,2,2,2,2\n1,1,3,0,0,0\n",
-     ["d.csv:4", "design.opt_out is not set"]),
+     ["d.csv:4", "the config names no opt-out"]),
     ('"",colour,price,mode\n"set1.alt1",red,10,online\n"row2",red,20,face\n',
      ["d.csv:3", "'row2'", "set<s>.alt<a>"]),
     ('"",Var11,Var12,Var2,Var32,Var9\n"set1.alt1",1,0,10,0,1\n', ["Var9", "unknown column"]),
@@ -291,3 +291,20 @@ def test_semicolons_blank_lines_and_zero_based_sawtooth(tmp_path):
     zero = "Version,Task,Concept,colour,price,mode\n1,1,1,0,0,0\n1,1,2,2,2,1\n"
     table = build(write(tmp_path, zero, level_codes="zero-based", tasks=1, blocks=1)).table
     assert table["colour"].tolist() == ["red", "blue"] and not table["is_opt_out"].any()
+
+
+def test_an_imported_opt_out_may_be_named_by_choices_opt_out(tmp_path):
+    """A file's own opt-out rows (a Sawtooth None concept) need only the opt-out named in
+    choices.opt_out (issue 14): the design equals the one read with design.opt_out."""
+    text = "Version,Task,Concept,colour,price,mode\n1,1,1,1,1,1\n1,1,2,2,2,2\n1,1,3,0,0,0\n"
+    (tmp_path / "d.csv").write_text(text)
+    (tmp_path / "c.csv").write_text("respondent,task,alternative,chosen\n1,1,1,1\n")
+    base = {**BASE, "design": {**BASE["design"], "file": "d.csv", "tasks": 1}}
+    base.pop("simulate")
+    by_choices = {**base, "choices": {"file": "c.csv", "opt_out": {"alternative": 3}}}
+    by_design = {**base, "design": {**base["design"], "opt_out": "Neither"},
+                 "choices": {"file": "c.csv"}}
+    got = build(dce.Study.from_dict(by_choices, base_dir=tmp_path)).table
+    want = build(dce.Study.from_dict(by_design, base_dir=tmp_path)).table
+    pd.testing.assert_frame_equal(got, want)
+    assert got["is_opt_out"].tolist() == [0, 0, 1]
