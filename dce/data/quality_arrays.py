@@ -3,7 +3,7 @@
 The long responses are sorted by choice set once; levels become integer codes per
 attribute (one :func:`dce.core.attributes.level_key` call per distinct cell, not per row);
 every check is then a group-by over sets or respondents written with numpy (``bincount``,
-``unique``, ``lexsort``), so no Python code runs per row, set or respondent. Loops run over
+``factorize``, ``lexsort``), so no Python code runs per row, set or respondent. Loops run over
 attributes and over positions within a set only. The checks and their definitions are those
 of :mod:`dce.data.quality` (health DCE practice: Lancsar and Louviere 2006; Tervonen et al.
 2018, Value in Health 21:1192-1197).
@@ -45,11 +45,24 @@ def cell_keys(values) -> tuple[np.ndarray, np.ndarray]:
     arr = np.asarray(values)
     if arr.dtype == object and pd.api.types.infer_dtype(arr, skipna=True) not in SAFE_KINDS:
         arr = arr.astype(str)  # e.g. True and 1 are equal but read differently
-    codes, uniques = pd.factorize(arr)
+    codes, uniques = factorized(arr)
     text = np.asarray(uniques, dtype=object).astype(str)
     keys = [level_key(u) if u not in ("", "nan", "None") else "" for u in text.tolist()]
     key_codes, distinct = pd.factorize(np.array(keys + [""], dtype=object))
     return key_codes[codes].astype(np.int64), np.asarray(distinct, dtype=object)
+
+
+def factorized(arr: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(codes, uniques) as :func:`pandas.factorize` (missing: -1), by a table lookup for
+    integers of a small range."""
+    if arr.dtype.kind in "iu" and len(arr):
+        low = int(arr.min())
+        shifted = arr.astype(np.int64) - low
+        if int(shifted.max()) <= 4 * len(arr) + 1024:
+            seen = np.zeros(int(shifted.max()) + 1, dtype=bool)
+            seen[shifted] = True
+            return (np.cumsum(seen) - 1)[shifted], np.flatnonzero(seen) + low
+    return pd.factorize(arr)
 
 
 def key_utilities(keys: np.ndarray, order) -> tuple[np.ndarray, np.ndarray] | None:
@@ -92,17 +105,54 @@ def profile_ids(codes: list[np.ndarray], n_rows: int) -> np.ndarray:
     -------
     ndarray of int64 (n_rows,)
     """
-    pid = np.zeros(n_rows, dtype=np.int64)
+    pid, size = np.zeros(n_rows, dtype=np.int64), 1
     for c in codes:
-        pid = pd.factorize(pid * (int(c.max(initial=0)) + 1) + c)[0].astype(np.int64)
-    return pid
+        radix = int(c.max(initial=0)) + 1
+        if size * radix >= 2**52:  # renumber densely before the product could overflow
+            pid = dense(pid)
+            size = int(pid.max(initial=0)) + 1
+        pid = pid * radix + c
+        size *= radix
+    return dense(pid)
+
+
+def dense(x: np.ndarray) -> np.ndarray:
+    """Renumber non-negative integers 0, 1, ..., one number per distinct value.
+
+    Parameters
+    ----------
+    x : ndarray of int (n,)
+
+    Returns
+    -------
+    ndarray of int64 (n,)
+        Numbers in the order of the values when their range is small (a table lookup),
+        else in order of first appearance (hashing, :func:`pandas.factorize`); every
+        number from 0 to the largest appears.
+    """
+    x = np.asarray(x, dtype=np.int64)
+    top = int(x.max(initial=-1)) + 1
+    if top > 4 * len(x) + 1024:
+        return pd.factorize(x)[0].astype(np.int64)
+    seen = np.zeros(top, dtype=bool)
+    seen[x] = True
+    return (np.cumsum(seen) - 1)[x]
 
 
 def pair_codes(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """One code per distinct pair (a[i], b[i]) of non-negative integers (int64, (n,))."""
+    """One number per distinct pair (a[i], b[i]) of non-negative integers: int64 (n,),
+    dense (:func:`dense`)."""
     a = np.asarray(a, dtype=np.int64)
     b = np.asarray(b, dtype=np.int64)
-    return pd.factorize(a * (int(b.max(initial=0)) + 1) + b)[0].astype(np.int64)
+    return dense(a * (int(b.max(initial=0)) + 1) + b)
+
+
+def first_rows(codes: np.ndarray) -> np.ndarray:
+    """Index of the first occurrence of each number, for dense numbers (:func:`dense`):
+    int64 (n_codes,)."""
+    first = np.empty(int(codes.max(initial=-1)) + 1, dtype=np.int64)
+    first[codes[::-1]] = np.arange(len(codes) - 1, -1, -1)  # the last write is the first
+    return first
 
 
 # ----- the choice sets ------------------------------------------------------------------
@@ -205,8 +255,7 @@ def position_counts(sets: ChoiceSets, shown: np.ndarray) -> tuple[np.ndarray, ..
     tasks = sets.per_respondent(answered)
     picked = answered & ~opted
     pos = np.asarray(shown[sets.chosen_row[picked]]).astype(np.int64)
-    distinct = np.unique(pair_codes(sets.respondent[picked], pd.factorize(pos)[0]),
-                         return_index=True)[1]
+    distinct = first_rows(pair_codes(sets.respondent[picked], pd.factorize(pos)[0]))
     positions = np.bincount(sets.respondent[picked][distinct], minlength=sets.n_respondents)
     return tasks, sets.per_respondent(opted), positions
 
@@ -238,7 +287,8 @@ def dominated_rows(sets: ChoiceSets, codes: list, utilities: list, eligible: np.
         return out  # too few ordered attributes for any pair to reach min_better
     j, k = within_set_pairs(np.flatnonzero(~sets.is_opt & eligible[sets.set_of]), sets.set_of)
     better = np.zeros(len(j), dtype=np.int64)
-    for c, u in zip(codes, utilities, strict=True):
+    # attributes without an order first: pairs that differ there drop out soonest
+    for c, u in sorted(zip(codes, utilities, strict=True), key=lambda cu: cu[1] is not None):
         cj, ck = c[j], c[k]
         differ = cj != ck
         if u is None:
@@ -262,7 +312,7 @@ def preferred_edges(a: np.ndarray, b: np.ndarray, edge_set: np.ndarray, n_keys: 
     a, b : ndarrays of int64 (edges,)
         Level codes: chosen, and another level of the same set.
     edge_set : ndarray of int (edges,)
-        Set of each edge (sorted).
+        Set of each edge, the edges of a set adjacent.
     n_keys : int
     utility : (utility, known) or None
         By the a priori utilities when given; else by the sample: a is better when it was
@@ -275,16 +325,18 @@ def preferred_edges(a: np.ndarray, b: np.ndarray, edge_set: np.ndarray, n_keys: 
     if utility is not None:
         util, known = utility
         return known[a] & known[b] & (util[a] > util[b] + TOLERANCE)
-    edge = a * n_keys + b
-    order = np.lexsort((edge, edge_set))
-    e, s = edge[order], edge_set[order]
-    once = np.r_[True, (e[1:] != e[:-1]) | (s[1:] != s[:-1])]  # once per set
-    values, counts = np.unique(e[once], return_counts=True)
-    n_ab = counts[np.searchsorted(values, edge)]
-    reverse = b * n_keys + a
-    at = np.minimum(np.searchsorted(values, reverse), len(values) - 1)
-    n_ba = np.where(values[at] == reverse, counts[at], 0)
-    return n_ab > n_ba
+    edge, reverse = a * n_keys + b, b * n_keys + a
+    once = np.ones(len(edge), dtype=bool)  # an edge counts once per set: drop repeats
+    run = int(np.bincount(edge_set).max(initial=0))
+    for d in range(1, run):  # edges of a set are adjacent, at most ``run`` of them
+        once[d:] &= (edge_set[d:] != edge_set[:-d]) | (edge[d:] != edge[:-d])
+    if n_keys * n_keys <= 4 * len(edge) + 1024:
+        counts = np.bincount(edge[once], minlength=n_keys * n_keys)
+        return counts[edge] > counts[reverse]
+    codes, values = pd.factorize(edge)
+    counts = np.bincount(codes[once], minlength=len(values))
+    back = pd.Index(values).get_indexer(reverse)
+    return counts[codes] > np.where(back >= 0, counts[back], 0)
 
 
 def never_traded(sets: ChoiceSets, codes: list, utilities: list, trading: np.ndarray,
@@ -309,13 +361,16 @@ def never_traded(sets: ChoiceSets, codes: list, utilities: list, trading: np.nda
     others = np.flatnonzero(~sets.is_opt & trading[sets.set_of])
     chosen = sets.chosen_row[sets.set_of[others]]
     others, chosen = others[others != chosen], chosen[others != chosen]
+    edge_set = sets.set_of[others]  # sorted
     for q, (c, u) in enumerate(zip(codes, utilities, strict=True)):
         a, b = c[chosen], c[others]
         differ = a != b
-        a, b, s = a[differ], b[differ], sets.set_of[others[differ]]
+        a, b, s = a[differ], b[differ], edge_set[differ]
         if not len(s):
             continue
-        informative = sets.per_respondent(np.unique(s))
+        has = np.zeros(sets.n_sets, dtype=bool)
+        has[s] = True
+        informative = sets.per_respondent(has)
         good = preferred_edges(a, b, s, int(c.max()) + 1, u)
         broke = np.bincount(sets.respondent[s[~good]], minlength=sets.n_respondents)
         out[q] = (informative >= min_informative) & (broke == 0)
@@ -331,7 +386,9 @@ def multiset_keys(sets: ChoiceSets, pid: np.ndarray) -> np.ndarray:
     ndarray of int64 (sets,)
     """
     generic = np.flatnonzero(~sets.is_opt)
-    order = np.lexsort((pid[generic], sets.set_of[generic]))
+    top = int(pid.max(initial=0)) + 1
+    order = np.argsort(sets.set_of[generic] * top + pid[generic], kind="stable") \
+        if top * (sets.n_sets + 1) < 2**62 else np.lexsort((pid[generic], sets.set_of[generic]))
     s, p = sets.set_of[generic][order], pid[generic][order]
     size = np.bincount(s, minlength=sets.n_sets)
     has_opt = np.bincount(sets.set_of[sets.is_opt], minlength=sets.n_sets) > 0
@@ -364,10 +421,10 @@ def repeat_counts(sets: ChoiceSets, key: np.ndarray, answer: np.ndarray) -> tupl
     answered = sets.answered
     resp = sets.respondent[answered]
     group = pair_codes(resp, key[answered])
-    first = np.unique(group, return_index=True)[1]
+    first = first_rows(group)
     repeated = sets.per_respondent(answered) - np.bincount(resp[first],
                                                            minlength=sets.n_respondents)
-    answers = np.unique(pair_codes(group, answer[answered] + 1), return_index=True)[1]
+    answers = first_rows(pair_codes(group, answer[answered] + 1))
     spread = np.bincount(group[answers], minlength=len(first))
     bad = spread[group] > 1
     inconsistent = np.bincount(resp[bad], minlength=sets.n_respondents) > 0

@@ -18,7 +18,7 @@ import pytest
 
 import dce.core.attributes as attributes_module
 from dce.core.attributes import Attribute, level_key
-from dce.data import quality
+from dce.data import quality, quality_arrays
 
 # ----- the reference: the former Python loop, unchanged but for its names --------------
 _MIN_TASKS, _MIN_INFORMATIVE, _MIN_BETTER = 4, 6, 2
@@ -184,13 +184,14 @@ LEVELS = {
     "intstr": ([1, 4, 12], lambda v, rng: [v, f"{v}.0", str(v), float(v)][rng.integers(4)]),
     "float": ([0.5, 2.5, 10.0, 7.25], lambda v, rng: v),
     "many": (list(range(0, 60, 3)), lambda v, rng: v),
+    "fine": ([round(i * 0.37, 2) for i in range(150)], lambda v, rng: v),  # near-continuous
 }
 
 
 def make_attribute(rng, q: int, n_alts: int):
     kind = list(LEVELS)[rng.integers(len(LEVELS))]
     levels, write = LEVELS[kind]
-    numeric = kind in ("int", "intstr", "float", "many")
+    numeric = kind in ("int", "intstr", "float", "many", "fine")
     coding = "linear" if numeric and rng.random() < .7 else "effects"
     alternatives = None
     if n_alts > 1 and rng.random() < .25:  # labelled: absent from some alternatives
@@ -432,3 +433,14 @@ def test_level_key_calls_follow_levels_not_rows(monkeypatch):
     assert dce_calls[1] == dce_calls[0], dce_calls
     # pandas may take other code paths on larger arrays, but 100x the rows is not 2x the calls
     assert all_calls[1] < 2 * all_calls[0], all_calls
+
+
+def test_profile_ids_when_the_level_product_overflows():
+    """Nine attributes of 500 levels (500**9 > 2**63): ids still tell profiles apart."""
+    rng = np.random.default_rng(3)
+    codes = [np.tile(rng.integers(0, 500, size=1000), 2) for _ in range(9)]
+    codes[4][5] = codes[4][1005] + 1  # one copy differs on one attribute
+    ids = quality_arrays.profile_ids(codes, 2000)
+    tuples = pd.Series(list(zip(*(c.tolist() for c in codes), strict=True)))
+    np.testing.assert_array_equal(pd.factorize(ids)[0], pd.factorize(tuples)[0])
+    assert ids[5] != ids[1005] and ids[6] == ids[1006]
