@@ -37,7 +37,7 @@ def cell_keys(values) -> tuple[np.ndarray, np.ndarray]:
 
     Returns
     -------
-    codes : ndarray of int64 (rows,)
+    codes : ndarray of int32 (rows,)
         Index into ``keys``; equal keys share one code.
     keys : ndarray of object (n_keys,)
         Distinct keys (str), in order of first appearance.
@@ -49,7 +49,7 @@ def cell_keys(values) -> tuple[np.ndarray, np.ndarray]:
     text = np.asarray(uniques, dtype=object).astype(str)
     keys = [level_key(u) if u not in ("", "nan", "None") else "" for u in text.tolist()]
     key_codes, distinct = pd.factorize(np.array(keys + [""], dtype=object))
-    return key_codes[codes].astype(np.int64), np.asarray(distinct, dtype=object)
+    return key_codes.astype(np.int32)[codes], np.asarray(distinct, dtype=object)
 
 
 def factorized(arr: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -209,33 +209,6 @@ def choice_sets(df: pd.DataFrame) -> ChoiceSets:
                       np.asarray(resp, dtype=np.int64)[rows][start], len(uniques))
 
 
-def within_set_pairs(selected: np.ndarray, set_of: np.ndarray) -> tuple[np.ndarray, ...]:
-    """Every ordered pair (j, k), j != k, of the selected rows that share a set.
-
-    Parameters
-    ----------
-    selected : ndarray of int (n,)
-        Sorted row indices.
-    set_of : ndarray of int (rows,)
-
-    Returns
-    -------
-    (j, k) : ndarrays of int64 (pairs,)
-    """
-    s = set_of[selected]
-    n = len(selected)
-    if n == 0:
-        return selected.astype(np.int64), selected.astype(np.int64)
-    new = np.r_[True, s[1:] != s[:-1]]
-    first = np.flatnonzero(new)
-    group = np.cumsum(new) - 1
-    reps = np.diff(np.r_[first, n])[group]  # rows of its set, itself included
-    j = np.repeat(np.arange(n), reps)
-    k = first[group][j] + np.arange(len(j)) - np.repeat(np.cumsum(reps) - reps, reps)
-    keep = j != k
-    return selected[j[keep]], selected[k[keep]]
-
-
 # ----- the checks -----------------------------------------------------------------------
 def position_counts(sets: ChoiceSets, shown: np.ndarray) -> tuple[np.ndarray, ...]:
     """Per respondent: answered sets, sets answered with the opt-out, and distinct positions
@@ -266,11 +239,13 @@ def dominated_rows(sets: ChoiceSets, codes: list, utilities: list, eligible: np.
 
     Alternative k dominates j when, on every attribute where they differ, both levels have
     a known utility and k's is not lower, and k's is higher on at least ``min_better``.
+    Pairs are taken by their distance within the set (1, 2, ... up to the largest set), so
+    memory stays linear in the rows whatever the set sizes.
 
     Parameters
     ----------
     sets : ChoiceSets
-    codes : list of ndarray of int64 (rows,)
+    codes : list of ndarray of int (rows,)
         Level codes per attribute (:func:`cell_keys`).
     utilities : list of (utility, known) or None
         Per attribute (:func:`key_utilities`).
@@ -285,10 +260,26 @@ def dominated_rows(sets: ChoiceSets, codes: list, utilities: list, eligible: np.
     out = np.zeros(len(sets.set_of), dtype=bool)
     if sum(u is not None for u in utilities) < min_better:
         return out  # too few ordered attributes for any pair to reach min_better
-    j, k = within_set_pairs(np.flatnonzero(~sets.is_opt & eligible[sets.set_of]), sets.set_of)
-    better = np.zeros(len(j), dtype=np.int64)
+    rows = np.flatnonzero(~sets.is_opt & eligible[sets.set_of])
+    s = sets.set_of[rows]
     # attributes without an order first: pairs that differ there drop out soonest
-    for c, u in sorted(zip(codes, utilities, strict=True), key=lambda cu: cu[1] is not None):
+    pairs = sorted(zip(codes, utilities, strict=True), key=lambda cu: cu[1] is not None)
+    run = int(np.bincount(s).max(initial=0))
+    for d in range(1, run):  # distances within a set, not sets
+        same = s[d:] == s[:-d]
+        first, second = rows[:-d][same], rows[d:][same]
+        for j, k in ((first, second), (second, first)):
+            out[j[dominates(j, k, pairs, min_better)]] = True
+    return out
+
+
+def dominates(j: np.ndarray, k: np.ndarray, pairs: list, min_better: int) -> np.ndarray:
+    """For pairs of rows: k dominates j (see :func:`dominated_rows`). ``pairs``: (codes,
+    utility) per attribute. Returns bool (pairs,)."""
+    n = len(j)
+    keep = np.arange(n)
+    better = np.zeros(n, dtype=np.int32)
+    for c, u in pairs:
         cj, ck = c[j], c[k]
         differ = cj != ck
         if u is None:
@@ -298,8 +289,9 @@ def dominated_rows(sets: ChoiceSets, codes: list, utilities: list, eligible: np.
             uj, uk = util[cj], util[ck]
             ok = ~differ | (known[cj] & known[ck] & ~(uk < uj - TOLERANCE))
             better += differ & (uk > uj + TOLERANCE)
-        j, k, better = j[ok], k[ok], better[ok]
-    out[j[better >= min_better]] = True
+        j, k, better, keep = j[ok], k[ok], better[ok], keep[ok]
+    out = np.zeros(n, dtype=bool)
+    out[keep[better >= min_better]] = True
     return out
 
 
@@ -309,7 +301,7 @@ def preferred_edges(a: np.ndarray, b: np.ndarray, edge_set: np.ndarray, n_keys: 
 
     Parameters
     ----------
-    a, b : ndarrays of int64 (edges,)
+    a, b : ndarrays of int (edges,)
         Level codes: chosen, and another level of the same set.
     edge_set : ndarray of int (edges,)
         Set of each edge, the edges of a set adjacent.
@@ -325,6 +317,7 @@ def preferred_edges(a: np.ndarray, b: np.ndarray, edge_set: np.ndarray, n_keys: 
     if utility is not None:
         util, known = utility
         return known[a] & known[b] & (util[a] > util[b] + TOLERANCE)
+    a, b = a.astype(np.int64), b.astype(np.int64)
     edge, reverse = a * n_keys + b, b * n_keys + a
     once = np.ones(len(edge), dtype=bool)  # an edge counts once per set: drop repeats
     run = int(np.bincount(edge_set).max(initial=0))
