@@ -84,7 +84,7 @@ def check(responses: pd.DataFrame, attributes, order: dict | None = None) -> pd.
     sets = qa.choice_sets(df)
     codes, utilities = [], []
     for a in attributes:
-        c, keys = qa.cell_keys(df[a.name].to_numpy()[sets.rows])
+        c, keys = qa.cell_keys(sets.take(df[a.name].to_numpy()))
         codes.append(c)
         utilities.append(qa.key_utilities(keys, order.get(a.name)))
     pid = qa.profile_ids(codes, len(sets.rows))
@@ -101,7 +101,7 @@ def check(responses: pd.DataFrame, attributes, order: dict | None = None) -> pd.
     answer = np.where(opted, -1, pid[np.maximum(sets.chosen_row, 0)])
     repeated, inconsistent = qa.repeat_counts(sets, key, answer)
     shown = df["shown_alternative" if "shown_alternative" in df else "alternative"]
-    tasks, opted_n, positions = qa.position_counts(sets, shown.to_numpy()[sets.rows])
+    tasks, opted_n, positions = qa.position_counts(sets, sets.take(shown.to_numpy()))
     traded = qa.never_traded(sets, codes, utilities, trading, MIN_INFORMATIVE)
     same = (tasks >= MIN_TASKS) & (opted_n == 0) & (positions == 1)
     chose_dominated = sets.per_respondent(chose) > 0

@@ -155,6 +155,9 @@ def first_rows(codes: np.ndarray) -> np.ndarray:
     return first
 
 
+SET_KEYS = ["respondent", "block", "task"]  # one choice set
+
+
 # ----- the choice sets ------------------------------------------------------------------
 @dataclass
 class ChoiceSets:
@@ -169,6 +172,11 @@ class ChoiceSets:
     chosen_row: np.ndarray  # (sets,) first chosen row, -1 when none was chosen
     respondent: np.ndarray  # (sets,) respondent code (order of first appearance)
     n_respondents: int
+    in_order: bool = False  # the rows were sorted already: ``rows`` is 0, 1, ...
+
+    def take(self, values: np.ndarray) -> np.ndarray:
+        """A row array of the responses in sorted order (itself when already sorted)."""
+        return values if self.in_order else values[self.rows]
 
     @property
     def n_sets(self) -> int:
@@ -190,23 +198,49 @@ class ChoiceSets:
         return np.bincount(self.respondent[sets], minlength=self.n_respondents)
 
 
+def adjacent_sets(df: pd.DataFrame) -> np.ndarray | None:
+    """Set number of each row when the rows of every set are adjacent (as files and
+    simulations write them): sets numbered in order, no sort needed. None when a set's rows
+    are apart or a key is missing.
+
+    Returns
+    -------
+    ndarray of int64 (rows,) or None
+    """
+    change = np.zeros(len(df), dtype=bool)
+    change[:1] = True
+    for key in SET_KEYS:
+        col = df[key].to_numpy()
+        change[1:] |= col[1:] != col[:-1]
+    starts = np.flatnonzero(change)
+    if df[SET_KEYS].isna().to_numpy().any() or df[SET_KEYS].iloc[starts].duplicated().any():
+        return None
+    return np.cumsum(change) - 1
+
+
 def choice_sets(df: pd.DataFrame) -> ChoiceSets:
     """Sort long responses (default index) by set; see :class:`ChoiceSets`."""
-    set_id = df.groupby(["respondent", "block", "task"], sort=False).ngroup().to_numpy()
-    rows = np.argsort(set_id, kind="stable")
-    sid = set_id[rows]
-    new = np.r_[True, sid[1:] != sid[:-1]] if len(sid) else np.zeros(0, bool)
-    set_of = np.cumsum(new) - 1
-    start = np.flatnonzero(new)
-    is_opt = df["is_opt_out"].to_numpy()[rows].astype(bool) if "is_opt_out" in df else \
+    set_of = adjacent_sets(df)
+    if set_of is None:  # sets in order of first appearance, rows in order within a set
+        set_id = df.groupby(SET_KEYS, sort=False).ngroup().to_numpy()
+        rows = np.argsort(set_id, kind="stable")
+        sid = set_id[rows]
+        set_of = np.cumsum(np.r_[True, sid[1:] != sid[:-1]] if len(sid) else sid) - 1
+    else:
+        rows = np.arange(len(df))
+    start = np.flatnonzero(np.r_[True, set_of[1:] != set_of[:-1]]) if len(df) else set_of
+    in_order = bool((rows == np.arange(len(df))).all())
+    is_opt = df["is_opt_out"].to_numpy().astype(bool) if "is_opt_out" in df else \
         np.zeros(len(rows), bool)
-    hit = np.flatnonzero(df["chosen"].to_numpy()[rows].astype(int) == 1)
+    is_opt = is_opt if in_order else is_opt[rows]
+    chosen = df["chosen"].to_numpy().astype(int) == 1
+    hit = np.flatnonzero(chosen if in_order else chosen[rows])
     first = np.r_[True, set_of[hit][1:] != set_of[hit][:-1]] if len(hit) else hit.astype(bool)
     chosen_row = np.full(len(start), -1, dtype=np.int64)
     chosen_row[set_of[hit[first]]] = hit[first]
     resp, uniques = pd.factorize(df["respondent"], use_na_sentinel=False)
     return ChoiceSets(rows, set_of, start, is_opt, chosen_row,
-                      np.asarray(resp, dtype=np.int64)[rows][start], len(uniques))
+                      np.asarray(resp, dtype=np.int64)[rows[start]], len(uniques), in_order)
 
 
 # ----- the checks -----------------------------------------------------------------------
