@@ -1,6 +1,7 @@
 """Array operations behind the data-quality checks (:mod:`dce.data.quality`).
 
-The long responses are sorted by choice set once; levels become integer codes per
+The long responses are sorted by choice set once (used as they are when the rows of each
+set are already adjacent); levels become integer codes per
 attribute (one :func:`dce.core.attributes.level_key` call per distinct cell, not per row);
 every check is then a group-by over sets or respondents written with numpy (``bincount``,
 ``factorize``, ``lexsort``), so no Python code runs per row, set or respondent. Loops run over

@@ -309,6 +309,8 @@ def simulate(seed: int) -> tuple[pd.DataFrame, list, dict]:
         df["chosen"] = df["chosen"].astype(bool)
     if rng.random() < .3:
         df = df.sample(frac=1.0, random_state=seed)  # rows of a set need not be adjacent
+    elif "is_opt_out" in df and rng.random() < .3:  # the opt-out rows last, apart from theirs
+        df = df.sort_values("is_opt_out", kind="stable")
     elif rng.random() < .3:
         df.index = df.index + 100
     return df, attrs, order
