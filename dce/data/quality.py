@@ -40,7 +40,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from dce.core.attributes import level_key
+from dce.data import quality_arrays as qa
 from dce.design.validity import level_order
 
 MIN_TASKS = 4  # straight-lining needs this many tasks to mean anything
@@ -55,11 +55,15 @@ COLUMNS = ["respondent", "group", "tasks", "same_position", "always_opt_out",
 def check(responses: pd.DataFrame, attributes, order: dict | None = None) -> pd.DataFrame:
     """One row per respondent with the checks of the module docstring.
 
+    Levels are coded once per attribute and every check is an array operation over the
+    sets (:mod:`dce.data.quality_arrays`): time and memory grow linearly with the rows.
+
     Parameters
     ----------
     responses : DataFrame (rows, columns)
         Long responses: ``respondent, group, block, task, alternative, chosen,
-        <attributes>, is_opt_out`` (``group`` and ``is_opt_out`` optional).
+        <attributes>, is_opt_out`` (``group``, ``is_opt_out``, ``shown_alternative``,
+        ``task_type`` and ``repeat_of`` optional).
     attributes : sequence of Attribute
     order : dict, optional
         A priori utility of the levels, per attribute: ``{level_key: value}`` or, for a
@@ -74,168 +78,70 @@ def check(responses: pd.DataFrame, attributes, order: dict | None = None) -> pd.
     """
     order = order or {}
     df = responses.reset_index(drop=True)
+    if df.empty:
+        return pd.DataFrame([], columns=COLUMNS)
     names = [a.name for a in attributes]
-    set_id = df.groupby(["respondent", "block", "task"], sort=False).ngroup().to_numpy()
-    rows = np.argsort(set_id, kind="stable")
-    set_id = set_id[rows]
-    is_opt = df["is_opt_out"].to_numpy()[rows].astype(bool) if "is_opt_out" in df else \
-        np.zeros(len(rows), bool)
-    chosen = df["chosen"].to_numpy()[rows].astype(int)
-    alt = df["shown_alternative" if "shown_alternative" in df else "alternative"].to_numpy()[rows]
-    kind, rep_key = _marks(df, rows)
-    marked = kind is not None
-    resp = df["respondent"].to_numpy()[rows]
+    sets = qa.choice_sets(df)
     codes, utilities = [], []
     for a in attributes:
-        c, u = _codes(df[a.name].to_numpy()[rows], a, order.get(a.name))
+        c, keys = qa.cell_keys(sets.take(df[a.name].to_numpy()))
         codes.append(c)
-        utilities.append(u)
-    profiles = list(zip(*codes, strict=True)) if codes else [()] * len(rows)
-    starts = np.flatnonzero(np.r_[True, set_id[1:] != set_id[:-1]])
-    ends = np.r_[starts[1:], len(rows)]
-
-    per: dict = {}
-    dom_cache: dict = {}
-    pair_n = [{} for _ in names]  # sample: times level a was chosen over level b
-    for s, e in zip(starts.tolist(), ends.tolist(), strict=True):
-        r = per.setdefault(resp[s], _Respondent(len(names)))
-        generic = [i for i in range(s, e) if not is_opt[i]]
-        picked = [i for i in range(s, e) if chosen[i] == 1]
-        if not picked:
-            continue
-        c = picked[0]
-        r.tasks += 1
-        r.alts.add(None if is_opt[c] else int(alt[c]))
-        profs = tuple(profiles[i] for i in generic)
-        # the design says which tasks are repeats, and of which task; else the profiles do
-        key = rep_key[s] if marked else (tuple(sorted(profs)), bool(is_opt[s:e].any()))
-        r.repeats.setdefault(key, []).append(None if is_opt[c] else profiles[c])
-        if not marked or kind[s] == "dominance":
-            if profs not in dom_cache:
-                dom_cache[profs] = _dominated(profs, utilities)
-            if dom_cache[profs] is not None:  # an opt-out answer is seen, never failed
-                r.dominated_tasks += 1
-                r.chose_dominated |= not is_opt[c] and generic.index(c) in dom_cache[profs]
-        if is_opt[c]:
-            continue
-        pc = profiles[c]
-        trade = not marked or kind[s] == "choice"  # validity tasks say nothing of trading
-        for q in range(len(names) if trade else 0):
-            others = {p[q] for p in profs} - {pc[q]}
-            if others:
-                r.informative[q] += 1
-                r.edges[q].update((pc[q], o) for o in others)
-                for o in others:
-                    pair_n[q][(pc[q], o)] = pair_n[q].get((pc[q], o), 0) + 1
-
-    return pd.DataFrame(_respondent_rows(df, per, names, utilities, pair_n), columns=COLUMNS)
-
-
-def _marks(df, rows) -> tuple:
-    """Per row (in ``rows`` order): the task type and (block, task answered again) -- the
-    original's task for a repeat; (None, None) when the responses have no marks."""
-    if "task_type" not in df:
-        return None, None
-    kind = df["task_type"].to_numpy()[rows]
-    task = np.where(kind == "repeat", df["repeat_of"].to_numpy()[rows],
-                    df["task"].to_numpy()[rows]).astype(np.int64)
-    return kind, list(zip(df["block"].to_numpy()[rows].tolist(), task.tolist(), strict=True))
-
-
-def _respondent_rows(df, per: dict, names, utilities, pair_n) -> list[dict]:
-    """One row of :data:`COLUMNS` per respondent, from the tallies of :func:`check`."""
-    groups = df.groupby("respondent", sort=False)["group"].first() if "group" in df else None
-    better = [_preferred(u, n) for u, n in zip(utilities, pair_n, strict=True)]
-    out = []
-    for rid in pd.unique(df["respondent"]):
-        r = per.get(rid, _Respondent(len(names)))
-        same = r.tasks >= MIN_TASKS and len(r.alts) == 1 and None not in r.alts
-        traded = [n for q, n in enumerate(names)
-                  if r.informative[q] >= MIN_INFORMATIVE and _follows(r.edges[q], better[q])]
-        n_rep = sum(len(v) - 1 for v in r.repeats.values())
-        bad_rep = any(len(set(v)) > 1 for v in r.repeats.values())
-        row = {"respondent": rid, "group": groups[rid] if groups is not None else "all",
-               "tasks": r.tasks, "same_position": bool(same),
-               "always_opt_out": bool(r.tasks >= 2 and r.alts == {None}),
-               "never_traded": ";".join(traded), "dominated_tasks": r.dominated_tasks,
-               "chose_dominated": r.chose_dominated, "repeated_tasks": n_rep,
-               "inconsistent_repeat": bool(bad_rep)}
-        row["failed"] = bool(row["same_position"] or row["chose_dominated"] or bad_rep)
-        out.append(row)
+        utilities.append(qa.key_utilities(keys, order.get(a.name)))
+    pid = qa.profile_ids(codes, len(sets.rows))
+    kind, rep_key = _marks(df, sets)
+    answered, opted = sets.answered, sets.opt_chosen
+    # validity tasks: only marked dominance tasks test dominance, only choice tasks trading
+    tested = answered if kind is None else answered & (kind == "dominance")
+    trading = answered & ~opted & (True if kind is None else kind == "choice")
+    dominated = qa.dominated_rows(sets, codes, utilities, tested, MIN_BETTER)
+    dominated_set = np.bincount(sets.set_of[dominated], minlength=sets.n_sets) > 0
+    chose = dominated_set & ~opted & dominated[np.maximum(sets.chosen_row, 0)]
+    # the design says which tasks are repeats, and of which task; else the profiles do
+    key = qa.multiset_keys(sets, pid) if kind is None else rep_key
+    answer = np.where(opted, -1, pid[np.maximum(sets.chosen_row, 0)])
+    repeated, inconsistent = qa.repeat_counts(sets, key, answer)
+    shown = df["shown_alternative" if "shown_alternative" in df else "alternative"]
+    tasks, opted_n, positions = qa.position_counts(sets, sets.take(shown.to_numpy()))
+    traded = qa.never_traded(sets, codes, utilities, trading, MIN_INFORMATIVE)
+    same = (tasks >= MIN_TASKS) & (opted_n == 0) & (positions == 1)
+    chose_dominated = sets.per_respondent(chose) > 0
+    out = pd.DataFrame({
+        "respondent": _inferred(pd.unique(df["respondent"])),
+        "group": _inferred(_groups(df)), "tasks": tasks, "same_position": same,
+        "always_opt_out": (tasks >= 2) & (opted_n == tasks),
+        "never_traded": _inferred(qa.joined_names(traded, names)),
+        "dominated_tasks": sets.per_respondent(dominated_set),
+        "chose_dominated": chose_dominated, "repeated_tasks": repeated,
+        "inconsistent_repeat": inconsistent,
+        "failed": same | chose_dominated | inconsistent}, columns=COLUMNS)
     return out
 
 
-class _Respondent:
-    __slots__ = ("tasks", "alts", "informative", "edges", "dominated_tasks",
-                 "chose_dominated", "repeats")
-
-    def __init__(self, n_attributes: int):
-        self.tasks = 0
-        self.alts: set = set()
-        self.informative = [0] * n_attributes
-        self.edges = [set() for _ in range(n_attributes)]
-        self.dominated_tasks = 0
-        self.chose_dominated = False
-        self.repeats: dict = {}
-
-
-def _codes(values, attribute, order) -> tuple[list, dict | None]:
-    """Canonical level key of each cell ("" for opt-out rows) and the a priori utility
-    of each key (None: no known order)."""
-    uniques, inverse = np.unique(np.asarray(values, dtype=object).astype(str),
-                                 return_inverse=True)
-    keys = [level_key(u) if u not in ("", "nan", "None") else "" for u in uniques]
-    cells = [keys[i] for i in inverse]
-    if order is None:
-        return cells, None
-    if isinstance(order, dict):
-        return cells, {k: float(v) for k, v in order.items()}
-    slope = float(order)
-    util = {}
-    for k in set(keys) - {""}:
-        try:
-            util[k] = slope * float(k)
-        except ValueError:
-            return cells, None
-    return cells, util
+def _marks(df: pd.DataFrame, sets) -> tuple:
+    """Per set: the task type and a code of (block, task answered again) -- the original's
+    task for a repeat; (None, None) when the responses have no marks."""
+    if "task_type" not in df:
+        return None, None
+    first = sets.rows[sets.start]
+    kind = df["task_type"].to_numpy()[first]
+    task = np.where(kind == "repeat", df["repeat_of"].to_numpy()[first],
+                    df["task"].to_numpy()[first]).astype(np.int64)
+    block = pd.factorize(df["block"].to_numpy()[first], use_na_sentinel=False)[0]
+    return kind, qa.pair_codes(block, pd.factorize(task)[0])
 
 
-def _dominated(profs: tuple, utilities: list) -> set | None:
-    """Positions of dominated alternatives in a set of profiles; None if none is."""
-    out = set()
-    for j, pj in enumerate(profs):
-        for k, pk in enumerate(profs):
-            if j == k or j in out:
-                continue
-            better = 0
-            ok = True
-            for q, u in enumerate(utilities):
-                if pj[q] == pk[q]:
-                    continue
-                if u is None or pj[q] not in u or pk[q] not in u:
-                    ok = False
-                    break
-                if u[pk[q]] < u[pj[q]] - 1e-12:
-                    ok = False
-                    break
-                if u[pk[q]] > u[pj[q]] + 1e-12:
-                    better += 1
-            if ok and better >= MIN_BETTER:
-                out.add(j)
-    return out or None
+def _groups(df: pd.DataFrame):
+    """Each respondent's (first non-missing) group, in order of first appearance; "all"
+    without a group column."""
+    if "group" not in df:
+        return np.full(df["respondent"].nunique(dropna=False), "all", dtype=object)
+    first = df.groupby("respondent", sort=False)["group"].first()
+    return first.reindex(pd.unique(df["respondent"])).to_numpy()
 
 
-def _preferred(utility: dict | None, pair_n: dict) -> set:
-    """Pairs (a, b) of levels where a is the better: by the a priori utility when given,
-    else by the sample's choices between the two."""
-    if utility is not None:
-        return {(a, b) for a in utility for b in utility if utility[a] > utility[b] + 1e-12}
-    return {(a, b) for (a, b), n in pair_n.items() if n > pair_n.get((b, a), 0)}
-
-
-def _follows(edges: set, preferred: set) -> bool:
-    """True when every 'chosen over' pair of a respondent chose the better level."""
-    return bool(edges) and edges <= preferred
+def _inferred(values) -> pd.Series:
+    """A column typed as pandas types a list of these values (int64, str, object...)."""
+    return pd.Series(np.asarray(values, dtype=object)).infer_objects()
 
 
 # ----- the order of levels ------------------------------------------------------------

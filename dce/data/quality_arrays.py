@@ -1,0 +1,479 @@
+"""Array operations behind the data-quality checks (:mod:`dce.data.quality`).
+
+The long responses are sorted by choice set once (used as they are when the rows of each
+set are already adjacent); levels become integer codes per
+attribute (one :func:`dce.core.attributes.level_key` call per distinct cell, not per row);
+every check is then a group-by over sets or respondents written with numpy (``bincount``,
+``factorize``, ``lexsort``), so no Python code runs per row, set or respondent. Loops run over
+attributes and over positions within a set only. The checks and their definitions are those
+of :mod:`dce.data.quality` (health DCE practice: Lancsar and Louviere 2006; Tervonen et al.
+2018, Value in Health 21:1192-1197).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from dce.core.attributes import level_key
+
+TOLERANCE = 1e-12  # utilities closer than this are equal
+# object columns whose values compare (hash) as their text does: safe to factorize as is
+SAFE_KINDS = ("string", "empty", "integer", "floating", "mixed-integer-float", "boolean")
+
+
+# ----- levels as codes ------------------------------------------------------------------
+def cell_keys(values) -> tuple[np.ndarray, np.ndarray]:
+    """Code of each cell's canonical level key, and the keys.
+
+    A cell is compared by the text ``str(cell)`` gives, through :func:`level_key`; empty
+    cells (missing, ``""``, ``"nan"``, ``"None"`` or blanks) get the key ``""``.
+
+    Parameters
+    ----------
+    values : array (rows,)
+        One attribute column.
+
+    Returns
+    -------
+    codes : ndarray of int32 (rows,)
+        Index into ``keys``; equal keys share one code.
+    keys : ndarray of object (n_keys,)
+        Distinct keys (str), in order of first appearance.
+    """
+    arr = np.asarray(values)
+    if arr.dtype == object and pd.api.types.infer_dtype(arr, skipna=True) not in SAFE_KINDS:
+        arr = arr.astype(str)  # e.g. True and 1 are equal but read differently
+    codes, uniques = factorized(arr)
+    text = np.asarray(uniques, dtype=object).astype(str)
+    keys = [level_key(u) if u not in ("", "nan", "None") else "" for u in text.tolist()]
+    key_codes, distinct = pd.factorize(np.array(keys + [""], dtype=object))
+    return key_codes.astype(np.int32)[codes], np.asarray(distinct, dtype=object)
+
+
+def factorized(arr: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(codes, uniques) as :func:`pandas.factorize` (missing: -1), by a table lookup for
+    integers of a small range."""
+    if arr.dtype.kind in "iu" and len(arr):
+        low = int(arr.min())
+        shifted = arr.astype(np.int64) - low
+        if int(shifted.max()) <= 4 * len(arr) + 1024:
+            seen = np.zeros(int(shifted.max()) + 1, dtype=bool)
+            seen[shifted] = True
+            return (np.cumsum(seen) - 1)[shifted], np.flatnonzero(seen) + low
+    return pd.factorize(arr)
+
+
+def key_utilities(keys: np.ndarray, order) -> tuple[np.ndarray, np.ndarray] | None:
+    """A priori utility of each key, and whether it is known.
+
+    Parameters
+    ----------
+    keys : ndarray of object (n_keys,)
+        From :func:`cell_keys`.
+    order : dict, number or None
+        ``{level_key: utility}``, a slope per unit (numeric keys only: else no order), or
+        None (no order).
+
+    Returns
+    -------
+    (utility, known) : ndarrays of float and bool (n_keys,), or None without an order
+    """
+    if order is None:
+        return None
+    if isinstance(order, dict):
+        given = {k: float(v) for k, v in order.items()}
+        known = np.array([k in given for k in keys.tolist()], dtype=bool)
+        return np.array([given.get(k, np.nan) for k in keys.tolist()], dtype=float), known
+    slope = float(order)
+    util = np.full(len(keys), np.nan)
+    for i, k in enumerate(keys.tolist()):
+        if k == "":
+            continue
+        try:
+            util[i] = slope * float(k)
+        except ValueError:
+            return None
+    return util, keys != ""
+
+
+def profile_ids(codes: list[np.ndarray], n_rows: int) -> np.ndarray:
+    """One id per distinct profile (tuple of level codes over the attributes), per row.
+
+    Returns
+    -------
+    ndarray of int64 (n_rows,)
+    """
+    pid, size = np.zeros(n_rows, dtype=np.int64), 1
+    for c in codes:
+        radix = int(c.max(initial=0)) + 1
+        if size * radix >= 2**52:  # renumber densely before the product could overflow
+            pid = dense(pid)
+            size = int(pid.max(initial=0)) + 1
+        pid = pid * radix + c
+        size *= radix
+    return dense(pid)
+
+
+def dense(x: np.ndarray) -> np.ndarray:
+    """Renumber non-negative integers 0, 1, ..., one number per distinct value.
+
+    Parameters
+    ----------
+    x : ndarray of int (n,)
+
+    Returns
+    -------
+    ndarray of int64 (n,)
+        Numbers in the order of the values when their range is small (a table lookup),
+        else in order of first appearance (hashing, :func:`pandas.factorize`); every
+        number from 0 to the largest appears.
+    """
+    x = np.asarray(x, dtype=np.int64)
+    top = int(x.max(initial=-1)) + 1
+    if top > 4 * len(x) + 1024:
+        return pd.factorize(x)[0].astype(np.int64)
+    seen = np.zeros(top, dtype=bool)
+    seen[x] = True
+    return (np.cumsum(seen) - 1)[x]
+
+
+def pair_codes(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """One number per distinct pair (a[i], b[i]) of non-negative integers: int64 (n,),
+    dense (:func:`dense`)."""
+    a = np.asarray(a, dtype=np.int64)
+    b = np.asarray(b, dtype=np.int64)
+    return dense(a * (int(b.max(initial=0)) + 1) + b)
+
+
+def first_rows(codes: np.ndarray) -> np.ndarray:
+    """Index of the first occurrence of each number, for dense numbers (:func:`dense`):
+    int64 (n_codes,)."""
+    first = np.empty(int(codes.max(initial=-1)) + 1, dtype=np.int64)
+    first[codes[::-1]] = np.arange(len(codes) - 1, -1, -1)  # the last write is the first
+    return first
+
+
+SET_KEYS = ["respondent", "block", "task"]  # one choice set
+
+
+# ----- the choice sets ------------------------------------------------------------------
+@dataclass
+class ChoiceSets:
+    """The responses' rows sorted by choice set (``respondent, block, task``), with the
+    per-set facts every check needs. Row arrays are in sorted order; set arrays are
+    indexed by set (order of first appearance)."""
+
+    rows: np.ndarray  # (rows,) position in the responses of each sorted row
+    set_of: np.ndarray  # (rows,) set index of each row
+    start: np.ndarray  # (sets,) first row of each set
+    is_opt: np.ndarray  # (rows,) opt-out rows
+    chosen_row: np.ndarray  # (sets,) first chosen row, -1 when none was chosen
+    respondent: np.ndarray  # (sets,) respondent code (order of first appearance)
+    n_respondents: int
+    in_order: bool = False  # the rows were sorted already: ``rows`` is 0, 1, ...
+
+    def take(self, values: np.ndarray) -> np.ndarray:
+        """A row array of the responses in sorted order (itself when already sorted)."""
+        return values if self.in_order else values[self.rows]
+
+    @property
+    def n_sets(self) -> int:
+        """Number of choice sets."""
+        return len(self.start)
+
+    @property
+    def answered(self) -> np.ndarray:
+        """(sets,) bool: a row of the set was chosen."""
+        return self.chosen_row >= 0
+
+    @property
+    def opt_chosen(self) -> np.ndarray:
+        """(sets,) bool: the (first) chosen row is the opt-out; false when unanswered."""
+        return self.answered & self.is_opt[np.maximum(self.chosen_row, 0)]
+
+    def per_respondent(self, sets: np.ndarray) -> np.ndarray:
+        """Count of the true ``sets`` (bool, (sets,)) per respondent: int64 (respondents,)."""
+        return np.bincount(self.respondent[sets], minlength=self.n_respondents)
+
+
+def adjacent_sets(df: pd.DataFrame) -> np.ndarray | None:
+    """Set number of each row when the rows of every set are adjacent (as files and
+    simulations write them): sets numbered in order, no sort needed. None when a set's rows
+    are apart or a key is missing.
+
+    Returns
+    -------
+    ndarray of int64 (rows,) or None
+    """
+    change = np.zeros(len(df), dtype=bool)
+    change[:1] = True
+    for key in SET_KEYS:
+        col = df[key].to_numpy()
+        change[1:] |= col[1:] != col[:-1]
+    starts = np.flatnonzero(change)
+    if df[SET_KEYS].isna().to_numpy().any() or df[SET_KEYS].iloc[starts].duplicated().any():
+        return None
+    return np.cumsum(change) - 1
+
+
+def choice_sets(df: pd.DataFrame) -> ChoiceSets:
+    """Sort long responses (default index) by set; see :class:`ChoiceSets`."""
+    set_of = adjacent_sets(df)
+    if set_of is None:  # sets in order of first appearance, rows in order within a set
+        set_id = df.groupby(SET_KEYS, sort=False).ngroup().to_numpy()
+        rows = np.argsort(set_id, kind="stable")
+        sid = set_id[rows]
+        set_of = np.cumsum(np.r_[True, sid[1:] != sid[:-1]] if len(sid) else sid) - 1
+    else:
+        rows = np.arange(len(df))
+    start = np.flatnonzero(np.r_[True, set_of[1:] != set_of[:-1]]) if len(df) else set_of
+    in_order = bool((rows == np.arange(len(df))).all())
+    is_opt = df["is_opt_out"].to_numpy().astype(bool) if "is_opt_out" in df else \
+        np.zeros(len(rows), bool)
+    is_opt = is_opt if in_order else is_opt[rows]
+    chosen = df["chosen"].to_numpy().astype(int) == 1
+    hit = np.flatnonzero(chosen if in_order else chosen[rows])
+    first = np.r_[True, set_of[hit][1:] != set_of[hit][:-1]] if len(hit) else hit.astype(bool)
+    chosen_row = np.full(len(start), -1, dtype=np.int64)
+    chosen_row[set_of[hit[first]]] = hit[first]
+    resp, uniques = pd.factorize(df["respondent"], use_na_sentinel=False)
+    return ChoiceSets(rows, set_of, start, is_opt, chosen_row,
+                      np.asarray(resp, dtype=np.int64)[rows[start]], len(uniques), in_order)
+
+
+# ----- the checks -----------------------------------------------------------------------
+def position_counts(sets: ChoiceSets, shown: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Per respondent: answered sets, sets answered with the opt-out, and distinct positions
+    chosen otherwise.
+
+    Parameters
+    ----------
+    sets : ChoiceSets
+    shown : ndarray (rows,)
+        Position of each sorted row (``shown_alternative`` or ``alternative``), read as int.
+
+    Returns
+    -------
+    tasks, opted, positions : ndarrays of int64 (respondents,)
+    """
+    answered, opted = sets.answered, sets.opt_chosen
+    tasks = sets.per_respondent(answered)
+    picked = answered & ~opted
+    pos = np.asarray(shown[sets.chosen_row[picked]]).astype(np.int64)
+    distinct = first_rows(pair_codes(sets.respondent[picked], pd.factorize(pos)[0]))
+    positions = np.bincount(sets.respondent[picked][distinct], minlength=sets.n_respondents)
+    return tasks, sets.per_respondent(opted), positions
+
+
+def dominated_rows(sets: ChoiceSets, codes: list, utilities: list, eligible: np.ndarray,
+                   min_better: int) -> np.ndarray:
+    """Rows that another alternative of their set dominates.
+
+    Alternative k dominates j when, on every attribute where they differ, both levels have
+    a known utility and k's is not lower, and k's is higher on at least ``min_better``.
+    Pairs are taken by their distance within the set (1, 2, ... up to the largest set), so
+    memory stays linear in the rows whatever the set sizes.
+
+    Parameters
+    ----------
+    sets : ChoiceSets
+    codes : list of ndarray of int (rows,)
+        Level codes per attribute (:func:`cell_keys`).
+    utilities : list of (utility, known) or None
+        Per attribute (:func:`key_utilities`).
+    eligible : ndarray of bool (sets,)
+        Sets tested (opt-out rows never are).
+    min_better : int
+
+    Returns
+    -------
+    ndarray of bool (rows,)
+    """
+    out = np.zeros(len(sets.set_of), dtype=bool)
+    if sum(u is not None for u in utilities) < min_better:
+        return out  # too few ordered attributes for any pair to reach min_better
+    rows = np.flatnonzero(~sets.is_opt & eligible[sets.set_of])
+    s = sets.set_of[rows]
+    # attributes without an order first: pairs that differ there drop out soonest
+    pairs = sorted(zip(codes, utilities, strict=True), key=lambda cu: cu[1] is not None)
+    run = int(np.bincount(s).max(initial=0))
+    for d in range(1, run):  # distances within a set, not sets
+        same = s[d:] == s[:-d]
+        first, second = rows[:-d][same], rows[d:][same]
+        for j, k in ((first, second), (second, first)):
+            out[j[dominates(j, k, pairs, min_better)]] = True
+    return out
+
+
+def dominates(j: np.ndarray, k: np.ndarray, pairs: list, min_better: int) -> np.ndarray:
+    """For pairs of rows: k dominates j (see :func:`dominated_rows`). ``pairs``: (codes,
+    utility) per attribute. Returns bool (pairs,)."""
+    n = len(j)
+    keep = np.arange(n)
+    better = np.zeros(n, dtype=np.int32)
+    for c, u in pairs:
+        cj, ck = c[j], c[k]
+        differ = cj != ck
+        if u is None:
+            ok = ~differ
+        else:
+            util, known = u
+            uj, uk = util[cj], util[ck]
+            ok = ~differ | (known[cj] & known[ck] & ~(uk < uj - TOLERANCE))
+            better += differ & (uk > uj + TOLERANCE)
+        j, k, better, keep = j[ok], k[ok], better[ok], keep[ok]
+    out = np.zeros(n, dtype=bool)
+    out[keep[better >= min_better]] = True
+    return out
+
+
+def preferred_edges(a: np.ndarray, b: np.ndarray, edge_set: np.ndarray, n_keys: int,
+                    utility) -> np.ndarray:
+    """Whether level ``a`` is the better of each "chosen over" pair (a, b).
+
+    Parameters
+    ----------
+    a, b : ndarrays of int (edges,)
+        Level codes: chosen, and another level of the same set.
+    edge_set : ndarray of int (edges,)
+        Set of each edge, the edges of a set adjacent.
+    n_keys : int
+    utility : (utility, known) or None
+        By the a priori utilities when given; else by the sample: a is better when it was
+        chosen over b in more sets than b over a.
+
+    Returns
+    -------
+    ndarray of bool (edges,)
+    """
+    if utility is not None:
+        util, known = utility
+        return known[a] & known[b] & (util[a] > util[b] + TOLERANCE)
+    a, b = a.astype(np.int64), b.astype(np.int64)
+    edge, reverse = a * n_keys + b, b * n_keys + a
+    once = np.ones(len(edge), dtype=bool)  # an edge counts once per set: drop repeats
+    run = int(np.bincount(edge_set).max(initial=0))
+    for d in range(1, run):  # edges of a set are adjacent, at most ``run`` of them
+        once[d:] &= (edge_set[d:] != edge_set[:-d]) | (edge[d:] != edge[:-d])
+    if n_keys * n_keys <= 4 * len(edge) + 1024:
+        counts = np.bincount(edge[once], minlength=n_keys * n_keys)
+        return counts[edge] > counts[reverse]
+    codes, values = pd.factorize(edge)
+    counts = np.bincount(codes[once], minlength=len(values))
+    back = pd.Index(values).get_indexer(reverse)
+    return counts[codes] > np.where(back >= 0, counts[back], 0)
+
+
+def never_traded(sets: ChoiceSets, codes: list, utilities: list, trading: np.ndarray,
+                 min_informative: int) -> np.ndarray:
+    """Per attribute and respondent: in at least ``min_informative`` trading sets where the
+    alternatives differed on the attribute, the chosen level was always the better one.
+
+    Parameters
+    ----------
+    sets : ChoiceSets
+    codes, utilities : lists per attribute
+        As in :func:`dominated_rows`.
+    trading : ndarray of bool (sets,)
+        Answered sets, not with the opt-out, that are choice tasks.
+    min_informative : int
+
+    Returns
+    -------
+    ndarray of bool (attributes, respondents)
+    """
+    out = np.zeros((len(codes), sets.n_respondents), dtype=bool)
+    others = np.flatnonzero(~sets.is_opt & trading[sets.set_of])
+    chosen = sets.chosen_row[sets.set_of[others]]
+    others, chosen = others[others != chosen], chosen[others != chosen]
+    edge_set = sets.set_of[others]  # sorted
+    for q, (c, u) in enumerate(zip(codes, utilities, strict=True)):
+        a, b = c[chosen], c[others]
+        differ = a != b
+        a, b, s = a[differ], b[differ], edge_set[differ]
+        if not len(s):
+            continue
+        has = np.zeros(sets.n_sets, dtype=bool)
+        has[s] = True
+        informative = sets.per_respondent(has)
+        good = preferred_edges(a, b, s, int(c.max()) + 1, u)
+        broke = np.bincount(sets.respondent[s[~good]], minlength=sets.n_respondents)
+        out[q] = (informative >= min_informative) & (broke == 0)
+    return out
+
+
+def multiset_keys(sets: ChoiceSets, pid: np.ndarray) -> np.ndarray:
+    """One code per distinct set content: the profiles of its generic alternatives in any
+    order (as a multiset) and whether it has an opt-out.
+
+    Returns
+    -------
+    ndarray of int64 (sets,)
+    """
+    generic = np.flatnonzero(~sets.is_opt)
+    top = int(pid.max(initial=0)) + 1
+    order = np.argsort(sets.set_of[generic] * top + pid[generic], kind="stable") \
+        if top * (sets.n_sets + 1) < 2**62 else np.lexsort((pid[generic], sets.set_of[generic]))
+    s, p = sets.set_of[generic][order], pid[generic][order]
+    size = np.bincount(s, minlength=sets.n_sets)
+    has_opt = np.bincount(sets.set_of[sets.is_opt], minlength=sets.n_sets) > 0
+    shape = pair_codes(size, has_opt)
+    key = shape.copy()
+    position = np.arange(len(s)) - (np.cumsum(size) - size)[s]
+    for i in range(int(size.max(initial=0))):  # positions within a set, not sets
+        at = position == i
+        key[s[at]] = pair_codes(key[s[at]], p[at])
+    return pair_codes(shape, key)
+
+
+def repeat_counts(sets: ChoiceSets, key: np.ndarray, answer: np.ndarray) -> tuple:
+    """Per respondent: answered sets beyond the first of each content, and whether two
+    answers to the same content differ.
+
+    Parameters
+    ----------
+    sets : ChoiceSets
+    key : ndarray of int64 (sets,)
+        Same key: the same task (marked repeats) or the same content (:func:`multiset_keys`).
+    answer : ndarray of int64 (sets,)
+        Profile chosen (-1: the opt-out).
+
+    Returns
+    -------
+    repeated : ndarray of int64 (respondents,)
+    inconsistent : ndarray of bool (respondents,)
+    """
+    answered = sets.answered
+    resp = sets.respondent[answered]
+    group = pair_codes(resp, key[answered])
+    first = first_rows(group)
+    repeated = sets.per_respondent(answered) - np.bincount(resp[first],
+                                                           minlength=sets.n_respondents)
+    answers = first_rows(pair_codes(group, answer[answered] + 1))
+    spread = np.bincount(group[answers], minlength=len(first))
+    bad = spread[group] > 1
+    inconsistent = np.bincount(resp[bad], minlength=sets.n_respondents) > 0
+    return repeated, inconsistent
+
+
+def joined_names(flags: np.ndarray, names: list) -> np.ndarray:
+    """``;``-joined names of the true flags, per column.
+
+    Parameters
+    ----------
+    flags : ndarray of bool (len(names), n)
+    names : list of str
+
+    Returns
+    -------
+    ndarray of object (n,)
+    """
+    out = np.full(flags.shape[1] if flags.ndim == 2 else 0, "", dtype=object)
+    for name, flag in zip(names, flags, strict=True):
+        first = flag & (out == "")
+        out[flag & ~first] = out[flag & ~first] + (";" + name)
+        out[first] = name
+    return out
