@@ -5,6 +5,7 @@ model, importance, trade-offs, uptake and group comparisons, filled into a :clas
 from __future__ import annotations
 
 import warnings
+from functools import partial
 
 import numpy as np
 import pandas as pd
@@ -132,7 +133,7 @@ def _fit_all(run: Run) -> None:
     for g, part in targets:  # every group large enough before any fitting
         _check_size(spec, g, part)
     for i, (g, part) in enumerate(progress(targets, "fitting models")):
-        run.fits.append(_fit_group(spec, g, part))
+        run.fits.append(_fit_group(spec, g, part, attrs))
         if spec.model.type == "mixed_logit":
             run.fits[-1] = _fit_mixed(run, g, part, i, run.fits[-1])
     for g, part in targets:
@@ -226,9 +227,12 @@ def _fit_mixed(run, g, part, index, base):
     except EstimationError as exc:
         raise EstimationError(f"group {g}: {exc.problems[0].message}",
                               key=exc.problems[0].key) from None
-    _check_finite(result)
+    if base.separation is None:
+        _check_finite(result)
     run.stability[g] = mixed.stability(part, result)
-    return result
+    from dce.models.separation import mark
+
+    return mark(result, base.separation)
 
 
 def _tradeoffs(run, denominator, draws):
@@ -255,22 +259,29 @@ def _check_size(spec, g, part):
                               "responses or merge groups", key="model.by")
 
 
-def _fit_group(spec, g, part):
-    try:
-        result = fit_model(part, engine=spec.model.engine, se=spec.model.se, group=g)
-    except EstimationError as exc:
-        raise EstimationError(f"group {g}: {exc.problems[0].message}",
-                              key=exc.problems[0].key) from None
-    _check_finite(result)
-    from dce.models.clogit import large_terms
+def _fit_group(spec, g, part, attributes):
+    """The conditional logit of one group, after the identification and separation
+    checks (:mod:`dce.models.separation`; ``model.on_separation``)."""
+    from dce.models import separation
+    from dce.models.clogit import check_identified
 
-    big = large_terms(result.params, part)
-    if big:
-        raise EstimationError(f"group {g}: the estimates of {', '.join(big)} diverge: the "
-                              "data are (quasi-)separated, e.g. one level or the opt-out is "
-                              "always chosen; drop or merge those levels, or collect more "
-                              "varied choices", key="model")
-    return result
+    try:
+        check_identified(part)
+        sep = separation.check(part, partial(separation.describe_attributes,
+                                             attributes=attributes),
+                               on_separation=spec.model.on_separation, group=g)
+        with warnings.catch_warnings():
+            if sep is not None:  # the fit's own divergence warnings say less than sep's
+                warnings.simplefilter("ignore", RuntimeWarning)
+            result = fit_model(part, engine=spec.model.engine, se=spec.model.se, group=g,
+                               check=False)
+    except EstimationError as exc:
+        msg = exc.problems[0].message
+        raise EstimationError(msg if msg.startswith("group ") else f"group {g}: {msg}",
+                              key=exc.problems[0].key) from None
+    if sep is None:
+        _check_finite(result)
+    return separation.mark(result, sep)
 
 
 def _bootstrap(run: Run, groups: dict) -> None:
