@@ -432,8 +432,9 @@ def check_identified(data) -> None:
     Raises
     ------
     dce.errors.EstimationError
-        Key ``model``: terms that never vary within a set; else the terms loading > 0.05 on
-        a null eigenvector (< 1e-10 x the largest) of the range-scaled information at b = 0.
+        Key ``model``: terms that never vary within a set; else every set of confounded
+        terms (:func:`collinear_sets` of the null eigenvectors, < 1e-10 x the largest, of
+        the range-scaled information at b = 0).
     """
     _check_identified(_Pass(data), data)
 
@@ -453,11 +454,50 @@ def _check_identified(ev, data) -> None:
     w, vecs = np.linalg.eigh(info)
     null = np.flatnonzero(w < 1e-10 * w.max())
     if null.size:
-        v = vecs[:, null[0]]
-        involved = [data.terms[i] for i in np.flatnonzero(np.abs(v) > 0.05)]
-        raise EstimationError(f"terms {', '.join(involved)} are collinear (the design "
-                              "confounds them), so they cannot be estimated separately; change "
-                              "the design or drop one of them", key="model")
+        sets = collinear_sets(vecs[:, null])
+        text = "; ".join(f"terms {', '.join(data.terms[i] for i in g)} are collinear"
+                         for g in sets)
+        raise EstimationError(f"{text} (the design confounds them), so they cannot be "
+                              "estimated separately; change the design or drop one term of "
+                              f"each set", key="model")
+
+
+def collinear_sets(null) -> list[list[int]]:
+    """Groups of terms confounded with each other, from a basis of the null space.
+
+    Two terms are in the same group when they load together on some null vector; the
+    groups are the connected parts (the null space has a basis spanning each part on its
+    own, so whichever basis ``eigh`` returns, the parts are the same).
+
+    Parameters
+    ----------
+    null : ndarray (K, m)
+        Orthonormal null vectors (columns) of the information matrix.
+
+    Returns
+    -------
+    list of list of int
+        Term positions, each group in term order, groups ordered by their first term.
+    """
+    K = null.shape[0]
+    # the projector onto the null space does not depend on the basis chosen
+    P = null @ null.T
+    linked = np.abs(P) > 0.05 * np.abs(np.diag(P)).max()
+    involved = np.diag(linked) & (np.abs(np.diag(P)) > 1e-3)
+    seen, out = np.zeros(K, bool), []
+    for i in np.flatnonzero(involved):
+        if seen[i]:
+            continue
+        group, todo = {int(i)}, [int(i)]
+        while todo:
+            j = todo.pop()
+            for k in np.flatnonzero(linked[j] & involved):
+                if int(k) not in group:
+                    group.add(int(k))
+                    todo.append(int(k))
+        seen[list(group)] = True
+        out.append(sorted(group))
+    return out
 
 
 def large_terms(beta, data, spread=None) -> list[str]:

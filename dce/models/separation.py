@@ -41,6 +41,7 @@ from __future__ import annotations
 import dataclasses
 import warnings
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 from scipy import optimize, sparse
@@ -49,6 +50,7 @@ from dce.errors import EstimationError
 
 STRICT = 1e-6     # s_u above this: the difference is strict along the direction
 ZERO = 1e-7       # |d_k| (largest 1) or a level value below this counts as 0
+OnSeparation = Literal["stop", "warn"]
 ON_SEPARATION = ("stop", "warn")
 
 

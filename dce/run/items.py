@@ -6,6 +6,9 @@ comparisons, and best-minus-worst (or ranking) counts in ``run.tables``.
 
 from __future__ import annotations
 
+import warnings
+from functools import partial
+
 import numpy as np
 
 from dce.analysis import compare
@@ -251,20 +254,26 @@ def _fit_group(spec, g, part, names, ref):
         raise EstimationError(f"group {g!r} has {part.data.n_sets} choice sets, too few to estimate "
                               f"{part.data.X.shape[1]} item utilities; collect more "
                               "responses or merge groups", key="model.by")
+    from dce.models import separation
+
     try:
-        result = models.fit(part, names, ref, kind=spec.type, bw_model=m.bw_model,
-                            worst_scale=m.worst_scale, engine=m.engine, se=m.se, group=g)
+        sep = separation.check(part.data, partial(separation.describe_items, names=names,
+                                                  kind=spec.type, top_k=m.top_k),
+                               on_separation=m.on_separation, group=g)
+        with warnings.catch_warnings():
+            if sep is not None:  # the fit's own divergence warnings say less than sep's
+                warnings.simplefilter("ignore", RuntimeWarning)
+            result = models.fit(part, names, ref, kind=spec.type, bw_model=m.bw_model,
+                                worst_scale=m.worst_scale, engine=m.engine, se=m.se, group=g)
     except EstimationError as exc:
         msg = exc.problems[0].message
         raise EstimationError(msg if msg.startswith("group ") else f"group {g}: {msg}",
                               key=exc.problems[0].key) from None
-    if not (np.isfinite(result.params).all() and np.isfinite(result.vcov).all()):
+    if sep is None and not (np.isfinite(result.params).all()
+                            and np.isfinite(result.vcov).all()):
         raise EstimationError(f"group {g}: estimates are not finite; an item may always (or "
                               "never) be chosen", key="model")
-    far = models.diverging_items(result, len(names))
-    if far:
-        raise EstimationError(f"group {g}: {models.separation_message(far)}", key="model")
-    return result
+    return separation.mark(result, sep)
 
 
 def _bootstrap(run, groups: dict, names) -> None:
