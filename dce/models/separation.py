@@ -86,7 +86,7 @@ class Separation:
         """One sentence: what is separated and what to do (without the group prefix)."""
         return (f"the likelihood has no maximum (the data are separated): "
                 f"{'; '.join(self.phrases)}, so the estimates of {', '.join(self.terms)} "
-                "run to infinity; drop or merge those levels or items, or collect more "
+                "diverge (run to infinity); drop or merge those levels or items, or collect more "
                 "varied choices (model.on_separation: warn runs anyway and marks them)")
 
     def along(self, terms) -> np.ndarray:
@@ -311,10 +311,11 @@ def describe_items(d: dict, names, *, kind: str = "best-worst", top_k=None
         return [], []
     bulk = _bulk(tiers, v)
     words = _ITEM_WORDS["ranking" if kind == "ranking" else "best-worst"]
-    if kind == "ranking" and top_k is not None:
-        words = words[:2] + (f"never ranked in the first {top_k} places before another item",
-                             f"never ranked in the first {top_k} places before the other "
-                             "items")
+    if kind == "ranking" and top_k == 1:
+        words = words[:2] + ("never ranked first", "never ranked first")
+    elif kind == "ranking" and top_k is not None:
+        words = words[:2] + (f"ranked below every other item in the first {top_k} places",
+                             f"ranked below the other items in the first {top_k} places")
     phrases, named = [], []
     for k, tier in enumerate(tiers):
         if k == bulk:
