@@ -81,7 +81,8 @@ def test_direction_raises_the_likelihood_without_bound():
     sets = np.repeat(np.arange(40), 2)
     b = np.array([0.3, -0.2])
     lls = [plain_loglik(b + t * d, X, y, sets) for t in (0, 1, 10, 100, 1e4, 1e6)]
-    assert all(b2 > b1 for b1, b2 in zip(lls, lls[1:]))   # strictly rising
+    assert all(b2 > b1 for b1, b2 in zip(lls[:4], lls[1:4]))   # strictly rising
+    assert all(b2 >= b1 for b1, b2 in zip(lls, lls[1:]))
     assert lls[-1] > -1e-6                                 # towards a perfect fit: 0
 
 
