@@ -221,9 +221,12 @@ def _fit_mixed(run, g, part, index, base):
     m = run.study.spec.model
     run.base_fits[g] = base
     try:
-        result = mixed.fit(part, random=dict(m.random), correlated=m.correlated,
-                           draws=m.draws, draw_type=m.draw_type, se=m.se, group=g,
-                           seed_seq=seed_sequence(run.study.seed, "draws", index))
+        with warnings.catch_warnings():
+            if base.separation is not None:  # its divergence notes say less than the check's
+                warnings.simplefilter("ignore")
+            result = mixed.fit(part, random=dict(m.random), correlated=m.correlated,
+                               draws=m.draws, draw_type=m.draw_type, se=m.se, group=g,
+                               seed_seq=seed_sequence(run.study.seed, "draws", index))
     except EstimationError as exc:
         raise EstimationError(f"group {g}: {exc.problems[0].message}",
                               key=exc.problems[0].key) from None
