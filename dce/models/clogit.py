@@ -68,6 +68,7 @@ from dce.errors import EstimationError
 from dce.models.covariance import bread_of, check_vcov
 from dce.models.covariance import covariances as sandwich
 from dce.models.results import FitResult
+from dce.models.separation import collinear_sets
 
 TOL_DECREMENT = 1e-16     # Newton decrement g'(-H)^-1 g at which we stop
 LARGE_COEFFICIENT = 25.0  # |b| x within-set range beyond this suggests separation
@@ -433,7 +434,7 @@ def check_identified(data) -> None:
     ------
     dce.errors.EstimationError
         Key ``model``: terms that never vary within a set; else every set of confounded
-        terms (:func:`collinear_sets` of the null eigenvectors, < 1e-10 x the largest, of
+        terms (:func:`dce.models.separation.collinear_sets` of the null eigenvectors, < 1e-10 x the largest, of
         the range-scaled information at b = 0).
     """
     _check_identified(_Pass(data), data)
@@ -460,44 +461,6 @@ def _check_identified(ev, data) -> None:
         raise EstimationError(f"{text} (the design confounds them), so they cannot be "
                               "estimated separately; change the design or drop one term of "
                               f"each set", key="model")
-
-
-def collinear_sets(null) -> list[list[int]]:
-    """Groups of terms confounded with each other, from a basis of the null space.
-
-    Two terms are in the same group when they load together on some null vector; the
-    groups are the connected parts (the null space has a basis spanning each part on its
-    own, so whichever basis ``eigh`` returns, the parts are the same).
-
-    Parameters
-    ----------
-    null : ndarray (K, m)
-        Orthonormal null vectors (columns) of the information matrix.
-
-    Returns
-    -------
-    list of list of int
-        Term positions, each group in term order, groups ordered by their first term.
-    """
-    K = null.shape[0]
-    # the projector onto the null space does not depend on the basis chosen
-    P = null @ null.T
-    linked = np.abs(P) > 0.05 * np.abs(np.diag(P)).max()
-    involved = np.diag(linked) & (np.abs(np.diag(P)) > 1e-3)
-    seen, out = np.zeros(K, bool), []
-    for i in np.flatnonzero(involved):
-        if seen[i]:
-            continue
-        group, todo = {int(i)}, [int(i)]
-        while todo:
-            j = todo.pop()
-            for k in np.flatnonzero(linked[j] & involved):
-                if int(k) not in group:
-                    group.add(int(k))
-                    todo.append(int(k))
-        seen[list(group)] = True
-        out.append(sorted(group))
-    return out
 
 
 def large_terms(beta, data, spread=None) -> list[str]:

@@ -354,10 +354,8 @@ def best_worst(df: pd.DataFrame, items, *, respondent: str = "respondent",
         choice sets, or the inverse information; ``with_vcov`` switches later.
     engine : {"native", "pylogit"}
     on_separation : {"stop", "warn"}
-        Data whose likelihood has no maximum (an item always chosen as worst, ...):
-        raise, or warn (UserWarning naming the items) and return a fit marked
-        ``converged`` false whose ``tidy()`` has a ``separated`` column
-        (:mod:`dce.models.separation`).
+        No maximum likelihood (an item always chosen as worst, ...): raise, or warn and
+        return a fit, ``converged`` false, whose ``tidy()`` marks ``separated`` rows.
 
     Returns
     -------

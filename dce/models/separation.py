@@ -167,6 +167,44 @@ def _decided_sets(data, d) -> int:
     return int(np.sum(hi - lo > tol))
 
 
+def collinear_sets(null) -> list[list[int]]:
+    """Groups of terms confounded with each other, from a basis of the null space.
+
+    Two terms are in the same group when they load together on some null vector; the
+    groups are the connected parts (the null space has a basis spanning each part on its
+    own, so whichever basis ``eigh`` returns, the parts are the same).
+
+    Parameters
+    ----------
+    null : ndarray (K, m)
+        Orthonormal null vectors (columns) of the information matrix.
+
+    Returns
+    -------
+    list of list of int
+        Term positions, each group in term order, groups ordered by their first term.
+    """
+    K = null.shape[0]
+    # the projector onto the null space does not depend on the basis chosen
+    P = null @ null.T
+    linked = np.abs(P) > 0.05 * np.abs(np.diag(P)).max()
+    involved = np.diag(linked) & (np.abs(np.diag(P)) > 1e-3)
+    seen, out = np.zeros(K, bool), []
+    for i in np.flatnonzero(involved):
+        if seen[i]:
+            continue
+        group, todo = {int(i)}, [int(i)]
+        while todo:
+            j = todo.pop()
+            for k in np.flatnonzero(linked[j] & involved):
+                if int(k) not in group:
+                    group.add(int(k))
+                    todo.append(int(k))
+        seen[list(group)] = True
+        out.append(sorted(group))
+    return out
+
+
 # ----- words ----------------------------------------------------------------------------
 def _tiers(values, tol) -> list[list[int]]:
     """Indices grouped by equal value (within ``tol``), highest value first."""
