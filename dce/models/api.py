@@ -116,23 +116,21 @@ def clogit(df: pd.DataFrame, attributes: dict, *, choice: str = "chosen",
     if vcov == "cluster" and data.n_respondents < 2:
         raise EstimationError("cluster-robust errors need at least 2 respondents; use "
                               "vcov='robust'", key="vcov")
-    sep = _separation(data, attrs, on_separation)
-    with warnings.catch_warnings():
-        if sep is not None:
-            warnings.simplefilter("ignore", RuntimeWarning)
-        result = fit(data, engine=engine, se=vcov)
-    return ModelResult(separation.mark(result, sep), attrs, constants_loglik(data), columns,
-                       ranges)
+    result = _checked(partial(fit, data, engine=engine, se=vcov, check=False), data, attrs,
+                      on_separation)
+    return ModelResult(result, attrs, constants_loglik(data), columns, ranges)
 
 
-def _separation(data, attrs, on_separation):
-    """The identification check, then the separation check of the coded data."""
+def _checked(fit, data, attrs, on_separation):
+    """``fit()`` after the identification check, then the separation check
+    (:func:`dce.models.separation.fit_and_check`)."""
     from dce.models.clogit import check_identified
 
     check_literal(on_separation, OnSeparation, "on_separation")
     check_identified(data)
-    return separation.check(data, partial(separation.describe_attributes, attributes=attrs),
-                            on_separation=on_separation)
+    return separation.fit_and_check(
+        fit, data, partial(separation.describe_attributes, attributes=attrs),
+        on_separation=on_separation)
 
 
 def mixed_logit(df: pd.DataFrame, attributes: dict, *, random: dict,
@@ -189,11 +187,15 @@ def mixed_logit(df: pd.DataFrame, attributes: dict, *, random: dict,
                               key=f"random[{term!r}]")
         check_literal(dist, Distribution, f"random[{term!r}]")
     from dce.models import mixed
+    from dce.models.clogit import fit as clogit_fit
 
-    sep = _separation(data, attrs, on_separation)
+    # the conditional logit screens the data (its recession directions are the mixed
+    # logit's, module dce.models.separation)
+    sep = _checked(partial(clogit_fit, data, se="classic", check=False), data, attrs,
+                   on_separation).separation
     with warnings.catch_warnings():
         if sep is not None:
-            warnings.simplefilter("ignore", RuntimeWarning)
+            warnings.simplefilter("ignore")
         result = mixed.fit(data, random=dict(random), correlated=bool(correlated),
                            draws=int(draws), draw_type=draw_type, se=vcov, group="all",
                            seed_seq=np.random.SeedSequence(seed))

@@ -16,7 +16,6 @@ the given order, the reference item with estimate 0 and standard error 0 (as
 from __future__ import annotations
 
 import difflib
-import warnings
 from functools import partial
 from typing import Literal
 
@@ -270,23 +269,20 @@ def _fit(table, names, labels, ref, columns, *, kind, vcov, engine, model="seque
                               f"estimate {data.X.shape[1]} item utilities", key="df")
     from dce.models import separation
 
-    with warnings.catch_warnings():
-        try:
-            sep = separation.check(data, partial(separation.describe_items, names=names,
-                                                 kind=kind, top_k=top_k),
-                                   on_separation=on_separation)
-            if sep is not None:  # the fit's own divergence warnings say less than sep's
-                warnings.simplefilter("ignore", RuntimeWarning)
-            result = models.fit(exp, names, ref, kind=kind, bw_model=model,
-                                worst_scale=worst_scale, engine=engine, se=vcov)
-        except EstimationError as exc:
-            p = exc.problems[0]
-            raise EstimationError(p.message.removeprefix("group all: "), key=p.key) from None
-    if sep is None and not (np.isfinite(result.params).all()
-                            and np.isfinite(result.vcov).all()):
+    at = [names.index(t) for t in data.terms]
+    try:
+        result = separation.fit_and_check(
+            partial(models.fit, exp, names, ref, kind=kind, bw_model=model,
+                    worst_scale=worst_scale, engine=engine, se=vcov),
+            data, partial(separation.describe_items, names=names, kind=kind, top_k=top_k),
+            on_separation=on_separation, beta_of=lambda r: r.params[at])
+    except EstimationError as exc:
+        p = exc.problems[0]
+        raise EstimationError(p.message.removeprefix("group all: "), key=p.key) from None
+    if result.separation is None and not (np.isfinite(result.params).all()
+                                          and np.isfinite(result.vcov).all()):
         raise EstimationError("estimates are not finite; an item may always (or never) be "
                               "chosen", key="items")
-    result = separation.mark(result, sep)
     meta = dict(columns, items=tuple(names), reference=ref, kind=kind)
     return ModelResult(result, tuple(Item(n, lab) for n, lab in zip(names, labels,
                                                                    strict=True)),

@@ -12,14 +12,16 @@ logit (normal or triangular coefficients) raises its simulated likelihood too, a
 ``lambda = 1`` it raises the likelihood of the best-worst model with an estimated worst
 scale, so one check on the data covers every path.
 
-:func:`direction` finds ``d`` with two small linear programs on the distinct rows of
-``x_c - x_j`` (columns scaled by their largest absolute value): the first maximises
-``sum_u s_u`` subject to ``a_u d >= s_u``, ``0 <= s_u <= 1``; at its optimum ``s_u > 0``
-for every difference that any recession direction makes strict (adding such a direction
-to a solution would raise the sum), so the separated sets are found all at once (Konis
-2007, ch. 3, for the binary case). The second finds the sparsest ``d`` (least L1 norm)
-with ``a_u d >= 1`` on those differences and ``a_u d = 0`` on the rest, which names as
-few terms as the data allow.
+:func:`direction` finds ``d`` with linear programs in the K coefficients only, on the
+distinct rows ``a_u`` of ``x_c - x_j`` (columns scaled by their largest absolute value;
+after removing duplicates a design has few): each round maximises the sum of the rows not
+yet strict, ``sum a_u d``, over the cone ``a_u d >= 0`` for all ``u`` with ``|d_k| <= 1``.
+Its optimum is positive exactly when some recession direction makes one of those rows
+strict (every term of the sum is >= 0), so the rounds end with every difference that any
+recession direction makes strict, and the sum of their directions makes all of them
+strict (Konis 2007, ch. 3, for the binary case). A last program finds the sparsest ``d``
+(least L1 norm) with ``a_u d >= 1`` on those differences and ``a_u d = 0`` on the rest,
+which names as few terms as the data allow.
 
 The direction is then said in the user's words: over the levels of each attribute
 (:func:`describe_attributes`) or over the items (:func:`describe_items`), where the
@@ -44,7 +46,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
-from scipy import optimize, sparse
+from scipy import optimize
 
 from dce.errors import EstimationError
 
@@ -52,6 +54,8 @@ STRICT = 1e-6     # s_u above this: the difference is strict along the direction
 ZERO = 1e-7       # |d_k| (largest 1) or a level value below this counts as 0
 OnSeparation = Literal["stop", "warn"]
 ON_SEPARATION = ("stop", "warn")
+MAX_ROUNDS = 20   # linear programs that widen the set of strict differences
+SCREEN = 15.0     # a within-set utility range above this at the fit calls for the check
 
 
 @dataclass(frozen=True)
@@ -133,21 +137,18 @@ def direction(data) -> tuple[np.ndarray, int] | None:
     scale[scale == 0] = 1.0
     A = np.unique(np.round(D / scale, 12), axis=0)
     A = A[np.abs(A).max(axis=1) > 0]
-    U = len(A)
-    if U == 0:
+    if len(A) == 0:
         return None
-    lp = optimize.linprog(np.r_[np.zeros(K), -np.ones(U)],
-                          A_ub=sparse.hstack([sparse.csr_matrix(-A), sparse.identity(U)]),
-                          b_ub=np.zeros(U), bounds=[(None, None)] * K + [(0, 1)] * U,
-                          method="highs")
-    if lp.status != 0 or -lp.fun <= STRICT:
+    found = _strict_rows(A)
+    if found is None:
         return None
-    strict = lp.x[K:] > STRICT
-    d = lp.x[:K]
+    strict, d = found
+    rest = A[~strict] if (~strict).any() else None
     sparsest = optimize.linprog(
-        np.ones(2 * K), A_ub=-np.hstack([A[strict], -A[strict]]), b_ub=-np.ones(int(strict.sum())),
-        A_eq=np.hstack([A[~strict], -A[~strict]]) if (~strict).any() else None,
-        b_eq=np.zeros(int((~strict).sum())) if (~strict).any() else None,
+        np.ones(2 * K), A_ub=-np.hstack([A[strict], -A[strict]]),
+        b_ub=-np.ones(int(strict.sum())),
+        A_eq=None if rest is None else np.hstack([rest, -rest]),
+        b_eq=None if rest is None else np.zeros(len(rest)),
         bounds=[(0, None)] * (2 * K), method="highs")
     if sparsest.status == 0:
         d = sparsest.x[:K] - sparsest.x[K:]
@@ -156,6 +157,30 @@ def direction(data) -> tuple[np.ndarray, int] | None:
     d[np.abs(d) < ZERO] = 0.0
     decided = _decided_sets(data, d)
     return d, decided
+
+
+def _strict_rows(A) -> tuple[np.ndarray, np.ndarray] | None:
+    """(rows of ``A`` strict along some recession direction, a direction making them all
+    strict), or None. Each round maximises the sum of the rows not yet strict over the
+    cone ``A d >= 0`` (box ``|d_k| <= 1``): its optimum is positive exactly when some
+    direction makes one of them strict, and the sum of the rounds' directions makes
+    every row found strict."""
+    U, K = A.shape
+    strict, total = np.zeros(U, bool), np.zeros(K)
+    for _ in range(MAX_ROUNDS):
+        rest = ~strict
+        if not rest.any():
+            break
+        lp = optimize.linprog(-A[rest].sum(axis=0), A_ub=-A, b_ub=np.zeros(U),
+                              bounds=[(-1, 1)] * K, method="highs")
+        if lp.status != 0 or -lp.fun <= STRICT:
+            break
+        new = rest & (A @ lp.x > STRICT)
+        if not new.any():
+            break
+        total += lp.x
+        strict |= new
+    return (strict, total) if strict.any() else None
 
 
 def _decided_sets(data, d) -> int:
@@ -374,6 +399,79 @@ def describe_items(d: dict, names, *, kind: str = "best-worst", top_k=None
 
 
 # ----- the check ------------------------------------------------------------------------
+def suspicious(data, beta, converged: bool) -> bool:
+    """Whether a fit shows what separation leaves behind, so that :func:`direction` must
+    be asked: no convergence, a non-finite estimate, or a choice set whose utilities span
+    more than :data:`SCREEN` (choice odds of e^15).
+
+    Along a recession direction the optimiser stops only when the choices it decides
+    have probabilities within about e^-20 of 0 or 1 (Newton's decrement, which falls
+    like those probabilities, below 1e-10), so a separated fit always spans more than
+    ``SCREEN`` in some set; an unseparated fit rarely does, and then the exact check
+    runs anyway.
+
+    Parameters
+    ----------
+    data : dce.core.coding.ChoiceData
+    beta : ndarray (K,)
+        Estimates over ``data.terms``.
+    converged : bool
+
+    Returns
+    -------
+    bool
+    """
+    beta = np.asarray(beta, dtype=float)
+    if not converged or not np.isfinite(beta).all():
+        return True
+    if data.n_sets == 0:
+        return False
+    u = data.X @ beta
+    first = data.set_start[:-1]
+    span = np.maximum.reduceat(u, first) - np.minimum.reduceat(u, first)
+    return bool(span.max() > SCREEN)
+
+
+def fit_and_check(fit, data, describe, *, on_separation: str = "stop", group: str = "all",
+                  beta_of=None):
+    """Fit, then :func:`check` the data when the fit looks separated (:func:`suspicious`).
+
+    The fit's own warnings are held back and issued only when the data are not
+    separated (the separation warning says more than "very large estimates").
+
+    Parameters
+    ----------
+    fit : callable
+        ``fit() -> FitResult``.
+    data, describe, on_separation, group
+        As :func:`check`.
+    beta_of : callable, optional
+        ``beta_of(result) -> ndarray (K,)``: the estimates over ``data.terms`` (default
+        ``result.params``).
+
+    Returns
+    -------
+    FitResult
+        The fit, :func:`mark`-ed when separated (with ``warn``).
+
+    Raises
+    ------
+    dce.errors.EstimationError
+        From the fit, or the separation with ``stop``.
+    """
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = fit()
+    beta = result.params if beta_of is None else beta_of(result)
+    sep = None
+    if suspicious(data, beta, result.converged):
+        sep = check(data, describe, on_separation=on_separation, group=group)
+    if sep is None:
+        for w in caught:
+            warnings.warn(w.message, stacklevel=2)
+    return mark(result, sep)
+
+
 def check(data, describe, *, on_separation: str = "stop", group: str = "all"
           ) -> Separation | None:
     """Stop (or warn) when the log-likelihood of ``data`` has no maximum.

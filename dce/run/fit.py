@@ -268,23 +268,20 @@ def _fit_group(spec, g, part, attributes):
     from dce.models import separation
     from dce.models.clogit import check_identified
 
+    describe = partial(separation.describe_attributes, attributes=attributes)
     try:
         check_identified(part)
-        sep = separation.check(part, partial(separation.describe_attributes,
-                                             attributes=attributes),
-                               on_separation=spec.model.on_separation, group=g)
-        with warnings.catch_warnings():
-            if sep is not None:  # the fit's own divergence warnings say less than sep's
-                warnings.simplefilter("ignore", RuntimeWarning)
-            result = fit_model(part, engine=spec.model.engine, se=spec.model.se, group=g,
-                               check=False)
+        result = separation.fit_and_check(
+            partial(fit_model, part, engine=spec.model.engine, se=spec.model.se, group=g,
+                    check=False),
+            part, describe, on_separation=spec.model.on_separation, group=g)
     except EstimationError as exc:
         msg = exc.problems[0].message
         raise EstimationError(msg if msg.startswith("group ") else f"group {g}: {msg}",
                               key=exc.problems[0].key) from None
-    if sep is None:
+    if result.separation is None:
         _check_finite(result)
-    return separation.mark(result, sep)
+    return result
 
 
 def _bootstrap(run: Run, groups: dict) -> None:

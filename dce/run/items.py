@@ -6,7 +6,6 @@ comparisons, and best-minus-worst (or ranking) counts in ``run.tables``.
 
 from __future__ import annotations
 
-import warnings
 from functools import partial
 
 import numpy as np
@@ -256,24 +255,23 @@ def _fit_group(spec, g, part, names, ref):
                               "responses or merge groups", key="model.by")
     from dce.models import separation
 
+    describe = partial(separation.describe_items, names=names, kind=spec.type, top_k=m.top_k)
+    at = [names.index(t) for t in part.data.terms]
     try:
-        sep = separation.check(part.data, partial(separation.describe_items, names=names,
-                                                  kind=spec.type, top_k=m.top_k),
-                               on_separation=m.on_separation, group=g)
-        with warnings.catch_warnings():
-            if sep is not None:  # the fit's own divergence warnings say less than sep's
-                warnings.simplefilter("ignore", RuntimeWarning)
-            result = models.fit(part, names, ref, kind=spec.type, bw_model=m.bw_model,
-                                worst_scale=m.worst_scale, engine=m.engine, se=m.se, group=g)
+        result = separation.fit_and_check(
+            partial(models.fit, part, names, ref, kind=spec.type, bw_model=m.bw_model,
+                    worst_scale=m.worst_scale, engine=m.engine, se=m.se, group=g),
+            part.data, describe, on_separation=m.on_separation, group=g,
+            beta_of=lambda r: r.params[at])
     except EstimationError as exc:
         msg = exc.problems[0].message
         raise EstimationError(msg if msg.startswith("group ") else f"group {g}: {msg}",
                               key=exc.problems[0].key) from None
-    if sep is None and not (np.isfinite(result.params).all()
-                            and np.isfinite(result.vcov).all()):
+    if result.separation is None and not (np.isfinite(result.params).all()
+                                          and np.isfinite(result.vcov).all()):
         raise EstimationError(f"group {g}: estimates are not finite; an item may always (or "
                               "never) be chosen", key="model")
-    return separation.mark(result, sep)
+    return result
 
 
 def _bootstrap(run, groups: dict, names) -> None:
