@@ -180,7 +180,8 @@ def _fit_all(run: Run) -> None:
     scale_tests = {(a, b): compare_scale(parts[a], parts[b], fits[a], fits[b],
                                          group_specific=spec.compare.group_specific,
                                          level=spec.importance.level)
-                   for a, b in progress(pairs, "scale tests")}
+                   for a, b in progress(pairs, "scale tests")
+                   if fits[a].separation is None and fits[b].separation is None}
     run.comparison = compare.groups(run.importance, pairs, spec.importance.level,
                                     scale_tests=scale_tests, tradeoffs=run.tradeoffs)
 

@@ -192,7 +192,8 @@ def _fit_all(run) -> None:
         scale_tests = {(a, b): compare_scale(
             parts[a].data, parts[b].data, _free(fits[a], parts[a].data),
             _free(fits[b], parts[b].data), group_specific=spec.compare.group_specific,
-            level=level) for a, b in pairs}
+            level=level) for a, b in pairs
+            if fits[a].separation is None and fits[b].separation is None}
     anchor = anchor_item(spec, names, run.fits)
     rel = item_importance.relative_utilities(run.fits, names, anchor, ref, draws, level)
     run.tables["relative_utilities"] = rel.table

@@ -436,6 +436,7 @@ def manifest(run, files: dict, hashes_of_inputs: dict, started: str, finished: s
     bytes
         JSON indented by 2: ``tool`` (``dce``), ``version``, ``run``, ``stage``,
         ``config_file``, ``config_hash``, ``seed``, ``engine``, ``model``, ``inputs``,
+        ``converged`` (group -> bool, with models; false for a separated fit),
         ``files`` (SHA-256 per file, sorted), ``versions`` (:func:`versions`),
         ``started``, ``finished``, ``duration_seconds``.
     """
@@ -447,6 +448,7 @@ def manifest(run, files: dict, hashes_of_inputs: dict, started: str, finished: s
         "config_hash": run.study.config_hash, "seed": run.study.seed,
         "engine": run.study.spec.model.engine, "model": run.study.spec.model.type,
         "inputs": hashes_of_inputs,
+        **({"converged": {r.group: bool(r.converged) for r in run.fits}} if run.fits else {}),
         "files": {k: hashlib.sha256(v).hexdigest() for k, v in sorted(files.items())},
         "versions": versions(), "started": started, "finished": finished,
         "duration_seconds": round(seconds, 3),

@@ -216,3 +216,28 @@ def test_collinear_sets_are_all_named():
     with pytest.raises(EstimationError,
                        match="terms a, b are collinear; terms c, d are collinear"):
         dce.clogit(df, attributes={k: "linear" for k in "abcde"})
+
+
+def test_an_item_never_best_but_not_always_worst_has_a_maximum():
+    # sequential best-worst: g is never chosen best, yet sometimes left in the middle, so
+    # its utility has a finite maximum (the worst stage pulls it back): no alarm
+    df = items_frame("bw", seed=5)
+    g_best = (df["item"] == "g") & (df["best"] == 1)
+    assert g_best.any()
+    keys = ["respondent", "task"]
+    sets = df.loc[g_best, keys].drop_duplicates()
+    df = df.merge(sets.assign(_swap=1), on=keys, how="left")
+    swap = df["_swap"].eq(1)
+    # in those sets the best item becomes the middle one: g and the middle item swap roles
+    mid = swap & (df["best"] == 0) & (df["worst"] == 0)
+    df.loc[swap & (df["item"] == "g"), "best"] = 0
+    df.loc[mid, "best"] = 1
+    df = df.drop(columns="_swap")
+    assert not ((df["item"] == "g") & (df["best"] == 1)).any()
+    assert ((df["item"] == "g") & (df["best"] == 0) & (df["worst"] == 0)).any()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        res = dce.best_worst(df, items=list("abcdefg"))
+    assert res.fit.converged and "separated" not in res.tidy().columns
+    est = res.coef()
+    assert est.idxmin() == "g" and est["g"] - est["a"] > -12

@@ -142,3 +142,43 @@ def test_attribute_control_runs_without_the_column(tmp_path):
     assert "separated" not in (out / "estimates.csv").read_text()
     assert "separated" not in (out / "importance.csv").read_text()
     assert (pd.read_csv(out / "models.csv")["converged"] == True).all()  # noqa: E712
+
+
+def test_manifest_says_not_converged(tmp_path):
+    import json
+
+    tmp_path.mkdir(exist_ok=True)
+    long_data("always").to_csv(tmp_path / "data.csv", index=False)
+    text = DCE.replace("REF", "low").replace("MODEL", "on_separation: warn")
+    assert run(tmp_path, text) == 0
+    assert json.loads((tmp_path / "out" / "manifest.json").read_text())["converged"] == {
+        "all": False}
+
+
+def test_warn_with_groups_and_a_bootstrap_completes(tmp_path):
+    # one group always opts out; the other is fine and stays unmarked, and so does the
+    # pooled model (the users' choices bound the opt-out constant)
+    text = """
+schema_version: 1
+name: sep_groups
+seed: 1
+attributes:
+  a: {levels: [x, y, z]}
+  b: {levels: [1, 2, 3], coding: linear}
+design: {method: random, alternatives: 2, opt_out: Neither, tasks: 6}
+simulate:
+  groups:
+    users: {respondents: 40, utilities: {a: {x: 0, y: 0.2, z: 0.5}, b: 0.1, opt_out: 0}}
+    staff: {respondents: 40, utilities: {a: {x: 0, y: 0.2, z: 0.5}, b: 0.1, opt_out: 60}}
+model: {by: group, on_separation: warn}
+importance: {draws: 30, intervals: bootstrap}
+"""
+    assert run(tmp_path, text) == 0
+    out = tmp_path / "out"
+    models = pd.read_csv(out / "models.csv").set_index("group")["converged"]
+    assert not models["staff"] and models["users"] and models["all"]
+    est = pd.read_csv(out / "estimates.csv")
+    marked = est[est["separated"]]
+    assert set(marked["group"]) == {"staff"}
+    assert set(marked["term"]) == {"asc[opt_out]"}
+    assert "group staff: the likelihood has no maximum" in (out / "warnings.txt").read_text()
