@@ -432,6 +432,24 @@ def suspicious(data, beta, converged: bool) -> bool:
     return bool(span.max() > SCREEN)
 
 
+def has_no_maximum(data, result) -> bool:
+    """Whether ``result`` (a conditional logit of ``data``) sits on a likelihood without a
+    maximum: :func:`suspicious`, and :func:`direction` finds a direction. For refits
+    (bootstrap, power) that must not count as converged.
+
+    Parameters
+    ----------
+    data : dce.core.coding.ChoiceData
+    result : FitResult
+        Fitted to ``data`` (``params`` over ``data.terms``).
+
+    Returns
+    -------
+    bool
+    """
+    return suspicious(data, result.params, True) and direction(data) is not None
+
+
 def fit_and_check(fit, data, describe, *, on_separation: str = "stop", group: str = "all",
                   beta_of=None):
     """Fit, then :func:`check` the data when the fit looks separated (:func:`suspicious`).

@@ -295,7 +295,8 @@ def bootstrap_draws(run: Run, groups: dict, starts: dict) -> dict:
 
     A respondent (panel) bootstrap: each replicate resamples whole respondents within
     each group and refits a conditional logit, warm-started at ``starts``; the pooled
-    model is refitted on the union of the groups' resamples.
+    model is refitted on the union of the groups' resamples. A separated resample fails
+    its replicate, except in groups whose own fit is separated (``on_separation: warn``).
 
     Parameters
     ----------
@@ -325,7 +326,8 @@ def bootstrap_draws(run: Run, groups: dict, starts: dict) -> dict:
     pooled = "all" not in groups
     draws, failures = bootstrap(groups, starts, study.spec.importance.draws,
                                 seed_sequence(study.seed, "bootstrap"), pooled=pooled,
-                                jobs=run.jobs)
+                                jobs=run.jobs,
+                                unchecked={r.group for r in run.fits if r.separation is not None})
     n_ok = len(next(iter(draws.values())))
     if failures:
         run.notes.append(f"bootstrap: {len(failures)} of {study.spec.importance.draws} "

@@ -241,3 +241,27 @@ def test_an_item_never_best_but_not_always_worst_has_a_maximum():
     assert res.fit.converged and "separated" not in res.tidy().columns
     est = res.coef()
     assert est.idxmin() == "g" and est["g"] - est["a"] > -12
+
+
+def test_bootstrap_fails_separated_resamples():
+    # x1 decides every choice but those of respondent 0, who goes against it in one set:
+    # a resample without respondent 0 is separated and its replicate must fail
+    from dce.analysis.bootstrap import bootstrap
+
+    rng = np.random.default_rng(8)
+    n, tasks = 6, 4
+    S = n * tasks
+    X = rng.normal(size=(2 * S, 2))
+    first = X[0::2, 0] > X[1::2, 0]
+    first[0] = ~first[0]
+    y = np.zeros(2 * S)
+    y[0::2], y[1::2] = first, ~first
+    data = ChoiceData(X, y, np.arange(0, 2 * S + 1, 2), np.repeat(np.arange(n), tasks),
+                      np.arange(n), np.array(["g"] * S, object), np.tile([1, 2], S),
+                      ("x1", "x2"))
+    assert separation.direction(data) is None
+    draws, failures = bootstrap({"all": data}, {"all": np.zeros(2)}, 40,
+                                np.random.SeedSequence(3), pooled=False)
+    assert any("separated" in f.message for f in failures)
+    assert len(draws["all"]) + len(failures) == 40
+    assert np.abs(draws["all"]).max() < 15
