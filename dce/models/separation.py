@@ -55,7 +55,7 @@ ZERO = 1e-7       # |d_k| (largest 1) or a level value below this counts as 0
 OnSeparation = Literal["stop", "warn"]
 ON_SEPARATION = ("stop", "warn")
 MAX_ROUNDS = 20   # linear programs that widen the set of strict differences
-SCREEN = 15.0     # a within-set utility range above this at the fit calls for the check
+SCREEN = 12.0     # a within-set utility range above this at the fit calls for the check
 
 
 @dataclass(frozen=True)
@@ -402,13 +402,16 @@ def describe_items(d: dict, names, *, kind: str = "best-worst", top_k=None
 def suspicious(data, beta, converged: bool) -> bool:
     """Whether a fit shows what separation leaves behind, so that :func:`direction` must
     be asked: no convergence, a non-finite estimate, or a choice set whose utilities span
-    more than :data:`SCREEN` (choice odds of e^15).
+    more than :data:`SCREEN` (choice odds of e^12).
 
-    Along a recession direction the optimiser stops only when the choices it decides
-    have probabilities within about e^-20 of 0 or 1 (Newton's decrement, which falls
-    like those probabilities, below 1e-10), so a separated fit always spans more than
-    ``SCREEN`` in some set; an unseparated fit rarely does, and then the exact check
-    runs anyway.
+    Along a recession direction the choices it decides have probabilities ``p`` of the
+    other alternatives that shrink like ``e^-margin``, and Newton's decrement falls with
+    them (about ``p`` times the number of such sets), so a fit that stops as converged at
+    decrement 1e-16 (native) or 1e-12 (pylogit) has margins, hence within-set spans, of
+    at least ``log(1e12 / sets)``: above 12 up to 1e6 such sets. An unseparated fit
+    rarely spans that much; when it does the exact check merely runs (seconds on a
+    million rows with continuous attributes, much less on a design's few distinct
+    differences).
 
     Parameters
     ----------

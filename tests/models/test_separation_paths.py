@@ -265,3 +265,24 @@ def test_bootstrap_fails_separated_resamples():
     assert any("separated" in f.message for f in failures)
     assert len(draws["all"]) + len(failures) == 40
     assert np.abs(draws["all"]).max() < 15
+
+
+@pytest.mark.parametrize("engine", ["native", "pylogit"])
+@pytest.mark.parametrize("seed,n", [(11, 15), (12, 60), (13, 400)])
+def test_the_fit_screen_never_hides_a_separation(engine, seed, n):
+    # the exact check runs only when the fit looks separated (separation.suspicious);
+    # every separated fit, small or large, must look so
+    from dce.core.coding import encode
+    from dce.core.frames import attributes_from, long_frame
+    from dce.models import fit
+
+    df = long_data("never", seed=seed, n=n)
+    attrs = attributes_from({"quality": LEVELS, "price": "linear"})
+    table, _ = long_frame(df, attrs, choice="chosen", respondent="respondent", task="task",
+                          alternative="alternative")
+    data = encode(table, attrs, ())
+    assert separation.direction(data) is not None
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = fit(data, engine=engine, se="classic")
+    assert separation.suspicious(data, res.params, res.converged)
