@@ -26,6 +26,7 @@ import numpy as np
 from dce.core.coding import ChoiceData
 from dce.core.parallel import map_seeds
 from dce.models.clogit import fit as clogit_fit
+from dce.models.separation import has_no_maximum
 
 
 def panels(data: ChoiceData) -> tuple[np.ndarray, np.ndarray]:
@@ -116,7 +117,7 @@ def concat(parts: list[ChoiceData]) -> ChoiceData:
         alternative=np.concatenate([p.alternative for p in parts]), terms=parts[0].terms)
 
 
-def _replicate(seq, groups: dict, starts: dict, pooled: bool) -> dict:
+def _replicate(seq, groups: dict, starts: dict, pooled: bool, unchecked=frozenset()) -> dict:
     rng = np.random.default_rng(seq)
     out, samples = {}, []
     with warnings.catch_warnings():
@@ -125,25 +126,36 @@ def _replicate(seq, groups: dict, starts: dict, pooled: bool) -> dict:
             sample = resample(data, rng.integers(0, data.n_respondents, data.n_respondents))
             samples.append(sample)
             res = clogit_fit(sample, se="classic", start=starts[name], check=False)
-            if not res.converged:
-                raise RuntimeError(f"group {name}: refit did not converge")
+            _check_refit(name, sample, res, unchecked)
             out[name] = res.params
         if pooled:
-            res = clogit_fit(concat(samples), se="classic", start=starts["all"], check=False)
-            if not res.converged:
-                raise RuntimeError("pooled refit did not converge")
+            sample = concat(samples)
+            res = clogit_fit(sample, se="classic", start=starts["all"], check=False)
+            _check_refit("all", sample, res, unchecked)
             out["all"] = res.params
     return out
 
 
+def _check_refit(name, sample, res, unchecked) -> None:
+    """A refit that did not converge, or whose resample has no maximum likelihood (a
+    separated resample, :mod:`dce.models.separation`), fails the replicate."""
+    if not res.converged:
+        raise RuntimeError(f"{'pooled' if name == 'all' else f'group {name}:'} refit did "
+                           "not converge")
+    if name not in unchecked and has_no_maximum(sample, res):
+        raise RuntimeError(f"group {name}: the resample is separated (no maximum "
+                           "likelihood)")
+
+
 def bootstrap(groups: dict, starts: dict, n: int, root: np.random.SeedSequence, *,
-              pooled: bool = True, jobs: int = 1):
+              pooled: bool = True, jobs: int = 1, unchecked=frozenset()):
     """Coefficient replicates per group: ``({group: (n_ok x terms)}, failures)``.
 
     Each replicate resamples every group's respondents with replacement (a respondent
     bootstrap; Efron and Tibshirani 1993), refits each group's conditional logit (classic
     covariance, no identification check) and, with ``pooled``, the union of the resamples.
-    A replicate in which any refit does not converge counts as failed.
+    A replicate in which any refit does not converge, or whose resample is separated (no
+    maximum likelihood, :func:`dce.models.separation.has_no_maximum`), counts as failed.
 
     Parameters
     ----------
@@ -159,6 +171,9 @@ def bootstrap(groups: dict, starts: dict, n: int, root: np.random.SeedSequence, 
         Also refit the pooled model (key ``"all"``).
     jobs : int
         Worker processes (1: this process); the results do not depend on it.
+    unchecked : set of str
+        Groups (or ``"all"``) whose resamples are not checked for separation (their
+        original data are separated and run with ``model.on_separation: warn``).
 
     Returns
     -------
@@ -167,8 +182,8 @@ def bootstrap(groups: dict, starts: dict, n: int, root: np.random.SeedSequence, 
     failures : list of dce.core.parallel.Failure
         The failed replicates.
     """
-    result = map_seeds(_replicate, n, root, args=(groups, starts, pooled), jobs=jobs,
-                       desc="bootstrap")
+    result = map_seeds(_replicate, n, root, args=(groups, starts, pooled, frozenset(unchecked)),
+                       jobs=jobs, desc="bootstrap")
     ok = result.ok
     names = list(groups) + (["all"] if pooled else [])
     draws = {g: np.array([r[g] for r in ok]) for g in names}

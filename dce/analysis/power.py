@@ -40,6 +40,7 @@ from dce.core.random import seed_sequence
 from dce.data import simulate
 from dce.data.choices import estimation_rows
 from dce.models.clogit import fit as clogit_fit
+from dce.models.separation import has_no_maximum
 
 COLUMNS = ["sample_size", "group", "measure", "term", "value", "replications"]
 
@@ -160,7 +161,8 @@ def _replicate(seq, study, design, n, truth, pairs, alpha):
             z = res.params / res.bse
             cover = np.abs(res.params - beta_true) <= q * res.bse
             top = _top(importance.shares(res.params, maps)[0], len(top_true))
-            out[g] = (np.abs(z) > q, cover, top == top_true, res.converged)
+            converged = res.converged and not has_no_maximum(part, res)
+            out[g] = (np.abs(z) > q, cover, top == top_true, converged)
             parts[g], fits[g] = part, res
         for a, b in pairs:
             st = compare_scale(parts[a], parts[b], fits[a], fits[b],

@@ -339,6 +339,11 @@ class ModelSpec(_Strict):
     include_validity_tasks: StrictBool = Field(
         False, description="fit the models on the dominance and repeated tasks too (they "
                            "always feed the data-quality checks)")
+    on_separation: Literal["stop", "warn"] = Field(
+        "stop", description="data whose likelihood has no maximum (a level or item always "
+                            "or never chosen): `stop` with an error naming them, or `warn`, "
+                            "finish the run and mark their rows `separated` in estimates.csv "
+                            "and importance.csv (not converged)")
 
 
 class ImportanceSpec(_Strict):

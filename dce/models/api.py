@@ -10,6 +10,9 @@ the data once with :meth:`ChoiceData.from_frame` and call the same engines as
 
 from __future__ import annotations
 
+import warnings
+from functools import partial
+
 import numpy as np
 import pandas as pd
 
@@ -17,8 +20,10 @@ from dce.core.coding import encode
 from dce.core.frames import attributes_from, long_frame
 from dce.core.options import Distribution, DrawType, EngineType, VcovType, check_literal
 from dce.errors import ConfigError, EstimationError
+from dce.models import separation
 from dce.models.clogit import constants_loglik
 from dce.models.fitted import ModelResult
+from dce.models.separation import OnSeparation
 
 
 def _prepare(df, attributes, choice, respondent, task, alternative, group, block, asc):
@@ -56,7 +61,7 @@ def clogit(df: pd.DataFrame, attributes: dict, *, choice: str = "chosen",
            respondent: str = "respondent", task: str = "task",
            alternative: str = "alternative", group: str | None = None,
            block: str | None = None, vcov: str = "cluster", asc=None,
-           engine: str = "native") -> ModelResult:
+           engine: str = "native", on_separation: str = "stop") -> ModelResult:
     """Fit a conditional (multinomial) logit on a long DataFrame.
 
     Parameters
@@ -79,6 +84,11 @@ def clogit(df: pd.DataFrame, attributes: dict, *, choice: str = "chosen",
     asc : int or list of int, optional
         Alternative ids that get alternative-specific constants ``asc[<id>]``.
     engine : {"native", "pylogit"}
+    on_separation : {"stop", "warn"}
+        Data whose likelihood has no maximum (a level always or never chosen, the opt-out
+        always chosen): raise, or warn (UserWarning naming them) and return a fit with
+        ``converged`` false whose ``tidy()`` marks the rows in a ``separated`` column
+        (:mod:`dce.models.separation`).
 
     Returns
     -------
@@ -89,7 +99,8 @@ def clogit(df: pd.DataFrame, attributes: dict, *, choice: str = "chosen",
     ------
     DataError, ConfigError
         (``ValueError``) naming the argument or column; EstimationError
-        (``RuntimeError``) when the terms are not identified by the data.
+        (``RuntimeError``) when the terms are not identified by the data or (with
+        ``on_separation="stop"``) the likelihood has no maximum, naming the levels.
 
     Notes
     -----
@@ -105,8 +116,21 @@ def clogit(df: pd.DataFrame, attributes: dict, *, choice: str = "chosen",
     if vcov == "cluster" and data.n_respondents < 2:
         raise EstimationError("cluster-robust errors need at least 2 respondents; use "
                               "vcov='robust'", key="vcov")
-    result = fit(data, engine=engine, se=vcov)
+    result = _checked(partial(fit, data, engine=engine, se=vcov, check=False), data, attrs,
+                      on_separation)
     return ModelResult(result, attrs, constants_loglik(data), columns, ranges)
+
+
+def _checked(fit, data, attrs, on_separation):
+    """``fit()`` after the identification check, then the separation check
+    (:func:`dce.models.separation.fit_and_check`)."""
+    from dce.models.clogit import check_identified
+
+    check_literal(on_separation, OnSeparation, "on_separation")
+    check_identified(data)
+    return separation.fit_and_check(
+        fit, data, partial(separation.describe_attributes, attributes=attrs),
+        on_separation=on_separation)
 
 
 def mixed_logit(df: pd.DataFrame, attributes: dict, *, random: dict,
@@ -114,7 +138,7 @@ def mixed_logit(df: pd.DataFrame, attributes: dict, *, random: dict,
                 alternative: str = "alternative", group: str | None = None,
                 block: str | None = None, vcov: str = "cluster", asc=None,
                 correlated: bool = False, draws: int = 500, draw_type: str = "sobol",
-                seed: int = 1) -> ModelResult:
+                seed: int = 1, on_separation: str = "stop") -> ModelResult:
     """Fit a panel mixed logit by maximum simulated likelihood.
 
     Parameters
@@ -129,6 +153,8 @@ def mixed_logit(df: pd.DataFrame, attributes: dict, *, random: dict,
         Quasi-random draws per respondent (``draw_type`` ``"sobol"`` or ``"halton"``).
     seed : int
         Root of the draws (through ``numpy.random.SeedSequence``).
+    on_separation : {"stop", "warn"}
+        As :func:`clogit` (the check is on the data, so it covers the means).
 
     Returns
     -------
@@ -161,8 +187,17 @@ def mixed_logit(df: pd.DataFrame, attributes: dict, *, random: dict,
                               key=f"random[{term!r}]")
         check_literal(dist, Distribution, f"random[{term!r}]")
     from dce.models import mixed
+    from dce.models.clogit import fit as clogit_fit
 
-    result = mixed.fit(data, random=dict(random), correlated=bool(correlated), draws=int(draws),
-                       draw_type=draw_type, se=vcov, group="all",
-                       seed_seq=np.random.SeedSequence(seed))
-    return ModelResult(result, attrs, constants_loglik(data), columns, ranges)
+    # the conditional logit screens the data (its recession directions are the mixed
+    # logit's, module dce.models.separation)
+    sep = _checked(partial(clogit_fit, data, se="classic", check=False), data, attrs,
+                   on_separation).separation
+    with warnings.catch_warnings():
+        if sep is not None:
+            warnings.simplefilter("ignore")
+        result = mixed.fit(data, random=dict(random), correlated=bool(correlated),
+                           draws=int(draws), draw_type=draw_type, se=vcov, group="all",
+                           seed_seq=np.random.SeedSequence(seed))
+    return ModelResult(separation.mark(result, sep), attrs, constants_loglik(data), columns,
+                       ranges)

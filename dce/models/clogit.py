@@ -68,6 +68,7 @@ from dce.errors import EstimationError
 from dce.models.covariance import bread_of, check_vcov
 from dce.models.covariance import covariances as sandwich
 from dce.models.results import FitResult
+from dce.models.separation import collinear_sets
 
 TOL_DECREMENT = 1e-16     # Newton decrement g'(-H)^-1 g at which we stop
 LARGE_COEFFICIENT = 25.0  # |b| x within-set range beyond this suggests separation
@@ -432,8 +433,9 @@ def check_identified(data) -> None:
     Raises
     ------
     dce.errors.EstimationError
-        Key ``model``: terms that never vary within a set; else the terms loading > 0.05 on
-        a null eigenvector (< 1e-10 x the largest) of the range-scaled information at b = 0.
+        Key ``model``: terms that never vary within a set; else every set of confounded
+        terms (:func:`dce.models.separation.collinear_sets` of the null eigenvectors, < 1e-10 x the largest, of
+        the range-scaled information at b = 0).
     """
     _check_identified(_Pass(data), data)
 
@@ -453,11 +455,12 @@ def _check_identified(ev, data) -> None:
     w, vecs = np.linalg.eigh(info)
     null = np.flatnonzero(w < 1e-10 * w.max())
     if null.size:
-        v = vecs[:, null[0]]
-        involved = [data.terms[i] for i in np.flatnonzero(np.abs(v) > 0.05)]
-        raise EstimationError(f"terms {', '.join(involved)} are collinear (the design "
-                              "confounds them), so they cannot be estimated separately; change "
-                              "the design or drop one of them", key="model")
+        sets = collinear_sets(vecs[:, null])
+        text = "; ".join(f"terms {', '.join(data.terms[i] for i in g)} are collinear"
+                         for g in sets)
+        raise EstimationError(f"{text} (the design confounds them), so they cannot be "
+                              "estimated separately; change the design or drop one term of "
+                              f"each set", key="model")
 
 
 def large_terms(beta, data, spread=None) -> list[str]:

@@ -59,6 +59,9 @@ class ModelResult:
         >>> res = dce.clogit(df[df.group == "public_used"], attributes=dce.example_attributes())
         >>> list(res.tidy().columns)
         ['term', 'estimate', 'std_error', 'z', 'p_value', 'ci_lower', 'ci_upper']
+
+        A fit of separated data run with ``on_separation="warn"`` adds ``separated``
+        (True on the rows whose estimate is not finite in truth).
         """
         if not 0 < float(level) < 1:
             from dce.errors import ConfigError
@@ -66,7 +69,14 @@ class ModelResult:
             raise ConfigError(f"expected a number between 0 and 1, found {level!r}",
                               key="level")
         names, est, cov = self._reported()
-        return tidy(names, est, cov, level, self.fit.group).drop(columns="group")
+        frame = tidy(names, est, cov, level, self.fit.group).drop(columns="group")
+        sep = getattr(self.fit, "separation", None)
+        if sep is not None:  # rows whose estimate runs to infinity along the separation
+            d = sep.along(self.fit.terms)
+            if self.attributes and not getattr(self.fit, "fixed", ()):
+                d = reported(self.fit, self.attributes, with_map=True)[3] @ d
+            frame["separated"] = np.abs(d) > 1e-9
+        return frame
 
     def to_frame(self, level: float = 0.95) -> pd.DataFrame:
         """Alias of :meth:`tidy` (the name FitResult and statsmodels users know)."""

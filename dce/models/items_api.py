@@ -16,6 +16,7 @@ the given order, the reference item with estimate 0 and standard error 0 (as
 from __future__ import annotations
 
 import difflib
+from functools import partial
 from typing import Literal
 
 import numpy as np
@@ -32,6 +33,7 @@ from dce.core.options import (
 )
 from dce.errors import ConfigError, DataError, EstimationError, Problem
 from dce.models.fitted import ModelResult
+from dce.models.separation import OnSeparation
 
 WorstScale = Literal["fixed", "estimate"]
 KEYS = ["respondent", "block", "task"]
@@ -81,9 +83,10 @@ def _reference(reference, names, labels) -> str:
     return found
 
 
-def _options(vcov, engine) -> None:
+def _options(vcov, engine, on_separation="stop") -> None:
     check_literal(vcov, VcovType, "vcov")
     check_literal(engine, EngineType, "engine")
+    check_literal(on_separation, OnSeparation, "on_separation")
 
 
 # ----- columns -------------------------------------------------------------------------
@@ -248,7 +251,7 @@ def _check_rank_sets(t: pd.DataFrame, c: dict) -> list[Problem]:
 
 # ----- fit -----------------------------------------------------------------------------
 def _fit(table, names, labels, ref, columns, *, kind, vcov, engine, model="sequential",
-         worst_scale="fixed", top_k=None) -> ModelResult:
+         worst_scale="fixed", top_k=None, on_separation="stop") -> ModelResult:
     """Expand and fit with the pipeline's code (dce.items.models) -> ModelResult."""
     from dce.core.items import Item
     from dce.models import items as models
@@ -264,18 +267,22 @@ def _fit(table, names, labels, ref, columns, *, kind, vcov, engine, model="seque
     if data.n_sets < data.X.shape[1] + 1:
         raise EstimationError(f"{exp.n_tasks} set(s) give {data.n_sets} choices, too few to "
                               f"estimate {data.X.shape[1]} item utilities", key="df")
+    from dce.models import separation
+
+    at = [names.index(t) for t in data.terms]
     try:
-        result = models.fit(exp, names, ref, kind=kind, bw_model=model,
-                            worst_scale=worst_scale, engine=engine, se=vcov)
+        result = separation.fit_and_check(
+            partial(models.fit, exp, names, ref, kind=kind, bw_model=model,
+                    worst_scale=worst_scale, engine=engine, se=vcov),
+            data, partial(separation.describe_items, names=names, kind=kind, top_k=top_k),
+            on_separation=on_separation, beta_of=lambda r: r.params[at])
     except EstimationError as exc:
         p = exc.problems[0]
         raise EstimationError(p.message.removeprefix("group all: "), key=p.key) from None
-    if not (np.isfinite(result.params).all() and np.isfinite(result.vcov).all()):
+    if result.separation is None and not (np.isfinite(result.params).all()
+                                          and np.isfinite(result.vcov).all()):
         raise EstimationError("estimates are not finite; an item may always (or never) be "
                               "chosen", key="items")
-    far = models.diverging_items(result, len(names))
-    if far:
-        raise EstimationError(models.separation_message(far), key="items")
     meta = dict(columns, items=tuple(names), reference=ref, kind=kind)
     return ModelResult(result, tuple(Item(n, lab) for n, lab in zip(names, labels,
                                                                    strict=True)),
@@ -314,7 +321,7 @@ def best_worst(df: pd.DataFrame, items, *, respondent: str = "respondent",
                worst: str = "worst", group: str | None = None, block: str | None = None,
                reference: str | None = None, model: str = "sequential",
                worst_scale: str = "fixed", vcov: str = "cluster",
-               engine: str = "native") -> ModelResult:
+               engine: str = "native", on_separation: str = "stop") -> ModelResult:
     """Fit a best-worst scaling (object case) study on a long DataFrame.
 
     Parameters
@@ -342,6 +349,9 @@ def best_worst(df: pd.DataFrame, items, *, respondent: str = "respondent",
         Covariance: cluster-robust by respondent (default), sandwich over the expanded
         choice sets, or the inverse information; ``with_vcov`` switches later.
     engine : {"native", "pylogit"}
+    on_separation : {"stop", "warn"}
+        No maximum likelihood (an item always chosen as worst, ...): raise, or warn and
+        return a fit, ``converged`` false, whose ``tidy()`` marks ``separated`` rows.
 
     Returns
     -------
@@ -362,7 +372,8 @@ def best_worst(df: pd.DataFrame, items, *, respondent: str = "respondent",
         (``ValueError``) for a bad ``items``, ``reference``, ``model``, ``worst_scale``,
         ``vcov`` or ``engine``, naming it and the allowed values.
     EstimationError
-        (``RuntimeError``) when the utilities are not identified by the data.
+        (``RuntimeError``) when the utilities are not identified by the data, or (with
+        ``on_separation="stop"``) have no finite maximum, naming the items.
 
     Notes
     -----
@@ -375,21 +386,23 @@ def best_worst(df: pd.DataFrame, items, *, respondent: str = "respondent",
     ref = _reference(reference, names, labels)
     check_literal(model, BestWorstModel, "model")
     check_literal(worst_scale, WorstScale, "worst_scale")
-    _options(vcov, engine)
+    _options(vcov, engine, on_separation)
     if worst_scale == "estimate" and engine != "native":
         raise ConfigError("worst_scale='estimate' is fitted by the native engine only; use "
                           "engine='native'", key="engine")
     c = _column_names(respondent=respondent, task=task, item=item, best=best, worst=worst,
                       group=group, block=block)
     return _fit(_bw_table(df, c, names, labels), names, labels, ref, c, kind="best-worst",
-                model=model, worst_scale=worst_scale, vcov=vcov, engine=engine)
+                model=model, worst_scale=worst_scale, vcov=vcov, engine=engine,
+                on_separation=on_separation)
 
 
 def ranking(df: pd.DataFrame, items, *, respondent: str = "respondent",
             task: str | None = "task", item: str = "item", rank: str = "rank",
             group: str | None = None, block: str | None = None,
             reference: str | None = None, top_k: int | None = None,
-            vcov: str = "cluster", engine: str = "native") -> ModelResult:
+            vcov: str = "cluster", engine: str = "native",
+            on_separation: str = "stop") -> ModelResult:
     """Fit a rank-ordered (exploded) logit on a long DataFrame of rankings.
 
     Parameters
@@ -409,6 +422,8 @@ def ranking(df: pd.DataFrame, items, *, respondent: str = "respondent",
         Use only the first ``top_k`` ranks of each ranking.
     vcov : {"cluster", "robust", "classic"}
     engine : {"native", "pylogit"}
+    on_separation : {"stop", "warn"}
+        As :func:`best_worst` (an item always ranked last, ...).
 
     Returns
     -------
@@ -426,7 +441,8 @@ def ranking(df: pd.DataFrame, items, *, respondent: str = "respondent",
         (``ValueError``) for a bad ``items``, ``reference``, ``top_k``, ``vcov`` or
         ``engine``.
     EstimationError
-        (``RuntimeError``) when the utilities are not identified by the data.
+        (``RuntimeError``) when the utilities are not identified by the data, or (with
+        ``on_separation="stop"``) have no finite maximum, naming the items.
 
     Notes
     -----
@@ -440,7 +456,7 @@ def ranking(df: pd.DataFrame, items, *, respondent: str = "respondent",
                               or isinstance(top_k, bool) or top_k < 1):
         raise ConfigError(f"expected None or a whole number of at least 1, found {top_k!r}",
                           key="top_k")
-    _options(vcov, engine)
+    _options(vcov, engine, on_separation)
     c = _column_names(("group", "block", "task"), respondent=respondent, task=task,
                       item=item, rank=rank, group=group, block=block)
     if isinstance(df, pd.DataFrame) and task is not None and task not in df.columns:
@@ -455,4 +471,5 @@ def ranking(df: pd.DataFrame, items, *, respondent: str = "respondent",
         raise DataError(problems)
     t["alternative"] = t.groupby(KEYS, sort=False).cumcount().to_numpy() + 1
     return _fit(t.reset_index(drop=True), names, labels, ref, c, kind="ranking",
-                top_k=None if top_k is None else int(top_k), vcov=vcov, engine=engine)
+                top_k=None if top_k is None else int(top_k), vcov=vcov, engine=engine,
+                on_separation=on_separation)

@@ -58,6 +58,10 @@ class FitResult:
         Largest absolute element of the log-likelihood gradient at the estimates.
     warnings : tuple of str
         Messages that the fit also issued as RuntimeWarning.
+    separation : dce.models.separation.Separation or None
+        The direction along which the likelihood has no maximum, when the data are
+        separated and the run goes on (``model.on_separation: warn``); ``converged`` is
+        then false.
     """
 
     terms: tuple
@@ -77,6 +81,7 @@ class FitResult:
     vcovs: dict = field(default_factory=dict, repr=False)
     gradient_norm: float = 0.0
     warnings: tuple = ()
+    separation: object = field(default=None, repr=False, compare=False)
 
     @property
     def n_params(self) -> int:

@@ -5,6 +5,7 @@ model, importance, trade-offs, uptake and group comparisons, filled into a :clas
 from __future__ import annotations
 
 import warnings
+from functools import partial
 
 import numpy as np
 import pandas as pd
@@ -132,7 +133,7 @@ def _fit_all(run: Run) -> None:
     for g, part in targets:  # every group large enough before any fitting
         _check_size(spec, g, part)
     for i, (g, part) in enumerate(progress(targets, "fitting models")):
-        run.fits.append(_fit_group(spec, g, part))
+        run.fits.append(_fit_group(spec, g, part, attrs))
         if spec.model.type == "mixed_logit":
             run.fits[-1] = _fit_mixed(run, g, part, i, run.fits[-1])
     for g, part in targets:
@@ -179,7 +180,8 @@ def _fit_all(run: Run) -> None:
     scale_tests = {(a, b): compare_scale(parts[a], parts[b], fits[a], fits[b],
                                          group_specific=spec.compare.group_specific,
                                          level=spec.importance.level)
-                   for a, b in progress(pairs, "scale tests")}
+                   for a, b in progress(pairs, "scale tests")
+                   if fits[a].separation is None and fits[b].separation is None}
     run.comparison = compare.groups(run.importance, pairs, spec.importance.level,
                                     scale_tests=scale_tests, tradeoffs=run.tradeoffs)
 
@@ -220,15 +222,21 @@ def _fit_mixed(run, g, part, index, base):
     m = run.study.spec.model
     run.base_fits[g] = base
     try:
-        result = mixed.fit(part, random=dict(m.random), correlated=m.correlated,
-                           draws=m.draws, draw_type=m.draw_type, se=m.se, group=g,
-                           seed_seq=seed_sequence(run.study.seed, "draws", index))
+        with warnings.catch_warnings():
+            if base.separation is not None:  # its divergence notes say less than the check's
+                warnings.simplefilter("ignore")
+            result = mixed.fit(part, random=dict(m.random), correlated=m.correlated,
+                               draws=m.draws, draw_type=m.draw_type, se=m.se, group=g,
+                               seed_seq=seed_sequence(run.study.seed, "draws", index))
     except EstimationError as exc:
         raise EstimationError(f"group {g}: {exc.problems[0].message}",
                               key=exc.problems[0].key) from None
-    _check_finite(result)
+    if base.separation is None:
+        _check_finite(result)
     run.stability[g] = mixed.stability(part, result)
-    return result
+    from dce.models.separation import mark
+
+    return mark(result, base.separation)
 
 
 def _tradeoffs(run, denominator, draws):
@@ -255,21 +263,25 @@ def _check_size(spec, g, part):
                               "responses or merge groups", key="model.by")
 
 
-def _fit_group(spec, g, part):
-    try:
-        result = fit_model(part, engine=spec.model.engine, se=spec.model.se, group=g)
-    except EstimationError as exc:
-        raise EstimationError(f"group {g}: {exc.problems[0].message}",
-                              key=exc.problems[0].key) from None
-    _check_finite(result)
-    from dce.models.clogit import large_terms
+def _fit_group(spec, g, part, attributes):
+    """The conditional logit of one group, after the identification and separation
+    checks (:mod:`dce.models.separation`; ``model.on_separation``)."""
+    from dce.models import separation
+    from dce.models.clogit import check_identified
 
-    big = large_terms(result.params, part)
-    if big:
-        raise EstimationError(f"group {g}: the estimates of {', '.join(big)} diverge: the "
-                              "data are (quasi-)separated, e.g. one level or the opt-out is "
-                              "always chosen; drop or merge those levels, or collect more "
-                              "varied choices", key="model")
+    describe = partial(separation.describe_attributes, attributes=attributes)
+    try:
+        check_identified(part)
+        result = separation.fit_and_check(
+            partial(fit_model, part, engine=spec.model.engine, se=spec.model.se, group=g,
+                    check=False),
+            part, describe, on_separation=spec.model.on_separation, group=g)
+    except EstimationError as exc:
+        msg = exc.problems[0].message
+        raise EstimationError(msg if msg.startswith("group ") else f"group {g}: {msg}",
+                              key=exc.problems[0].key) from None
+    if result.separation is None:
+        _check_finite(result)
     return result
 
 
@@ -283,7 +295,8 @@ def bootstrap_draws(run: Run, groups: dict, starts: dict) -> dict:
 
     A respondent (panel) bootstrap: each replicate resamples whole respondents within
     each group and refits a conditional logit, warm-started at ``starts``; the pooled
-    model is refitted on the union of the groups' resamples.
+    model is refitted on the union of the groups' resamples. A separated resample fails
+    its replicate, except in groups whose own fit is separated (``on_separation: warn``).
 
     Parameters
     ----------
@@ -313,7 +326,8 @@ def bootstrap_draws(run: Run, groups: dict, starts: dict) -> dict:
     pooled = "all" not in groups
     draws, failures = bootstrap(groups, starts, study.spec.importance.draws,
                                 seed_sequence(study.seed, "bootstrap"), pooled=pooled,
-                                jobs=run.jobs)
+                                jobs=run.jobs,
+                                unchecked={r.group for r in run.fits if r.separation is not None})
     n_ok = len(next(iter(draws.values())))
     if failures:
         run.notes.append(f"bootstrap: {len(failures)} of {study.spec.importance.draws} "

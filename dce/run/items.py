@@ -6,6 +6,8 @@ comparisons, and best-minus-worst (or ranking) counts in ``run.tables``.
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 
 from dce.analysis import compare
@@ -190,7 +192,8 @@ def _fit_all(run) -> None:
         scale_tests = {(a, b): compare_scale(
             parts[a].data, parts[b].data, _free(fits[a], parts[a].data),
             _free(fits[b], parts[b].data), group_specific=spec.compare.group_specific,
-            level=level) for a, b in pairs}
+            level=level) for a, b in pairs
+            if fits[a].separation is None and fits[b].separation is None}
     anchor = anchor_item(spec, names, run.fits)
     rel = item_importance.relative_utilities(run.fits, names, anchor, ref, draws, level)
     run.tables["relative_utilities"] = rel.table
@@ -251,19 +254,24 @@ def _fit_group(spec, g, part, names, ref):
         raise EstimationError(f"group {g!r} has {part.data.n_sets} choice sets, too few to estimate "
                               f"{part.data.X.shape[1]} item utilities; collect more "
                               "responses or merge groups", key="model.by")
+    from dce.models import separation
+
+    describe = partial(separation.describe_items, names=names, kind=spec.type, top_k=m.top_k)
+    at = [names.index(t) for t in part.data.terms]
     try:
-        result = models.fit(part, names, ref, kind=spec.type, bw_model=m.bw_model,
-                            worst_scale=m.worst_scale, engine=m.engine, se=m.se, group=g)
+        result = separation.fit_and_check(
+            partial(models.fit, part, names, ref, kind=spec.type, bw_model=m.bw_model,
+                    worst_scale=m.worst_scale, engine=m.engine, se=m.se, group=g),
+            part.data, describe, on_separation=m.on_separation, group=g,
+            beta_of=lambda r: r.params[at])
     except EstimationError as exc:
         msg = exc.problems[0].message
         raise EstimationError(msg if msg.startswith("group ") else f"group {g}: {msg}",
                               key=exc.problems[0].key) from None
-    if not (np.isfinite(result.params).all() and np.isfinite(result.vcov).all()):
+    if result.separation is None and not (np.isfinite(result.params).all()
+                                          and np.isfinite(result.vcov).all()):
         raise EstimationError(f"group {g}: estimates are not finite; an item may always (or "
                               "never) be chosen", key="model")
-    far = models.diverging_items(result, len(names))
-    if far:
-        raise EstimationError(f"group {g}: {models.separation_message(far)}", key="model")
     return result
 
 

@@ -152,7 +152,7 @@ def run_files(run, xlsx: bool = True) -> dict[str, bytes]:
         models = models_table(run)
         models["converged"] = models["converged"].map({True: "true", False: "false"})
         files["models.csv"] = csv_bytes(models)
-        files["importance.csv"] = csv_bytes(run.importance.table[IMPORTANCE_COLUMNS])
+        files["importance.csv"] = csv_bytes(importance_table(run))
         files["comparison.csv"] = csv_bytes(run.comparison.table[COMPARISON_COLUMNS])
         files["outrank.csv"] = csv_bytes(run.comparison.outrank)
         if run.tradeoffs is not None:
@@ -175,8 +175,7 @@ def run_files(run, xlsx: bool = True) -> dict[str, bytes]:
         models = models_table(full)
         models["converged"] = models["converged"].map({True: "true", False: "false"})
         files["all_respondents/models.csv"] = csv_bytes(models)
-        files["all_respondents/importance.csv"] = csv_bytes(
-            full.importance.table[IMPORTANCE_COLUMNS])
+        files["all_respondents/importance.csv"] = csv_bytes(importance_table(full))
     if run.notes:
         files["warnings.txt"] = ("\n".join(run.notes) + "\n").encode()
     csvs = {k: v for k, v in files.items() if k.endswith(".csv")}
@@ -437,6 +436,7 @@ def manifest(run, files: dict, hashes_of_inputs: dict, started: str, finished: s
     bytes
         JSON indented by 2: ``tool`` (``dce``), ``version``, ``run``, ``stage``,
         ``config_file``, ``config_hash``, ``seed``, ``engine``, ``model``, ``inputs``,
+        ``converged`` (group -> bool, with models; false for a separated fit),
         ``files`` (SHA-256 per file, sorted), ``versions`` (:func:`versions`),
         ``started``, ``finished``, ``duration_seconds``.
     """
@@ -448,6 +448,7 @@ def manifest(run, files: dict, hashes_of_inputs: dict, started: str, finished: s
         "config_hash": run.study.config_hash, "seed": run.study.seed,
         "engine": run.study.spec.model.engine, "model": run.study.spec.model.type,
         "inputs": hashes_of_inputs,
+        **({"converged": {r.group: bool(r.converged) for r in run.fits}} if run.fits else {}),
         "files": {k: hashlib.sha256(v).hexdigest() for k, v in sorted(files.items())},
         "versions": versions(), "started": started, "finished": finished,
         "duration_seconds": round(seconds, 3),
@@ -483,8 +484,34 @@ def estimates_table(run: Run) -> pd.DataFrame:
             a = (1 - level) / 2
             frame["boot_ci_lower"], frame["boot_ci_upper"] = np.quantile(reps, [a, 1 - a],
                                                                          axis=0)
+        if any(f.separation is not None for f in run.fits):
+            d = np.zeros(len(r.terms)) if r.separation is None else r.separation.along(r.terms)
+            frame["separated"] = np.where(np.abs(T @ d) > 1e-9, "true", "false")
         frames.append(frame)
     return pd.concat(frames, ignore_index=True)
+
+
+def importance_table(run: Run) -> pd.DataFrame:
+    """importance.csv: the importance columns, plus ``separated`` (``true`` on the rows of
+    the attributes or items a separation names, see :mod:`dce.models.separation`) only
+    when some fit is separated (``model.on_separation: warn``).
+
+    Parameters
+    ----------
+    run : dce.run.stages.Run
+        A fitted run (``importance``, ``fits``).
+
+    Returns
+    -------
+    pandas.DataFrame
+    """
+    frame = run.importance.table[IMPORTANCE_COLUMNS].copy()
+    seps = {r.group: r.separation for r in run.fits if r.separation is not None}
+    if seps:
+        named = {(g, n) for g, sep in seps.items() for n in sep.names}
+        keys = zip(frame["group"].astype(str), frame["attribute"].astype(str), strict=True)
+        frame["separated"] = ["true" if k in named else "false" for k in keys]
+    return frame
 
 
 def models_table(run: Run) -> pd.DataFrame:

@@ -1,19 +1,22 @@
-"""Item studies stop on a likelihood with no maximum, as attribute studies do (issue 14).
+"""Every estimation path of `dce run` stops on a likelihood with no maximum (issue 14).
 
-An item that simulated respondents (utility -60: choice odds of e^-60) always put worst,
-or always rank last, has no finite maximum-likelihood utility. The run must exit 2 naming
-that item, also when it is the reference item, and never report "converged" with
-utilities near +-40; a study without such an item still runs.
+Item studies (sequential best-worst, maxdiff, estimated worst scale, rankings) with an
+item that simulated respondents (utility -60: choice odds of e^-60) always put worst or
+always rank last, and attribute studies (native and pylogit engines, mixed logit) with a
+level always or never chosen, must exit 2 naming the item or level and its direction,
+also when it is the reference. With ``model.on_separation: warn`` the run completes,
+marks the rows ``separated`` in estimates.csv and importance.csv, and models.csv says
+``converged`` false. Unseparated controls run without the column.
 """
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 
-import dce
 from dce.cli import main
-from dce.errors import EstimationError
 from tests.conftest import write_config
+from tests.models.test_separation_paths import long_data
 
 BW = """
 schema_version: 1
@@ -25,7 +28,7 @@ design: {items_per_set: 3, sets: 7}
 simulate:
   groups:
     x: {respondents: 60, utilities: {a: 1.2, b: 0.6, c: 0.3, d: -0.2, g: GVALUE}}
-model: {REFERENCE}
+model: {MODEL}
 importance: {draws: 100}
 """
 
@@ -38,36 +41,144 @@ items: {a: {}, b: {}, c: {}, d: {}, e: {}}
 simulate:
   groups:
     x: {respondents: 80, utilities: {a: 1.0, b: 0.5, c: 0.0, d: -0.5, e: EVALUE}}
+model: {MODEL}
+importance: {draws: 100}
+"""
+
+DCE = """
+schema_version: 1
+name: sep_dce
+seed: 1
+attributes:
+  quality: {levels: [low, mid, high], reference: REF}
+  price: {coding: linear}
+choices:
+  file: data.csv
+model: {MODEL}
 importance: {draws: 100}
 """
 
 
-@pytest.mark.parametrize("reference", ["", "reference_item: g"])
-def test_an_item_always_worst_stops_the_run_naming_it(tmp_path, capsys, reference):
-    cfg = write_config(tmp_path, BW.replace("GVALUE", "-60").replace("REFERENCE", reference))
-    assert main(["run", str(cfg), "--output", str(tmp_path / "out")]) == 2
+def run(tmp_path, text):
+    cfg = write_config(tmp_path, text)
+    return main(["run", str(cfg), "--output", str(tmp_path / "out")])
+
+
+def check_marked(out, marked_term, marked_row):
+    est = pd.read_csv(out / "estimates.csv")
+    imp = pd.read_csv(out / "importance.csv")
+    models = pd.read_csv(out / "models.csv")
+    assert (models["converged"] == False).all()  # noqa: E712 (a CSV boolean)
+    assert est.set_index("term")["separated"][marked_term].all()
+    assert imp.set_index("attribute")["separated"][marked_row].all()
+    warn = (out / "warnings.txt").read_text()
+    assert "not finite in truth" in warn and "intervals mean nothing" in warn
+    assert "not finite in truth" in (out / "report.md").read_text()
+
+
+@pytest.mark.parametrize("model", ["", "reference_item: g", "reference_item: a",
+                                   "bw_model: maxdiff", "worst_scale: estimate"])
+def test_an_item_always_worst_stops_the_run_naming_it(tmp_path, capsys, model):
+    assert run(tmp_path, BW.replace("GVALUE", "-60").replace("MODEL", model)) == 2
     err = capsys.readouterr().err
-    assert "diverge" in err and "separated" in err and "Traceback" not in err
-    named = err.split("the utilities of ")[1].split(" diverge")[0]
-    assert named.startswith("g (") and ", " not in named.split(")")[-1]  # g alone, first
+    assert "model: group all: the likelihood has no maximum" in err
+    assert "g always chosen as worst (never as best)" in err and "Traceback" not in err
     assert not (tmp_path / "out").exists()
 
 
-def test_an_item_always_ranked_last_stops_the_run(tmp_path, capsys):
-    cfg = write_config(tmp_path, RANK.replace("EVALUE", "-60"))
-    assert main(["run", str(cfg), "--output", str(tmp_path / "out")]) == 2
+@pytest.mark.parametrize("model,words", [("", "e always ranked last"),
+                                         ("reference_item: a", "e always ranked last"),
+                                         ("top_k: 1", "e never ranked first")])
+def test_an_item_always_ranked_last_stops_the_run(tmp_path, capsys, model, words):
+    assert run(tmp_path, RANK.replace("EVALUE", "-60").replace("MODEL", model)) == 2
+    assert words in capsys.readouterr().err
+
+
+def test_items_warn_completes_and_marks(tmp_path):
+    text = BW.replace("GVALUE", "-60").replace("MODEL", "reference_item: a, "
+                                                        "on_separation: warn")
+    assert run(tmp_path, text) == 0
+    assert "g always chosen as worst" in (tmp_path / "out" / "warnings.txt").read_text()
+    check_marked(tmp_path / "out", "g", "g")
+
+
+@pytest.mark.parametrize("text", [BW.replace("GVALUE", "-2"), RANK.replace("EVALUE", "-1")])
+def test_a_low_but_finite_item_still_runs(tmp_path, text):
+    assert run(tmp_path, text.replace("MODEL", "")) == 0
+    assert "separated" not in (tmp_path / "out" / "estimates.csv").read_text()
+
+
+@pytest.mark.parametrize("mode,ref,words", [("always", "low", "quality = high always chosen"),
+                                            ("always", "high", "quality = high always chosen"),
+                                            ("never", "low", "quality = low never chosen")])
+@pytest.mark.parametrize("model", ["engine: native", "engine: pylogit",
+                                   "type: mixed_logit, random: {price: normal}, draws: 20"])
+def test_attribute_paths_stop_naming_the_level(tmp_path, capsys, mode, ref, words, model):
+    tmp_path.mkdir(exist_ok=True)
+    long_data(mode).to_csv(tmp_path / "data.csv", index=False)
+    assert run(tmp_path, DCE.replace("REF", ref).replace("MODEL", model)) == 2
     err = capsys.readouterr().err
-    assert "the utilities of e (" in err and "diverge" in err
+    assert "model: group all: the likelihood has no maximum" in err and words in err
 
 
-def test_a_low_but_finite_item_still_runs(tmp_path):
-    cfg = write_config(tmp_path, BW.replace("GVALUE", "-2").replace("REFERENCE", ""))
-    assert main(["run", str(cfg), "--output", str(tmp_path / "out")]) == 0
+@pytest.mark.parametrize("model", ["engine: native",
+                                   "type: mixed_logit, random: {price: normal}, draws: 20"])
+def test_attribute_warn_completes_and_marks(tmp_path, model):
+    tmp_path.mkdir(exist_ok=True)
+    long_data("always").to_csv(tmp_path / "data.csv", index=False)
+    text = DCE.replace("REF", "low").replace("MODEL", model + ", on_separation: warn")
+    assert run(tmp_path, text) == 0
+    assert "quality = high always chosen" in (tmp_path / "out" / "warnings.txt").read_text()
+    check_marked(tmp_path / "out", "quality[high]", "quality")
+    est = pd.read_csv(tmp_path / "out" / "estimates.csv").set_index("term")
+    assert not est["separated"]["price"].any()
 
 
-def test_the_python_api_raises_too(tmp_path):
-    cfg = write_config(tmp_path, BW.replace("GVALUE", "-60").replace("REFERENCE", ""))
-    run = dce.analyse(dce.load_config(cfg), stage="simulate")
-    df = run.raw.responses
-    with pytest.raises(EstimationError, match="the utilities of g"):
-        dce.best_worst(df, items=list("abcdefg"))
+def test_attribute_control_runs_without_the_column(tmp_path):
+    tmp_path.mkdir(exist_ok=True)
+    long_data("logit").to_csv(tmp_path / "data.csv", index=False)
+    assert run(tmp_path, DCE.replace("REF", "low").replace("MODEL", "")) == 0
+    out = tmp_path / "out"
+    assert "separated" not in (out / "estimates.csv").read_text()
+    assert "separated" not in (out / "importance.csv").read_text()
+    assert (pd.read_csv(out / "models.csv")["converged"] == True).all()  # noqa: E712
+
+
+def test_manifest_says_not_converged(tmp_path):
+    import json
+
+    tmp_path.mkdir(exist_ok=True)
+    long_data("always").to_csv(tmp_path / "data.csv", index=False)
+    text = DCE.replace("REF", "low").replace("MODEL", "on_separation: warn")
+    assert run(tmp_path, text) == 0
+    assert json.loads((tmp_path / "out" / "manifest.json").read_text())["converged"] == {
+        "all": False}
+
+
+def test_warn_with_groups_and_a_bootstrap_completes(tmp_path):
+    # one group always opts out; the other is fine and stays unmarked, and so does the
+    # pooled model (the users' choices bound the opt-out constant)
+    text = """
+schema_version: 1
+name: sep_groups
+seed: 1
+attributes:
+  a: {levels: [x, y, z]}
+  b: {levels: [1, 2, 3], coding: linear}
+design: {method: random, alternatives: 2, opt_out: Neither, tasks: 6}
+simulate:
+  groups:
+    users: {respondents: 40, utilities: {a: {x: 0, y: 0.2, z: 0.5}, b: 0.1, opt_out: 0}}
+    staff: {respondents: 40, utilities: {a: {x: 0, y: 0.2, z: 0.5}, b: 0.1, opt_out: 60}}
+model: {by: group, on_separation: warn}
+importance: {draws: 30, intervals: bootstrap}
+"""
+    assert run(tmp_path, text) == 0
+    out = tmp_path / "out"
+    models = pd.read_csv(out / "models.csv").set_index("group")["converged"]
+    assert not models["staff"] and models["users"] and models["all"]
+    est = pd.read_csv(out / "estimates.csv")
+    marked = est[est["separated"]]
+    assert set(marked["group"]) == {"staff"}
+    assert set(marked["term"]) == {"asc[opt_out]"}
+    assert "group staff: the likelihood has no maximum" in (out / "warnings.txt").read_text()

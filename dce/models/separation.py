@@ -1,0 +1,571 @@
+"""One separation check for every estimation path: a direction along which the
+log-likelihood keeps rising, found from the data by linear programming.
+
+For a logit on choice sets (the conditional logit and every model expanded into one: the
+best-worst, maxdiff and rank-ordered item models), the log-likelihood at ``b + t d`` is
+non-decreasing in ``t`` for every ``b`` exactly when, in every set, each chosen row ``c``
+has ``(x_c - x_j) d >= 0`` for every row ``j`` of the set; it rises without bound when at
+least one of these is strict. Such a ``d`` is a direction of recession: no finite maximum
+exists, the optimiser stops far out along ``d`` with tiny standard errors (Albert and
+Anderson 1984; Santner and Duffy 1986). The same ``d`` applied to the means of a mixed
+logit (normal or triangular coefficients) raises its simulated likelihood too, and with
+``lambda = 1`` it raises the likelihood of the best-worst model with an estimated worst
+scale, so one check on the data covers every path.
+
+:func:`direction` finds ``d`` with linear programs in the K coefficients only, on the
+distinct rows ``a_u`` of ``x_c - x_j`` (columns scaled by their largest absolute value;
+after removing duplicates a design has few): each round maximises the sum of the rows not
+yet strict, ``sum a_u d``, over the cone ``a_u d >= 0`` for all ``u`` with ``|d_k| <= 1``.
+Its optimum is positive exactly when some recession direction makes one of those rows
+strict (every term of the sum is >= 0), so the rounds end with every difference that any
+recession direction makes strict, and the sum of their directions makes all of them
+strict (Konis 2007, ch. 3, for the binary case). A last program finds the sparsest ``d``
+(least L1 norm) with ``a_u d >= 1`` on those differences and ``a_u d = 0`` on the rest,
+which names as few terms as the data allow.
+
+The direction is then said in the user's words: over the levels of each attribute
+(:func:`describe_attributes`) or over the items (:func:`describe_items`), where the
+reference level or item has its own value, so a separated reference is named as itself.
+
+References
+----------
+Albert, A. and Anderson, J. A. (1984). On the existence of maximum likelihood estimates in
+logistic regression models. Biometrika 71(1), 1-10.
+Santner, T. J. and Duffy, D. E. (1986). A note on A. Albert and J. A. Anderson's conditions
+for the existence of maximum likelihood estimates in logistic regression models.
+Biometrika 73(3), 755-758.
+Konis, K. (2007). Linear programming algorithms for detecting separated data in binary
+logistic regression models. DPhil thesis, University of Oxford.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import warnings
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+from scipy import optimize
+
+from dce.errors import EstimationError
+
+STRICT = 1e-6     # s_u above this: the difference is strict along the direction
+ZERO = 1e-7       # |d_k| (largest 1) or a level value below this counts as 0
+OnSeparation = Literal["stop", "warn"]
+ON_SEPARATION = ("stop", "warn")
+MAX_ROUNDS = 20   # linear programs that widen the set of strict differences
+SCREEN = 12.0     # a within-set utility range above this at the fit calls for the check
+
+
+@dataclass(frozen=True)
+class Separation:
+    """A direction along which the log-likelihood rises without bound, and its words.
+
+    Attributes
+    ----------
+    group : str
+        The group fitted.
+    terms : tuple of str
+        Coded terms whose estimates run to infinity (nonzero ``direction``).
+    direction : dict of str to float
+        Term -> component of the direction (largest absolute value 1).
+    sets : int
+        Choice sets (expanded, for item models) whose choice the direction decides.
+    phrases : tuple of str
+        The separation in the user's words, e.g. ``"e always ranked last"``.
+    names : tuple of str
+        Attributes or items named by ``phrases`` (the rows marked in importance.csv).
+    """
+
+    group: str
+    terms: tuple
+    direction: dict
+    sets: int
+    phrases: tuple
+    names: tuple
+
+    @property
+    def message(self) -> str:
+        """One sentence: what is separated and what to do (without the group prefix)."""
+        return (f"the likelihood has no maximum (the data are separated): "
+                f"{'; '.join(self.phrases)}, so the estimates of {', '.join(self.terms)} "
+                "diverge (run to infinity); drop or merge those levels or items, or collect more "
+                "varied choices (model.on_separation: warn runs anyway and marks them)")
+
+    def along(self, terms) -> np.ndarray:
+        """The direction over ``terms`` (0 for terms it does not involve), ndarray."""
+        return np.array([self.direction.get(t, 0.0) for t in terms], dtype=float)
+
+
+def _differences(data) -> np.ndarray:
+    """``x_c - x_j`` for every chosen row ``c`` and every other row ``j`` of its set,
+    ndarray (pairs, K)."""
+    X, y, start = data.X, np.asarray(data.chosen), data.set_start
+    sizes = np.diff(start)
+    set_of_row = np.repeat(np.arange(len(sizes)), sizes)
+    chosen = np.flatnonzero(y > 0)
+    s = set_of_row[chosen]
+    n = sizes[s]
+    first = np.repeat(start[s], n)
+    offset = np.arange(int(n.sum())) - np.repeat(np.cumsum(n) - n, n)
+    rows = first + offset
+    c = np.repeat(chosen, n)
+    keep = rows != c
+    return X[c[keep]] - X[rows[keep]]
+
+
+def direction(data) -> tuple[np.ndarray, int] | None:
+    """A direction of recession of the logit log-likelihood of ``data``, if any.
+
+    Parameters
+    ----------
+    data : dce.core.coding.ChoiceData
+        ``X`` (rows, K), ``chosen`` (rows,), ``set_start`` (sets + 1,).
+
+    Returns
+    -------
+    (ndarray (K,), int) or None
+        The sparsest direction ``d`` (largest ``|d_k|`` 1) of the module docstring and the
+        number of choice sets it decides; None when the maximum exists (no direction).
+    """
+    D = _differences(data)
+    K = D.shape[1] if D.ndim == 2 else 0
+    if K == 0 or len(D) == 0:
+        return None
+    scale = np.abs(D).max(axis=0)
+    scale[scale == 0] = 1.0
+    A = np.unique(np.round(D / scale, 12), axis=0)
+    A = A[np.abs(A).max(axis=1) > 0]
+    if len(A) == 0:
+        return None
+    found = _strict_rows(A)
+    if found is None:
+        return None
+    strict, d = found
+    rest = A[~strict] if (~strict).any() else None
+    sparsest = optimize.linprog(
+        np.ones(2 * K), A_ub=-np.hstack([A[strict], -A[strict]]),
+        b_ub=-np.ones(int(strict.sum())),
+        A_eq=None if rest is None else np.hstack([rest, -rest]),
+        b_eq=None if rest is None else np.zeros(len(rest)),
+        bounds=[(0, None)] * (2 * K), method="highs")
+    if sparsest.status == 0:
+        d = sparsest.x[:K] - sparsest.x[K:]
+    d = d / scale
+    d = d / np.abs(d).max()
+    d[np.abs(d) < ZERO] = 0.0
+    decided = _decided_sets(data, d)
+    return d, decided
+
+
+def _strict_rows(A) -> tuple[np.ndarray, np.ndarray] | None:
+    """(rows of ``A`` strict along some recession direction, a direction making them all
+    strict), or None. Each round maximises the sum of the rows not yet strict over the
+    cone ``A d >= 0`` (box ``|d_k| <= 1``): its optimum is positive exactly when some
+    direction makes one of them strict, and the sum of the rounds' directions makes
+    every row found strict."""
+    U, K = A.shape
+    strict, total = np.zeros(U, bool), np.zeros(K)
+    for _ in range(MAX_ROUNDS):
+        rest = ~strict
+        if not rest.any():
+            break
+        lp = optimize.linprog(-A[rest].sum(axis=0), A_ub=-A, b_ub=np.zeros(U),
+                              bounds=[(-1, 1)] * K, method="highs")
+        if lp.status != 0 or -lp.fun <= STRICT:
+            break
+        new = rest & (A @ lp.x > STRICT)
+        if not new.any():
+            break
+        total += lp.x
+        strict |= new
+    return (strict, total) if strict.any() else None
+
+
+def _decided_sets(data, d) -> int:
+    u = data.X @ d
+    start = data.set_start
+    hi = np.maximum.reduceat(u, start[:-1]) if len(u) else u
+    lo = np.minimum.reduceat(u, start[:-1]) if len(u) else u
+    tol = ZERO * max(1.0, float(np.abs(u).max(initial=0)))
+    return int(np.sum(hi - lo > tol))
+
+
+def collinear_sets(null) -> list[list[int]]:
+    """Groups of terms confounded with each other, from a basis of the null space.
+
+    Two terms are in the same group when they load together on some null vector; the
+    groups are the connected parts (the null space has a basis spanning each part on its
+    own, so whichever basis ``eigh`` returns, the parts are the same).
+
+    Parameters
+    ----------
+    null : ndarray (K, m)
+        Orthonormal null vectors (columns) of the information matrix.
+
+    Returns
+    -------
+    list of list of int
+        Term positions, each group in term order, groups ordered by their first term.
+    """
+    K = null.shape[0]
+    # the projector onto the null space does not depend on the basis chosen
+    P = null @ null.T
+    linked = np.abs(P) > 0.05 * np.abs(np.diag(P)).max()
+    involved = np.diag(linked) & (np.abs(np.diag(P)) > 1e-3)
+    seen, out = np.zeros(K, bool), []
+    for i in np.flatnonzero(involved):
+        if seen[i]:
+            continue
+        group, todo = {int(i)}, [int(i)]
+        while todo:
+            j = todo.pop()
+            for k in np.flatnonzero(linked[j] & involved):
+                if int(k) not in group:
+                    group.add(int(k))
+                    todo.append(int(k))
+        seen[list(group)] = True
+        out.append(sorted(group))
+    return out
+
+
+# ----- words ----------------------------------------------------------------------------
+def _tiers(values, tol) -> list[list[int]]:
+    """Indices grouped by equal value (within ``tol``), highest value first."""
+    order = np.argsort(-values, kind="stable")
+    tiers, last = [], None
+    for i in order:
+        if last is None or last - values[i] > tol:
+            tiers.append([])
+        tiers[-1].append(int(i))
+        last = values[i]
+    return tiers
+
+
+def _bulk(tiers, values) -> int:
+    """The tier of most members (ties: the one holding the median value)."""
+    most = max(len(t) for t in tiers)
+    big = [k for k, t in enumerate(tiers) if len(t) == most]
+    if len(big) == 1:
+        return big[0]
+    med = float(np.median(values))
+    return min(big, key=lambda k: abs(values[tiers[k][0]] - med))
+
+
+def _level_values(attr, d: dict) -> tuple[list[str], np.ndarray]:
+    """(level labels, the direction's utility of each level) of a categorical view."""
+    labels = list(attr.level_labels)
+    ref = attr.reference_index
+    terms = iter(attr.terms)
+    v = np.zeros(len(labels))
+    for i in range(len(labels)):
+        if i != ref:
+            v[i] = d.get(next(terms), 0.0)
+    if attr.coding == "effects":
+        v[ref] = -v[[i for i in range(len(labels)) if i != ref]].sum()
+    return labels, v
+
+
+def _attribute_phrase(name, labels, v) -> str | None:
+    tol = ZERO * max(1.0, float(np.abs(v).max()))
+    tiers = _tiers(v, tol)
+    if len(tiers) < 2:
+        return None
+    if len(tiers) > 2:
+        order = " > ".join(", ".join(labels[i] for i in t) for t in tiers)
+        return f"{name}: choices always follow the order {order}"
+    top, bottom = tiers
+    if len(top) <= len(bottom):
+        return f"{name} = {' or '.join(labels[i] for i in top)} always chosen"
+    return f"{name} = {' or '.join(labels[i] for i in bottom)} never chosen"
+
+
+def describe_attributes(d: dict, attributes) -> tuple[list[str], list[str]]:
+    """A direction over coded terms in the user's words: levels, slopes and constants.
+
+    Parameters
+    ----------
+    d : dict of str to float
+        Term -> direction component (nonzero terms only matter).
+    attributes : sequence of dce.core.attributes.Attribute
+        The attributes of the terms (their levels, coding and reference).
+
+    Returns
+    -------
+    phrases : list of str
+        ``"quality = High always chosen"`` (a level tier above the others, as few levels as
+        possible named), ``"... never chosen"``, ``"<attribute>: choices always follow the
+        order A > B > C"``, ``"higher waiting always chosen"``, ``"the opt-out always
+        chosen"``; then any other term (``"interaction a:b runs to +infinity"``).
+    names : list of str
+        The attributes (``opt_out`` for the opt-out constant) the phrases name.
+    """
+    phrases, names, covered = [], [], set()
+    for a in attributes:
+        for view in a.views():
+            covered.update(view.terms)
+            if view.is_linear:
+                x = d.get(view.terms[0], 0.0)
+                if x:
+                    phrases.append(f"{'higher' if x > 0 else 'lower'} {view.name}{view.suffix}"
+                                   " always chosen")
+                    names.append(a.name)
+                continue
+            labels, v = _level_values(view, d)
+            text = _attribute_phrase(f"{view.name}{view.suffix}", labels, v)
+            if text:
+                phrases.append(text)
+                names.append(a.name)
+    for term, x in d.items():
+        if term in covered or not x:
+            continue
+        how = "always chosen" if x > 0 else "never chosen"
+        if term == "asc[opt_out]":
+            phrases.append(f"the opt-out {how}")
+            names.append("opt_out")
+        elif term.startswith("asc["):
+            phrases.append(f"alternative {term[4:-1]} {how}")
+            names.append(term)
+        else:
+            phrases.append(f"{term} runs to {'+' if x > 0 else '-'}infinity")
+            names.append(term)
+    return phrases, names
+
+
+_ITEM_WORDS = {  # kind -> (top single, top several, bottom single, bottom several)
+    "ranking": ("always ranked first", "always ranked above the other items",
+                "always ranked last", "always ranked below the other items"),
+    "best-worst": ("always chosen as best",
+                   "never chosen as worst, and one of them always chosen as best when shown",
+                   "always chosen as worst (never as best)",
+                   "never chosen as best, and one of them always chosen as worst when shown"),
+}
+
+
+def describe_items(d: dict, names, *, kind: str = "best-worst", top_k=None
+                   ) -> tuple[list[str], list[str]]:
+    """A direction over item terms in the user's words (the reference item at 0).
+
+    The items fall into tiers by their direction value; the largest tier is the bulk,
+    every other tier is named: above the bulk ``"a always ranked first"`` / ``"always
+    chosen as best"``, below it ``"e always ranked last"`` / ``"always chosen as worst"``,
+    a tier between others as ranked above (below) every item except the ones above
+    (below) it.
+
+    Parameters
+    ----------
+    d : dict of str to float
+        Item term -> direction component.
+    names : sequence of str
+        Every item, in order (the reference has no term and value 0).
+    kind : {"ranking", "best-worst"}
+    top_k : int or None
+        Rankings fitted on their first ``top_k`` ranks only.
+
+    Returns
+    -------
+    phrases, named : list of str
+        The phrases and the items they name.
+    """
+    v = np.array([d.get(n, 0.0) for n in names], dtype=float)
+    tiers = _tiers(v, ZERO * max(1.0, float(np.abs(v).max())))
+    if len(tiers) < 2:
+        return [], []
+    bulk = _bulk(tiers, v)
+    words = _ITEM_WORDS["ranking" if kind == "ranking" else "best-worst"]
+    if kind == "ranking" and top_k == 1:
+        words = words[:2] + ("never ranked first", "never ranked first")
+    elif kind == "ranking" and top_k is not None:
+        words = words[:2] + (f"ranked below every other item in the first {top_k} places",
+                             f"ranked below the other items in the first {top_k} places")
+    phrases, named = [], []
+    for k, tier in enumerate(tiers):
+        if k == bulk:
+            continue
+        items = ", ".join(names[i] for i in tier)
+        if k == 0:
+            how = words[0] if len(tier) == 1 else words[1]
+        elif k == len(tiers) - 1:
+            how = words[2] if len(tier) == 1 else words[3]
+        else:
+            side = tiers[:k] if k < bulk else tiers[k + 1:]
+            others = ", ".join(names[i] for t in side for i in t)
+            how = (f"always preferred to every item except {others}" if k < bulk else
+                   f"always less preferred than every item except {others}")
+        phrases.append(f"{items} {how}")
+        named.extend(names[i] for i in tier)
+    return phrases, named
+
+
+# ----- the check ------------------------------------------------------------------------
+def suspicious(data, beta, converged: bool) -> bool:
+    """Whether a fit shows what separation leaves behind, so that :func:`direction` must
+    be asked: no convergence, a non-finite estimate, or a choice set whose utilities span
+    more than :data:`SCREEN` (choice odds of e^12).
+
+    Along a recession direction the choices it decides have probabilities ``p`` of the
+    other alternatives that shrink like ``e^-margin``, and Newton's decrement falls with
+    them (about ``p`` times the number of such sets), so a fit that stops as converged at
+    decrement 1e-16 (native) or 1e-12 (pylogit) has margins, hence within-set spans, of
+    at least ``log(1e12 / sets)``: above 12 up to 1e6 such sets. An unseparated fit
+    rarely spans that much; when it does the exact check merely runs (seconds on a
+    million rows with continuous attributes, much less on a design's few distinct
+    differences).
+
+    Parameters
+    ----------
+    data : dce.core.coding.ChoiceData
+    beta : ndarray (K,)
+        Estimates over ``data.terms``.
+    converged : bool
+
+    Returns
+    -------
+    bool
+    """
+    beta = np.asarray(beta, dtype=float)
+    if not converged or not np.isfinite(beta).all():
+        return True
+    if data.n_sets == 0:
+        return False
+    u = data.X @ beta
+    first = data.set_start[:-1]
+    span = np.maximum.reduceat(u, first) - np.minimum.reduceat(u, first)
+    return bool(span.max() > SCREEN)
+
+
+def has_no_maximum(data, result) -> bool:
+    """Whether ``result`` (a conditional logit of ``data``) sits on a likelihood without a
+    maximum: :func:`suspicious`, and :func:`direction` finds a direction. For refits
+    (bootstrap, power) that must not count as converged.
+
+    Parameters
+    ----------
+    data : dce.core.coding.ChoiceData
+    result : FitResult
+        Fitted to ``data`` (``params`` over ``data.terms``).
+
+    Returns
+    -------
+    bool
+    """
+    return suspicious(data, result.params, True) and direction(data) is not None
+
+
+def fit_and_check(fit, data, describe, *, on_separation: str = "stop", group: str = "all",
+                  beta_of=None):
+    """Fit, then :func:`check` the data when the fit looks separated (:func:`suspicious`).
+
+    The fit's own warnings are held back and issued only when the data are not
+    separated (the separation warning says more than "very large estimates").
+
+    Parameters
+    ----------
+    fit : callable
+        ``fit() -> FitResult``.
+    data, describe, on_separation, group
+        As :func:`check`.
+    beta_of : callable, optional
+        ``beta_of(result) -> ndarray (K,)``: the estimates over ``data.terms`` (default
+        ``result.params``).
+
+    Returns
+    -------
+    FitResult
+        The fit, :func:`mark`-ed when separated (with ``warn``).
+
+    Raises
+    ------
+    dce.errors.EstimationError
+        From the fit, or the separation with ``stop``.
+    """
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = fit()
+    beta = result.params if beta_of is None else beta_of(result)
+    sep = None
+    if suspicious(data, beta, result.converged):
+        sep = check(data, describe, on_separation=on_separation, group=group)
+    if sep is None:
+        for w in caught:
+            warnings.warn(w.message, stacklevel=2)
+    return mark(result, sep)
+
+
+def check(data, describe, *, on_separation: str = "stop", group: str = "all"
+          ) -> Separation | None:
+    """Stop (or warn) when the log-likelihood of ``data`` has no maximum.
+
+    Parameters
+    ----------
+    data : dce.core.coding.ChoiceData
+        The coded (or expanded) choice sets about to be fitted.
+    describe : callable
+        ``describe(direction dict) -> (phrases, names)``, e.g. :func:`describe_attributes`
+        with the attributes bound.
+    on_separation : {"stop", "warn"}
+        Raise, or warn (UserWarning) and return the separation for the result.
+    group : str
+        The group, prefixed to the message.
+
+    Returns
+    -------
+    Separation or None
+        None when the maximum exists.
+
+    Raises
+    ------
+    dce.errors.EstimationError
+        With ``stop``, key ``model``: ``"group <g>: the likelihood has no maximum ..."``
+        naming the levels or items and the direction, and the diverging terms.
+    ValueError
+        An unknown ``on_separation``.
+    """
+    if on_separation not in ON_SEPARATION:
+        raise ValueError(f"on_separation must be 'stop' or 'warn', got {on_separation!r}")
+    found = direction(data)
+    if found is None:
+        return None
+    d, n_sets = found
+    terms = tuple(t for t, x in zip(data.terms, d, strict=True) if x)
+    comp = {t: float(x) for t, x in zip(data.terms, d, strict=True) if x}
+    phrases, names = describe(comp)
+    if not phrases:
+        phrases = [f"{', '.join(terms)} run to infinity"]
+    sep = Separation(group, terms, comp, n_sets, tuple(phrases), tuple(dict.fromkeys(names)))
+    if on_separation == "stop":
+        raise EstimationError(f"group {group}: {sep.message}", key="model")
+    warnings.warn(f"group {group}: {warn_text(sep)}", UserWarning, stacklevel=2)
+    return sep
+
+
+def warn_text(sep: Separation) -> str:
+    """The warning (and report sentence) of a separated fit run with ``warn``."""
+    return (f"the likelihood has no maximum (the data are separated): "
+            f"{'; '.join(sep.phrases)}. The estimates of {', '.join(sep.terms)} (marked "
+            "separated = true in estimates.csv and importance.csv) are not finite in truth: "
+            "their values, standard errors and intervals mean nothing, and the fit is "
+            "reported as not converged")
+
+
+def mark(result, sep: Separation | None):
+    """``result`` with the separation attached, ``converged`` false and the note added.
+
+    Parameters
+    ----------
+    result : FitResult
+        Any fit (conditional logit, item model, mixed logit).
+    sep : Separation or None
+        From :func:`check`; None returns ``result`` unchanged.
+
+    Returns
+    -------
+    FitResult
+        Of the same class.
+    """
+    if sep is None:
+        return result
+    note = f"group {sep.group}: {warn_text(sep)}"
+    return dataclasses.replace(result, converged=False, separation=sep,
+                               warnings=tuple(result.warnings) + (note,))
