@@ -1,6 +1,7 @@
 """End to end: the run folder is complete, reproducible and written atomically."""
 
 import hashlib
+import json
 import os
 import signal
 import subprocess
@@ -159,3 +160,15 @@ def test_constants_only_loglik_has_its_closed_form(small_config, tmp_path):
         assert models.loc[group, "constants_log_likelihood"] == pytest.approx(expected, rel=1e-8)
         assert models.loc[group, "rho_squared"] == pytest.approx(
             1 - models.loc[group, "log_likelihood"] / models.loc[group, "null_log_likelihood"])
+
+
+def test_manifest_records_each_stage_time(small_config, tmp_path):
+    """manifest.json's stage_seconds (issue 16): the stages of the run, each a time within
+    the run's duration, together not more than it."""
+    out = tmp_path / "out"
+    assert main(["run", str(small_config), "--output", str(out)]) == 0
+    m = json.loads((out / "manifest.json").read_text())
+    stages = m["stage_seconds"]
+    assert {"read", "quality", "coding", "fit", "importance", "tables", "report"} <= set(stages)
+    assert all(0 <= v <= m["duration_seconds"] for v in stages.values())
+    assert sum(stages.values()) <= m["duration_seconds"] + 0.01

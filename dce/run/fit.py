@@ -4,6 +4,7 @@ model, importance, trade-offs, uptake and group comparisons, filled into a :clas
 
 from __future__ import annotations
 
+import time
 import warnings
 from functools import partial
 
@@ -23,7 +24,7 @@ from dce.design.validity import fielded_by_dce
 from dce.errors import DataError, EstimationError
 from dce.models import fit as fit_model
 from dce.models.clogit import constants_loglik
-from dce.run.stages import Run, progress
+from dce.run.stages import Run, progress, timed
 
 
 def attribute_stages(run: Run) -> None:
@@ -63,23 +64,18 @@ def attribute_stages(run: Run) -> None:
                                                 or spec.choices.format in ("wide", "qualtrics")
                                                 or fielded_by_dce(spec.design))
     if spec.design is not None and (needs_design or spec.design.file):
-        run.design = design_mod.build(study)
+        with timed(run, "design"):
+            run.design = design_mod.build(study)
         if spec.design.file and run.design.source.startswith("file"):
             run.inputs.append(study.resolve(spec.design.file))
     if run.stage == "design":
         return
-    if spec.simulate is not None:
-        run.responses = simulate.responses(study, run.design)
-        run.simulated = True
-        run.data_summary = data.summarize(run.responses)
-    else:
-        run.responses, run.data_summary = data.load(study, run.design)
-        run.inputs.append(study.resolve(spec.choices.file))
-        if spec.respondents is not None:
-            run.inputs.append(study.resolve(spec.respondents.file))
+    with timed(run, "read"):
+        _responses(run)
     from dce.data import quality
 
-    run.quality, checks = quality.assess(study, run.responses)
+    with timed(run, "quality"):
+        run.quality, checks = quality.assess(study, run.responses)
     if checks is not None:
         run.data_summary["data_quality"] = checks
         _opt_out_warning(checks)
@@ -90,14 +86,31 @@ def attribute_stages(run: Run) -> None:
     if failed:  # results with every respondent too, for the report's comparison
         run.all_respondents = Run(study, run.stage, responses=run.responses, jobs=run.jobs)
         _fit_all(run.all_respondents)
+        for stage, seconds in run.all_respondents.timings.items():
+            run.timings[stage] = run.timings.get(stage, 0.0) + seconds
         run.fit_responses = run.responses[~run.responses["respondent"].isin(failed)]
     _fit_all(run)
     if checks is not None and spec.model.type == "conditional_logit":
         from dce.analysis.consistency import chance_inconsistency
 
-        chance = chance_inconsistency(run.responses, run.fits, study)
+        with timed(run, "quality"):
+            chance = chance_inconsistency(run.responses, run.fits, study)
         if chance is not None:  # the yardstick of the repeated-task check
             checks["chance_inconsistent_repeat"] = chance
+
+
+def _responses(run: Run) -> None:
+    """Simulated responses, or the observed ones read and checked, with their summary."""
+    study, spec = run.study, run.study.spec
+    if spec.simulate is not None:
+        run.responses = simulate.responses(study, run.design)
+        run.simulated = True
+        run.data_summary = data.summarize(run.responses)
+    else:
+        run.responses, run.data_summary = data.load(study, run.design)
+        run.inputs.append(study.resolve(spec.choices.file))
+        if spec.respondents is not None:
+            run.inputs.append(study.resolve(spec.respondents.file))
 
 
 def _opt_out_warning(checks: dict) -> None:
@@ -122,9 +135,10 @@ def _fit_all(run: Run) -> None:
         warnings.warn(f"the data have {n_groups} respondent groups but model.by is not set, so "
                       "one pooled model was fitted; add model: {by: group} for a model per "
                       "group and the group comparison", UserWarning, stacklevel=2)
-    cd = coding.ChoiceData.from_frame(responses, attrs, group="group", block="block",
-                                      asc=study.constants, labels=study.alternative_labels,
-                                      interactions=spec.model.interactions)
+    with timed(run, "coding"):
+        cd = coding.ChoiceData.from_frame(responses, attrs, group="group", block="block",
+                                          asc=study.constants, labels=study.alternative_labels,
+                                          interactions=spec.model.interactions)
     groups = cd.groups()
     fit_groups = ([g for g in groups if g != "all"] if spec.model.by and len(groups) > 1
                   else [])
@@ -132,14 +146,17 @@ def _fit_all(run: Run) -> None:
     ranges = _value_ranges(responses, attrs)
     for g, part in targets:  # every group large enough before any fitting
         _check_size(spec, g, part)
-    for i, (g, part) in enumerate(progress(targets, "fitting models")):
-        run.fits.append(_fit_group(spec, g, part, attrs))
-        if spec.model.type == "mixed_logit":
-            run.fits[-1] = _fit_mixed(run, g, part, i, run.fits[-1])
-    for g, part in targets:
-        run.constants_loglik[g] = constants_loglik(part)
+    with timed(run, "fit"):
+        for i, (g, part) in enumerate(progress(targets, "fitting models")):
+            run.fits.append(_fit_group(spec, g, part, attrs))
+            if spec.model.type == "mixed_logit":
+                run.fits[-1] = _fit_mixed(run, g, part, i, run.fits[-1])
+        for g, part in targets:
+            run.constants_loglik[g] = constants_loglik(part)
     if spec.importance.intervals == "bootstrap":
-        _bootstrap(run, dict(targets[:-1]) or {"all": cd})
+        with timed(run, "bootstrap"):
+            _bootstrap(run, dict(targets[:-1]) or {"all": cd})
+    t_importance = time.perf_counter()
     draws = {}
     for i, result in enumerate(run.fits):
         rng = make_rng(study.seed, "importance", i)
@@ -169,12 +186,20 @@ def _fit_all(run: Run) -> None:
                                                boot.get(r.group, draws[r.group]),
                                                spec.importance.level) for r in run.fits],
                                ignore_index=True)
+    run.timings["importance"] = time.perf_counter() - t_importance
     pairs = compare.pairs_of(fit_groups, spec.compare.pairs)
     unknown = sorted({g for p in pairs for g in p} - set(fit_groups))
     if unknown:
         raise DataError(f"groups {', '.join(unknown)} are not in the data (groups: "
                         f"{', '.join(fit_groups) or 'none'})", key="compare.pairs")
-    parts = dict(targets)
+    with timed(run, "compare"):
+        _compare(run, dict(targets), pairs)
+
+
+def _compare(run: Run, parts: dict, pairs: list) -> None:
+    """The scale tests of each pair (groups with a separated fit left out) and the group
+    comparisons of importance, ranks and trade-offs."""
+    spec = run.study.spec
     fits = {r.group: r for r in run.fits}
     fits.update(run.base_fits)  # scale tests use the conditional logit
     scale_tests = {(a, b): compare_scale(parts[a], parts[b], fits[a], fits[b],

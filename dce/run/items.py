@@ -21,7 +21,7 @@ from dce.design import items as item_design
 from dce.errors import DataError, EstimationError
 from dce.models import items as models
 from dce.run.fit import bootstrap_draws
-from dce.run.stages import Run, run_stages
+from dce.run.stages import Run, run_stages, timed
 
 
 def _needs_design(study, stage: str) -> bool:
@@ -138,13 +138,16 @@ def analyse_items(study, stage: str = "run", jobs: int = 1):
 
 def _stages(run) -> None:
     study = run.study
-    run.design, run.responses, run.simulated, run.inputs = design_and_responses(study, run.stage)
+    with timed(run, "read"):
+        run.design, run.responses, run.simulated, run.inputs = design_and_responses(
+            study, run.stage)
     if run.stage == "design":
         return
     run.data_summary = summarize(run.responses)
     if run.stage == "simulate":
         return
-    _fit_all(run)
+    with timed(run, "fit"):  # models, importance and comparisons
+        _fit_all(run)
 
 
 def _fit_all(run) -> None:

@@ -438,7 +438,9 @@ def manifest(run, files: dict, hashes_of_inputs: dict, started: str, finished: s
         ``config_file``, ``config_hash``, ``seed``, ``engine``, ``model``, ``inputs``,
         ``converged`` (group -> bool, with models; false for a separated fit),
         ``files`` (SHA-256 per file, sorted), ``versions`` (:func:`versions`),
-        ``started``, ``finished``, ``duration_seconds``.
+        ``started``, ``finished``, ``duration_seconds``, ``stage_seconds`` (stage -> wall
+        seconds of the stages run: design, read, quality, coding, fit, bootstrap,
+        importance, compare, tables, report; results.xlsx is part of ``tables``).
     """
     import hashlib
 
@@ -452,6 +454,7 @@ def manifest(run, files: dict, hashes_of_inputs: dict, started: str, finished: s
         "files": {k: hashlib.sha256(v).hexdigest() for k, v in sorted(files.items())},
         "versions": versions(), "started": started, "finished": finished,
         "duration_seconds": round(seconds, 3),
+        "stage_seconds": {k: round(v, 3) for k, v in getattr(run, "timings", {}).items()},
     }
     return (json.dumps(body, indent=2) + "\n").encode()
 

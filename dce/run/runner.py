@@ -13,7 +13,7 @@ from dce.run.fit import attribute_stages
 from dce.run.folder import check_target, write
 from dce.run.items import analyse_items
 from dce.run.outputs import manifest, run_files
-from dce.run.stages import Run, run_stages
+from dce.run.stages import Run, run_stages, timed
 
 
 def analyse(study, stage: str = "run", jobs: int = 1) -> Run:
@@ -206,9 +206,11 @@ def write_run(run, folder, force: bool = False) -> Path:
 
 
 def _write(job, run) -> Path:
-    files = run_files(run)
+    with timed(run, "tables"):
+        files = run_files(run)
     if run.fits:
-        files.update(report.render(report.from_files(files)))
+        with timed(run, "report"):
+            files.update(report.render(report.from_files(files)))
     inputs = {shown(p): hashlib.sha256(p.read_bytes()).hexdigest() for p in run.inputs}
     return job.finish(run, files, inputs)
 

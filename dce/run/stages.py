@@ -7,7 +7,9 @@ so an interrupted or failed run leaves the previous folder untouched.
 
 from __future__ import annotations
 
+import time
 import warnings
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -72,6 +74,9 @@ class Run:
     tables : dict
         Extra tables, name -> pandas.DataFrame written as ``<name>.csv``
         (coefficient_draws, relative_utilities, bw_counts, rank_counts).
+    timings : dict
+        Stage -> wall seconds (:func:`timed`), written to manifest.json as
+        ``stage_seconds``.
     """
 
     study: object
@@ -96,6 +101,25 @@ class Run:
     fit_responses: pd.DataFrame | None = None  # responses fitted, when some are excluded
     all_respondents: object | None = None  # a Run fitted with every respondent
     tables: dict = field(default_factory=dict)  # extra tables: name -> DataFrame (name.csv)
+    timings: dict = field(default_factory=dict)  # stage -> wall seconds (manifest.json)
+
+
+@contextmanager
+def timed(run: Run, stage: str):
+    """Add the wall time of the ``with`` block to ``run.timings[stage]`` (seconds).
+
+    Parameters
+    ----------
+    run : Run
+    stage : str
+        A short stage name (``read``, ``quality``, ``coding``, ``fit`` ...); the time of
+        several blocks with one name adds up.
+    """
+    t0 = time.perf_counter()
+    try:
+        yield
+    finally:
+        run.timings[stage] = run.timings.get(stage, 0.0) + time.perf_counter() - t0
 
 
 def run_stages(run: Run, stages) -> Run:
