@@ -316,8 +316,11 @@ def raise_problems(problems: list) -> None:
 def file_diagnostics(table, study, file_format: str) -> dict:
     """Diagnostics of a design read from ``design.file``: ``method`` says so (not the
     config's ``design.method``, which did not make it) and ``file_format`` names the
-    layout (``dce``, ``ngene``, ``sawtooth``, ``idefix``, ``cbctools``)."""
+    layout (``dce``, ``ngene``, ``sawtooth``, ``idefix``, ``cbctools``);
+    ``method_stated`` is whether the config writes ``design.method`` (a dce-format file
+    made by ``dce design`` with that method; left out, the method is unknown)."""
     diag = diagnose(table, study)
     diag["method"] = f"read from {study.spec.design.file}"
     diag["file_format"] = file_format
+    diag["method_stated"] = "method" in study.spec.design.model_fields_set
     return diag

@@ -103,6 +103,10 @@ def design_text(cfg: dict, diag: dict | None, items: bool) -> str:
     diag = diag or {}
     if not d and not diag:
         return ""
+    if not diag and not items:  # long data carrying their levels: no design made or read
+        return ("Design: not made or read by dce; the responses carried the attribute "
+                "levels of every alternative, so the design's method and efficiency are "
+                "not reported here.")
     if items:
         kind = diag.get("type") or "a design of item subsets"
         text = (f"Design: {kind} of {diag.get('items', len(cfg.get('items') or {}))} items in "
@@ -128,7 +132,10 @@ def design_text(cfg: dict, diag: dict | None, items: bool) -> str:
             text += (f" (the {fallback.get('requested')} design requested could not be built: "
                      f"{fallback.get('reason')})")
         if str(diag.get("method", "")).startswith("read"):
-            text += f", fielded as {diag['method']}"
+            if diag.get("method_stated") is False:  # the config's method is its default
+                text = f"Design: {diag['method']}"
+            else:
+                text += f", fielded as {diag['method']}"
     tasks = diag.get("tasks_per_block") or d.get("tasks")
     blocks = diag.get("blocks") or d.get("blocks") or 1
     text += (f", {tasks} choice tasks per block in {blocks} block(s), "
@@ -141,7 +148,8 @@ def design_text(cfg: dict, diag: dict | None, items: bool) -> str:
     text += (" D-error convention: det(I)^(-1/K) of the multinomial-logit information "
              "matrix I summed over every choice set of the design, K coded terms")
     if diag.get("d_error") is not None:
-        text += f"; D-error {diag['d_error']:.4g} at the prior means"
+        text += (f"; D-error {diag['d_error']:.4g} at the prior means" if d.get("priors")
+                 else f"; D-error {diag['d_error']:.4g} at zero coefficients (no priors)")
     if diag.get("db_error") is not None:
         text += f", DB-error {diag['db_error']:.4g}"
     text += "."
@@ -267,8 +275,13 @@ def model_text(cfg: dict, models, labels: Labels, items: bool, version: str) -> 
                 "respondent, simulated maximum likelihood)")
     d = cfg.get("design") or {}
     consts = []
+    named = (cfg.get("choices") or {}).get("opt_out")
     if d.get("opt_out"):
         consts.append(f"an alternative-specific constant for the opt-out ('{d['opt_out']}')")
+    elif isinstance(named, dict):  # choices.opt_out: {alternative: N} or {label: L}
+        which = (f"'{named['label']}'" if named.get("label") else
+                 f"alternative {named.get('alternative')}")
+        consts.append(f"an alternative-specific constant for the opt-out ({which})")
     if d.get("labels"):
         consts += _label_constants(m, d, labels)
     elif m.get("constants"):
