@@ -209,7 +209,11 @@ def _validate(study) -> int:
     if spec.type != "dce":  # best-worst and ranking studies
         from dce.run.items import validate
 
-        validate(study)
+        with warnings.catch_warnings(record=True) as caught:  # e.g. unanswered sets
+            warnings.simplefilter("always")
+            validate(study)
+        for w in caught:
+            print(f"warning: {w.message}", file=sys.stderr)
         print(f"{study.display_name}: ok\n" + validate_summary(study, None))
         return 0
     d = None
@@ -242,9 +246,12 @@ def validate_summary(study, design) -> str:
     words = [f"{study.name}: {what}."]
     if design is not None:
         words.append(design_sentence(design.diagnostics))
-    elif spec.design is not None and spec.choices is not None and not design_generated(study):
+    elif (spec.type == "dce" and spec.design is not None and spec.choices is not None
+          and not design_generated(study)):
         words.append("Design: the responses carry the attribute levels, so no design is "
                      "made from `design:`.")
+    elif spec.design is not None and spec.design.file:
+        words.append(f"Design: read from {spec.design.file}.")
     elif spec.design is not None:
         words.append(f"Design: {spec.design.method or 'from file'}, built by `dce design`.")
     if spec.simulate is not None:

@@ -135,11 +135,9 @@ def _check_choices(study, out):
     p = study.problem
     given = study.raw.get("choices") or {}
     if study.spec.type != "dce":
-        for key in ("opt_out", "missing"):
-            if key in given:
-                out.append(p(("choices", key), "applies to attribute studies (type: dce); "
-                             "item studies have no opt-out and read missing answers by "
-                             "their own rules; remove this key"))
+        if "opt_out" in given:
+            out.append(p(("choices", "opt_out"), "applies to attribute studies (type: dce); "
+                         "item studies have no opt-out; remove this key"))
         return
     if c.opt_out not in (None, "empty") and (c.opt_out.alternative is None) == \
             (c.opt_out.label is None):

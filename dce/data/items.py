@@ -24,8 +24,9 @@ import difflib
 import numpy as np
 import pandas as pd
 
-from dce.core.csvread import Issues, need_columns
+from dce.core.csvread import LINES, Issues, need_columns
 from dce.core.items import items_of
+from dce.data.answers import drop_missing, missing_cells
 from dce.data.choices import attach_groups, need_design, read_choices, summarize
 from dce.errors import DataError
 
@@ -65,6 +66,7 @@ def load(study, design=None) -> tuple[pd.DataFrame, dict]:
     """
     spec = study.spec.choices
     frame, display = read_choices(study)
+    frame, skipped = _unanswered(study, frame, display)
     if study.spec.type == "ranking":
         long = _ranking(study, frame, design, display)
     elif spec.format == "wide":
@@ -73,7 +75,66 @@ def load(study, design=None) -> tuple[pd.DataFrame, dict]:
         long = _bw_long(study, frame, design, display)
     long = _groups(study, long, frame, display)
     long = long.sort_values(KEYS + ["alternative"], kind="stable").reset_index(drop=True)
-    return long, summarize(long)
+    summary = summarize(long)
+    summary["missing"] = _missing_counts(study, long, skipped, display)
+    return long, summary
+
+
+def _unanswered(study, frame, display) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    """``frame`` without the sets that hold no answer, and those sets' rows (with
+    ``choices.missing: drop``; under ``error`` nothing is removed and the readers report
+    each such set at its line).
+
+    A best-worst set (long: its rows; wide: its row) has no answer when every best and
+    worst cell is empty, a missing-answer mark (``NA``, ``N/A``, ``NaN``, ``.``) or, in
+    long data, 0; a ranking set when every rank cell is empty or such a mark. Sets are
+    identified by respondent, block and task (ranking without a task column: the
+    respondent)."""
+    c = study.spec.choices.columns
+    if study.spec.choices.missing != "drop" or c.respondent not in frame.columns:
+        return frame, None
+    ranking = study.spec.type == "ranking"
+    cols = [c.rank] if ranking else [c.best, c.worst]
+    if any(col not in frame.columns for col in cols):
+        return frame, None  # the reader names the missing column
+    blank = np.ones(len(frame), dtype=bool)
+    for col in cols:
+        cells = frame[col]
+        empty = missing_cells(cells).copy()
+        if not ranking and study.spec.choices.format != "wide":
+            empty |= cells.str.strip().isin(["0", "0.0"]).to_numpy()
+        blank &= empty
+    keys = [frame[k].str.strip() for k in (c.respondent, c.block, c.task)
+            if k is not None and k in frame.columns]
+    whole = pd.Series(blank).groupby(keys, sort=False).transform("all").to_numpy()
+    if not whole.any():
+        return frame, None
+    lines = frame.attrs.get(LINES)
+    kept, gone = frame[~whole], frame[whole]
+    for part, mask in ((kept, ~whole), (gone, whole)):
+        part.attrs = dict(frame.attrs)
+        if lines is not None:
+            part.attrs[LINES] = np.asarray(lines)[mask]
+    return kept.reset_index(drop=True), gone.reset_index(drop=True)
+
+
+def _missing_counts(study, long, skipped, display) -> dict:
+    """data_summary.json's ``missing`` of an item study (as
+    :func:`dce.data.answers.drop_missing` counts an attribute study's), with its warning
+    when sets were left out."""
+    c = study.spec.choices.columns
+    sets = long.drop_duplicates(KEYS)[["respondent", "group", "block", "task"]].assign(
+        chosen=1)
+    if skipped is not None:
+        probe = pd.DataFrame({"respondent": skipped[c.respondent].str.strip()})
+        probe["block"] = skipped[c.block].str.strip() if c.block in skipped else 1
+        probe["task"] = skipped[c.task].str.strip() if c.task in skipped else 1
+        probe = probe.assign(alternative=1, chosen=0)
+        probe = attach_groups(study, probe, skipped, display)
+        probe = probe.drop_duplicates(KEYS)[["respondent", "group", "block", "task", "chosen"]]
+        sets = pd.concat([sets.astype({"block": str, "task": str}),
+                          probe.astype({"block": str, "task": str})], ignore_index=True)
+    return drop_missing(study, sets, display)[1]
 
 
 # ----- helpers ---------------------------------------------------------------------------
@@ -330,6 +391,7 @@ def _ranking(study, frame, design, display) -> pd.DataFrame:
         issues.add(c.item, "empty item cell" if raw_item.iloc[r] == "" else
                    lookup.unknown(raw_item.iloc[r]), r, "item")
     cells = frame[c.rank].str.strip()
+    cells = cells.where(~missing_cells(cells), "")  # "NA", "." ...: not ranked
     rank = pd.to_numeric(cells, errors="coerce")
     bad = (cells != "") & (rank.isna() | (rank != rank.round()) | (rank < 1))
     for r in np.flatnonzero(bad.to_numpy()):

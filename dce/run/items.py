@@ -67,7 +67,8 @@ def design_and_responses(study, stage: str = "run"):
         return design, None, False, inputs
     if study.spec.simulate is not None:
         return design, item_simulate.responses(study, design), True, inputs
-    responses, _ = load(study, design)
+    responses, summary = load(study, design)
+    responses.attrs["missing"] = summary["missing"]  # sets without an answer, for the summary
     inputs.append(study.resolve(study.spec.choices.file))
     if study.spec.respondents is not None:
         inputs.append(study.resolve(study.spec.respondents.file))
@@ -144,6 +145,8 @@ def _stages(run) -> None:
     if run.stage == "design":
         return
     run.data_summary = summarize(run.responses)
+    if "missing" in run.responses.attrs:
+        run.data_summary["missing"] = run.responses.attrs["missing"]
     if run.stage == "simulate":
         return
     with timed(run, "fit"):  # models, importance and comparisons
