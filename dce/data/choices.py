@@ -60,17 +60,26 @@ def _get(spec, path):
     return node
 
 
-def _attribute_cells(frame, attributes, issues, is_opt):
+def _distinct_cells(frame, attributes) -> dict:
+    """Per attribute column: the code of each row's cell and the distinct cells stripped."""
+    out = {}
+    for a in attributes:
+        codes, uniques = distinct(frame[a.name])
+        out[a.name] = codes, strip_text(uniques)
+    return out
+
+
+def _attribute_cells(frame, attributes, issues, is_opt, cells):
     """Check and normalise attribute columns; return the cleaned columns.
 
-    Every check runs once per distinct cell of a column and is mapped back to the rows
-    (no Python code per row); the problems are those a row-by-row check would give.
+    Every check runs once per distinct cell of a column (``cells``, from
+    :func:`_distinct_cells`) and is mapped back to the rows (no Python code per row); the
+    problems are those a row-by-row check would give.
     """
     out = {}
     for a in attributes:
         raw = frame[a.name]
-        codes, uniques = distinct(raw)
-        clean = strip_text(uniques)
+        codes, clean = cells[a.name]
         if a.levels is None or a.is_linear:
             num = _linear_numbers(clean, codes, is_opt)
             blank = (clean == "")[codes] & ~is_opt  # reported as empty cells already
@@ -324,15 +333,17 @@ def _from_long(study, frame, design, display) -> pd.DataFrame:
                               display)
         # labelled designs: an attribute's cells are empty where it does not appear
         alternative = out["alternative"].to_numpy()
-        empty = np.column_stack([blank_cells(frame[a.name]) & a.applies(alternative)
-                                 for a in attrs]) if attrs else np.zeros((len(frame), 0), bool)
+        cells = _distinct_cells(frame, attrs)
+        empty = np.column_stack([(cells[a.name][1] == "")[cells[a.name][0]]
+                                 & a.applies(alternative) for a in attrs]) if attrs else \
+            np.zeros((len(frame), 0), bool)
         partial = np.flatnonzero(empty.any(axis=1) & ~is_opt)
         names = np.array([a.name for a in attrs], dtype=object)
         issues.add_rows(None, f"empty cell (only the opt-out, {describe(opt_spec)}, may leave "
                         "its attribute cells empty)" if opt_spec not in (None, "empty")
                         else "empty cell (only opt-out rows may leave every attribute empty)",
                         partial, "empty", columns=names[empty[partial].argmax(axis=1)])
-        for name, col in _attribute_cells(frame, attrs, issues, is_opt).items():
+        for name, col in _attribute_cells(frame, attrs, issues, is_opt, cells).items():
             out[name] = col
         for a in attrs:
             if a.alternatives is not None:
@@ -502,7 +513,7 @@ def attach_groups(study, long, frame, display) -> pd.DataFrame:
     """
     c = study.spec.choices.columns
     r_spec = study.spec.respondents
-    long = long.copy()
+    long = long.copy(deep=False)  # copy-on-write: the caller's frame is not changed
     if r_spec is not None:
         path = study.resolve(r_spec.file)
         rdisp = shown(path)
