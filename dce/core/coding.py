@@ -12,6 +12,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from dce.core.csvread import distinct, strip_text
+
 
 def design_matrix(table: pd.DataFrame, attributes, opt_out: bool,
                   constants=(), labels=None) -> tuple[np.ndarray, np.ndarray, list[str]]:
@@ -285,13 +287,15 @@ def interaction_columns(df: pd.DataFrame, X: np.ndarray, terms: list, attributes
     index = {t: i for i, t in enumerate(terms)}
     for attr_name, cov in interactions:
         attr = next(a for a in attributes if a.name == attr_name)
-        values = df[cov].astype(str).str.strip()
-        numeric = pd.to_numeric(values, errors="coerce")
+        codes, uniques = distinct(df[cov].astype(str))  # each distinct cell read once
+        clean = strip_text(uniques)
+        numeric = pd.to_numeric(pd.Series(clean, dtype=object), errors="coerce")
         if numeric.notna().all():
-            parts = [(f"{cov}", numeric.to_numpy(float))]
+            parts = [(f"{cov}", numeric.to_numpy(float)[codes])]
         else:
-            levels = sorted(values.unique())
-            parts = [(f"{cov}[{lv}]", (values == lv).to_numpy(float)) for lv in levels[1:]]
+            values = clean[codes]
+            levels = sorted(pd.unique(clean))
+            parts = [(f"{cov}[{lv}]", (values == lv).astype(float)) for lv in levels[1:]]
         for label, z in parts:
             for t in attr.terms:
                 cols.append(X[:, index[t]] * z)

@@ -28,7 +28,7 @@ MAX_SHOWN = 5
 
 def rows_text(index) -> str:
     """'3, 17, 20, 21, 40 and 12 more': the first row labels of a selection."""
-    shown = [str(i) for i in list(index)[:MAX_SHOWN]]
+    shown = [str(i) for i in list(index[:MAX_SHOWN])]
     more = len(index) - len(shown)
     return ", ".join(shown) + (f" and {more} more" if more > 0 else "")
 
@@ -268,7 +268,7 @@ def _attribute_column(col: pd.Series, a: Attribute, empty: pd.Series,
     idx = a.index_of(col[used].tolist())
     bad = idx < 0
     if bad.any():
-        found = sorted({str(v) for v in col[used][bad]})[:MAX_SHOWN]
+        found = sorted({str(v) for v in pd.unique(col[used][bad].astype(str))})[:MAX_SHOWN]
         out.append(Problem(f"level {', '.join(repr(v) for v in found)} in rows with index "
                            f"{rows_text(col[used].index[bad])} is not among the listed levels "
                            f"{expected_text(list(a.levels))}", key=key))

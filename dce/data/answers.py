@@ -276,7 +276,7 @@ def wide_answers(study, frame, task_cols, design, blocks, issues) -> pd.DataFram
                       np.where(chosen, np.nan_to_num(num), 0)).astype(np.int64)
     c = study.spec.choices.columns
     return pd.DataFrame({"row": rows, "column": np.tile(np.asarray(cols, dtype=object), n),
-                         "respondent": frame[c.respondent].str.strip().to_numpy()[rows],
+                         "respondent": stripped(frame[c.respondent]).to_numpy()[rows],
                          "block": blocks[rows],
                          "task": np.tile([t for t, _ in task_cols], n), "choice": choice})
 

@@ -372,22 +372,23 @@ def _design_positions(study, out, design, issues, display, rows=None,
     mapped, unknown = to_design_positions(out, order)
     readable = (out[["block", "version", "task", "alternative"]] != -1).all(axis=1).to_numpy()
     c = study.spec.choices.columns
-    for r in unknown[readable[unknown]]:
-        issues.add(column or c.task, f"block {out['block'].iloc[r]}, version {out['version'].iloc[r]}, "
-                   f"task {out['task'].iloc[r]}, alternative {out['alternative'].iloc[r]} was "
-                   "not shown in any version of the randomised design "
-                   f"({versions(study)} versions per block)",
-                   r if rows is None else rows[r], "shown")
+    never = np.asarray(unknown)[readable[unknown]]
+    n_versions = versions(study) if len(never) else None
+    issues.add_rows(column or c.task, lambda i: f"block {out['block'].iloc[never[i]]}, version "
+                    f"{out['version'].iloc[never[i]]}, task {out['task'].iloc[never[i]]}, "
+                    f"alternative {out['alternative'].iloc[never[i]]} was not shown in any "
+                    f"version of the randomised design ({n_versions} versions per block)",
+                    never if rows is None else np.asarray(rows)[never], "shown")
     return mapped
 
 
 def _join_design(out, design, display, issues) -> pd.DataFrame:
     table = design.table
     merged = out.merge(table, on=["block", "task", "alternative"], how="left", indicator=True)
-    for r in np.flatnonzero((merged["_merge"] != "both").to_numpy()):
-        issues.add("alternative", f"block {merged['block'].iloc[r]}, task "
-                   f"{merged['task'].iloc[r]}, alternative {merged['alternative'].iloc[r]} "
-                   "is not in the design", r, "join")
+    off = np.flatnonzero((merged["_merge"] != "both").to_numpy())
+    issues.add_rows("alternative", lambda i: f"block {merged['block'].iloc[off[i]]}, task "
+                    f"{merged['task'].iloc[off[i]]}, alternative "
+                    f"{merged['alternative'].iloc[off[i]]} is not in the design", off, "join")
     issues.raise_if_any()
     return merged.drop(columns="_merge")
 
