@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from dce.core.csvread import distinct, strip_text
+from dce.core.cells import distinct, strip_text
 
 
 def design_matrix(table: pd.DataFrame, attributes, opt_out: bool,

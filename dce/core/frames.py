@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from dce.core.attributes import Attribute, level_key
-from dce.core.csvread import strip_text
+from dce.core.cells import strip_text
 from dce.core.options import Coding, allowed, expected_text
 from dce.errors import ConfigError, DataError, Problem
 

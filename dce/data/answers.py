@@ -15,7 +15,8 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from dce.core.csvread import blank_cells, distinct, integers, numbers, strip_text, stripped
+from dce.core.cells import blank_cells, distinct, numbers, strip_text, stripped
+from dce.core.csvread import integers
 from dce.errors import DataError
 
 #: Cells (compared after stripping spaces, case-insensitive) that mean "no answer".

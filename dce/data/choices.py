@@ -15,17 +15,8 @@ import numpy as np
 import pandas as pd
 
 from dce.config.study import shown
-from dce.core.attributes import level_key
-from dce.core.csvread import (
-    Issues,
-    blank_cells,
-    distinct,
-    integers,
-    need_columns,
-    read_table,
-    strip_text,
-    stripped,
-)
+from dce.core.cells import blank_cells, stripped
+from dce.core.csvread import Issues, integers, need_columns, read_table
 from dce.data import exports
 from dce.data.answers import (
     cells_set,
@@ -37,6 +28,7 @@ from dce.data.answers import (
     missing_cells,
     wide_answers,
 )
+from dce.data.levels import attribute_cells, distinct_cells
 from dce.design.randomize import fielding_order, to_design_positions, versions
 from dce.errors import DataError, Problem
 
@@ -58,78 +50,6 @@ def _get(spec, path):
     for part in path:
         node = getattr(node, part)
     return node
-
-
-def _distinct_cells(frame, attributes) -> dict:
-    """Per attribute column: the code of each row's cell and the distinct cells stripped."""
-    out = {}
-    for a in attributes:
-        codes, uniques = distinct(frame[a.name])
-        out[a.name] = codes, strip_text(uniques)
-    return out
-
-
-def _attribute_cells(frame, attributes, issues, is_opt, cells):
-    """Check and normalise attribute columns; return the cleaned columns.
-
-    Every check runs once per distinct cell of a column (``cells``, from
-    :func:`_distinct_cells`) and is mapped back to the rows (no Python code per row); the
-    problems are those a row-by-row check would give.
-    """
-    out = {}
-    for a in attributes:
-        raw = frame[a.name]
-        codes, clean = cells[a.name]
-        if a.levels is None or a.is_linear:
-            num = _linear_numbers(clean, codes, is_opt)
-            blank = (clean == "")[codes] & ~is_opt  # reported as empty cells already
-            bad = np.flatnonzero(~np.isfinite(num.astype(float)) & ~blank & ~is_opt)
-            issues.add_rows(a.name, lambda i, raw=raw, bad=bad: _not_a_number(raw.iloc[bad[i]]),
-                            bad, "num")
-            if a.levels is not None:
-                rows = np.flatnonzero(~is_opt & ~np.isnan(num.astype(float)))
-                values, where = np.unique(num[rows], return_inverse=True)
-                known = set(a.level_keys)
-                off = np.array([level_key(v) not in known for v in values], dtype=bool)
-                _level_issues(issues, a, raw, rows[off[where.reshape(-1)]])
-            out[a.name] = np.where(is_opt, np.nan, num) if is_opt.any() else num
-        else:
-            idx = a.index_of(clean)[codes]
-            _level_issues(issues, a, raw, np.flatnonzero((idx < 0) & ~is_opt
-                                                          & (clean != "")[codes]))
-            labels = np.array(a.level_labels, dtype=object)
-            out[a.name] = np.where(is_opt, "", labels[np.maximum(idx, 0)])
-    return out
-
-
-def _linear_numbers(clean, codes, is_opt) -> np.ndarray:
-    """The numbers of a linear column (opt-out rows read as 0), with the dtype pandas'
-    ``to_numeric`` infers for the whole column: parsed once per distinct cell."""
-    if is_opt.any():  # opt-out rows hold "0", as if written there
-        used = np.unique(codes[~is_opt])
-        cells = np.r_[clean[used], np.array(["0"], dtype=object)]
-        where = np.full(len(clean), -1, np.int64)
-        where[used] = np.arange(len(used))
-        values = pd.to_numeric(pd.Series(cells, dtype=object), errors="coerce").to_numpy()
-        return values[np.where(is_opt, len(used), where[codes])]
-    return pd.to_numeric(pd.Series(clean, dtype=object), errors="coerce").to_numpy()[codes]
-
-
-def _not_a_number(cell: str) -> str:
-    """The message for a cell of a linear attribute that is not a number."""
-    hint = ""
-    if re.fullmatch(r"-?\d{1,3}(,\d{3})+(\.\d+)?", cell.strip()):
-        hint = " (thousands separators are not allowed: write 1000, not 1,000)"
-    elif cell.strip().lower() in ("nan", "inf", "-inf", "infinity"):
-        hint = " (missing or infinite values cannot be used)"
-    return f"expected a number, found {cell!r}{hint}"
-
-
-def _level_issues(issues, a, raw, rows) -> None:
-    """One problem per row whose cell is not one of the attribute's levels."""
-    levels = ", ".join(a.level_labels)
-    issues.add_rows(a.name, lambda i: f"{raw.iloc[rows[i]]!r} is not a level of {a.name} "
-                    f"(levels: {levels})", rows, "lvl")
 
 
 def read_choices(study) -> tuple[pd.DataFrame, str]:
@@ -333,7 +253,7 @@ def _from_long(study, frame, design, display) -> pd.DataFrame:
                               display)
         # labelled designs: an attribute's cells are empty where it does not appear
         alternative = out["alternative"].to_numpy()
-        cells = _distinct_cells(frame, attrs)
+        cells = distinct_cells(frame, attrs)
         empty = np.column_stack([(cells[a.name][1] == "")[cells[a.name][0]]
                                  & a.applies(alternative) for a in attrs]) if attrs else \
             np.zeros((len(frame), 0), bool)
@@ -343,7 +263,7 @@ def _from_long(study, frame, design, display) -> pd.DataFrame:
                         "its attribute cells empty)" if opt_spec not in (None, "empty")
                         else "empty cell (only opt-out rows may leave every attribute empty)",
                         partial, "empty", columns=names[empty[partial].argmax(axis=1)])
-        for name, col in _attribute_cells(frame, attrs, issues, is_opt, cells).items():
+        for name, col in attribute_cells(frame, attrs, issues, is_opt, cells).items():
             out[name] = col
         for a in attrs:
             if a.alternatives is not None:
@@ -550,18 +470,8 @@ def attach_groups(study, long, frame, display) -> pd.DataFrame:
                 dict(zip(ids, stripped(people[cov]), strict=True)))
         missing = long.loc[long["group"].isna(), "respondent"].unique()
         if len(missing):
-            issues = Issues(display, frame)
-            raw_ids = stripped(frame[c.respondent])
-            first = pd.Series(np.arange(len(raw_ids)), index=raw_ids.to_numpy()).groupby(
-                level=0, sort=False).first()
-            at = first.reindex(pd.Index(missing).astype(str)).to_numpy()
-            for rid, row in zip(missing[:5], at[:5], strict=True):  # the first few, counted
-                issues.add(c.respondent, f"respondent {rid!r} is not in the respondents "
-                           f"table {rdisp} (column {r_spec.id!r}), so it has no group; add "
-                           "it there", None if np.isnan(row) else int(row), "nogroup")
-            if len(missing) > 5:
-                issues.counts[(c.respondent, "nogroup")] += len(missing) - 5
-            issues.raise_if_any()
+            _not_listed(frame, display, c.respondent, missing,
+                        f"table {rdisp} (column {r_spec.id!r})")
     elif c.group:
         need_columns(frame, {"group": c.group}, display, study.spec.choices.delimiter)
         issues = Issues(display, frame)
@@ -589,6 +499,22 @@ def attach_groups(study, long, frame, display) -> pd.DataFrame:
     extra = [c for c in EXTRA_COLUMNS + covs if c in long]  # marks, order shown, covariates
     return long[OUT_COLUMNS + [a.name for a in study.attributes] + ["is_opt_out"]
                 + extra].reset_index(drop=True)
+
+
+def _not_listed(frame, display, column, missing, table) -> None:
+    """Raise one problem per respondent of the choices file missing from the respondents
+    table, at the first row of each (the first few built, the rest counted)."""
+    issues = Issues(display, frame)
+    raw_ids = stripped(frame[column])
+    first = pd.Series(np.arange(len(raw_ids)), index=raw_ids.to_numpy()).groupby(
+        level=0, sort=False).first()
+    at = first.reindex(pd.Index(missing).astype(str)).to_numpy()
+    for rid, row in zip(missing[:5], at[:5], strict=True):  # the first few; the rest counted
+        issues.add(column, f"respondent {rid!r} is not in the respondents {table}, so it has "
+                   "no group; add it there", None if np.isnan(row) else int(row), "nogroup")
+    if len(missing) > 5:
+        issues.counts[(column, "nogroup")] += len(missing) - 5
+    issues.raise_if_any()
 
 
 POOLED = "all"

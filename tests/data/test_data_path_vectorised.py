@@ -28,8 +28,9 @@ import dce
 import dce.core.attributes as attributes_module
 from dce.core import csvread
 from dce.core.attributes import Attribute, level_key
+from dce.core.cells import TEXT, numbers, strip_text
 from dce.core.coding import ChoiceData
-from dce.core.csvread import Issues, numbers, strip_text
+from dce.core.csvread import Issues
 from dce.core.frames import empty_cells
 from dce.data import choices
 from dce.errors import DataError
@@ -211,7 +212,7 @@ def test_index_of_equals_the_per_value_loop(values):
 
 def test_empty_cells_equals_the_former_expression():
     columns = [pd.Series([" ", "a", np.nan, "", "b ", None], dtype=object),
-               pd.Series([" ", "a", np.nan, ""], dtype=csvread.TEXT),
+               pd.Series([" ", "a", np.nan, ""], dtype=TEXT),
                pd.Series([1.0, np.nan, 2.0]), pd.Series([1, 2]), pd.Series([True, False]),
                pd.Series([1, "", " ", 2.5, True, pd.NA], dtype=object),
                pd.Series(pd.to_datetime(["2020-01-01", None])), pd.Series([], dtype=object)]
@@ -222,12 +223,12 @@ def test_empty_cells_equals_the_former_expression():
 
 def test_numbers_equal_to_numeric_of_stripped_cells():
     cells = pd.Series(["1", " 2", "3 ", "1.5", "x", "", "inf", "1e3", "1_000", "1,000", "1"],
-                      dtype=csvread.TEXT)
+                      dtype=TEXT)
     values, clean = numbers(cells)
     want = pd.to_numeric(cells.str.strip(), errors="coerce")
     np.testing.assert_array_equal(values, want.to_numpy())
     assert clean.tolist() == cells.str.strip().tolist()
-    whole, _ = numbers(pd.Series(["1", " 2 ", "1"], dtype=csvread.TEXT))
+    whole, _ = numbers(pd.Series(["1", " 2 ", "1"], dtype=TEXT))
     assert whole.dtype == np.int64  # the dtype pandas infers for the whole column
 
 
@@ -311,7 +312,7 @@ def test_columnar_cells_follow_the_documented_rules(tmp_path):
                                          "i": ["3", "", "-4"], "b": ["1", "0", ""],
                                          "d": ["x", "y", "x"]}
         assert frame.attrs[csvread.LINES].tolist() == [2, 3, 4]
-        assert frame.dtypes.map(lambda d: d == csvread.TEXT).all()
+        assert frame.dtypes.map(lambda d: d == TEXT).all()
 
 
 def test_a_file_that_is_not_parquet_is_a_located_error(tmp_path):

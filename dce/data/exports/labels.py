@@ -13,7 +13,8 @@ import re
 import numpy as np
 import pandas as pd
 
-from dce.core.csvread import Issues, distinct
+from dce.core.cells import distinct
+from dce.core.csvread import Issues
 from dce.data.answers import missing_cells
 from dce.errors import DataError
 

@@ -19,7 +19,7 @@ import re
 
 import numpy as np
 
-from dce.core.csvread import distinct
+from dce.core.cells import distinct
 from dce.errors import DataError
 
 RESPONSE_ID = "ResponseId"

@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from dce.core.csvread import Issues, need_columns, numbers
+from dce.core.cells import numbers
+from dce.core.csvread import Issues, need_columns
 from dce.errors import DataError
 
 RESPONDENT = ("sys_RespNum", "RespNum", "Respondent", "CaseID")
