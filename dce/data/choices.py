@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from dce.config.study import shown
-from dce.core.cells import blank_cells, stripped
+from dce.core.cells import TEXT, blank_cells, stripped
 from dce.core.csvread import Issues, integers, need_columns, read_table
 from dce.data import exports
 from dce.data.answers import (
@@ -492,8 +492,9 @@ def attach_groups(study, long, frame, display) -> pd.DataFrame:
         else:
             long["group"] = cells.to_numpy()
     else:
-        long["group"] = "all"
-    long["respondent"] = long["respondent"].astype(str)
+        long["group"] = pd.Series("all", index=long.index, dtype=TEXT)
+    # text cells keep pandas' Python string storage (dce.core.cells.TEXT) with pyarrow too
+    long["respondent"] = long["respondent"].astype(TEXT)
     long["is_opt_out"] = long["is_opt_out"] if "is_opt_out" in long else 0
     covs = [c for c in dict.fromkeys(c for _, c in study.spec.model.interactions) if c in long]
     extra = [c for c in EXTRA_COLUMNS + covs if c in long]  # marks, order shown, covariates
