@@ -325,3 +325,23 @@ def test_a_file_that_is_not_parquet_is_a_located_error(tmp_path):
     feather.write_feather(empty, tmp_path / "empty.feather")
     with pytest.raises(DataError, match="expected data rows, found none"):
         csvread.read_table(tmp_path / "empty.feather", "empty.feather")
+
+
+def test_respondents_table_from_parquet_or_feather_gives_the_groups_of_its_csv(tmp_path):
+    df = answers()
+    people = df.drop_duplicates("respondent")[["respondent", "group"]]
+    df.drop(columns="group").to_parquet(tmp_path / "a.parquet", index=False)
+    people.to_csv(tmp_path / "people.csv", index=False)
+    people.to_parquet(tmp_path / "people.parquet", index=False)
+    people.to_feather(tmp_path / "people.feather")
+    loaded = []
+    for name in ("people.csv", "people.parquet", "people.feather"):
+        config = tmp_path / f"{name}.yaml"
+        config.write_text(CONFIG.replace("FILE", "a.parquet").replace(
+            "  columns: {group: group}\n", "") + f"respondents: {{file: {name}}}\n")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            loaded.append(choices.load(dce.load_config(config, need_responses=True))[0])
+    pd.testing.assert_frame_equal(loaded[0], loaded[1])
+    pd.testing.assert_frame_equal(loaded[0], loaded[2])
+    assert sorted(loaded[0]["group"].unique()) == ["A", "B"]
