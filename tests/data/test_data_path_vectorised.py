@@ -35,8 +35,6 @@ from dce.core.frames import empty_cells
 from dce.data import choices
 from dce.errors import DataError
 
-pa = pytest.importorskip("pyarrow")
-
 TEXT_LEVELS = ("Low", "Mid", "High")
 NUMBER_LEVELS = (1, 4, 12)
 
@@ -293,15 +291,16 @@ def test_same_answers_from_csv_parquet_and_feather_give_identical_estimates(tmp_
 
 
 def test_columnar_cells_follow_the_documented_rules(tmp_path):
+    import pyarrow as pa
+    import pyarrow.feather as feather
+    import pyarrow.parquet as parquet
+
     table = pa.table({
         " id ": pa.array(["a", None, "c", None]),
         "f": pa.array([1.0, 2.5, None, float("nan")]),
         "i": pa.array([3, None, -4, None], type=pa.int32()),
         "b": pa.array([True, False, None, None]),
         "d": pa.array(["x", "y", "x", None]).dictionary_encode()})
-    import pyarrow.feather as feather
-    import pyarrow.parquet as parquet
-
     parquet.write_table(table, tmp_path / "t.parquet")
     feather.write_feather(table, tmp_path / "t.feather")
     for name in ("t.parquet", "t.feather"):
@@ -316,12 +315,13 @@ def test_columnar_cells_follow_the_documented_rules(tmp_path):
 
 
 def test_a_file_that_is_not_parquet_is_a_located_error(tmp_path):
+    import pyarrow as pa
+    import pyarrow.feather as feather
+
     (tmp_path / "bad.parquet").write_text("respondent,task\n1,1\n")
     with pytest.raises(DataError, match=r"bad\.parquet: cannot read it as a Parquet file"):
         csvread.read_table(tmp_path / "bad.parquet", "bad.parquet")
     empty = pa.table({"a": pa.array([], pa.string())})
-    import pyarrow.feather as feather
-
     feather.write_feather(empty, tmp_path / "empty.feather")
     with pytest.raises(DataError, match="expected data rows, found none"):
         csvread.read_table(tmp_path / "empty.feather", "empty.feather")
