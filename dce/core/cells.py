@@ -124,9 +124,10 @@ def blank_rows(frame: pd.DataFrame) -> np.ndarray:
     """
     blank = np.ones(len(frame), bool)
     for name in range(frame.shape[1]):
-        if not blank.any():
+        rows = np.flatnonzero(blank)  # only rows still blank need a look
+        if not len(rows):
             break
-        blank &= blank_cells(frame.iloc[:, name])
+        blank[rows] = blank_cells(frame.iloc[:, name].to_numpy()[rows])
     return blank
 
 

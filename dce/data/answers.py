@@ -15,7 +15,7 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from dce.core.cells import blank_cells, distinct, numbers, strip_text, stripped
+from dce.core.cells import blank_rows, distinct, numbers, strip_text, stripped
 from dce.core.csvread import integers
 from dce.errors import DataError
 
@@ -119,11 +119,9 @@ def long_opt_out(study, frame, alternative, label_rows, issues, display) -> np.n
     spec = study.spec.choices.opt_out
     attrs = study.attributes
     if spec is None or spec == "empty":
-        empty = np.ones(len(frame), bool) if attrs else np.zeros(len(frame), bool)
-        for a in attrs:
-            if empty.any():
-                empty &= blank_cells(frame[a.name])
-        return empty
+        if not attrs:
+            return np.zeros(len(frame), bool)
+        return blank_rows(frame[[a.name for a in attrs]])
     c = study.spec.choices.columns
     is_opt = label_rows if getattr(spec, "label", None) is not None else \
         alternative == spec.alternative
