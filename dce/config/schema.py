@@ -185,7 +185,8 @@ class RespondentsSpec(_Strict):
     """A table of respondent characteristics: one row per respondent, with their group and
     covariates."""
 
-    file: StrictStr = Field(description="CSV with one row per respondent")
+    file: StrictStr = Field(description="CSV (or Parquet `.parquet` / Feather `.feather` "
+                            "file) with one row per respondent")
     id: StrictStr = Field("respondent", description="respondent id column")
     group: StrictStr = Field(
         "group", description="group column (models are fitted per group with `model.by`)")
@@ -233,7 +234,8 @@ class OptOutSpec(_Strict):
 class ChoicesSpec(_Strict):
     """Observed responses: the survey export and how to read it."""
 
-    file: StrictStr = Field(description="CSV of responses")
+    file: StrictStr = Field(description="CSV of responses (or a Parquet `.parquet` / "
+                            "Feather `.feather` file of the same table)")
     format: Literal["long", "wide", "qualtrics", "sawtooth"] = Field(
         "long", description="`long`: one row per respondent x task x alternative; `wide`: "
                             "one row per respondent; `qualtrics`: a Qualtrics CSV export "

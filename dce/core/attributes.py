@@ -52,6 +52,55 @@ def level_key(value) -> str:
     return text
 
 
+#: Kinds of object arrays (pandas' ``infer_dtype``) whose equal values always have the same
+#: :func:`level_key`; others (booleans mixed with numbers, None with NaN) are keyed one by one.
+_SAME_KEY_KINDS = ("string", "integer", "floating", "mixed-integer-float", "empty")
+
+
+def distinct_values(values) -> tuple[np.ndarray | None, list | np.ndarray]:
+    """The distinct values of ``values`` as iterating it would give them, and each value's
+    position among them, so that a per-value helper such as :func:`level_key` runs once per
+    distinct value instead of once per row.
+
+    Values are grouped only where equal values are sure to have equal keys (numbers, text);
+    otherwise (e.g. ``True`` beside ``1``) every value stands alone.
+
+    Parameters
+    ----------
+    values : iterable (n,)
+        A list, tuple, 1-d array or Series.
+
+    Returns
+    -------
+    codes : ndarray of int64 (n,) or None
+        Position of each value in ``uniques``; None when ``uniques`` is every value in
+        order.
+    uniques : list or ndarray (distinct,)
+        The distinct values, each as iterating ``values`` yields it (numpy scalars from an
+        array, Python scalars from a list or a Series).
+    """
+    import pandas as pd
+
+    if isinstance(values, pd.Series) and isinstance(values.dtype, np.dtype):
+        arr, python = values.to_numpy(), True  # a Series iterates as Python scalars
+    elif isinstance(values, np.ndarray) and values.ndim == 1:
+        arr, python = values, False
+    elif isinstance(values, (list, tuple)):
+        arr, python = np.empty(len(values), dtype=object), True
+        try:
+            arr[:] = values
+        except (ValueError, TypeError):
+            return None, list(values)
+    else:
+        return None, list(values)
+    if arr.dtype == object and pd.api.types.infer_dtype(arr, skipna=False) not in \
+            _SAME_KEY_KINDS:
+        return None, list(arr)
+    codes, uniques = pd.factorize(arr, use_na_sentinel=False)
+    uniques = np.asarray(uniques)
+    return codes.astype(np.int64, copy=False), (uniques.tolist() if python else uniques)
+
+
 def level_text(value) -> str:
     """How a level is written in tables (CSV cells, term names).
 
@@ -175,7 +224,9 @@ class Attribute:
             Index into :attr:`levels` of each value, -1 for an unknown value.
         """
         lookup = {k: i for i, k in enumerate(self._keys)}
-        return np.array([lookup.get(level_key(v), -1) for v in values], dtype=np.int64)
+        codes, uniques = distinct_values(values)
+        found = np.array([lookup.get(level_key(v), -1) for v in uniques], dtype=np.int64)
+        return found[codes] if codes is not None else found
 
     def numeric_levels(self) -> np.ndarray:
         """The levels as numbers (for linear coding).

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from dce.core.cells import distinct, strip_text
+
 
 def design_matrix(table: pd.DataFrame, attributes, opt_out: bool,
                   constants=(), labels=None) -> tuple[np.ndarray, np.ndarray, list[str]]:
@@ -64,13 +66,13 @@ def design_matrix(table: pd.DataFrame, attributes, opt_out: bool,
         if attr.alternatives is None and not attr.specific:  # generic: as before labels
             col = np.zeros((len(table), len(attr.terms)))
             keep = ~is_opt
-            col[keep] = attr.code(table.loc[keep, attr.name].tolist())
+            col[keep] = attr.code(_cells(table, keep, attr))
             blocks.append(col)
             continue
         for view in attr.views():
             col = np.zeros((len(table), len(view.terms)))
             keep = ~is_opt & view.applies(alt)
-            col[keep] = view.code(table.loc[keep, view.name].tolist())
+            col[keep] = view.code(_cells(table, keep, view))
             blocks.append(col)
     labels = labels or {}
     for c in constants:
@@ -85,6 +87,13 @@ def design_matrix(table: pd.DataFrame, attributes, opt_out: bool,
     _, set_index = np.unique(keys, return_inverse=True)
     return X, set_index, terms
 
+
+
+def _cells(table: pd.DataFrame, keep: np.ndarray, attr):
+    """The cells of ``attr``'s column on the rows ``keep``: an array for a linear attribute
+    (read as floats), else the list of values (its levels are keyed as Python values)."""
+    values = table[attr.name].to_numpy()[keep]
+    return values if attr.is_linear else values.tolist()
 
 
 @dataclass(frozen=True)
@@ -278,13 +287,15 @@ def interaction_columns(df: pd.DataFrame, X: np.ndarray, terms: list, attributes
     index = {t: i for i, t in enumerate(terms)}
     for attr_name, cov in interactions:
         attr = next(a for a in attributes if a.name == attr_name)
-        values = df[cov].astype(str).str.strip()
-        numeric = pd.to_numeric(values, errors="coerce")
+        codes, uniques = distinct(df[cov].astype(str))  # each distinct cell read once
+        clean = strip_text(uniques)
+        numeric = pd.to_numeric(pd.Series(clean, dtype=object), errors="coerce")
         if numeric.notna().all():
-            parts = [(f"{cov}", numeric.to_numpy(float))]
+            parts = [(f"{cov}", numeric.to_numpy(float)[codes])]
         else:
-            levels = sorted(values.unique())
-            parts = [(f"{cov}[{lv}]", (values == lv).to_numpy(float)) for lv in levels[1:]]
+            values = clean[codes]
+            levels = sorted(pd.unique(clean))
+            parts = [(f"{cov}[{lv}]", (values == lv).astype(float)) for lv in levels[1:]]
         for label, z in parts:
             for t in attr.terms:
                 cols.append(X[:, index[t]] * z)
@@ -330,15 +341,16 @@ def encode(responses: pd.DataFrame, attributes, constants=(), interactions=(),
     opt_out = bool(df["is_opt_out"].any()) if "is_opt_out" in df else False
     if "is_opt_out" not in df:
         df = df.assign(is_opt_out=0)
-    keys = pd.MultiIndex.from_frame(df[["respondent", "block", "task"]])
-    new_set = np.r_[True, ~(keys[1:] == keys[:-1])] if len(df) else np.zeros(0, bool)
-    set_index = np.cumsum(new_set) - 1
+    new_set = np.ones(len(df), bool)
+    for key in ("respondent", "block", "task"):  # a set starts where any key changes
+        values = df[key].to_numpy()
+        new_set[1:] &= values[1:] == values[:-1]
+    new_set[1:] = ~new_set[1:]
     X, _, terms = design_matrix(df, attributes, opt_out, constants, labels)
     X, terms = interaction_columns(df, X, terms, attributes, interactions)
     set_start = np.r_[np.flatnonzero(new_set), len(df)].astype(np.int64)
     first = set_start[:-1]
     resp_codes, resp_ids = pd.factorize(df["respondent"].to_numpy()[first], sort=False)
-    del set_index
     return ChoiceData(
         X=np.ascontiguousarray(X, dtype=np.float64),
         chosen=df["chosen"].to_numpy().astype(np.float64),

@@ -12,6 +12,7 @@ import re
 import numpy as np
 import pandas as pd
 
+from dce.core.cells import TEXT, blank_rows, distinct, strip_text
 from dce.errors import DataError, Problem
 
 MAX_PER_KIND = 5
@@ -69,6 +70,47 @@ class Issues:
                 line = int(row) + 2
             self.items.append(Problem(message, self.file, line, column))
 
+    def add_rows(self, column, message, rows, kind=None, columns=None):
+        """Record one problem per row of ``rows``, as :meth:`add` called row by row would.
+
+        Only the rows kept (the first few per column and kind) have their message built;
+        the others are only counted, so a column of a million bad cells costs a count.
+
+        Parameters
+        ----------
+        column : str or None
+            The column of every row (ignored when ``columns`` is given).
+        message : str or callable
+            The message, or a function of ``i`` returning the message of ``rows[i]``.
+        rows : array-like of int (k,)
+            Row positions (0-based), in the order :meth:`add` would have been called.
+        kind : str, optional
+            The kind (default: ``message``, which must then be a str).
+        columns : array-like of str (k,), optional
+            The column of each row, when it differs from row to row.
+        """
+        rows = np.asarray(rows, dtype=np.int64)
+        if not len(rows):
+            return
+        kind = kind if kind is not None else message
+        if columns is None:
+            cols = [column]
+            codes = np.zeros(len(rows), np.int64)
+        else:
+            codes, cols = pd.factorize(np.asarray(columns, dtype=object))
+            cols = list(cols)
+        # rank of each row among the rows of its column, and how many that column had
+        rank = pd.Series(codes).groupby(codes).cumcount().to_numpy()
+        before = np.array([self.counts.get((col, kind), 0) for col in cols])
+        keep = before[codes] + rank < MAX_PER_KIND
+        for i in np.flatnonzero(keep):
+            self.add(cols[codes[i]], message(i) if callable(message) else message,
+                     rows[i], kind)
+        rest = np.bincount(codes[~keep], minlength=len(cols))
+        for j in np.flatnonzero(rest):  # counted only (a kind kept before is in counts)
+            key = (cols[j], kind)
+            self.counts[key] = self.counts.get(key, 0) + int(rest[j])
+
     def raise_if_any(self):
         """Raise the collected problems, if any, as one DataError.
 
@@ -116,6 +158,8 @@ def read_table(path, display: str, delimiter: str = ",") -> pd.DataFrame:
                         file=display)
     if path.is_dir():
         raise DataError("is a folder, expected a CSV file", file=display)
+    if path.suffix.lower() in COLUMNAR:
+        return read_columnar(path, display)
     raw = path.read_bytes()
     if not raw.strip():
         raise DataError("the file is empty; expected a header row and data rows", file=display)
@@ -123,7 +167,7 @@ def read_table(path, display: str, delimiter: str = ",") -> pd.DataFrame:
     try:
         from io import StringIO
 
-        frame = pd.read_csv(StringIO(text), sep=delimiter, dtype=str, keep_default_na=False,
+        frame = pd.read_csv(StringIO(text), sep=delimiter, dtype=TEXT, keep_default_na=False,
                             skipinitialspace=True, skip_blank_lines=False)
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         msg = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
@@ -138,7 +182,7 @@ def read_table(path, display: str, delimiter: str = ",") -> pd.DataFrame:
         raise DataError(f"malformed CSV: {msg}", file=display,
                         line=int(line.group(1)) if line else None) from None
     frame.columns = [str(c).strip() for c in frame.columns]
-    blank = (frame.apply(lambda col: col.str.strip()) == "").all(axis=1).to_numpy()
+    blank = blank_rows(frame)
     lines = record_lines(text, len(frame))
     if blank.any():  # blank lines (often at the end) are not rows, but count as lines
         frame = frame.loc[~blank].reset_index(drop=True)
@@ -148,6 +192,111 @@ def read_table(path, display: str, delimiter: str = ",") -> pd.DataFrame:
         raise DataError("expected data rows below the header, found only the header",
                         file=display, line=1)
     return frame
+
+
+#: File endings read as columnar tables (Apache Parquet and Arrow IPC / Feather).
+COLUMNAR = (".parquet", ".feather", ".arrow")
+
+
+def read_columnar(path, display: str) -> pd.DataFrame:
+    """Read a Parquet or Feather file as the text cells a CSV of the same table would give.
+
+    Text columns are kept (missing -> empty cell); whole numbers are written without
+    decimals (``1.0`` -> ``"1"``, so that they match the levels ``1`` and ``1.0`` and read
+    as integers), other numbers as their shortest round-trip text (``2.5``, ``0.1``); NaN
+    and missing numbers are empty cells; booleans are ``"1"`` / ``"0"`` (so a boolean
+    ``chosen`` column reads as 0/1); other types (dates, decimals, categories) are cast to
+    text by Arrow. Column names are stripped. Rows whose cells are all empty are dropped,
+    like blank lines of a CSV; ``attrs[LINES]`` gives row r the line r + 2 it would have in
+    that CSV (header = line 1).
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        A ``.parquet`` file, or a ``.feather`` / ``.arrow`` file (Arrow IPC).
+    display : str
+        The name shown in problems.
+
+    Returns
+    -------
+    DataFrame (rows, columns) of str
+
+    Raises
+    ------
+    DataError
+        Located at ``display``: pyarrow is not installed, the file is not a Parquet or
+        Feather file, a column has a type that cannot be written as text, or the table has
+        no rows.
+    """
+    try:
+        import pyarrow.feather as feather
+        import pyarrow.parquet as parquet
+    except ImportError:  # pragma: no cover - pyarrow is a dependency
+        raise DataError("reading Parquet and Feather files needs the pyarrow package "
+                        "(pip install pyarrow)", file=display) from None
+    kind = "Parquet" if path.suffix.lower() == ".parquet" else "Feather"
+    try:
+        table = (parquet.read_table(path) if kind == "Parquet" else feather.read_table(path))
+    except Exception as exc:  # noqa: BLE001 - pyarrow raises many types for a bad file
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise DataError(f"cannot read it as a {kind} file: {first}", file=display) from None
+    cells = {}
+    for name, column in zip(table.column_names, table.columns, strict=True):
+        try:
+            cells[str(name).strip()] = arrow_text(column)
+        except (TypeError, ValueError, NotImplementedError) as exc:
+            raise DataError(f"column {str(name)!r} of type {column.type} cannot be read as "
+                            f"text cells ({type(exc).__name__})", file=display) from None
+    frame = pd.DataFrame(cells, dtype=TEXT, index=pd.RangeIndex(table.num_rows))
+    blank = blank_rows(frame) if frame.shape[1] else np.ones(len(frame), bool)
+    lines = np.arange(len(frame), dtype=np.int64) + 2
+    if blank.any():
+        frame = frame.loc[~blank].reset_index(drop=True)
+        lines = lines[~blank]
+    frame.attrs[LINES] = lines
+    if frame.empty:
+        raise DataError("expected data rows, found none", file=display)
+    return frame
+
+
+def arrow_text(column) -> np.ndarray:
+    """An Arrow column as text cells (see :func:`read_columnar` for the rules).
+
+    Parameters
+    ----------
+    column : pyarrow.ChunkedArray or Array (rows,)
+
+    Returns
+    -------
+    ndarray of object (rows,)
+        One str per row.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    kind = column.type
+    if pa.types.is_dictionary(kind):
+        return arrow_text(pc.cast(column, kind.value_type))
+    if pa.types.is_boolean(kind):
+        text = pc.if_else(column, "1", "0")
+    elif pa.types.is_floating(kind):
+        values = np.asarray(column.to_numpy(zero_copy_only=False) if isinstance(column, pa.Array)
+                            else column.to_numpy(), dtype=float)
+        whole = np.isfinite(values) & (values == np.round(values)) & (np.abs(values) < 1e15)
+        text = np.asarray(pc.cast(pa.array(values), pa.string()).to_numpy(
+            zero_copy_only=False), dtype=object)
+        text[whole] = np.asarray(pc.cast(pa.array(values[whole].astype(np.int64)),
+                                         pa.string()).to_numpy(zero_copy_only=False),
+                                 dtype=object)
+        text[np.isnan(values)] = ""
+        return text
+    elif pa.types.is_string(kind) or pa.types.is_large_string(kind):
+        text = column
+    else:
+        text = pc.cast(column, pa.string())
+    out = np.asarray(text.to_numpy(zero_copy_only=False), dtype=object)
+    out[pd.isna(out)] = ""
+    return out
 
 
 def record_lines(text: str, n_rows: int) -> np.ndarray:
@@ -309,8 +458,10 @@ def integers(frame, col, issues, what="a whole number") -> np.ndarray:
         The values; -1 for empty or unreadable cells (other bad cells, e.g. ``1.5``, are
         truncated; every bad cell is reported, so callers raise before using them).
     """
-    values = pd.to_numeric(frame[col].str.strip(), errors="coerce")
-    bad = values.isna() | ~np.isfinite(values) | (values != values.round())
-    for r in np.flatnonzero(bad.to_numpy()):
-        issues.add(col, f"expected {what}, found {frame[col].iloc[r]!r}", r, "int")
-    return values.fillna(-1).to_numpy().astype(np.int64)
+    codes, uniques = distinct(frame[col])
+    values = pd.to_numeric(pd.Series(strip_text(uniques), dtype=object), errors="coerce")
+    bad = (values.isna() | ~np.isfinite(values) | (values != values.round())).to_numpy()
+    cells, rows = frame[col], np.flatnonzero(bad[codes])
+    issues.add_rows(col, lambda i: f"expected {what}, found {cells.iloc[rows[i]]!r}", rows,
+                    "int")
+    return values.fillna(-1).to_numpy().astype(np.int64)[codes]

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from dce.core.attributes import Attribute, level_key
+from dce.core.cells import strip_text
 from dce.core.options import Coding, allowed, expected_text
 from dce.errors import ConfigError, DataError, Problem
 
@@ -27,7 +28,7 @@ MAX_SHOWN = 5
 
 def rows_text(index) -> str:
     """'3, 17, 20, 21, 40 and 12 more': the first row labels of a selection."""
-    shown = [str(i) for i in list(index)[:MAX_SHOWN]]
+    shown = [str(i) for i in list(index[:MAX_SHOWN])]
     more = len(index) - len(shown)
     return ", ".join(shown) + (f" and {more} more" if more > 0 else "")
 
@@ -150,8 +151,7 @@ def long_frame(df, attributes: tuple[Attribute, ...], *, choice: str | None, res
     if block:
         out["block"] = df[block].to_numpy()
     attr_cols = [a.name for a in attributes]
-    empty = pd.DataFrame({c: (df[c].isna() | (df[c].astype(str).str.strip() == ""))
-                          .to_numpy(bool) for c in attr_cols}, index=df.index)
+    empty = pd.DataFrame({c: empty_cells(df[c]) for c in attr_cols}, index=df.index)
     out["is_opt_out"] = empty.all(axis=1).astype(int).to_numpy()
     problems += _alternatives(df[alternative], alternative, out)
     for a in attributes:
@@ -195,12 +195,33 @@ def _empty_ids(df, names: dict) -> list[Problem]:
     for arg, col in names.items():
         if arg == "choice":
             continue
-        cells = df[col]
-        empty = cells.isna() | (cells.astype(str).str.strip() == "")
+        empty = empty_cells(df[col])
         if empty.any():
             out.append(Problem(f"empty cells in rows with index {rows_text(df.index[empty])}",
                                key=f"{arg}={col!r}"))
     return out
+
+
+def empty_cells(col: pd.Series) -> np.ndarray:
+    """``col.isna() | (col.astype(str).str.strip() == "")``, worked out once per distinct
+    value (numbers, booleans and dates are never blank text, so only their missing values
+    count).
+
+    Parameters
+    ----------
+    col : Series (rows,)
+
+    Returns
+    -------
+    ndarray of bool (rows,)
+    """
+    if col.dtype.kind in "iubfcmM":
+        return col.isna().to_numpy(bool)
+    codes, uniques = pd.factorize(np.asarray(col, dtype=object))  # missing -> -1
+    text = pd.Series(np.asarray(uniques, dtype=object), dtype=object).astype(str)
+    blank = strip_text(text.to_numpy(dtype=object)) == ""
+    return np.where(codes < 0, True, blank[np.maximum(codes, 0)]) if len(blank) else \
+        codes < 0
 
 
 def _duplicated(out: pd.DataFrame) -> list[Problem]:
@@ -247,7 +268,7 @@ def _attribute_column(col: pd.Series, a: Attribute, empty: pd.Series,
     idx = a.index_of(col[used].tolist())
     bad = idx < 0
     if bad.any():
-        found = sorted({str(v) for v in col[used][bad]})[:MAX_SHOWN]
+        found = sorted({str(v) for v in pd.unique(col[used][bad].astype(str))})[:MAX_SHOWN]
         out.append(Problem(f"level {', '.join(repr(v) for v in found)} in rows with index "
                            f"{rows_text(col[used].index[bad])} is not among the listed levels "
                            f"{expected_text(list(a.levels))}", key=key))

@@ -15,6 +15,7 @@ import warnings
 import numpy as np
 import pandas as pd
 
+from dce.core.cells import blank_rows, distinct, numbers, strip_text, stripped
 from dce.core.csvread import integers
 from dce.errors import DataError
 
@@ -35,7 +36,9 @@ def missing_cells(cells: pd.Series) -> np.ndarray:
     -------
     ndarray of bool (rows,)
     """
-    return cells.str.strip().str.lower().isin(MISSING_CELLS).to_numpy()
+    codes, uniques = distinct(cells)
+    lower = pd.Series(strip_text(uniques), dtype=object).str.lower()  # one per distinct cell
+    return lower.isin(MISSING_CELLS).to_numpy()[codes]
 
 
 def describe(spec) -> str:
@@ -115,9 +118,10 @@ def long_opt_out(study, frame, alternative, label_rows, issues, display) -> np.n
     """
     spec = study.spec.choices.opt_out
     attrs = study.attributes
-    cells = frame[[a.name for a in attrs]].apply(lambda s: s.str.strip())
     if spec is None or spec == "empty":
-        return (cells == "").all(axis=1).to_numpy() if attrs else np.zeros(len(frame), bool)
+        if not attrs:
+            return np.zeros(len(frame), bool)
+        return blank_rows(frame[[a.name for a in attrs]])
     c = study.spec.choices.columns
     is_opt = label_rows if getattr(spec, "label", None) is not None else \
         alternative == spec.alternative
@@ -127,17 +131,18 @@ def long_opt_out(study, frame, alternative, label_rows, issues, display) -> np.n
                                        f"opt-out {describe(spec)} (column {c.alternative!r} "
                                        f"holds {found or 'no numbers'})")])
     rows = np.flatnonzero(is_opt)
-    for name in cells.columns:
-        vals = cells[name].to_numpy()[rows]
+    for name in (a.name for a in attrs):
+        codes, uniques = distinct(frame[name].to_numpy()[rows])
+        vals = strip_text(uniques)[codes]
         filled = vals != ""
         if not filled.any():
             continue
         first = vals[filled][0]
-        for r in rows[filled & (vals != first)]:
-            issues.add(name, f"the opt-out ({describe(spec)}, choices.opt_out) has no levels, "
-                       f"but its {name} cells differ ({first!r} on an earlier opt-out row, "
-                       f"{frame[name].iloc[r]!r} here); leave them empty or write one filler "
-                       "value", r, "optfill")
+        bad = rows[filled & (vals != first)]
+        issues.add_rows(name, lambda i, name=name, first=first, bad=bad: (
+            f"the opt-out ({describe(spec)}, choices.opt_out) has no levels, but its {name} "
+            f"cells differ ({first!r} on an earlier opt-out row, {frame[name].iloc[bad[i]]!r} "
+            "here); leave them empty or write one filler value"), bad, "optfill")
     return is_opt
 
 
@@ -249,28 +254,28 @@ def wide_answers(study, frame, task_cols, design, blocks, issues) -> pd.DataFram
                                        "or label")])
     n, cols = len(frame), [col for _, col in task_cols]
     raw = np.column_stack([frame[col].to_numpy(dtype=object) for col in cols]).ravel()
-    cells = pd.Series(raw, dtype=object).str.strip()
+    num, cells = numbers(raw)
     rows = np.repeat(np.arange(n), len(cols))
-    num = pd.to_numeric(cells, errors="coerce").to_numpy()
     whole = np.isfinite(num) & (num == np.round(num))
-    opt = (cells == label).to_numpy() if label is not None else \
+    opt = (cells == label) if label is not None else \
         whole & (num == (code if code is not None else -1))
     missing = missing_cells(cells) & ~opt
     chosen = whole & np.isin(num, generic)
     what = (f"1 to {max(generic)}" + (f", the opt-out {describe(spec)}" if spec is not None
                                        else f", the opt-out {target}" if target else ""))
-    for i in np.flatnonzero(~(missing | opt | chosen)):
-        hint = ""
-        d = study.spec.design
-        if label is None and d is not None and d.opt_out and cells.iloc[i] == d.opt_out:
-            hint = f"; if it marks the opt-out, set choices.opt_out: {{label: {d.opt_out}}}"
-        issues.add(cols[i % len(cols)], f"expected the chosen alternative ({what}) or an "
-                   f"empty cell, found {raw[i]!r}{hint}", rows[i], "alt")
+    d = study.spec.design
+    hint = (f"; if it marks the opt-out, set choices.opt_out: {{label: {d.opt_out}}}"
+            if label is None and d is not None and d.opt_out else "")
+    bad = np.flatnonzero(~(missing | opt | chosen))
+    issues.add_rows(None, lambda i: f"expected the chosen alternative ({what}) or an empty "
+                    f"cell, found {raw[bad[i]]!r}"
+                    f"{hint if hint and cells[bad[i]] == d.opt_out else ''}", rows[bad], "alt",
+                    columns=np.asarray(cols, dtype=object)[bad % len(cols)])
     choice = np.where(opt, target if target is not None else 0,
                       np.where(chosen, np.nan_to_num(num), 0)).astype(np.int64)
     c = study.spec.choices.columns
     return pd.DataFrame({"row": rows, "column": np.tile(np.asarray(cols, dtype=object), n),
-                         "respondent": frame[c.respondent].str.strip().to_numpy()[rows],
+                         "respondent": stripped(frame[c.respondent]).to_numpy()[rows],
                          "block": blocks[rows],
                          "task": np.tile([t for t, _ in task_cols], n), "choice": choice})
 
@@ -309,7 +314,7 @@ def long_alternatives(study, frame, design, issues, display, joined: bool):
     c = study.spec.choices.columns
     spec = study.spec.choices.opt_out
     label = getattr(spec, "label", None) if spec is not None else None
-    labelled = (frame[c.alternative].str.strip() == label).to_numpy() if label else \
+    labelled = (stripped(frame[c.alternative]) == label).to_numpy() if label else \
         np.zeros(len(frame), bool)
     alternative = integers(cells_set(frame, c.alternative, labelled, "0"), c.alternative,
                            issues)
@@ -355,34 +360,36 @@ def check_sets(out, issues, c, missing="drop"):
         check_sets(part, _Shifted(issues, rows), c, missing)
         return
     keys = ["respondent", "block", "task"]
-    dup = out.duplicated(keys + ["alternative"], keep="first").to_numpy()
-    for r in np.flatnonzero(dup):
-        issues.add(c.alternative, f"duplicated row: respondent {out['respondent'].iloc[r]}, "
-                   f"task {out['task'].iloc[r]}, alternative {out['alternative'].iloc[r]} "
-                   "appears more than once", r, "dup")
-    grouped = out.groupby(keys, sort=False)
-    n_chosen = grouped["chosen"].transform("sum").to_numpy()
-    size = grouped["chosen"].transform("size").to_numpy()
-    first = ~out.duplicated(keys, keep="first").to_numpy()
-    valid = out["chosen"].isin([0, 1]).groupby([out[k] for k in keys], sort=False)
-    valid = valid.transform("all").to_numpy()  # sets with a bad cell are reported already
-    for r in np.flatnonzero(first & (n_chosen > 1) & valid):
-        issues.add(c.chosen, f"respondent {out['respondent'].iloc[r]}, task "
-                   f"{out['task'].iloc[r]} has {n_chosen[r]} chosen alternatives; exactly one "
-                   "row per task must have chosen = 1", r, "nchosen")
-    for r in np.flatnonzero(first & (n_chosen == 0) & valid & (missing == "error")):
-        issues.add(c.chosen, f"respondent {out['respondent'].iloc[r]}, task "
-                   f"{out['task'].iloc[r]} has no chosen alternative (a missing answer; "
-                   "choices.missing: error stops here, drop would leave the task out)", r,
-                   "missing")
-    for r in np.flatnonzero(out["_blank"].to_numpy() & (n_chosen > 0)):
-        issues.add(c.chosen, f"empty chosen cell in respondent {out['respondent'].iloc[r]}, "
-                   f"task {out['task'].iloc[r]}, which has an answer; write 0 for the "
-                   "alternatives not chosen", r, "blank")
-    for r in np.flatnonzero(first & (size < 2)):
-        issues.add(c.alternative, f"respondent {out['respondent'].iloc[r]}, task "
-                   f"{out['task'].iloc[r]} has a single alternative; a choice needs at least "
-                   "two", r, "single")
+    resp, task = out["respondent"], out["task"]
+    dup = np.flatnonzero(out.duplicated(keys + ["alternative"], keep="first").to_numpy())
+    issues.add_rows(c.alternative, lambda i: f"duplicated row: respondent "
+                    f"{resp.iloc[dup[i]]}, task {task.iloc[dup[i]]}, alternative "
+                    f"{out['alternative'].iloc[dup[i]]} appears more than once", dup, "dup")
+    set_id = out.groupby(keys, sort=False).ngroup().to_numpy()
+    n_chosen = np.bincount(set_id, weights=out["chosen"].to_numpy()).astype(np.int64)
+    size = np.bincount(set_id)
+    first = np.zeros(len(out), bool)
+    first[np.unique(set_id, return_index=True)[1]] = True
+    # sets with a bad chosen cell are reported already
+    valid = np.bincount(set_id, weights=~out["chosen"].isin([0, 1]).to_numpy()) == 0
+    n_chosen, size, valid = n_chosen[set_id], size[set_id], valid[set_id]
+    many = np.flatnonzero(first & (n_chosen > 1) & valid)
+    issues.add_rows(c.chosen, lambda i: f"respondent {resp.iloc[many[i]]}, task "
+                    f"{task.iloc[many[i]]} has {n_chosen[many[i]]} chosen alternatives; "
+                    "exactly one row per task must have chosen = 1", many, "nchosen")
+    none = np.flatnonzero(first & (n_chosen == 0) & valid & (missing == "error"))
+    issues.add_rows(c.chosen, lambda i: f"respondent {resp.iloc[none[i]]}, task "
+                    f"{task.iloc[none[i]]} has no chosen alternative (a missing answer; "
+                    "choices.missing: error stops here, drop would leave the task out)", none,
+                    "missing")
+    blank = np.flatnonzero(out["_blank"].to_numpy() & (n_chosen > 0))
+    issues.add_rows(c.chosen, lambda i: f"empty chosen cell in respondent "
+                    f"{resp.iloc[blank[i]]}, task {task.iloc[blank[i]]}, which has an answer; "
+                    "write 0 for the alternatives not chosen", blank, "blank")
+    single = np.flatnonzero(first & (size < 2))
+    issues.add_rows(c.alternative, lambda i: f"respondent {resp.iloc[single[i]]}, task "
+                    f"{task.iloc[single[i]]} has a single alternative; a choice needs at "
+                    "least two", single, "single")
 
 
 class _Shifted:
@@ -393,6 +400,10 @@ class _Shifted:
 
     def add(self, column, message, row=None, kind=None):
         self.issues.add(column, message, None if row is None else self.rows[row], kind)
+
+    def add_rows(self, column, message, rows, kind=None, columns=None):
+        self.issues.add_rows(column, message, self.rows[np.asarray(rows, dtype=np.int64)],
+                             kind, columns)
 
 
 

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from dce.config.study import shown
-from dce.core.attributes import level_key
+from dce.core.cells import TEXT, blank_cells, stripped
 from dce.core.csvread import Issues, integers, need_columns, read_table
 from dce.data import exports
 from dce.data.answers import (
@@ -28,6 +28,7 @@ from dce.data.answers import (
     missing_cells,
     wide_answers,
 )
+from dce.data.levels import attribute_cells, distinct_cells
 from dce.design.randomize import fielding_order, to_design_positions, versions
 from dce.errors import DataError, Problem
 
@@ -49,40 +50,6 @@ def _get(spec, path):
     for part in path:
         node = getattr(node, part)
     return node
-
-
-def _attribute_cells(frame, attributes, issues, is_opt):
-    """Check and normalise attribute columns; return the cleaned columns."""
-    out = {}
-    for a in attributes:
-        col = frame[a.name].str.strip()
-        if a.levels is None or a.is_linear:
-            txt = col.where(~is_opt, "0")
-            num = pd.to_numeric(txt, errors="coerce")
-            blank = (col == "").to_numpy() & ~is_opt  # reported as empty cells already
-            for r in np.flatnonzero((num.isna() | ~np.isfinite(num)).to_numpy() & ~blank):
-                v = frame[a.name].iloc[r]
-                hint = ""
-                if re.fullmatch(r"-?\d{1,3}(,\d{3})+(\.\d+)?", v.strip()):
-                    hint = " (thousands separators are not allowed: write 1000, not 1,000)"
-                elif v.strip().lower() in ("nan", "inf", "-inf", "infinity"):
-                    hint = " (missing or infinite values cannot be used)"
-                issues.add(a.name, f"expected a number, found {v!r}{hint}", r, "num")
-            if a.levels is not None:
-                known = set(a.level_keys)
-                for r in np.flatnonzero((~is_opt & ~num.isna()).to_numpy()):
-                    if level_key(num.iloc[r]) not in known:
-                        issues.add(a.name, f"{frame[a.name].iloc[r]!r} is not a level of "
-                                   f"{a.name} (levels: {', '.join(a.level_labels)})", r, "lvl")
-            out[a.name] = num.where(~is_opt).to_numpy()
-        else:
-            idx = a.index_of(col.tolist())
-            for r in np.flatnonzero((idx < 0) & ~is_opt & (col != "").to_numpy()):
-                issues.add(a.name, f"{frame[a.name].iloc[r]!r} is not a level of {a.name} "
-                           f"(levels: {', '.join(a.level_labels)})", r, "lvl")
-            labels = np.array(a.level_labels, dtype=object)
-            out[a.name] = np.where(is_opt, "", labels[np.maximum(idx, 0)])
-    return out
 
 
 def read_choices(study) -> tuple[pd.DataFrame, str]:
@@ -261,9 +228,9 @@ def _from_long(study, frame, design, display) -> pd.DataFrame:
         needed.update({f"attribute {n}": n for n in attr_missing})
     need_columns(frame, needed, display, study.spec.choices.delimiter)
     issues = Issues(display, frame)
-    out = pd.DataFrame({"respondent": frame[c.respondent].str.strip()})
-    for r in np.flatnonzero((out["respondent"] == "").to_numpy()):
-        issues.add(c.respondent, "empty respondent id", r)
+    out = pd.DataFrame({"respondent": stripped(frame[c.respondent])})
+    issues.add_rows(c.respondent, "empty respondent id",
+                    np.flatnonzero((out["respondent"] == "").to_numpy()))
     out["block"] = integers(frame, c.block, issues) if c.block else 1
     out["task"] = integers(frame, c.task, issues)
     opt_spec = study.spec.choices.opt_out
@@ -271,8 +238,9 @@ def _from_long(study, frame, design, display) -> pd.DataFrame:
                                                      bool(attr_missing))
     blank = missing_cells(frame[c.chosen])  # no answer: a task whose cells are all blank
     chosen = integers(cells_set(frame, c.chosen, blank, "0"), c.chosen, issues, "0 or 1")
-    for r in np.flatnonzero(~np.isin(chosen, [0, 1]) & (chosen != -1)):
-        issues.add(c.chosen, f"expected 0 or 1, found {frame[c.chosen].iloc[r]!r}", r, "01")
+    bad = np.flatnonzero(~np.isin(chosen, [0, 1]) & (chosen != -1))
+    issues.add_rows(c.chosen, lambda i: f"expected 0 or 1, found "
+                    f"{frame[c.chosen].iloc[bad[i]]!r}", bad, "01")
     out["chosen"] = chosen
     if c.version:  # positions shown in a randomised version -> the design's
         out["version"] = integers(frame, c.version, issues)
@@ -281,25 +249,25 @@ def _from_long(study, frame, design, display) -> pd.DataFrame:
         issues.raise_if_any()
         out = _join_design(out, design, display, issues)
     else:
-        cells = frame[[a.name for a in attrs]].apply(lambda s: s.str.strip())
         is_opt = long_opt_out(study, frame, out["alternative"].to_numpy(), labelled, issues,
                               display)
         # labelled designs: an attribute's cells are empty where it does not appear
-        absent = pd.DataFrame({a.name: ~a.applies(out["alternative"].to_numpy())
-                               for a in attrs}, index=cells.index)
-        partial = ((cells == "") & ~absent).any(axis=1).to_numpy() & ~is_opt
-        for r in np.flatnonzero(partial):
-            empty = [n for n in cells.columns if cells[n].iloc[r] == "" and
-                     not absent[n].iloc[r]]
-            issues.add(empty[0], f"empty cell (only the opt-out, {describe(opt_spec)}, may "
-                       "leave its attribute cells empty)" if opt_spec not in (None, "empty")
-                       else "empty cell (only opt-out rows may leave every attribute empty)",
-                       r, "empty")
-        for name, col in _attribute_cells(frame, attrs, issues, is_opt).items():
+        alternative = out["alternative"].to_numpy()
+        cells = distinct_cells(frame, attrs)
+        empty = np.column_stack([(cells[a.name][1] == "")[cells[a.name][0]]
+                                 & a.applies(alternative) for a in attrs]) if attrs else \
+            np.zeros((len(frame), 0), bool)
+        partial = np.flatnonzero(empty.any(axis=1) & ~is_opt)
+        names = np.array([a.name for a in attrs], dtype=object)
+        issues.add_rows(None, f"empty cell (only the opt-out, {describe(opt_spec)}, may leave "
+                        "its attribute cells empty)" if opt_spec not in (None, "empty")
+                        else "empty cell (only opt-out rows may leave every attribute empty)",
+                        partial, "empty", columns=names[empty[partial].argmax(axis=1)])
+        for name, col in attribute_cells(frame, attrs, issues, is_opt, cells).items():
             out[name] = col
         for a in attrs:
             if a.alternatives is not None:
-                out[a.name] = np.where(absent[a.name].to_numpy(), "", out[a.name])
+                out[a.name] = np.where(~a.applies(alternative), "", out[a.name])
         out["is_opt_out"] = is_opt.astype(np.int64)
     check_sets(out.assign(_blank=blank), issues, c, study.spec.choices.missing)
     issues.raise_if_any()
@@ -324,22 +292,23 @@ def _design_positions(study, out, design, issues, display, rows=None,
     mapped, unknown = to_design_positions(out, order)
     readable = (out[["block", "version", "task", "alternative"]] != -1).all(axis=1).to_numpy()
     c = study.spec.choices.columns
-    for r in unknown[readable[unknown]]:
-        issues.add(column or c.task, f"block {out['block'].iloc[r]}, version {out['version'].iloc[r]}, "
-                   f"task {out['task'].iloc[r]}, alternative {out['alternative'].iloc[r]} was "
-                   "not shown in any version of the randomised design "
-                   f"({versions(study)} versions per block)",
-                   r if rows is None else rows[r], "shown")
+    never = np.asarray(unknown)[readable[unknown]]
+    n_versions = versions(study) if len(never) else None
+    issues.add_rows(column or c.task, lambda i: f"block {out['block'].iloc[never[i]]}, version "
+                    f"{out['version'].iloc[never[i]]}, task {out['task'].iloc[never[i]]}, "
+                    f"alternative {out['alternative'].iloc[never[i]]} was not shown in any "
+                    f"version of the randomised design ({n_versions} versions per block)",
+                    never if rows is None else np.asarray(rows)[never], "shown")
     return mapped
 
 
 def _join_design(out, design, display, issues) -> pd.DataFrame:
     table = design.table
     merged = out.merge(table, on=["block", "task", "alternative"], how="left", indicator=True)
-    for r in np.flatnonzero((merged["_merge"] != "both").to_numpy()):
-        issues.add("alternative", f"block {merged['block'].iloc[r]}, task "
-                   f"{merged['task'].iloc[r]}, alternative {merged['alternative'].iloc[r]} "
-                   "is not in the design", r, "join")
+    off = np.flatnonzero((merged["_merge"] != "both").to_numpy())
+    issues.add_rows("alternative", lambda i: f"block {merged['block'].iloc[off[i]]}, task "
+                    f"{merged['task'].iloc[off[i]]}, alternative "
+                    f"{merged['alternative'].iloc[off[i]]} is not in the design", off, "join")
     issues.raise_if_any()
     return merged.drop(columns="_merge")
 
@@ -378,31 +347,34 @@ def _from_wide(study, frame, design, display) -> pd.DataFrame:
     blocks = integers(frame, c.block, issues) if c.block else np.ones(len(frame), np.int64)
     table = design.table
     answers = wide_answers(study, frame, task_cols, design, blocks, issues)
-    dup = frame[c.respondent].str.strip().duplicated().to_numpy()
-    for r in np.flatnonzero(dup):
-        issues.add(c.respondent, f"respondent {frame[c.respondent].iloc[r]!r} has more than "
-                   "one row", r, "dup")
+    dup = stripped(frame[c.respondent]).duplicated().to_numpy()
+    dup = np.flatnonzero(dup)
+    issues.add_rows(c.respondent, lambda i: f"respondent {frame[c.respondent].iloc[dup[i]]!r} "
+                    "has more than one row", dup, "dup")
     issues.raise_if_any()
     if c.version:  # task columns and answers as shown in a randomised version
         answers = _wide_shown(study, frame, answers, design, issues, display)
     answers = answers.merge(table[["block", "task"]].drop_duplicates(), how="left",
                             on=["block", "task"], indicator=True)
     off = (answers["_merge"] != "both").to_numpy()
-    for r in answers.loc[off & (answers["choice"] > 0).to_numpy(), "row"].unique():
-        issues.add(c.block or "block", "block and task are not in the design", r, "join")
+    issues.add_rows(c.block or "block", "block and task are not in the design",
+                    answers.loc[off & (answers["choice"] > 0).to_numpy(), "row"].unique(),
+                    "join")
     answers = answers[~off].drop(columns="_merge")  # an empty cell of a task not shown
     if study.spec.choices.missing == "error":
-        for r in answers[answers["choice"] == 0].itertuples():
-            issues.add(r.column, f"respondent {r.respondent}, task {r.task} has no answer "
-                       "(a missing answer; choices.missing: error stops here, drop would "
-                       "leave the task out)", r.row, "missing")
+        gone = answers[answers["choice"] == 0].reset_index(drop=True)
+        issues.add_rows(None, lambda i: f"respondent {gone['respondent'].iloc[i]}, task "
+                        f"{gone['task'].iloc[i]} has no answer (a missing answer; "
+                        "choices.missing: error stops here, drop would leave the task out)",
+                        gone["row"].to_numpy(), "missing", columns=gone["column"].to_numpy())
     long = answers.merge(table, on=["block", "task"], how="left")
     long["chosen"] = (long["alternative"] == long["choice"]).astype(np.int64)
     n_chosen = long.groupby(["row", "task"], sort=False)["chosen"].transform("sum")
     bad = long[(n_chosen == 0).to_numpy() & (long["choice"] > 0).to_numpy()]
-    for r in bad.drop_duplicates(["row", "task"]).itertuples():
-        issues.add(r.column, f"alternative {r.choice} is not in block {r.block}, task "
-                   f"{r.task} of the design", r.row, "notin")
+    bad = bad.drop_duplicates(["row", "task"]).reset_index(drop=True)
+    issues.add_rows(None, lambda i: f"alternative {bad['choice'].iloc[i]} is not in block "
+                    f"{bad['block'].iloc[i]}, task {bad['task'].iloc[i]} of the design",
+                    bad["row"].to_numpy(), "notin", columns=bad["column"].to_numpy())
     issues.raise_if_any()
     long = long.drop(columns=["row", "column", "choice"])
     if c.version:  # every row's position shown, from the version's order
@@ -462,7 +434,7 @@ def attach_groups(study, long, frame, display) -> pd.DataFrame:
     """
     c = study.spec.choices.columns
     r_spec = study.spec.respondents
-    long = long.copy()
+    long = long.copy(deep=False)  # copy-on-write: the caller's frame is not changed
     if r_spec is not None:
         path = study.resolve(r_spec.file)
         rdisp = shown(path)
@@ -471,12 +443,14 @@ def attach_groups(study, long, frame, display) -> pd.DataFrame:
         need_columns(people, {"respondent id": r_spec.id, "group": r_spec.group}, rdisp, ",",
                       setting=None)
         issues = Issues(rdisp, people)
-        ids = people[r_spec.id].str.strip()
-        for r in np.flatnonzero(ids.duplicated().to_numpy()):
-            issues.add(r_spec.id, f"respondent {ids.iloc[r]!r} is listed twice", r, "dup")
-        groups = people[r_spec.group].str.strip()
-        for r in np.flatnonzero((groups == "").to_numpy()):
-            issues.add(r_spec.group, f"respondent {ids.iloc[r]!r} has no group", r, "empty")
+        ids = stripped(people[r_spec.id])
+        twice = np.flatnonzero(ids.duplicated().to_numpy())
+        issues.add_rows(r_spec.id, lambda i: f"respondent {ids.iloc[twice[i]]!r} is listed "
+                        "twice", twice, "dup")
+        groups = stripped(people[r_spec.group])
+        none = np.flatnonzero((groups == "").to_numpy())
+        issues.add_rows(r_spec.group, lambda i: f"respondent {ids.iloc[none[i]]!r} has no "
+                        "group", none, "empty")
         _reserved_group(groups, issues, r_spec.group)
         covariates = list(dict.fromkeys(c for _, c in study.spec.model.interactions))
         for cov in covariates:
@@ -484,52 +458,64 @@ def attach_groups(study, long, frame, display) -> pd.DataFrame:
                 issues.add(cov, f"missing column {cov!r} (covariate named in "
                            "model.interactions)", None, "cov")
             else:
-                for r in np.flatnonzero((people[cov].str.strip() == "").to_numpy()):
-                    issues.add(cov, f"respondent {ids.iloc[r]!r} has no value of covariate "
-                               f"{cov!r}", r, "covempty")
+                empty = np.flatnonzero(blank_cells(people[cov]))
+                issues.add_rows(cov, lambda i, cov=cov, empty=empty: f"respondent "
+                                f"{ids.iloc[empty[i]]!r} has no value of covariate {cov!r}",
+                                empty, "covempty")
         issues.raise_if_any()
         lookup = dict(zip(ids, groups, strict=True))
         long["group"] = long["respondent"].astype(str).map(lookup)
         for cov in covariates:
             long[cov] = long["respondent"].astype(str).map(
-                dict(zip(ids, people[cov].str.strip(), strict=True)))
+                dict(zip(ids, stripped(people[cov]), strict=True)))
         missing = long.loc[long["group"].isna(), "respondent"].unique()
         if len(missing):
-            issues = Issues(display, frame)
-            raw_ids = frame[c.respondent].str.strip()
-            for rid in missing:
-                rows = np.flatnonzero((raw_ids == str(rid)).to_numpy())
-                issues.add(c.respondent, f"respondent {rid!r} is not in the respondents "
-                           f"table {rdisp} (column {r_spec.id!r}), so it has no group; add "
-                           "it there", rows[0] if len(rows) else None, "nogroup")
-            issues.raise_if_any()
+            _not_listed(frame, display, c.respondent, missing,
+                        f"table {rdisp} (column {r_spec.id!r})")
     elif c.group:
         need_columns(frame, {"group": c.group}, display, study.spec.choices.delimiter)
         issues = Issues(display, frame)
-        cells = frame[c.group].str.strip()
-        ids = frame[c.respondent].str.strip()
-        for r in np.flatnonzero((cells == "").to_numpy()):
-            issues.add(c.group, f"respondent {ids.iloc[r]!r} has no group (empty cell)", r,
-                       "empty")
+        cells = stripped(frame[c.group])
+        ids = stripped(frame[c.respondent])
+        none = np.flatnonzero((cells == "").to_numpy())
+        issues.add_rows(c.group, lambda i: f"respondent {ids.iloc[none[i]]!r} has no group "
+                        "(empty cell)", none, "empty")
         _reserved_group(cells, issues, c.group)
         first = cells.groupby(ids, sort=False).transform("first")
-        for r in np.flatnonzero(((cells != first) & (cells != "")).to_numpy()):
-            issues.add(c.group, f"respondent {ids.iloc[r]!r} is in group {cells.iloc[r]!r} "
-                       f"here but in {first.iloc[r]!r} on an earlier row; a respondent "
-                       "belongs to one group", r, "mixed")
+        mixed = np.flatnonzero(((cells != first) & (cells != "")).to_numpy())
+        issues.add_rows(c.group, lambda i: f"respondent {ids.iloc[mixed[i]]!r} is in group "
+                        f"{cells.iloc[mixed[i]]!r} here but in {first.iloc[mixed[i]]!r} on an "
+                        "earlier row; a respondent belongs to one group", mixed, "mixed")
         issues.raise_if_any()
         if study.spec.choices.format == "wide":
             long["group"] = long["respondent"].map(dict(zip(ids, cells, strict=True)))
         else:
             long["group"] = cells.to_numpy()
     else:
-        long["group"] = "all"
-    long["respondent"] = long["respondent"].astype(str)
+        long["group"] = pd.Series("all", index=long.index, dtype=TEXT)
+    # text cells keep pandas' Python string storage (dce.core.cells.TEXT) with pyarrow too
+    long["respondent"] = long["respondent"].astype(TEXT)
     long["is_opt_out"] = long["is_opt_out"] if "is_opt_out" in long else 0
     covs = [c for c in dict.fromkeys(c for _, c in study.spec.model.interactions) if c in long]
     extra = [c for c in EXTRA_COLUMNS + covs if c in long]  # marks, order shown, covariates
     return long[OUT_COLUMNS + [a.name for a in study.attributes] + ["is_opt_out"]
                 + extra].reset_index(drop=True)
+
+
+def _not_listed(frame, display, column, missing, table) -> None:
+    """Raise one problem per respondent of the choices file missing from the respondents
+    table, at the first row of each (the first few built, the rest counted)."""
+    issues = Issues(display, frame)
+    raw_ids = stripped(frame[column])
+    first = pd.Series(np.arange(len(raw_ids)), index=raw_ids.to_numpy()).groupby(
+        level=0, sort=False).first()
+    at = first.reindex(pd.Index(missing).astype(str)).to_numpy()
+    for rid, row in zip(missing[:5], at[:5], strict=True):  # the first few; the rest counted
+        issues.add(column, f"respondent {rid!r} is not in the respondents {table}, so it has "
+                   "no group; add it there", None if np.isnan(row) else int(row), "nogroup")
+    if len(missing) > 5:
+        issues.counts[(column, "nogroup")] += len(missing) - 5
+    issues.raise_if_any()
 
 
 POOLED = "all"

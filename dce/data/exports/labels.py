@@ -11,7 +11,9 @@ from __future__ import annotations
 import re
 
 import numpy as np
+import pandas as pd
 
+from dce.core.cells import distinct
 from dce.core.csvread import Issues
 from dce.data.answers import missing_cells
 from dce.errors import DataError
@@ -100,14 +102,17 @@ def to_numbers(study, frame, columns, design, display):
     opt = study.spec.choices.opt_out
     opt_label = _key(opt.label) if getattr(opt, "label", None) else None
     for col in _task_columns(frame.columns, columns.tasks):
-        cells = frame[col].map(_key)
+        codes, uniques = distinct(frame[col])  # each distinct cell keyed once
+        cells = pd.Series(np.array([_key(u) for u in uniques], dtype=object)[codes],
+                          index=frame.index, dtype=object)
         numbers = cells.map(lookup)
         # missing answers ("NA", ".") and choices.opt_out's label are read by the wide reader
         kept = missing_cells(frame[col]) | (cells == opt_label).to_numpy()
         bad = (cells != "") & numbers.isna() & ~kept
-        for r in np.flatnonzero(bad.to_numpy()):
-            issues.add(col, f"{frame[col].iloc[r]!r} is not the label of an alternative "
-                       f"(labels: {shown}); add it to choices.labels", r, "label")
+        rows = np.flatnonzero(bad.to_numpy())
+        issues.add_rows(col, lambda i, col=col, rows=rows: f"{frame[col].iloc[rows[i]]!r} is "
+                        f"not the label of an alternative (labels: {shown}); add it to "
+                        "choices.labels", rows, "label")
         out[col] = np.where(kept, frame[col], numbers.fillna(0).astype(np.int64).astype(str))
     issues.raise_if_any()
     out.attrs = dict(frame.attrs)

@@ -19,6 +19,7 @@ import re
 
 import numpy as np
 
+from dce.core.cells import distinct
 from dce.errors import DataError
 
 RESPONSE_ID = "ResponseId"
@@ -72,8 +73,9 @@ def to_wide(study, frame, design, display):
             update["tasks"] = looped
     finished = [col for col in frame.columns if col.lower() == "finished"]
     if finished:
-        cells = frame[finished[0]].str.strip().str.lower()
-        unfinished = int(np.isin(cells.to_numpy(), ["0", "false"]).sum())
+        codes, uniques = distinct(frame[finished[0]])  # one look per distinct cell
+        unfinished = int(np.isin(np.array([u.strip().lower() for u in uniques], dtype=object),
+                                 ["0", "false"])[codes].sum())
         if unfinished:
             log.info("%s: %d responses not finished; their answered tasks are used",
                      display, unfinished)

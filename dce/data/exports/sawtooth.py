@@ -13,8 +13,8 @@ in Sawtooth's .CHO files: Lighthouse Studio manual, ".CHO File Format"), and ``R
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 
+from dce.core.cells import numbers
 from dce.core.csvread import Issues, need_columns
 from dce.errors import DataError
 
@@ -109,24 +109,25 @@ def _levels(study, frame, design, display):
     codes = {}
     for a in attrs:
         col = found[a.name]
-        num = pd.to_numeric(frame[col].str.strip(), errors="coerce").to_numpy()
+        num = numbers(frame[col])[0]  # parsed once per distinct cell
         if a.levels is None:
             raise DataError([study.problem(("attributes", a.name), "Sawtooth files hold "
                                            "level numbers; list the levels (levels: [...]) "
                                            "in the order Sawtooth numbers them")])
         n = len(a.level_labels)
         bad = ~np.isfinite(num) | (num != np.round(num)) | (num < 0) | (num > n)
-        for r in np.flatnonzero(bad):
-            issues.add(col, f"expected a level number 1 to {n} (0 for the None concept), "
-                       f"found {frame[col].iloc[r]!r}", r, "code")
+        rows = np.flatnonzero(bad)
+        issues.add_rows(col, lambda i, col=col, rows=rows, n=n: f"expected a level number 1 "
+                        f"to {n} (0 for the None concept), found {frame[col].iloc[rows[i]]!r}",
+                        rows, "code")
         codes[a.name] = np.where(bad, -1, num).astype(np.int64)
     none = np.all([codes[a.name] == 0 for a in attrs], axis=0)
     out = frame.copy()
     for a in attrs:
         col = found[a.name]
-        for r in np.flatnonzero((codes[a.name] == 0) & ~none):
-            issues.add(col, "level 0 (not shown) is read only when every attribute of the "
-                       "concept is 0 (the None concept)", r, "zero")
+        issues.add_rows(col, "level 0 (not shown) is read only when every attribute of the "
+                        "concept is 0 (the None concept)",
+                        np.flatnonzero((codes[a.name] == 0) & ~none), "zero")
         labels = np.array([""] + list(a.level_labels), dtype=object)
         out[a.name] = labels[np.maximum(codes[a.name], 0)]
     issues.raise_if_any()

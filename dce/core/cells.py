@@ -1,0 +1,152 @@
+"""Text cells of a table read once per distinct cell: the compiled column operations
+behind every reader (strip, blank, number), so that no Python code runs per row.
+
+A column of survey answers holds few distinct cells (levels, 0/1, task numbers) however
+many rows it has: each helper hashes the column once (``pandas.factorize``), works on the
+distinct cells and maps the result back to the rows.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+#: The dtype of text cells: pandas' text dtype with Python storage, whether or not pyarrow is
+#: installed (its Arrow storage would make reading three times slower, for the same cells).
+TEXT = pd.StringDtype("python", na_value=np.nan)
+
+
+def distinct(col) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct cells of a column and the code of each row (one hash pass, no Python
+    code per row).
+
+    Parameters
+    ----------
+    col : Series or ndarray (rows,)
+        Cells without missing values (text cells of :func:`read_table`).
+
+    Returns
+    -------
+    codes : ndarray of int64 (rows,)
+        Position of each row's cell in ``uniques``.
+    uniques : ndarray of object (distinct,)
+        The distinct cells in order of first appearance.
+    """
+    codes, uniques = pd.factorize(np.asarray(col, dtype=object), use_na_sentinel=False)
+    return codes.astype(np.int64, copy=False), np.asarray(uniques, dtype=object)
+
+
+def strip_text(values: np.ndarray) -> np.ndarray:
+    """``str.strip()`` of every text in an object array, in compiled code.
+
+    numpy's string functions strip the same white space as Python's ``str.strip`` (checked
+    over every code point in the tests), and also NUL, which Python keeps: texts with a
+    NUL are stripped by Python. With numpy < 2, Arrow's ``utf8_trim_whitespace`` (the same
+    white space) does it.
+
+    Parameters
+    ----------
+    values : ndarray of object (n,)
+        Texts.
+
+    Returns
+    -------
+    ndarray of object (n,)
+    """
+    values = np.asarray(values, dtype=object)
+    if not len(values):
+        return values
+    na = pd.isna(values)
+    if na.any():  # missing cells stay missing, as with Series.str.strip
+        out = values.copy()
+        out[~na] = strip_text(values[~na])
+        return out
+    if not hasattr(np, "strings"):  # numpy < 2: Arrow trims the same white space
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        trimmed = pc.utf8_trim_whitespace(pa.array(values, type=pa.string()))
+        return np.asarray(trimmed.to_numpy(zero_copy_only=False), dtype=object)
+    text = np.asarray(values, dtype=np.dtypes.StringDType())
+    out = np.strings.strip(text).astype(object)
+    nul = np.strings.find(text, "\x00") >= 0
+    if nul.any():
+        out[nul] = [v.strip() for v in values[nul]]
+    return out
+
+
+def stripped(col: pd.Series) -> pd.Series:
+    """``col.str.strip()`` computed once per distinct cell.
+
+    Parameters
+    ----------
+    col : Series of str (rows,)
+
+    Returns
+    -------
+    Series of str (rows,)
+        ``col`` itself when no cell has surrounding white space; else a new Series with the
+        same index and dtype.
+    """
+    codes, uniques = distinct(col)
+    clean = strip_text(uniques)
+    if (clean == uniques).all():
+        return col
+    return pd.Series(clean[codes], index=col.index, dtype=col.dtype, name=col.name)
+
+
+def blank_cells(col) -> np.ndarray:
+    """True where a text cell is empty or only white space (per distinct cell).
+
+    Parameters
+    ----------
+    col : Series or ndarray of str (rows,)
+
+    Returns
+    -------
+    ndarray of bool (rows,)
+    """
+    codes, uniques = distinct(col)
+    return (strip_text(uniques) == "")[codes]
+
+
+def blank_rows(frame: pd.DataFrame) -> np.ndarray:
+    """True for the rows all of whose cells are blank (column by column, stopping as soon
+    as no row can be blank).
+
+    Parameters
+    ----------
+    frame : DataFrame (rows, columns) of str
+
+    Returns
+    -------
+    ndarray of bool (rows,)
+    """
+    blank = np.ones(len(frame), bool)
+    for name in range(frame.shape[1]):
+        rows = np.flatnonzero(blank)  # only rows still blank need a look
+        if not len(rows):
+            break
+        blank[rows] = blank_cells(frame.iloc[:, name].to_numpy()[rows])
+    return blank
+
+
+def numbers(col) -> tuple[np.ndarray, np.ndarray]:
+    """``pd.to_numeric(col.str.strip(), errors="coerce")``, parsed once per distinct cell.
+
+    Parameters
+    ----------
+    col : Series or ndarray of str (rows,)
+
+    Returns
+    -------
+    values : ndarray (rows,)
+        The numbers, with the dtype pandas infers for these cells (int64 when every cell
+        is a whole number, float64 with NaN where a cell is not a number).
+    clean : ndarray of object (rows,)
+        The stripped cells.
+    """
+    codes, uniques = distinct(col)
+    clean = strip_text(uniques)
+    values = pd.to_numeric(pd.Series(clean, dtype=object), errors="coerce").to_numpy()
+    return values[codes], clean[codes]
