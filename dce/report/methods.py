@@ -108,18 +108,7 @@ def design_text(cfg: dict, diag: dict | None, items: bool) -> str:
                 "levels of every alternative, so the design's method and efficiency are "
                 "not reported here.")
     if items:
-        kind = diag.get("type") or "a design of item subsets"
-        text = (f"Design: {kind} of {diag.get('items', len(cfg.get('items') or {}))} items in "
-                f"{diag.get('n_choice_sets')} sets of {diag.get('items_per_set')}, "
-                f"{diag.get('blocks') or 1} block(s) of {diag.get('sets_per_block')} sets")
-        freq = diag.get("item_frequency") or {}
-        pairs = diag.get("pair_frequency") or {}
-        if freq:
-            text += f"; each item appears {_span(freq)} times"
-        if pairs:
-            text += f" and each pair of items {_span(pairs)} times"
-        return text + (f"; the fielded design was {diag['method']}." if
-                       str(diag.get("method", "")).startswith("read") else ".")
+        return _item_design_text(cfg, diag)
     method = d.get("method")
     made_by = FORMATS.get(diag.get("file_format"))
     if made_by:  # another program made it: design.method describes nothing here
@@ -163,6 +152,23 @@ def design_text(cfg: dict, diag: dict | None, items: bool) -> str:
     if rules:
         text += f" Restrictions: {and_list(rules)}."
     return text + _fielding_text(d, cfg.get("model") or {})
+
+
+def _item_design_text(cfg: dict, diag: dict) -> str:
+    """The design paragraph of a best-worst or ranking study: items, sets, blocks and the
+    item and pair frequencies."""
+    kind = diag.get("type") or "a design of item subsets"
+    text = (f"Design: {kind} of {diag.get('items', len(cfg.get('items') or {}))} items in "
+            f"{diag.get('n_choice_sets')} sets of {diag.get('items_per_set')}, "
+            f"{diag.get('blocks') or 1} block(s) of {diag.get('sets_per_block')} sets")
+    freq = diag.get("item_frequency") or {}
+    pairs = diag.get("pair_frequency") or {}
+    if freq:
+        text += f"; each item appears {_span(freq)} times"
+    if pairs:
+        text += f" and each pair of items {_span(pairs)} times"
+    return text + (f"; the fielded design was {diag['method']}." if
+                   str(diag.get("method", "")).startswith("read") else ".")
 
 
 def _priors_text(d: dict, diag: dict) -> str:
