@@ -65,7 +65,7 @@ from dce.models.latent_class_em import run_start
 from dce.models.latent_class_likelihood import Mixture, PanelSets
 from dce.models.results import FitResult, tidy
 
-__all__ = ["LatentClassResult", "fit", "membership_matrix"]
+__all__ = ["LatentClassResult", "fit", "membership_matrix", "parameter_names"]
 
 LOW_SHARE = 0.2          # fewer starts than this share reaching the best log-likelihood warns
 DECREMENT_TOL = 1e-6     # converged: Newton decrement g'(-H)^-1 g below this (loglik units)
@@ -347,7 +347,9 @@ def _check_counts(data, classes, scale_classes, starts):
                         f"respondents; the data have {data.n_respondents}", key="classes")
 
 
-def _names(model, terms, znames):
+def parameter_names(model, terms, znames) -> tuple:
+    """Names of the parameters of ``model`` (a Mixture) in order (module docstring), from
+    the K model ``terms`` and the membership names ``znames``."""
     out = [f"class{c + 1}:{t}" for c in range(model.C) for t in terms]
     out += [f"scale{s + 1}:log_scale" for s in range(1, model.S)]
     out += [f"class{c + 1}:membership[{z}]" for c in range(1, model.C) for z in znames]
@@ -509,7 +511,8 @@ def fit(data, *, classes: int = 2, scale_classes: int = 1, membership=None, star
         warnings.warn(msg, RuntimeWarning, stacklevel=2)
     name = "latent_class" if scale_classes == 1 else "scale_adjusted_latent_class"
     return LatentClassResult(
-        terms=_names(model, data.terms, znames), params=theta, vcov=vcovs[se], se_type=se,
+        terms=parameter_names(model, data.terms, znames), params=theta, vcov=vcovs[se],
+        se_type=se,
         loglik=ll, null_loglik=clogit.null_loglik(data), n_obs=data.n_rows,
         n_sets=data.n_sets, n_respondents=data.n_respondents, converged=converged,
         iterations=int(records[best]["em_iterations"] + records[best]["iterations"]),

@@ -62,7 +62,8 @@ def start_values(model, base, base_se, seq, method="partition") -> np.ndarray:
         The start's seed.
     method : {"partition", "perturb"}
         Random partition of the respondents into segments followed by three Newton steps
-        of each segment's conditional logit from ``base``; or ``base`` plus normal noise.
+        of the class coefficients on the partition from ``base`` (scales held at
+        ``0.5^(s-1)``); or ``base`` plus normal noise (half of ``max(|b|, 2 se)``).
 
     Returns
     -------
@@ -80,7 +81,7 @@ def start_values(model, base, base_se, seq, method="partition") -> np.ndarray:
     theta = model.pack(beta, lam, gamma, np.zeros(model.S))
     weights = np.zeros((model.N, model.G))
     weights[np.arange(model.N), rng.integers(model.G, size=model.N)] = 1.0
-    taste = slice(0, model.i_gamma)
+    taste = slice(0, model.i_tau)              # the class coefficients; scales stay apart
     logprior = model.logprior(theta)
     for _ in range(3):
         sw = model.sets.weighted(model.coefficients(theta), logprior, weights=weights)
