@@ -2,10 +2,11 @@
 
 One start
 ---------
-1. **Starting values.** Class coefficients ``beta_c = b + u_c * max(|b|, 2 se)`` with ``b`` and
-   ``se`` the pooled conditional-logit estimates and standard errors and ``u_c`` standard
-   normal (a child SeedSequence per start); equal class shares; scale classes (if any) at
-   ``lambda_s = 0.5^(s-1)``, equal shares.
+1. **Starting values.** The respondents are split at random (a child SeedSequence per start)
+   into the ``C S`` segments; three Newton steps of each class's conditional logit on its
+   part, from the pooled conditional-logit estimates, give the class coefficients (the
+   posterior-weighted M-step of step 2 with 0/1 weights, as lclogit's random assignment;
+   Pacifico and Yoo 2013); shares start equal and scale class ``s`` at ``0.5^(s-1)``.
 2. **EM** (Dempster, Laird and Rubin 1977; for latent class logit Bhat 1997, Train 2008,
    Pacifico and Yoo 2013). The E-step computes the posterior ``h_ng`` of every segment for
    every respondent; the M-step maximises ``Q = sum_n sum_g h_ng (log P(g | n) + log L_ng)``:
@@ -194,7 +195,8 @@ def polish(model, theta, max_iter: int = 200):
     theta : ndarray (P,)
     iterations : int
     success : bool
-        scipy's gradient test met, or a strict local maximum by :func:`_at_maximum`.
+        Whether the result is a strict local maximum (:func:`_at_maximum`: ``-H`` positive
+        definite, Newton decrement below ``DECREMENT_TOL``).
     """
     N = max(model.N, 1)
     cache = {}
@@ -221,7 +223,7 @@ def polish(model, theta, max_iter: int = 200):
         res = optimize.minimize(objective, theta, jac=True, hess=hess, method="trust-exact",
                                 options={"gtol": GTOL, "maxiter": max_iter})
     _, g, H = evaluate(res.x)
-    return res.x, int(res.nit), bool(res.success) or _at_maximum(g, H)
+    return res.x, int(res.nit), _at_maximum(g, H)
 
 
 def _at_maximum(g, H, tol=DECREMENT_TOL) -> bool:
