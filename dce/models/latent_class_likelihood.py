@@ -314,21 +314,50 @@ class Mixture:
         ll = logsumexp(A, axis=1)
         return np.exp(A - ll[:, None]), ll
 
-    def respondent_scores(self, theta, sweep=None):
-        """(per-respondent gradient ``g_n`` (N, P), the per-segment ``e_ng`` (N, G, P), the
-        sweep): the score of each respondent's log-likelihood contribution."""
+    def respondent_scores(self, theta, sweep=None, louis=False):
+        """The score of each respondent's log-likelihood contribution.
+
+        Parameters
+        ----------
+        theta : ndarray (P,)
+        sweep : dict or None
+            :meth:`PanelSets.weighted` at ``theta`` with ``per_respondent`` (computed when
+            None).
+        louis : bool
+            Also ``sum_n sum_g h_ng e_ng e_ng'`` (P, P), ``e_ng = d a_ng / d theta``.
+
+        Returns
+        -------
+        g : ndarray (N, P)
+            ``g_n = sum_g h_ng e_ng``.
+        outer : ndarray (P, P) or None
+            With ``louis``.
+        sweep : dict
+        """
         if sweep is None:
             sweep = self.sets.weighted(self.coefficients(theta), self.logprior(theta),
                                        info=False, per_respondent=True)
-        E = self._segment_scores(theta, sweep["resp_score"])
-        g = np.einsum("ng,ngp->np", sweep["h"], E)
-        return g, E, sweep
+        h, rs = sweep["h"], sweep["resp_score"]
+        g = np.zeros((self.N, self.P))
+        outer = np.zeros((self.P, self.P)) if louis else None
+        step = max(1, CHUNK_ELEMENTS // (self.G * self.P))     # respondents per block
+        for a in range(0, self.N, step):
+            rows = slice(a, min(a + step, self.N))
+            E = self._segment_scores(theta, rs[rows], rows)
+            g[rows] = np.einsum("ng,ngp->np", h[rows], E)
+            if louis:
+                E *= np.sqrt(h[rows])[:, :, None]
+                E = E.reshape(-1, self.P)
+                outer += E.T @ E
+        return g, outer, sweep
 
-    def _segment_scores(self, theta, rs):
-        """``e_ng = d a_ng / d theta`` (N, G, P) from the respondent scores ``rs`` (N, G, K)."""
+    def _segment_scores(self, theta, rs, rows):
+        """``e_ng = d a_ng / d theta`` (n, G, P) of the respondents ``rows`` (a slice) from
+        their scores ``rs`` (n, G, K)."""
         beta, lam, _, _ = self.unpack(theta)
         pi, rho = self.class_probabilities(theta)
-        N, G, K, M = self.N, self.G, self.K, self.M
+        pi, Z = pi[rows], self.Z[rows]
+        N, G, K, M = len(pi), self.G, self.K, self.M
         E = np.zeros((N, G, self.P))
         B = beta[self.cls] * lam[self.scl][:, None]
         for g in range(G):                        # segments: a handful, not data scale
@@ -339,7 +368,7 @@ class Mixture:
             d = -pi[:, 1:].copy()
             if c > 0:
                 d[:, c - 1] += 1.0
-            E[:, g, self.i_gamma:self.i_delta] = (d[:, :, None] * self.Z[:, None, :]).reshape(
+            E[:, g, self.i_gamma:self.i_delta] = (d[:, :, None] * Z[:, None, :]).reshape(
                 N, (self.C - 1) * M)
             r = -rho[1:].copy()
             if s > 0:
@@ -356,14 +385,10 @@ class Mixture:
         """(log-likelihood, gradient (P,), Hessian (P, P), per-respondent scores (N, P))."""
         B = self.coefficients(theta)
         sweep = self.sets.weighted(B, self.logprior(theta), info=True, per_respondent=True)
-        gn, E, _ = self.respondent_scores(theta, sweep)
-        h = sweep["h"]
+        gn, outer, _ = self.respondent_scores(theta, sweep, louis=True)
         H = self.taste_hessian(theta, sweep["score"], sweep["info"])
         H += self.membership_hessian(theta)
-        # Louis (1982): the posterior covariance of the segment scores
-        Ew = E * np.sqrt(h)[:, :, None]
-        Ew = Ew.reshape(-1, self.P)
-        H += Ew.T @ Ew - gn.T @ gn
+        H += outer - gn.T @ gn        # Louis (1982): posterior covariance of segment scores
         H = (H + H.T) / 2
         return float(sweep["ll"].sum()), gn.sum(axis=0), H, gn
 
