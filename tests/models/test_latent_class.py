@@ -254,7 +254,9 @@ def test_same_seed_same_numbers_and_jobs_do_not_matter():
 # ----- tables and selection ----------------------------------------------------------------------
 def test_tables_and_class_selection():
     data, _ = simulate(41, 300, 6, 3, [[1.5, -1.0], [-1.0, 1.0]], shares=[0.55, 0.45])
-    sel = select_classes(data, classes=[1, 2, 3], seed_seq=SEED, starts=3)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        sel = select_classes(data, classes=[1, 2, 3], seed_seq=SEED, starts=3)
     t = sel.table
     assert list(t["classes"]) == [1, 2, 3]
     N = 300
