@@ -58,7 +58,7 @@ import pandas as pd
 from scipy import stats
 
 from dce.core.parallel import map_seeds
-from dce.errors import ConfigError, DataError
+from dce.errors import ConfigError, DataError, EstimationError
 from dce.models import clogit
 from dce.models.covariance import bread_of, check_vcov, panel_covariances
 from dce.models.latent_class_em import run_start
@@ -393,14 +393,12 @@ def _run_starts(model, base, base_se, spread, starts, seed_seq, em_iterations, j
     return records, thetas, notes
 
 
-def _pick_best(records, thetas, tolerance, group, notes):
+def _pick_best(records, tolerance, group, notes):
     """Index of the best usable start; marks ``reached_best`` and adds notes."""
     usable = [i for i, r in enumerate(records)
               if np.isfinite(r["loglik"]) and not r["status"].startswith(("diverged", "empty"))]
     pool = usable or [i for i, r in enumerate(records) if np.isfinite(r["loglik"])]
     if not pool:
-        from dce.errors import EstimationError
-
         raise EstimationError(f"group {group}: every latent class start failed", key="model")
     best = max(pool, key=lambda i: records[i]["loglik"])
     top = records[best]["loglik"]
@@ -502,7 +500,7 @@ def fit(data, *, classes: int = 2, scale_classes: int = 1, membership=None, star
     records, thetas, failed = _run_starts(model, base.params, base.bse, spread, starts,
                                           seed_seq, em_iterations, jobs, start)
     notes += failed
-    best = _pick_best(records, thetas, tolerance, group, notes)
+    best = _pick_best(records, tolerance, group, notes)
     theta = _reorder(model, thetas[best])
     ll, grad, vcovs, converged = _covariances(model, theta, group, notes)
     h, _ = model.posterior(theta)

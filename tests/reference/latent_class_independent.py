@@ -122,8 +122,10 @@ def biogeme_latent_class(X, y, resp, C, start, names=ELECTRICITY_TERMS):
     Returns
     -------
     dict
-        ``loglik``, ``theta`` (P,) in this module's order, ``seconds`` (estimation only,
-        after building the model), ``converged`` and ``version``.
+        ``loglik``, ``theta`` (P,) in this module's order, ``vcov_classic`` (biogeme's
+        Rao-Cramer: inverse of minus its Hessian) and ``vcov_robust`` (its sandwich; with
+        panel data the scores are those of each respondent), (P, P) each, ``seconds``
+        (estimation only, after building the model), ``converged`` and ``version``.
     """
     import importlib.metadata
     import time
@@ -168,18 +170,38 @@ def biogeme_latent_class(X, y, resp, C, start, names=ELECTRICITY_TERMS):
     res = bio.estimate()
     seconds = time.perf_counter() - t
     values = res.get_beta_values()
-    theta = np.r_[[values[f"b_{n}_c{c + 1}"] for c in range(C) for n in names],
-                  [values[f"g_c{c + 1}"] for c in range(1, C)]]
+    order = [f"b_{n}_c{c + 1}" for c in range(C) for n in names] + [
+        f"g_c{c + 1}" for c in range(1, C)]
+    theta = np.array([values[k] for k in order])
+    from biogeme.results_processing import EstimateVarianceCovariance as VC
+
+    vcov = {kind: np.asarray(res.get_sub_variance_covariance_matrix(order, getattr(VC, kind)))
+            for kind in ("RAO_CRAMER", "ROBUST")}
     return {"loglik": float(res.final_log_likelihood), "theta": theta, "seconds": seconds,
+            "vcov_classic": vcov["RAO_CRAMER"], "vcov_robust": vcov["ROBUST"],
             "converged": bool(res.algorithm_has_converged),
             "version": importlib.metadata.version("biogeme")}
+
+
+def share_order_map(theta, C, K):
+    """The linear map ``T`` (P, P) that reorders the classes of ``theta`` by share, largest
+    first, re-referencing the share logits to the new class 1 (as dce reports them):
+    ``T theta`` are the reordered estimates and ``T V T'`` their covariance."""
+    theta = np.asarray(theta, float)
+    gamma = np.r_[0.0, theta[C * K:]]
+    order = np.argsort(-gamma, kind="stable")
+    P = C * K + C - 1
+    T = np.zeros((P, P))
+    for new, old in enumerate(order):
+        T[new * K:(new + 1) * K, old * K:(old + 1) * K] = np.eye(K)
+    G = np.zeros((C, C - 1))          # full gamma (C,) from the free logits
+    G[1:] = np.eye(C - 1)
+    R = (G[order] - G[order][0])[1:]  # new free logits: gamma[order][1:] - gamma[order][0]
+    T[C * K:, C * K:] = R
+    return T
 
 
 def order_by_share(theta, C, K):
     """``theta`` with the classes ordered by share, largest first (class 1 the reference of
     the share logits), as dce reports them."""
-    theta = np.asarray(theta, float)
-    beta = theta[:C * K].reshape(C, K)
-    gamma = np.r_[0.0, theta[C * K:]]
-    order = np.argsort(-gamma, kind="stable")
-    return np.r_[beta[order].ravel(), gamma[order][1:] - gamma[order][0]]
+    return share_order_map(theta, C, K) @ np.asarray(theta, float)

@@ -21,7 +21,9 @@ For 2 and 3 classes (constant class shares) it writes to
   share, largest first);
 * ``biogeme``: biogeme's estimate of the same model written with its expressions
   (``PanelLikelihoodTrajectory`` per class, log of the share-weighted sum), from the first
-  ``--biogeme-starts`` of the same random starting vectors, with its time and version.
+  ``--biogeme-starts`` of the same random starting vectors, with its time and version;
+* ``biogeme_at_best``: biogeme started at the independent best estimates: its optimum and
+  its classic (Rao-Cramer) and robust standard errors, classes ordered as dce orders them.
 """
 
 from __future__ import annotations
@@ -45,6 +47,7 @@ from latent_class_independent import (  # noqa: E402
     loglik_and_gradient,
     multistart,
     order_by_share,
+    share_order_map,
 )
 
 OUT = Path(__file__).resolve().parent / "latent_class_electricity.json"
@@ -99,9 +102,22 @@ def main(argv=None) -> int:
             finally:
                 os.chdir(cwd)
         entry["biogeme"] = bio_runs
+        with tempfile.TemporaryDirectory() as tmp:
+            os.chdir(tmp)
+            try:
+                r = biogeme_latent_class(X, y, resp, C, runs[0][1])
+            finally:
+                os.chdir(cwd)
+        T = share_order_map(r["theta"], C, K)
+        entry["biogeme_at_best"] = {
+            "loglik": r["loglik"], "converged": r["converged"],
+            "theta": (T @ r["theta"]).tolist(),
+            "se_classic": np.sqrt(np.diag(T @ r["vcov_classic"] @ T.T)).tolist(),
+            "se_robust": np.sqrt(np.diag(T @ r["vcov_robust"] @ T.T)).tolist()}
         out[f"classes_{C}"] = entry
         print(f"C={C}: independent best {best:.6f} ({entry['independent']['n_at_best']} of "
-              f"{args.starts}); biogeme {[round(b['loglik'], 6) for b in bio_runs]}")
+              f"{args.starts}); biogeme {[round(b['loglik'], 6) for b in bio_runs]}; "
+              f"biogeme at the best {r['loglik']:.6f}")
     OUT.write_text(json.dumps(out, indent=1) + "\n")
     return 0
 
