@@ -10,7 +10,8 @@ References used here, each independent of dce's code:
 * the best log-likelihood of many random starts of an independent optimiser (scipy BFGS on
   the plain numpy likelihood of tests/reference/latent_class_independent.py);
 * the stored reference fits on Train's electricity data (tests/reference/
-  latent_class_electricity.json: 100 starts of that independent optimiser, and biogeme).
+  latent_class_electricity.json: 100 starts of that independent optimiser; biogeme from
+  random starts and from the optimum, with its classic and robust standard errors).
 
 ``DCE_LC_STARTS`` (default 4) sets how many starts the independent optimiser runs on the
 electricity data inside the suite; set it to 50 or more locally for the full check.
@@ -330,6 +331,14 @@ def test_electricity_default_starts_reach_the_best_optimum(C):
     assert np.all(np.abs(res.params - ref["independent"]["theta"]) < 0.01 * res.bse)
     for run in ref["biogeme"]:                          # biogeme never beats it
         assert run["loglik"] <= res.loglik + 1e-4
+    # biogeme started at that optimum: same estimates and standard errors (its Rao-Cramer
+    # and robust kinds are dce's classic and robust, panel scores by respondent)
+    bio = ref["biogeme_at_best"]
+    assert abs(bio["loglik"] - res.loglik) < 1e-6
+    assert np.all(np.abs(res.params - bio["theta"]) < 1e-4 * res.bse)
+    for kind in ("classic", "robust"):
+        se = np.sqrt(np.diag(res.vcovs[kind]))
+        assert np.allclose(se, bio[f"se_{kind}"], rtol=1e-5), kind
     assert res.starts_at_best >= 2 and res.converged
     # the independent optimiser again, here: a few starts in CI, more with DCE_LC_STARTS
     X, y, resp, _ = ind.load_electricity()
