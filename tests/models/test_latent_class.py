@@ -378,3 +378,21 @@ def test_best_worst_expanded_sets_fit_as_they_are():
     perm = align_classes(got, util[:, 1:])
     assert np.max(np.abs(got[perm] - util[:, 1:])) < 0.5
     assert len(two.posterior_frame()) == 300
+
+
+def test_rescaling_an_attribute_rescales_its_coefficient_in_every_class():
+    data, _ = simulate(81, 200, 5, 3, [[1.0, -1.0], [-1.0, 1.0]], shares=[0.5, 0.5])
+    a = quiet_fit(data, classes=2, starts=3)
+    X = data.X.copy()
+    X[:, 0] *= 4.0
+    X[:, 1] += 7.0                      # a shift common to a set's alternatives cancels
+    scaled = ChoiceData(X, data.chosen, data.set_start, data.respondent, data.respondent_ids,
+                        data.group, data.alternative, data.terms)
+    b = quiet_fit(scaled, classes=2, starts=3)
+    assert abs(a.loglik - b.loglik) < 1e-8
+    est_a, est_b = a.tidy().set_index(["class", "term"]), b.tidy().set_index(["class", "term"])
+    for c in ("class1", "class2"):
+        assert np.isclose(est_b.loc[(c, "x1"), "estimate"] * 4, est_a.loc[(c, "x1"), "estimate"],
+                          rtol=1e-6)
+        assert np.isclose(est_b.loc[(c, "x2"), "estimate"], est_a.loc[(c, "x2"), "estimate"],
+                          rtol=1e-6)
