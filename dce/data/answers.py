@@ -121,7 +121,15 @@ def long_opt_out(study, frame, alternative, label_rows, issues, display) -> np.n
     if spec is None or spec == "empty":
         if not attrs:
             return np.zeros(len(frame), bool)
-        return blank_rows(frame[[a.name for a in attrs]])
+        blank = blank_rows(frame[[a.name for a in attrs]])
+        d = study.spec.design
+        if d is not None and d.opt_out and not blank.any():  # declared, never found
+            raise DataError([study.problem(("design", "opt_out"), f"the config names an "
+                f"opt-out ({d.opt_out!r}) but no row of {display} is one: long data mark it "
+                "by leaving every attribute cell empty; if the file writes it as an "
+                "alternative number or a label, set choices.opt_out: {alternative: N} or "
+                "{label: ...}")])
+        return blank
     c = study.spec.choices.columns
     is_opt = label_rows if getattr(spec, "label", None) is not None else \
         alternative == spec.alternative

@@ -357,9 +357,7 @@ def _from_wide(study, frame, design, display) -> pd.DataFrame:
     answers = answers.merge(table[["block", "task"]].drop_duplicates(), how="left",
                             on=["block", "task"], indicator=True)
     off = (answers["_merge"] != "both").to_numpy()
-    issues.add_rows(c.block or "block", "block and task are not in the design",
-                    answers.loc[off & (answers["choice"] > 0).to_numpy(), "row"].unique(),
-                    "join")
+    _not_in_design(issues, answers[off & (answers["choice"] > 0).to_numpy()], table)
     answers = answers[~off].drop(columns="_merge")  # an empty cell of a task not shown
     if study.spec.choices.missing == "error":
         gone = answers[answers["choice"] == 0].reset_index(drop=True)
@@ -381,6 +379,28 @@ def _from_wide(study, frame, design, display) -> pd.DataFrame:
         long = long.merge(fielding_order(design, study), how="left",
                           on=["block", "version", "task", "alternative"])
     return long
+
+
+def _not_in_design(issues, off: pd.DataFrame, table: pd.DataFrame) -> None:
+    """Answered task cells whose block and task the design lacks, in file order, each at
+    its task column, with the tasks the block has (a column caught by the task prefix that
+    is not a choice task, such as a later question Q10, is the usual cause)."""
+    off = off.sort_values(["row", "task"], kind="stable").reset_index(drop=True)
+    spans = table.groupby("block")["task"].agg(["min", "max"])
+    lo = off["block"].map(spans["min"]).to_numpy()
+    hi = off["block"].map(spans["max"]).to_numpy()
+
+    def message(i):
+        b, task, col = off["block"].iloc[i], off["task"].iloc[i], off["column"].iloc[i]
+        has = (f"block {b} has tasks {int(lo[i])} to {int(hi[i])}" if pd.notna(lo[i])
+               else f"the design has no block {b} (blocks: "
+                    f"{', '.join(str(x) for x in spans.index)})")
+        return (f"block {b}, task {task} is not in the design ({has}); if {col} is not a "
+                "choice task, list the task columns in choices.columns.tasks; if the file "
+                "numbers tasks across blocks, number the design's tasks the same way")
+
+    issues.add_rows(None, message, off["row"].to_numpy(), "join",
+                    columns=off["column"].to_numpy())
 
 
 def _wide_shown(study, frame, answers, design, issues, display) -> pd.DataFrame:
