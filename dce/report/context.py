@@ -37,20 +37,26 @@ def build(run: dict, version: str = "", progress=None) -> tuple[dict, dict]:
     figs: dict = {}
     if imp is None or imp.empty:
         return ctx, figs
-    order = text.attribute_order(imp)
+    separated = text.separated_groups(imp)
+    shown = [g for g in groups if g not in separated]  # figures leave separated fits out
+    imp_shown = imp[imp["group"].isin(shown)]
+    order = text.attribute_order(text.ordered(imp))
     counts = ({r["group"]: int(r["n_respondents"]) for _, r in models.iterrows()}
               if models is not None else None)
     ctx["fit"] = _fit(models, labels)
     ctx["key_findings"] = text.headline(imp, labels)
     ctx["ranking"] = text.ranking_matrix(imp, labels, groups)
-    steps = [("importance", lambda: figures.importance_chart(imp, labels, groups, level,
-                                                             order, counts))]
+    steps = [("importance", lambda: figures.importance_chart(imp_shown, labels, shown, level,
+                                                             order, counts))] if shown else []
     ctx["importance_text"] = _importance_text(labels)
-    if len([g for g in groups if g != POOLED]) >= 2:
-        steps.append(("ranks", lambda: figures.rank_chart(imp, labels, groups, order)))
+    ctx["separated_note"] = separated_note(separated, labels)
+    if len([g for g in shown if g != POOLED]) >= 2:
+        steps.append(("ranks", lambda: figures.rank_chart(imp_shown, labels, shown, order)))
     est = run.get("estimates")
-    if est is not None and not est.empty:
-        steps.append(("coefficients", lambda: figures.forest_chart(est, labels, groups, level)))
+    est_shown = None if est is None else est[est["group"].isin(shown)]
+    if est_shown is not None and not est_shown.empty:
+        steps.append(("coefficients", lambda: figures.forest_chart(est_shown, labels, shown,
+                                                                   level)))
     for name, make in (progress(steps, "report figures") if progress else steps):
         figs[name] = make()
     ctx["figures"] = {name: {"png": base64.b64encode(png).decode("ascii"),
@@ -63,6 +69,7 @@ def build(run: dict, version: str = "", progress=None) -> tuple[dict, dict]:
     ctx["comparison"] = compare_text.comparison_sentences(comparison, imp, scale_free, labels,
                                                           level)
     ctx["comparison_intro"] = compare_text.comparison_intro(labels, scale_free, level)
+    ctx["comparison_left_out"] = compare_text.left_out_sentence(separated, groups, labels)
     ctx["scale_rows"] = compare_text.scale_rows(comparison, labels)
     ctx["estimates"] = _estimates(est, labels) if est is not None else []
     fit_groups = [g for g in groups]
@@ -82,6 +89,30 @@ def build(run: dict, version: str = "", progress=None) -> tuple[dict, dict]:
                                      version)
     ctx["warnings"] = [readable(w, labels, est) for w in ctx["warnings"]]
     return ctx, figs
+
+
+def separated_note(separated: list, labels: Labels) -> str:
+    """The sentence under the importance table when some fits are separated: which
+    groups' shares and ranks are not estimable, and that the figures leave them out.
+
+    Parameters
+    ----------
+    separated : list
+        Group codes whose fit is separated (:func:`dce.report.text.separated_groups`).
+    labels : dce.report.labels.Labels
+
+    Returns
+    -------
+    str
+        "" when no fit is separated.
+    """
+    if not separated:
+        return ""
+    names = text.and_list([labels.group_lower(g) for g in separated])
+    return (f"The data of {names} are separated (the likelihood has no maximum; see "
+            "Warnings): one or more utilities run to infinity, and since shares and ranks "
+            "are compositional, none of that group's shares or ranks is estimable; they are "
+            "marked separated = true in importance.csv and left out of the figures.")
 
 
 def _importance_text(labels: Labels) -> str:

@@ -20,7 +20,7 @@ from dce.data.items import load
 from dce.design import items as item_design
 from dce.errors import DataError, EstimationError
 from dce.models import items as models
-from dce.run.fit import bootstrap_draws
+from dce.run.fit import bootstrap_draws, separated_groups
 from dce.run.stages import Run, run_stages, timed
 
 
@@ -201,7 +201,8 @@ def _fit_all(run) -> None:
     rel = item_importance.relative_utilities(run.fits, names, anchor, ref, draws, level)
     run.tables["relative_utilities"] = rel.table
     run.comparison = compare.groups(run.importance, pairs, level, scale_tests=scale_tests,
-                                    tradeoffs=rel, tradeoff_test="relative_utility_difference")
+                                    tradeoffs=rel, tradeoff_test="relative_utility_difference",
+                                    leave_out=separated_groups(run.fits))
     if kind == "ranking":
         run.tables["rank_counts"] = item_importance.rank_counts(run.responses, items)
     else:
