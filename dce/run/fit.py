@@ -146,11 +146,20 @@ def _fit_all(run: Run) -> None:
     ranges = _value_ranges(responses, attrs)
     for g, part in targets:  # every group large enough before any fitting
         _check_size(spec, g, part)
+    from dce.models.separation import SeparatedError
+
+    separated = []  # model.on_separation: stop names every separated group, then stops
     with timed(run, "fit"):
         for i, (g, part) in enumerate(progress(targets, "fitting models")):
-            run.fits.append(_fit_group(spec, g, part, attrs))
+            try:
+                run.fits.append(_fit_group(spec, g, part, attrs))
+            except SeparatedError as exc:
+                separated.extend(exc.problems)
+                continue
             if spec.model.type == "mixed_logit":
                 run.fits[-1] = _fit_mixed(run, g, part, i, run.fits[-1])
+        if separated:
+            raise EstimationError(separated)
         for g, part in targets:
             run.constants_loglik[g] = constants_loglik(part)
     if spec.importance.intervals == "bootstrap":
@@ -320,8 +329,8 @@ def _fit_group(spec, g, part, attributes):
             part, describe, on_separation=spec.model.on_separation, group=g)
     except EstimationError as exc:
         msg = exc.problems[0].message
-        raise EstimationError(msg if msg.startswith("group ") else f"group {g}: {msg}",
-                              key=exc.problems[0].key) from None
+        raise type(exc)(msg if msg.startswith("group ") else f"group {g}: {msg}",
+                        key=exc.problems[0].key) from None
     if result.separation is None:
         _check_finite(result)
     return result
