@@ -392,8 +392,8 @@ def warn_text(sep: Separation) -> str:
             "separated = true in estimates.csv) are not finite in truth: their values, "
             "standard errors and intervals mean nothing, and neither do the group's "
             "importance shares, ranks, trade-offs and relative utilities (every row of the "
-            "group marked separated = true); the fit is reported as not converged and the "
-            "group is left out of the group comparison")
+            "group marked separated = true); the fit is reported as not converged and left "
+            "out of any group comparison")
 
 
 def mark(result, sep: Separation | None):

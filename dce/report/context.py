@@ -144,18 +144,53 @@ def _exclusion(run: dict, imp, labels: Labels, dq) -> dict | None:
         "fit": _fit(run.get("all_respondents/models"), labels)}
 
 
+_BEFORE = r"(?:\b(?:of the|of|the|except|higher|lower) |^|[:;] )"  # where names are listed
+_AFTER = (r"(?= \(|\)|[.;:]|$| =| always| never| ranked| coefficient| takes| take| diverge"
+          r"| reach)")
+
+
 def readable(warning: str, labels: Labels, est: pd.DataFrame | None) -> str:
-    """A warning with group codes and coded term names replaced by their labels."""
+    """A warning with group codes, attribute or item names and coded terms replaced by
+    their labels.
+
+    Only exact names are replaced (the attributes or items of the study, and the coded
+    terms of estimates.csv with a level in brackets), and only where the library's
+    warnings list them: a run of names joined by ", " or " and ", after "of", "the",
+    "except", "higher" or "lower" or at the start of a clause, and followed by the end of
+    the list (" (", ")", ".", ";", " =", " always", " never", " coefficient", ...). So
+    every name of a list is replaced ("the estimates of a, b, c"), a term with a comma
+    in its level stays whole, and a name that is also a common word is left alone in
+    other text.
+
+    Parameters
+    ----------
+    warning : str
+        One line of warnings.txt.
+    labels : dce.report.labels.Labels
+    est : pandas.DataFrame or None
+        estimates.csv (its ``term`` column).
+
+    Returns
+    -------
+    str
+    """
     import re
 
+    names = {n: labels.attribute_lower(n) for n in labels.attributes}
+    for t in (set(est["term"]) if est is not None else set()):
+        if "[" in t:
+            names[t] = labels.term_text(t)
     out = str(warning)
-    for name in sorted(labels.attributes, key=len, reverse=True):  # 'range of waiting'
-        out = re.sub(rf"\b(of|the) {re.escape(name)}\b(?![\[\]])",
-                     lambda m, n=name: f"{m.group(1)} {labels.attribute_lower(n)}", out)
-    terms = sorted(set(est["term"]) if est is not None else set(), key=len, reverse=True)
-    for t in terms:
-        if "[" in t and t in out:
-            out = out.replace(t, labels.term_text(t))
+    if names:
+        alt = "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
+        listed = re.compile(rf"(?P<before>{_BEFORE})(?P<names>(?:{alt})(?:(?:, | and )"
+                            rf"(?:{alt}))*){_AFTER}")
+        one = re.compile(alt)
+
+        def relabel(m):
+            return m.group("before") + one.sub(lambda n: names[n.group(0)], m.group("names"))
+
+        out = listed.sub(relabel, out)
     return re.sub(r"\bgroup (\w+)", lambda m: labels.group(m.group(1))
                   if m.group(1) in labels.groups else m.group(0), out)
 
