@@ -248,10 +248,15 @@ simulate:
 model: {by: group, on_separation: warn}
 tradeoffs: {denominator: b}
 importance: {draws: 50}
+scenarios:
+  opt_out: true
+  alternatives:
+    - {name: low, levels: {a: x, b: 1}}
+    - {name: high, levels: {a: z, b: 3}}
 """
     assert run(tmp_path, text) == 0
     out = tmp_path / "out"
-    for name in ("importance", "tradeoffs"):
+    for name in ("importance", "tradeoffs", "uptake"):
         t = pd.read_csv(out / f"{name}.csv")
         assert t[t["group"] == "staff"]["separated"].all()
         assert not t[t["group"] != "staff"]["separated"].any()
