@@ -371,8 +371,11 @@ def _fit(models: pd.DataFrame | None, labels: Labels) -> list[dict]:
 def _estimates(est: pd.DataFrame, labels: Labels) -> list[dict]:
     out = []
     for _, r in est.iterrows():
-        out.append({"group": labels.group(r["group"]), "term": labels.term_text(r["term"]),
-                    "estimate": text.num(r["estimate"], 3), "se": text.num(r["std_error"], 3),
-                    "p": text.p_cell(r["p_value"]),
-                    "ci": f"{text.num(r['ci_lower'], 3)} to {text.num(r['ci_upper'], 3)}"})
+        row = {"group": labels.group(r["group"]), "term": labels.term_text(r["term"]),
+               "estimate": text.num(r["estimate"], 3), "se": text.num(r["std_error"], 3),
+               "p": text.p_cell(r["p_value"]),
+               "ci": f"{text.num(r['ci_lower'], 3)} to {text.num(r['ci_upper'], 3)}"}
+        if text.is_separated(r):  # diverging: its value, error and interval mean nothing
+            row.update(se="", p="", ci="not finite: separated")
+        out.append(row)
     return out
