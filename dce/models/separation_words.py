@@ -168,7 +168,9 @@ def describe_attributes(d: dict, attributes, data=None) -> tuple[list[str], list
         always follow the order A > B > C"``, ``"higher waiting always chosen"``, ``"the
         opt-out always chosen"``; then one phrase naming the components without a
         pattern of their own: ``"the opt-out constant (the opt-out chosen in 41 of 91
-        tasks where offered) diverges with them"``.
+        tasks where offered) takes part without a choice pattern of its own"`` (with no
+        phrase borne out, one saying that the chosen alternative always scores highest
+        on a combination of them).
     names : list of str
         The attributes (``opt_out`` for the opt-out constant) the phrases name.
     """
