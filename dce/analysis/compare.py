@@ -167,7 +167,7 @@ def _row(a, b, test, attribute="", **values) -> dict:
 
 
 def groups(importance, pairs, level=0.95, scale_tests=None, tradeoffs=None,
-           tradeoff_test="poe_tradeoff_difference") -> Comparison:
+           tradeoff_test="poe_tradeoff_difference", leave_out=()) -> Comparison:
     """Pairwise comparisons of groups (see the module docstring for the rows).
 
     ``scale_tests`` maps a pair to a :class:`dce.analysis.scale.ScaleComparison`;
@@ -186,12 +186,18 @@ def groups(importance, pairs, level=0.95, scale_tests=None, tradeoffs=None,
         has ``p >= 1 - level``.
     scale_tests, tradeoffs, tradeoff_test : dict or None, Tradeoffs or None, str
         As above; rows of a pair without them are left out.
+    leave_out : collection of str
+        Groups whose fit is separated (``model.on_separation: warn``): their estimates
+        are not finite in truth, so every pair holding one is left out (and out of the
+        Holm families), and so are their rows of ``outrank``.
 
     Returns
     -------
     Comparison
         ``table`` with ``p_holm`` (Holm 1979 within each test) and ``outrank``.
     """
+    leave_out = set(leave_out)
+    pairs = [(a, b) for a, b in pairs if a not in leave_out and b not in leave_out]
     t = importance.table
     alpha = 1 - level
     q = [alpha / 2, 1 - alpha / 2]
@@ -238,7 +244,8 @@ def groups(importance, pairs, level=0.95, scale_tests=None, tradeoffs=None,
         table.loc[idx, "p_holm"] = adj
     for col in ("rank_a", "rank_b", "df"):
         table[col] = table[col].astype("Int64")
-    return Comparison(table, outrank_table(importance))
+    outrank = outrank_table(importance)
+    return Comparison(table, outrank[~outrank["group"].isin(leave_out)].reset_index(drop=True))
 
 
 def _scale_rows(a, b, st, alpha: float) -> list[dict]:

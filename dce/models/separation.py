@@ -25,7 +25,8 @@ which names as few terms as the data allow.
 
 The direction is then said in the user's words: over the levels of each attribute
 (:func:`describe_attributes`) or over the items (:func:`describe_items`), where the
-reference level or item has its own value, so a separated reference is named as itself.
+reference level or item has its own value, so a separated reference is named as itself;
+each phrase is checked on the data first (:mod:`dce.models.separation_words`).
 
 References
 ----------
@@ -49,6 +50,10 @@ import numpy as np
 from scipy import optimize
 
 from dce.errors import EstimationError
+from dce.models.separation_words import describe_attributes, describe_items
+
+__all__ = ["SeparatedError", "Separation", "check", "collinear_sets", "describe_attributes", "describe_items",
+           "direction", "fit_and_check", "has_no_maximum", "mark", "suspicious", "warn_text"]
 
 STRICT = 1e-6     # s_u above this: the difference is strict along the direction
 ZERO = 1e-7       # |d_k| (largest 1) or a level value below this counts as 0
@@ -56,6 +61,11 @@ OnSeparation = Literal["stop", "warn"]
 ON_SEPARATION = ("stop", "warn")
 MAX_ROUNDS = 20   # linear programs that widen the set of strict differences
 SCREEN = 12.0     # a within-set utility range above this at the fit calls for the check
+
+
+class SeparatedError(EstimationError):
+    """The likelihood has no maximum (``on_separation="stop"``): a run fitting several
+    groups catches it to name every separated group before it stops."""
 
 
 @dataclass(frozen=True)
@@ -90,8 +100,9 @@ class Separation:
         """One sentence: what is separated and what to do (without the group prefix)."""
         return (f"the likelihood has no maximum (the data are separated): "
                 f"{'; '.join(self.phrases)}, so the estimates of {', '.join(self.terms)} "
-                "diverge (run to infinity); drop or merge those levels or items, or collect more "
-                "varied choices (model.on_separation: warn runs anyway and marks them)")
+                f"diverge{' together' if len(self.terms) > 1 else ''} (run to infinity); drop "
+                "or merge those levels or items, or collect more varied choices "
+                "(model.on_separation: warn runs anyway and marks them)")
 
     def along(self, terms) -> np.ndarray:
         """The direction over ``terms`` (0 for terms it does not involve), ndarray."""
@@ -230,174 +241,6 @@ def collinear_sets(null) -> list[list[int]]:
     return out
 
 
-# ----- words ----------------------------------------------------------------------------
-def _tiers(values, tol) -> list[list[int]]:
-    """Indices grouped by equal value (within ``tol``), highest value first."""
-    order = np.argsort(-values, kind="stable")
-    tiers, last = [], None
-    for i in order:
-        if last is None or last - values[i] > tol:
-            tiers.append([])
-        tiers[-1].append(int(i))
-        last = values[i]
-    return tiers
-
-
-def _bulk(tiers, values) -> int:
-    """The tier of most members (ties: the one holding the median value)."""
-    most = max(len(t) for t in tiers)
-    big = [k for k, t in enumerate(tiers) if len(t) == most]
-    if len(big) == 1:
-        return big[0]
-    med = float(np.median(values))
-    return min(big, key=lambda k: abs(values[tiers[k][0]] - med))
-
-
-def _level_values(attr, d: dict) -> tuple[list[str], np.ndarray]:
-    """(level labels, the direction's utility of each level) of a categorical view."""
-    labels = list(attr.level_labels)
-    ref = attr.reference_index
-    terms = iter(attr.terms)
-    v = np.zeros(len(labels))
-    for i in range(len(labels)):
-        if i != ref:
-            v[i] = d.get(next(terms), 0.0)
-    if attr.coding == "effects":
-        v[ref] = -v[[i for i in range(len(labels)) if i != ref]].sum()
-    return labels, v
-
-
-def _attribute_phrase(name, labels, v) -> str | None:
-    tol = ZERO * max(1.0, float(np.abs(v).max()))
-    tiers = _tiers(v, tol)
-    if len(tiers) < 2:
-        return None
-    if len(tiers) > 2:
-        order = " > ".join(", ".join(labels[i] for i in t) for t in tiers)
-        return f"{name}: choices always follow the order {order}"
-    top, bottom = tiers
-    if len(top) <= len(bottom):
-        return f"{name} = {' or '.join(labels[i] for i in top)} always chosen"
-    return f"{name} = {' or '.join(labels[i] for i in bottom)} never chosen"
-
-
-def describe_attributes(d: dict, attributes) -> tuple[list[str], list[str]]:
-    """A direction over coded terms in the user's words: levels, slopes and constants.
-
-    Parameters
-    ----------
-    d : dict of str to float
-        Term -> direction component (nonzero terms only matter).
-    attributes : sequence of dce.core.attributes.Attribute
-        The attributes of the terms (their levels, coding and reference).
-
-    Returns
-    -------
-    phrases : list of str
-        ``"quality = High always chosen"`` (a level tier above the others, as few levels as
-        possible named), ``"... never chosen"``, ``"<attribute>: choices always follow the
-        order A > B > C"``, ``"higher waiting always chosen"``, ``"the opt-out always
-        chosen"``; then any other term (``"interaction a:b runs to +infinity"``).
-    names : list of str
-        The attributes (``opt_out`` for the opt-out constant) the phrases name.
-    """
-    phrases, names, covered = [], [], set()
-    for a in attributes:
-        for view in a.views():
-            covered.update(view.terms)
-            if view.is_linear:
-                x = d.get(view.terms[0], 0.0)
-                if x:
-                    phrases.append(f"{'higher' if x > 0 else 'lower'} {view.name}{view.suffix}"
-                                   " always chosen")
-                    names.append(a.name)
-                continue
-            labels, v = _level_values(view, d)
-            text = _attribute_phrase(f"{view.name}{view.suffix}", labels, v)
-            if text:
-                phrases.append(text)
-                names.append(a.name)
-    for term, x in d.items():
-        if term in covered or not x:
-            continue
-        how = "always chosen" if x > 0 else "never chosen"
-        if term == "asc[opt_out]":
-            phrases.append(f"the opt-out {how}")
-            names.append("opt_out")
-        elif term.startswith("asc["):
-            phrases.append(f"alternative {term[4:-1]} {how}")
-            names.append(term)
-        else:
-            phrases.append(f"{term} runs to {'+' if x > 0 else '-'}infinity")
-            names.append(term)
-    return phrases, names
-
-
-_ITEM_WORDS = {  # kind -> (top single, top several, bottom single, bottom several)
-    "ranking": ("always ranked first", "always ranked above the other items",
-                "always ranked last", "always ranked below the other items"),
-    "best-worst": ("always chosen as best",
-                   "never chosen as worst, and one of them always chosen as best when shown",
-                   "always chosen as worst (never as best)",
-                   "never chosen as best, and one of them always chosen as worst when shown"),
-}
-
-
-def describe_items(d: dict, names, *, kind: str = "best-worst", top_k=None
-                   ) -> tuple[list[str], list[str]]:
-    """A direction over item terms in the user's words (the reference item at 0).
-
-    The items fall into tiers by their direction value; the largest tier is the bulk,
-    every other tier is named: above the bulk ``"a always ranked first"`` / ``"always
-    chosen as best"``, below it ``"e always ranked last"`` / ``"always chosen as worst"``,
-    a tier between others as ranked above (below) every item except the ones above
-    (below) it.
-
-    Parameters
-    ----------
-    d : dict of str to float
-        Item term -> direction component.
-    names : sequence of str
-        Every item, in order (the reference has no term and value 0).
-    kind : {"ranking", "best-worst"}
-    top_k : int or None
-        Rankings fitted on their first ``top_k`` ranks only.
-
-    Returns
-    -------
-    phrases, named : list of str
-        The phrases and the items they name.
-    """
-    v = np.array([d.get(n, 0.0) for n in names], dtype=float)
-    tiers = _tiers(v, ZERO * max(1.0, float(np.abs(v).max())))
-    if len(tiers) < 2:
-        return [], []
-    bulk = _bulk(tiers, v)
-    words = _ITEM_WORDS["ranking" if kind == "ranking" else "best-worst"]
-    if kind == "ranking" and top_k == 1:
-        words = words[:2] + ("never ranked first", "never ranked first")
-    elif kind == "ranking" and top_k is not None:
-        words = words[:2] + (f"ranked below every other item in the first {top_k} places",
-                             f"ranked below the other items in the first {top_k} places")
-    phrases, named = [], []
-    for k, tier in enumerate(tiers):
-        if k == bulk:
-            continue
-        items = ", ".join(names[i] for i in tier)
-        if k == 0:
-            how = words[0] if len(tier) == 1 else words[1]
-        elif k == len(tiers) - 1:
-            how = words[2] if len(tier) == 1 else words[3]
-        else:
-            side = tiers[:k] if k < bulk else tiers[k + 1:]
-            others = ", ".join(names[i] for t in side for i in t)
-            how = (f"always preferred to every item except {others}" if k < bulk else
-                   f"always less preferred than every item except {others}")
-        phrases.append(f"{items} {how}")
-        named.extend(names[i] for i in tier)
-    return phrases, named
-
-
 # ----- the check ------------------------------------------------------------------------
 def suspicious(data, beta, converged: bool) -> bool:
     """Whether a fit shows what separation leaves behind, so that :func:`direction` must
@@ -502,8 +345,9 @@ def check(data, describe, *, on_separation: str = "stop", group: str = "all"
     data : dce.core.coding.ChoiceData
         The coded (or expanded) choice sets about to be fitted.
     describe : callable
-        ``describe(direction dict) -> (phrases, names)``, e.g. :func:`describe_attributes`
-        with the attributes bound.
+        ``describe(direction dict, data=data) -> (phrases, names)``, e.g.
+        :func:`describe_attributes` with the attributes bound (phrases checked on
+        ``data``, :mod:`dce.models.separation_words`).
     on_separation : {"stop", "warn"}
         Raise, or warn (UserWarning) and return the separation for the result.
     group : str
@@ -516,9 +360,10 @@ def check(data, describe, *, on_separation: str = "stop", group: str = "all"
 
     Raises
     ------
-    dce.errors.EstimationError
-        With ``stop``, key ``model``: ``"group <g>: the likelihood has no maximum ..."``
-        naming the levels or items and the direction, and the diverging terms.
+    SeparatedError
+        With ``stop`` (an :class:`dce.errors.EstimationError`), key ``model``:
+        ``"group <g>: the likelihood has no maximum ..."`` naming the levels or items and
+        the direction, and the diverging terms.
     ValueError
         An unknown ``on_separation``.
     """
@@ -530,12 +375,12 @@ def check(data, describe, *, on_separation: str = "stop", group: str = "all"
     d, n_sets = found
     terms = tuple(t for t, x in zip(data.terms, d, strict=True) if x)
     comp = {t: float(x) for t, x in zip(data.terms, d, strict=True) if x}
-    phrases, names = describe(comp)
+    phrases, names = describe(comp, data=data)
     if not phrases:
         phrases = [f"{', '.join(terms)} run to infinity"]
     sep = Separation(group, terms, comp, n_sets, tuple(phrases), tuple(dict.fromkeys(names)))
     if on_separation == "stop":
-        raise EstimationError(f"group {group}: {sep.message}", key="model")
+        raise SeparatedError(f"group {group}: {sep.message}", key="model")
     warnings.warn(f"group {group}: {warn_text(sep)}", UserWarning, stacklevel=2)
     return sep
 
@@ -544,9 +389,11 @@ def warn_text(sep: Separation) -> str:
     """The warning (and report sentence) of a separated fit run with ``warn``."""
     return (f"the likelihood has no maximum (the data are separated): "
             f"{'; '.join(sep.phrases)}. The estimates of {', '.join(sep.terms)} (marked "
-            "separated = true in estimates.csv and importance.csv) are not finite in truth: "
-            "their values, standard errors and intervals mean nothing, and the fit is "
-            "reported as not converged")
+            "separated = true in estimates.csv) are not finite in truth: their values, "
+            "standard errors and intervals mean nothing, and neither do the group's "
+            "importance shares, ranks, trade-offs and relative utilities (every row of the "
+            "group marked separated = true); the fit is reported as not converged and left "
+            "out of any group comparison")
 
 
 def mark(result, sep: Separation | None):

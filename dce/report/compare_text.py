@@ -20,8 +20,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from dce.report.labels import Labels
+from dce.report.labels import POOLED, Labels
 from dce.report.text import (
+    and_list,
     capital,
     level_pct,
     missing,
@@ -237,6 +238,34 @@ def comparison_sentences(comparison: pd.DataFrame | None, imp: pd.DataFrame | No
                     "scale": scale_sentences(part, labels, level),
                     "agreement": agreement_sentence(part, n_attr, what)})
     return out
+
+
+def left_out_sentence(separated: list, groups: list, labels: Labels) -> str:
+    """The sentence naming the groups left out of the comparison because their fit is
+    separated, and why; "" when none is (or there are fewer than two groups).
+
+    Parameters
+    ----------
+    separated : list
+        Group codes whose fit is separated (the pooled model among them is ignored).
+    groups : list
+        Every group code of the run (the pooled model's too).
+    labels : dce.report.labels.Labels
+
+    Returns
+    -------
+    str
+    """
+    fitted = [g for g in groups if g != POOLED]
+    out = [g for g in separated if g in fitted]
+    if len(fitted) < 2 or not out:
+        return ""
+    names = and_list([labels.group_lower(g) for g in out])
+    many = len(out) > 1
+    return (f"{capital(names)} {'are' if many else 'is'} left out of the group comparison "
+            f"because {'their data are' if many else 'its data are'} separated (the "
+            "likelihood has no maximum, see Warnings): the estimates, shares and ranks "
+            "behind any difference would not be finite in truth.")
 
 
 def comparison_intro(labels: Labels, trade: pd.DataFrame | None, level: float) -> list[str]:

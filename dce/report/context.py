@@ -37,20 +37,26 @@ def build(run: dict, version: str = "", progress=None) -> tuple[dict, dict]:
     figs: dict = {}
     if imp is None or imp.empty:
         return ctx, figs
-    order = text.attribute_order(imp)
+    separated = text.separated_groups(imp)
+    shown = [g for g in groups if g not in separated]  # figures leave separated fits out
+    imp_shown = imp[imp["group"].isin(shown)]
+    order = text.attribute_order(text.ordered(imp))
     counts = ({r["group"]: int(r["n_respondents"]) for _, r in models.iterrows()}
               if models is not None else None)
     ctx["fit"] = _fit(models, labels)
     ctx["key_findings"] = text.headline(imp, labels)
     ctx["ranking"] = text.ranking_matrix(imp, labels, groups)
-    steps = [("importance", lambda: figures.importance_chart(imp, labels, groups, level,
-                                                             order, counts))]
+    steps = [("importance", lambda: figures.importance_chart(imp_shown, labels, shown, level,
+                                                             order, counts))] if shown else []
     ctx["importance_text"] = _importance_text(labels)
-    if len([g for g in groups if g != POOLED]) >= 2:
-        steps.append(("ranks", lambda: figures.rank_chart(imp, labels, groups, order)))
+    ctx["separated_note"] = separated_note(separated, labels)
+    if len([g for g in shown if g != POOLED]) >= 2:
+        steps.append(("ranks", lambda: figures.rank_chart(imp_shown, labels, shown, order)))
     est = run.get("estimates")
-    if est is not None and not est.empty:
-        steps.append(("coefficients", lambda: figures.forest_chart(est, labels, groups, level)))
+    est_shown = None if est is None else est[est["group"].isin(shown)]
+    if est_shown is not None and not est_shown.empty:
+        steps.append(("coefficients", lambda: figures.forest_chart(est_shown, labels, shown,
+                                                                   level)))
     for name, make in (progress(steps, "report figures") if progress else steps):
         figs[name] = make()
     ctx["figures"] = {name: {"png": base64.b64encode(png).decode("ascii"),
@@ -63,6 +69,7 @@ def build(run: dict, version: str = "", progress=None) -> tuple[dict, dict]:
     ctx["comparison"] = compare_text.comparison_sentences(comparison, imp, scale_free, labels,
                                                           level)
     ctx["comparison_intro"] = compare_text.comparison_intro(labels, scale_free, level)
+    ctx["comparison_left_out"] = compare_text.left_out_sentence(separated, groups, labels)
     ctx["scale_rows"] = compare_text.scale_rows(comparison, labels)
     ctx["estimates"] = _estimates(est, labels) if est is not None else []
     fit_groups = [g for g in groups]
@@ -82,6 +89,30 @@ def build(run: dict, version: str = "", progress=None) -> tuple[dict, dict]:
                                      version)
     ctx["warnings"] = [readable(w, labels, est) for w in ctx["warnings"]]
     return ctx, figs
+
+
+def separated_note(separated: list, labels: Labels) -> str:
+    """The sentence under the importance table when some fits are separated: which
+    groups' shares and ranks are not estimable, and that the figures leave them out.
+
+    Parameters
+    ----------
+    separated : list
+        Group codes whose fit is separated (:func:`dce.report.text.separated_groups`).
+    labels : dce.report.labels.Labels
+
+    Returns
+    -------
+    str
+        "" when no fit is separated.
+    """
+    if not separated:
+        return ""
+    names = text.and_list([labels.group_lower(g) for g in separated])
+    return (f"The data of {names} are separated (the likelihood has no maximum; see "
+            "Warnings): one or more utilities run to infinity, and since shares and ranks "
+            "are compositional, none of that group's shares or ranks is estimable; they are "
+            "marked separated = true in importance.csv and left out of the figures.")
 
 
 def _importance_text(labels: Labels) -> str:
@@ -113,18 +144,53 @@ def _exclusion(run: dict, imp, labels: Labels, dq) -> dict | None:
         "fit": _fit(run.get("all_respondents/models"), labels)}
 
 
+_BEFORE = r"(?:\b(?:of the|of|the|except|higher|lower) |^|[:;] )"  # where names are listed
+_AFTER = (r"(?= \(|\)|[.;:]|$| =| always| never| ranked| coefficient| takes| take| diverge"
+          r"| reach)")
+
+
 def readable(warning: str, labels: Labels, est: pd.DataFrame | None) -> str:
-    """A warning with group codes and coded term names replaced by their labels."""
+    """A warning with group codes, attribute or item names and coded terms replaced by
+    their labels.
+
+    Only exact names are replaced (the attributes or items of the study, and the coded
+    terms of estimates.csv with a level in brackets), and only where the library's
+    warnings list them: a run of names joined by ", " or " and ", after "of", "the",
+    "except", "higher" or "lower" or at the start of a clause, and followed by the end of
+    the list (" (", ")", ".", ";", " =", " always", " never", " coefficient", ...). So
+    every name of a list is replaced ("the estimates of a, b, c"), a term with a comma
+    in its level stays whole, and a name that is also a common word is left alone in
+    other text.
+
+    Parameters
+    ----------
+    warning : str
+        One line of warnings.txt.
+    labels : dce.report.labels.Labels
+    est : pandas.DataFrame or None
+        estimates.csv (its ``term`` column).
+
+    Returns
+    -------
+    str
+    """
     import re
 
+    names = {n: labels.attribute_lower(n) for n in labels.attributes}
+    for t in (set(est["term"]) if est is not None else set()):
+        if "[" in t:
+            names[t] = labels.term_text(t)
     out = str(warning)
-    for name in sorted(labels.attributes, key=len, reverse=True):  # 'range of waiting'
-        out = re.sub(rf"\b(of|the) {re.escape(name)}\b(?![\[\]])",
-                     lambda m, n=name: f"{m.group(1)} {labels.attribute_lower(n)}", out)
-    terms = sorted(set(est["term"]) if est is not None else set(), key=len, reverse=True)
-    for t in terms:
-        if "[" in t and t in out:
-            out = out.replace(t, labels.term_text(t))
+    if names:
+        alt = "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
+        listed = re.compile(rf"(?P<before>{_BEFORE})(?P<names>(?:{alt})(?:(?:, | and )"
+                            rf"(?:{alt}))*){_AFTER}")
+        one = re.compile(alt)
+
+        def relabel(m):
+            return m.group("before") + one.sub(lambda n: names[n.group(0)], m.group("names"))
+
+        out = listed.sub(relabel, out)
     return re.sub(r"\bgroup (\w+)", lambda m: labels.group(m.group(1))
                   if m.group(1) in labels.groups else m.group(0), out)
 
@@ -305,8 +371,11 @@ def _fit(models: pd.DataFrame | None, labels: Labels) -> list[dict]:
 def _estimates(est: pd.DataFrame, labels: Labels) -> list[dict]:
     out = []
     for _, r in est.iterrows():
-        out.append({"group": labels.group(r["group"]), "term": labels.term_text(r["term"]),
-                    "estimate": text.num(r["estimate"], 3), "se": text.num(r["std_error"], 3),
-                    "p": text.p_cell(r["p_value"]),
-                    "ci": f"{text.num(r['ci_lower'], 3)} to {text.num(r['ci_upper'], 3)}"})
+        row = {"group": labels.group(r["group"]), "term": labels.term_text(r["term"]),
+               "estimate": text.num(r["estimate"], 3), "se": text.num(r["std_error"], 3),
+               "p": text.p_cell(r["p_value"]),
+               "ci": f"{text.num(r['ci_lower'], 3)} to {text.num(r['ci_upper'], 3)}"}
+        if text.is_separated(r):  # diverging: its value, error and interval mean nothing
+            row.update(se="", p="", ci="not finite: separated")
+        out.append(row)
     return out

@@ -157,6 +157,53 @@ def capital(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
+# ----- separated fits -------------------------------------------------------------------
+NOT_ESTIMABLE = "not estimable: separated"
+
+
+def is_separated(row) -> bool:
+    """Whether a row of importance.csv, tradeoffs.csv, relative_utilities.csv or
+    uptake.csv belongs to a group whose fit is separated (its ``separated`` cell, read
+    back as ``True`` or ``"true"``; False without the column).
+
+    Parameters
+    ----------
+    row : pandas.Series or dict
+
+    Returns
+    -------
+    bool
+    """
+    return str(row.get("separated", "")).lower() == "true"
+
+
+def separated_groups(table: pd.DataFrame | None) -> list:
+    """The groups of a table marked ``separated`` (every row of a separated group is
+    marked, see docs/reliability.md), in order of appearance.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame or None
+        A table with ``group`` and, when some fit is separated, ``separated``.
+
+    Returns
+    -------
+    list
+        [] without the table or the column.
+    """
+    if table is None or table.empty or "separated" not in table:
+        return []
+    marked = table["separated"].astype(str).str.lower() == "true"
+    return list(dict.fromkeys(table.loc[marked, "group"]))
+
+
+def estimable(table: pd.DataFrame | None) -> pd.DataFrame | None:
+    """``table`` without the rows of groups whose fit is separated (None stays None)."""
+    if table is None:
+        return None
+    return table[~table["group"].isin(separated_groups(table))]
+
+
 # ----- importance ---------------------------------------------------------------------
 def attribute_order(imp: pd.DataFrame) -> list[str]:
     """Attributes (or items) in the order of the report's tables and figures.
@@ -210,19 +257,31 @@ def ranking_matrix(imp: pd.DataFrame, labels: Labels, groups: list) -> list[dict
     Returns
     -------
     list of dict
-        In :func:`attribute_order`: ``attribute``, ``label`` and ``cells``, per group
-        ``text`` (:func:`ranking_cell`), ``share``, ``rank``, ``detail`` (text after the rank)
-        and ``shade`` (opacity 0.04 + 1.2 x share, at most 0.45); empty where a group lacks it.
+        In :func:`attribute_order` (of the groups not separated, when there are any):
+        ``attribute``, ``label`` and ``cells``, per group ``text`` (:func:`ranking_cell`),
+        ``share``, ``rank``, ``detail`` (text after the rank) and ``shade`` (opacity
+        0.04 + 1.2 x share, at most 0.45); empty where a group lacks it; a group whose fit
+        is separated has :data:`NOT_ESTIMABLE` as ``text`` and ``detail`` and no rank.
     """
     def cell(r):
+        if is_separated(r):  # shares of a separated fit mean nothing: no rank, no shade
+            return {"text": NOT_ESTIMABLE, "share": 0.0, "rank": None,
+                    "detail": NOT_ESTIMABLE, "shade": "0"}
         return {"text": ranking_cell(r), "share": float(r["importance"]),
                 "rank": int(r["rank"]), "detail": ranking_cell(r).split(" ", 1)[1],
                 "shade": f"{min(0.45, 0.04 + 1.2 * float(r['importance'])):.3f}"}
 
     empty = {"text": "", "share": 0.0, "rank": None, "shade": "0", "detail": ""}
     return [{"attribute": attr, "label": labels.attribute(attr), "cells": cells}
-            for attr, cells in group_cells(imp, "attribute", attribute_order(imp), groups,
-                                           cell, empty)]
+            for attr, cells in group_cells(imp, "attribute", attribute_order(ordered(imp)),
+                                           groups, cell, empty)]
+
+
+def ordered(imp: pd.DataFrame) -> pd.DataFrame:
+    """The rows that set the order of attributes: those of groups not separated (all
+    rows when every group is)."""
+    ok = estimable(imp)
+    return imp if ok.empty else ok
 
 
 def group_cells(table: pd.DataFrame, key: str, keys, groups: list, cell, empty=""):
@@ -289,17 +348,26 @@ def headline(imp: pd.DataFrame, labels: Labels) -> list[str]:
     list of str
         With two groups or more that share their top two (in either order), a sentence
         saying so; then each group's top three with their shares (the pooled model only
-        when there are no groups).
+        when there are no groups). A group whose fit is separated gets no ranking: its
+        sentence says that its ranking is not estimable, and it takes no part in the
+        first sentence.
     """
     groups = [g for g in dict.fromkeys(imp["group"]) if g != POOLED] or [POOLED]
     out = []
-    tops = {g: top_attributes(imp, g, 2) for g in groups}
-    first = tops[groups[0]]
-    if len(groups) > 1 and len(first) == 2 and all(set(t) == set(first) for t in tops.values()):
+    separated = set(separated_groups(imp))
+    tops = {g: top_attributes(imp, g, 2) for g in groups if g not in separated}
+    first = next(iter(tops.values()), [])
+    if len(tops) > 1 and len(first) == 2 and all(set(t) == set(first) for t in tops.values()):
         what = "items" if labels.is_items else "attributes"
         out.append(f"Every group puts the same two {what} first: "
                    f"{labels.attribute_lower(first[0])} and {labels.attribute_lower(first[1])}.")
+    what = "items" if labels.is_items else "attributes"
     for g in groups:
+        if g in separated:
+            out.append(f"{labels.group(g)}: the ranking of the {what} is not estimable, "
+                       "because the data of this group are separated (the likelihood has "
+                       "no maximum; see Warnings).")
+            continue
         part = imp[imp["group"] == g].sort_values(["rank", "attribute"]).head(3)
         items = [f"{labels.attribute_lower(r['attribute'])} ({pct(r['importance'])}%)"
                  for _, r in part.iterrows()]
@@ -342,13 +410,17 @@ def tradeoff_table(trade: pd.DataFrame | None, labels: Labels, groups: list,
     rows = []
 
     def cell(r):
+        if is_separated(r):
+            return NOT_ESTIMABLE
         flag = str(r.get("outside_tested_range")).lower() == "true"
         return (f"{num(r['estimate'], 1)} ({num(r['ci_lower'], 1)} to "
                 f"{num(r['ci_upper'], 1)}){' †' if flag else ''}")
 
     for term, cells in group_cells(trade, "term", dict.fromkeys(trade["term"]), groups, cell):
         rows.append({"label": labels.change_text(term), "cells": cells})
-    flagged = trade[trade["outside_tested_range"].astype(str).str.lower() == "true"]
+    counted = estimable(trade)
+    flagged = counted[counted["outside_tested_range"].astype(str).str.lower() == "true"]
+    trade = counted
     note = ""
     if not flagged.empty:
         where = ("beyond the tested range of " + labels.attribute_lower(denom)
@@ -379,14 +451,15 @@ def tradeoff_sentences(trade: pd.DataFrame | None, labels: Labels, level: float)
     list of str
         Per group, the change of largest positive value (the first of equal ones) with its
         interval, flagged when it extrapolates; groups without a positive value are skipped,
-        and the pooled model when there are groups.
+        and the pooled model when there are groups, and groups whose fit is separated.
     """
     if trade is None or trade.empty:
         return []
+    separated = set(separated_groups(trade))
     out = []
     unit = labels.name_and_unit(str(trade["denominator"].iloc[0]))[1]
     for g in dict.fromkeys(trade["group"]):
-        if g == POOLED and trade["group"].nunique() > 1:
+        if (g == POOLED and trade["group"].nunique() > 1) or g in separated:
             continue
         part = trade[(trade["group"] == g) & (trade["estimate"] > 0)]
         if part.empty:
@@ -425,6 +498,8 @@ def uptake_table(uptake: pd.DataFrame | None, labels: Labels, groups: list) -> l
         return []
     rows = []
     def cell(r):
+        if is_separated(r):
+            return NOT_ESTIMABLE
         return f"{pct(r['share'])}% ({pct(r['ci_lower'])} to {pct(r['ci_upper'])})"
 
     for sc, cells in group_cells(uptake, "scenario", dict.fromkeys(uptake["scenario"]), groups,

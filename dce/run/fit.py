@@ -146,11 +146,20 @@ def _fit_all(run: Run) -> None:
     ranges = _value_ranges(responses, attrs)
     for g, part in targets:  # every group large enough before any fitting
         _check_size(spec, g, part)
+    from dce.models.separation import SeparatedError
+
+    separated = []  # model.on_separation: stop names every separated group, then stops
     with timed(run, "fit"):
         for i, (g, part) in enumerate(progress(targets, "fitting models")):
-            run.fits.append(_fit_group(spec, g, part, attrs))
+            try:
+                run.fits.append(_fit_group(spec, g, part, attrs))
+            except SeparatedError as exc:
+                separated.extend(exc.problems)
+                continue
             if spec.model.type == "mixed_logit":
                 run.fits[-1] = _fit_mixed(run, g, part, i, run.fits[-1])
+        if separated:
+            raise EstimationError(separated)
         for g, part in targets:
             run.constants_loglik[g] = constants_loglik(part)
     if spec.importance.intervals == "bootstrap":
@@ -197,8 +206,8 @@ def _fit_all(run: Run) -> None:
 
 
 def _compare(run: Run, parts: dict, pairs: list) -> None:
-    """The scale tests of each pair (groups with a separated fit left out) and the group
-    comparisons of importance, ranks and trade-offs."""
+    """The scale tests of each pair and the group comparisons of importance, ranks and
+    trade-offs (groups with a separated fit left out of all of them)."""
     spec = run.study.spec
     fits = {r.group: r for r in run.fits}
     fits.update(run.base_fits)  # scale tests use the conditional logit
@@ -208,7 +217,23 @@ def _compare(run: Run, parts: dict, pairs: list) -> None:
                    for a, b in progress(pairs, "scale tests")
                    if fits[a].separation is None and fits[b].separation is None}
     run.comparison = compare.groups(run.importance, pairs, spec.importance.level,
-                                    scale_tests=scale_tests, tradeoffs=run.tradeoffs)
+                                    scale_tests=scale_tests, tradeoffs=run.tradeoffs,
+                                    leave_out=separated_groups(run.fits))
+
+
+def separated_groups(fits) -> list[str]:
+    """The groups whose fit is separated (``model.on_separation: warn``), in fit order.
+
+    Parameters
+    ----------
+    fits : list
+        Fitted models (their ``group`` and ``separation``).
+
+    Returns
+    -------
+    list of str
+    """
+    return [r.group for r in fits if getattr(r, "separation", None) is not None]
 
 
 def draws_table(fits, draws: dict) -> pd.DataFrame:
@@ -270,8 +295,9 @@ def _tradeoffs(run, denominator, draws):
                              level=spec.importance.level, kr_draws=draws[r.group],
                              coef_draws=(run.bootstrap or {}).get(r.group),
                              method=spec.importance.intervals) for r in run.fits]
-    for p in parts:
-        run.notes.extend(p.warnings)
+    for p, r in zip(parts, run.fits, strict=True):
+        if r.separation is None:  # a separated group's trade-offs are all marked instead
+            run.notes.extend(p.warnings)
     return tradeoffs.Tradeoffs(pd.concat([p.table for p in parts], ignore_index=True),
                                {g: d for p in parts for g, d in p.draws.items()})
 
@@ -303,8 +329,8 @@ def _fit_group(spec, g, part, attributes):
             part, describe, on_separation=spec.model.on_separation, group=g)
     except EstimationError as exc:
         msg = exc.problems[0].message
-        raise EstimationError(msg if msg.startswith("group ") else f"group {g}: {msg}",
-                              key=exc.problems[0].key) from None
+        raise type(exc)(msg if msg.startswith("group ") else f"group {g}: {msg}",
+                        key=exc.problems[0].key) from None
     if result.separation is None:
         _check_finite(result)
     return result

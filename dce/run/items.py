@@ -20,7 +20,8 @@ from dce.data.items import load
 from dce.design import items as item_design
 from dce.errors import DataError, EstimationError
 from dce.models import items as models
-from dce.run.fit import bootstrap_draws
+from dce.models.separation import SeparatedError
+from dce.run.fit import bootstrap_draws, separated_groups
 from dce.run.stages import Run, run_stages, timed
 
 
@@ -166,9 +167,16 @@ def _fit_all(run) -> None:
     fit_groups = [g for g in groups if g != "all"] if m.by and len(groups) > 1 else []
     parts = {g: full.for_group(g) for g in fit_groups}
     parts["all"] = full
+    separated = []  # model.on_separation: stop names every separated group, then stops
     for g, part in parts.items():
-        run.fits.append(_fit_group(spec, g, part, names, ref))
+        try:
+            run.fits.append(_fit_group(spec, g, part, names, ref))
+        except SeparatedError as exc:
+            separated.extend(exc.problems)
+            continue
         run.constants_loglik[g] = run.fits[-1].null_loglik  # item models have no constants
+    if separated:
+        raise EstimationError(separated)
     fits = {r.group: r for r in run.fits}
     level = spec.importance.level
     draws = {}
@@ -204,7 +212,8 @@ def _fit_all(run) -> None:
     rel = item_importance.relative_utilities(run.fits, names, anchor, ref, draws, level)
     run.tables["relative_utilities"] = rel.table
     run.comparison = compare.groups(run.importance, pairs, level, scale_tests=scale_tests,
-                                    tradeoffs=rel, tradeoff_test="relative_utility_difference")
+                                    tradeoffs=rel, tradeoff_test="relative_utility_difference",
+                                    leave_out=separated_groups(run.fits))
     if kind == "ranking":
         run.tables["rank_counts"] = item_importance.rank_counts(run.responses, items)
     else:
@@ -272,8 +281,8 @@ def _fit_group(spec, g, part, names, ref):
             beta_of=lambda r: r.params[at])
     except EstimationError as exc:
         msg = exc.problems[0].message
-        raise EstimationError(msg if msg.startswith("group ") else f"group {g}: {msg}",
-                              key=exc.problems[0].key) from None
+        raise type(exc)(msg if msg.startswith("group ") else f"group {g}: {msg}",
+                        key=exc.problems[0].key) from None
     if result.separation is None and not (np.isfinite(result.params).all()
                                           and np.isfinite(result.vcov).all()):
         raise EstimationError(f"group {g}: estimates are not finite; an item may always (or "

@@ -159,11 +159,13 @@ def run_files(run, xlsx: bool = True) -> dict[str, bytes]:
             tt = run.tradeoffs.table.copy()
             tt["outside_tested_range"] = tt["outside_tested_range"].map(
                 {True: "true", False: "false"})
-            files["tradeoffs.csv"] = csv_bytes(tt)
+            files["tradeoffs.csv"] = csv_bytes(mark_separated_groups(tt, run.fits))
         if run.uptake is not None:
-            files["uptake.csv"] = csv_bytes(run.uptake)
+            files["uptake.csv"] = csv_bytes(mark_separated_groups(run.uptake, run.fits))
         files["data_summary.json"] = json_bytes(run.data_summary)
         for name, frame in run.tables.items():  # e.g. bw_counts.csv of item studies
+            if name in GROUP_MARKED:
+                frame = mark_separated_groups(frame, run.fits)
             files[f"{name}.csv"] = csv_bytes(frame)
     if getattr(run, "quality", None) is not None:
         from dce.data.quality import as_csv_frame
@@ -495,9 +497,12 @@ def estimates_table(run: Run) -> pd.DataFrame:
 
 
 def importance_table(run: Run) -> pd.DataFrame:
-    """importance.csv: the importance columns, plus ``separated`` (``true`` on the rows of
-    the attributes or items a separation names, see :mod:`dce.models.separation`) only
-    when some fit is separated (``model.on_separation: warn``).
+    """importance.csv: the importance columns, plus ``separated`` only when some fit is
+    separated (``model.on_separation: warn``, :mod:`dce.models.separation`).
+
+    Shares and ranks are compositional: one utility running to infinity takes every share
+    of its group to 0 or 1, so every row of a separated group is marked ``true``, not only
+    the attributes or items the separation names (:func:`mark_separated_groups`).
 
     Parameters
     ----------
@@ -508,12 +513,37 @@ def importance_table(run: Run) -> pd.DataFrame:
     -------
     pandas.DataFrame
     """
-    frame = run.importance.table[IMPORTANCE_COLUMNS].copy()
-    seps = {r.group: r.separation for r in run.fits if r.separation is not None}
-    if seps:
-        named = {(g, n) for g, sep in seps.items() for n in sep.names}
-        keys = zip(frame["group"].astype(str), frame["attribute"].astype(str), strict=True)
-        frame["separated"] = ["true" if k in named else "false" for k in keys]
+    return mark_separated_groups(run.importance.table[IMPORTANCE_COLUMNS].copy(), run.fits)
+
+
+GROUP_MARKED = ("relative_utilities",)  # tables of run.tables derived from every estimate
+
+
+def mark_separated_groups(frame: pd.DataFrame, fits) -> pd.DataFrame:
+    """``frame`` with a last column ``separated``: ``true`` on every row of a group whose
+    fit is separated, ``false`` elsewhere; unchanged when no fit is separated.
+
+    For tables whose every value depends on all of a group's estimates (importance
+    shares and ranks, trade-offs, relative utilities): when one estimate is not finite in
+    truth, none of them means anything.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        With a ``group`` column.
+    fits : list
+        Fitted models (``group``, ``separation``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy when a column is added.
+    """
+    seps = {r.group for r in fits if getattr(r, "separation", None) is not None}
+    if not seps:
+        return frame
+    frame = frame.copy()
+    frame["separated"] = np.where(frame["group"].astype(str).isin(seps), "true", "false")
     return frame
 
 

@@ -286,3 +286,82 @@ def test_the_fit_screen_never_hides_a_separation(engine, seed, n):
         warnings.simplefilter("ignore")
         res = fit(data, engine=engine, se="classic")
     assert separation.suspicious(data, res.params, res.converged)
+
+
+# ----- the words say only what the data show (trial 14) --------------------------------
+QUALITY = ["none", "self-reported", "independent"]
+
+
+def never_none_data(seed: int = 3, n: int = 30, tasks: int = 6) -> pd.DataFrame:
+    """The trial's shape: two services and an opt-out ("Neither"), quality effects-coded
+    and waiting linear, answers from a logit in which the opt-out is often chosen, except
+    that a service with quality = none is never chosen (the other service, or else the
+    opt-out, is taken instead)."""
+    rng = np.random.default_rng(seed)
+    S = n * tasks
+    q = rng.integers(0, 3, (S, 2))
+    w = rng.choice([1.0, 4.0, 12.0], (S, 2))
+    u = np.c_[np.array([0.0, 0.6, 1.0])[q] - 0.1 * w, np.full(S, 0.3)] + rng.gumbel(size=(S, 3))
+    c = np.argmax(u, axis=1)
+    none = np.c_[q == 0, np.zeros(S, bool)]
+    bad = none[np.arange(S), c]
+    other = 1 - np.minimum(c, 1)
+    c = np.where(bad & ~none[np.arange(S), other], other, np.where(bad, 2, c))
+    rows = pd.DataFrame({
+        "respondent": np.repeat(np.arange(S) // tasks, 3),
+        "task": np.repeat(np.arange(S) % tasks, 3), "alternative": np.tile([1, 2, 3], S),
+        "quality": np.c_[np.array(QUALITY)[q], np.full(S, "")].ravel(),
+        "waiting": np.c_[w, np.full(S, np.nan)].ravel(),
+        "chosen": (np.tile([0, 1, 2], S) == np.repeat(c, 3)).astype(int)})
+    return rows
+
+
+def test_a_constant_that_only_takes_part_is_not_said_to_be_always_chosen():
+    df = never_none_data()
+    opt = df[df["alternative"] == 3]
+    k, n = int(opt["chosen"].sum()), len(opt)
+    assert 0 < k < n  # the opt-out is chosen in some tasks only
+    assert not df[(df["quality"] == "none") & (df["chosen"] == 1)].shape[0]
+    with pytest.raises(EstimationError) as info:
+        dce.clogit(df, attributes={"quality": QUALITY, "waiting": "linear"})
+    msg = str(info.value)
+    assert "quality = none never chosen" in msg
+    assert "opt-out always chosen" not in msg and "opt-out never chosen" not in msg
+    assert f"the opt-out constant (the opt-out chosen in {k} of {n} tasks where offered) " \
+           "takes part without a choice pattern of its own" in msg
+    assert "asc[opt_out] diverge together" in msg
+
+
+def test_a_level_chosen_against_itself_is_never_chosen_only_against_others():
+    df = long_data("never")
+    low = df[df["quality"] == "low"]
+    chosen_low = low[low["chosen"] == 1]
+    assert len(chosen_low) > 0  # low is chosen where both services have it
+    with pytest.raises(EstimationError) as info:
+        dce.clogit(df, attributes={"quality": LEVELS, "price": "linear"})
+    assert "quality = low never chosen when offered against another level" in str(info.value)
+
+
+def _items_data(X, chosen, sizes, terms):
+    start = np.r_[0, np.cumsum(sizes)].astype(np.int64)
+    n = len(sizes)
+    return ChoiceData(np.asarray(X, float), np.asarray(chosen, float), start,
+                      np.arange(n, dtype=np.int64), np.arange(n), np.array(["all"] * n, object),
+                      np.concatenate([np.arange(1, s + 1) for s in sizes]).astype(np.int64),
+                      terms)
+
+
+def test_item_words_need_the_order_in_the_data():
+    # items a, b, reference c; a is not chosen in the second set, so "a always ranked
+    # first" would be false whatever direction is passed in
+    X = [[1, 0], [0, 1], [0, 0], [1, 0], [0, 1]]
+    data = _items_data(X, [1, 0, 0, 0, 1], [3, 2], ("a", "b"))
+    d = {"a": 1.0}
+    assert separation.describe_items(d, ["a", "b", "c"], kind="ranking")[0] == [
+        "a always ranked first"]
+    phrases, named = separation.describe_items(d, ["a", "b", "c"], kind="ranking", data=data)
+    assert phrases == ["the utilities of a diverge together"] and named == ["a"]
+    # and where the data bear it out, the phrase stays
+    ok = _items_data(X, [1, 0, 0, 1, 0], [3, 2], ("a", "b"))
+    assert separation.describe_items(d, ["a", "b", "c"], kind="ranking", data=ok)[0] == [
+        "a always ranked first"]

@@ -182,3 +182,90 @@ importance: {draws: 30, intervals: bootstrap}
     assert set(marked["group"]) == {"staff"}
     assert set(marked["term"]) == {"asc[opt_out]"}
     assert "group staff: the likelihood has no maximum" in (out / "warnings.txt").read_text()
+
+
+RANK_GROUPS = """
+schema_version: 1
+name: sep_rank_groups
+seed: 5
+type: ranking
+items: {a: {}, b: {}, c: {}, d: {}, e: {}}
+simulate:
+  groups:
+    x: {respondents: 60, utilities: {a: 1.0, b: 0.5, c: 0.0, d: -0.5, e: XE}}
+    y: {respondents: 60, utilities: {a: 1.0, b: 0.5, c: 0.0, d: -0.5, e: -1}}
+    z: {respondents: 60, utilities: {a: 0.2, b: 0.5, c: 1.0, d: -0.5, e: -1}}
+model: {by: group, on_separation: MODE}
+importance: {draws: 100}
+"""
+
+
+def test_items_warn_marks_every_share_of_a_separated_group_and_leaves_it_out(tmp_path):
+    # shares and ranks are compositional: one infinite utility makes every share of
+    # group x meaningless, so every row of x is marked and x is in no comparison
+    assert run(tmp_path, RANK_GROUPS.replace("XE", "-60").replace("MODE", "warn")) == 0
+    out = tmp_path / "out"
+    imp = pd.read_csv(out / "importance.csv")
+    sep = imp.groupby("group")["separated"].agg(["all", "any"])
+    assert sep.loc["x", "all"] and not sep.loc[["y", "z", "all"], "any"].any()
+    rel = pd.read_csv(out / "relative_utilities.csv")
+    assert rel[rel["group"] == "x"]["separated"].all()
+    assert not rel[rel["group"] != "x"]["separated"].any()
+    comp = pd.read_csv(out / "comparison.csv")
+    assert set(zip(comp["group_a"], comp["group_b"])) == {("y", "z")}
+    assert "x" not in set(pd.read_csv(out / "outrank.csv")["group"])
+    report = (out / "report.md").read_text()
+    assert "X is left out of the group comparison because its data are separated" in report
+    assert "X: the ranking of the items is not estimable" in report
+    assert "not estimable: separated" in report
+
+
+def test_items_stop_names_every_separated_group(tmp_path, capsys):
+    text = RANK_GROUPS.replace("XE", "-60").replace("MODE", "stop").replace(
+        "e: -1}}\n    z", "e: -60}}\n    z")
+    assert run(tmp_path, text) == 2
+    err = capsys.readouterr().err
+    lines = [ln for ln in err.splitlines() if "the likelihood has no maximum" in ln]
+    named = {ln.split("group ")[1].split(":")[0] for ln in lines}
+    assert {"x", "y"} <= named and "z" not in named
+    assert all(ln.startswith("error: ") and "e always ranked last" in ln for ln in lines)
+
+
+def test_attribute_warn_marks_tradeoffs_and_leaves_the_group_out(tmp_path):
+    text = """
+schema_version: 1
+name: sep_groups3
+seed: 1
+attributes:
+  a: {levels: [x, y, z]}
+  b: {levels: [1, 2, 3], coding: linear}
+design: {method: random, alternatives: 2, opt_out: Neither, tasks: 6}
+simulate:
+  groups:
+    users: {respondents: 40, utilities: {a: {x: 0, y: 0.4, z: 0.9}, b: -0.4, opt_out: 0}}
+    carers: {respondents: 40, utilities: {a: {x: 0, y: 0.3, z: 0.8}, b: -0.4, opt_out: 0}}
+    staff: {respondents: 40, utilities: {a: {x: -60, y: 0.2, z: 0.5}, b: -0.4, opt_out: 0}}
+model: {by: group, on_separation: warn}
+tradeoffs: {denominator: b}
+importance: {draws: 50}
+scenarios:
+  opt_out: true
+  alternatives:
+    - {name: low, levels: {a: x, b: 1}}
+    - {name: high, levels: {a: z, b: 3}}
+"""
+    assert run(tmp_path, text) == 0
+    out = tmp_path / "out"
+    for name in ("importance", "tradeoffs", "uptake"):
+        t = pd.read_csv(out / f"{name}.csv")
+        assert t[t["group"] == "staff"]["separated"].all()
+        assert not t[t["group"] != "staff"]["separated"].any()
+    comp = pd.read_csv(out / "comparison.csv")
+    assert set(zip(comp["group_a"], comp["group_b"])) == {("users", "carers")}
+    report = (out / "report.md").read_text()
+    assert "Staff is left out of the group comparison" in report
+    assert "Staff: the ranking of the attributes is not estimable" in report
+    findings = report.split("## Key findings")[1].split("## Warnings")[0]
+    assert "Staff: " in findings and "%" not in findings.split("Staff: ")[1].split("\n")[0]
+    warn = (out / "warnings.txt").read_text()
+    assert "a = x never chosen" in warn
