@@ -367,7 +367,11 @@ def summary_text(out, run) -> str:
         t = run.importance.table
         labels = Labels(study.spec.model_dump(mode="json"), list(dict.fromkeys(t["group"])))
         parts = []
+        separated = {r.group for r in run.fits if getattr(r, "separation", None) is not None}
         for g in dict.fromkeys(t["group"]):
+            if g in separated:  # its shares and ranks mean nothing (on_separation: warn)
+                parts.append(f"{labels.group(g)}: not estimable (separated)")
+                continue
             top = t[t["group"] == g].sort_values("rank")["attribute"].head(3).tolist()
             parts.append(f"{labels.group(g)}: " + and_list(
                 [labels.attribute_lower(a) for a in top]))

@@ -344,8 +344,10 @@ class ModelSpec(_Strict):
     on_separation: Literal["stop", "warn"] = Field(
         "stop", description="data whose likelihood has no maximum (a level or item always "
                             "or never chosen): `stop` with an error naming them, or `warn`, "
-                            "finish the run and mark their rows `separated` in estimates.csv "
-                            "and importance.csv (not converged)")
+                            "finish the run, mark the diverging estimates `separated` in "
+                            "estimates.csv and every importance, trade-off, relative-utility "
+                            "and choice-share row of that group, leave the group out of the "
+                            "group comparisons, and report it not converged")
 
 
 class ImportanceSpec(_Strict):
