@@ -344,7 +344,7 @@ def _from_wide(study, frame, design, display) -> pd.DataFrame:
     need_columns(frame, needed, display, study.spec.choices.delimiter)
     task_cols = _task_columns(frame, c.tasks, display)
     issues = Issues(display, frame)
-    blocks = integers(frame, c.block, issues) if c.block else np.ones(len(frame), np.int64)
+    blocks = _wide_blocks(study, frame, task_cols, design, issues)
     table = design.table
     answers = wide_answers(study, frame, task_cols, design, blocks, issues)
     dup = stripped(frame[c.respondent]).duplicated().to_numpy()
@@ -379,6 +379,25 @@ def _from_wide(study, frame, design, display) -> pd.DataFrame:
         long = long.merge(fielding_order(design, study), how="left",
                           on=["block", "version", "task", "alternative"])
     return long
+
+
+def _wide_blocks(study, frame, task_cols, design, issues) -> np.ndarray:
+    """The block of each wide row. A respondent who answered no task (a break-off) may
+    have no block either: under ``choices.missing: drop`` an empty block cell of such a row
+    is read as the design's first block, so that the respondent is counted as dropped
+    rather than stopping the run."""
+    c = study.spec.choices.columns
+    if not c.block:
+        return np.ones(len(frame), np.int64)
+    cells = frame[c.block]
+    if study.spec.choices.missing == "drop" and task_cols:
+        unanswered = np.logical_and.reduce([missing_cells(frame[col])
+                                            for _, col in task_cols])
+        fill = unanswered & missing_cells(cells)
+        if fill.any():
+            first = str(int(design.table["block"].min()))
+            frame = frame.assign(**{c.block: cells.where(~fill, first)})
+    return integers(frame, c.block, issues)
 
 
 def _not_in_design(issues, off: pd.DataFrame, table: pd.DataFrame) -> None:
