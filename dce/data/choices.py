@@ -28,7 +28,7 @@ from dce.data.answers import (
     missing_cells,
     wide_answers,
 )
-from dce.data.levels import attribute_cells, distinct_cells
+from dce.data.levels import against_design, attribute_cells, distinct_cells
 from dce.design.randomize import fielding_order, to_design_positions, versions
 from dce.errors import DataError, Problem
 
@@ -269,6 +269,8 @@ def _from_long(study, frame, design, display) -> pd.DataFrame:
             if a.alternatives is not None:
                 out[a.name] = np.where(~a.applies(alternative), "", out[a.name])
         out["is_opt_out"] = is_opt.astype(np.int64)
+        if design is not None and str(design.source).startswith("file"):
+            against_design(out, design, attrs, issues)
     check_sets(out.assign(_blank=blank), issues, c, study.spec.choices.missing)
     issues.raise_if_any()
     return out
@@ -382,10 +384,9 @@ def _from_wide(study, frame, design, display) -> pd.DataFrame:
 
 
 def _wide_blocks(study, frame, task_cols, design, issues) -> np.ndarray:
-    """The block of each wide row. A respondent who answered no task (a break-off) may
-    have no block either: under ``choices.missing: drop`` an empty block cell of such a row
-    is read as the design's first block, so that the respondent is counted as dropped
-    rather than stopping the run."""
+    """The block of each wide row. Under ``choices.missing: drop`` the empty block cell of
+    a row that answered no task (a break-off) is read as the design's first block, so that
+    the respondent is counted as dropped rather than stopping the run."""
     c = study.spec.choices.columns
     if not c.block:
         return np.ones(len(frame), np.int64)

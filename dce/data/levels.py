@@ -83,3 +83,44 @@ def _level_issues(issues, a, raw, rows) -> None:
     levels = ", ".join(a.level_labels)
     issues.add_rows(a.name, lambda i: f"{raw.iloc[rows[i]]!r} is not a level of {a.name} "
                     f"(levels: {levels})", rows, "lvl")
+
+
+def against_design(out, design, attrs, issues) -> None:
+    """Check that long data with attribute columns agree with the fielded design file.
+
+    Each attribute cell of a row (not an opt-out) must equal the design's level at its
+    block, task and alternative (numbers compared as numbers); rows the design lacks are
+    left to the other checks.
+
+    Parameters
+    ----------
+    out : DataFrame (rows, columns)
+        Long responses being read: ``block, task, alternative, is_opt_out`` and one
+        column per attribute, row i at file row i.
+    design : Design
+        The design read from ``design.file``.
+    attrs : list of Attribute
+    issues : Issues
+        Receives one problem per differing cell (a few per attribute, the rest counted).
+    """
+    keys = ["block", "task", "alternative"]
+    names = [a.name for a in attrs]
+    table = design.table[keys + names].drop_duplicates(keys)
+    merged = out[keys].merge(table, on=keys, how="left", suffixes=("", "_design"),
+                             indicator=True)
+    known = (merged["_merge"] == "both").to_numpy() & (out["is_opt_out"].to_numpy() == 0)
+    for a in attrs:
+        mine, fielded = out[a.name], merged[a.name]
+        if a.levels is None or a.is_linear:
+            differ = ~np.isclose(pd.to_numeric(mine, errors="coerce").to_numpy(float),
+                                 pd.to_numeric(fielded, errors="coerce").to_numpy(float),
+                                 equal_nan=True)
+        else:
+            differ = (mine.fillna("").astype(str).to_numpy()
+                      != fielded.fillna("").astype(str).to_numpy())
+        rows = np.flatnonzero(differ & known)
+        issues.add_rows(a.name, lambda i, rows=rows, name=a.name: (
+            f"{out[name].iloc[rows[i]]!r} differs from the design file's level "
+            f"{merged[name].iloc[rows[i]]!r} at block {out['block'].iloc[rows[i]]}, task "
+            f"{out['task'].iloc[rows[i]]}, alternative {out['alternative'].iloc[rows[i]]}; "
+            "the data and design.file must describe the same profiles"), rows, "design")
