@@ -135,9 +135,16 @@ def skip_metadata(study, frame, display):
         wanted = np.asarray(skip, dtype=np.int64)
         bad = [int(x) for x in wanted if x < 2 or x not in lines]
         if bad:
-            raise DataError([study.problem(where, f"line {bad[0]} is not a row under the "
-                                           f"header of {display} (header = line 1; rows are "
-                                           f"on lines {lines[0]} to {lines[-1]})")])
+            inside = bool(lines[0] < bad[0] < lines[-1])  # within a multi-line row
+            starts = ", ".join(str(x) for x in lines[:4])
+            raise DataError([study.problem(where, f"line {bad[0]} is not where a row of "
+                                           f"{display} starts" + (
+                                               " (it is inside a quoted cell that spans "
+                                               "lines, as Qualtrics question texts do)"
+                                               if inside else "") +
+                                           f"; rows start on lines {starts}, ... (header = "
+                                           "line 1); or leave skip_rows out to skip Qualtrics' "
+                                           "header rows as found")])
         rows = np.flatnonzero(np.isin(lines, wanted))
         if len(rows) == len(frame):
             raise DataError([study.problem(where, f"skips every row of {display}; list only "
