@@ -196,7 +196,7 @@ def _dispatch(args, context: dict) -> int:
                        scheduler=getattr(args, "scheduler", None))
     for note in run.notes:
         print(f"warning: {note}", file=sys.stderr)
-    _summary(out, run)
+    _summary(out, run, args.command)
     return 0
 
 
@@ -319,22 +319,22 @@ def _init(name: str) -> int:
     return 0
 
 
-def _summary(out, run) -> None:
+def _summary(out, run, command: str = "run") -> None:
     """The run folder, then one paragraph: what was done, the top attributes per group,
     where the report is."""
-    print(f"run folder: {out}\n" + summary_text(out, run))
+    print(f"run folder: {out}\n" + summary_text(out, run, command))
 
 
-def summary_text(out, run) -> str:
-    """The closing paragraph of a command: what was done, the top attributes per
-    group and where the report is."""
+def summary_text(out, run, command: str | None = None) -> str:
+    """The closing paragraph of a command (``dce <command>``; default: the run's stage):
+    what was done, the top attributes per group and where the report is."""
     import textwrap
 
     from dce.report.labels import Labels
     from dce.report.text import and_list
 
     study = run.study
-    words = [f"Finished {study.name} ({run.stage})."]
+    words = [f"Finished {study.name} (dce {command or run.stage})."]
     design_only = run.responses is None and not run.fits
     if run.design is not None and (run.stage == "design" or design_only):
         words.append(design_sentence(run.design.diagnostics))
