@@ -270,7 +270,7 @@ def _from_long(study, frame, design, display) -> pd.DataFrame:
                 out[a.name] = np.where(~a.applies(alternative), "", out[a.name])
         out["is_opt_out"] = is_opt.astype(np.int64)
         if design is not None and str(design.source).startswith("file"):
-            against_design(out, design, attrs, issues)
+            against_design(out, design, attrs, issues, c.task)
     check_sets(out.assign(_blank=blank), issues, c, study.spec.choices.missing)
     issues.raise_if_any()
     return out

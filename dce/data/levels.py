@@ -85,7 +85,7 @@ def _level_issues(issues, a, raw, rows) -> None:
                     f"(levels: {levels})", rows, "lvl")
 
 
-def against_design(out, design, attrs, issues) -> None:
+def against_design(out, design, attrs, issues, column: str = "task") -> None:
     """Check that long data with attribute columns agree with the fielded design file.
 
     Each attribute cell of a row (not an opt-out) must equal the design's level at its
@@ -101,14 +101,26 @@ def against_design(out, design, attrs, issues) -> None:
         The design read from ``design.file``.
     attrs : list of Attribute
     issues : Issues
-        Receives one problem per differing cell (a few per attribute, the rest counted).
+        Receives one problem per differing cell (a few per attribute, the rest counted),
+        and one per row whose block, task and alternative the design lacks (at ``column``).
+    column : str
+        The task column's name in the file.
     """
     keys = ["block", "task", "alternative"]
     names = [a.name for a in attrs]
     table = design.table[keys + names].drop_duplicates(keys)
     merged = out[keys].merge(table, on=keys, how="left", suffixes=("", "_design"),
                              indicator=True)
-    known = (merged["_merge"] == "both").to_numpy() & (out["is_opt_out"].to_numpy() == 0)
+    profile = out["is_opt_out"].to_numpy() == 0
+    readable = (out[keys] != -1).all(axis=1).to_numpy()
+    known = (merged["_merge"] == "both").to_numpy() & profile
+    absent = np.flatnonzero(~known & profile & readable)
+    spans = design.table.groupby("block")["task"].agg(["min", "max"])
+    issues.add_rows(column, lambda i: (
+        f"block {out['block'].iloc[absent[i]]}, task {out['task'].iloc[absent[i]]}, "
+        f"alternative {out['alternative'].iloc[absent[i]]} is not in the design file (its "
+        f"blocks: {', '.join(f'{b} with tasks {lo} to {hi}' for b, (lo, hi) in spans.iterrows())})"
+        "; the data and design.file must describe the same profiles"), absent, "notindesign")
     for a in attrs:
         mine, fielded = out[a.name], merged[a.name]
         if a.levels is None or a.is_linear:
@@ -120,7 +132,15 @@ def against_design(out, design, attrs, issues) -> None:
                       != fielded.fillna("").astype(str).to_numpy())
         rows = np.flatnonzero(differ & known)
         issues.add_rows(a.name, lambda i, rows=rows, name=a.name: (
-            f"{out[name].iloc[rows[i]]!r} differs from the design file's level "
-            f"{merged[name].iloc[rows[i]]!r} at block {out['block'].iloc[rows[i]]}, task "
+            f"{_shown(out[name].iloc[rows[i]])} differs from the design file's level "
+            f"{_shown(merged[name].iloc[rows[i]])} at block {out['block'].iloc[rows[i]]}, task "
             f"{out['task'].iloc[rows[i]]}, alternative {out['alternative'].iloc[rows[i]]}; "
             "the data and design.file must describe the same profiles"), rows, "design")
+
+
+def _shown(value) -> str:
+    """A cell as the user wrote it: whole numbers without decimals, text quoted."""
+    if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool):
+        v = float(value)
+        return repr(str(int(v)) if v.is_integer() else repr(v))
+    return repr(str(value))
