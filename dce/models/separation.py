@@ -86,6 +86,10 @@ class Separation:
         The separation in the user's words, e.g. ``"e always ranked last"``.
     names : tuple of str
         Attributes or items named by ``phrases`` (the rows marked in importance.csv).
+    unidentified : tuple of str
+        Other terms that no choice set left undecided by the direction identifies (e.g.
+        every attribute of a group that always chose the opt-out): their estimates mean
+        nothing either.
     """
 
     group: str
@@ -94,6 +98,7 @@ class Separation:
     sets: int
     phrases: tuple
     names: tuple
+    unidentified: tuple = ()
 
     @property
     def message(self) -> str:
@@ -108,10 +113,15 @@ class Separation:
         """The direction over ``terms`` (0 for terms it does not involve), ndarray."""
         return np.array([self.direction.get(t, 0.0) for t in terms], dtype=float)
 
+    def affected(self, terms) -> np.ndarray:
+        """1.0 for each of ``terms`` that diverges or is left unidentified, else 0.0."""
+        bad = set(self.direction) | set(self.unidentified)
+        return np.array([float(t in bad) for t in terms])
 
-def _differences(data) -> np.ndarray:
+
+def _differences(data, with_sets: bool = False):
     """``x_c - x_j`` for every chosen row ``c`` and every other row ``j`` of its set,
-    ndarray (pairs, K)."""
+    ndarray (pairs, K); with ``with_sets`` also the set of each pair, ndarray (pairs,)."""
     X, y, start = data.X, np.asarray(data.chosen), data.set_start
     sizes = np.diff(start)
     set_of_row = np.repeat(np.arange(len(sizes)), sizes)
@@ -123,7 +133,25 @@ def _differences(data) -> np.ndarray:
     rows = first + offset
     c = np.repeat(chosen, n)
     keep = rows != c
+    if with_sets:
+        return X[c[keep]] - X[rows[keep]], np.repeat(s, n)[keep]
     return X[c[keep]] - X[rows[keep]]
+
+
+def unidentified(data, d: np.ndarray) -> tuple:
+    """Terms that none of the choice sets left undecided by the direction ``d`` identifies.
+
+    Along ``d`` a set where the chosen row gains on another (``d'(x_c - x_j) > 0``) is
+    predicted with certainty in the limit and carries no information; a term that no
+    remaining set varies cannot be estimated from the data.
+    """
+    D, sets = _differences(data, with_sets=True)
+    gain = np.abs(D @ d) > 1e-9 * max(1.0, float(np.abs(D).max(initial=0.0)))
+    decided = np.zeros(int(sets.max(initial=-1)) + 1, dtype=bool)
+    np.logical_or.at(decided, sets, gain)
+    rest = D[~decided[sets]]
+    varies = np.abs(rest).max(axis=0, initial=0.0) > 0
+    return tuple(t for t, v, x in zip(data.terms, varies, d, strict=True) if not v and not x)
 
 
 def direction(data) -> tuple[np.ndarray, int] | None:
@@ -378,7 +406,8 @@ def check(data, describe, *, on_separation: str = "stop", group: str = "all"
     phrases, names = describe(comp, data=data)
     if not phrases:
         phrases = [f"{', '.join(terms)} run to infinity"]
-    sep = Separation(group, terms, comp, n_sets, tuple(phrases), tuple(dict.fromkeys(names)))
+    sep = Separation(group, terms, comp, n_sets, tuple(phrases), tuple(dict.fromkeys(names)),
+                     unidentified(data, d))
     if on_separation == "stop":
         raise SeparatedError(f"group {group}: {sep.message}", key="model")
     warnings.warn(f"group {group}: {warn_text(sep)}", UserWarning, stacklevel=2)
@@ -389,7 +418,9 @@ def warn_text(sep: Separation) -> str:
     """The warning (and report sentence) of a separated fit run with ``warn``."""
     return (f"the likelihood has no maximum (the data are separated): "
             f"{'; '.join(sep.phrases)}. The estimates of {', '.join(sep.terms)} (marked "
-            "separated = true in estimates.csv) are not finite in truth: their values, "
+            "separated = true in estimates.csv) are not finite in truth"
+            + (f", and those of {', '.join(sep.unidentified)} are not identified by the "
+               "other choices (marked too)" if sep.unidentified else "") + ": their values, "
             "standard errors and intervals mean nothing, and neither do the group's "
             "importance shares, ranks, trade-offs and relative utilities (every row of the "
             "group marked separated = true); the fit is reported as not converged and left "

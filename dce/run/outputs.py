@@ -490,8 +490,9 @@ def estimates_table(run: Run) -> pd.DataFrame:
             frame["boot_ci_lower"], frame["boot_ci_upper"] = np.quantile(reps, [a, 1 - a],
                                                                          axis=0)
         if any(f.separation is not None for f in run.fits):
-            d = np.zeros(len(r.terms)) if r.separation is None else r.separation.along(r.terms)
-            frame["separated"] = np.where(np.abs(T @ d) > 1e-9, "true", "false")
+            d = np.zeros(len(r.terms)) if r.separation is None else \
+                r.separation.affected(r.terms)
+            frame["separated"] = np.where(np.abs(T) @ d > 0, "true", "false")
         frames.append(frame)
     return pd.concat(frames, ignore_index=True)
 
