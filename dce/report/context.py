@@ -357,13 +357,17 @@ def _fit(models: pd.DataFrame | None, labels: Labels) -> list[dict]:
     out = []
     for _, m in models.iterrows():
         ll, ll0 = float(m["log_likelihood"]), float(m["null_log_likelihood"])
+        converged = str(m["converged"]).lower() == "true"
         out.append({
             "group": labels.group(m["group"]), "respondents": int(m["n_respondents"]),
             "sets": int(m["n_choice_sets"]), "parameters": int(m["n_parameters"]),
             "ll": text.num(ll), "ll0": text.num(ll0),
-            "rho2": text.num(1 - ll / ll0, 3) if ll0 else "n/a",
-            "aic": text.num(m["aic"], 1), "bic": text.num(m["bic"], 1),
-            "converged": "yes" if str(m["converged"]).lower() == "true" else "NO",
+            # without a maximum (not converged, e.g. separated data) the log-likelihood is
+            # not at an optimum: a rho-squared near 1 would read as a perfect fit
+            "rho2": text.num(1 - ll / ll0, 3) if ll0 and converged else "n/a",
+            "aic": text.num(m["aic"], 1) if converged else "n/a",
+            "bic": text.num(m["bic"], 1) if converged else "n/a",
+            "converged": "yes" if converged else "NO",
             "se": str(m.get("se_type", ""))})
     return out
 

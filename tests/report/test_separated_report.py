@@ -114,3 +114,23 @@ def test_readable_keeps_a_term_with_a_comma_whole():
     out = context.readable(w, labels, est)
     assert "the values of Quality: Trained, checked (estimate" in out
     assert "tested range of waiting time (a span" in out
+
+
+def test_fit_table_gives_no_fit_statistics_without_a_maximum():
+    """A separated (not converged) group's log-likelihood approaches 0: its rho-squared,
+    AIC and BIC are shown as n/a, not as a perfect fit (second user trial of issue 14)."""
+    import pandas as pd
+
+    from dce.report.context import _fit
+    from dce.report.labels import Labels
+
+    models = pd.DataFrame({"group": ["staff", "users"], "n_respondents": [40, 40],
+                           "n_choice_sets": [240, 240], "n_parameters": [4, 4],
+                           "log_likelihood": [2.7e-12, -200.0],
+                           "null_log_likelihood": [-263.7, -263.7], "aic": [8.0, 408.0],
+                           "bic": [22.0, 422.0], "converged": ["false", "true"],
+                           "se_type": ["cluster", "cluster"]})
+    rows = {r["group"]: r for r in _fit(models, Labels({}))}
+    assert (rows["Staff"]["rho2"], rows["Staff"]["aic"], rows["Staff"]["bic"]) == \
+        ("n/a", "n/a", "n/a")
+    assert rows["Users"]["rho2"] == "0.242" and rows["Users"]["converged"] == "yes"
