@@ -275,6 +275,12 @@ def wide_answers(study, frame, task_cols, design, blocks, issues) -> pd.DataFram
     hint = (f"; if it marks the opt-out, set choices.opt_out: {{label: {d.opt_out}}}"
             if label is None and d is not None and d.opt_out else "")
     bad = np.flatnonzero(~(missing | opt | chosen))
+    if spec is not None and spec != "empty" and not opt.any() and len(bad):
+        found = ", ".join(repr(str(v).strip()) for v in list(dict.fromkeys(raw[bad]))[:5])
+        raise DataError([study.problem(("choices", "opt_out"), f"no task cell of {issues.file} "
+                                       f"holds the opt-out {describe(spec)}; the answers that "
+                                       f"are not alternatives 1 to {max(generic)} are "
+                                       f"{found}")])
     issues.add_rows(None, lambda i: f"expected the chosen alternative ({what}) or an empty "
                     f"cell, found {raw[bad[i]]!r}"
                     f"{hint if hint and cells[bad[i]] == d.opt_out else ''}", rows[bad], "alt",

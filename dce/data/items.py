@@ -325,6 +325,7 @@ def _bw_wide(study, frame, design, display) -> pd.DataFrame:
     picked = {}
     for role, col in (("best", c.best), ("worst", c.worst)):
         cells = frame[col].str.strip()
+        cells = cells.where(~missing_cells(cells), "")  # "NA", "." ...: an empty cell
         names = lookup(cells)
         pos = pd.to_numeric(cells, errors="coerce")
         got = []
