@@ -450,7 +450,8 @@ def tradeoff_sentences(trade: pd.DataFrame | None, labels: Labels, level: float)
     -------
     list of str
         Per group, the change of largest positive value (the first of equal ones) with its
-        interval, flagged when it extrapolates; groups without a positive value are skipped,
+        interval, flagged when it extrapolates; when that interval includes zero the
+        sentence says so instead of calling it the most valued change; groups without a positive value are skipped,
         and the pooled model when there are groups, and groups whose fit is separated.
     """
     if trade is None or trade.empty:
@@ -466,6 +467,15 @@ def tradeoff_sentences(trade: pd.DataFrame | None, labels: Labels, level: float)
             continue
         r = part.sort_values("estimate", ascending=False, kind="stable").iloc[0]
         flag = str(r["outside_tested_range"]).lower() == "true"
+        if not r["ci_lower"] > 0:  # the largest value is not told apart from no value
+            out.append(f"For {labels.group_lower(g)}, the largest estimated value is of "
+                       f"{labels.change_text_lower(r['term'])}, {num(r['estimate'], 1)} "
+                       f"{unit}, but its {level_pct(level)} interval ({num(r['ci_lower'], 1)} "
+                       f"to {num(r['ci_upper'], 1)}) includes zero: the data do not show "
+                       "that it is valued at all" + (
+                           "; it is also an extrapolation beyond the tested range."
+                           if flag else "."))
+            continue
         out.append(f"For {labels.group_lower(g)}, the most valued change is "
                    f"{labels.change_text_lower(r['term'])}, worth {num(r['estimate'], 1)} "
                    f"{unit} ({level_pct(level)} interval {num(r['ci_lower'], 1)} to "

@@ -134,3 +134,21 @@ def test_fit_table_gives_no_fit_statistics_without_a_maximum():
     assert (rows["Staff"]["rho2"], rows["Staff"]["aic"], rows["Staff"]["bic"]) == \
         ("n/a", "n/a", "n/a")
     assert rows["Users"]["rho2"] == "0.242" and rows["Users"]["converged"] == "yes"
+
+
+def test_a_top_trade_off_whose_interval_includes_zero_is_not_called_most_valued():
+    """Second user trial of issue 14: "the most valued change ... worth 0.1 GBP (95%
+    interval -9.5 to 9.6)" claimed more than the interval shows."""
+    import pandas as pd
+
+    from dce.report.labels import Labels
+    from dce.report.text import tradeoff_sentences
+
+    trade = pd.DataFrame({"group": ["carers", "carers", "staff"],
+                          "term": ["run[peer]", "run[charity]", "run[peer]"],
+                          "denominator": ["cost"] * 3, "estimate": [0.1, 0.05, 4.0],
+                          "ci_lower": [-9.5, -3.0, 1.0], "ci_upper": [9.6, 3.1, 7.0],
+                          "outside_tested_range": ["false"] * 3})
+    carers, staff = tradeoff_sentences(trade, Labels({}), 0.95)
+    assert "most valued" not in carers and "includes zero" in carers
+    assert "most valued change" in staff and "1.0 to 7.0" in staff
