@@ -34,6 +34,7 @@ from dce.core.csvread import Issues
 from dce.core.frames import empty_cells
 from dce.data import choices
 from dce.errors import DataError
+from tests.callcount import python_calls
 
 TEXT_LEVELS = ("Low", "Mid", "High")
 NUMBER_LEVELS = (1, 4, 12)
@@ -90,25 +91,6 @@ def counted_helpers(monkeypatch) -> dict:
             monkeypatch.setattr(module, "level_key", key)
     monkeypatch.setattr(Attribute, "index_of", index_of)
     return calls
-
-
-def python_calls(func, *args, **kwargs) -> tuple[object, int, int]:
-    """func(*args) and its Python function calls: (result, calls of code in the dce package,
-    all calls). Compiled functions (numpy, pandas' C and Cython parts) are not counted."""
-    counts = [0, 0]
-    package = str(Path(choices.__file__).resolve().parents[1])
-
-    def profile(frame, event, arg):
-        if event == "call":
-            counts[1] += 1
-            counts[0] += frame.f_code.co_filename.startswith(package)
-
-    sys.setprofile(profile)
-    try:
-        out = func(*args, **kwargs)
-    finally:
-        sys.setprofile(None)
-    return out, counts[0], counts[1]
 
 
 def test_reading_and_coding_calls_follow_levels_not_rows(tmp_path, monkeypatch):

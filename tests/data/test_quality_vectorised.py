@@ -10,7 +10,6 @@ they follow the number of distinct cells, not the number of rows."""
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -19,6 +18,7 @@ import pytest
 import dce.core.attributes as attributes_module
 from dce.core.attributes import Attribute, level_key
 from dce.data import quality, quality_arrays
+from tests.callcount import python_calls
 
 # ----- the reference: the former Python loop, unchanged but for its names --------------
 _MIN_TASKS, _MIN_INFORMATIVE, _MIN_BETTER = 4, 6, 2
@@ -396,25 +396,6 @@ def counted_level_key(monkeypatch) -> list:
                 getattr(module, "level_key", None) is original:
             monkeypatch.setattr(module, "level_key", counting)
     return calls
-
-
-def python_calls(func, *args) -> tuple[object, int, int]:
-    """Run func(*args) counting Python function calls: (result, calls of code in the dce
-    package, all calls). C functions (numpy, pandas' compiled parts) are not counted."""
-    counts = [0, 0]
-    package = str(Path(quality.__file__).resolve().parents[1])
-
-    def profile(frame, event, arg):
-        if event == "call":
-            counts[1] += 1
-            counts[0] += frame.f_code.co_filename.startswith(package)
-
-    sys.setprofile(profile)
-    try:
-        out = func(*args)
-    finally:
-        sys.setprofile(None)
-    return out, counts[0], counts[1]
 
 
 def test_level_key_calls_follow_levels_not_rows(monkeypatch):
