@@ -13,8 +13,9 @@ logit (normal or triangular coefficients) raises its simulated likelihood too, a
 scale, so one check on the data covers every path.
 
 :func:`direction` finds ``d`` with linear programs in the K coefficients only, on the
-distinct rows ``a_u`` of ``x_c - x_j`` (columns scaled by their largest absolute value;
-after removing duplicates a design has few): each round maximises the sum of the rows not
+rows ``a_u`` of ``x_c - x_j`` (columns scaled by their largest absolute value), each
+program solved on the rows its solutions violate, added until none is (constraint
+generation; a few hundred rows of a million decide the cone): each round maximises the sum of the rows not
 yet strict, ``sum a_u d``, over the cone ``a_u d >= 0`` for all ``u`` with ``|d_k| <= 1``.
 Its optimum is positive exactly when some recession direction makes one of those rows
 strict (every term of the sum is >= 0), so the rounds end with every difference that any
@@ -174,7 +175,7 @@ def direction(data) -> tuple[np.ndarray, int] | None:
         return None
     scale = np.abs(D).max(axis=0)
     scale[scale == 0] = 1.0
-    A = np.unique(np.round(D / scale, 12), axis=0)
+    A = D / scale
     A = A[np.abs(A).max(axis=1) > 0]
     if len(A) == 0:
         return None
@@ -182,15 +183,9 @@ def direction(data) -> tuple[np.ndarray, int] | None:
     if found is None:
         return None
     strict, d = found
-    rest = A[~strict] if (~strict).any() else None
-    sparsest = optimize.linprog(
-        np.ones(2 * K), A_ub=-np.hstack([A[strict], -A[strict]]),
-        b_ub=-np.ones(int(strict.sum())),
-        A_eq=None if rest is None else np.hstack([rest, -rest]),
-        b_eq=None if rest is None else np.zeros(len(rest)),
-        bounds=[(0, None)] * (2 * K), method="highs")
-    if sparsest.status == 0:
-        d = sparsest.x[:K] - sparsest.x[K:]
+    sparsest = _sparsest(A, strict)
+    if sparsest is not None:
+        d = sparsest
     d = d / scale
     d = d / np.abs(d).max()
     d[np.abs(d) < ZERO] = 0.0
@@ -203,23 +198,74 @@ def _strict_rows(A) -> tuple[np.ndarray, np.ndarray] | None:
     strict), or None. Each round maximises the sum of the rows not yet strict over the
     cone ``A d >= 0`` (box ``|d_k| <= 1``): its optimum is positive exactly when some
     direction makes one of them strict, and the sum of the rounds' directions makes
-    every row found strict."""
+    every row found strict. The cone constraints are added as they are violated
+    (:func:`_cone_lp`), so the programs stay small on a million rows."""
     U, K = A.shape
     strict, total = np.zeros(U, bool), np.zeros(K)
+    work = np.zeros(U, bool)
     for _ in range(MAX_ROUNDS):
         rest = ~strict
         if not rest.any():
             break
-        lp = optimize.linprog(-A[rest].sum(axis=0), A_ub=-A, b_ub=np.zeros(U),
-                              bounds=[(-1, 1)] * K, method="highs")
-        if lp.status != 0 or -lp.fun <= STRICT:
+        x, value = _cone_lp(A, A[rest].sum(axis=0), work)
+        if x is None or value <= STRICT:
             break
-        new = rest & (A @ lp.x > STRICT)
+        new = rest & (A @ x > STRICT)
         if not new.any():
             break
-        total += lp.x
+        total += x
         strict |= new
     return (strict, total) if strict.any() else None
+
+
+CUTS = 200  # most violated cone rows added to a program per pass
+
+
+def _sparsest(A, strict) -> np.ndarray | None:
+    """The least-L1 ``d`` with ``a_u d >= 1`` on the ``strict`` rows and ``a_u d >= 0`` on
+    the rest (which the cone then holds at 0: no recession direction makes them strict),
+    by constraint generation as in :func:`_cone_lp`; None when the solver fails."""
+    U, K = A.shape
+    G = np.hstack([A, -A])  # d = p - q with p, q >= 0
+    need = strict.astype(float)
+    work = np.zeros(U, bool)
+    for _ in range(U // CUTS + 2):
+        lp = optimize.linprog(np.ones(2 * K), A_ub=-G[work] if work.any() else None,
+                              b_ub=-need[work] if work.any() else None,
+                              bounds=[(0, None)] * (2 * K), method="highs")
+        if lp.status != 0:
+            return None
+        d = lp.x[:K] - lp.x[K:]
+        slack = A @ d - need
+        violated = np.flatnonzero(slack < -1e-9)
+        if len(violated) == 0:
+            return d
+        worst = violated[np.argsort(slack[violated], kind="stable")[:CUTS]]
+        work[worst] = True
+    return None
+
+
+def _cone_lp(A, c, work) -> tuple[np.ndarray | None, float]:
+    """``max c'd`` over ``A d >= 0``, ``|d_k| <= 1``, by constraint generation: the program
+    is solved on the rows marked in ``work`` (updated in place), and the rows the solution
+    violates are added until it violates none; that solution is then optimal over every
+    row (Dantzig, Fulkerson and Johnson 1954). Returns ``(d, c'd)``, or ``(None, 0.0)``
+    when the solver fails."""
+    U, K = A.shape
+    for _ in range(U // CUTS + 2):
+        rows = A[work]
+        lp = optimize.linprog(-c, A_ub=-rows if len(rows) else None,
+                              b_ub=np.zeros(len(rows)) if len(rows) else None,
+                              bounds=[(-1, 1)] * K, method="highs")
+        if lp.status != 0:
+            return None, 0.0
+        s = A @ lp.x
+        violated = np.flatnonzero(s < -1e-9)
+        if len(violated) == 0:
+            return lp.x, float(-lp.fun)
+        worst = violated[np.argsort(s[violated], kind="stable")[:CUTS]]
+        work[worst] = True
+    return None, 0.0
 
 
 def _decided_sets(data, d) -> int:
