@@ -2,7 +2,10 @@
 
 Each replicate draws, for every group, as many respondents as the group has (with
 replacement), refits the group's conditional logit warm-started at the full-sample
-estimate, and refits the pooled model on the union of the groups' resamples. Replicates
+estimate, and refits the pooled model on the union of the groups' resamples. A resample
+is fitted as the original data with each choice set weighted by the number of times its
+respondent was drawn (:class:`dce.models.clogit.Refits`), which has the same likelihood
+as the copied panels without copying them. Replicates
 run through :func:`dce.core.parallel.map_seeds`, so they are identical for any number of
 workers. Replicates that fail or do not converge are recorded and left out.
 
@@ -25,8 +28,8 @@ import numpy as np
 
 from dce.core.coding import ChoiceData
 from dce.core.parallel import map_seeds
-from dce.models.clogit import fit as clogit_fit
-from dce.models.separation import has_no_maximum
+from dce.models.clogit import Refits
+from dce.models.separation import direction, suspicious
 
 
 def panels(data: ChoiceData) -> tuple[np.ndarray, np.ndarray]:
@@ -117,34 +120,60 @@ def concat(parts: list[ChoiceData]) -> ChoiceData:
         alternative=np.concatenate([p.alternative for p in parts]), terms=parts[0].terms)
 
 
-def _replicate(seq, groups: dict, starts: dict, pooled: bool, unchecked=frozenset()) -> dict:
+def _replicate(seq, groups: dict, refits: dict, starts: dict, pooled: bool,
+               unchecked=frozenset()) -> dict:
     rng = np.random.default_rng(seq)
-    out, samples = {}, []
+    out, picks, weights = {}, {}, []
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         for name, data in groups.items():
-            sample = resample(data, rng.integers(0, data.n_respondents, data.n_respondents))
-            samples.append(sample)
-            res = clogit_fit(sample, se="classic", start=starts[name], check=False)
-            _check_refit(name, sample, res, unchecked)
-            out[name] = res.params
+            picks[name] = rng.integers(0, data.n_respondents, data.n_respondents)
+            w = set_weights(data, picks[name])
+            weights.append(w)
+            out[name] = _refit(name, refits[name], w, starts[name], unchecked,
+                               lambda d=data, p=picks[name]: resample(d, p))
         if pooled:
-            sample = concat(samples)
-            res = clogit_fit(sample, se="classic", start=starts["all"], check=False)
-            _check_refit("all", sample, res, unchecked)
-            out["all"] = res.params
+            out["all"] = _refit("all", refits["all"], np.concatenate(weights), starts["all"],
+                                unchecked, lambda: concat([resample(groups[g], picks[g])
+                                                           for g in groups]))
     return out
 
 
-def _check_refit(name, sample, res, unchecked) -> None:
-    """A refit that did not converge, or whose resample has no maximum likelihood (a
-    separated resample, :mod:`dce.models.separation`), fails the replicate."""
-    if not res.converged:
+def set_weights(data: ChoiceData, picks: np.ndarray) -> np.ndarray:
+    """Frequency weight of each choice set in the resample of respondents ``picks``: the
+    number of times its respondent was drawn.
+
+    Parameters
+    ----------
+    data : ChoiceData
+        Respondents contiguous (see :func:`panels`).
+    picks : ndarray of int (n,)
+        Positions of the respondents drawn, in :func:`panels` order.
+
+    Returns
+    -------
+    ndarray of float (sets,)
+    """
+    first, last = panels(data)
+    counts = np.bincount(picks, minlength=len(first)).astype(float)
+    return np.repeat(counts, last - first)
+
+
+def _refit(name, refits, weights, start, unchecked, sample) -> np.ndarray:
+    """One weighted refit; a refit that did not converge, or whose resample has no
+    maximum likelihood (a separated resample, :mod:`dce.models.separation`), fails the
+    replicate. The resample itself is formed (``sample()``) only when the fit looks
+    separated on the drawn sets."""
+    beta, converged = refits.fit(weights, start)
+    if not converged:
         raise RuntimeError(f"{'pooled' if name == 'all' else f'group {name}:'} refit did "
                            "not converge")
-    if name not in unchecked and has_no_maximum(sample, res):
-        raise RuntimeError(f"group {name}: the resample is separated (no maximum "
-                           "likelihood)")
+    if name not in unchecked and suspicious(refits.data, beta, True, sets=weights > 0):
+        data = sample()
+        if direction(data) is not None:
+            raise RuntimeError(f"group {name}: the resample is separated (no maximum "
+                               "likelihood)")
+    return beta
 
 
 def bootstrap(groups: dict, starts: dict, n: int, root: np.random.SeedSequence, *,
@@ -182,7 +211,11 @@ def bootstrap(groups: dict, starts: dict, n: int, root: np.random.SeedSequence, 
     failures : list of dce.core.parallel.Failure
         The failed replicates.
     """
-    result = map_seeds(_replicate, n, root, args=(groups, starts, pooled, frozenset(unchecked)),
+    refits = {g: Refits(d) for g, d in groups.items()}
+    if pooled:
+        refits["all"] = Refits(concat(list(groups.values())))
+    result = map_seeds(_replicate, n, root,
+                       args=(groups, refits, starts, pooled, frozenset(unchecked)),
                        jobs=jobs, desc="bootstrap")
     ok = result.ok
     names = list(groups) + (["all"] if pooled else [])

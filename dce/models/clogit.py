@@ -513,35 +513,7 @@ def fit(data, *, se: str = "cluster", group: str = "all", start=None, max_iter: 
         _check_identified(ev, data)
     K = data.X.shape[1]
     beta = np.zeros(K) if start is None else np.array(start, dtype=float)
-    ll, g, H = ev.evaluate(beta)
-    converged, it, previous = False, 0, None
-    for it in range(1, max_iter + 1):
-        try:
-            cho = linalg.cho_factor(-H)
-            step = linalg.cho_solve(cho, g)
-        except linalg.LinAlgError:
-            step = np.linalg.lstsq(-H, g, rcond=None)[0]
-        decrement = float(g @ step)
-        if decrement <= TOL_DECREMENT:
-            converged, it = True, it - 1
-            break
-        # d' = q d^2 predicts the last point: its sweep collects the set scores (module doc)
-        q = decrement / previous**2 if previous else 1.0
-        last = q * decrement**2 < SPECULATE * TOL_DECREMENT
-        previous = decrement
-        t = 1.0
-        while True:
-            cand = beta + t * step
-            ll_c, g_c, H_c = ev.evaluate(cand, scores=last)
-            if np.isfinite(ll_c) and ll_c >= ll - 1e-12 * abs(ll):
-                break
-            t *= 0.5
-            if t < 1e-12:
-                break
-        if t < 1e-12:
-            converged = decrement < 1e-10
-            break
-        beta, ll, g, H = cand, ll_c, g_c, H_c
+    beta, ll, g, H, converged, it = _newton(ev, beta, max_iter, collect=True)
     notes = []
     if not converged:
         msg = (f"group {group}: Newton's method did not converge in {it} iterations "
@@ -562,6 +534,97 @@ def fit(data, *, se: str = "cluster", group: str = "all", start=None, max_iter: 
         n_respondents=data.n_respondents, converged=converged, iterations=it,
         engine="native", group=group, vcovs=vcovs, gradient_norm=float(np.abs(g).max()),
         warnings=tuple(notes))
+
+
+def _newton(ev, beta, max_iter, collect):
+    """Newton's method with step halving from ``beta`` on the evaluator ``ev``; with
+    ``collect`` the set scores are gathered at the predicted last point (module doc).
+    Returns ``(beta, ll, gradient, Hessian, converged, iterations)``."""
+    ll, g, H = ev.evaluate(beta)
+    converged, it, previous = False, 0, None
+    for it in range(1, max_iter + 1):
+        try:
+            cho = linalg.cho_factor(-H)
+            step = linalg.cho_solve(cho, g)
+        except linalg.LinAlgError:
+            step = np.linalg.lstsq(-H, g, rcond=None)[0]
+        decrement = float(g @ step)
+        if decrement <= TOL_DECREMENT:
+            converged, it = True, it - 1
+            break
+        # d' = q d^2 predicts the last point: its sweep collects the set scores (module doc)
+        q = decrement / previous**2 if previous else 1.0
+        last = collect and q * decrement**2 < SPECULATE * TOL_DECREMENT
+        previous = decrement
+        t = 1.0
+        while True:
+            cand = beta + t * step
+            ll_c, g_c, H_c = ev.evaluate(cand, scores=last)
+            if np.isfinite(ll_c) and ll_c >= ll - 1e-12 * abs(ll):
+                break
+            t *= 0.5
+            if t < 1e-12:
+                break
+        if t < 1e-12:
+            converged = decrement < 1e-10
+            break
+        beta, ll, g, H = cand, ll_c, g_c, H_c
+    return beta, ll, g, H, converged, it
+
+
+class Refits:
+    """Conditional logit refits of one data set under frequency weights of its choice
+    sets, for the respondent bootstrap: a resample is the data with each respondent's
+    sets weighted by the number of times the respondent was drawn, so the within-set
+    differences are formed once and no resampled copy of the data is made.
+
+    The weighted log-likelihood ``sum_s c_s l_s(b)`` of counts ``c_s`` equals the
+    log-likelihood of the resample that repeats set ``s`` ``c_s`` times (Efron and
+    Tibshirani 1993, ch. 6, on the bootstrap as reweighting).
+
+    Parameters
+    ----------
+    data : ChoiceData
+        The full sample (rows, K terms).
+
+    Attributes
+    ----------
+    data : ChoiceData
+        The data given.
+    """
+
+    def __init__(self, data):
+        self.data = data
+        self._ev = _Pass(data)
+        self._base = [(blk.yt.copy(), blk.w.copy()) for blk in self._ev.blocks]
+
+    def fit(self, weights, start, max_iter: int = 100) -> tuple[np.ndarray, bool]:
+        """Newton's method (as :func:`fit`) on the sets weighted by ``weights``.
+
+        Parameters
+        ----------
+        weights : ndarray (sets,)
+            Non-negative frequency weight of each choice set of the data.
+        start : array-like (K,)
+            Warm start.
+        max_iter : int
+
+        Returns
+        -------
+        (ndarray (K,), bool)
+            The estimates and whether Newton's method converged (no covariance is formed).
+        """
+        weights = np.asarray(weights, dtype=float)
+        ev = self._ev
+        for blk, (yt, w) in zip(ev.blocks, self._base):
+            sw = weights if blk.sets is None else weights[blk.sets]
+            blk.yt = yt * sw
+            blk.w = w * sw
+        ev.unit_weights = False
+        ev._last = ev._scores = None
+        beta = np.array(start, dtype=float)
+        beta, _, _, _, converged, _ = _newton(ev, beta, max_iter, collect=False)
+        return beta, converged
 
 
 def covariances(ev, beta, H, data) -> dict:

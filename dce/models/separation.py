@@ -316,7 +316,7 @@ def collinear_sets(null) -> list[list[int]]:
 
 
 # ----- the check ------------------------------------------------------------------------
-def suspicious(data, beta, converged: bool) -> bool:
+def suspicious(data, beta, converged: bool, sets=None) -> bool:
     """Whether a fit shows what separation leaves behind, so that :func:`direction` must
     be asked: no convergence, a non-finite estimate, or a choice set whose utilities span
     more than :data:`SCREEN` (choice odds of e^12).
@@ -336,6 +336,8 @@ def suspicious(data, beta, converged: bool) -> bool:
     beta : ndarray (K,)
         Estimates over ``data.terms``.
     converged : bool
+    sets : ndarray of bool (sets,), optional
+        Only these choice sets count (e.g. those a bootstrap resample drew).
 
     Returns
     -------
@@ -349,7 +351,9 @@ def suspicious(data, beta, converged: bool) -> bool:
     u = data.X @ beta
     first = data.set_start[:-1]
     span = np.maximum.reduceat(u, first) - np.minimum.reduceat(u, first)
-    return bool(span.max() > SCREEN)
+    if sets is not None:
+        span = span[np.asarray(sets, dtype=bool)]
+    return bool(span.max(initial=0.0) > SCREEN)
 
 
 def has_no_maximum(data, result) -> bool:

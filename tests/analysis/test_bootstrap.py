@@ -61,3 +61,22 @@ def test_bootstrap_same_with_one_and_two_workers():
     two, _ = bootstrap({"g": data}, start, 30, np.random.SeedSequence(9), pooled=False, jobs=2)
     np.testing.assert_array_equal(one["g"], two["g"])
     assert len({tuple(r) for r in one["g"]}) == 30  # replicates differ from each other
+
+
+def test_weighted_refit_equals_the_fit_of_the_copied_resample():
+    # a resample fitted as frequency weights on the original sets (Refits) must give the
+    # estimates of the conditional logit fitted to the copied panels
+    from dce.analysis.bootstrap import set_weights
+    from dce.models.clogit import Refits, fit
+
+    data = panel_data(np.random.default_rng(5), n_resp=40, tasks=5, alts=3)
+    picks = np.random.default_rng(6).integers(0, 40, 40)
+    copied = fit(resample(data, picks), se="classic")
+    beta, converged = Refits(data).fit(set_weights(data, picks), np.zeros(2))
+    assert converged
+    np.testing.assert_allclose(beta, copied.params, rtol=0, atol=1e-9)
+    refits = Refits(data)  # the same object reused for a second draw forgets the first
+    refits.fit(set_weights(data, picks), np.zeros(2))
+    other = np.random.default_rng(7).integers(0, 40, 40)
+    np.testing.assert_allclose(refits.fit(set_weights(data, other), TRUE)[0],
+                               fit(resample(data, other), se="classic").params, atol=1e-9)
