@@ -23,6 +23,7 @@ import os
 import re
 import subprocess
 import sys
+import unicodedata
 from pathlib import Path
 
 import jsonschema
@@ -89,15 +90,28 @@ def test_citation_names_this_package(citation, setup_cfg):
     assert citation["type"] == "software"
 
 
+def _plain(name: str) -> str:
+    return unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+
+
+def _first_authors(text: str) -> set[tuple[str, int]]:
+    """(first author's surname, year) of every 'Surname AB, ... (YYYY)' citation."""
+    found = re.findall(r"\b([A-Z][A-Za-z'-]+) [A-Z]{1,3}\b[^()]*?\((\d{4})\)", text)
+    return {(_plain(name), int(year)) for name, year in found}
+
+
 def test_citation_references_what_the_report_cites(citation):
-    """Every reference listed in docs/report.md (first author, year) is in CITATION.cff,
-    and so are the methods the models and designs rest on."""
-    cited = {(r["authors"][0]["family-names"], r["year"]) for r in citation["references"]}
-    text = (REPO / "docs" / "report.md").read_text(encoding="utf-8")
-    listed = text.split("## References", 1)[1]
-    in_docs = {(m[0], int(m[1])) for m in re.findall(r"^- ([A-Z][A-Za-z'-]+) [^(]*\((\d{4})\)",
-                                                     listed, flags=re.M)}
+    """Every reference listed in docs/report.md and in the README's methods list (first
+    author, year) is in CITATION.cff, and so are the methods the models and designs rest
+    on."""
+    cited = {(_plain(r["authors"][0]["family-names"]), r["year"])
+             for r in citation["references"]}
+    listed = (REPO / "docs" / "report.md").read_text(encoding="utf-8").split("## References")[1]
+    in_docs = _first_authors(listed)
     assert len(in_docs) >= 5
+    in_readme = _first_authors((REPO / "README.md").read_text(encoding="utf-8"))
+    assert {("McFadden", 1974), ("Bech", 2005)} <= in_readme
+    assert in_readme <= cited, sorted(in_readme - cited)
     methods = {("McFadden", 1974), ("Train", 2009), ("Louviere", 2015), ("Swait", 1993),
                ("Revelt", 1998), ("Huber", 1996), ("Street", 2007), ("Krinsky", 1986),
                ("Rose", 2013), ("Johnson", 2003)}  # the last two: design_report.md
