@@ -17,8 +17,35 @@ Public names are imported lazily, so ``import dce`` stays fast.
 from __future__ import annotations
 
 import importlib
+from typing import TYPE_CHECKING, Any
 
 from dce.version import __version__
+
+if TYPE_CHECKING:  # the real types for type checkers; at run time the names load lazily
+    from dce.analysis.api import importance as importance
+    from dce.analysis.api import item_importance as item_importance
+    from dce.analysis.api import wtp as wtp
+    from dce.config.study import Study as Study
+    from dce.config.study import load_config as load_config
+    from dce.core.attributes import Attribute as Attribute
+    from dce.core.coding import ChoiceData as ChoiceData
+    from dce.data.examples import example_attributes as example_attributes
+    from dce.data.examples import example_items as example_items
+    from dce.data.examples import load_example as load_example
+    from dce.design.api import make_design as make_design
+    from dce.design.base import Design as Design
+    from dce.errors import ConfigError as ConfigError
+    from dce.errors import DataError as DataError
+    from dce.errors import DceError as DceError
+    from dce.errors import DesignError as DesignError
+    from dce.errors import EstimationError as EstimationError
+    from dce.models.api import clogit as clogit
+    from dce.models.api import mixed_logit as mixed_logit
+    from dce.models.fitted import ModelResult as ModelResult
+    from dce.models.items_api import best_worst as best_worst
+    from dce.models.items_api import ranking as ranking
+    from dce.run.api import Run as Run
+    from dce.run.api import analyse as analyse
 
 _EXPORTS = {
     # models
@@ -56,7 +83,7 @@ _EXPORTS = {
 __all__ = ["__version__", *_EXPORTS]
 
 
-def __getattr__(name: str):
+def __getattr__(name: str) -> Any:
     module = _EXPORTS.get(name)
     if module is None:
         raise AttributeError(f"module 'dce' has no attribute {name!r}")

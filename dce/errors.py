@@ -7,6 +7,7 @@ records (file, line, key or column, message). The command line prints each probl
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 
@@ -21,7 +22,7 @@ class Problem:
 
     def format(self) -> str:
         """The one line the CLI prints: ``error: <file>:<line>: <key>: <message>``."""
-        parts = []
+        parts: list[str] = []
         if self.file:
             parts.append(self.file if self.line is None else f"{self.file}:{self.line}")
         if self.key:
@@ -38,7 +39,8 @@ class DceError(Exception):
     so ``except ValueError`` works in a notebook.
     """
 
-    def __init__(self, message_or_problems, *, file=None, line=None, key=None):
+    def __init__(self, message_or_problems: str | Iterable[Problem], *, file: str | None = None,
+                 line: int | None = None, key: str | None = None) -> None:
         if isinstance(message_or_problems, str):
             problems = [Problem(message_or_problems, file=file, line=line, key=key)]
         else:

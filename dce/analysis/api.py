@@ -2,27 +2,32 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
 
 from dce.core.options import IntervalMethod, check_literal
 from dce.errors import ConfigError
 
+if TYPE_CHECKING:
+    from dce.models.fitted import ModelResult
 
-def _level(level) -> float:
+
+def _level(level: object) -> float:
     if not isinstance(level, (int, float)) or isinstance(level, bool) or not 0 < level < 1:
         raise ConfigError(f"expected a number between 0 and 1, found {level!r}", key="level")
     return float(level)
 
 
-def _draws(draws) -> int:
+def _draws(draws: object) -> int:
     if not isinstance(draws, (int, np.integer)) or isinstance(draws, bool) or draws < 10:
         raise ConfigError(f"expected a whole number of draws of at least 10, found "
                           f"{draws!r}", key="draws")
     return int(draws)
 
 
-def _result(res):
+def _result(res: object) -> ModelResult:
     from dce.models.fitted import ModelResult
 
     if not isinstance(res, ModelResult):
@@ -32,7 +37,7 @@ def _result(res):
     return res
 
 
-def importance(res, *, draws: int = 2000, level: float = 0.95, seed: int = 1,
+def importance(res: ModelResult, *, draws: int = 2000, level: float = 0.95, seed: int = 1,
                intervals: str = "krinsky-robb") -> pd.DataFrame:
     """Attribute importance: each attribute's part-worth range as a share of the sum.
 
@@ -85,7 +90,7 @@ def importance(res, *, draws: int = 2000, level: float = 0.95, seed: int = 1,
     return imp.table.drop(columns="group").reset_index(drop=True)
 
 
-def wtp(res, denominator: str, *, draws: int = 2000, level: float = 0.95, seed: int = 1,
+def wtp(res: ModelResult, denominator: str, *, draws: int = 2000, level: float = 0.95, seed: int = 1,
         intervals: str = "krinsky-robb") -> pd.DataFrame:
     """Marginal rates of substitution (willingness to pay, to wait, ...) against a
     linear attribute.
@@ -140,7 +145,7 @@ def wtp(res, denominator: str, *, draws: int = 2000, level: float = 0.95, seed: 
     return out.table.drop(columns="group").reset_index(drop=True)
 
 
-def item_importance(res, *, draws: int = 2000, level: float = 0.95,
+def item_importance(res: ModelResult, *, draws: int = 2000, level: float = 0.95,
                     seed: int = 1, intervals: str = "krinsky-robb") -> pd.DataFrame:
     """Shares of preference of the items of a :func:`best_worst` or :func:`ranking` fit.
 

@@ -84,7 +84,7 @@ class Study:
         """
         return (self.base_dir / relative).resolve()
 
-    def line(self, *path) -> int | None:
+    def line(self, *path: str | int) -> int | None:
         """The line of a key in the config file.
 
         Parameters

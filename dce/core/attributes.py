@@ -8,9 +8,14 @@ level, whose estimate is minus the sum of the others.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 CODINGS = ("effects", "dummy", "linear")
 
@@ -210,7 +215,7 @@ class Attribute:
             return 0
         return self._keys.index(level_key(self.reference))
 
-    def index_of(self, values) -> np.ndarray:
+    def index_of(self, values: Iterable[Any]) -> np.ndarray:
         """Level index (0-based) of each value; -1 where the value is not a level.
 
         Parameters
@@ -288,7 +293,7 @@ class Attribute:
         return [replace(self, alternatives=(alt,), specific=(), suffix=f"@{label}")
                 for alt, label in self.specific]
 
-    def applies(self, alternative) -> np.ndarray:
+    def applies(self, alternative: np.ndarray) -> np.ndarray:
         """True where the attribute appears in the alternative.
 
         Parameters
@@ -366,7 +371,7 @@ class Attribute:
             raise ValueError(f"attribute {self.name!r} has no declared levels")
         return self.level_matrix()
 
-    def code(self, values) -> np.ndarray:
+    def code(self, values: Sequence[Any] | np.ndarray | pd.Series) -> np.ndarray:
         """Code a column of level values into the attribute's term columns.
 
         Parameters

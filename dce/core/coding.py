@@ -7,12 +7,17 @@ no engine re-codes data.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from dce.core.cells import distinct, strip_text
+
+if TYPE_CHECKING:
+    from dce.core.attributes import Attribute
 
 
 def design_matrix(table: pd.DataFrame, attributes, opt_out: bool,
@@ -125,11 +130,14 @@ class ChoiceData:
     terms: tuple
 
     @classmethod
-    def from_frame(cls, df: pd.DataFrame, attributes, *, choice: str | None = "chosen",
-                   respondent: str = "respondent", task: str = "task",
-                   alternative: str = "alternative", group: str | None = None,
-                   block: str | None = None, asc=(), interactions=(),
-                   labels=None) -> ChoiceData:
+    def from_frame(cls, df: pd.DataFrame,
+                   attributes: Sequence[Attribute] | Mapping[str, Any], *,
+                   choice: str | None = "chosen", respondent: str = "respondent",
+                   task: str = "task", alternative: str = "alternative",
+                   group: str | None = None, block: str | None = None,
+                   asc: Sequence[int] = (),
+                   interactions: Iterable[Sequence[str]] | None = (),
+                   labels: Mapping[int, str] | None = None) -> ChoiceData:
         """Code a long DataFrame (one row per respondent x task x alternative).
 
         Rows whose attribute cells are all empty are opt-out rows (they get the constant
@@ -229,7 +237,7 @@ class ChoiceData:
             respondent=new_resp.astype(np.int64), respondent_ids=self.respondent_ids[uniq],
             group=self.group[keep], alternative=self.alternative[rows], terms=self.terms)
 
-    def for_group(self, group) -> ChoiceData:
+    def for_group(self, group: str) -> ChoiceData:
         """The sets of one respondent group (see :meth:`select_sets`).
 
         Parameters

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from dce.core.options import DesignMethod, check_literal
 from dce.errors import ConfigError
 
+if TYPE_CHECKING:
+    from dce.design.base import Design
 
-def _attribute_spec(name, value) -> dict:
+
+def _attribute_spec(name: object, value: object) -> dict[str, Any]:
     from dce.core.attributes import Attribute
 
     if isinstance(value, Attribute):
-        spec = {"levels": list(value.levels) if value.levels is not None else None,
+        spec: dict[str, Any] = {"levels": list(value.levels) if value.levels is not None else None,
                 "coding": value.coding}
         if value.label:
             spec["label"] = value.label
@@ -26,11 +31,11 @@ def _attribute_spec(name, value) -> dict:
                       key=f"attributes[{name!r}]")
 
 
-def make_design(attributes: dict, *, alternatives: int = 2, tasks: int = 12,
+def make_design(attributes: dict[str, Any], *, alternatives: int = 2, tasks: int = 12,
                 method: str = "d-efficient", blocks: int = 1, opt_out: str | None = None,
-                priors: dict | None = None, prior_draws: int | None = None,
-                exclude: list | None = None, seed: int = 1,
-                preference_order: dict | None = None, **options):
+                priors: dict[str, Any] | None = None, prior_draws: int | None = None,
+                exclude: list[dict[str, Any]] | None = None, seed: int = 1,
+                preference_order: dict[str, str] | None = None, **options: Any) -> Design:
     """Build a design: full factorial, random, orthogonal, D-efficient or Bayesian.
 
     Parameters
@@ -84,13 +89,13 @@ def make_design(attributes: dict, *, alternatives: int = 2, tasks: int = 12,
     if not isinstance(attributes, dict) or not attributes:
         raise ConfigError("expected a mapping of at least one attribute name to its levels, "
                           f"found {attributes!r}", key="attributes")
-    design = {"method": method, "alternatives": alternatives, "tasks": tasks,
+    design: dict[str, Any] = {"method": method, "alternatives": alternatives, "tasks": tasks,
               "blocks": blocks, **options}
     for key, value in (("opt_out", opt_out), ("priors", priors),
                        ("prior_draws", prior_draws), ("exclude", exclude)):
         if value is not None:
             design[key] = value
-    config = {"schema_version": 1, "name": "design", "seed": seed,
+    config: dict[str, Any] = {"schema_version": 1, "name": "design", "seed": seed,
               "attributes": {str(k): _attribute_spec(k, v) for k, v in attributes.items()},
               "design": design}
     if preference_order is not None:

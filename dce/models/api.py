@@ -11,12 +11,15 @@ the data once with :meth:`ChoiceData.from_frame` and call the same engines as
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable, Iterable
 from functools import partial
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from dce.core.coding import encode
+from dce.core.attributes import Attribute
+from dce.core.coding import ChoiceData, encode
 from dce.core.frames import attributes_from, long_frame
 from dce.core.options import Distribution, DrawType, EngineType, VcovType, check_literal
 from dce.errors import ConfigError, EstimationError
@@ -26,7 +29,11 @@ from dce.models.fitted import ModelResult
 from dce.models.separation import OnSeparation
 
 
-def _prepare(df, attributes, choice, respondent, task, alternative, group, block, asc):
+def _prepare(df: pd.DataFrame, attributes: dict[str, Any], choice: str, respondent: str,
+             task: str, alternative: str, group: str | None, block: str | None,
+             asc: int | Iterable[int] | None
+             ) -> tuple[tuple[Attribute, ...], ChoiceData, dict[str, Any],
+                        dict[str, tuple[float, float]]]:
     attrs = attributes_from(attributes)
     asc = _asc(asc)
     table, _ = long_frame(df, attrs, choice=choice, respondent=respondent, task=task,
@@ -38,7 +45,7 @@ def _prepare(df, attributes, choice, respondent, task, alternative, group, block
     data = encode(table, attrs, asc)
     columns = {"respondent": respondent, "task": task, "alternative": alternative,
                "group": group, "block": block, "asc": asc}
-    ranges = {}
+    ranges: dict[str, tuple[float, float]] = {}
     generic = table[table["is_opt_out"] == 0]
     for a in attrs:
         if a.is_linear and a.levels is None:
@@ -47,7 +54,7 @@ def _prepare(df, attributes, choice, respondent, task, alternative, group, block
     return attrs, data, columns, ranges
 
 
-def _asc(asc) -> tuple:
+def _asc(asc: int | Iterable[int] | None) -> tuple[int, ...]:
     if asc is None:
         return ()
     values = [asc] if isinstance(asc, (int, np.integer)) else list(asc)
@@ -57,10 +64,11 @@ def _asc(asc) -> tuple:
     return tuple(int(v) for v in values)
 
 
-def clogit(df: pd.DataFrame, attributes: dict, *, choice: str = "chosen",
+def clogit(df: pd.DataFrame, attributes: dict[str, Any], *, choice: str = "chosen",
            respondent: str = "respondent", task: str = "task",
            alternative: str = "alternative", group: str | None = None,
-           block: str | None = None, vcov: str = "cluster", asc=None,
+           block: str | None = None, vcov: str = "cluster",
+           asc: int | Iterable[int] | None = None,
            engine: str = "native", on_separation: str = "stop") -> ModelResult:
     """Fit a conditional (multinomial) logit on a long DataFrame.
 
@@ -121,7 +129,8 @@ def clogit(df: pd.DataFrame, attributes: dict, *, choice: str = "chosen",
     return ModelResult(result, attrs, constants_loglik(data), columns, ranges)
 
 
-def _checked(fit, data, attrs, on_separation):
+def _checked(fit: Callable[..., Any], data: ChoiceData, attrs: tuple[Attribute, ...],
+             on_separation: str) -> Any:
     """``fit()`` after the identification check, then the separation check
     (:func:`dce.models.separation.fit_and_check`)."""
     from dce.models.clogit import check_identified
@@ -133,10 +142,11 @@ def _checked(fit, data, attrs, on_separation):
         on_separation=on_separation)
 
 
-def mixed_logit(df: pd.DataFrame, attributes: dict, *, random: dict,
+def mixed_logit(df: pd.DataFrame, attributes: dict[str, Any], *, random: dict[str, str],
                 choice: str = "chosen", respondent: str = "respondent", task: str = "task",
                 alternative: str = "alternative", group: str | None = None,
-                block: str | None = None, vcov: str = "cluster", asc=None,
+                block: str | None = None, vcov: str = "cluster",
+                asc: int | Iterable[int] | None = None,
                 correlated: bool = False, draws: int = 500, draw_type: str = "sobol",
                 seed: int = 1, on_separation: str = "stop") -> ModelResult:
     """Fit a panel mixed logit by maximum simulated likelihood.

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import difflib
 from functools import partial
-from typing import Literal
+from typing import Any, Literal, TypeAlias
 
 import numpy as np
 import pandas as pd
@@ -39,9 +39,12 @@ WorstScale = Literal["fixed", "estimate"]
 KEYS = ["respondent", "block", "task"]
 MIN_BW_ITEMS = 3      # as the file reader (dce.items.data): a best-worst set shows >= 3
 
+#: The ``items`` argument: item names in order, or a mapping name -> label.
+ItemsArg: TypeAlias = "list[str] | tuple[str, ...] | dict[str, str | None] | pd.Index | pd.Series"
+
 
 # ----- arguments -----------------------------------------------------------------------
-def _items(items) -> tuple[list[str], list[str]]:
+def _items(items: object) -> tuple[list[str], list[str]]:
     """(names, labels) from a list of names or a mapping name -> label, in order."""
     if isinstance(items, dict):
         names = [str(k) for k in items]
@@ -64,14 +67,14 @@ def _items(items) -> tuple[list[str], list[str]]:
     return names, labels
 
 
-def _lookup(names, labels) -> dict:
+def _lookup(names: list[str], labels: list[str]) -> dict[str, str]:
     """Canonical cell text (names and labels) -> item name; names win over labels."""
     out = {level_key(lab): n for n, lab in zip(names, labels, strict=True)}
     out.update({level_key(n): n for n in names})
     return out
 
 
-def _reference(reference, names, labels) -> str:
+def _reference(reference: object, names: list[str], labels: list[str]) -> str:
     if reference is None:
         return names[-1]
     found = _lookup(names, labels).get(level_key(reference))
@@ -83,7 +86,7 @@ def _reference(reference, names, labels) -> str:
     return found
 
 
-def _options(vcov, engine, on_separation="stop") -> None:
+def _options(vcov: str, engine: str, on_separation: str = "stop") -> None:
     check_literal(vcov, VcovType, "vcov")
     check_literal(engine, EngineType, "engine")
     check_literal(on_separation, OnSeparation, "on_separation")
@@ -92,15 +95,16 @@ def _options(vcov, engine, on_separation="stop") -> None:
 # ----- columns -------------------------------------------------------------------------
 def _sortable(s: pd.Series) -> np.ndarray:
     """The column's values, as text when mixed types cannot be sorted."""
-    values = s.to_numpy()
+    values: np.ndarray = s.to_numpy()
     try:
         pd.factorize(values, sort=True)
     except TypeError:
-        return s.astype(str).to_numpy()
+        text: np.ndarray = s.astype(str).to_numpy()
+        return text
     return values
 
 
-def _show(value) -> str:
+def _show(value: object) -> str:
     """Repr of a cell, without numpy's type wrapper."""
     return repr(value.item() if isinstance(value, np.generic) else value)
 
@@ -109,7 +113,8 @@ def _empty(s: pd.Series) -> pd.Series:
     return s.isna() | (s.astype(str).str.strip() == "")
 
 
-def _base(df, columns: dict, names, labels) -> tuple[pd.DataFrame, list[Problem]]:
+def _base(df: pd.DataFrame, columns: dict[str, Any], names: list[str], labels: list[str]
+          ) -> tuple[pd.DataFrame, list[Problem]]:
     """Respondent, group, block, task and item of every row of ``df`` (in df's order)
     and the problems of those columns (missing columns raise at once)."""
     if not isinstance(df, pd.DataFrame):
@@ -134,7 +139,8 @@ def _base(df, columns: dict, names, labels) -> tuple[pd.DataFrame, list[Problem]
     return out, problems
 
 
-def _map_items(cells: pd.Series, col: str, names, labels, out) -> list[Problem]:
+def _map_items(cells: pd.Series, col: str, names: list[str], labels: list[str],
+               out: pd.DataFrame) -> list[Problem]:
     """Item cells (names or labels; ``4``, ``4.0`` and ``"4"`` match) -> item names."""
     lookup = _lookup(names, labels)
     uniq = pd.unique(cells[~_empty(cells)])
@@ -178,7 +184,7 @@ def _ranks(s: pd.Series, col: str) -> tuple[np.ndarray, list[Problem]]:
 
 
 # ----- sets ----------------------------------------------------------------------------
-def _where(t: pd.DataFrame, mask: np.ndarray, task) -> str:
+def _where(t: pd.DataFrame, mask: np.ndarray, task: object) -> str:
     """``"first: respondent r, task t"``: the first set where ``mask``."""
     row = t[mask].iloc[0]
     return (f"first: respondent {_show(row['respondent'])}"
@@ -194,7 +200,7 @@ def _duplicates(t: pd.DataFrame, col: str) -> list[Problem]:
                     key=f"column {col!r}")]
 
 
-def _check_bw_sets(t: pd.DataFrame, c: dict) -> list[Problem]:
+def _check_bw_sets(t: pd.DataFrame, c: dict[str, Any]) -> list[Problem]:
     """One best and one different worst item per set, no item twice, >= 3 items."""
     problems = []
     both = ((t["best"] == 1) & (t["worst"] == 1)).to_numpy()
@@ -223,7 +229,7 @@ def _check_bw_sets(t: pd.DataFrame, c: dict) -> list[Problem]:
     return problems
 
 
-def _check_rank_sets(t: pd.DataFrame, c: dict) -> list[Problem]:
+def _check_rank_sets(t: pd.DataFrame, c: dict[str, Any]) -> list[Problem]:
     """No item twice, no tied ranks, ranks 1..m without gaps, >= 2 items per set."""
     problems = _duplicates(t, c["item"])
     ranked = t["rank"].notna().to_numpy()
@@ -250,8 +256,10 @@ def _check_rank_sets(t: pd.DataFrame, c: dict) -> list[Problem]:
 
 
 # ----- fit -----------------------------------------------------------------------------
-def _fit(table, names, labels, ref, columns, *, kind, vcov, engine, model="sequential",
-         worst_scale="fixed", top_k=None, on_separation="stop") -> ModelResult:
+def _fit(table: pd.DataFrame, names: list[str], labels: list[str], ref: str,
+         columns: dict[str, Any], *, kind: str, vcov: str, engine: str,
+         model: str = "sequential", worst_scale: str = "fixed", top_k: int | None = None,
+         on_separation: str = "stop") -> ModelResult:
     """Expand and fit with the pipeline's code (dce.items.models) -> ModelResult."""
     from dce.core.items import Item
     from dce.models import items as models
@@ -289,7 +297,8 @@ def _fit(table, names, labels, ref, columns, *, kind, vcov, engine, model="seque
                        result.null_loglik, meta)
 
 
-def _column_names(optional=("group", "block"), **columns) -> dict:
+def _column_names(optional: tuple[str, ...] = ("group", "block"),
+                  **columns: Any) -> dict[str, Any]:
     """The column arguments, checked to be names (``optional`` ones may be None)."""
     for arg, col in columns.items():
         if col is None and arg in optional:
@@ -299,7 +308,8 @@ def _column_names(optional=("group", "block"), **columns) -> dict:
     return columns
 
 
-def _bw_table(df, c: dict, names, labels) -> pd.DataFrame:
+def _bw_table(df: pd.DataFrame, c: dict[str, Any], names: list[str],
+              labels: list[str]) -> pd.DataFrame:
     """The long best-worst table of dce.items.data (``respondent, group, block, task,
     item, best, worst, alternative``; alternative = position in the set), checked."""
     t, problems = _base(df, c, names, labels)
@@ -316,7 +326,7 @@ def _bw_table(df, c: dict, names, labels) -> pd.DataFrame:
 
 
 # ----- the front ends ------------------------------------------------------------------
-def best_worst(df: pd.DataFrame, items, *, respondent: str = "respondent",
+def best_worst(df: pd.DataFrame, items: ItemsArg, *, respondent: str = "respondent",
                task: str = "task", item: str = "item", best: str = "best",
                worst: str = "worst", group: str | None = None, block: str | None = None,
                reference: str | None = None, model: str = "sequential",
@@ -397,7 +407,7 @@ def best_worst(df: pd.DataFrame, items, *, respondent: str = "respondent",
                 on_separation=on_separation)
 
 
-def ranking(df: pd.DataFrame, items, *, respondent: str = "respondent",
+def ranking(df: pd.DataFrame, items: ItemsArg, *, respondent: str = "respondent",
             task: str | None = "task", item: str = "item", rank: str = "rank",
             group: str | None = None, block: str | None = None,
             reference: str | None = None, top_k: int | None = None,

@@ -11,8 +11,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
+
+if TYPE_CHECKING:
+    from dce.config.study import Study
+    from dce.models.fitted import ModelResult
+    from dce.run.stages import Run as StageRun
 
 
 @dataclass(frozen=True)
@@ -26,8 +32,8 @@ class Run:
         The stages' plain values (design, responses, fits, importance, comparison, ...).
     """
 
-    study: object
-    raw: object = field(repr=False)
+    study: Study
+    raw: StageRun = field(repr=False)
 
     @cached_property
     def tables(self) -> dict[str, pd.DataFrame]:
@@ -40,7 +46,7 @@ class Run:
                 if name.endswith(".csv")}
 
     @property
-    def models(self) -> dict:
+    def models(self) -> dict[str, ModelResult]:
         """The fitted model of each group (and ``all``), as ModelResult."""
         from dce.models.fitted import ModelResult
 
@@ -48,7 +54,7 @@ class Run:
                    "group": "group", "block": "block",
                    "asc": tuple(self.study.constants),
                    "labels": self.study.alternative_labels}
-        attributes = tuple(self.study.attributes)
+        attributes: tuple[Any, ...] = tuple(self.study.attributes)
         if self.study.spec.type != "dce":
             from dce.core.items import items_of
 
@@ -63,7 +69,7 @@ class Run:
         """Every warning raised on the way (warnings.txt)."""
         return list(self.raw.notes)
 
-    def write(self, folder, force: bool = False) -> Path:
+    def write(self, folder: str | Path, force: bool = False) -> Path:
         """Write the run folder (tables, report.html/md, figures, results.xlsx, manifest)
         atomically: a failed write leaves an existing folder untouched. ``force`` allows
         replacing a folder that is not a dce run folder.
@@ -97,7 +103,7 @@ class Run:
                 f"groups={groups}, tables={sorted(self.tables)})")
 
 
-def analyse(study, *, stage: str = "run", jobs: int = 1) -> Run:
+def analyse(study: Study, *, stage: str = "run", jobs: int = 1) -> Run:
     """Run a study's stages in memory (design, responses, models, importance,
     comparison) and return a :class:`Run`; nothing is written.
 
