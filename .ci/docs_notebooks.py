@@ -110,6 +110,7 @@ def on_files(files, config):
 
 
 def execute(outdir: Path, timeout: int) -> int:
+    """Execute every tutorial into ``outdir``, print seconds each; 1 if any failed."""
     import nbformat
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError
