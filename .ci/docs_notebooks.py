@@ -14,6 +14,8 @@ mkdocs hook (``hooks:`` in mkdocs.yml)
     the OUTDIR of the step above, their outputs (text, tables, figures embedded as data
     URIs). Without that variable the page shows the code without outputs, so a plain
     ``mkdocs build --strict`` also works. The notebook itself is kept as a download.
+    The hook also shows the Sphinx roles of docstrings (``:func:`x```) in the API reference
+    as plain code.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 TUTORIALS = ROOT / "docs" / "tutorials"
 ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+ROLE = re.compile(r":(?:func|meth|class|mod|attr|data|exc|obj):<code>(~?)([^<]*)</code>")
 
 
 def _text(value) -> str:
@@ -104,6 +107,12 @@ def on_files(files, config):
         page = to_markdown(nb, path.stem, source != path)
         files.append(File.generated(config, f"tutorials/{path.stem}.md", content=page))
     return files
+
+
+def on_page_content(html_text, page, config, files):
+    """``:func:`dce.analyse``` of a docstring, rendered as ``:func:<code>...``, as code."""
+    return ROLE.sub(lambda m: f"<code>{m.group(2).rsplit('.', 1)[-1] if m.group(1) else m.group(2)}"
+                    "</code>", html_text)
 
 
 # ---------------------------------------------------------------- runner

@@ -118,3 +118,29 @@ def test_the_hook_renders_every_kind_of_output():
     assert "   a\n0  1" not in page                                   # HTML preferred to text
     assert 'src="data:image/png;base64,iVBORw0KGgo="' in page
     assert "\x1b" not in page and "Traceback" in page
+
+
+def test_the_hook_shows_sphinx_roles_as_code():
+    html = ("see :func:<code>dce.analyse</code> and :class:<code>~dce.models.fitted.ModelResult"
+            "</code>; <code>:func:</code> alone stays")
+    out = _hook().on_page_content(html, None, None, None)
+    assert out == ("see <code>dce.analyse</code> and <code>ModelResult</code>; "
+                   "<code>:func:</code> alone stays")
+
+
+def test_the_reference_shows_each_parameters_own_default():
+    """griffe gives every name of ``a, b : str`` the first one's default; the extension in
+    mkdocs.yml takes each default from the signature."""
+    griffe = pytest.importorskip("griffe")
+    config = yaml.safe_load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"))
+    options = config["plugins"][1]["mkdocstrings"]["handlers"]["python"]["options"]
+    extension = options["extensions"][0]
+    loader = griffe.GriffeLoader(extensions=griffe.load_extensions(str(ROOT / extension)),
+                                 search_paths=[str(ROOT)], docstring_parser=griffe.Parser("numpy"))
+    clogit = loader.load("dce.models.api")["clogit"]
+    section = next(s for s in clogit.docstring.parsed
+                   if s.kind is griffe.DocstringSectionKind.parameters)
+    defaults = {p.name: p.value for p in section.value}
+    assert defaults["choice"] == "'chosen'"
+    assert defaults["respondent"] == "'respondent'"
+    assert defaults["alternative"] == "'alternative'"
