@@ -76,6 +76,8 @@ def example_items(name: str = "peer_support_bws") -> dict:
     """The items of a bundled best-worst example: name -> label, in table order, ready
     for ``dce.best_worst(df, items=...)``.
 
+    Examples
+    --------
     >>> import dce
     >>> list(dce.example_items())[:3]
     ['quality', 'health', 'similar']

@@ -476,7 +476,7 @@ def polish_designs(study, results: list, draws: np.ndarray, seed_seq, deadline=N
 
 def _run_all(prob: SearchProblem, seeds, initial=None, n_jobs=None) -> list[dict]:
     """Run the starts (in parallel when ``n_jobs`` or ``joblib.parallel_config`` asks)."""
-    from tqdm.auto import tqdm
+    from tqdm import tqdm
 
     bar = tqdm(total=len(seeds), desc="design search", unit="start", leave=False,
                disable=not sys.stderr.isatty())

@@ -91,7 +91,7 @@ def from_files(files: dict) -> dict:
 def _progress(items, desc):
     import sys
 
-    from tqdm.auto import tqdm
+    from tqdm import tqdm
 
     return tqdm(items, desc=desc, leave=False, disable=not sys.stderr.isatty())
 
