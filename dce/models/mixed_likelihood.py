@@ -307,21 +307,9 @@ class MixedLogit:
 
     # -- hooks of the models built on this one (dce.models.mixed_scale) ----------------------
     def to_beta(self, theta, A, sl):
-        """Utility coefficients ``(n, K, D)`` from the mixing coefficients ``A`` (here the
-        same array; WTP space and scale heterogeneity transform it).
-
-        Parameters
-        ----------
-        theta : ndarray (P,)
-        A : ndarray (n, K, D)
-            :meth:`coefficients` of respondents ``sl``.
-        sl : slice
-            The respondents of the chunk.
-
-        Returns
-        -------
-        ndarray (n, K, D)
-        """
+        """Utility coefficients ``(n, K, D)`` from the mixing coefficients ``A`` (n, K, D)
+        of respondents ``sl`` at ``theta`` (P,): here ``A`` itself; WTP space and scale
+        heterogeneity transform it."""
         return A
 
     def from_beta(self, theta, G, A, B, sl, scores):
