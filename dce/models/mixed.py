@@ -363,19 +363,7 @@ def fit(data, *, random: dict, correlated: bool = False, draws: int = 500,
     ll, scores = model.evaluate(theta)
     ll = float(ll.sum())
     grad = scores.sum(axis=0)
-    P = model.P
-    if covariance:
-        H = model.hessian(theta)
-        vcovs, decrement, definite = _covariances(H, scores, grad)
-        converged = definite and (ok or decrement < DECREMENT_TOL)
-        if not definite:
-            notes.append(f"group {group}: the Hessian is not negative definite at the "
-                         "estimates (a saddle point or an unidentified spread); standard "
-                         "errors use a pseudo-inverse")
-    else:
-        nan = np.full((P, P), np.nan)
-        vcovs = {k: nan for k in ("classic", "robust", "cluster", "bhhh")}
-        converged = ok
+    vcovs, converged = _vcovs(model, theta, scores, ok, covariance, group, notes)
     if not converged:
         notes.append(f"group {group}: mixed logit did not converge in {nit} iterations "
                      f"(gradient norm {np.abs(grad).max():.2e})")
@@ -392,6 +380,26 @@ def fit(data, *, random: dict, correlated: bool = False, draws: int = 500,
         start_logliks=tuple(float(v) for v in start_ll), n_means=model.K,
         space=space, price=price if space == "wtp" else None,
         scale_heterogeneity=scale_heterogeneity)
+
+
+def _vcovs(model, theta, scores, ok, covariance, group, notes):
+    """(vcovs, converged) at the estimates; notes on an indefinite Hessian or, in G-MNL, a
+    ``tau`` near 0 (where ``gamma`` is not identified) are appended to ``notes``."""
+    P = model.P
+    if getattr(model, "variant", None) == "gmnl" and abs(theta[model.n_mix]) < 0.05:
+        notes.append(f"group {group}: tau is {abs(theta[model.n_mix]):.3g}, near 0 (little "
+                     "scale heterogeneity), where gamma is not identified; consider "
+                     "scale_heterogeneity: none or gmnl2")
+    if not covariance:
+        nan = np.full((P, P), np.nan)
+        return {k: nan for k in ("classic", "robust", "cluster", "bhhh")}, ok
+    vcovs, decrement, definite = _covariances(model.hessian(theta), scores,
+                                              scores.sum(axis=0))
+    if not definite:
+        notes.append(f"group {group}: the Hessian is not negative definite at the "
+                     "estimates (a saddle point or an unidentified spread); standard "
+                     "errors use a pseudo-inverse")
+    return vcovs, definite and (ok or decrement < DECREMENT_TOL)
 
 
 def _covariances(H, scores, grad):

@@ -182,35 +182,9 @@ def population_moments(result, level: float = 0.95) -> pd.DataFrame:
     """
     K, _, rand, kinds = spec_of(result)
     terms = result.terms[:K]
-    R = len(rand)
-    n_mix = K + (R * (R + 1) // 2 if result.correlated else R)
 
     def moments(theta):
-        if result.correlated:
-            L = np.zeros((R, R))
-            L[np.tril_indices(R)] = theta[K:n_mix]
-            var = (L * L).sum(axis=1)
-        else:
-            var = theta[K:n_mix] ** 2
-        mu = theta[rand]
-        if result.scale_heterogeneity != "none":
-            g = (1 / (1 + np.exp(-theta[n_mix + 1]))
-                 if result.scale_heterogeneity == "gmnl" else 0.0)
-            e2 = np.exp(theta[n_mix] ** 2)
-            c2 = g * g + 2 * g * (1 - g) + (1 - g) ** 2 * e2
-            v = np.array([var[i] / 6 if kd == "triangular" else var[i]
-                          for i, kd in enumerate(kinds)])
-            return np.ravel(np.c_[mu, np.sqrt(mu * mu * (e2 - 1) + c2 * v)])
-        out = []
-        for i, kd in enumerate(kinds):
-            if kd == "lognormal":
-                m = np.exp(mu[i] + var[i] / 2)
-                out += [m, m * np.sqrt(np.expm1(var[i]))]
-            elif kd == "triangular":
-                out += [mu[i], np.sqrt(var[i] / 6)]
-            else:
-                out += [mu[i], np.sqrt(var[i])]
-        return np.array(out)
+        return _moments(result, theta, K, rand, kinds)
 
     theta = np.asarray(result.params, float)
     m0 = moments(theta)
@@ -232,3 +206,34 @@ def population_moments(result, level: float = 0.95) -> pd.DataFrame:
                          "statistic": stat, "estimate": v, "std_error": s,
                          "ci_lower": v - q * s, "ci_upper": v + q * s})
     return pd.DataFrame(rows)
+
+
+def _moments(result, theta, K, rand, kinds) -> np.ndarray:
+    """(mean, sd) of each random coefficient, flattened, at ``theta`` (population_moments)."""
+    R = len(rand)
+    n_mix = K + (R * (R + 1) // 2 if result.correlated else R)
+    if result.correlated:
+        L = np.zeros((R, R))
+        L[np.tril_indices(R)] = theta[K:n_mix]
+        var = (L * L).sum(axis=1)
+    else:
+        var = theta[K:n_mix] ** 2
+    mu = theta[rand]
+    if result.scale_heterogeneity != "none":
+        g = (1 / (1 + np.exp(-theta[n_mix + 1]))
+             if result.scale_heterogeneity == "gmnl" else 0.0)
+        e2 = np.exp(theta[n_mix] ** 2)
+        c2 = g * g + 2 * g * (1 - g) + (1 - g) ** 2 * e2
+        v = np.array([var[i] / 6 if kd == "triangular" else var[i]
+                      for i, kd in enumerate(kinds)])
+        return np.ravel(np.c_[mu, np.sqrt(mu * mu * (e2 - 1) + c2 * v)])
+    out = []
+    for i, kd in enumerate(kinds):
+        if kd == "lognormal":
+            m = np.exp(mu[i] + var[i] / 2)
+            out += [m, m * np.sqrt(np.expm1(var[i]))]
+        elif kd == "triangular":
+            out += [mu[i], np.sqrt(var[i] / 6)]
+        else:
+            out += [mu[i], np.sqrt(var[i])]
+    return np.array(out)

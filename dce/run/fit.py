@@ -277,7 +277,10 @@ def _fit_mixed(run, g, part, index, base):
                 warnings.simplefilter("ignore")
             result = mixed.fit(part, random=dict(m.random), correlated=m.correlated,
                                draws=m.draws, draw_type=m.draw_type, se=m.se, group=g,
-                               seed_seq=seed_sequence(run.study.seed, "draws", index))
+                               seed_seq=seed_sequence(run.study.seed, "draws", index),
+                               space=m.space, scale_heterogeneity=m.scale_heterogeneity,
+                               price=(None if m.price is None
+                                      else run.study.attribute(m.price).terms[0]))
     except EstimationError as exc:
         raise EstimationError(f"group {g}: {exc.problems[0].message}",
                               key=exc.problems[0].key) from None
