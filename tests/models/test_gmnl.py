@@ -177,3 +177,41 @@ def test_bad_variants_raise_config_errors(gmnl_fit):
         make_model(data, {"x0": "lognormal"}, scale_heterogeneity="gmnl2", seed_seq=seed)
     with pytest.raises(ConfigError, match="scale_heterogeneity must be"):
         make_model(data, {"x0": "normal"}, scale_heterogeneity="gmnl3", seed_seq=seed)
+
+
+PIPELINE = """
+schema_version: 1
+name: gmnl_run
+seed: 3
+attributes:
+  quality: {levels: [low, high]}
+  wait: {levels: [1, 2, 4], coding: linear}
+design: {method: random, alternatives: 3, tasks: 8}
+simulate:
+  groups:
+    g: {respondents: 200, utilities: {quality: {low: 0, high: 0.8}, wait: -0.3}}
+model:
+  type: mixed_logit
+  random: {"quality[high]": normal}
+  draws: 50
+  scale_heterogeneity: gmnl2
+importance: {draws: 100}
+"""
+
+
+def test_pipeline_reports_tau(tmp_path):
+    import pandas as pd
+
+    from dce.cli import main
+    from tests.conftest import write_config
+
+    cfg = write_config(tmp_path, PIPELINE)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert main(["run", str(cfg), "--output", str(tmp_path / "out")]) == 0
+    est = pd.read_csv(tmp_path / "out" / "estimates.csv").set_index("term")
+    assert list(est.index) == ["quality[low]", "quality[high]", "wait",
+                               "sd[quality[high]]", "tau"]
+    assert abs(est.estimate["wait"] + 0.3) < 3 * est.std_error["wait"] + 0.05
+    report = (tmp_path / "out" / "report.md").read_text()
+    assert "G-MNL-II" in report and "Fiebig" in report

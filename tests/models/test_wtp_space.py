@@ -145,3 +145,45 @@ def test_bad_settings_raise_located_config_errors(fitted):
     with pytest.raises(ConfigError, match="cannot be combined"):
         make_model(data, {"quality": "normal"}, space="wtp", price="cost",
                    scale_heterogeneity="gmnl", seed_seq=seed)
+
+
+PIPELINE = """
+schema_version: 1
+name: wtp_space
+seed: 3
+attributes:
+  quality: {levels: [low, high]}
+  wait: {levels: [1, 2, 4], coding: linear}
+  price: {levels: [0, 10, 20, 40], coding: linear}
+design: {method: random, alternatives: 3, tasks: 8}
+simulate:
+  groups:
+    g: {respondents: 200, utilities: {quality: {low: 0, high: 0.8}, wait: -0.3, price: -0.05}}
+model:
+  type: mixed_logit
+  random: {"quality[high]": normal, price: lognormal}
+  draws: 50
+  space: wtp
+  price: price
+importance: {draws: 100}
+"""
+
+
+def test_pipeline_reports_wtps_and_lambda(tmp_path):
+    import pandas as pd
+
+    from dce.cli import main
+    from tests.conftest import write_config
+
+    cfg = write_config(tmp_path, PIPELINE)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert main(["run", str(cfg), "--output", str(tmp_path / "out")]) == 0
+    est = pd.read_csv(tmp_path / "out" / "estimates.csv").set_index("term").estimate
+    assert list(est.index) == ["quality[low]", "quality[high]", "wait", "lambda",
+                               "sd[quality[high]]", "sd[lambda]"]
+    # true values: wait -0.3 / 0.05 = -6 per unit of price; log lambda = log 0.05
+    assert abs(est["wait"] + 6) < 1.5 and abs(est["lambda"] - np.log(0.05)) < 0.3
+    imp = pd.read_csv(tmp_path / "out" / "importance.csv")
+    assert set(imp.attribute) == {"quality", "wait", "price"}
+    assert "willingness-to-pay space" in (tmp_path / "out" / "report.md").read_text()
