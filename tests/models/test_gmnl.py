@@ -215,3 +215,23 @@ def test_pipeline_reports_tau(tmp_path):
     assert abs(est.estimate["wait"] + 0.3) < 3 * est.std_error["wait"] + 0.05
     report = (tmp_path / "out" / "report.md").read_text()
     assert "G-MNL-II" in report and "Fiebig" in report
+
+
+def test_gmnl2_with_fixed_price_equals_wtp_space_with_lognormal_price():
+    """Both models give beta_n = sigma_n (mu + eta_n) with a lognormal common factor: in WTP
+    space lambda = -beta_price sigma, w = (mu + eta) / -beta_price. Same draws (the scale
+    draw is the last dimension in both), so the optima coincide."""
+    data = simulate_gmnl(300, 8, 3, beta=(1.0, 0.6, -1.0), sd=(0.7, 0, 0), tau=0.6,
+                         gamma=0.0, seed=24)
+    seed = np.random.SeedSequence(6)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        g2 = mixed.fit(data, random={"x0": "normal"}, draws=100, seed_seq=seed,
+                       scale_heterogeneity="gmnl2")
+        wtp = mixed.fit(data, random={"x0": "normal", "x2": "lognormal"}, draws=100,
+                        seed_seq=seed, space="wtp", price="x2")
+    assert wtp.loglik == pytest.approx(g2.loglik, abs=1e-5)
+    mu, sd0, tau = g2.params[:3], g2.params[3], g2.params[4]
+    p = -mu[2]
+    mapped = [mu[0] / p, mu[1] / p, np.log(p) - tau ** 2 / 2, sd0 / p, tau]
+    np.testing.assert_allclose(wtp.params, mapped, rtol=1e-3, atol=1e-4)
