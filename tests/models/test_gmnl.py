@@ -15,11 +15,11 @@ import numpy as np
 import pytest
 from scipy.special import expit
 
-from dce.core.coding import ChoiceData
 from dce.errors import ConfigError
 from dce.models import mixed, mixed_post
 from dce.models.mixed_likelihood import MixedLogit
 from dce.models.mixed_scale import Gmnl, make_model
+from tests.models.panel_helpers import assert_gradient_matches, panel_data, run_config
 
 TERMS = ("x0", "x1", "x2")
 
@@ -35,14 +35,8 @@ def simulate_gmnl(n_resp, n_tasks, n_alts, beta, sd, tau, gamma, seed):
     sigma = np.exp(-tau * tau / 2 + tau * rng.standard_normal(n_resp))[:, None]
     B = sigma * np.asarray(beta) + (gamma + (1 - gamma) * sigma) * eta
     U = np.einsum("ntjk,nk->ntj", X, B) + rng.gumbel(size=(n_resp, n_tasks, n_alts))
-    chosen = (U == U.max(axis=2, keepdims=True)).astype(float)
-    S = n_resp * n_tasks
-    return ChoiceData(
-        X=X.reshape(-1, K), chosen=chosen.reshape(-1),
-        set_start=np.arange(0, S * n_alts + 1, n_alts, dtype=np.int64),
-        respondent=np.repeat(np.arange(n_resp), n_tasks).astype(np.int64),
-        respondent_ids=np.arange(n_resp), group=np.array(["all"] * S, dtype=object),
-        alternative=np.tile(np.arange(1, n_alts + 1), S).astype(np.int64), terms=TERMS)
+    chosen = U == U.max(axis=2, keepdims=True)
+    return panel_data(X, chosen, TERMS)
 
 
 def reference_loglik(data, mu, sd_rand, rand, tau, gamma, Z, e):
@@ -145,10 +139,7 @@ def test_gradient_matches_numerical_derivatives(gmnl_fit):
     for variant, random, correlated in cases:
         m = Gmnl(sub, random, variant=variant, draws=64, correlated=correlated,
                  seed_seq=np.random.SeedSequence(1))
-        theta = np.random.default_rng(3).normal(scale=0.4, size=m.P)
-        num = np.array([(m.loglik(theta + e) - m.loglik(theta - e)) / 2e-6
-                        for e in np.eye(m.P) * 1e-6])
-        np.testing.assert_allclose(m.gradient(theta), num, rtol=1e-6, atol=1e-5)
+        assert_gradient_matches(m, 3, 0.4)
 
 
 def test_population_coefficients_and_moments(gmnl_fit):
@@ -200,20 +191,10 @@ importance: {draws: 100}
 
 
 def test_pipeline_reports_tau(tmp_path):
-    import pandas as pd
-
-    from dce.cli import main
-    from tests.conftest import write_config
-
-    cfg = write_config(tmp_path, PIPELINE)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        assert main(["run", str(cfg), "--output", str(tmp_path / "out")]) == 0
-    est = pd.read_csv(tmp_path / "out" / "estimates.csv").set_index("term")
+    est, report = run_config(tmp_path, PIPELINE)
     assert list(est.index) == ["quality[low]", "quality[high]", "wait",
                                "sd[quality[high]]", "tau"]
     assert abs(est.estimate["wait"] + 0.3) < 3 * est.std_error["wait"] + 0.05
-    report = (tmp_path / "out" / "report.md").read_text()
     assert "G-MNL-II" in report and "Fiebig" in report
 
 

@@ -12,12 +12,13 @@ from __future__ import annotations
 import warnings
 
 import numpy as np
+import pandas as pd
 import pytest
 
-from dce.core.coding import ChoiceData
 from dce.errors import ConfigError
 from dce.models import mixed, mixed_post
 from dce.models.mixed_scale import WtpSpace, make_model
+from tests.models.panel_helpers import assert_gradient_matches, panel_data, run_config
 
 TERMS = ("quality", "waiting", "cost")
 
@@ -34,14 +35,8 @@ def simulate_wtp(n_resp, n_tasks, n_alts, wtp, wtp_sd, lam_mu, lam_sd, seed):
     lam = np.exp(lam_mu + lam_sd * rng.standard_normal(n_resp))
     B = np.c_[lam[:, None] * w, -lam]
     U = np.einsum("ntjk,nk->ntj", X, B) + rng.gumbel(size=(n_resp, n_tasks, n_alts))
-    chosen = (U == U.max(axis=2, keepdims=True)).astype(float)
-    S = n_resp * n_tasks
-    return ChoiceData(
-        X=X.reshape(-1, 3), chosen=chosen.reshape(-1),
-        set_start=np.arange(0, S * n_alts + 1, n_alts, dtype=np.int64),
-        respondent=np.repeat(np.arange(n_resp), n_tasks).astype(np.int64),
-        respondent_ids=np.arange(n_resp), group=np.array(["all"] * S, dtype=object),
-        alternative=np.tile(np.arange(1, n_alts + 1), S).astype(np.int64), terms=TERMS)
+    chosen = U == U.max(axis=2, keepdims=True)
+    return panel_data(X, chosen, TERMS)
 
 
 def reference_loglik(data, theta, Z, lognormal_lambda):
@@ -98,10 +93,7 @@ def test_gradient_matches_numerical_derivatives(fitted):
                 continue
             m = WtpSpace(sub, random, price="cost", draws=64, correlated=correlated,
                          seed_seq=np.random.SeedSequence(1))
-            theta = np.random.default_rng(2).normal(scale=0.3, size=m.P)
-            num = np.array([(m.loglik(theta + e) - m.loglik(theta - e)) / 2e-6
-                            for e in np.eye(m.P) * 1e-6])
-            np.testing.assert_allclose(m.gradient(theta), num, rtol=1e-6, atol=1e-5)
+            assert_gradient_matches(m, 2, 0.3)
 
 
 def test_fixed_lambda_is_preference_space_reparameterised(fitted):
@@ -170,20 +162,12 @@ importance: {draws: 100}
 
 
 def test_pipeline_reports_wtps_and_lambda(tmp_path):
-    import pandas as pd
-
-    from dce.cli import main
-    from tests.conftest import write_config
-
-    cfg = write_config(tmp_path, PIPELINE)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        assert main(["run", str(cfg), "--output", str(tmp_path / "out")]) == 0
-    est = pd.read_csv(tmp_path / "out" / "estimates.csv").set_index("term").estimate
+    est, report = run_config(tmp_path, PIPELINE)
     assert list(est.index) == ["quality[low]", "quality[high]", "wait", "lambda",
                                "sd[quality[high]]", "sd[lambda]"]
     # true values: wait -0.3 / 0.05 = -6 per unit of price; log lambda = log 0.05
-    assert abs(est["wait"] + 6) < 1.5 and abs(est["lambda"] - np.log(0.05)) < 0.3
+    assert abs(est.estimate["wait"] + 6) < 1.5
+    assert abs(est.estimate["lambda"] - np.log(0.05)) < 0.3
     imp = pd.read_csv(tmp_path / "out" / "importance.csv")
     assert set(imp.attribute) == {"quality", "wait", "price"}
-    assert "willingness-to-pay space" in (tmp_path / "out" / "report.md").read_text()
+    assert "willingness-to-pay space" in report
