@@ -27,6 +27,10 @@ the simulated log-likelihood is ``sum_n log P_n``. Draws: :mod:`dce.models.draws
 (scrambled Sobol or Halton sequences from ``scipy.stats.qmc``, one block of ``D`` points per
 respondent).
 
+Willingness-to-pay space (``space="wtp"``, Train and Weeks 2005) and scale heterogeneity
+(``scale_heterogeneity``: G-MNL, GMNL-II and S-MNL of Fiebig et al. 2010) transform these
+coefficients before the same likelihood: :mod:`dce.models.mixed_scale`.
+
 Parameters and names
 --------------------
 The parameter vector holds the means ``mu`` of all terms in ``ChoiceData.terms`` order (fixed
