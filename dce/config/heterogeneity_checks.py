@@ -19,9 +19,8 @@ def check_heterogeneity(study, out: list, suggest) -> None:
         Receives one problem per mistake, located at its key: ``space: wtp`` or
         ``scale_heterogeneity`` outside a mixed logit of an attribute study, or both together;
         ``space: wtp`` without ``price``, ``price`` without ``space: wtp``; a price that is
-        no attribute or not linear, random but not lognormal; WTP space with trade-offs
-        (a cost attribute or ``tradeoffs.denominator``) or scenarios; ``smnl`` with random
-        terms; ``gmnl``/``gmnl2`` with lognormal ones.
+        no attribute or not linear, random but not lognormal; WTP space with scenarios
+        (uptake is predicted in preference space); ``smnl`` with random terms; ``gmnl``/``gmnl2`` with lognormal ones.
     suggest : callable
         ``suggest(word, choices)`` -> a " (did you mean ...)" suffix.
     """
@@ -70,13 +69,6 @@ def _check_price(study, out, suggest) -> None:
     elif m.price in m.random and m.random[m.price] != "lognormal":
         out.append(p(("model", "random", m.price), f"in WTP space the price coefficient is "
                      f"fixed or lognormal, found {m.random[m.price]}"))
-    costs = [n for n, a in (study.spec.attributes or {}).items() if a.cost]
-    if study.spec.tradeoffs.denominator is not None or costs:
-        key = (("tradeoffs", "denominator") if study.spec.tradeoffs.denominator is not None
-               else ("attributes", costs[0], "cost"))
-        out.append(p(key, "space: wtp estimates the values in units of the price directly "
-                     "(estimates.csv); the trade-off tables are made in preference space: "
-                     "remove this key"))
     if study.spec.scenarios is not None:
         out.append(p(("scenarios",), "uptake scenarios are predicted in preference space; "
                      "remove scenarios or use space: preference"))

@@ -12,6 +12,8 @@ Press.
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
 from scipy import stats
@@ -237,3 +239,42 @@ def _moments(result, theta, K, rand, kinds) -> np.ndarray:
         else:
             out += [mu[i], np.sqrt(var[i])]
     return np.array(out)
+
+
+def tradeoff_view(result, draws):
+    """A WTP-space fit in the form the trade-off tables read (ratios ``-C b / b_d`` of
+    coefficients, :func:`dce.analysis.wtp.value`); any other fit unchanged.
+
+    The view's coefficients are the mean WTPs with the price term's coefficient fixed at -1
+    (no variance): against the price the trade-offs are then the WTP means themselves (and
+    their contrasts), with the intervals of the WTP-space estimates; against another linear
+    attribute they are ratios of mean WTPs, which equal the ratios of the mean preference
+    coefficients when ``lambda`` is independent of the WTPs (Train and Weeks 2005).
+
+    Parameters
+    ----------
+    result : FitResult
+        A fit; only a MixedFitResult with ``space == "wtp"`` is changed.
+    draws : ndarray (R, P)
+        Parameter draws of ``result`` (Krinsky-Robb).
+
+    Returns
+    -------
+    view : FitResult
+        ``terms`` with ``lambda`` renamed to the price term, ``params`` and ``vcov`` as
+        described.
+    draws : ndarray (R, P)
+        The draws with the price column set to -1.
+    """
+    if getattr(result, "space", "preference") != "wtp":
+        return result, draws
+    p = list(result.terms).index(SCALE_NAME)
+    params = np.array(result.params, float)
+    params[p] = -1.0
+    V = np.array(result.vcov, float)
+    V[p, :] = V[:, p] = 0.0
+    V[p, p] = np.finfo(float).tiny          # a fixed coefficient (no division by zero)
+    D = np.array(draws, float)
+    D[:, p] = -1.0
+    terms = tuple(result.price if t == SCALE_NAME else t for t in result.terms)
+    return dataclasses.replace(result, terms=terms, params=params, vcov=V), D

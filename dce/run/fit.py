@@ -293,11 +293,15 @@ def _fit_mixed(run, g, part, index, base):
 
 
 def _tradeoffs(run, denominator, draws):
+    from dce.models.mixed_post import tradeoff_view
+
     spec = run.study.spec
-    parts = [tradeoffs.value(r, run.study.attributes, denominator, None,
-                             level=spec.importance.level, kr_draws=draws[r.group],
+    views = [tradeoff_view(r, draws[r.group]) for r in run.fits]  # WTP space: mean WTPs
+    parts = [tradeoffs.value(v, run.study.attributes, denominator, None,
+                             level=spec.importance.level, kr_draws=d,
                              coef_draws=(run.bootstrap or {}).get(r.group),
-                             method=spec.importance.intervals) for r in run.fits]
+                             method=spec.importance.intervals)
+             for r, (v, d) in zip(run.fits, views, strict=True)]
     for p, r in zip(parts, run.fits, strict=True):
         if r.separation is None:  # a separated group's trade-offs are all marked instead
             run.notes.extend(p.warnings)

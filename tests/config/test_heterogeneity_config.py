@@ -52,7 +52,10 @@ def test_valid_wtp_and_gmnl_configs_load(tmp_path):
     ('  type: mixed_logit\n  random: {"a[y]": normal}\n  price: b', "",
      ":15: model.price: model.price is used only with space: wtp"),
     ('  type: mixed_logit\n  random: {"a[y]": normal}\n  space: wtp\n  price: b', ", cost: true",
-     ":6: attributes.b.cost: space: wtp estimates the values in units of the price"),
+     None),
+    ('  type: mixed_logit\n  random: {"a[y]": normal}\n  space: wtp\n  price: b\nscenarios:\n'
+     '  alternatives:\n  - {name: s, levels: {a: x, b: 1}}', "",
+     ":17: scenarios: uptake scenarios are predicted in preference space"),
     ('  type: mixed_logit\n  random: {"a[y]": normal}\n  scale_heterogeneity: gmnl', "",
      None),
 ])

@@ -146,7 +146,7 @@ seed: 3
 attributes:
   quality: {levels: [low, high]}
   wait: {levels: [1, 2, 4], coding: linear}
-  price: {levels: [0, 10, 20, 40], coding: linear}
+  price: {levels: [0, 10, 20, 40], coding: linear, cost: true}
 design: {method: random, alternatives: 3, tasks: 8}
 simulate:
   groups:
@@ -171,3 +171,9 @@ def test_pipeline_reports_wtps_and_lambda(tmp_path):
     imp = pd.read_csv(tmp_path / "out" / "importance.csv")
     assert set(imp.attribute) == {"quality", "wait", "price"}
     assert "willingness-to-pay space" in report
+    # trade-offs against the price are the WTP estimates (and their contrasts)
+    tr = pd.read_csv(tmp_path / "out" / "tradeoffs.csv").set_index("term")
+    assert tr.estimate["wait"] == pytest.approx(est.estimate["wait"], rel=1e-10)
+    assert tr.estimate["quality[high]"] == pytest.approx(2 * est.estimate["quality[high]"],
+                                                         rel=1e-10)
+    assert tr.delta_ci_lower["wait"] == pytest.approx(est.ci_lower["wait"], rel=1e-6)
