@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import difflib
 
+from dce.config.heterogeneity_checks import check_heterogeneity
 from dce.config.messages import simulated_groups
 from dce.core.attributes import level_key
 
@@ -504,7 +505,7 @@ def _check_model(study, out):
             if term not in terms:
                 out.append(study.problem(("model", "random", term), f"unknown term {term!r}"
                                          + _suggest(term, terms)))
-        if not m.random:
+        if not m.random and m.scale_heterogeneity != "smnl":
             out.append(study.problem(("model", "random"), "a mixed logit needs at least one "
                                      "random term, e.g. random: {waiting: normal}"))
         if study.spec.importance.intervals == "bootstrap":
@@ -512,6 +513,7 @@ def _check_model(study, out):
                                      "available for mixed logit; use krinsky-robb or delta"))
     elif m.random:
         out.append(study.problem(("model", "random"), "random terms need type: mixed_logit"))
+    check_heterogeneity(study, out, _suggest)
     if m.by is not None and m.by != "group":
         out.append(study.problem(("model", "by"), f"expected 'group' (fit one model per "
                                  f"respondent group), found {m.by!r}"))

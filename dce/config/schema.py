@@ -325,6 +325,19 @@ class ModelSpec(_Strict):
         500, ge=1, description="mixed logit: simulation draws per respondent")
     draw_type: DrawType = Field(
         "sobol", description="mixed logit: `halton` or `sobol`")
+    space: Literal["preference", "wtp"] = Field(
+        "preference", description="mixed logit: `preference`, or `wtp` (willingness-to-pay "
+        "space, Train and Weeks 2005): utility `lambda (sum w_k x_k - price)`, the estimates "
+        "of the other terms are values in units of `model.price` and the price term's "
+        "estimate is the scale `lambda`")
+    price: StrictStr | None = Field(
+        None, description="`space: wtp`: the price attribute (linear coding); list it in "
+                          "`random` as `lognormal` for a lognormal price coefficient, else it "
+                          "is fixed")
+    scale_heterogeneity: Literal["none", "smnl", "gmnl", "gmnl2"] = Field(
+        "none", description="mixed logit with scale heterogeneity (G-MNL, Fiebig et al. "
+        "2010): `none`, `smnl` (scale only: no `random` terms), `gmnl` (estimates `tau` and "
+        "`logit[gamma]`) or `gmnl2` (gamma = 0)")
     interactions: list[list[StrictStr]] = Field(
         default_factory=list, description="attribute x covariate interactions, e.g. "
                                           "`[[similar, age_group]]`")

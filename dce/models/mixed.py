@@ -27,6 +27,10 @@ the simulated log-likelihood is ``sum_n log P_n``. Draws: :mod:`dce.models.draws
 (scrambled Sobol or Halton sequences from ``scipy.stats.qmc``, one block of ``D`` points per
 respondent).
 
+Willingness-to-pay space (``space="wtp"``, Train and Weeks 2005) and scale heterogeneity
+(``scale_heterogeneity``: G-MNL, GMNL-II and S-MNL of Fiebig et al. 2010) transform these
+coefficients before the same likelihood: :mod:`dce.models.mixed_scale`.
+
 Parameters and names
 --------------------
 The parameter vector holds the means ``mu`` of all terms in ``ChoiceData.terms`` order (fixed
@@ -101,6 +105,7 @@ from scipy import linalg, optimize
 from dce.models import clogit
 from dce.models.covariance import bread_of, check_vcov, panel_covariances
 from dce.models.mixed_likelihood import CHUNK_ELEMENTS, DISTRIBUTIONS, MixedLogit, PanelLayout
+from dce.models.mixed_scale import make_model
 from dce.models.results import FitResult
 
 __all__ = ["CHUNK_ELEMENTS", "DISTRIBUTIONS", "MixedFitResult", "MixedLogit", "PanelLayout",
@@ -134,6 +139,14 @@ class MixedFitResult(FitResult):
         Simulated log-likelihood of each screened starting value.
     n_means : int
         Number of mean parameters ``K`` (the first K of ``params``).
+    space : str
+        ``"preference"`` or ``"wtp"`` (:mod:`dce.models.mixed_scale`: the means are WTPs and
+        the price term's slot is ``lambda``).
+    price : str or None
+        The price term of a WTP-space model.
+    scale_heterogeneity : str
+        ``"none"``, ``"smnl"``, ``"gmnl"`` or ``"gmnl2"`` (:mod:`dce.models.mixed_scale`:
+        ``tau`` and ``logit[gamma]`` follow the spreads).
     """
 
     distributions: tuple = ()
@@ -143,6 +156,9 @@ class MixedFitResult(FitResult):
     seed_seq: object = field(default=None, repr=False, compare=False)
     start_logliks: tuple = ()
     n_means: int = 0
+    space: str = "preference"
+    price: str | None = None
+    scale_heterogeneity: str = "none"
 
     @property
     def random(self) -> dict:
@@ -258,12 +274,13 @@ def _starts(model, data, group, start, n_starts, notes) -> tuple[list, list]:
             warnings.simplefilter("always")
             base = clogit.fit(data, se="classic", group=group)
         notes += [f"starting values (conditional logit): {w.message}" for w in caught]
+        means = model.start_means(base.params, notes, group)
         for k in model.log_terms:
-            if base.params[k] <= 0:
+            if means[k] <= 0:
                 notes.append(f"group {group}: {model.terms[k]} is lognormal (positive) but its "
-                             f"conditional-logit estimate is {base.params[k]:.4g}; to model a "
+                             f"conditional-logit estimate is {means[k]:.4g}; to model a "
                              "negative effect enter minus the attribute")
-        candidates = starting_values(model, base.params)
+        candidates = [model.start_extra(c) for c in starting_values(model, means)]
         start_ll = [model.loglik(c) for c in candidates]
         order = [i for i in np.argsort([-v if np.isfinite(v) else np.inf for v in start_ll])]
         return [candidates[i] for i in order[:max(1, int(n_starts))]], start_ll
@@ -294,7 +311,8 @@ def fit(data, *, random: dict, correlated: bool = False, draws: int = 500,
         draw_type: str = "sobol", seed_seq: np.random.SeedSequence, se: str = "cluster",
         group: str = "all", start=None, optimizer: str = "bfgs", n_starts: int = 1,
         max_iter: int = 1000, threads: int | None = None, covariance: bool = True,
-        chunk_elements: int = CHUNK_ELEMENTS) -> MixedFitResult:
+        chunk_elements: int = CHUNK_ELEMENTS, space: str = "preference",
+        price: str | None = None, scale_heterogeneity: str = "none") -> MixedFitResult:
     """Fit a panel mixed logit by maximum simulated likelihood (Revelt and Train 1998).
 
     Parameters
@@ -311,6 +329,10 @@ def fit(data, *, random: dict, correlated: bool = False, draws: int = 500,
         Optimiser; screened starts optimised (best optimum kept); iteration limit.
     threads, chunk_elements, covariance : int or None, int, bool
         See :class:`MixedLogit`; ``covariance=False`` skips the Hessian (vcov NaN).
+    space, price, scale_heterogeneity : str, str or None, str
+        WTP space (``space="wtp"`` with the ``price`` term; Train and Weeks 2005) or scale
+        heterogeneity (``"smnl"``, ``"gmnl"``, ``"gmnl2"``; Fiebig et al. 2010): see
+        :mod:`dce.models.mixed_scale`.
 
     Returns
     -------
@@ -326,8 +348,10 @@ def fit(data, *, random: dict, correlated: bool = False, draws: int = 500,
     check_vcov(se)
     if optimizer not in OPTIMIZERS:
         raise ValueError(f"optimizer must be one of {', '.join(OPTIMIZERS)}")
-    model = MixedLogit(data, random, correlated=correlated, draws=draws, draw_type=draw_type,
-                       seed_seq=seed_seq, threads=threads, chunk_elements=chunk_elements)
+    model = make_model(data, random, space=space, price=price,
+                       scale_heterogeneity=scale_heterogeneity, correlated=correlated,
+                       draws=draws, draw_type=draw_type, seed_seq=seed_seq, threads=threads,
+                       chunk_elements=chunk_elements)
     notes = []
     chosen, start_ll = _starts(model, data, group, start, n_starts, notes)
 
@@ -343,19 +367,7 @@ def fit(data, *, random: dict, correlated: bool = False, draws: int = 500,
     ll, scores = model.evaluate(theta)
     ll = float(ll.sum())
     grad = scores.sum(axis=0)
-    P = model.P
-    if covariance:
-        H = model.hessian(theta)
-        vcovs, decrement, definite = _covariances(H, scores, grad)
-        converged = definite and (ok or decrement < DECREMENT_TOL)
-        if not definite:
-            notes.append(f"group {group}: the Hessian is not negative definite at the "
-                         "estimates (a saddle point or an unidentified spread); standard "
-                         "errors use a pseudo-inverse")
-    else:
-        nan = np.full((P, P), np.nan)
-        vcovs = {k: nan for k in ("classic", "robust", "cluster", "bhhh")}
-        converged = ok
+    vcovs, converged = _vcovs(model, theta, scores, ok, covariance, group, notes)
     if not converged:
         notes.append(f"group {group}: mixed logit did not converge in {nit} iterations "
                      f"(gradient norm {np.abs(grad).max():.2e})")
@@ -369,7 +381,29 @@ def fit(data, *, random: dict, correlated: bool = False, draws: int = 500,
         gradient_norm=float(np.abs(grad).max()), warnings=tuple(notes),
         distributions=tuple((model.terms[k], model.kinds[k]) for k in model.rand),
         correlated=model.correlated, n_draws=model.D, draw_type=draw_type, seed_seq=seed_seq,
-        start_logliks=tuple(float(v) for v in start_ll), n_means=model.K)
+        start_logliks=tuple(float(v) for v in start_ll), n_means=model.K,
+        space=space, price=price if space == "wtp" else None,
+        scale_heterogeneity=scale_heterogeneity)
+
+
+def _vcovs(model, theta, scores, ok, covariance, group, notes):
+    """(vcovs, converged) at the estimates; notes on an indefinite Hessian or, in G-MNL, a
+    ``tau`` near 0 (where ``gamma`` is not identified) are appended to ``notes``."""
+    P = model.P
+    if getattr(model, "variant", None) == "gmnl" and abs(theta[model.n_mix]) < 0.05:
+        notes.append(f"group {group}: tau is {abs(theta[model.n_mix]):.3g}, near 0 (little "
+                     "scale heterogeneity), where gamma is not identified; consider "
+                     "scale_heterogeneity: none or gmnl2")
+    if not covariance:
+        nan = np.full((P, P), np.nan)
+        return {k: nan for k in ("classic", "robust", "cluster", "bhhh")}, ok
+    vcovs, decrement, definite = _covariances(model.hessian(theta), scores,
+                                              scores.sum(axis=0))
+    if not definite:
+        notes.append(f"group {group}: the Hessian is not negative definite at the "
+                     "estimates (a saddle point or an unidentified spread); standard "
+                     "errors use a pseudo-inverse")
+    return vcovs, definite and (ok or decrement < DECREMENT_TOL)
 
 
 def _covariances(H, scores, grad):
@@ -426,7 +460,8 @@ def stability(data, result: MixedFitResult, *, factor: int = 2, seed_seq=None,
                 draw_type=result.draw_type,
                 seed_seq=result.seed_seq if seed_seq is None else seed_seq,
                 se=result.se_type, group=result.group, start=result.params, threads=threads,
-                covariance=False)
+                covariance=False, space=result.space, price=result.price,
+                scale_heterogeneity=result.scale_heterogeneity)
     change = refit.params - result.params
     i = int(np.argmax(np.abs(change)))
     se = result.bse

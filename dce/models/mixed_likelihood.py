@@ -176,9 +176,10 @@ class MixedLogit:
     """
 
     def __init__(self, data, random, *, correlated=False, draws=500, draw_type="sobol",
-                 seed_seq=None, chunk_elements=CHUNK_ELEMENTS, threads=None, differenced=None):
-        self.terms = tuple(data.terms)
-        self.kinds = _validate_random(self.terms, random, correlated)
+                 seed_seq=None, chunk_elements=CHUNK_ELEMENTS, threads=None, differenced=None,
+                 terms=None, extra_dims=0, extra_names=()):
+        self.terms = tuple(data.terms if terms is None else terms)
+        self.kinds = _validate_random(self.terms, random, correlated, need=not extra_dims)
         if draw_type not in DRAW_TYPES:
             raise ConfigError(f"draw_type must be one of {', '.join(DRAW_TYPES)}, got "
                               f"{draw_type!r}", key="model.draw_type")
@@ -198,14 +199,19 @@ class MixedLogit:
         rkinds = [self.kinds[k] for k in self.rand]
         self.log_pos = np.array([i for i, kd in enumerate(rkinds) if kd == "lognormal"], int)
         self.log_terms = self.rand[self.log_pos]
-        self.Z = standard_draws(self.layout.N, self.D, rkinds, draw_type, seed_seq)
+        dims = rkinds + ["normal"] * int(extra_dims)
+        Z = (standard_draws(self.layout.N, self.D, dims, draw_type, seed_seq) if dims
+             else np.zeros((self.layout.N, 0, self.D)))
+        self.Z = np.ascontiguousarray(Z[:, :self.R])
+        self.Zx = np.ascontiguousarray(Z[:, self.R:])     # extra draws (scale): subclasses
         rnames = [self.terms[k] for k in self.rand]
         if self.correlated:
             self.tril = np.tril_indices(self.R)
             extra = [f"chol[{rnames[a]},{rnames[b]}]" for a, b in zip(*self.tril, strict=True)]
         else:
             extra = [f"sd[{t}]" for t in rnames]
-        self.names = self.terms + tuple(extra)
+        self.n_mix = self.K + len(extra)                   # means and spreads
+        self.names = self.terms + tuple(extra) + tuple(extra_names)
         self.P = len(self.names)
         per = max(1, int(chunk_elements) // max(1, self.layout.M * self.D))
         N = self.layout.N
@@ -229,9 +235,9 @@ class MixedLogit:
         theta = np.asarray(theta, float)
         if self.correlated:
             L = np.zeros((self.R, self.R))
-            L[self.tril] = theta[self.K:]
+            L[self.tril] = theta[self.K:self.n_mix]
             return L
-        return np.diag(theta[self.K:])
+        return np.diag(theta[self.K:self.n_mix])
 
     def coefficients(self, theta, Z) -> np.ndarray:
         """Coefficient draws ``(n, K, D)`` for standard draws ``Z`` ``(n, R, D)``.
@@ -257,12 +263,28 @@ class MixedLogit:
         if self.correlated:
             C = np.matmul(self.cholesky(theta), Z)
         else:
-            C = theta[self.K:][None, :, None] * Z
+            C = theta[self.K:self.n_mix][None, :, None] * Z
         C += mu[self.rand][None, :, None]
         if self.log_pos.size:
             C[:, self.log_pos] = np.exp(C[:, self.log_pos])
         B[:, self.rand] = C
         return B
+
+    def start_means(self, beta, notes, group) -> np.ndarray:
+        """Means of the mixing coefficients from conditional-logit estimates ``beta`` (K,):
+        here ``beta`` itself (WTP space divides by the price coefficient); ``notes`` (list)
+        and ``group`` (str) take any remark on the way.
+
+        Returns
+        -------
+        ndarray (K,)
+        """
+        return np.asarray(beta, float)
+
+    def start_extra(self, theta) -> np.ndarray:
+        """A starting vector of means and spreads (``n_mix``,) completed to (P,) (here
+        unchanged; G-MNL appends ``tau`` and ``logit[gamma]``)."""
+        return theta
 
     # -- evaluation -----------------------------------------------------------------------
     def _chunk(self, theta, sl, gradient):
@@ -272,70 +294,65 @@ class MixedLogit:
             return self._chunk_body(theta, sl, gradient)
 
     def _chunk_body(self, theta, sl, gradient):
-        lay = self.layout
-        X = lay.X[sl]
-        n, T, J, D = X.shape[0], lay.T, lay.J, self.D
         Z = self.Z[sl]
-        B = self.coefficients(theta, Z)
-        V = np.matmul(X, B)                               # (n, M, D) utilities
-        mask = None if lay.mask is None else lay.mask[sl].reshape(n, T, J, 1)
-        e4 = np.exp(V).reshape(n, T, J, D)
-        if mask is not None:
-            e4 *= mask
-        den = e4.sum(axis=2)                              # (n, T, D)
-        if lay.base:
-            den += lay.base
-        shift = None
-        if not np.isfinite(den).all():                   # overflow: subtract the set maxima
-            V4 = V.reshape(n, T, J, D)
-            Vm = V4 if mask is None else np.where(mask > 0, V4, -np.inf)
-            shift = Vm.max(axis=2)
-            if lay.base:
-                np.maximum(shift, 0.0, out=shift)
-            e4 = np.exp(V4 - shift[:, :, None, :])
-            if mask is not None:
-                e4 *= mask
-            den = e4.sum(axis=2)
-            if lay.base:
-                den += lay.base * np.exp(-shift)
-        logden = np.log(den)
-        ysum = lay.ysum[sl]
-        logL = -np.matmul(ysum[:, None, :], logden)[:, 0, :]          # (n, D)
-        if shift is not None:
-            if lay.xy is None:
-                logL -= np.matmul(ysum[:, None, :], shift)[:, 0, :]
-            else:  # sum_j y_j (v_j - shift): no cancellation of huge utilities
-                yv = lay.y[sl].reshape(n, T, J, 1) * (V.reshape(n, T, J, D) - shift[:, :, None])
-                logL += yv.sum(axis=(1, 2))
-        elif lay.xy is not None:
-            logL += np.matmul(lay.xy[sl][:, None, :], B)[:, 0, :]
-        del V
-        top = logL.max(axis=1)
-        w = np.exp(logL - top[:, None])
-        wsum = w.sum(axis=1)
-        ll = top + np.log(wsum / D)
+        A = self.coefficients(theta, Z)
+        B = self.to_beta(theta, A, sl)
+        ll, G = panel_loglik(self.layout, sl, B, gradient)
         if not gradient:
             return ll, None
-        w /= wsum[:, None]
-        np.divide(ysum[:, :, None], den, out=den)         # ysum / den
-        e4 *= den[:, :, None, :]                          # ysum * p
-        G = np.matmul(lay.XT[sl], e4.reshape(n, lay.M, D))
-        if lay.xy is not None:                            # d log L_nd / d beta
-            np.subtract(lay.xy[sl][:, :, None], G, out=G)
-        else:
-            np.negative(G, out=G)
-        G *= w[:, None, :]                                # posterior weights
+        scores = np.zeros((B.shape[0], self.P))
+        G = self.from_beta(theta, G, A, B, sl, scores)
+        self.mixing_scores(theta, Z, A, G, scores)
+        return ll, scores
+
+    # -- hooks of the models built on this one (dce.models.mixed_scale) ----------------------
+    def to_beta(self, theta, A, sl):
+        """Utility coefficients ``(n, K, D)`` from the mixing coefficients ``A`` (n, K, D)
+        of respondents ``sl`` at ``theta`` (P,): here ``A`` itself; WTP space and scale
+        heterogeneity transform it."""
+        return A
+
+    def from_beta(self, theta, G, A, B, sl, scores):
+        """Chain rule from ``G = d log L / d B`` (posterior-weighted, ``(n, K, D)``) to
+        ``d log L / d A``; a model with parameters beyond the means and spreads writes their
+        scores into ``scores[:, n_mix:]`` (and may add direct terms to the means afterwards).
+
+        Parameters
+        ----------
+        theta : ndarray (P,)
+        G, A, B : ndarray (n, K, D)
+        sl : slice
+        scores : ndarray (n, P)
+            Zeros; the caller adds the means' and spreads' scores after this returns.
+
+        Returns
+        -------
+        ndarray (n, K, D)
+        """
+        return G
+
+    def mixing_scores(self, theta, Z, A, G, scores):
+        """Scores of the means (added to ``scores[:, :K]``) and spreads
+        (``scores[:, K:n_mix]``) from ``G = d log L / d A`` (posterior-weighted,
+        ``(n, K, D)``); ``G`` is changed.
+
+        Parameters
+        ----------
+        theta : ndarray (P,)
+        Z : ndarray (n, R, D)
+        A, G : ndarray (n, K, D)
+        scores : ndarray (n, P)
+        """
         if self.log_terms.size:
-            G[:, self.log_terms] *= B[:, self.log_terms]
-        scores = np.empty((n, self.P))
-        scores[:, :self.K] = G.sum(axis=2)
+            G[:, self.log_terms] *= A[:, self.log_terms]
+        scores[:, :self.K] += G.sum(axis=2)
         Gr = G[:, self.rand]
         if self.correlated:
             S = np.matmul(Gr, Z.transpose(0, 2, 1))        # (n, R, R): d / d L[a, b]
-            scores[:, self.K:] = S[:, self.tril[0], self.tril[1]]
+            scores[:, self.K:self.n_mix] = S[:, self.tril[0], self.tril[1]]
         else:
-            scores[:, self.K:] = np.einsum("nrd,nrd->nr", Gr, Z)
-        return ll, scores
+            scores[:, self.K:self.n_mix] = np.einsum("nrd,nrd->nr", Gr, Z)
+
 
     def evaluate(self, theta, gradient=True):
         """Per-respondent log-likelihoods ``(N,)`` and, with ``gradient``, scores ``(N, P)``.
@@ -467,15 +484,96 @@ class MixedLogit:
             if neg.size:
                 Fl = np.ones((self.R, self.R))
                 Fl[:, neg] = -1.0
-                flips[self.K:] = Fl[self.tril]
+                flips[self.K:self.n_mix] = Fl[self.tril]
         else:
-            flips[self.K:] = np.where(theta[self.K:] < 0, -1.0, 1.0)
+            flips[self.K:self.n_mix] = np.where(theta[self.K:self.n_mix] < 0, -1.0, 1.0)
         return flips
 
 
-def _validate_random(terms, random, correlated) -> list:
+def panel_loglik(lay, sl, B, gradient):
+    """Simulated panel log-likelihood of respondents ``sl`` for utility coefficients ``B``.
+
+    ``log P_n = log(1/D sum_d prod_t P_nt(B_nd))`` (Revelt and Train 1998), with the
+    layouts of :class:`PanelLayout`; overflow falls back to subtracting the set maxima.
+
+    Parameters
+    ----------
+    lay : PanelLayout
+    sl : slice
+        Respondents.
+    B : ndarray (n, K, D)
+        Coefficient draws of those respondents.
+    gradient : bool
+        Also return the derivatives.
+
+    Returns
+    -------
+    ll : ndarray (n,)
+    G : ndarray (n, K, D) or None
+        ``w_nd d log L_nd / d B_nd`` with the posterior draw weights
+        ``w_nd = L_nd / sum_d L_nd``; summed over ``d`` it is the score of the means.
+    """
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        return _panel_loglik(lay, sl, B, gradient)
+
+
+def _panel_loglik(lay, sl, B, gradient):
+    X = lay.X[sl]
+    n, T, J, D = X.shape[0], lay.T, lay.J, B.shape[2]
+    V = np.matmul(X, B)                               # (n, M, D) utilities
+    mask = None if lay.mask is None else lay.mask[sl].reshape(n, T, J, 1)
+    e4 = np.exp(V).reshape(n, T, J, D)
+    if mask is not None:
+        e4 *= mask
+    den = e4.sum(axis=2)                              # (n, T, D)
+    if lay.base:
+        den += lay.base
+    shift = None
+    if not np.isfinite(den).all():                   # overflow: subtract the set maxima
+        V4 = V.reshape(n, T, J, D)
+        Vm = V4 if mask is None else np.where(mask > 0, V4, -np.inf)
+        shift = Vm.max(axis=2)
+        if lay.base:
+            np.maximum(shift, 0.0, out=shift)
+        e4 = np.exp(V4 - shift[:, :, None, :])
+        if mask is not None:
+            e4 *= mask
+        den = e4.sum(axis=2)
+        if lay.base:
+            den += lay.base * np.exp(-shift)
+    logden = np.log(den)
+    ysum = lay.ysum[sl]
+    logL = -np.matmul(ysum[:, None, :], logden)[:, 0, :]          # (n, D)
+    if shift is not None:
+        if lay.xy is None:
+            logL -= np.matmul(ysum[:, None, :], shift)[:, 0, :]
+        else:  # sum_j y_j (v_j - shift): no cancellation of huge utilities
+            yv = lay.y[sl].reshape(n, T, J, 1) * (V.reshape(n, T, J, D) - shift[:, :, None])
+            logL += yv.sum(axis=(1, 2))
+    elif lay.xy is not None:
+        logL += np.matmul(lay.xy[sl][:, None, :], B)[:, 0, :]
+    del V
+    top = logL.max(axis=1)
+    w = np.exp(logL - top[:, None])
+    wsum = w.sum(axis=1)
+    ll = top + np.log(wsum / D)
+    if not gradient:
+        return ll, None
+    w /= wsum[:, None]
+    np.divide(ysum[:, :, None], den, out=den)         # ysum / den
+    e4 *= den[:, :, None, :]                          # ysum * p
+    G = np.matmul(lay.XT[sl], e4.reshape(n, lay.M, D))
+    if lay.xy is not None:                            # d log L_nd / d beta
+        np.subtract(lay.xy[sl][:, :, None], G, out=G)
+    else:
+        np.negative(G, out=G)
+    G *= w[:, None, :]                                # posterior weights
+    return ll, G
+
+
+def _validate_random(terms, random, correlated, need=True) -> list:
     random = dict(random or {})
-    if not random:
+    if not random and need:
         raise ConfigError("a mixed logit needs at least one random term (model.random)",
                           key="model.random")
     kinds = ["fixed"] * len(terms)

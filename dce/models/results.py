@@ -249,12 +249,15 @@ def reported(result: FitResult, attributes, with_map: bool = False):
     Raises
     ------
     KeyError
-        An attribute term that is not in ``result.terms``.
+        An attribute term that is not in ``result.terms`` (but the price attribute of a
+        WTP-space mixed logit, ``result.price``, is left out: its slot holds ``lambda``).
     """
     index = {t: i for i, t in enumerate(result.terms)}
     rows, names = [], []
     K = len(result.terms)
     for a in attributes:
+        if list(a.terms) == [getattr(result, "price", None)]:
+            continue  # WTP space: the price term's slot is the scale ``lambda``
         cols = [index[t] for t in a.terms]
         R = a.report_matrix()
         for name, r in zip(a.report_terms, R):

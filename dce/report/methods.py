@@ -278,7 +278,7 @@ def model_text(cfg: dict, models, labels: Labels, items: bool, version: str) -> 
         kind = (f"a panel mixed logit model ({'correlated' if m.get('correlated') else 'independent'}"
                 f" random terms: {', '.join(sorted(m.get('random') or {}))}; "
                 f"{m.get('draws')} {str(m.get('draw_type', '')).capitalize()} draws per "
-                "respondent, simulated maximum likelihood)")
+                "respondent, simulated maximum likelihood)") + _heterogeneity_text(m, labels)
     d = cfg.get("design") or {}
     consts = []
     named = (cfg.get("choices") or {}).get("opt_out")
@@ -299,6 +299,27 @@ def model_text(cfg: dict, models, labels: Labels, items: bool, version: str) -> 
                "others" if effects else ""))
     text += (f"; with {and_list(consts)}." if consts else "; no constants.")
     return text + f" Standard errors are {se}."
+
+
+def _heterogeneity_text(m: dict, labels: Labels) -> str:
+    """The WTP-space or scale-heterogeneity phrase of the model paragraph ("" for neither;
+    dce.models.mixed_scale)."""
+    if m.get("space") == "wtp":
+        price = labels.attribute_lower(m.get("price"))
+        dist = ("lognormal" if (m.get("random") or {}).get(m.get("price")) == "lognormal"
+                else "fixed")
+        return (f" in willingness-to-pay space (Train and Weeks 2005; Scarpa, Thiene and Train "
+                f"2008): utility is lambda times the sum of each term's value in units of "
+                f"{price} minus {price}, with a {dist} price coefficient lambda, so the "
+                "estimates of the other terms are values in units of the price")
+    kind = m.get("scale_heterogeneity", "none")
+    if kind == "none":
+        return ""
+    name = {"smnl": "scale-heterogeneity (S-MNL) form, with no random tastes",
+            "gmnl": "generalised multinomial logit (G-MNL) form, with gamma estimated",
+            "gmnl2": "generalised multinomial logit form G-MNL-II (gamma = 0)"}[kind]
+    return (f" in the {name} (Fiebig, Keane, Louviere and Wasi 2010): each respondent's "
+            "coefficients are scaled by a lognormal scale factor of mean 1 and spread tau")
 
 
 def _label_constants(m: dict, d: dict, labels: Labels) -> list:

@@ -277,7 +277,10 @@ def _fit_mixed(run, g, part, index, base):
                 warnings.simplefilter("ignore")
             result = mixed.fit(part, random=dict(m.random), correlated=m.correlated,
                                draws=m.draws, draw_type=m.draw_type, se=m.se, group=g,
-                               seed_seq=seed_sequence(run.study.seed, "draws", index))
+                               seed_seq=seed_sequence(run.study.seed, "draws", index),
+                               space=m.space, scale_heterogeneity=m.scale_heterogeneity,
+                               price=(None if m.price is None
+                                      else run.study.attribute(m.price).terms[0]))
     except EstimationError as exc:
         raise EstimationError(f"group {g}: {exc.problems[0].message}",
                               key=exc.problems[0].key) from None
@@ -290,11 +293,15 @@ def _fit_mixed(run, g, part, index, base):
 
 
 def _tradeoffs(run, denominator, draws):
+    from dce.models.mixed_post import tradeoff_view
+
     spec = run.study.spec
-    parts = [tradeoffs.value(r, run.study.attributes, denominator, None,
-                             level=spec.importance.level, kr_draws=draws[r.group],
+    views = [tradeoff_view(r, draws[r.group]) for r in run.fits]  # WTP space: mean WTPs
+    parts = [tradeoffs.value(v, run.study.attributes, denominator, None,
+                             level=spec.importance.level, kr_draws=d,
                              coef_draws=(run.bootstrap or {}).get(r.group),
-                             method=spec.importance.intervals) for r in run.fits]
+                             method=spec.importance.intervals)
+             for r, (v, d) in zip(run.fits, views, strict=True)]
     for p, r in zip(parts, run.fits, strict=True):
         if r.separation is None:  # a separated group's trade-offs are all marked instead
             run.notes.extend(p.warnings)
