@@ -169,3 +169,38 @@ def section(het: pd.DataFrame | None, labels: Labels, level: float) -> dict | No
         "estimates (conditional means, which are shrunk towards the population mean) are in "
         "individual.csv; the numbers below are in heterogeneity.csv.")
     return {"intro": intro, "groups": out}
+
+
+def methods_text(cfg: dict) -> str:
+    """The methods paragraph on heterogeneity of a mixed logit ("" for other models).
+
+    Parameters
+    ----------
+    cfg : dict
+        The resolved config (its ``model`` and ``importance``).
+
+    Returns
+    -------
+    str
+        One paragraph starting "Heterogeneity:": the population mean, SD and share
+        preferring of each change involving a random term, and the individual conditional
+        means (Revelt and Train 2000) with their caveat (shrinkage toward the population
+        mean; not the respondents' true coefficients).
+    """
+    m = cfg.get("model") or {}
+    if m.get("type") != "mixed_logit":
+        return ""
+    imp = cfg.get("importance") or {}
+    return (
+        "Heterogeneity: for each change that involves a random term (a level against its "
+        "attribute's reference level, or one unit more of a numeric attribute), the mean and "
+        "standard deviation of its utility across respondents (delta-method intervals) and "
+        "the share of respondents for whom it is positive (closed form where the "
+        "distribution allows, otherwise simulated individuals; percentile intervals over "
+        f"{imp.get('draws', 2000)} Krinsky-Robb draws of the estimates) are reported. "
+        "Individual-level conditional means of the random coefficients (Revelt and Train "
+        "2000), the average of the estimation draws weighted by the probability of each "
+        "respondent's observed choices, are given in individual.csv; they are not the "
+        "respondents' true coefficients: with a limited number of tasks they are shrunk "
+        "toward the population mean and vary less across respondents than the estimated "
+        "population distribution (Train 2009, ch. 11).")
