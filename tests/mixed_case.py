@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from dce.cli import main
 
 CONFIG = """
@@ -52,3 +54,15 @@ def run_case(folder: Path) -> Path:
     out = folder / "run"
     assert main(["run", str(cfg), "--output", str(out)]) == 0
     return out
+
+
+_RUNS: dict = {}
+
+
+@pytest.fixture(scope="session")
+def mixed_run(tmp_path_factory) -> Path:
+    """The run folder of :data:`CONFIG`, run once per test session (the report and the
+    browser tests share it)."""
+    if "run" not in _RUNS:
+        _RUNS["run"] = run_case(tmp_path_factory.mktemp("mixed"))
+    return _RUNS["run"]

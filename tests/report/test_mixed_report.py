@@ -14,12 +14,12 @@ import pytest
 
 from dce.report.labels import Labels
 from dce.report.mixed_text import methods_text, row_sentences, section
-from tests.mixed_case import run_case
+from tests.mixed_case import mixed_run  # noqa: F401 - the shared run (fixture)
 
 
 @pytest.fixture(scope="module")
-def run_dir(tmp_path_factory):
-    return run_case(tmp_path_factory.mktemp("mixed"))
+def run_dir(mixed_run):  # noqa: F811 - the fixture imported above
+    return mixed_run
 
 
 def _section(md: str) -> str:
