@@ -134,8 +134,15 @@ def moments(result, params=None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     ------
     TypeError
         ``result`` is not a MixedFitResult.
+    ValueError
+        A WTP-space model or one with scale heterogeneity (G-MNL), whose coefficients
+        these closed forms do not describe.
     """
     K, _, rand, kinds = spec_of(result)
+    if (getattr(result, "space", "preference") != "preference"
+            or getattr(result, "scale_heterogeneity", "none") not in (None, "none")):
+        raise ValueError("the closed forms need a mixed logit in preference space without "
+                         "scale heterogeneity")
     theta = np.atleast_2d(result.params if params is None else params)
     B, R = theta.shape[0], len(rand)
     mu = theta[:, :K]

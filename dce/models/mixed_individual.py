@@ -53,7 +53,9 @@ def draw_logliks(result, data, *, chunk_elements: int = CHUNK_ELEMENTS):
     logL : ndarray (N, D)
         ``log L_n(beta_nd) = sum_t log P_nt(beta_nd)``.
     coefficients : ndarray (N, K, D)
-        The draws ``beta_nd`` of the model terms (fixed terms constant over draws).
+        The draws ``beta_nd`` of the model terms (fixed terms constant over draws), as
+        :func:`dce.models.mixed_post.individual_coefficients` gives them: the utility
+        coefficients (in WTP space, price times WTP; with scale heterogeneity, scaled).
 
     Raises
     ------
@@ -62,19 +64,20 @@ def draw_logliks(result, data, *, chunk_elements: int = CHUNK_ELEMENTS):
     ValueError
         Respondents of ``data`` out of order.
     """
-    K, _, rand, kinds = spec_of(result)
+    K, _, _, kinds = spec_of(result)
     layout = PanelLayout(data)
     if layout.K != K:
         raise ValueError(f"the data have {layout.K} terms, the fit {K}")
     N, T, J, D = layout.N, layout.T, layout.J, int(result.n_draws)
-    Z = standard_draws(N, D, kinds, result.draw_type, result.seed_seq)   # (N, R, D)
+    dims = list(kinds) + ["normal"] * _scale_dims(result)   # as the fit drew them
+    Z = standard_draws(N, D, dims, result.draw_type, result.seed_seq)   # (N, dims, D)
     logL = np.empty((N, D))
     coef = np.empty((N, K, D))
     per = max(1, int(chunk_elements) // max(1, layout.M * D))
     for a in range(0, N, per):                      # chunks of respondents (memory bound)
         sl = slice(a, min(a + per, N))
         n = sl.stop - sl.start
-        z = Z[sl].transpose(0, 2, 1).reshape(n * D, len(rand))
+        z = Z[sl].transpose(0, 2, 1).reshape(n * D, len(dims))
         B = individual_coefficients(result, z).reshape(n, D, K).transpose(0, 2, 1)
         coef[sl] = B
         V = np.matmul(layout.X[sl], B).reshape(n, T, J, D)
@@ -94,6 +97,12 @@ def draw_logliks(result, data, *, chunk_elements: int = CHUNK_ELEMENTS):
             ll += np.einsum("nm,nmd->nd", layout.y[sl], V.reshape(n, T * J, D))
         logL[sl] = ll
     return logL, coef
+
+
+def _scale_dims(result) -> int:
+    """Extra standard draws per respondent beyond the random terms: one scale draw for a
+    model with scale heterogeneity (G-MNL and its variants), else none."""
+    return 0 if getattr(result, "scale_heterogeneity", "none") in (None, "none") else 1
 
 
 def conditional_moments(result, data, *, chunk_elements: int = CHUNK_ELEMENTS):
@@ -145,7 +154,8 @@ def individual_table(result, data, *, terms=None,
     data : ChoiceData
         The data it was fitted to (its ``respondent_ids`` fill ``respondent``).
     terms : sequence of str, optional
-        Terms to include, in this order; default the random terms of the fit.
+        Terms to include, in this order; default the random terms of the fit (every term
+        with scale heterogeneity, where all coefficients vary).
     chunk_elements : int
         Rows x draws processed at once.
 
@@ -163,7 +173,9 @@ def individual_table(result, data, *, terms=None,
         A term that is not a model term, or as :func:`conditional_moments`.
     """
     _, model_terms, rand, _ = spec_of(result)
-    names = [model_terms[k] for k in rand] if terms is None else list(terms)
+    if terms is None:  # with scale heterogeneity every coefficient varies
+        terms = model_terms if _scale_dims(result) else [model_terms[k] for k in rand]
+    names = list(terms)
     index = {t: i for i, t in enumerate(model_terms)}
     unknown = [t for t in names if t not in index]
     if unknown:

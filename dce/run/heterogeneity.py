@@ -23,7 +23,9 @@ def add_tables(run: Run, parts: dict) -> None:
     """Add ``individual`` and ``heterogeneity`` to ``run.tables`` for a mixed-logit run.
 
     Fits with separated data (``model.on_separation: warn``) are left out: their
-    estimates do not exist in truth. The conditional means use each fit's own draws (its
+    estimates do not exist in truth. heterogeneity.csv covers only mixed logits in
+    preference space without scale heterogeneity (a WTP-space or G-MNL fit gets a note);
+    individual.csv covers every mixed logit (utility coefficients). The conditional means use each fit's own draws (its
     draw seed), so they add no randomness; the Krinsky-Robb draws of the shares come from
     the ``importance`` stream, sub-stream ``2000 + i`` for the i-th fit (0-based, as in
     ``run.fits``), which no other step uses.
@@ -44,10 +46,24 @@ def add_tables(run: Run, parts: dict) -> None:
     with timed(run, "heterogeneity"):
         run.tables["individual"] = pd.concat(
             [individual_table(r, parts[r.group]) for _, r in fits], ignore_index=True)
+        plain = [(i, r) for i, r in fits if _preference_space(r)]
+        for _, r in fits:
+            if not _preference_space(r):
+                run.notes.append(f"group {r.group}: heterogeneity.csv covers mixed logits in "
+                                 "preference space without scale heterogeneity, so this "
+                                 "model is left out of it (individual.csv has its conditional "
+                                 "means of the utility coefficients)")
         frames = [heterogeneity_table(r, run.study.attributes,
                                       make_rng(run.study.seed, "importance", KR_OFFSET + i),
                                       draws=spec.importance.draws,
-                                      level=spec.importance.level) for i, r in fits]
+                                      level=spec.importance.level) for i, r in plain]
         frames = [f for f in frames if not f.empty]
         run.tables["heterogeneity"] = (pd.concat(frames, ignore_index=True) if frames
                                        else pd.DataFrame(columns=list(COLUMNS)))
+
+
+def _preference_space(result) -> bool:
+    """A mixed logit in preference space without scale heterogeneity (the closed forms of
+    :mod:`dce.analysis.mixed_heterogeneity` apply)."""
+    return (getattr(result, "space", "preference") == "preference"
+            and getattr(result, "scale_heterogeneity", "none") in (None, "none"))

@@ -8,6 +8,7 @@ coefficients from simulated panels.
 
 from __future__ import annotations
 
+import inspect
 import warnings
 
 import numpy as np
@@ -167,3 +168,27 @@ def test_recovers_known_individual_coefficients():
     np.testing.assert_allclose(mean[:, :2].mean(axis=0), fit.params[:2], atol=0.05)
     assert mean[:, 0].std() < fit.params[3]
     assert mean[:, 1].std() < fit.params[4]
+
+
+# the model variants of mixed.fit (WTP space and scale heterogeneity join when present)
+VARIANTS = [pytest.param({}, id="preference")]
+if "scale_heterogeneity" in inspect.signature(mixed.fit).parameters:
+    VARIANTS += [pytest.param({"scale_heterogeneity": "gmnl"}, id="gmnl"),
+                 pytest.param({"space": "wtp", "price": "x2"}, id="wtp")]
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_draw_likelihoods_reproduce_the_fit_loglik_of_every_variant(variant):
+    """The draws of the conditional means are the fit's own: averaging each respondent's
+    choice probability over them gives back the fit's simulated log-likelihood."""
+    data, _ = simulate(60, 6, 3, [0.8, 0.4, -1.0], [0.7, 0.0, 0.0], seed=9)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fit = mixed.fit(data, random={"x0": "normal"}, draws=64,
+                        seed_seq=np.random.SeedSequence(21), covariance=False, **variant)
+    logL, _ = mixed_individual.draw_logliks(fit, data)
+    top = logL.max(axis=1)
+    ll = top + np.log(np.exp(logL - top[:, None]).mean(axis=1))
+    assert abs(ll.sum() - fit.loglik) < 1e-8
+    table = mixed_individual.individual_table(fit, data)
+    assert np.isfinite(table["conditional_mean"]).all() and len(table) >= 60
