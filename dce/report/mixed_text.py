@@ -94,7 +94,7 @@ def row_sentences(r, labels: Labels, level: float) -> list[str]:
     differ = sd_lo > 0
     out = []
     sd_text = (f"standard deviation {num(r['sd'])}, {lv} interval "
-               f"{_interval(r['sd_ci_lower'], r['sd_ci_upper'])}")
+               f"{_interval(max(sd_lo, 0.0), r['sd_ci_upper'])}")
     if differ:
         out.append(f"Respondents differ in how they value {change}: {sd_text}.")
     else:
@@ -153,7 +153,8 @@ def section(het: pd.DataFrame | None, labels: Labels, level: float) -> dict | No
                 "distribution": DISTRIBUTIONS.get(str(r["distribution"]),
                                                   str(r["distribution"])),
                 "mean": f"{num(r['mean'])} ({_interval(r['mean_ci_lower'], r['mean_ci_upper'])})",
-                "sd": f"{num(r['sd'])} ({_interval(r['sd_ci_lower'], r['sd_ci_upper'])})",
+                "sd": f"{num(r['sd'])} "  # an SD is not negative: print its interval from 0
+                      f"({_interval(max(float(r['sd_ci_lower']), 0.0), r['sd_ci_upper'])})",
                 "share": f"{_share(r['share_preferring'])} "
                          f"({_interval(r['share_ci_lower'], r['share_ci_upper'], percent=True)})"})
             sentences.extend(row_sentences(r, labels, level))

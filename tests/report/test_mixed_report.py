@@ -86,8 +86,9 @@ def row(**kw):
 @pytest.mark.parametrize("kw,expected,absent", [
     ({}, ["Respondents differ", "Opinions are divided on quality (high rather than low)"],
      ["Most"]),
-    ({"sd_ci_lower": -0.1}, ["The data do not show that respondents differ"],
-     ["divided", "Most"]),                                             # H2, nothing on share
+    ({"sd_ci_lower": -0.1}, ["The data do not show that respondents differ",
+                             "interval 0.00 to 0.60, which includes 0"],
+     ["divided", "Most", "-0.10"]),                                    # H2, nothing on share
     ({"share_preferring": 0.2, "share_ci_lower": 0.1, "share_ci_upper": 0.3},
      ["Most respondents (80%, 95% interval 70% to 90%) prefer quality (low rather than high)"],
      ["divided"]),                                                     # H3 reversed
