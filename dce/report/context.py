@@ -10,8 +10,9 @@ import base64
 
 import pandas as pd
 
-from dce.report import compare_text, figures, methods, quality_text, simulator, text
+from dce.report import compare_text, figures, methods, mixed_text, quality_text, simulator, text
 from dce.report.labels import POOLED, Labels
+from dce.report.mixed_figures import share_chart
 
 
 def build(run: dict, version: str = "", progress=None) -> tuple[dict, dict]:
@@ -57,6 +58,9 @@ def build(run: dict, version: str = "", progress=None) -> tuple[dict, dict]:
     if est_shown is not None and not est_shown.empty:
         steps.append(("coefficients", lambda: figures.forest_chart(est_shown, labels, shown,
                                                                    level)))
+    het = run.get("heterogeneity")
+    if het is not None and not het.empty:  # mixed logit: share preferring each change
+        steps.append(("heterogeneity", lambda: share_chart(het, labels)))
     for name, make in (progress(steps, "report figures") if progress else steps):
         figs[name] = make()
     ctx["figures"] = {name: {"png": base64.b64encode(png).decode("ascii"),
@@ -73,6 +77,7 @@ def build(run: dict, version: str = "", progress=None) -> tuple[dict, dict]:
     ctx["scale_rows"] = compare_text.scale_rows(comparison, labels)
     ctx["estimates"] = _estimates(est, labels) if est is not None else []
     fit_groups = [g for g in groups]
+    ctx["heterogeneity"] = mixed_text.section(run.get("heterogeneity"), labels, level)
     ctx["tradeoffs"] = text.tradeoff_table(trade, labels, fit_groups, cfg)
     ctx["tradeoff_sentences"] = text.tradeoff_sentences(trade, labels, level)
     ctx["uptake"] = text.uptake_table(run.get("uptake"), labels, fit_groups)

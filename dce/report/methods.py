@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from dce.report import mixed_text
 from dce.report.labels import POOLED, Labels
 from dce.report.text import and_list, level_pct
 
@@ -61,13 +62,14 @@ def methods(cfg: dict, models: pd.DataFrame | None, diag: dict | None, labels: L
     -------
     list of str
         Plain-text paragraphs in this order: design (:func:`design_text`), model
-        (:func:`model_text`), data quality, importance and trade-offs, group comparison,
+        (:func:`model_text`), heterogeneity of a mixed logit
+        (:func:`dce.report.mixed_text.methods_text`), data quality, importance and trade-offs, group comparison,
         data, software (with a pointer to manifest.json); those that do not apply ("")
         are left out.
     """
     items = cfg.get("type") in ("best-worst", "ranking")
     out = [design_text(cfg, diag, items), model_text(cfg, models, labels, items, version),
-           quality_text(cfg, items), importance_text(cfg, labels, items),
+           mixed_text.methods_text(cfg), quality_text(cfg, items), importance_text(cfg, labels, items),
            comparison_text(cfg, labels, items)]
     out.append(data_text(cfg, models))
     out.append(f"Software: dce{(' ' + version) if version else ''} (Python); the versions of "

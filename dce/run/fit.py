@@ -24,6 +24,7 @@ from dce.design.validity import fielded_by_dce
 from dce.errors import DataError, EstimationError
 from dce.models import fit as fit_model
 from dce.models.clogit import constants_loglik
+from dce.run import heterogeneity
 from dce.run.stages import Run, progress, timed
 
 
@@ -162,6 +163,7 @@ def _fit_all(run: Run) -> None:
             raise EstimationError(separated)
         for g, part in targets:
             run.constants_loglik[g] = constants_loglik(part)
+    heterogeneity.add_tables(run, dict(targets))  # mixed logit: individual.csv, heterogeneity.csv
     if spec.importance.intervals == "bootstrap":
         with timed(run, "bootstrap"):
             _bootstrap(run, dict(targets[:-1]) or {"all": cd})

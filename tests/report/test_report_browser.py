@@ -1,9 +1,12 @@
-"""The committed showcase report opens in headless Chromium, offline.
+"""The committed showcase report, and a mixed-logit report, open in headless Chromium,
+offline.
 
 Checks: the page loads with no failed request and no request beyond the file itself and
 its data: URIs, every figure decodes with a non-zero size, the ranking table has one row
-per attribute, and a screenshot is taken. Chromium comes from the Debian package
-``chromium`` (.ci/run installs it); without it the test is skipped, saying so.
+per attribute, and a screenshot is taken. The mixed-logit report (tests/mixed_case.py)
+shows its heterogeneity section (scrolled to and captured) with no console error.
+Chromium comes from the Debian package ``chromium`` (.ci/run installs it); without it the
+test is skipped, saying so.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import pytest
 import yaml
 
 from tests.chromium import find_browser, open_page
+from tests.mixed_case import mixed_run  # noqa: F401 - fixture of the mixed-logit case
 
 REPO = Path(__file__).resolve().parents[2]
 SHOWCASE = REPO / "results" / "peer_support" / "report.html"
@@ -62,3 +66,32 @@ def test_screenshot_is_a_real_page(page):
     width, height = struct.unpack(">II", data[16:24])
     assert (width, height) == (1280, 1600)
     assert len(data) > 50_000  # text and colour, not a blank page
+
+
+# ----- a mixed-logit run: the heterogeneity section ---------------------------------------
+@pytest.fixture(scope="module")
+def mixed_page(mixed_run, tmp_path_factory):  # noqa: F811 - the fixture imported above
+    browser = find_browser()
+    if browser is None:
+        pytest.skip("chromium is not installed (apt-get install chromium; .ci/run does it)")
+    shot = tmp_path_factory.mktemp("browser-mixed") / "heterogeneity.png"
+    html = mixed_run / "report.html"
+    result = open_page(html, shot, browser, anchor="heterogeneity")  # fails without it
+    result.update(screenshot=shot, html=html)
+    return result
+
+
+def test_mixed_logit_report_renders_heterogeneity_without_errors(mixed_page):
+    assert mixed_page["failed"] == []
+    assert mixed_page["errors"] == []
+    others = [u for u in mixed_page["requests"]
+              if not (u.startswith("data:") or u == mixed_page["html"].resolve().as_uri())]
+    assert others == [] and mixed_page["external"] == []
+    # importance, ranks (two groups), coefficients and the share-preferring figure
+    assert len(mixed_page["images"]) == 4
+    for img in mixed_page["images"]:
+        assert img["complete"] and img["width"] > 0 and img["shown"] > 0, img
+    html = mixed_page["html"].read_text()
+    assert html.count('class="heterogeneity-table"') == 3  # two groups and pooled
+    data = mixed_page["screenshot"].read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 50_000
