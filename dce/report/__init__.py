@@ -21,7 +21,8 @@ from dce.report.context import build
 from dce.version import __version__
 
 TABLES = ("estimates", "models", "importance", "comparison", "tradeoffs", "uptake",
-          "all_respondents/importance", "all_respondents/models", "coefficient_draws", "relative_utilities")
+          "all_respondents/importance", "all_respondents/models", "coefficient_draws", "relative_utilities",
+          "class_selection", "class_shares", "class_importance", "class_estimates", "classes")
 JSONS = ("design_diagnostics", "data_summary")
 
 

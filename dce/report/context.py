@@ -10,7 +10,15 @@ import base64
 
 import pandas as pd
 
-from dce.report import compare_text, figures, methods, quality_text, simulator, text
+from dce.report import (
+    compare_text,
+    figures,
+    latent_text,
+    methods,
+    quality_text,
+    simulator,
+    text,
+)
 from dce.report.labels import POOLED, Labels
 
 
@@ -57,6 +65,8 @@ def build(run: dict, version: str = "", progress=None) -> tuple[dict, dict]:
     if est_shown is not None and not est_shown.empty:
         steps.append(("coefficients", lambda: figures.forest_chart(est_shown, labels, shown,
                                                                    level)))
+    ctx["latent"] = latent_text.latent_section(run, labels, level)
+    steps += latent_text.figure_steps(run, ctx["latent"], labels, level)
     for name, make in (progress(steps, "report figures") if progress else steps):
         figs[name] = make()
     ctx["figures"] = {name: {"png": base64.b64encode(png).decode("ascii"),

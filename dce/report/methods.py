@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from dce.report import latent_text
 from dce.report.labels import POOLED, Labels
 from dce.report.text import and_list, level_pct
 
@@ -68,7 +69,7 @@ def methods(cfg: dict, models: pd.DataFrame | None, diag: dict | None, labels: L
     items = cfg.get("type") in ("best-worst", "ranking")
     out = [design_text(cfg, diag, items), model_text(cfg, models, labels, items, version),
            quality_text(cfg, items), importance_text(cfg, labels, items),
-           comparison_text(cfg, labels, items)]
+           comparison_text(cfg, labels, items), latent_text.methods_paragraph(cfg)]
     out.append(data_text(cfg, models))
     out.append(f"Software: dce{(' ' + version) if version else ''} (Python); the versions of "
                "every dependency, the config hash and the input files' hashes are recorded "
