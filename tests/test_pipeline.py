@@ -131,7 +131,7 @@ def test_committed_showcase_regenerates_identically(tmp_path, name):
 
 
 def test_showcases_are_committed():
-    assert {"peer_support", "peer_support_bws"} <= set(SHOWCASES)
+    assert {"peer_support", "peer_support_bws", "peer_support_lc"} <= set(SHOWCASES)
 
 
 def test_only_the_run_folder_is_written(small_config, tmp_path):

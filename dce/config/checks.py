@@ -8,6 +8,7 @@ from __future__ import annotations
 import difflib
 
 from dce.config.heterogeneity_checks import check_heterogeneity
+from dce.config.latent_checks import check_latent_class
 from dce.config.messages import simulated_groups
 from dce.core.attributes import level_key
 
@@ -65,6 +66,7 @@ def check_study(study) -> list:
     out.extend(check_items(study))  # item studies: all their checks; dce: stray item keys
     _check_compare(study, out)
     _check_exports(study, out)
+    out.extend(check_latent_class(study))
     if spec.type != "dce":
         return out
     from dce.config.label_checks import check_labels

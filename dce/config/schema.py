@@ -299,7 +299,9 @@ class ModelSpec(_Strict):
     """The choice model fitted to the responses."""
 
     type: ModelType = Field(
-        "conditional_logit", description="`conditional_logit` or `mixed_logit`")
+        "conditional_logit", description="`conditional_logit`, `mixed_logit` or `latent_class` "
+        "(the conditional logits per group stay the source of the group tables; the latent "
+        "class model adds the segment tables)")
     engine: EngineType = Field(
         "native", description="`native` or `pylogit`")
     by: StrictStr | None = Field(
@@ -361,6 +363,26 @@ class ModelSpec(_Strict):
                             "estimates.csv and every importance, trade-off, relative-utility "
                             "and choice-share row of that group, leave the group out of the "
                             "group comparisons, and report it not converged")
+    # ----- latent class (dce.models.latent_class; type: latent_class only) ------------------
+    classes: StrictInt | list[StrictInt] = Field(
+        2, description="latent class: number of preference classes (>= 1), or a range `[lo, "
+        "hi]` whose every count is fitted and the one with the smallest `class_criterion` "
+        "kept (class_selection.csv lists them all)")
+    class_criterion: Literal["bic", "caic", "aic3"] = Field(
+        "bic", description="latent class: criterion that chooses the number of classes from "
+        "a range (`bic`, `caic` or `aic3`; respondents as the sample size)")
+    starts: StrictInt = Field(
+        20, ge=1, description="latent class: seeded random starts of EM and the Newton polish "
+        "per model; the share that reach the best log-likelihood is reported")
+    membership: list[StrictStr] = Field(
+        default_factory=list, description="latent class: columns of the respondents table "
+        "(or `group`) that predict class membership in a multinomial logit (default: "
+        "constant class shares). `group` is used by the pooled model only (it is constant "
+        "within a group's own model)")
+    scale_classes: StrictInt = Field(
+        1, ge=1, description="latent class: scale classes crossed with the preference "
+        "classes; more than 1 fits the scale-adjusted latent class model (Magidson and "
+        "Vermunt 2007)")
 
 
 class ImportanceSpec(_Strict):

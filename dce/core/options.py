@@ -14,7 +14,7 @@ from typing import Literal, get_args
 VcovType = Literal["cluster", "robust", "classic"]
 """Covariance of the estimates (``model.se``; see :mod:`dce.models.covariance`)."""
 EngineType = Literal["native", "pylogit"]
-ModelType = Literal["conditional_logit", "mixed_logit"]
+ModelType = Literal["conditional_logit", "mixed_logit", "latent_class"]
 DrawType = Literal["halton", "sobol"]
 Distribution = Literal["normal", "lognormal", "triangular"]
 Coding = Literal["effects", "dummy", "linear"]

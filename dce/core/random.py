@@ -10,7 +10,8 @@ from __future__ import annotations
 import numpy as np
 
 STREAMS = {"design": 0, "simulate": 1, "importance": 2, "compare": 3, "bootstrap": 4,
-           "power": 5, "draws": 6, "validity": 7, "randomize": 8}
+           "power": 5, "draws": 6, "validity": 7, "randomize": 8,
+           "latent_class": 9}
 
 
 def seed_sequence(seed: int, stream: str, *sub: int) -> np.random.SeedSequence:

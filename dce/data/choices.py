@@ -14,6 +14,7 @@ import warnings
 import numpy as np
 import pandas as pd
 
+from dce.config.latent_checks import covariate_key, respondent_covariates
 from dce.config.study import shown
 from dce.core.cells import TEXT, blank_cells, stripped
 from dce.core.csvread import Issues, integers, need_columns, read_table
@@ -492,11 +493,10 @@ def attach_groups(study, long, frame, display) -> pd.DataFrame:
         issues.add_rows(r_spec.group, lambda i: f"respondent {ids.iloc[none[i]]!r} has no "
                         "group", none, "empty")
         _reserved_group(groups, issues, r_spec.group)
-        covariates = list(dict.fromkeys(c for _, c in study.spec.model.interactions))
-        for cov in covariates:
+        for cov in (covariates := respondent_covariates(study)):
             if cov not in people.columns:
                 issues.add(cov, f"missing column {cov!r} (covariate named in "
-                           "model.interactions)", None, "cov")
+                           f"{covariate_key(study, cov)})", None, "cov")
             else:
                 empty = np.flatnonzero(blank_cells(people[cov]))
                 issues.add_rows(cov, lambda i, cov=cov, empty=empty: f"respondent "
@@ -536,7 +536,7 @@ def attach_groups(study, long, frame, display) -> pd.DataFrame:
     # text cells keep pandas' Python string storage (dce.core.cells.TEXT) with pyarrow too
     long["respondent"] = long["respondent"].astype(TEXT)
     long["is_opt_out"] = long["is_opt_out"] if "is_opt_out" in long else 0
-    covs = [c for c in dict.fromkeys(c for _, c in study.spec.model.interactions) if c in long]
+    covs = [c for c in respondent_covariates(study) if c in long]
     extra = [c for c in EXTRA_COLUMNS + covs if c in long]  # marks, order shown, covariates
     return long[OUT_COLUMNS + [a.name for a in study.attributes] + ["is_opt_out"]
                 + extra].reset_index(drop=True)

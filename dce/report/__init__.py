@@ -22,7 +22,8 @@ from dce.version import __version__
 
 TABLES = ("estimates", "models", "importance", "comparison", "tradeoffs", "uptake",
           "all_respondents/importance", "all_respondents/models", "coefficient_draws", "relative_utilities",
-          "heterogeneity")
+          "heterogeneity", "class_selection", "class_shares", "class_importance",
+          "class_estimates", "classes")
 JSONS = ("design_diagnostics", "data_summary")
 
 

@@ -10,7 +10,16 @@ import base64
 
 import pandas as pd
 
-from dce.report import compare_text, figures, methods, mixed_text, quality_text, simulator, text
+from dce.report import (
+    compare_text,
+    figures,
+    latent_text,
+    methods,
+    mixed_text,
+    quality_text,
+    simulator,
+    text,
+)
 from dce.report.labels import POOLED, Labels
 from dce.report.mixed_figures import share_chart
 
@@ -61,6 +70,8 @@ def build(run: dict, version: str = "", progress=None) -> tuple[dict, dict]:
     het = run.get("heterogeneity")
     if het is not None and not het.empty:  # mixed logit: share preferring each change
         steps.append(("heterogeneity", lambda: share_chart(het, labels)))
+    ctx["latent"] = latent_text.latent_section(run, labels, level)
+    steps += latent_text.figure_steps(run, ctx["latent"], labels, level)
     for name, make in (progress(steps, "report figures") if progress else steps):
         figs[name] = make()
     ctx["figures"] = {name: {"png": base64.b64encode(png).decode("ascii"),

@@ -436,3 +436,54 @@ def _power_figure(power, alpha: float) -> Figure:
         if handles:
             _legend_below(fig, handles, body, max_cols=2)
         return fig
+
+
+class _SegmentLabels:
+    """Labels of latent class segments for the group-keyed figure builders: segment ``k``
+    gets the ``k``-th colour and marker of the palette."""
+
+    def __init__(self, labels: Labels, classes: list):
+        self._labels, self._index = labels, {c: i for i, c in enumerate(classes)}
+        self.is_items = labels.is_items
+
+    def attribute(self, name: str) -> str:
+        return self._labels.attribute(name)
+
+    def group(self, code) -> str:
+        return f"Segment {str(code).removeprefix('class')}"
+
+    def colour(self, code) -> str:
+        return PALETTE[self._index[code] % len(PALETTE)]
+
+    def marker(self, code) -> str:
+        return MARKERS[self._index[code] % len(MARKERS)]
+
+
+def class_importance_chart(imp, labels: Labels, level: float, order: list, title: str):
+    """Importance by latent class segment of one model: the importance chart with segments
+    in place of groups (class_importance.csv rows of one group).
+
+    Parameters
+    ----------
+    imp : pandas.DataFrame
+        class_importance.csv rows of one group (``class``, ``attribute``, ``importance``,
+        ``ci_lower``, ``ci_upper``; shares in [0, 1], drawn in percent).
+    labels : dce.report.labels.Labels
+    level : float
+        Interval level.
+    order : list
+        Attribute codes, most important (in the first segment) first.
+    title : str
+        The figure's title.
+
+    Returns
+    -------
+    tuple of (bytes, bytes)
+        figures/classes.png and figures/classes.svg (deterministic bytes).
+    """
+    classes = list(dict.fromkeys(imp["class"]))
+    frame = imp.drop(columns=["group"], errors="ignore").rename(columns={"class": "group"})
+    fig = _importance_figure(frame, _SegmentLabels(labels, classes), classes, level, order)
+    with matplotlib.rc_context(RC):
+        fig.axes[0].set_title(title, loc="left")
+    return _save(fig)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from dce.report import mixed_text
+from dce.report import latent_text, mixed_text
 from dce.report.labels import POOLED, Labels
 from dce.report.text import and_list, level_pct
 
@@ -69,6 +69,8 @@ def methods(cfg: dict, models: pd.DataFrame | None, diag: dict | None, labels: L
     """
     items = cfg.get("type") in ("best-worst", "ranking")
     out = [design_text(cfg, diag, items), model_text(cfg, models, labels, items, version),
+           quality_text(cfg, items), importance_text(cfg, labels, items),
+           comparison_text(cfg, labels, items), latent_text.methods_paragraph(cfg)]
            mixed_text.methods_text(cfg), quality_text(cfg, items), importance_text(cfg, labels, items),
            comparison_text(cfg, labels, items)]
     out.append(data_text(cfg, models))

@@ -25,6 +25,7 @@ from dce.errors import DataError, EstimationError
 from dce.models import fit as fit_model
 from dce.models.clogit import constants_loglik
 from dce.run import heterogeneity
+from dce.run import latent
 from dce.run.stages import Run, progress, timed
 
 
@@ -198,6 +199,7 @@ def _fit_all(run: Run) -> None:
                                                spec.importance.level) for r in run.fits],
                                ignore_index=True)
     run.timings["importance"] = time.perf_counter() - t_importance
+    latent.latent_classes(run, targets, responses, ranges)  # model.type: latent_class
     pairs = compare.pairs_of(fit_groups, spec.compare.pairs)
     unknown = sorted({g for p in pairs for g in p} - set(fit_groups))
     if unknown:

@@ -16,6 +16,7 @@ import yaml
 
 from dce.analysis.compare import COLUMNS as COMPARISON_COLUMNS
 from dce.analysis.importance import COLUMNS as IMPORTANCE_COLUMNS
+from dce.config.latent_checks import LATENT_KEYS
 from dce.models.results import reported, tidy
 from dce.run.stages import Run
 from dce.version import __version__
@@ -89,6 +90,9 @@ def _without_unused_labels(cfg: dict) -> dict:
                 a.pop("alternatives", None)
         if not (cfg.get("model") or {}).get("alternative_specific"):
             cfg.get("model", {}).pop("alternative_specific", None)
+    if (cfg.get("model") or {}).get("type") != "latent_class":  # as before latent classes
+        for key in LATENT_KEYS:
+            cfg.get("model", {}).pop(key, None)
     return cfg
 
 

@@ -74,6 +74,9 @@ class Run:
     tables : dict
         Extra tables, name -> pandas.DataFrame written as ``<name>.csv``
         (coefficient_draws, relative_utilities, bw_counts, rank_counts).
+    latent : dict
+        Group -> :class:`dce.models.latent_class_select.ClassSelection` (the latent class
+        fits over ``model.classes`` and the chosen count), with ``type: latent_class``.
     timings : dict
         Stage -> wall seconds (:func:`timed`), written to manifest.json as
         ``stage_seconds``.
@@ -102,6 +105,7 @@ class Run:
     all_respondents: object | None = None  # a Run fitted with every respondent
     tables: dict = field(default_factory=dict)  # extra tables: name -> DataFrame (name.csv)
     timings: dict = field(default_factory=dict)  # stage -> wall seconds (manifest.json)
+    latent: dict = field(default_factory=dict)  # group -> latent class ClassSelection
 
 
 @contextmanager

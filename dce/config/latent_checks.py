@@ -1,0 +1,122 @@
+"""Cross-checks of the latent class keys of ``model:`` (:mod:`dce.models.latent_class`).
+
+``classes``, ``class_criterion``, ``starts``, ``membership`` and ``scale_classes`` belong to
+``model.type: latent_class``; given with another model type they are an error (as
+``model.random`` without ``mixed_logit``), so that a forgotten ``type`` does not silently fit
+a conditional logit. Whether the membership columns exist in the respondents table is checked
+when the table is read (:func:`dce.data.choices.attach_groups`).
+"""
+
+from __future__ import annotations
+
+__all__ = ["LATENT_KEYS", "check_latent_class", "class_counts", "covariate_key",
+           "respondent_covariates"]
+
+LATENT_KEYS = ("classes", "class_criterion", "starts", "membership", "scale_classes")
+
+
+def class_counts(classes) -> list[int]:
+    """The class counts that ``model.classes`` asks for.
+
+    Parameters
+    ----------
+    classes : int or list of int
+        A number, or a range ``[lo, hi]``.
+
+    Returns
+    -------
+    list of int
+        ``[classes]`` or ``lo, lo + 1, ..., hi``.
+    """
+    if isinstance(classes, int):
+        return [classes]
+    lo, hi = classes
+    return list(range(lo, hi + 1))
+
+
+def check_latent_class(study) -> list:
+    """Problems with the latent class keys of ``model:`` (module docstring).
+
+    Parameters
+    ----------
+    study : dce.config.study.Study
+        A study whose config passed the schema.
+
+    Returns
+    -------
+    list of dce.errors.Problem
+        Located at ``model.<key>``: a latent class key without ``type: latent_class``;
+        ``engine: pylogit``; a class count below 1
+        or a range that is not ``[lo, hi]`` with ``1 <= lo <= hi``; a membership name
+        listed twice, reserved, an attribute, or (other than ``group``) without a
+        ``respondents:`` table.
+    """
+    spec = study.spec
+    m = spec.model
+    p = study.problem
+    out: list = []
+    if m.type != "latent_class":
+        for key in LATENT_KEYS:
+            if key in m.model_fields_set:
+                out.append(p(("model", key), f"{key} is a latent class setting; it needs "
+                             f"type: latent_class (the model type is {m.type})"))
+        return out
+    if spec.type != "dce":  # dce.config.item_checks: not available for item studies
+        return out
+    if m.engine != "native":
+        out.append(p(("model", "engine"), f"latent_class needs engine: native, found "
+                     f"{m.engine!r}"))
+    c = m.classes
+    if isinstance(c, int):
+        if c < 1:
+            out.append(p(("model", "classes"), f"expected a whole number >= 1 or a range "
+                         f"[lo, hi], found {c}"))
+    elif len(c) != 2:
+        out.append(p(("model", "classes"), f"a range of class counts is [lo, hi], found "
+                     f"{len(c)} numbers"))
+    elif not 1 <= c[0] <= c[1]:
+        out.append(p(("model", "classes"), f"expected a range [lo, hi] with 1 <= lo <= hi, "
+                     f"found [{c[0]}, {c[1]}]"))
+    names = {a.name for a in study.attributes}
+    reserved = {"respondent", "block", "task", "alternative", "chosen"}
+    seen: set = set()
+    for i, col in enumerate(m.membership):
+        path = ("model", "membership", i)
+        if col in seen:
+            out.append(p(path, f"membership column {col!r} is listed twice"))
+        seen.add(col)
+        if col in names or col in reserved:
+            out.append(p(path, f"{col!r} cannot be a membership covariate (it is an "
+                         "attribute or a reserved column)"))
+        elif col != "group" and spec.respondents is None:
+            out.append(p(path, f"membership covariate {col!r} needs a respondents table "
+                         "(`respondents:` with that column); only `group` works without one"))
+    return out
+
+
+def respondent_covariates(study) -> list[str]:
+    """Respondents-table columns carried into the responses: the covariates of
+    ``model.interactions`` and, for a latent class model, of ``model.membership``
+    (``group`` is there already).
+
+    Parameters
+    ----------
+    study : dce.config.study.Study
+
+    Returns
+    -------
+    list of str
+        Column names, each once, in config order.
+    """
+    m = study.spec.model
+    names = [c for _, c in m.interactions]
+    if m.type == "latent_class":
+        names += [c for c in m.membership if c != "group"]
+    return list(dict.fromkeys(names))
+
+
+def covariate_key(study, column: str) -> str:
+    """The config key that names a respondent covariate (for messages):
+    ``model.interactions`` or ``model.membership``."""
+    inter = {c for _, c in study.spec.model.interactions}
+    return "model.interactions" if column in inter else "model.membership"

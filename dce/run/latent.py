@@ -1,0 +1,209 @@
+"""The latent class stage of an attribute study (``model.type: latent_class``).
+
+The conditional logits of :func:`dce.run.fit.attribute_stages` stay the group models (the
+source of estimates.csv, importance.csv, the trade-offs, comparisons, scale tests,
+bootstrap and uptake); this stage adds, for every group of ``model.by`` and the pooled model
+``all``, a latent class logit (:mod:`dce.models.latent_class`; scale-adjusted with
+``model.scale_classes > 1``) and its tables:
+
+- ``class_selection.csv``: one row per class count fitted (all of ``model.classes`` when it
+  is a range), with every criterion and the chosen count marked;
+- ``class_estimates.csv``: the chosen model's coefficients by class, membership terms too;
+- ``class_shares.csv``: class shares with intervals (and scale classes);
+- ``classes.csv``: posterior class probabilities and the modal class per respondent;
+- ``class_importance.csv``: attribute importance and rank by class (Krinsky-Robb draws
+  from the class's block of the covariance);
+- ``class_tradeoffs.csv``: rates of substitution by class, when the config has a
+  trade-off denominator.
+
+Seeds: the starts of group ``i`` (in fit order, pooled last) use
+``seed_sequence(seed, "latent_class", i)``; the Krinsky-Robb draws of class ``c`` of group
+``i`` the ``importance`` stream with sub-indices ``(3000 + i, c)``.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import pandas as pd
+
+from dce.analysis import importance
+from dce.analysis import wtp as tradeoffs
+from dce.config.checks import denominator_of
+from dce.config.latent_checks import class_counts
+from dce.core.random import rng as make_rng
+from dce.core.random import seed_sequence
+from dce.models.latent_class import fit as fit_latent
+from dce.models.latent_class_select import ClassSelection
+from dce.run.stages import Run, timed
+
+__all__ = ["SELECTION_COLUMNS", "latent_classes", "membership_frame", "selection_row"]
+
+SELECTION_COLUMNS = ["group", "classes", "log_likelihood", "n_parameters", "aic", "bic",
+                     "caic", "aic3", "n_starts", "starts_at_best", "share_at_best",
+                     "smallest_share", "converged", "criterion", "chosen"]
+
+
+def latent_classes(run: Run, targets: list, responses: pd.DataFrame, ranges: dict) -> None:
+    """Fit the latent class models of ``model.type: latent_class`` and add their tables to
+    ``run.tables`` and the fits to ``run.latent`` (nothing for other model types).
+
+    Parameters
+    ----------
+    run : dce.run.stages.Run
+        The run being filled (its study, jobs and notes).
+    targets : list of (str, ChoiceData)
+        The groups fitted, pooled ``all`` last (as the conditional logits).
+    responses : pandas.DataFrame
+        The responses fitted (for the membership covariates and respondents' groups).
+    ranges : dict
+        Numeric attribute -> (min, max) of its tested values (importance of linear terms).
+
+    Raises
+    ------
+    dce.errors.DataError
+        Bad membership covariates (key ``model.membership``) or fewer respondents than
+        segments (key ``model.classes``), naming the group.
+    dce.errors.EstimationError
+        Every start of a group failed.
+    """
+    m = run.study.spec.model
+    if m.type != "latent_class":
+        return
+    with timed(run, "latent_class"):
+        for i, (g, part) in enumerate(targets):
+            run.latent[g] = _fit_group(run, g, part, i, responses)
+        run.tables.update(tables(run, targets, responses, ranges))
+
+
+def membership_frame(responses: pd.DataFrame, columns: list) -> pd.DataFrame | None:
+    """Membership covariates, one row per respondent (numeric columns as numbers, the rest as
+    text), or None when ``columns`` is empty.
+
+    Parameters
+    ----------
+    responses : pandas.DataFrame
+        Long responses with ``respondent`` and the covariate columns.
+    columns : list of str
+
+    Returns
+    -------
+    pandas.DataFrame or None
+        Indexed by respondent.
+    """
+    if not columns:
+        return None
+    frame = responses.groupby("respondent", sort=False)[list(columns)].first()
+    for col in frame.columns:
+        numbers = pd.to_numeric(frame[col], errors="coerce")
+        if numbers.notna().all():
+            frame[col] = numbers.astype(float)
+    return frame
+
+
+def _fit_group(run, g, part, i, responses) -> ClassSelection:
+    """The fits over ``model.classes`` of group ``g`` and the chosen count (smallest
+    ``model.class_criterion``; :func:`dce.models.latent_class_select.select_classes`), the
+    notes of each fit re-issued with its class count."""
+    m, study = run.study.spec.model, run.study
+    columns = [c for c in m.membership if not (c == "group" and g != "all")]
+    frame = membership_frame(responses, columns)
+    counts = class_counts(m.classes)
+    fits = {}
+    for C in counts:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            try:
+                fits[C] = fit_latent(part, classes=C, scale_classes=m.scale_classes,
+                                     membership=frame, starts=m.starts, se=m.se, group=g,
+                                     seed_seq=seed_sequence(study.seed, "latent_class", i),
+                                     jobs=run.jobs)
+            except ValueError as exc:  # DataError / ConfigError: name the group and key
+                problem = exc.problems[0]
+                raise type(exc)(f"group {g}: {problem.message}",
+                                key=f"model.{problem.key}") from None
+        for w in caught:
+            if issubclass(w.category, RuntimeWarning):
+                warnings.warn(f"latent class model with {C} class{'es' * (C > 1)}: "
+                              f"{w.message}", RuntimeWarning, stacklevel=2)
+    crit = {C: getattr(r, m.class_criterion) for C, r in fits.items()}
+    chosen = min(counts, key=lambda C: (crit[C], C))
+    return ClassSelection(pd.DataFrame([selection_row(g, r, m.class_criterion, C == chosen)
+                                        for C, r in fits.items()], columns=SELECTION_COLUMNS),
+                          fits, chosen, m.class_criterion)
+
+
+def selection_row(g: str, res, criterion: str, chosen: bool) -> dict:
+    """One row of class_selection.csv (:data:`SELECTION_COLUMNS`) for a fit ``res``."""
+    return {"group": g, "classes": res.n_classes, "log_likelihood": res.loglik,
+            "n_parameters": res.n_params, "aic": res.aic, "bic": res.bic, "caic": res.caic,
+            "aic3": res.aic3, "n_starts": res.n_starts, "starts_at_best": res.starts_at_best,
+            "share_at_best": res.share_at_best, "smallest_share": float(res.shares.min()),
+            "converged": "true" if res.converged else "false", "criterion": criterion,
+            "chosen": "true" if chosen else "false"}
+
+
+def tables(run: Run, targets: list, responses: pd.DataFrame, ranges: dict) -> dict:
+    """The latent class tables (module docstring) of ``run.latent``.
+
+    Returns
+    -------
+    dict
+        Name -> pandas.DataFrame: class_selection, class_estimates, class_shares, classes,
+        class_importance and (with a denominator) class_tradeoffs.
+    """
+    spec, study = run.study.spec, run.study
+    level = spec.importance.level
+    rows, est, shares, post, imp, trade = [], [], [], [], [], []
+    denominator = denominator_of(study)
+    groups = responses.groupby("respondent", sort=False)["group"].first()
+    for i, (g, _part) in enumerate(targets):
+        sel = run.latent[g]
+        res = sel.fits[sel.chosen]
+        rows.append(sel.table)
+        est.append(res.tidy(level))
+        sh = res.class_shares(level)
+        sh.insert(0, "group", g)
+        shares.append(sh)
+        frame = res.posterior_frame().reset_index()
+        frame.insert(1, "group", g)
+        frame.insert(2, "respondent_group", frame["respondent"].map(groups).to_numpy())
+        post.append(frame)
+        for c in range(1, res.n_classes + 1):
+            cf = res.class_fit(c)
+            draws = importance.coefficient_draws(
+                cf.params, cf.vcov, spec.importance.draws,
+                make_rng(study.seed, "importance", 3000 + i, c))
+            method = "delta" if spec.importance.intervals == "delta" else "krinsky-robb"
+            t = importance.rank(cf, study.attributes, None, intervals=method, level=level,
+                                value_ranges=ranges, coef_draws=draws).table
+            t.insert(1, "class", f"class{c}")
+            imp.append(t)
+            if denominator is not None:
+                tt = tradeoffs.value(cf, study.attributes, denominator, None, level=level,
+                                     kr_draws=draws, method=method)
+                table = tt.table.copy()
+                table.insert(1, "class", f"class{c}")
+                table["outside_tested_range"] = table["outside_tested_range"].map(
+                    {True: "true", False: "false"})
+                trade.append(table)
+    out = {"class_selection": pd.concat(rows, ignore_index=True),
+           "class_estimates": pd.concat(est, ignore_index=True),
+           "class_shares": pd.concat(shares, ignore_index=True),
+           "classes": _posterior_columns(pd.concat(post, ignore_index=True)),
+           "class_importance": pd.concat(imp, ignore_index=True)}
+    if trade:
+        out["class_tradeoffs"] = pd.concat(trade, ignore_index=True)
+    return out
+
+
+def _posterior_columns(frame: pd.DataFrame) -> pd.DataFrame:
+    """classes.csv's column order: ``respondent, group, respondent_group``, the class
+    probabilities ``class1..classC`` (C of the group with most classes), the scale-class
+    probabilities, then the modal ``class``."""
+    head = ["respondent", "group", "respondent_group"]
+    probs = sorted((c for c in frame.columns if c.startswith("class") and c != "class"),
+                   key=lambda c: int(c[5:]))
+    scales = sorted((c for c in frame.columns if c.startswith("scale")),
+                    key=lambda c: int(c[5:]))
+    return frame[head + probs + scales + ["class"]]
