@@ -81,7 +81,9 @@ def _plain(obj):
 def _without_unused_labels(cfg: dict) -> dict:
     """Leave out the labelled-design keys of a generic study (``design.labels``,
     ``attributes.<a>.alternatives``, ``model.alternative_specific``) while unused, so that
-    the config.yaml of a generic study stays as it was before labelled designs existed."""
+    the config.yaml of a generic study stays as it was before labelled designs existed;
+    likewise the latent class keys outside a latent class run and the WTP-space and
+    scale-heterogeneity keys at their defaults."""
     if (cfg.get("design") or {}).get("labels") is None:
         if cfg.get("design"):
             cfg["design"].pop("labels", None)
@@ -93,6 +95,10 @@ def _without_unused_labels(cfg: dict) -> dict:
     if (cfg.get("model") or {}).get("type") != "latent_class":  # as before latent classes
         for key in LATENT_KEYS:
             cfg.get("model", {}).pop(key, None)
+    model = cfg.get("model") or {}
+    for key, default in (("space", "preference"), ("price", None), ("scale_heterogeneity", "none")):
+        if key in model and model[key] == default:  # as before WTP space and G-MNL
+            model.pop(key)
     return cfg
 
 
