@@ -69,10 +69,8 @@ def methods(cfg: dict, models: pd.DataFrame | None, diag: dict | None, labels: L
     """
     items = cfg.get("type") in ("best-worst", "ranking")
     out = [design_text(cfg, diag, items), model_text(cfg, models, labels, items, version),
-           quality_text(cfg, items), importance_text(cfg, labels, items),
-           comparison_text(cfg, labels, items), latent_text.methods_paragraph(cfg)]
            mixed_text.methods_text(cfg), quality_text(cfg, items), importance_text(cfg, labels, items),
-           comparison_text(cfg, labels, items)]
+           comparison_text(cfg, labels, items), latent_text.methods_paragraph(cfg)]
     out.append(data_text(cfg, models))
     out.append(f"Software: dce{(' ' + version) if version else ''} (Python); the versions of "
                "every dependency, the config hash and the input files' hashes are recorded "

@@ -24,8 +24,7 @@ from dce.design.validity import fielded_by_dce
 from dce.errors import DataError, EstimationError
 from dce.models import fit as fit_model
 from dce.models.clogit import constants_loglik
-from dce.run import heterogeneity
-from dce.run import latent
+from dce.run import heterogeneity, latent
 from dce.run.stages import Run, progress, timed
 
 
