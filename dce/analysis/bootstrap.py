@@ -4,7 +4,7 @@ Each replicate draws, for every group, as many respondents as the group has (wit
 replacement), refits the group's conditional logit warm-started at the full-sample
 estimate, and refits the pooled model on the union of the groups' resamples. A resample
 is fitted as the original data with each choice set weighted by the number of times its
-respondent was drawn (:class:`dce.models.clogit.Refits`), which has the same likelihood
+respondent was drawn (:class:`dce.models.clogit_refits.Refits`), which has the same likelihood
 as the copied panels without copying them. Replicates
 run through :func:`dce.core.parallel.map_seeds`, so they are identical for any number of
 workers. Replicates that fail or do not converge are recorded and left out.
@@ -28,7 +28,7 @@ import numpy as np
 
 from dce.core.coding import ChoiceData
 from dce.core.parallel import map_seeds
-from dce.models.clogit import Refits
+from dce.models.clogit_refits import Refits
 from dce.models.separation import direction, suspicious
 
 

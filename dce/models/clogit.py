@@ -3,7 +3,7 @@
 Data layout
 -----------
 A likelihood evaluation only ever needs differences between alternatives of the same set
-(a shift common to a set cancels). :class:`_Pass` therefore stores, once per data set,
+(a shift common to a set cancels). :class:`Evaluator` therefore stores, once per data set,
 ``c_j = x_j - x_0`` for the alternatives ``j = 1..J-1`` of every set (``x_0`` is the set's
 first row), grouped by set size and laid out alternative-major: ``C[k]`` is a contiguous
 (sets x terms) array holding the (k+1)-th alternative of each set. That is (J-1)/J of the
@@ -60,20 +60,18 @@ from __future__ import annotations
 import warnings
 
 import numpy as np
-from scipy import linalg
 from scipy.linalg.blas import dgemm as _dgemm
 
 from dce.core.coding import ChoiceData
 from dce.errors import EstimationError
 from dce.models.covariance import bread_of, check_vcov
 from dce.models.covariance import covariances as sandwich
+from dce.models.newton import newton
 from dce.models.results import FitResult
 from dce.models.separation import collinear_sets
 
-TOL_DECREMENT = 1e-16     # Newton decrement g'(-H)^-1 g at which we stop
 LARGE_COEFFICIENT = 25.0  # |b| x within-set range beyond this suggests separation
 CHUNK_ROWS = 8192         # rows of differences per step of a sweep (cache-sized)
-SPECULATE = 1e-2          # margin on the predicted next decrement (see fit)
 _TINY = np.finfo(float).tiny
 # OpenBLAS stays on one thread for a gemv of fewer elements / a gemm of m*n*k at most:
 _GEMV_LIMIT = 40960
@@ -134,7 +132,7 @@ class _Scores:
                 self.all[sets] = sc.T
 
 
-class _Pass:
+class Evaluator:
     """Per-data constants (within-set differences, weights), reused at every evaluation."""
 
     def __init__(self, data):
@@ -352,7 +350,7 @@ def loglik(beta, data) -> float:
     -------
     float
     """
-    return _Pass(data).evaluate(np.asarray(beta, float), hessian=False)[0]
+    return Evaluator(data).evaluate(np.asarray(beta, float), hessian=False)[0]
 
 
 def derivatives(beta, data):
@@ -364,7 +362,7 @@ def derivatives(beta, data):
     -------
     tuple of float, ndarray (K,), ndarray (K, K)
     """
-    return _Pass(data).evaluate(np.asarray(beta, float))
+    return Evaluator(data).evaluate(np.asarray(beta, float))
 
 
 def null_loglik(data) -> float:
@@ -437,7 +435,7 @@ def check_identified(data) -> None:
         terms (:func:`dce.models.separation.collinear_sets` of the null eigenvectors, < 1e-10 x the largest, of
         the range-scaled information at b = 0).
     """
-    _check_identified(_Pass(data), data)
+    _check_identified(Evaluator(data), data)
 
 
 def _check_identified(ev, data) -> None:
@@ -508,12 +506,12 @@ def fit(data, *, se: str = "cluster", group: str = "all", start=None, max_iter: 
     dce.errors.EstimationError
         With ``check``: terms that :func:`check_identified` rejects."""
     check_vcov(se)
-    ev = _Pass(data)
+    ev = Evaluator(data)
     if check:
         _check_identified(ev, data)
     K = data.X.shape[1]
     beta = np.zeros(K) if start is None else np.array(start, dtype=float)
-    beta, ll, g, H, converged, it = _newton(ev, beta, max_iter, collect=True)
+    beta, ll, g, H, converged, it = newton(ev, beta, max_iter, collect=True)
     notes = []
     if not converged:
         msg = (f"group {group}: Newton's method did not converge in {it} iterations "
@@ -536,97 +534,6 @@ def fit(data, *, se: str = "cluster", group: str = "all", start=None, max_iter: 
         warnings=tuple(notes))
 
 
-def _newton(ev, beta, max_iter, collect):
-    """Newton's method with step halving from ``beta`` on the evaluator ``ev``; with
-    ``collect`` the set scores are gathered at the predicted last point (module doc).
-    Returns ``(beta, ll, gradient, Hessian, converged, iterations)``."""
-    ll, g, H = ev.evaluate(beta)
-    converged, it, previous = False, 0, None
-    for it in range(1, max_iter + 1):
-        try:
-            cho = linalg.cho_factor(-H)
-            step = linalg.cho_solve(cho, g)
-        except linalg.LinAlgError:
-            step = np.linalg.lstsq(-H, g, rcond=None)[0]
-        decrement = float(g @ step)
-        if decrement <= TOL_DECREMENT:
-            converged, it = True, it - 1
-            break
-        # d' = q d^2 predicts the last point: its sweep collects the set scores (module doc)
-        q = decrement / previous**2 if previous else 1.0
-        last = collect and q * decrement**2 < SPECULATE * TOL_DECREMENT
-        previous = decrement
-        t = 1.0
-        while True:
-            cand = beta + t * step
-            ll_c, g_c, H_c = ev.evaluate(cand, scores=last)
-            if np.isfinite(ll_c) and ll_c >= ll - 1e-12 * abs(ll):
-                break
-            t *= 0.5
-            if t < 1e-12:
-                break
-        if t < 1e-12:
-            converged = decrement < 1e-10
-            break
-        beta, ll, g, H = cand, ll_c, g_c, H_c
-    return beta, ll, g, H, converged, it
-
-
-class Refits:
-    """Conditional logit refits of one data set under frequency weights of its choice
-    sets, for the respondent bootstrap: a resample is the data with each respondent's
-    sets weighted by the number of times the respondent was drawn, so the within-set
-    differences are formed once and no resampled copy of the data is made.
-
-    The weighted log-likelihood ``sum_s c_s l_s(b)`` of counts ``c_s`` equals the
-    log-likelihood of the resample that repeats set ``s`` ``c_s`` times (Efron and
-    Tibshirani 1993, ch. 6, on the bootstrap as reweighting).
-
-    Parameters
-    ----------
-    data : ChoiceData
-        The full sample (rows, K terms).
-
-    Attributes
-    ----------
-    data : ChoiceData
-        The data given.
-    """
-
-    def __init__(self, data):
-        self.data = data
-        self._ev = _Pass(data)
-        self._base = [(blk.yt.copy(), blk.w.copy()) for blk in self._ev.blocks]
-
-    def fit(self, weights, start, max_iter: int = 100) -> tuple[np.ndarray, bool]:
-        """Newton's method (as :func:`fit`) on the sets weighted by ``weights``.
-
-        Parameters
-        ----------
-        weights : ndarray (sets,)
-            Non-negative frequency weight of each choice set of the data.
-        start : array-like (K,)
-            Warm start.
-        max_iter : int
-
-        Returns
-        -------
-        (ndarray (K,), bool)
-            The estimates and whether Newton's method converged (no covariance is formed).
-        """
-        weights = np.asarray(weights, dtype=float)
-        ev = self._ev
-        for blk, (yt, w) in zip(ev.blocks, self._base):
-            sw = weights if blk.sets is None else weights[blk.sets]
-            blk.yt = yt * sw
-            blk.w = w * sw
-        ev.unit_weights = False
-        ev._last = ev._scores = None
-        beta = np.array(start, dtype=float)
-        beta, _, _, _, converged, _ = _newton(ev, beta, max_iter, collect=False)
-        return beta, converged
-
-
 def covariances(ev, beta, H, data) -> dict:
     """Classic (inverse information), robust (sandwich over choice sets) and cluster
     (sandwich over respondents, times G/(G-1)) covariance matrices (White 1982; Cameron and
@@ -634,7 +541,7 @@ def covariances(ev, beta, H, data) -> dict:
 
     Parameters
     ----------
-    ev, beta, H, data : _Pass, ndarray (K,), ndarray (K, K), ChoiceData
+    ev, beta, H, data : Evaluator, ndarray (K,), ndarray (K, K), ChoiceData
         Evaluator (it reuses or computes the set scores at ``beta``), estimates, Hessian.
 
     Returns

@@ -78,8 +78,7 @@ def build(run: dict, version: str = "", progress=None) -> tuple[dict, dict]:
                              "file": f"figures/{name}.png", "svg": f"figures/{name}.svg"}
                       for name, (png, _svg) in figs.items()}
     ctx["exclusion"] = _exclusion(run, imp, labels, dq)
-    comparison = run.get("comparison")
-    trade = run.get("tradeoffs")
+    comparison, trade = run.get("comparison"), run.get("tradeoffs")
     scale_free = run.get("relative_utilities") if labels.is_items else trade
     ctx["comparison"] = compare_text.comparison_sentences(comparison, imp, scale_free, labels,
                                                           level)
@@ -87,11 +86,10 @@ def build(run: dict, version: str = "", progress=None) -> tuple[dict, dict]:
     ctx["comparison_left_out"] = compare_text.left_out_sentence(separated, groups, labels)
     ctx["scale_rows"] = compare_text.scale_rows(comparison, labels)
     ctx["estimates"] = _estimates(est, labels) if est is not None else []
-    fit_groups = [g for g in groups]
     ctx["heterogeneity"] = mixed_text.section(run.get("heterogeneity"), labels, level)
-    ctx["tradeoffs"] = text.tradeoff_table(trade, labels, fit_groups, cfg)
+    ctx["tradeoffs"] = text.tradeoff_table(trade, labels, groups, cfg)
     ctx["tradeoff_sentences"] = text.tradeoff_sentences(trade, labels, level)
-    ctx["uptake"] = text.uptake_table(run.get("uptake"), labels, fit_groups)
+    ctx["uptake"] = text.uptake_table(run.get("uptake"), labels, groups)
     ctx["uptake_note"] = (
         f"Predicted share of choices among exactly these service profiles"
         f"{' and the opt-out' if labels.opt_out else ''}, by group (estimate and "

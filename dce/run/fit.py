@@ -167,6 +167,21 @@ def _fit_all(run: Run) -> None:
     if spec.importance.intervals == "bootstrap":
         with timed(run, "bootstrap"):
             _bootstrap(run, dict(targets[:-1]) or {"all": cd})
+    _importance(run, ranges)
+    latent.latent_classes(run, targets, responses, ranges)  # model.type: latent_class
+    pairs = compare.pairs_of(fit_groups, spec.compare.pairs)
+    unknown = sorted({g for p in pairs for g in p} - set(fit_groups))
+    if unknown:
+        raise DataError(f"groups {', '.join(unknown)} are not in the data (groups: "
+                        f"{', '.join(fit_groups) or 'none'})", key="compare.pairs")
+    with timed(run, "compare"):
+        _compare(run, dict(targets), pairs)
+
+
+def _importance(run: Run, ranges: dict) -> None:
+    """Coefficient draws, importance, trade-offs and uptake of every fit (stage time
+    ``importance``)."""
+    study, spec, attrs = run.study, run.study.spec, run.study.attributes
     t_importance = time.perf_counter()
     draws = {}
     for i, result in enumerate(run.fits):
@@ -198,14 +213,6 @@ def _fit_all(run: Run) -> None:
                                                spec.importance.level) for r in run.fits],
                                ignore_index=True)
     run.timings["importance"] = time.perf_counter() - t_importance
-    latent.latent_classes(run, targets, responses, ranges)  # model.type: latent_class
-    pairs = compare.pairs_of(fit_groups, spec.compare.pairs)
-    unknown = sorted({g for p in pairs for g in p} - set(fit_groups))
-    if unknown:
-        raise DataError(f"groups {', '.join(unknown)} are not in the data (groups: "
-                        f"{', '.join(fit_groups) or 'none'})", key="compare.pairs")
-    with timed(run, "compare"):
-        _compare(run, dict(targets), pairs)
 
 
 def _compare(run: Run, parts: dict, pairs: list) -> None:

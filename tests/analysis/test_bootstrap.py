@@ -67,7 +67,8 @@ def test_weighted_refit_equals_the_fit_of_the_copied_resample():
     # a resample fitted as frequency weights on the original sets (Refits) must give the
     # estimates of the conditional logit fitted to the copied panels
     from dce.analysis.bootstrap import set_weights
-    from dce.models.clogit import Refits, fit
+    from dce.models.clogit import fit
+    from dce.models.clogit_refits import Refits
 
     data = panel_data(np.random.default_rng(5), n_resp=40, tasks=5, alts=3)
     picks = np.random.default_rng(6).integers(0, 40, 40)

@@ -254,7 +254,7 @@ def test_shifting_a_column_within_each_set_changes_nothing(seed, k, spread):
 
 def _probabilities(beta, data):
     # the engine's own probabilities (no public accessor exists yet)
-    return clogit._Pass(data).probabilities(np.asarray(beta, float))[1]
+    return clogit.Evaluator(data).probabilities(np.asarray(beta, float))[1]
 
 
 @settings(max_examples=25, deadline=None)
