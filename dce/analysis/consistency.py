@@ -85,8 +85,11 @@ def chance_inconsistency(responses: pd.DataFrame, fits, study) -> dict | None:
         p[rows] = _probabilities(cd, beta)[rows]
     names = [a.name for a in study.attributes]
     # observed opt-out rows (and labelled cells that do not apply) are empty: NaN after reading
-    sub["profile"] = sub[names].astype(object).where(sub[names].notna(), "").astype(
-        str).agg("\x1f".join, axis=1)
+    cells = sub[names].astype(object).where(sub[names].notna(), "").astype(str)
+    profile = cells[names[0]]
+    for name in names[1:]:  # column by column: a row-wise join is a Python loop over rows
+        profile = profile + "\x1f" + cells[name]
+    sub["profile"] = profile
     sub["p"] = p
     first = sub[sub["task_type"] != "repeat"][KEYS + ["profile", "p"]]
     again = sub[sub["task_type"] == "repeat"][KEYS + ["repeat_of", "profile", "p", "group"]]
