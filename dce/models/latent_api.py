@@ -171,7 +171,7 @@ class LatentClassModelResult:
                 f"log-likelihood {f.loglik:.4f}  BIC {f.bic:.2f}  CAIC {f.caic:.2f}  "
                 f"AIC3 {f.aic3:.2f}\nshares: {shares}\nvcov: {f.se_type}; converged: "
                 f"{f.converged}; {f.starts_at_best} of {f.n_starts} starts at the best\n")
-        return head + self.tidy(level).to_string(index=False, float_format="%.4f")
+        return head + str(self.tidy(level).to_string(index=False, float_format="%.4f"))
 
     def __repr__(self) -> str:
         return self.summary()
