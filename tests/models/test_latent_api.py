@@ -4,6 +4,8 @@ References, each independent of the code under test:
 
 * the engine itself on the same coded data and seed (:func:`dce.models.latent_class.fit`
   with the starts of stream ``latent_class``): the API adds no numbers of its own;
+* ``dce run`` (``dce.analyse``) on a YAML config: the pooled model's fits, its
+  class_selection.csv and the point estimates of class_importance.csv;
 * the plain-numpy latent class likelihood of tests/reference/latent_class_independent.py
   (never imports dce) at the reported optimum, to 1e-8, with the effects coding written here;
 * recovery of a simulated two-class panel (simulated here in numpy, 2,000 respondents):
@@ -32,6 +34,7 @@ from dce.core.coding import ChoiceData
 from dce.core.random import seed_sequence
 from dce.errors import ConfigError, DataError
 from dce.models import latent_class as lc
+from tests.conftest import SMALL, write_config
 
 REF = Path(__file__).resolve().parents[1] / "reference"
 sys.path.insert(0, str(REF))
@@ -107,6 +110,33 @@ def test_api_equals_the_engine_on_the_same_data_and_seed(small, scale_classes):
     assert res.glance().loc[0, "n_scale_classes"] == scale_classes
     if scale_classes == 2:
         assert "scale" in res.class_shares().columns
+
+
+def test_api_equals_the_pooled_model_of_a_run(tmp_path):
+    cfg = SMALL.replace("model: {by: group}", "model: {type: latent_class, classes: [1, 2], "
+                        "starts: 3, membership: [group]}")
+    study = dce.load_config(write_config(tmp_path, cfg))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        run = dce.analyse(study)
+        res = dce.latent_class(run.raw.responses, {a.name: a for a in study.attributes},
+                               classes=(1, 2), starts=3, membership=["group"], block="block",
+                               seed=study.seed)
+    sel = run.raw.latent["all"]
+    for C in (1, 2):
+        mine, theirs = res.with_classes(C).fit, sel.fits[C]
+        assert mine.terms == theirs.terms
+        assert abs(mine.loglik - theirs.loglik) < 1e-8
+        assert np.allclose(mine.params, theirs.params, rtol=0, atol=1e-8)
+    table = run.tables["class_selection"]
+    assert list(table.columns) == ["group", *res.selection.columns]
+    # the run's tables hold what its CSV files write: 10 significant digits
+    assert np.allclose(table["bic"], res.selection["bic"], rtol=1e-9, atol=0)
+    assert list(table["chosen"].astype(str).str.lower() == "true") == list(res.selection["chosen"])
+    theirs = run.tables["class_importance"]
+    mine = dce.importance(res, draws=100)
+    assert np.allclose(mine["importance"], theirs["importance"], rtol=1e-9, atol=1e-12)
+    assert list(mine["class"]) == list(theirs["class"])
 
 
 def test_loglik_equals_the_independent_numpy_likelihood(small):
