@@ -107,6 +107,7 @@ def test_api_equals_the_engine_on_the_same_data_and_seed(small, scale_classes):
     assert abs(res.fit.loglik - ref.loglik) < 1e-8
     assert np.allclose(res.fit.params, ref.params, rtol=0, atol=1e-8)
     assert np.allclose(res.fit.vcov, ref.vcov, rtol=0, atol=1e-8)
+    pd.testing.assert_frame_equal(res.start_table(), ref.start_table())   # the same starts
     assert res.glance().loc[0, "n_scale_classes"] == scale_classes
     if scale_classes == 2:
         assert "scale" in res.class_shares().columns
@@ -128,6 +129,7 @@ def test_api_equals_the_pooled_model_of_a_run(tmp_path):
         assert mine.terms == theirs.terms
         assert abs(mine.loglik - theirs.loglik) < 1e-8
         assert np.allclose(mine.params, theirs.params, rtol=0, atol=1e-8)
+        pd.testing.assert_frame_equal(mine.start_table(), theirs.start_table())
     table = run.tables["class_selection"]
     assert list(table.columns) == ["group", *res.selection.columns]
     # the run's tables hold what its CSV files write: 10 significant digits
