@@ -44,6 +44,8 @@ if TYPE_CHECKING:  # the real types for type checkers; at run time the names loa
     from dce.models.fitted import ModelResult as ModelResult
     from dce.models.items_api import best_worst as best_worst
     from dce.models.items_api import ranking as ranking
+    from dce.models.latent_api import LatentClassModelResult as LatentClassModelResult
+    from dce.models.latent_api import latent_class as latent_class
     from dce.run.api import Run as Run
     from dce.run.api import analyse as analyse
 
@@ -51,10 +53,12 @@ _EXPORTS = {
     # models
     "clogit": "dce.models.api",
     "mixed_logit": "dce.models.api",
+    "latent_class": "dce.models.latent_api",
     "best_worst": "dce.models.items_api",
     "ranking": "dce.models.items_api",
     "item_importance": "dce.analysis.api",
     "ModelResult": "dce.models.fitted",
+    "LatentClassModelResult": "dce.models.latent_api",
     "ChoiceData": "dce.core.coding",
     "Attribute": "dce.core.attributes",
     # post-estimation

@@ -12,6 +12,7 @@ from dce.errors import ConfigError
 
 if TYPE_CHECKING:
     from dce.models.fitted import ModelResult
+    from dce.models.latent_api import LatentClassModelResult
 
 
 def _level(level: object) -> float:
@@ -29,7 +30,11 @@ def _draws(draws: object) -> int:
 
 def _result(res: object) -> ModelResult:
     from dce.models.fitted import ModelResult
+    from dce.models.latent_api import LatentClassModelResult
 
+    if isinstance(res, LatentClassModelResult):
+        raise ConfigError("a latent class result has coefficients per class: pass one "
+                          "class, res.class_fit(c) (c = 1, 2, ...)", key="res")
     if not isinstance(res, ModelResult):
         raise ConfigError(f"expected a result of dce.clogit, dce.mixed_logit, dce.best_worst "
                           f"or dce.ranking, found "
@@ -37,14 +42,18 @@ def _result(res: object) -> ModelResult:
     return res
 
 
-def importance(res: ModelResult, *, draws: int = 2000, level: float = 0.95, seed: int = 1,
+def importance(res: ModelResult | LatentClassModelResult, *, draws: int = 2000,
+               level: float = 0.95, seed: int = 1,
                intervals: str = "krinsky-robb") -> pd.DataFrame:
     """Attribute importance: each attribute's part-worth range as a share of the sum.
 
     Parameters
     ----------
-    res : ModelResult
-        From :func:`dce.clogit` (or :func:`dce.mixed_logit`: importance at the means).
+    res : ModelResult or LatentClassModelResult
+        From :func:`dce.clogit` (or :func:`dce.mixed_logit`: importance at the means), or
+        from :func:`dce.latent_class`: importance per class, class ``c`` from its
+        coefficients and their block of the covariance, its draws from child ``c - 1`` of
+        ``SeedSequence(seed)`` (as class_importance.csv of ``dce run``).
     draws : int
         Krinsky-Robb draws from N(estimates, vcov) for intervals and rank probabilities.
     level : float
@@ -58,7 +67,14 @@ def importance(res: ModelResult, *, draws: int = 2000, level: float = 0.95, seed
     pandas.DataFrame
         importance.csv's columns without ``group``: ``attribute, importance, ci_lower,
         ci_upper, rank, prob_rank_1, prob_top_3, rank_ci_lower, rank_ci_upper``
-        (importance as a share in [0, 1], rank 1 = most important).
+        (importance as a share in [0, 1], rank 1 = most important); a latent class result
+        has a first column ``class`` (``class1``, ...) and one block of rows per class.
+
+    Raises
+    ------
+    ConfigError
+        (``ValueError``) for another kind of result, or a bad ``draws``, ``level`` or
+        ``intervals`` (bootstrap intervals need the data).
 
     Notes
     -----
@@ -66,9 +82,25 @@ def importance(res: ModelResult, *, draws: int = 2000, level: float = 0.95, seed
     (Gonzalez 2019, The Patient 12:13-23, on its interpretation); intervals by
     Krinsky and Robb (1986), Review of Economics and Statistics 68:715-719.
     """
+    from dce.models.latent_api import LatentClassModelResult
+
+    if isinstance(res, LatentClassModelResult):
+        parts = []
+        children = np.random.SeedSequence(seed).spawn(res.n_classes)
+        for c, child in enumerate(children, start=1):
+            table = _importance(res.class_fit(c), draws, level, child, intervals)
+            table.insert(0, "class", f"class{c}")
+            parts.append(table)
+        return pd.concat(parts, ignore_index=True)
     res = _result(res)
     if getattr(res.fit, "fixed", ()):  # best-worst or ranking: shares of preference
         return item_importance(res, draws=draws, level=level, seed=seed, intervals=intervals)
+    return _importance(res, draws, level, np.random.SeedSequence(seed), intervals)
+
+
+def _importance(res: ModelResult, draws: int, level: float, seed: np.random.SeedSequence,
+                intervals: str) -> pd.DataFrame:
+    """Importance of an attribute model (conditional logit, mixed logit at the means)."""
     check_literal(intervals, IntervalMethod, "intervals")
     if intervals == "bootstrap":
         raise ConfigError("bootstrap intervals need the data; use dce.analyse with "
@@ -77,7 +109,7 @@ def importance(res: ModelResult, *, draws: int = 2000, level: float = 0.95, seed
     from dce.analysis.importance import coefficient_draws, rank
 
     fit = res.fit
-    rng = np.random.default_rng(np.random.SeedSequence(seed))
+    rng = np.random.default_rng(seed)
     B = coefficient_draws(fit.params, fit.vcov, _draws(draws), rng)
     if fit.model == "mixed_logit":
         from dce.analysis.mixed_importance import rank as mixed_rank

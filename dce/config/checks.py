@@ -5,24 +5,16 @@ Each check appends :class:`Problem` records so that ``dce validate`` reports the
 
 from __future__ import annotations
 
-import difflib
-
 from dce.config.heterogeneity_checks import check_heterogeneity
 from dce.config.latent_checks import check_latent_class
 from dce.config.messages import simulated_groups
+from dce.config.messages import suggest as _suggest
 from dce.core.attributes import level_key
 
 _RESERVED = {"respondent", "group", "block", "task", "alternative", "chosen", "opt_out", "asc",
              "is_opt_out"}
 _NOT_YET = {
 }
-
-
-def _suggest(word, choices) -> str:
-    if not choices:
-        return ""
-    hint = difflib.get_close_matches(str(word), [str(c) for c in choices], n=1, cutoff=0.5)
-    return f"; did you mean {hint[0]!r}?" if hint else f"; expected one of: {_list(choices)}"
 
 
 def _list(values) -> str:

@@ -2,10 +2,17 @@
 scale heterogeneity (``model.scale_heterogeneity``), see :mod:`dce.models.mixed_scale`.
 
 The model code raises the same mistakes as ConfigErrors; checking them here, before any
-data are read, locates them at their YAML line.
+data are read, locates them at their YAML line. :func:`heterogeneity_problems` holds the
+rules without a study, so that the Python API (``dce.mixed_logit(space=..., price=...,
+scale_heterogeneity=...)``) reports the same mistakes in the same words.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+__all__ = ["check_heterogeneity", "heterogeneity_problems"]
 
 
 def check_heterogeneity(study, out: list, suggest) -> None:
@@ -33,42 +40,71 @@ def check_heterogeneity(study, out: list, suggest) -> None:
                 out.append(p(("model", key), f"{key}: {getattr(m, key)} needs type: "
                              "mixed_logit in an attribute study (type: dce)"))
         return
-    if wtp and scale != "none":
-        out.append(p(("model", "scale_heterogeneity"), "space: wtp cannot be combined with "
-                     "scale heterogeneity (the lognormal price coefficient already carries "
-                     "the scale); use one of them"))
-    if scale == "smnl" and m.random:
-        out.append(p(("model", "random"), "scale_heterogeneity: smnl has scale "
-                     "heterogeneity only: remove model.random (or use gmnl)"))
-    if scale in ("gmnl", "gmnl2"):
-        for term, dist in m.random.items():
-            if dist == "lognormal":
-                out.append(p(("model", "random", term), f"{scale} random terms must be "
-                             "normal or triangular, found lognormal"))
-    if not wtp:
-        if m.price is not None:
-            out.append(p(("model", "price"), "model.price is used only with space: wtp; "
-                         "add space: wtp or remove price"))
-        return
-    _check_price(study, out, suggest)
-
-
-def _check_price(study, out, suggest) -> None:
-    m = study.spec.model
-    p = study.problem
-    names = [a.name for a in study.attributes]
-    if m.price is None:
-        out.append(p(("model", "space"), "space: wtp needs model.price, the price "
-                     "attribute (coding: linear)"))
-    elif m.price not in names:
-        out.append(p(("model", "price"), f"unknown attribute {m.price!r}"
-                     + suggest(m.price, names)))
-    elif not study.attribute(m.price).is_linear:
-        out.append(p(("model", "price"), f"{m.price!r} is not numeric; the price needs "
-                     "coding: linear"))
-    elif m.price in m.random and m.random[m.price] != "lognormal":
-        out.append(p(("model", "random", m.price), f"in WTP space the price coefficient is "
-                     f"fixed or lognormal, found {m.random[m.price]}"))
-    if study.spec.scenarios is not None:
+    for path, message in heterogeneity_problems(m.space, m.price, scale, m.random,
+                                                study.attributes, suggest):
+        out.append(p(("model", *path), message))
+    if wtp and study.spec.scenarios is not None:
         out.append(p(("scenarios",), "uptake scenarios are predicted in preference space; "
                      "remove scenarios or use space: preference"))
+
+
+def heterogeneity_problems(space: str, price: str | None, scale_heterogeneity: str,
+                           random: Mapping[str, str], attributes: Iterable[Any],
+                           suggest: Callable[[object, Iterable[object]], str], *,
+                           prefix: str = "model.") -> list[tuple[tuple[str, ...], str]]:
+    """The mistakes of a WTP-space or scale-heterogeneity mixed logit (the rules of
+    :func:`check_heterogeneity` for a valid ``space`` and ``scale_heterogeneity``).
+
+    Parameters
+    ----------
+    space : {"preference", "wtp"}
+    price : str or None
+        The price attribute.
+    scale_heterogeneity : {"none", "smnl", "gmnl", "gmnl2"}
+    random : mapping of str to str
+        Random term -> distribution.
+    attributes : iterable of Attribute
+        The attributes (their ``name`` and ``is_linear``).
+    suggest : callable
+        ``suggest(word, choices)`` -> a "did you mean" suffix.
+    prefix : str
+        Written before ``price`` and ``random`` where a message names another setting
+        (``"model."`` for a config, ``""`` for the Python API's arguments).
+
+    Returns
+    -------
+    list of (tuple of str, str)
+        ``(key path, message)``: the path under ``model`` (``("price",)``,
+        ``("random", term)``, ...), first mistake first.
+    """
+    out: list[tuple[tuple[str, ...], str]] = []
+    wtp = space == "wtp"
+    if wtp and scale_heterogeneity != "none":
+        out.append((("scale_heterogeneity",), "space: wtp cannot be combined with scale "
+                    "heterogeneity (the lognormal price coefficient already carries the "
+                    "scale); use one of them"))
+    if scale_heterogeneity == "smnl" and random:
+        out.append((("random",), "scale_heterogeneity: smnl has scale heterogeneity only: "
+                    f"remove {prefix}random (or use gmnl)"))
+    if scale_heterogeneity in ("gmnl", "gmnl2"):
+        for term, dist in random.items():
+            if dist == "lognormal":
+                out.append((("random", term), f"{scale_heterogeneity} random terms must be "
+                            "normal or triangular, found lognormal"))
+    if not wtp:
+        if price is not None:
+            out.append((("price",), f"{prefix}price is used only with space: wtp; add "
+                        "space: wtp or remove price"))
+        return out
+    by_name = {a.name: a for a in attributes}
+    if price is None:
+        out.append((("space",), f"space: wtp needs {prefix}price, the price attribute "
+                    "(coding: linear)"))
+    elif price not in by_name:
+        out.append((("price",), f"unknown attribute {price!r}" + suggest(price, by_name)))
+    elif not by_name[price].is_linear:
+        out.append((("price",), f"{price!r} is not numeric; the price needs coding: linear"))
+    elif price in random and random[price] != "lognormal":
+        out.append((("random", price), "in WTP space the price coefficient is fixed or "
+                    f"lognormal, found {random[price]}"))
+    return out

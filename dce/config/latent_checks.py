@@ -9,8 +9,10 @@ when the table is read (:func:`dce.data.choices.attach_groups`).
 
 from __future__ import annotations
 
-__all__ = ["LATENT_KEYS", "check_latent_class", "class_counts", "covariate_key",
-           "respondent_covariates"]
+import numpy as np
+
+__all__ = ["LATENT_KEYS", "check_latent_class", "class_count_problem", "class_counts",
+           "covariate_key", "respondent_covariates"]
 
 LATENT_KEYS = ("classes", "class_criterion", "starts", "membership", "scale_classes")
 
@@ -21,17 +23,48 @@ def class_counts(classes) -> list[int]:
     Parameters
     ----------
     classes : int or list of int
-        A number, or a range ``[lo, hi]``.
+        A number, or a range ``[lo, hi]`` (list or tuple).
 
     Returns
     -------
     list of int
         ``[classes]`` or ``lo, lo + 1, ..., hi``.
     """
-    if isinstance(classes, int):
-        return [classes]
+    if isinstance(classes, (int, np.integer)):
+        return [int(classes)]
     lo, hi = classes
-    return list(range(lo, hi + 1))
+    return list(range(int(lo), int(hi) + 1))
+
+
+def class_count_problem(classes: object) -> str | None:
+    """What is wrong with a number of classes, or None when it is a whole number >= 1 or a
+    range ``[lo, hi]`` (list or tuple) of whole numbers with ``1 <= lo <= hi``.
+
+    Parameters
+    ----------
+    classes : object
+        ``model.classes``, or the ``classes`` argument of :func:`dce.latent_class`.
+
+    Returns
+    -------
+    str or None
+        The message (``expected a whole number >= 1 or a range [lo, hi], found 0``, ...).
+    """
+    def whole(v: object) -> bool:
+        return isinstance(v, (int, np.integer)) and not isinstance(v, bool)
+
+    if isinstance(classes, (int, np.integer)) and not isinstance(classes, bool):
+        if classes >= 1:
+            return None
+        return f"expected a whole number >= 1 or a range [lo, hi], found {classes}"
+    if not isinstance(classes, (list, tuple)) or not all(whole(v) for v in classes):
+        return f"expected a whole number >= 1 or a range [lo, hi], found {classes!r}"
+    if len(classes) != 2:
+        return f"a range of class counts is [lo, hi], found {len(classes)} numbers"
+    lo, hi = classes
+    if not 1 <= lo <= hi:
+        return f"expected a range [lo, hi] with 1 <= lo <= hi, found [{lo}, {hi}]"
+    return None
 
 
 def check_latent_class(study) -> list:
@@ -66,17 +99,9 @@ def check_latent_class(study) -> list:
     if m.engine != "native":
         out.append(p(("model", "engine"), f"latent_class needs engine: native, found "
                      f"{m.engine!r}"))
-    c = m.classes
-    if isinstance(c, int):
-        if c < 1:
-            out.append(p(("model", "classes"), f"expected a whole number >= 1 or a range "
-                         f"[lo, hi], found {c}"))
-    elif len(c) != 2:
-        out.append(p(("model", "classes"), f"a range of class counts is [lo, hi], found "
-                     f"{len(c)} numbers"))
-    elif not 1 <= c[0] <= c[1]:
-        out.append(p(("model", "classes"), f"expected a range [lo, hi] with 1 <= lo <= hi, "
-                     f"found [{c[0]}, {c[1]}]"))
+    problem = class_count_problem(m.classes)
+    if problem is not None:
+        out.append(p(("model", "classes"), problem))
     names = {a.name for a in study.attributes}
     reserved = {"respondent", "block", "task", "alternative", "chosen"}
     seen: set = set()

@@ -2,6 +2,31 @@
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable
+
+
+def suggest(word: object, choices: Iterable[object]) -> str:
+    """A message suffix for an unknown name: ``; did you mean 'x'?`` for a close match,
+    else ``; expected one of: a, b, c`` (empty when there are no choices).
+
+    Parameters
+    ----------
+    word : object
+        The name found.
+    choices : iterable
+        The names allowed.
+
+    Returns
+    -------
+    str
+    """
+    names = [str(c) for c in choices]
+    if not names:
+        return ""
+    hint = difflib.get_close_matches(str(word), names, n=1, cutoff=0.5)
+    return f"; did you mean {hint[0]!r}?" if hint else f"; expected one of: {', '.join(names)}"
+
 
 def simulated_groups(study, out: list):
     """The simulated groups of a config, with the config path of each.

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictFloat, Stri
 
 from dce.core.options import (
     BestWorstModel,
+    ClassCriterion,
     Coding,
     DesignMethod,
     Distribution,
@@ -23,6 +24,8 @@ from dce.core.options import (
     EngineType,
     IntervalMethod,
     ModelType,
+    ScaleHeterogeneity,
+    SpaceType,
     VcovType,
 )
 
@@ -327,7 +330,7 @@ class ModelSpec(_Strict):
         500, ge=1, description="mixed logit: simulation draws per respondent")
     draw_type: DrawType = Field(
         "sobol", description="mixed logit: `halton` or `sobol`")
-    space: Literal["preference", "wtp"] = Field(
+    space: SpaceType = Field(
         "preference", description="mixed logit: `preference`, or `wtp` (willingness-to-pay "
         "space, Train and Weeks 2005): utility `lambda (sum w_k x_k - price)`, the estimates "
         "of the other terms are values in units of `model.price` and the price term's "
@@ -336,7 +339,7 @@ class ModelSpec(_Strict):
         None, description="`space: wtp`: the price attribute (linear coding); list it in "
                           "`random` as `lognormal` for a lognormal price coefficient, else it "
                           "is fixed")
-    scale_heterogeneity: Literal["none", "smnl", "gmnl", "gmnl2"] = Field(
+    scale_heterogeneity: ScaleHeterogeneity = Field(
         "none", description="mixed logit with scale heterogeneity (G-MNL, Fiebig et al. "
         "2010): `none`, `smnl` (scale only: no `random` terms), `gmnl` (estimates `tau` and "
         "`logit[gamma]`) or `gmnl2` (gamma = 0)")
@@ -368,7 +371,7 @@ class ModelSpec(_Strict):
         2, description="latent class: number of preference classes (>= 1), or a range `[lo, "
         "hi]` whose every count is fitted and the one with the smallest `class_criterion` "
         "kept (class_selection.csv lists them all)")
-    class_criterion: Literal["bic", "caic", "aic3"] = Field(
+    class_criterion: ClassCriterion = Field(
         "bic", description="latent class: criterion that chooses the number of classes from "
         "a range (`bic`, `caic` or `aic3`; respondents as the sample size)")
     starts: StrictInt = Field(

@@ -21,6 +21,12 @@ Coding = Literal["effects", "dummy", "linear"]
 DesignMethod = Literal["full-factorial", "random", "orthogonal", "d-efficient", "bayesian"]
 IntervalMethod = Literal["krinsky-robb", "bootstrap", "delta"]
 BestWorstModel = Literal["sequential", "maxdiff"]
+SpaceType = Literal["preference", "wtp"]
+"""Mixed logit in preference or willingness-to-pay space (``model.space``)."""
+ScaleHeterogeneity = Literal["none", "smnl", "gmnl", "gmnl2"]
+"""Scale heterogeneity of a mixed logit (``model.scale_heterogeneity``)."""
+ClassCriterion = Literal["bic", "caic", "aic3"]
+"""Criterion that chooses the number of latent classes (``model.class_criterion``)."""
 
 
 def allowed(literal) -> tuple:

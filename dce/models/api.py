@@ -21,19 +21,50 @@ import pandas as pd
 from dce.core.attributes import Attribute
 from dce.core.coding import ChoiceData, encode
 from dce.core.frames import attributes_from, long_frame
-from dce.core.options import Distribution, DrawType, EngineType, VcovType, check_literal
-from dce.errors import ConfigError, EstimationError
+from dce.core.options import (
+    Distribution,
+    DrawType,
+    EngineType,
+    ScaleHeterogeneity,
+    SpaceType,
+    VcovType,
+    check_literal,
+)
+from dce.errors import ConfigError, EstimationError, Problem
 from dce.models import separation
 from dce.models.clogit import constants_loglik
 from dce.models.fitted import ModelResult
 from dce.models.separation import OnSeparation
 
 
-def _prepare(df: pd.DataFrame, attributes: dict[str, Any], choice: str, respondent: str,
+def prepare(df: pd.DataFrame, attributes: dict[str, Any], choice: str, respondent: str,
              task: str, alternative: str, group: str | None, block: str | None,
              asc: int | Iterable[int] | None
              ) -> tuple[tuple[Attribute, ...], ChoiceData, dict[str, Any],
                         dict[str, tuple[float, float]]]:
+    """Validate a long DataFrame and code it once, for every model front end.
+
+    Parameters
+    ----------
+    df, attributes, choice, respondent, task, alternative, group, block, asc
+        As :func:`clogit`.
+
+    Returns
+    -------
+    attributes : tuple of Attribute
+    data : ChoiceData
+        The coded choices (rows x K terms).
+    columns : dict
+        The column names (and ``asc``), kept by the result for ``predict``.
+    ranges : dict of str to (float, float)
+        Observed (min, max) of each linear attribute declared without levels.
+
+    Raises
+    ------
+    DataError, ConfigError
+        A missing column, unknown level, bad choice set (naming every problem), or an
+        ``asc`` alternative that is not in the data.
+    """
     attrs = attributes_from(attributes)
     asc = _asc(asc)
     table, _ = long_frame(df, attrs, choice=choice, respondent=respondent, task=task,
@@ -117,22 +148,44 @@ def clogit(df: pd.DataFrame, attributes: dict[str, Any], *, choice: str = "chose
     """
     check_literal(vcov, VcovType, "vcov")
     check_literal(engine, EngineType, "engine")
-    attrs, data, columns, ranges = _prepare(df, attributes, choice, respondent, task,
+    attrs, data, columns, ranges = prepare(df, attributes, choice, respondent, task,
                                             alternative, group, block, asc)
     from dce.models import fit
 
     if vcov == "cluster" and data.n_respondents < 2:
         raise EstimationError("cluster-robust errors need at least 2 respondents; use "
                               "vcov='robust'", key="vcov")
-    result = _checked(partial(fit, data, engine=engine, se=vcov, check=False), data, attrs,
+    result = checked(partial(fit, data, engine=engine, se=vcov, check=False), data, attrs,
                       on_separation)
     return ModelResult(result, attrs, constants_loglik(data), columns, ranges)
 
 
-def _checked(fit: Callable[..., Any], data: ChoiceData, attrs: tuple[Attribute, ...],
-             on_separation: str) -> Any:
+def checked(fit: Callable[..., Any], data: ChoiceData, attrs: tuple[Attribute, ...],
+            on_separation: str) -> Any:
     """``fit()`` after the identification check, then the separation check
-    (:func:`dce.models.separation.fit_and_check`)."""
+    (:func:`dce.models.separation.fit_and_check`).
+
+    Parameters
+    ----------
+    fit : callable
+        ``fit()`` returns a conditional-logit FitResult of ``data``.
+    data : ChoiceData
+    attrs : tuple of Attribute
+        To name separated levels.
+    on_separation : {"stop", "warn"}
+
+    Returns
+    -------
+    FitResult
+        With ``separation`` set when the data are separated and ``on_separation="warn"``.
+
+    Raises
+    ------
+    ConfigError
+        An unknown ``on_separation``.
+    EstimationError
+        Terms the data cannot identify; separated data with ``on_separation="stop"``.
+    """
     from dce.models.clogit import check_identified
 
     check_literal(on_separation, OnSeparation, "on_separation")
@@ -142,29 +195,38 @@ def _checked(fit: Callable[..., Any], data: ChoiceData, attrs: tuple[Attribute, 
         on_separation=on_separation)
 
 
-def mixed_logit(df: pd.DataFrame, attributes: dict[str, Any], *, random: dict[str, str],
-                choice: str = "chosen", respondent: str = "respondent", task: str = "task",
+def mixed_logit(df: pd.DataFrame, attributes: dict[str, Any], *,
+                random: dict[str, str] | None = None, choice: str = "chosen",
+                respondent: str = "respondent", task: str = "task",
                 alternative: str = "alternative", group: str | None = None,
                 block: str | None = None, vcov: str = "cluster",
                 asc: int | Iterable[int] | None = None,
                 correlated: bool = False, draws: int = 500, draw_type: str = "sobol",
-                seed: int = 1, on_separation: str = "stop") -> ModelResult:
-    """Fit a panel mixed logit by maximum simulated likelihood.
+                space: str = "preference", price: str | None = None,
+                scale_heterogeneity: str = "none", seed: int = 1,
+                on_separation: str = "stop") -> ModelResult:
+    """Fit a panel mixed logit by maximum simulated likelihood, in preference or
+    willingness-to-pay space, optionally with scale heterogeneity (G-MNL).
 
     Parameters
     ----------
     df, attributes, choice, respondent, task, alternative, group, block, vcov, asc
-        As :func:`clogit`.
+        As :func:`clogit`; so is ``on_separation`` (the check is on the data, so it
+        covers the means).
     random : dict
-        Coded term -> ``"normal"``, ``"lognormal"`` or ``"triangular"``; other terms stay
-        fixed. A random term's row holds its mean and ``sd[<term>]`` its standard
-        deviation (with ``correlated=True``, the Cholesky factors ``chol[<t>,<t>]``).
-    draws : int
-        Quasi-random draws per respondent (``draw_type`` ``"sobol"`` or ``"halton"``).
-    seed : int
-        Root of the draws (through ``numpy.random.SeedSequence``).
-    on_separation : {"stop", "warn"}
-        As :func:`clogit` (the check is on the data, so it covers the means).
+        Coded term -> ``"normal"``, ``"lognormal"`` or ``"triangular"`` (required unless
+        ``scale_heterogeneity="smnl"``); other terms stay fixed. A random term's row holds
+        its mean, ``sd[<term>]`` its standard deviation (``correlated=True``: the Cholesky
+        factors ``chol[<t>,<t>]``).
+    draws, draw_type, seed : int, {"sobol", "halton"}, int
+        Quasi-random draws per respondent, their sequence and its root seed.
+    space, price : {"preference", "wtp"}, str
+        ``"wtp"``: willingness-to-pay space, utility ``lambda (sum_k w_k x_k - price)``
+        with ``price`` a linear attribute; the other terms' rows are values in units of the
+        price, the price's row is the scale ``lambda`` (lognormal if it is in ``random``).
+    scale_heterogeneity : {"none", "smnl", "gmnl", "gmnl2"}
+        G-MNL adds rows ``tau`` and ``logit[gamma]``; G-MNL-II fixes gamma = 0; S-MNL has
+        scale heterogeneity only. Random terms are normal or triangular.
 
     Returns
     -------
@@ -174,40 +236,74 @@ def mixed_logit(df: pd.DataFrame, attributes: dict[str, Any], *, random: dict[st
     Raises
     ------
     DataError, ConfigError, EstimationError
-        As :func:`clogit`; ConfigError also for an unknown random term or distribution.
+        As :func:`clogit`; ConfigError keyed by the argument for an unknown random term or
+        distribution, and every mistake a config's ``space``, ``price`` and
+        ``scale_heterogeneity`` keys can make, in the same words
+        (:func:`dce.config.heterogeneity_checks.heterogeneity_problems`).
 
     Notes
     -----
-    Revelt and Train (1998), Review of Economics and Statistics 80:647-657; Train (2009),
-    ch. 6 and 9 (Halton and Sobol draws).
+    Revelt and Train (1998), Rev. Econ. Stat. 80:647-657; Train (2009), ch. 6 and 9; Train
+    and Weeks (2005), Applications of Simulation Methods in Environmental and Resource
+    Economics, 1-16 (WTP space); Fiebig et al. (2010), Marketing Science 29:393-421 (G-MNL).
     """
-    check_literal(vcov, VcovType, "vcov")
-    check_literal(draw_type, DrawType, "draw_type")
-    if not isinstance(draws, (int, np.integer)) or isinstance(draws, bool) or draws < 1:
-        raise ConfigError(f"expected a whole number of draws of at least 1, found {draws!r}",
-                          key="draws")
-    if not isinstance(random, dict) or not random:
-        raise ConfigError("expected a mapping of terms to distributions, e.g. {'waiting': "
-                          f"'normal'}}, found {random!r}", key="random")
-    attrs, data, columns, ranges = _prepare(df, attributes, choice, respondent, task,
-                                            alternative, group, block, asc)
-    for term, dist in random.items():
-        if term not in data.terms:
-            raise ConfigError(f"unknown term {term!r}; terms: {', '.join(data.terms)}",
-                              key=f"random[{term!r}]")
-        check_literal(dist, Distribution, f"random[{term!r}]")
+    for value, literal, name in ((vcov, VcovType, "vcov"), (draw_type, DrawType, "draw_type"),
+                                 (space, SpaceType, "space"),
+                                 (scale_heterogeneity, ScaleHeterogeneity, "scale_heterogeneity")):
+        check_literal(value, literal, name)
+    random = _mixed_arguments(random, draws, scale_heterogeneity)
+    attrs, data, columns, ranges = prepare(df, attributes, choice, respondent, task,
+                                           alternative, group, block, asc)
+    price_term = _mixed_terms(data, attrs, random, space, price, scale_heterogeneity)
     from dce.models import mixed
     from dce.models.clogit import fit as clogit_fit
 
-    # the conditional logit screens the data (its recession directions are the mixed
-    # logit's, module dce.models.separation)
-    sep = _checked(partial(clogit_fit, data, se="classic", check=False), data, attrs,
-                   on_separation).separation
+    # the conditional logit screens the data (dce.models.separation: the same directions)
+    sep = checked(partial(clogit_fit, data, se="classic", check=False), data, attrs,
+                  on_separation).separation
     with warnings.catch_warnings():
         if sep is not None:
             warnings.simplefilter("ignore")
         result = mixed.fit(data, random=dict(random), correlated=bool(correlated),
                            draws=int(draws), draw_type=draw_type, se=vcov, group="all",
-                           seed_seq=np.random.SeedSequence(seed))
+                           seed_seq=np.random.SeedSequence(seed), space=space,
+                           price=price_term, scale_heterogeneity=scale_heterogeneity)
     return ModelResult(separation.mark(result, sep), attrs, constants_loglik(data), columns,
                        ranges)
+
+
+def _mixed_arguments(random: object, draws: object, scale_heterogeneity: str
+                     ) -> dict[str, str]:
+    """``random`` (``{}`` for S-MNL when not given) after checking it and ``draws``."""
+    if not isinstance(draws, (int, np.integer)) or isinstance(draws, bool) or draws < 1:
+        raise ConfigError(f"expected a whole number of draws of at least 1, found {draws!r}",
+                          key="draws")
+    random = {} if random is None and scale_heterogeneity == "smnl" else random
+    if not isinstance(random, dict) or not (random or scale_heterogeneity == "smnl"):
+        raise ConfigError("expected a mapping of terms to distributions, e.g. {'waiting': "
+                          f"'normal'}}, found {random!r}", key="random")
+    return random
+
+
+def _mixed_terms(data: ChoiceData, attrs: tuple[Attribute, ...], random: dict[str, str],
+                 space: str, price: str | None, scale_heterogeneity: str) -> str | None:
+    """Check the random terms and the WTP-space and scale-heterogeneity arguments of
+    :func:`mixed_logit` (every mistake in one ConfigError, keyed by argument); the price
+    term (None in preference space)."""
+    # imported here: the package dce.config loads pydantic, which dce.clogit does not need
+    from dce.config.heterogeneity_checks import heterogeneity_problems
+    from dce.config.messages import suggest
+
+    for term, dist in random.items():
+        if term not in data.terms:
+            raise ConfigError(f"unknown term {term!r}; terms: {', '.join(data.terms)}",
+                              key=f"random[{term!r}]")
+        check_literal(dist, Distribution, f"random[{term!r}]")
+    problems = heterogeneity_problems(space, price, scale_heterogeneity, random, attrs,
+                                      suggest, prefix="")
+    if problems:
+        raise ConfigError([Problem(message, key=path[0] if len(path) == 1 else
+                                   f"random[{path[1]!r}]") for path, message in problems])
+    if price is None:
+        return None
+    return next(a for a in attrs if a.name == price).terms[0]

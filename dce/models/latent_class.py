@@ -65,7 +65,8 @@ from dce.models.latent_class_em import run_start
 from dce.models.latent_class_likelihood import Mixture, PanelSets
 from dce.models.results import FitResult, tidy
 
-__all__ = ["LatentClassResult", "fit", "membership_matrix", "parameter_names"]
+__all__ = ["LatentClassResult", "fit", "membership_frame", "membership_matrix",
+           "parameter_names"]
 
 LOW_SHARE = 0.2          # fewer starts than this share reaching the best log-likelihood warns
 DECREMENT_TOL = 1e-6     # converged: Newton decrement g'(-H)^-1 g below this (loglik units)
@@ -335,6 +336,52 @@ def membership_matrix(data, membership=None) -> tuple[np.ndarray, tuple]:
             raise DataError(f"membership covariate {name!r} takes one value for every "
                             "respondent, so its effect cannot be estimated", key="membership")
     return np.column_stack([np.ones(N), X]), ("const", *names)
+
+
+def membership_frame(responses: pd.DataFrame, columns: list,
+                     respondent: str = "respondent") -> pd.DataFrame | None:
+    """Membership covariates, one row per respondent (numeric columns as numbers, the rest as
+    text), or None when ``columns`` is empty.
+
+    Parameters
+    ----------
+    responses : pandas.DataFrame
+        Long responses (one row per respondent x task x alternative) with the respondent
+        column and the covariate columns.
+    columns : list of str
+        Covariates, each constant within a respondent.
+    respondent : str
+        The respondent column.
+
+    Returns
+    -------
+    pandas.DataFrame or None
+        Indexed by respondent (in order of first appearance), one column per covariate.
+
+    Raises
+    ------
+    dce.errors.DataError
+        Key ``membership``: a covariate that takes more than one value within a respondent
+        (naming the column and the first such respondent).
+    """
+    if not columns:
+        return None
+    groups = responses.groupby(respondent, sort=False)[list(columns)]
+    counts = groups.nunique(dropna=False)
+    for col in counts.columns:
+        varying = counts.index[counts[col].to_numpy() > 1]
+        if len(varying):
+            more = f" (and {len(varying) - 1} other respondents)" if len(varying) > 1 else ""
+            raise DataError(f"membership covariate {col!r} takes {counts.at[varying[0], col]} "
+                            f"values within respondent {varying[0]!r}{more}; a class "
+                            "membership covariate is constant within a respondent",
+                            key="membership")
+    frame = groups.first()
+    for col in frame.columns:
+        numbers = pd.to_numeric(frame[col], errors="coerce")
+        if numbers.notna().all():
+            frame[col] = numbers.astype(float)
+    return frame
 
 
 def _check_counts(data, classes, scale_classes, starts):

@@ -1,5 +1,8 @@
 """Choosing the number of latent classes, and matching class labels between fits.
 
+:func:`fit_counts` fits a latent class model for each class count and :func:`choose` picks
+one by a criterion and tabulates them all in the columns of ``class_selection.csv``
+(:data:`SELECTION_COLUMNS`; used by ``dce run`` and :func:`dce.latent_class`).
 :func:`select_classes` fits a latent class model (:func:`dce.models.latent_class.fit`) for
 each class count and tabulates the information criteria of
 :class:`~dce.models.latent_class.LatentClassResult` (BIC, CAIC and AIC3 with the number of
@@ -18,6 +21,7 @@ Structural Equation Modeling 14(4), 535-569.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -27,9 +31,13 @@ from scipy.optimize import linear_sum_assignment
 from dce.errors import ConfigError
 from dce.models.latent_class import fit
 
-__all__ = ["CRITERIA", "ClassSelection", "align_classes", "select_classes"]
+__all__ = ["CRITERIA", "SELECTION_COLUMNS", "ClassSelection", "align_classes", "choose",
+           "fit_counts", "select_classes", "selection_row"]
 
 CRITERIA = ("bic", "caic", "aic3", "aic")
+SELECTION_COLUMNS = ["group", "classes", "log_likelihood", "n_parameters", "aic", "bic",
+                     "caic", "aic3", "n_starts", "starts_at_best", "share_at_best",
+                     "smallest_share", "converged", "criterion", "chosen"]
 
 
 @dataclass(frozen=True)
@@ -96,6 +104,81 @@ def select_classes(data, classes=(2, 3, 4, 5), *, criterion: str = "bic",
     chosen = int(table.loc[table[criterion].idxmin(), "classes"])
     table["chosen"] = table["classes"] == chosen
     return ClassSelection(table, fits, chosen, criterion)
+
+
+def fit_counts(data, counts, **kwargs) -> dict:
+    """Fit a latent class model (:func:`dce.models.latent_class.fit`) for each class count.
+
+    The notes of each fit (RuntimeWarning) are issued again with its class count in front
+    (``latent class model with 3 classes: ...``), so that the fits of a range can be told
+    apart.
+
+    Parameters
+    ----------
+    data : ChoiceData
+    counts : iterable of int
+        Class counts, fitted in this order.
+    **kwargs
+        Passed to :func:`dce.models.latent_class.fit` (``seed_seq`` required; the same for
+        every count).
+
+    Returns
+    -------
+    dict of int to LatentClassResult
+        In the order of ``counts``.
+
+    Raises
+    ------
+    dce.errors.DataError, dce.errors.ConfigError, dce.errors.EstimationError
+        As :func:`dce.models.latent_class.fit`.
+    """
+    fits = {}
+    for C in counts:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            fits[C] = fit(data, classes=C, **kwargs)
+        for w in caught:
+            if issubclass(w.category, RuntimeWarning):
+                warnings.warn(f"latent class model with {C} class{'es' * (C > 1)}: "
+                              f"{w.message}", RuntimeWarning, stacklevel=2)
+    return fits
+
+
+def choose(fits: dict, criterion: str, group: str = "all") -> ClassSelection:
+    """The class count with the smallest ``criterion`` (the smaller count on a tie) and the
+    table of all fits.
+
+    Parameters
+    ----------
+    fits : dict of int to LatentClassResult
+        From :func:`fit_counts`.
+    criterion : {"bic", "caic", "aic3", "aic"}
+        An information criterion of :class:`~dce.models.latent_class.LatentClassResult`.
+    group : str
+        Written in the table's ``group`` column.
+
+    Returns
+    -------
+    ClassSelection
+        ``table`` in the columns :data:`SELECTION_COLUMNS` (class_selection.csv), one row
+        per fit in the order of ``fits``.
+    """
+    crit = {C: getattr(r, criterion) for C, r in fits.items()}
+    chosen = min(fits, key=lambda C: (crit[C], C))
+    table = pd.DataFrame([selection_row(group, r, criterion, C == chosen)
+                          for C, r in fits.items()], columns=SELECTION_COLUMNS)
+    return ClassSelection(table, fits, chosen, criterion)
+
+
+def selection_row(g: str, res, criterion: str, chosen: bool) -> dict:
+    """One row of class_selection.csv (:data:`SELECTION_COLUMNS`) for a fit ``res``;
+    ``converged`` and ``chosen`` as the text ``true``/``false`` of the CSV files."""
+    return {"group": g, "classes": res.n_classes, "log_likelihood": res.loglik,
+            "n_parameters": res.n_params, "aic": res.aic, "bic": res.bic, "caic": res.caic,
+            "aic3": res.aic3, "n_starts": res.n_starts, "starts_at_best": res.starts_at_best,
+            "share_at_best": res.share_at_best, "smallest_share": float(res.shares.min()),
+            "converged": "true" if res.converged else "false", "criterion": criterion,
+            "chosen": "true" if chosen else "false"}
 
 
 def align_classes(beta, reference, scale=None) -> np.ndarray:

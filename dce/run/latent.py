@@ -23,8 +23,6 @@ Seeds: the starts of group ``i`` (in fit order, pooled last) use
 
 from __future__ import annotations
 
-import warnings
-
 import pandas as pd
 
 from dce.analysis import importance
@@ -33,15 +31,17 @@ from dce.config.checks import denominator_of
 from dce.config.latent_checks import class_counts
 from dce.core.random import rng as make_rng
 from dce.core.random import seed_sequence
-from dce.models.latent_class import fit as fit_latent
-from dce.models.latent_class_select import ClassSelection
+from dce.models.latent_class import membership_frame
+from dce.models.latent_class_select import (
+    SELECTION_COLUMNS,
+    ClassSelection,
+    choose,
+    fit_counts,
+    selection_row,
+)
 from dce.run.stages import Run, timed
 
 __all__ = ["SELECTION_COLUMNS", "latent_classes", "membership_frame", "selection_row"]
-
-SELECTION_COLUMNS = ["group", "classes", "log_likelihood", "n_parameters", "aic", "bic",
-                     "caic", "aic3", "n_starts", "starts_at_best", "share_at_best",
-                     "smallest_share", "converged", "criterion", "chosen"]
 
 
 def latent_classes(run: Run, targets: list, responses: pd.DataFrame, ranges: dict) -> None:
@@ -76,71 +76,22 @@ def latent_classes(run: Run, targets: list, responses: pd.DataFrame, ranges: dic
         run.tables.update(tables(run, targets, responses, ranges))
 
 
-def membership_frame(responses: pd.DataFrame, columns: list) -> pd.DataFrame | None:
-    """Membership covariates, one row per respondent (numeric columns as numbers, the rest as
-    text), or None when ``columns`` is empty.
-
-    Parameters
-    ----------
-    responses : pandas.DataFrame
-        Long responses with ``respondent`` and the covariate columns.
-    columns : list of str
-
-    Returns
-    -------
-    pandas.DataFrame or None
-        Indexed by respondent.
-    """
-    if not columns:
-        return None
-    frame = responses.groupby("respondent", sort=False)[list(columns)].first()
-    for col in frame.columns:
-        numbers = pd.to_numeric(frame[col], errors="coerce")
-        if numbers.notna().all():
-            frame[col] = numbers.astype(float)
-    return frame
-
-
 def _fit_group(run, g, part, i, responses) -> ClassSelection:
     """The fits over ``model.classes`` of group ``g`` and the chosen count (smallest
-    ``model.class_criterion``; :func:`dce.models.latent_class_select.select_classes`), the
-    notes of each fit re-issued with its class count."""
+    ``model.class_criterion``; :func:`dce.models.latent_class_select.choose`), the notes of
+    each fit re-issued with its class count."""
     m, study = run.study.spec.model, run.study
     columns = [c for c in m.membership if not (c == "group" and g != "all")]
     frame = membership_frame(responses, columns)
-    counts = class_counts(m.classes)
-    fits = {}
-    for C in counts:
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            try:
-                fits[C] = fit_latent(part, classes=C, scale_classes=m.scale_classes,
-                                     membership=frame, starts=m.starts, se=m.se, group=g,
-                                     seed_seq=seed_sequence(study.seed, "latent_class", i),
-                                     jobs=run.jobs)
-            except ValueError as exc:  # DataError / ConfigError: name the group and key
-                problem = exc.problems[0]
-                raise type(exc)(f"group {g}: {problem.message}",
-                                key=f"model.{problem.key}") from None
-        for w in caught:
-            if issubclass(w.category, RuntimeWarning):
-                warnings.warn(f"latent class model with {C} class{'es' * (C > 1)}: "
-                              f"{w.message}", RuntimeWarning, stacklevel=2)
-    crit = {C: getattr(r, m.class_criterion) for C, r in fits.items()}
-    chosen = min(counts, key=lambda C: (crit[C], C))
-    return ClassSelection(pd.DataFrame([selection_row(g, r, m.class_criterion, C == chosen)
-                                        for C, r in fits.items()], columns=SELECTION_COLUMNS),
-                          fits, chosen, m.class_criterion)
-
-
-def selection_row(g: str, res, criterion: str, chosen: bool) -> dict:
-    """One row of class_selection.csv (:data:`SELECTION_COLUMNS`) for a fit ``res``."""
-    return {"group": g, "classes": res.n_classes, "log_likelihood": res.loglik,
-            "n_parameters": res.n_params, "aic": res.aic, "bic": res.bic, "caic": res.caic,
-            "aic3": res.aic3, "n_starts": res.n_starts, "starts_at_best": res.starts_at_best,
-            "share_at_best": res.share_at_best, "smallest_share": float(res.shares.min()),
-            "converged": "true" if res.converged else "false", "criterion": criterion,
-            "chosen": "true" if chosen else "false"}
+    try:
+        fits = fit_counts(part, class_counts(m.classes), scale_classes=m.scale_classes,
+                          membership=frame, starts=m.starts, se=m.se, group=g,
+                          seed_seq=seed_sequence(study.seed, "latent_class", i), jobs=run.jobs)
+    except ValueError as exc:  # DataError / ConfigError: name the group and key
+        problem = exc.problems[0]
+        raise type(exc)(f"group {g}: {problem.message}",
+                        key=f"model.{problem.key}") from None
+    return choose(fits, m.class_criterion, g)
 
 
 def tables(run: Run, targets: list, responses: pd.DataFrame, ranges: dict) -> dict:
