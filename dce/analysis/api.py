@@ -129,7 +129,9 @@ def wtp(res: ModelResult, denominator: str, *, draws: int = 2000, level: float =
 
     The value of a change is ``-delta / b_d``: ``delta`` the utility change of a level
     against its attribute's reference level (or one unit of a linear attribute) and
-    ``b_d`` the coefficient of ``denominator``.
+    ``b_d`` the coefficient of ``denominator``. For a mixed logit these are the population
+    mean coefficients (a lognormal term's ``exp(mu + s^2/2)``, not ``mu``); in WTP space
+    the mean WTPs.
 
     Parameters
     ----------
@@ -172,8 +174,17 @@ def wtp(res: ModelResult, denominator: str, *, draws: int = 2000, level: float =
     from dce.analysis.wtp import value
 
     rng = np.random.default_rng(np.random.SeedSequence(seed))
-    out = value(res.fit, res.attributes, denominator, rng, draws=_draws(draws),
-                level=_level(level), method=intervals)
+    fit, kr = res.fit, None
+    from dce.models.mixed import MixedFitResult
+
+    if isinstance(fit, MixedFitResult):  # as the run: lognormal means, WTP-space WTPs
+        from dce.analysis.importance import coefficient_draws
+        from dce.models.mixed_post import tradeoff_view
+
+        fit, kr = tradeoff_view(fit, coefficient_draws(fit.params, fit.vcov, _draws(draws),
+                                                       rng))
+    out = value(fit, res.attributes, denominator, rng, draws=_draws(draws),
+                level=_level(level), method=intervals, kr_draws=kr)
     return out.table.drop(columns="group").reset_index(drop=True)
 
 

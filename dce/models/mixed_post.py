@@ -13,6 +13,7 @@ Press.
 from __future__ import annotations
 
 import dataclasses
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -241,9 +242,11 @@ def _moments(result, theta, K, rand, kinds) -> np.ndarray:
     return np.array(out)
 
 
-def tradeoff_view(result, draws):
-    """A WTP-space fit in the form the trade-off tables read (ratios ``-C b / b_d`` of
-    coefficients, :func:`dce.analysis.wtp.value`); any other fit unchanged.
+def tradeoff_view(result: Any, draws: np.ndarray) -> tuple[Any, np.ndarray]:
+    """A mixed-logit fit in the form the trade-off tables read (ratios ``-C b / b_d`` of
+    coefficients, :func:`dce.analysis.wtp.value`): in WTP space the mean WTPs (below); in
+    preference space each lognormal term's row replaced by the coefficient's population mean
+    ``exp(mu + s^2/2)`` (:func:`_lognormal_means`); any other fit unchanged.
 
     The view's coefficients are the mean WTPs with the price term's coefficient fixed at -1
     (no variance): against the price the trade-offs are then the WTP means themselves (and
@@ -267,7 +270,7 @@ def tradeoff_view(result, draws):
         The draws with the price column set to -1.
     """
     if getattr(result, "space", "preference") != "wtp":
-        return result, draws
+        return _lognormal_means(result, draws)
     p = list(result.terms).index(SCALE_NAME)
     params = np.array(result.params, float)
     params[p] = -1.0
@@ -278,3 +281,44 @@ def tradeoff_view(result, draws):
     D[:, p] = -1.0
     terms = tuple(result.price if t == SCALE_NAME else t for t in result.terms)
     return dataclasses.replace(result, terms=terms, params=params, vcov=V), D
+
+
+def _lognormal_means(result, draws):
+    """A preference-space mixed fit whose lognormal terms hold the coefficients' population
+    means ``m = exp(mu + v/2)`` (``v = s^2``, or with correlation the squared norm of the
+    term's Cholesky row; Train 2009, section 6.3) instead of ``mu``, the mean of their
+    logarithm, so that trade-offs are ratios of mean coefficients as for every other term.
+    The covariance follows by the delta method (``dm/dmu = m``, ``dm/dq = m q`` for each
+    standard deviation or Cholesky entry ``q`` of the row); the draws are transformed draw
+    by draw. Fits without lognormal terms are returned unchanged.
+
+    Parameters
+    ----------
+    result : FitResult
+    draws : ndarray (R, P)
+        Parameter draws of ``result``.
+
+    Returns
+    -------
+    (FitResult, ndarray (R, P))
+    """
+    if not isinstance(result, MixedFitResult) or result.scale_heterogeneity != "none":
+        return result, draws
+    K, _, rand, kinds = spec_of(result)
+    logn = [i for i, kd in enumerate(kinds) if kd == "lognormal"]
+    if not logn:
+        return result, draws
+    R = len(rand)
+    if result.correlated:  # row i of L: the entries (i, 0..i) of the packed lower triangle
+        rows = [K + i * (i + 1) // 2 + np.arange(i + 1) for i in range(R)]
+    else:
+        rows = [np.array([K + i]) for i in range(R)]
+    theta = np.asarray(result.params, float)
+    params, D, J = theta.copy(), np.array(draws, float), np.eye(len(theta))
+    for i in logn:  # one column per lognormal term (few), vectorised over the draws
+        k, q = rand[i], rows[i]
+        params[k] = np.exp(theta[k] + (theta[q] ** 2).sum() / 2)
+        J[k, k], J[k, q] = params[k], params[k] * theta[q]
+        D[:, k] = np.exp(D[:, k] + (D[:, q] ** 2).sum(axis=1) / 2)
+    V = J @ np.asarray(result.vcov, float) @ J.T
+    return dataclasses.replace(result, params=params, vcov=V), D
