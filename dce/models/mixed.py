@@ -10,7 +10,9 @@ Respondent ``n`` has coefficients ``beta_n``; for a term without a distribution 
 
 * ``normal``:     ``beta = mu + s z``,            z ~ N(0, 1)
 * ``lognormal``:  ``beta = exp(mu + s z)``,       z ~ N(0, 1) (always positive: to model a
-  negative effect, e.g. of a price, enter minus the attribute). The reported parameters of a
+  negative effect, e.g. of a price, enter minus the attribute; a lognormal term whose
+  conditional-logit estimate is negative with z below -1.96 stops the fit with an
+  EstimationError instead of being driven to 0). The reported parameters of a
   lognormal term are ``mu`` and ``s`` (the mean and standard deviation of ``log beta``), not the
   mean of ``beta``; the mean is ``exp(mu + s^2/2)`` and the standard deviation
   ``mean * sqrt(exp(s^2) - 1)`` (see :func:`dce.models.mixed_post.population_moments`).
@@ -102,6 +104,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy import linalg, optimize
 
+from dce.errors import EstimationError
 from dce.models import clogit
 from dce.models.covariance import bread_of, check_vcov, panel_covariances
 from dce.models.mixed_likelihood import CHUNK_ELEMENTS, DISTRIBUTIONS, MixedLogit, PanelLayout
@@ -114,6 +117,7 @@ __all__ = ["CHUNK_ELEMENTS", "DISTRIBUTIONS", "MixedFitResult", "MixedLogit", "P
 OPTIMIZERS = ("bfgs", "trust-bhhh")
 GTOL = 1e-6                   # BFGS: max |gradient| of the mean log-likelihood per respondent
 DECREMENT_TOL = 1e-5          # converged if g' (-H)^-1 g (log-likelihood units) is below this
+Z_WRONG_SIGN = 1.96          # a lognormal term whose logit estimate has z below minus this: stop
 
 
 @dataclass(frozen=True)
@@ -275,11 +279,22 @@ def _starts(model, data, group, start, n_starts, notes) -> tuple[list, list]:
             base = clogit.fit(data, se="classic", group=group)
         notes += [f"starting values (conditional logit): {w.message}" for w in caught]
         means = model.start_means(base.params, notes, group)
+        wrong = []
         for k in model.log_terms:
-            if means[k] <= 0:
+            b, se = float(base.params[k]), float(base.bse[k])
+            if means[k] <= 0 and b < 0 and se > 0 and b / se < -Z_WRONG_SIGN:
+                wrong.append(f"{model.terms[k]} (estimate {b:.4g}, z = {b / se:.1f})")
+            elif means[k] <= 0:
                 notes.append(f"group {group}: {model.terms[k]} is lognormal (positive) but its "
-                             f"conditional-logit estimate is {means[k]:.4g}; to model a "
-                             "negative effect enter minus the attribute")
+                             f"conditional-logit estimate is {means[k]:.4g}; the mixed logit "
+                             "may push its coefficient towards 0")
+        if wrong:
+            raise EstimationError(
+                "a lognormal coefficient is positive for every respondent, "
+                f"but the conditional logit finds a clearly negative effect of "
+                f"{', '.join(wrong)}; the fit would drive the coefficient to 0. Use normal "
+                "or triangular for it, or give the attribute as its negative (levels and "
+                "data values times -1, e.g. waiting time as -weeks)", key="model.random")
         candidates = [model.start_extra(c) for c in starting_values(model, means)]
         start_ll = [model.loglik(c) for c in candidates]
         order = [i for i in np.argsort([-v if np.isfinite(v) else np.inf for v in start_ll])]

@@ -89,7 +89,7 @@ def reference_moments(data, fit, kinds):
 
 @pytest.fixture(scope="module")
 def tiny():
-    data, _ = simulate(12, 4, 3, [0.8, -0.2, 0.5], [0.7, 0.3, 0.0], seed=5, drop=0.25)
+    data, _ = simulate(12, 4, 3, [0.8, 0.2, 0.5], [0.7, 0.3, 0.0], seed=5, drop=0.25)
     random = {"x0": "normal", "x1": "lognormal"}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
