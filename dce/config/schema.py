@@ -334,7 +334,8 @@ class ModelSpec(_Strict):
         "preference", description="mixed logit: `preference`, or `wtp` (willingness-to-pay "
         "space, Train and Weeks 2005): utility `lambda (sum w_k x_k - price)`, the estimates "
         "of the other terms are values in units of `model.price` and the price term's "
-        "estimate is the scale `lambda`")
+        "row, `lambda`, is the scale `lambda` (with the price listed in `random` as "
+        "`lognormal`, `lambda` and `sd[lambda]` are the mean and SD of `log lambda`)")
     price: StrictStr | None = Field(
         None, description="`space: wtp`: the price attribute (linear coding); list it in "
                           "`random` as `lognormal` for a lognormal price coefficient, else it "
@@ -379,9 +380,9 @@ class ModelSpec(_Strict):
         "per model; the share that reach the best log-likelihood is reported")
     membership: list[StrictStr] = Field(
         default_factory=list, description="latent class: columns of the respondents table "
-        "(or `group`) that predict class membership in a multinomial logit (default: "
-        "constant class shares). `group` is used by the pooled model only (it is constant "
-        "within a group's own model)")
+        "(or `group`) that predict class membership in a multinomial logit; `group` is used "
+        "by the pooled model only, as it is constant within a group's own model (default: "
+        "constant class shares)")
     scale_classes: StrictInt = Field(
         1, ge=1, description="latent class: scale classes crossed with the preference "
         "classes; more than 1 fits the scale-adjusted latent class model (Magidson and "

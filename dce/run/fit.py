@@ -282,24 +282,52 @@ def _fit_mixed(run, g, part, index, base):
     m = run.study.spec.model
     run.base_fits[g] = base
     try:
-        with warnings.catch_warnings():
-            if base.separation is not None:  # its divergence notes say less than the check's
-                warnings.simplefilter("ignore")
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
             result = mixed.fit(part, random=dict(m.random), correlated=m.correlated,
                                draws=m.draws, draw_type=m.draw_type, se=m.se, group=g,
                                seed_seq=seed_sequence(run.study.seed, "draws", index),
                                space=m.space, scale_heterogeneity=m.scale_heterogeneity,
                                price=(None if m.price is None
                                       else run.study.attribute(m.price).terms[0]))
+            run.stability[g] = mixed.stability(part, result)
     except EstimationError as exc:
         raise EstimationError(f"group {g}: {exc.problems[0].message}",
                               key=exc.problems[0].key) from None
-    if base.separation is None:
+    if base.separation is None:  # else its divergence notes say less than the check's
+        for note in _numerical_notes(caught, g):
+            warnings.warn(note, UserWarning, stacklevel=2)
         _check_finite(result)
-    run.stability[g] = mixed.stability(part, result)
     from dce.models.separation import mark
 
     return mark(result, base.separation)
+
+
+def _numerical_notes(caught, group: str) -> list[str]:
+    """The warnings of a mixed-logit fit, with numpy's and scipy's numerical ones (overflow,
+    an ill-conditioned matrix) replaced by one sentence each that names the group and says
+    what they mean for the results."""
+    from scipy.linalg import LinAlgWarning
+
+    notes, kinds = [], set()
+    for w in caught:
+        text = str(w.message)
+        if issubclass(w.category, LinAlgWarning) or "ill-conditioned" in text:
+            kinds.add("singular")
+        elif issubclass(w.category, RuntimeWarning) and "encountered in" in text:
+            kinds.add("overflow")
+        else:
+            notes.append(text)
+    if "singular" in kinds:
+        notes.append(f"group {group}: a matrix of the mixed-logit fit is nearly singular: some "
+                     "parameters (often standard deviations near 0) are barely identified by "
+                     "the data, and their standard errors are unreliable; consider fewer "
+                     "random terms")
+    if "overflow" in kinds:
+        notes.append(f"group {group}: utilities overflowed at some draws while fitting the mixed "
+                     "logit; check in models.csv that the fit converged and that the "
+                     "estimates are of plausible size")
+    return notes
 
 
 def _tradeoffs(run, denominator, draws):
