@@ -355,7 +355,13 @@ def summary_text(out, run, command: str | None = None) -> str:
     if checks:
         failed = checks["total"]["failed"]
         opted = checks["total"].get("always_opt_out", 0)
+        chance = (checks.get("chance_inconsistent_repeat") or {}).get("total")
+        seen, differ = (checks["total"].get("with_repeated_task", 0),
+                        checks["total"].get("inconsistent_repeat", 0))
         words.append(f"{failed} failed a data-quality check"
+                     + (f" ({differ} of the {seen} who saw a repeated task answered it "
+                        f"differently, where the model expects {100 * chance:.0f}% to by "
+                        "chance alone)" if chance is not None and seen else "")
                      + (f" and {checks['excluded']} were excluded" if checks["excluded"]
                         else "")
                      + (f"; {opted} always chose the opt-out." if opted else "."))

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special, stats
 
 from dce.models.mixed import MixedFitResult
 from dce.models.mixed_scale import SCALE_NAME, gmnl_beta, scale_of, wtp_to_beta
@@ -145,7 +145,7 @@ def individual_coefficients(result, z, params=None) -> np.ndarray:
         B = wtp_to_beta(B[..., None], list(result.terms).index(SCALE_NAME))[..., 0]
     elif result.scale_heterogeneity != "none":
         sigma = scale_of(theta[:, n_mix, None, None], z[None, :, R:R + 1])
-        gamma = (1 / (1 + np.exp(-theta[:, n_mix + 1, None, None]))
+        gamma = (special.expit(theta[:, n_mix + 1, None, None])
                  if result.scale_heterogeneity == "gmnl" else 0.0)
         B = gmnl_beta(mu[:, None, :], B, sigma, gamma)
     return B[0] if params is None or np.ndim(params) == 1 else B
@@ -223,7 +223,7 @@ def _moments(result, theta, K, rand, kinds) -> np.ndarray:
         var = theta[K:n_mix] ** 2
     mu = theta[rand]
     if result.scale_heterogeneity != "none":
-        g = (1 / (1 + np.exp(-theta[n_mix + 1]))
+        g = (special.expit(theta[n_mix + 1])
              if result.scale_heterogeneity == "gmnl" else 0.0)
         e2 = np.exp(theta[n_mix] ** 2)
         c2 = g * g + 2 * g * (1 - g) + (1 - g) ** 2 * e2

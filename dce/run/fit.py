@@ -4,6 +4,7 @@ model, importance, trade-offs, uptake and group comparisons, filled into a :clas
 
 from __future__ import annotations
 
+import re
 import time
 import warnings
 from functools import partial
@@ -290,12 +291,19 @@ def _fit_mixed(run, g, part, index, base):
                                space=m.space, scale_heterogeneity=m.scale_heterogeneity,
                                price=(None if m.price is None
                                       else run.study.attribute(m.price).terms[0]))
+        with warnings.catch_warnings(record=True) as again:  # the refit at twice the draws
+            warnings.simplefilter("always")
             run.stability[g] = mixed.stability(part, result)
     except EstimationError as exc:
         raise EstimationError(f"group {g}: {exc.problems[0].message}",
                               key=exc.problems[0].key) from None
     if base.separation is None:  # else its divergence notes say less than the check's
-        for note in _numerical_notes(caught, g):
+        notes = _numerical_notes(caught, g)
+        said = {re.sub(r"-?\d[\d.]*(e[-+]?\d+)?", "#", n) for n in notes}
+        notes += [f"{n} (in the stability refit at twice the draws)"
+                  for n in _numerical_notes(again, g)
+                  if re.sub(r"-?\d[\d.]*(e[-+]?\d+)?", "#", n) not in said]
+        for note in notes:
             warnings.warn(note, UserWarning, stacklevel=2)
         _check_finite(result)
     from dce.models.separation import mark
