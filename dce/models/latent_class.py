@@ -55,7 +55,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special, stats
 
 from dce.core.parallel import map_seeds
 from dce.errors import ConfigError, DataError, EstimationError
@@ -190,7 +190,8 @@ class LatentClassResult(FitResult):
         return pd.DataFrame([row])
 
     def class_shares(self, level: float = 0.95) -> pd.DataFrame:
-        """Class shares with delta-method standard errors and Wald intervals.
+        """Class shares with delta-method standard errors and intervals on the logit scale
+        (the Wald interval of ``log(p / (1 - p))``, mapped back, so it stays inside (0, 1)).
 
         Returns
         -------
@@ -220,9 +221,9 @@ class LatentClassResult(FitResult):
         out = []
         for name, share, grad, scale in rows:
             se = float(np.sqrt(max(grad @ self.vcov @ grad, 0.0)))
+            lo, hi = _share_interval(share, se, z)
             out.append({"class": name, "share": share, "std_error": se,
-                        "ci_lower": share - z * se, "ci_upper": share + z * se,
-                        "scale": scale})
+                        "ci_lower": lo, "ci_upper": hi, "scale": scale})
         frame = pd.DataFrame(out)
         return frame if S > 1 else frame.drop(columns="scale")
 
@@ -414,6 +415,16 @@ def _reorder(model, theta):
     return model.pack(beta[oc] * ref, lam[os_] / ref, gamma[oc], delta[os_])
 
 
+def _share_interval(p: float, se: float, z: float) -> tuple[float, float]:
+    """Interval of a share ``p`` in (0, 1) with delta-method standard error ``se``: Wald on
+    the logit scale (standard error ``se / (p (1 - p))``), mapped back; ``(p, p)`` for a
+    share of exactly 0 or 1."""
+    if not 0.0 < p < 1.0:
+        return p, p
+    logit, s = np.log(p / (1.0 - p)), se / (p * (1.0 - p))
+    return float(special.expit(logit - z * s)), float(special.expit(logit + z * s))
+
+
 # ----- fitting ---------------------------------------------------------------------------------
 def _run_starts(model, base, base_se, spread, starts, seed_seq, em_iterations, jobs, start):
     """(records, thetas, failure notes) of every start."""
@@ -455,10 +466,10 @@ def _pick_best(records, tolerance, group, notes):
     if bad:
         kinds = sorted({r["status"] for r in bad})
         notes.append(f"group {group}: {len(bad)} of {len(records)} starts ended badly "
-                     f"({'; '.join(kinds)}); they are listed in the start table")
+                     f"({'; '.join(kinds)})")
     if not usable:
         notes.append(f"group {group}: no start ended without an empty class or diverging "
-                     "coefficients; the best of them is reported")
+                     "coefficients; the best of them is reported and marked not converged")
     n_best = sum(r["reached_best"] for r in records)
     if len(records) > 1 and n_best / len(records) < LOW_SHARE:
         notes.append(f"group {group}: only {n_best} of {len(records)} starts reached the best "
@@ -548,6 +559,7 @@ def fit(data, *, classes: int = 2, scale_classes: int = 1, membership=None, star
                                           seed_seq, em_iterations, jobs, start)
     notes += failed
     best = _pick_best(records, tolerance, group, notes)
+    usable = not records[best]["status"].startswith(("diverged", "empty"))
     theta = _reorder(model, thetas[best])
     ll, grad, vcovs, converged = _covariances(model, theta, group, notes)
     h, _ = model.posterior(theta)
@@ -559,7 +571,7 @@ def fit(data, *, classes: int = 2, scale_classes: int = 1, membership=None, star
         terms=parameter_names(model, data.terms, znames), params=theta, vcov=vcovs[se],
         se_type=se,
         loglik=ll, null_loglik=clogit.null_loglik(data), n_obs=data.n_rows,
-        n_sets=data.n_sets, n_respondents=data.n_respondents, converged=converged,
+        n_sets=data.n_sets, n_respondents=data.n_respondents, converged=converged and usable,
         iterations=int(records[best]["em_iterations"] + records[best]["iterations"]),
         engine="native", model=name, group=group, vcovs=vcovs,
         gradient_norm=float(np.abs(grad).max()), warnings=tuple(notes),
