@@ -70,6 +70,7 @@ __all__ = ["LatentClassResult", "fit", "membership_frame", "membership_matrix",
 
 LOW_SHARE = 0.2          # fewer starts than this share reaching the best log-likelihood warns
 DECREMENT_TOL = 1e-6     # converged: Newton decrement g'(-H)^-1 g below this (loglik units)
+SEPARATED_GAMMA = 10.0   # |membership coefficient| beyond this: odds of e^10 per unit, separation
 
 
 @dataclass(frozen=True)
@@ -415,6 +416,18 @@ def _reorder(model, theta):
     return model.pack(beta[oc] * ref, lam[os_] / ref, gamma[oc], delta[os_])
 
 
+def _membership_notes(names, theta, group) -> list[str]:
+    """A note naming the membership coefficients (not the constants) beyond
+    ``SEPARATED_GAMMA``: a covariate that all but decides the segment."""
+    far = [f"{n} ({v:.3g})" for n, v in zip(names, theta, strict=True)
+           if ":membership[" in n and not n.endswith("[const]") and abs(v) > SEPARATED_GAMMA]
+    if not far:
+        return []
+    return [f"group {group}: membership coefficients {', '.join(far)} are so large that the "
+            "covariate all but decides the segment (separation in the membership logit); "
+            "their standard errors and p-values mean nothing"]
+
+
 def _share_interval(p: float, se: float, z: float) -> tuple[float, float]:
     """Interval of a share ``p`` in (0, 1) with delta-method standard error ``se``: Wald on
     the logit scale (standard error ``se / (p (1 - p))``), mapped back; ``(p, p)`` for a
@@ -548,30 +561,29 @@ def fit(data, *, classes: int = 2, scale_classes: int = 1, membership=None, star
     check_vcov(se)
     _check_counts(data, classes, scale_classes, starts)
     Z, znames = membership_matrix(data, membership)
-    notes: list[str] = []
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         base = clogit.fit(data, se="classic", group=group)
-    notes += [f"starting values (conditional logit): {w.message}" for w in caught]
+    notes = [f"starting values (conditional logit): {w.message}" for w in caught]
     model = Mixture(PanelSets(data), classes, scale_classes, Z)
-    spread = clogit.within_set_spread(data)
-    records, thetas, failed = _run_starts(model, base.params, base.bse, spread, starts,
+    records, thetas, failed = _run_starts(model, base.params, base.bse,
+                                          clogit.within_set_spread(data), starts,
                                           seed_seq, em_iterations, jobs, start)
     notes += failed
     best = _pick_best(records, tolerance, group, notes)
-    usable = not records[best]["status"].startswith(("diverged", "empty"))
     theta = _reorder(model, thetas[best])
     ll, grad, vcovs, converged = _covariances(model, theta, group, notes)
-    h, _ = model.posterior(theta)
-    pi, rho = model.class_probabilities(theta)
+    converged &= not records[best]["status"].startswith(("diverged", "empty"))
+    (h, _), (pi, rho) = model.posterior(theta), model.class_probabilities(theta)
+    notes += _membership_notes(names := parameter_names(model, data.terms, znames), theta,
+                               group)
     for msg in notes:
         warnings.warn(msg, RuntimeWarning, stacklevel=2)
     name = "latent_class" if scale_classes == 1 else "scale_adjusted_latent_class"
     return LatentClassResult(
-        terms=parameter_names(model, data.terms, znames), params=theta, vcov=vcovs[se],
-        se_type=se,
+        terms=names, params=theta, vcov=vcovs[se], se_type=se,
         loglik=ll, null_loglik=clogit.null_loglik(data), n_obs=data.n_rows,
-        n_sets=data.n_sets, n_respondents=data.n_respondents, converged=converged and usable,
+        n_sets=data.n_sets, n_respondents=data.n_respondents, converged=converged,
         iterations=int(records[best]["em_iterations"] + records[best]["iterations"]),
         engine="native", model=name, group=group, vcovs=vcovs,
         gradient_norm=float(np.abs(grad).max()), warnings=tuple(notes),

@@ -409,6 +409,12 @@ def _vcovs(model, theta, scores, ok, covariance, group, notes):
         notes.append(f"group {group}: tau is {abs(theta[model.n_mix]):.3g}, near 0 (little "
                      "scale heterogeneity), where gamma is not identified; consider "
                      "scale_heterogeneity: none or gmnl2")
+    elif getattr(model, "variant", None) == "gmnl" and abs(theta[model.n_mix + 1]) > 10:
+        g = "0" if theta[model.n_mix + 1] < 0 else "1"
+        notes.append(f"group {group}: logit[gamma] is {theta[model.n_mix + 1]:.3g}, so gamma is "
+                     f"at its bound {g}; the standard error and p-value of logit[gamma] mean "
+                     "nothing there" + ("; gmnl2 is the model with gamma = 0" if g == "0"
+                                        else ""))
     if not covariance:
         nan = np.full((P, P), np.nan)
         return {k: nan for k in ("classic", "robust", "cluster", "bhhh")}, ok

@@ -46,3 +46,24 @@ def test_every_start_diverged_means_not_converged():
     table = res.start_table()
     assert table["status"].str.startswith(("diverged", "empty")).all(), table
     assert not res.converged
+
+
+def test_a_covariate_that_decides_the_segment_is_reported():
+    """Every respondent with z = 1 in class 2 and every one with z = 0 in class 1: the
+    membership coefficient runs off, and the fit says its test means nothing."""
+    import warnings
+
+    import pandas as pd
+
+    from dce.models import latent_class as lc
+
+    z = np.repeat([0.0, 1.0], 200)
+    data, _ = simulate(8, 400, 6, 3, [[1.0, -1.0, 0.5], [-1.0, 1.0, 1.5]],
+                       gamma=[[-40.0, 80.0]], z=z)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        res = lc.fit(data, classes=2, starts=2, seed_seq=np.random.SeedSequence(3),
+                     membership=pd.DataFrame({"z": z}, index=data.respondent_ids))
+    said = " ".join(str(w.message) for w in caught)
+    assert "class2:membership[z]" in said and "separation in the membership logit" in said
+    assert abs(res.params[list(res.terms).index("class2:membership[z]")]) > 10
