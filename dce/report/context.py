@@ -234,7 +234,10 @@ def _study(cfg: dict, labels: Labels, run: dict) -> dict:
     source = ("simulated responses (from the config's simulate section; not real data)"
               if cfg.get("simulate") else "observed responses"
               + (f" from {(cfg.get('choices') or {}).get('file')}" if cfg.get("choices") else ""))
-    return {"attributes": rows, "kind": kind, "source": source,
+    model = cfg.get("model") or {}
+    wtp = (labels.attribute_lower(model["price"])
+           if model.get("space") == "wtp" and model.get("price") else None)
+    return {"attributes": rows, "kind": kind, "source": source, "wtp_price": wtp,
             "what": "items" if cfg.get("items") and not cfg.get("attributes") else "attributes"}
 
 

@@ -102,7 +102,7 @@ def row_sentences(r, labels: Labels, level: float) -> list[str]:
                    f"{sd_text}, which includes 0.")
     if str(r["distribution"]) == "lognormal" and s_lo == s_hi and share in (0.0, 1.0):
         out.append(f"The lognormal distribution gives {change} the same sign for every "
-                   f"respondent, so that all respondents {_prefer(r, labels, share == 1.0)} "
+                   f"respondent: that all respondents {_prefer(r, labels, share == 1.0)} "
                    "is an assumption of the model, not a finding.")
         return out
     interval = f"{lv} interval {_interval(s_lo, s_hi, percent=True)}"
