@@ -207,3 +207,28 @@ def test_refused_settings(tmp_path, capsys, extra, key):
     cfg = TWO.replace("starts: 4}", f"starts: 4, {extra}}}")
     assert main(["validate", str(write_config(tmp_path, cfg))]) == 2
     assert key in capsys.readouterr().err
+
+
+def test_membership_from_the_respondents_table(two, tmp_path):
+    """Observed best-worst choices with a respondents table: its covariates reach the
+    membership logit (a covariate that tracks the true segment gets a clear coefficient)."""
+    run, _ = two
+    r = run.raw.responses
+    keep = r["respondent"].isin(r["respondent"].unique()[::5])  # 300 respondents
+    r[keep][["respondent", "task", "item", "best", "worst"]].to_csv(
+        tmp_path / "choices.csv", index=False)
+    seg = r[keep].groupby("respondent", sort=False)["group"].first()
+    flip = np.random.default_rng(1).random(len(seg)) < 0.2  # 80% agree with the segment
+    age = np.where((seg.to_numpy() == "x") ^ flip, "older", "younger")
+    pd.DataFrame({"id": seg.index, "grp": "all_of_them", "age": age}).to_csv(
+        tmp_path / "people.csv", index=False)
+    cfg = TWO.split("simulate:")[0].replace("design: {items_per_set: 4, sets: 7}\n", "") + (
+        "choices: {file: choices.csv}\n"
+        "respondents: {file: people.csv, id: id, group: grp}\n"
+        "model: {type: latent_class, classes: 2, starts: 2, membership: [age]}\n"
+        "importance: {draws: 50}\n")
+    out = tmp_path / "out"
+    assert main(["run", str(write_config(tmp_path, cfg)), "--output", str(out)]) == 0
+    est = pd.read_csv(out / "class_estimates.csv").set_index("term")
+    row = est.loc["membership[age[younger]]"]
+    assert abs(row["z"]) > 3
