@@ -188,9 +188,9 @@ def _check_model(study, names, out) -> None:
     m = spec.model
     p = study.problem
     kind = spec.type
-    if m.type != "conditional_logit":
+    if m.type not in ("conditional_logit", "latent_class"):
         out.append(p(("model", "type"), f"{m.type!r} is not available for {kind} studies; "
-                     "use conditional_logit"))
+                     "use conditional_logit or latent_class"))
     for key in _DCE_MODEL_KEYS:
         if _given(study, "model", key):
             out.append(p(("model", key), f"applies to profile DCEs (type: dce), not to "
@@ -209,7 +209,10 @@ def _check_model(study, names, out) -> None:
         if _given(study, "model", "top_k"):
             out.append(p(("model", "top_k"), "applies to ranking studies; a best-worst set "
                          "gives one best and one worst choice"))
-        if m.worst_scale == "estimate":
+        if m.worst_scale == "estimate" and m.type == "latent_class":
+            out.append(p(("model", "worst_scale"), "a latent class model fixes the worst "
+                         "scale at 1; use worst_scale: fixed (or type: conditional_logit)"))
+        elif m.worst_scale == "estimate":
             if spec.importance.intervals == "bootstrap":
                 out.append(p(("importance", "intervals"), "a bootstrap is not available with "
                              "model.worst_scale: estimate; use krinsky-robb or delta"))

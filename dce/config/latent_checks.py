@@ -3,8 +3,10 @@
 ``classes``, ``class_criterion``, ``starts``, ``membership`` and ``scale_classes`` belong to
 ``model.type: latent_class``; given with another model type they are an error (as
 ``model.random`` without ``mixed_logit``), so that a forgotten ``type`` does not silently fit
-a conditional logit. Whether the membership columns exist in the respondents table is checked
-when the table is read (:func:`dce.data.choices.attach_groups`).
+a conditional logit. Item studies (best-worst, ranking) take the same keys
+(:mod:`dce.config.item_checks` refuses ``model.worst_scale: estimate`` with them). Whether
+the membership columns exist in the respondents table is checked when the table is read
+(:func:`dce.data.choices.attach_groups`).
 """
 
 from __future__ import annotations
@@ -81,7 +83,8 @@ def check_latent_class(study) -> list:
         Located at ``model.<key>``: a latent class key without ``type: latent_class``;
         ``engine: pylogit``; a class count below 1
         or a range that is not ``[lo, hi]`` with ``1 <= lo <= hi``; a membership name
-        listed twice, reserved, an attribute, or (other than ``group``) without a
+        listed twice, reserved (in an item study also ``item``, ``best``, ``worst``,
+        ``rank``), an attribute, or (other than ``group``) without a
         ``respondents:`` table.
     """
     spec = study.spec
@@ -94,8 +97,6 @@ def check_latent_class(study) -> list:
                 out.append(p(("model", key), f"{key} is a latent class setting; it needs "
                              f"type: latent_class (the model type is {m.type})"))
         return out
-    if spec.type != "dce":  # dce.config.item_checks: not available for item studies
-        return out
     if m.engine != "native":
         out.append(p(("model", "engine"), f"latent_class needs engine: native, found "
                      f"{m.engine!r}"))
@@ -104,6 +105,8 @@ def check_latent_class(study) -> list:
         out.append(p(("model", "classes"), problem))
     names = {a.name for a in study.attributes}
     reserved = {"respondent", "block", "task", "alternative", "chosen"}
+    if spec.type != "dce":  # the columns of item responses
+        reserved |= {"item", "best", "worst", "rank"}
     seen: set = set()
     for i, col in enumerate(m.membership):
         path = ("model", "membership", i)

@@ -24,6 +24,7 @@ import difflib
 import numpy as np
 import pandas as pd
 
+from dce.config.latent_checks import respondent_covariates
 from dce.core.csvread import LINES, Issues, need_columns
 from dce.core.items import items_of
 from dce.data.answers import drop_missing, missing_cells
@@ -450,11 +451,15 @@ def _check_rank_sets(out, ok, c, issues, has_task) -> None:
 
 # ----- groups -----------------------------------------------------------------------------
 def _groups(study, long, frame, display) -> pd.DataFrame:
-    """The respondent group of each row (respondents table, group column or 'all')."""
+    """The respondent group of each row (respondents table, group column or 'all'), and
+    the latent class membership covariates from the respondents table."""
     probe = long[["respondent", "block", "task"]].assign(alternative=1, chosen=0)
     grouped = attach_groups(study, probe, frame, display)
     long = long.copy()
     long["respondent"] = long["respondent"].astype(str)
     long["group"] = grouped["group"].to_numpy()
     extra = ["best", "worst"] if "best" in long else ["rank"]
-    return long[["respondent", "group", "block", "task", "alternative", "item"] + extra]
+    covs = [c for c in respondent_covariates(study) if c in grouped]  # model.membership
+    for cov in covs:
+        long[cov] = grouped[cov].to_numpy()
+    return long[["respondent", "group", "block", "task", "alternative", "item"] + extra + covs]

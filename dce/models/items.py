@@ -370,7 +370,7 @@ def fit(exp: Expanded, names, reference, *, kind="best-worst", bw_model="sequent
     from dce.models import fit as fit_model
 
     res = fit_model(data, engine=engine, se=se, group=group)
-    return _embed(res, names, reference, model, exp.n_tasks)
+    return embed(res, names, reference, model, exp.n_tasks)
 
 
 def _check_items_seen(data, group) -> None:
@@ -382,8 +382,32 @@ def _check_items_seen(data, group) -> None:
                               key="items")
 
 
-def _embed(res: FitResult, names, reference, model, n_tasks, scale=False) -> ItemFit:
-    """Insert the reference item (estimate 0, no variance) into a fit of the others."""
+def embed(res: FitResult, names, reference, model, n_tasks, scale=False) -> ItemFit:
+    """Insert the reference item (estimate 0, no variance) into a fit of the others.
+
+    Parameters
+    ----------
+    res : dce.models.results.FitResult
+        A fit on expanded item data: its ``terms`` are items other than ``reference``
+        (and ``worst_scale`` with ``scale``), e.g. a conditional logit or one class of a
+        latent class model (:meth:`~dce.models.latent_class.LatentClassResult.class_fit`).
+    names : sequence of str (I,)
+        Every item, in the order of the result's terms.
+    reference : str
+        The item at 0.
+    model : str
+        The result's ``model`` name.
+    n_tasks : int
+        Observed sets (or rankings) behind the expanded sets (``n_sets``).
+    scale : bool
+        Whether ``worst_scale`` follows the items.
+
+    Returns
+    -------
+    ItemFit
+        ``params`` (I,) (or (I + 1,)), ``vcov`` and ``vcovs`` with zero rows and columns
+        for the reference.
+    """
     terms = list(names) + ([SCALE_TERM] if scale else [])
     index = [terms.index(t) for t in res.terms]
     K = len(terms)
@@ -502,4 +526,4 @@ def _fit_scaled(exp: Expanded, names, reference, *, se, group, model,
                     n_sets=exp.data.n_sets, n_respondents=exp.data.n_respondents,
                     converged=converged, iterations=it, engine="native", group=group,
                     vcovs=vcovs, gradient_norm=float(np.abs(g).max()), warnings=tuple(notes))
-    return _embed(res, names, reference, model, exp.n_tasks, scale=True)
+    return embed(res, names, reference, model, exp.n_tasks, scale=True)

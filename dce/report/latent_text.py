@@ -10,7 +10,10 @@ plain rows and sentences for both templates. The sentences follow fixed rules (d
   config uses.
 - **Differences between segments**: an attribute is said to matter more to one segment than
   to another only when the two segments' importance intervals do not overlap; otherwise
-  nothing is claimed about it.
+  nothing is claimed about it. In an item study (best-worst, ranking;
+  :mod:`dce.run.latent_items`) the same rule applies to the items' shares of preference: an
+  item is said to be preferred more in one segment than in another only when the two share
+  intervals do not overlap.
 - **Starts**: a share of starts reaching the best log-likelihood below
   :data:`dce.models.latent_class.LOW_SHARE` is reported as a warning.
 - **Profile**: for the pooled model, the mean posterior probability of each segment among
@@ -59,9 +62,11 @@ def selection_sentence(sel: pd.DataFrame) -> str:
            "is reported."
 
 
-def segment_differences(imp: pd.DataFrame, labels: Labels, level: str) -> list[str]:
-    """Sentences on attributes whose importance differs between two segments of one model:
-    only where their intervals do not overlap (module docstring).
+def segment_differences(imp: pd.DataFrame, labels: Labels, level: str,
+                        items: bool = False) -> list[str]:
+    """Sentences on attributes whose importance (items whose share of preference) differs
+    between two segments of one model: only where their intervals do not overlap (module
+    docstring).
 
     Parameters
     ----------
@@ -71,12 +76,15 @@ def segment_differences(imp: pd.DataFrame, labels: Labels, level: str) -> list[s
     labels : dce.report.labels.Labels
     level : str
         The interval level as text (e.g. "95%").
+    items : bool
+        Item wording: shares of preference of items ("is preferred more in segment 1 than
+        in segment 2") instead of attribute importance ("matters more to segment 1").
 
     Returns
     -------
     list of str
-        One sentence per pair of segments; a pair with no separated attribute gets a
-        sentence saying so.
+        One sentence per pair of segments; a pair with no separated attribute (item) gets
+        a sentence saying so.
     """
     classes = list(dict.fromkeys(imp["class"]))
     out = []
@@ -93,8 +101,12 @@ def segment_differences(imp: pd.DataFrame, labels: Labels, level: str) -> list[s
                     more_b.append(_pair_text(attr, y, x, labels))
             na, nb = _segment(a), _segment(b)
             if not more_a and not more_b:
-                out.append(f"No attribute's {level} importance interval separates {na} from "
+                what = "item's {} share-of-preference" if items else "attribute's {} importance"
+                out.append(f"No {what.format(level)} interval separates {na} from "
                            f"{nb}; their differences may be chance.")
+                continue
+            if items:
+                out.append(_item_sentence(more_a, more_b, na, nb, level))
                 continue
             parts = []
             if more_a:
@@ -106,6 +118,17 @@ def segment_differences(imp: pd.DataFrame, labels: Labels, level: str) -> list[s
             out.append(text.capital("; ".join(parts)) + f" (importance, {level} intervals "
                        "that do not overlap).")
     return out
+
+
+def _item_sentence(more_a: list, more_b: list, na: str, nb: str, level: str) -> str:
+    """The item wording of a pair of segments with separated shares of preference."""
+    parts = []
+    for more, x, y in ((more_a, na, nb), (more_b, nb, na)):
+        if more:
+            verb = "is" if len(more) == 1 else "are"
+            parts.append(f"{text.and_list(more)} {verb} preferred more in {x} than in {y}")
+    return text.capital("; ".join(parts)) + f" (shares of preference, {level} intervals " \
+        "that do not overlap)."
 
 
 def _pair_text(attr, hi, lo, labels: Labels) -> str:
@@ -134,7 +157,9 @@ def latent_section(run: dict, labels: Labels, level: float) -> dict | None:
         ``groups``: one entry per fitted group (pooled last) with ``label``,
         ``selection`` (rows), ``selection_sentence``, ``segments`` (rows: segment, share,
         interval, top attributes, profile), ``differences`` (sentences), ``starts_note``;
-        ``note`` (where the group tables come from).
+        ``note`` (where the group tables come from); ``top_header``, ``figure_alt`` and
+        ``figure_what`` (the wording of the segment table and figure: attributes, or items
+        in an item study).
     """
     sel_all = run.get("class_selection")
     if sel_all is None or sel_all.empty:
@@ -143,7 +168,18 @@ def latent_section(run: dict, labels: Labels, level: float) -> dict | None:
     groups = []
     for g in dict.fromkeys(sel_all["group"].astype(str)):
         groups.append(_group_entry(run, g, labels, lvl))
-    return {"groups": groups, "level": lvl,
+    if labels.is_items:
+        return {"groups": groups, "level": lvl, "top_header": "Most preferred items",
+                "figure_alt": "Share of preference by latent class segment",
+                "figure_what": "Share of preference of each item",
+                "note": "The group tables above (shares of preference, relative utilities, "
+                        "comparisons) come from the item model of each group; the segments "
+                        "below come from the latent class model, fitted to the same "
+                        "responses: each segment has its own item utilities (the reference "
+                        "item at 0)."}
+    return {"groups": groups, "level": lvl, "top_header": "Most important attributes",
+            "figure_alt": "Attribute importance by latent class segment",
+            "figure_what": "Attribute importance",
             "note": "The group tables above (importance, trade-offs, comparisons) come from "
                     "the conditional logit of each group; the segments below come from the "
                     "latent class model, fitted to the same responses."}
@@ -183,7 +219,8 @@ def _group_entry(run: dict, g: str, labels: Labels, lvl: str) -> dict:
     return {"label": labels.group(g), "code": g, "selection": rows if len(rows) > 1 else [],
             "selection_sentence": selection_sentence(sel), "segments": segments,
             "classes": n_classes,
-            "differences": segment_differences(imp, labels, lvl) if n_classes > 1 else [],
+            "differences": (segment_differences(imp, labels, lvl, labels.is_items)
+                            if n_classes > 1 else []),
             "starts_note": starts_note}
 
 
@@ -232,7 +269,9 @@ def methods_paragraph(cfg: dict) -> str:
         Names the model (latent class conditional logit, Bhat 1997; scale-adjusted, Magidson
         and Vermunt 2007), the class counts and criterion, the membership covariates, the
         starts, EM (Train 2008; Pacifico and Yoo 2013) with the Newton polish, and that the
-        group tables stay the conditional logit's.
+        group tables stay the conditional logit's (in an item study: each segment is the
+        item model with its own item utilities, its shares of preference per segment, and
+        the group tables stay the item model's).
     """
     m = cfg.get("model") or {}
     if m.get("type") != "latent_class":
@@ -244,7 +283,11 @@ def methods_paragraph(cfg: dict) -> str:
                   "the number of respondents as the sample size are all reported)")
     else:
         counts = f"{classes} class{'es' * (classes != 1)}"
+    items = cfg.get("type") in ("best-worst", "ranking")
     kind = "a latent class conditional logit (Bhat 1997)"
+    if items:
+        kind = ("a latent class version of the item model (Bhat 1997), each class with its "
+                "own item utilities and the reference item at 0 in every class")
     if int(m.get("scale_classes", 1)) > 1:
         kind = (f"a scale-adjusted latent class logit with {m['scale_classes']} scale classes "
                 "crossed with the preference classes (Magidson and Vermunt 2007)")
@@ -257,8 +300,19 @@ def methods_paragraph(cfg: dict) -> str:
             "followed by a Newton polish on the analytic gradient and Hessian; the best "
             "log-likelihood is kept and the share of starts that reached it is reported. "
             "Classes are ordered by share; standard errors are cluster-robust by respondent. "
-            "Importance per segment uses Krinsky-Robb draws from the segment's coefficients. "
-            "The group tables come from the conditional logit of each group.")
+            + (_items_tail(cfg) if items else
+               "Importance per segment uses Krinsky-Robb draws from the segment's "
+               "coefficients. The group tables come from the conditional logit of each "
+               "group."))
+
+
+def _items_tail(cfg: dict) -> str:
+    """The methods paragraph's end for an item study: how the segments' shares of
+    preference get their intervals, and where the group tables come from."""
+    delta = (cfg.get("importance") or {}).get("intervals") == "delta"
+    how = "the delta method" if delta else "Krinsky-Robb draws from the segment's utilities"
+    return (f"Shares of preference per segment have intervals from {how}. The group tables "
+            "come from the item model of each group.")
 
 
 def figure_steps(run: dict, section: dict | None, labels: Labels, level: float) -> list:
@@ -292,6 +346,7 @@ def figure_steps(run: dict, section: dict | None, labels: Labels, level: float) 
     imp = imp[imp["group"].astype(str) == entry["code"]]
     first = imp[imp["class"] == imp["class"].iloc[0]].sort_values(["rank", "attribute"])
     order = list(first["attribute"])
-    title = f"Attribute importance by segment: {entry['label']}"
+    what = "Share of preference" if labels.is_items else "Attribute importance"
+    title = f"{what} by segment: {entry['label']}"
     return [("classes", lambda: figures.class_importance_chart(imp, labels, level, order,
                                                                title))]

@@ -1,7 +1,8 @@
 """The stages of an item study, returning the same :class:`dce.run.stages.Run` as the
 attribute pipeline: design, responses (simulated or read), one model per group plus the
 pooled model, shares of preference with intervals and rank probabilities, group
-comparisons, and best-minus-worst (or ranking) counts in ``run.tables``.
+comparisons, and best-minus-worst (or ranking) counts in ``run.tables``; with
+``model.type: latent_class`` also the latent class tables (:mod:`dce.run.latent_items`).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from dce.design import items as item_design
 from dce.errors import DataError, EstimationError
 from dce.models import items as models
 from dce.models.separation import SeparatedError
+from dce.run import latent_items
 from dce.run.fit import bootstrap_draws, separated_groups
 from dce.run.stages import Run, run_stages, timed
 
@@ -194,6 +196,7 @@ def _fit_all(run) -> None:
         item_importance.rank(r, items, utilities=draws[r.group],
                              intervals=spec.importance.intervals, level=level)
         for r in run.fits])
+    latent_items.latent_classes(run, parts, items, ref)  # model.type: latent_class
     pairs = compare.pairs_of(fit_groups, spec.compare.pairs)
     unknown = sorted({g for p in pairs for g in p} - set(fit_groups))
     if unknown:

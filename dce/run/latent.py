@@ -41,7 +41,8 @@ from dce.models.latent_class_select import (
 )
 from dce.run.stages import Run, timed
 
-__all__ = ["SELECTION_COLUMNS", "latent_classes", "membership_frame", "selection_row"]
+__all__ = ["SELECTION_COLUMNS", "fit_group", "latent_classes", "membership_frame",
+           "segment_tables", "selection_row"]
 
 
 def latent_classes(run: Run, targets: list, responses: pd.DataFrame, ranges: dict) -> None:
@@ -72,14 +73,41 @@ def latent_classes(run: Run, targets: list, responses: pd.DataFrame, ranges: dic
         return
     with timed(run, "latent_class"):
         for i, (g, part) in enumerate(targets):
-            run.latent[g] = _fit_group(run, g, part, i, responses)
+            run.latent[g] = fit_group(run, g, part, i, responses)
         run.tables.update(tables(run, targets, responses, ranges))
 
 
-def _fit_group(run, g, part, i, responses) -> ClassSelection:
+def fit_group(run: Run, g: str, part, i: int, responses: pd.DataFrame) -> ClassSelection:
     """The fits over ``model.classes`` of group ``g`` and the chosen count (smallest
     ``model.class_criterion``; :func:`dce.models.latent_class_select.choose`), the notes of
-    each fit re-issued with its class count."""
+    each fit re-issued with its class count.
+
+    Parameters
+    ----------
+    run : dce.run.stages.Run
+        The run (its study's ``model`` keys, seed and jobs).
+    g : str
+        The group (``all`` for the pooled model; membership ``group`` is used there only).
+    part : ChoiceData
+        The group's choice sets (for an item study, the expanded sets).
+    i : int
+        Position of the group in fit order: the starts use
+        ``seed_sequence(seed, "latent_class", i)``.
+    responses : pandas.DataFrame
+        The responses, one or more rows per respondent, with the membership columns.
+
+    Returns
+    -------
+    ClassSelection
+
+    Raises
+    ------
+    dce.errors.DataError, dce.errors.ConfigError
+        As :func:`dce.models.latent_class.fit`, the message naming the group and the key
+        ``model.<key>``.
+    dce.errors.EstimationError
+        Every start failed.
+    """
     m, study = run.study.spec.model, run.study
     columns = [c for c in m.membership if not (c == "group" and g != "all")]
     frame = membership_frame(responses, columns)
@@ -105,21 +133,12 @@ def tables(run: Run, targets: list, responses: pd.DataFrame, ranges: dict) -> di
     """
     spec, study = run.study.spec, run.study
     level = spec.importance.level
-    rows, est, shares, post, imp, trade = [], [], [], [], [], []
+    est, imp, trade = [], [], []
     denominator = denominator_of(study)
-    groups = responses.groupby("respondent", sort=False)["group"].first()
     for i, (g, _part) in enumerate(targets):
         sel = run.latent[g]
         res = sel.fits[sel.chosen]
-        rows.append(sel.table)
         est.append(res.tidy(level))
-        sh = res.class_shares(level)
-        sh.insert(0, "group", g)
-        shares.append(sh)
-        frame = res.posterior_frame().reset_index()
-        frame.insert(1, "group", g)
-        frame.insert(2, "respondent_group", frame["respondent"].map(groups).to_numpy())
-        post.append(frame)
         for c in range(1, res.n_classes + 1):
             cf = res.class_fit(c)
             draws = importance.coefficient_draws(
@@ -138,14 +157,51 @@ def tables(run: Run, targets: list, responses: pd.DataFrame, ranges: dict) -> di
                 table["outside_tested_range"] = table["outside_tested_range"].map(
                     {True: "true", False: "false"})
                 trade.append(table)
-    out = {"class_selection": pd.concat(rows, ignore_index=True),
+    seg = segment_tables(run, [g for g, _ in targets], responses)
+    out = {"class_selection": seg["class_selection"],
            "class_estimates": pd.concat(est, ignore_index=True),
-           "class_shares": pd.concat(shares, ignore_index=True),
-           "classes": _posterior_columns(pd.concat(post, ignore_index=True)),
+           "class_shares": seg["class_shares"], "classes": seg["classes"],
            "class_importance": pd.concat(imp, ignore_index=True)}
     if trade:
         out["class_tradeoffs"] = pd.concat(trade, ignore_index=True)
     return out
+
+
+def segment_tables(run: Run, groups: list, responses: pd.DataFrame) -> dict:
+    """The tables of ``run.latent`` that attribute and item studies share:
+    class_selection, class_shares and classes (module docstring).
+
+    Parameters
+    ----------
+    run : dce.run.stages.Run
+        With ``run.latent`` filled for every group.
+    groups : list of str
+        The groups fitted, in fit order (pooled ``all`` last).
+    responses : pandas.DataFrame
+        The responses (``respondent`` and ``group`` columns), for each respondent's group.
+
+    Returns
+    -------
+    dict
+        Name -> pandas.DataFrame: ``class_selection``, ``class_shares``, ``classes``.
+    """
+    level = run.study.spec.importance.level
+    rows, shares, post = [], [], []
+    of = responses.groupby("respondent", sort=False)["group"].first()
+    for g in groups:
+        sel = run.latent[g]
+        res = sel.fits[sel.chosen]
+        rows.append(sel.table)
+        sh = res.class_shares(level)
+        sh.insert(0, "group", g)
+        shares.append(sh)
+        frame = res.posterior_frame().reset_index()
+        frame.insert(1, "group", g)
+        frame.insert(2, "respondent_group", frame["respondent"].map(of).to_numpy())
+        post.append(frame)
+    return {"class_selection": pd.concat(rows, ignore_index=True),
+            "class_shares": pd.concat(shares, ignore_index=True),
+            "classes": _posterior_columns(pd.concat(post, ignore_index=True))}
 
 
 def _posterior_columns(frame: pd.DataFrame) -> pd.DataFrame:
