@@ -8,11 +8,12 @@ plain rows and sentences for both templates. The sentences follow fixed rules (d
 - **Selection**: each criterion (BIC, CAIC, AIC3) is said to favour the class count with
   its smallest value; when they disagree the sentence names each, and says which one the
   config uses.
-- **Differences between segments**: an attribute is said to matter more to one segment than
-  to another only when the two segments' importance intervals do not overlap; otherwise
-  nothing is claimed about it. In an item study (best-worst, ranking;
+- **Differences between segments**: an attribute is said to take a larger share of
+  importance in one segment than in another only when the two segments' importance
+  intervals do not overlap (a statement about shares, which are compositional); otherwise
+  nothing is claimed about it; segments below :data:`MIN_SHARE` are left out. In an item study (best-worst, ranking;
   :mod:`dce.run.latent_items`) the same rule applies to the items' shares of preference: an
-  item is said to be preferred more in one segment than in another only when the two share
+  item is said to have a larger share of preference in one segment than in another only when the two share
   intervals do not overlap.
 - **Starts**: a share of starts reaching the best log-likelihood below
   :data:`dce.models.latent_class.LOW_SHARE` is reported as a warning.
@@ -31,6 +32,8 @@ from dce.report.labels import POOLED, Labels
 __all__ = ["CRITERIA", "latent_section", "segment_differences", "selection_sentence"]
 
 CRITERIA = (("bic", "BIC"), ("caic", "CAIC"), ("aic3", "AIC3"))
+NARROW = 2.0  # a criterion ahead of the next class count by less than this is "narrow"
+MIN_SHARE = 0.05  # segments below this share of respondents get no difference sentences
 
 
 def selection_sentence(sel: pd.DataFrame) -> str:
@@ -50,6 +53,8 @@ def selection_sentence(sel: pd.DataFrame) -> str:
     if len(sel) < 2:
         return ""
     best = {name: int(sel.loc[sel[key].idxmin(), "classes"]) for key, name in CRITERIA}
+    narrow = [f"{name} by {text.num(gap, 2)}" for key, name in CRITERIA
+              if (gap := float(sel[key].nsmallest(2).diff().iloc[-1])) < NARROW]
     chosen = int(sel.loc[sel["chosen"].astype(str).str.lower() == "true", "classes"].iloc[0])
     used = str(sel["criterion"].iloc[0]).upper()
     counts = set(best.values())
@@ -58,12 +63,15 @@ def selection_sentence(sel: pd.DataFrame) -> str:
     else:
         head = ("The criteria disagree: " +
                 text.and_list([f"{n} favours {c}" for n, c in best.items()]))
+    if narrow:
+        head += (f" (only narrowly: {text.and_list(narrow)}, less than {NARROW:g} points ahead "
+                 "of the next count)")
     return f"{head}; the model with {chosen} class{'es' * (chosen > 1)} (smallest {used}) " \
            "is reported."
 
 
 def segment_differences(imp: pd.DataFrame, labels: Labels, level: str,
-                        items: bool = False) -> list[str]:
+                        items: bool = False, small: dict | None = None) -> list[str]:
     """Sentences on attributes whose importance (items whose share of preference) differs
     between two segments of one model: only where their intervals do not overlap (module
     docstring).
@@ -77,8 +85,12 @@ def segment_differences(imp: pd.DataFrame, labels: Labels, level: str,
     level : str
         The interval level as text (e.g. "95%").
     items : bool
-        Item wording: shares of preference of items ("is preferred more in segment 1 than
-        in segment 2") instead of attribute importance ("matters more to segment 1").
+        Item wording: shares of preference of items ("has a larger share of preference in
+        segment 1 than in segment 2") instead of attribute importance ("takes a larger share
+        of importance in segment 1").
+    small : dict or None
+        Segment code -> share, for segments below :data:`MIN_SHARE`: left out of the
+        comparisons, with one sentence saying so.
 
     Returns
     -------
@@ -86,8 +98,11 @@ def segment_differences(imp: pd.DataFrame, labels: Labels, level: str,
         One sentence per pair of segments; a pair with no separated attribute (item) gets
         a sentence saying so.
     """
-    classes = list(dict.fromkeys(imp["class"]))
-    out = []
+    small = small or {}
+    classes = [c for c in dict.fromkeys(imp["class"]) if c not in small]
+    out = [f"{text.capital(_segment(c))} holds {text.pct(v)}% of the respondents, too few to "
+           f"compare with the other segments (below {text.pct(MIN_SHARE)}%)."
+           for c, v in small.items()]
     for i, a in enumerate(classes):
         for b in classes[i + 1:]:
             ra = imp[imp["class"] == a].set_index("attribute")
@@ -110,13 +125,15 @@ def segment_differences(imp: pd.DataFrame, labels: Labels, level: str,
                 continue
             parts = []
             if more_a:
-                parts.append(f"{text.and_list(more_a)} matter{'s' * (len(more_a) == 1)} more "
-                             f"to {na} than to {nb}")
+                parts.append(f"{text.and_list(more_a)} take{'s' * (len(more_a) == 1)} a larger "
+                             f"share of importance in {na} than in {nb}")
             if more_b:
-                parts.append(f"{text.and_list(more_b)} matter{'s' * (len(more_b) == 1)} more "
-                             f"to {nb} than to {na}")
-            out.append(text.capital("; ".join(parts)) + f" (importance, {level} intervals "
-                       "that do not overlap).")
+                parts.append(f"{text.and_list(more_b)} take{'s' * (len(more_b) == 1)} a larger "
+                             f"share of importance in {nb} than in {na}")
+            out.append(text.capital("; ".join(parts)) + f" (importance shares, {level} "
+                       "intervals that do not overlap; shares are relative to the other "
+                       "attributes within a segment, so this is not a claim of more weight "
+                       "in absolute terms).")
     return out
 
 
@@ -125,8 +142,9 @@ def _item_sentence(more_a: list, more_b: list, na: str, nb: str, level: str) -> 
     parts = []
     for more, x, y in ((more_a, na, nb), (more_b, nb, na)):
         if more:
-            verb = "is" if len(more) == 1 else "are"
-            parts.append(f"{text.and_list(more)} {verb} preferred more in {x} than in {y}")
+            verb = "has" if len(more) == 1 else "have"
+            parts.append(f"{text.and_list(more)} {verb} a larger share of preference in {x} "
+                         f"than in {y}")
     return text.capital("; ".join(parts)) + f" (shares of preference, {level} intervals " \
         "that do not overlap)."
 
@@ -172,16 +190,16 @@ def latent_section(run: dict, labels: Labels, level: float) -> dict | None:
         return {"groups": groups, "level": lvl, "top_header": "Most preferred items",
                 "figure_alt": "Share of preference by latent class segment",
                 "figure_what": "Share of preference of each item",
-                "note": "The group tables above (shares of preference, relative utilities, "
-                        "comparisons) come from the item model of each group; the segments "
+                "note": "The group tables of this report (shares of preference, relative "
+                        "utilities, comparisons) come from the item model of each group; the segments "
                         "below come from the latent class model, fitted to the same "
                         "responses: each segment has its own item utilities (the reference "
                         "item at 0)."}
     return {"groups": groups, "level": lvl, "top_header": "Most important attributes",
             "figure_alt": "Attribute importance by latent class segment",
             "figure_what": "Attribute importance",
-            "note": "The group tables above (importance, trade-offs, comparisons) come from "
-                    "the conditional logit of each group; the segments below come from the "
+            "note": "The group tables of this report (importance, trade-offs, comparisons) "
+                    "come from the conditional logit of each group; the segments below come from the "
                     "latent class model, fitted to the same responses."}
 
 
@@ -219,8 +237,10 @@ def _group_entry(run: dict, g: str, labels: Labels, lvl: str) -> dict:
     return {"label": labels.group(g), "code": g, "selection": rows if len(rows) > 1 else [],
             "selection_sentence": selection_sentence(sel), "segments": segments,
             "classes": n_classes,
-            "differences": (segment_differences(imp, labels, lvl, labels.is_items)
-                            if n_classes > 1 else []),
+            "differences": (segment_differences(
+                imp, labels, lvl, labels.is_items,
+                {str(r["class"]): float(r["share"]) for _, r in shares.iterrows()
+                 if float(r["share"]) < MIN_SHARE}) if n_classes > 1 else []),
             "starts_note": starts_note}
 
 

@@ -8,7 +8,7 @@ attribute C has the same coefficient (0.5) in both, and since A + B + C ranges a
 both segments, C's importance is the same too (1/6). Class coefficients must be within 3
 standard errors of the truth, C's importance within 0.05 of 1/6. The report must
 - choose 2 classes by BIC from 1..2,
-- say A matters more to one segment and B more to the other,
+- say A takes a larger share of importance in one segment and B in the other,
 - say nothing about C differing,
 - profile each segment by the group it came from (mean posterior above 80%).
 """
@@ -80,14 +80,14 @@ def test_report_states_the_truth_and_no_false_claim(run_dir):
     section = md[md.index("## Preference segments"):]
     section = section[:section.index("\n## ", 5)]
     assert "BIC, CAIC and AIC3 all favour 2 classes" in section
-    claims = [line for line in section.splitlines() if "matter" in line and "more to" in line]
+    claims = [line for line in section.splitlines() if "larger share of importance" in line]
     assert len(claims) == 1
     claim = claims[0]
     imp = pd.read_csv(run_dir / "class_importance.csv").set_index(["class", "attribute"])
     seg = {imp.loc[c]["importance"].idxmax(): c[-1] for c in ("class1", "class2")}
     for attr in ("a", "b"):  # each attribute said to matter more to its own fans
-        assert re.search(rf"attribute {attr.upper()} \([^)]*\) matters more to segment "
-                         rf"{seg[attr]} than", claim, flags=re.I), claim
+        assert re.search(rf"attribute {attr.upper()} \([^)]*\) takes a larger share of "
+                         rf"importance in segment {seg[attr]} than", claim, flags=re.I), claim
     assert "attribute C" not in claim  # equal in both segments: no claim
     # each segment's profile: mostly the group it was simulated from
     rows = [line for line in section.splitlines() if line.startswith("| 1 |")

@@ -172,7 +172,7 @@ def test_report_claims_only_separated_items(two):
     imp = run.tables["class_importance"].set_index(["class", "attribute"])
     text = (out / "report.md").read_text()
     assert "## Preference segments" in text and "Most preferred items" in text
-    line = next(s for s in text.splitlines() if "preferred more in segment" in s)
+    line = next(s for s in text.splitlines() if "larger share of preference in segment" in s)
     labels = {"a": "alpha"}
     for item in ITEMS:
         lo1, hi1 = imp.loc[("class1", item), ["ci_lower", "ci_upper"]]
