@@ -29,7 +29,7 @@ import numpy as np
 from dce.core.coding import ChoiceData
 from dce.core.parallel import map_seeds
 from dce.models.clogit_refits import Refits
-from dce.models.separation import direction, suspicious
+from dce.models.separation import SCREEN, direction
 
 
 def panels(data: ChoiceData) -> tuple[np.ndarray, np.ndarray]:
@@ -168,7 +168,8 @@ def _refit(name, refits, weights, start, unchecked, sample) -> np.ndarray:
     if not converged:
         raise RuntimeError(f"{'pooled' if name == 'all' else f'group {name}:'} refit did "
                            "not converge")
-    if name not in unchecked and suspicious(refits.data, beta, True, sets=weights > 0):
+    if name not in unchecked and (not np.isfinite(beta).all()
+                                  or refits.largest_span(beta, weights) > SCREEN):
         data = sample()
         if direction(data) is not None:
             raise RuntimeError(f"group {name}: the resample is separated (no maximum "

@@ -64,3 +64,29 @@ class Refits:
         beta = np.array(start, dtype=float)
         beta, _, _, _, converged, _ = newton(ev, beta, max_iter, collect=False)
         return beta, converged
+
+    def largest_span(self, beta, weights) -> float:
+        """The largest within-set span of utilities, ``max_j u_j - min_j u_j``, over the
+        sets with positive weight: what :func:`dce.models.separation.suspicious` screens,
+        from the stored differences (``u_0 = 0``) instead of the rows.
+
+        Parameters
+        ----------
+        beta : ndarray (K,)
+        weights : ndarray (sets,)
+
+        Returns
+        -------
+        float
+            0 when no set with two alternatives or more has positive weight.
+        """
+        beta = np.asarray(beta, dtype=float)
+        drawn = np.asarray(weights) > 0
+        out = 0.0
+        for blk in self._ev.blocks:
+            u = np.matmul(beta, blk.C)                      # (J-1, n)
+            span = np.maximum(u.max(axis=0), 0.0) - np.minimum(u.min(axis=0), 0.0)
+            keep = drawn[:blk.n] if blk.sets is None else drawn[blk.sets]
+            if keep.any():
+                out = max(out, float(span[keep].max()))
+        return out

@@ -81,3 +81,26 @@ def test_weighted_refit_equals_the_fit_of_the_copied_resample():
     other = np.random.default_rng(7).integers(0, 40, 40)
     np.testing.assert_allclose(refits.fit(set_weights(data, other), TRUE)[0],
                                fit(resample(data, other), se="classic").params, atol=1e-9)
+
+
+def test_largest_span_is_the_row_span_of_the_drawn_sets():
+    # the separation screen of a refit reads the stored differences; the reference is the
+    # span of X @ beta over each set's rows, in plain numpy, for sets of unequal size
+    from dce.analysis.bootstrap import set_weights
+    from dce.models.clogit_refits import Refits
+
+    data = panel_data(np.random.default_rng(8), n_resp=30, tasks=4, alts=3)
+    keep = np.ones(data.X.shape[0], bool)
+    keep[data.set_start[1:-1:3]] = False          # drop a row of every third set but one
+    rows = np.flatnonzero(keep)
+    sets = np.repeat(np.arange(data.n_sets), np.diff(data.set_start))[rows]
+    starts = np.r_[0, np.flatnonzero(np.diff(sets)) + 1, len(rows)]
+    uneven = type(data)(data.X[rows], data.chosen[rows], starts, data.respondent,
+                        data.respondent_ids, data.group, data.alternative[rows], data.terms)
+    beta = np.array([2.5, -1.5])
+    picks = np.random.default_rng(9).integers(0, 30, 30)
+    weights = set_weights(uneven, picks)
+    u = uneven.X @ beta
+    span = np.maximum.reduceat(u, starts[:-1]) - np.minimum.reduceat(u, starts[:-1])
+    assert Refits(uneven).largest_span(beta, weights) == pytest.approx(
+        span[weights > 0].max(), rel=1e-12)
