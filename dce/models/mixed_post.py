@@ -271,6 +271,7 @@ def tradeoff_view(result: Any, draws: np.ndarray) -> tuple[Any, np.ndarray]:
     """
     if getattr(result, "space", "preference") != "wtp":
         return _lognormal_means(result, draws)
+    result, draws = _lognormal_means(result, draws, skip=SCALE_NAME)  # lognormal WTPs
     p = list(result.terms).index(SCALE_NAME)
     params = np.array(result.params, float)
     params[p] = -1.0
@@ -283,7 +284,7 @@ def tradeoff_view(result: Any, draws: np.ndarray) -> tuple[Any, np.ndarray]:
     return dataclasses.replace(result, terms=terms, params=params, vcov=V), D
 
 
-def _lognormal_means(result, draws):
+def _lognormal_means(result, draws, skip=None):
     """A preference-space mixed fit whose lognormal terms hold the coefficients' population
     means ``m = exp(mu + v/2)`` (``v = s^2``, or with correlation the squared norm of the
     term's Cholesky row; Train 2009, section 6.3) instead of ``mu``, the mean of their
@@ -297,6 +298,9 @@ def _lognormal_means(result, draws):
     result : FitResult
     draws : ndarray (R, P)
         Parameter draws of ``result``.
+    skip : str or None
+        A term left as it is (in WTP space the price slot ``lambda``, which the trade-off
+        view fixes at -1).
 
     Returns
     -------
@@ -305,7 +309,8 @@ def _lognormal_means(result, draws):
     if not isinstance(result, MixedFitResult) or result.scale_heterogeneity != "none":
         return result, draws
     K, _, rand, kinds = spec_of(result)
-    logn = [i for i, kd in enumerate(kinds) if kd == "lognormal"]
+    logn = [i for i, kd in enumerate(kinds)
+            if kd == "lognormal" and result.terms[rand[i]] != skip]
     if not logn:
         return result, draws
     R = len(rand)

@@ -84,3 +84,30 @@ def test_delta_interval_from_a_numerical_jacobian(fitted):
     row = _row(table, "quality[good]")
     assert row["delta_ci_lower"] == pytest.approx(g(theta) - z * se, rel=1e-5)
     assert row["delta_ci_upper"] == pytest.approx(g(theta) + z * se, rel=1e-5)
+
+
+def test_wtp_space_lognormal_wtp_uses_its_mean():
+    """In WTP space a lognormal WTP's row is mu of its log; its value against the price is
+    the mean WTP exp(mu + s^2/2) (closed form from the estimates)."""
+    rng = np.random.default_rng(4)
+    N, T, J = 300, 6, 3
+    q = rng.integers(0, 2, size=(N, T, J))
+    c = rng.uniform(0, 4, size=(N, T, J))
+    w = np.exp(np.log(0.6) + 0.4 * rng.standard_normal(N))       # half the good-basic WTP
+    U = 1.2 * (w[:, None, None] * (2 * q - 1) - c) + rng.gumbel(size=(N, T, J))
+    y = U.argmax(axis=2)
+    n, t, j = np.meshgrid(np.arange(N), np.arange(T), np.arange(J), indexing="ij")
+    df = pd.DataFrame({"respondent": n.ravel() + 1, "task": t.ravel() + 1,
+                       "alternative": j.ravel() + 1,
+                       "quality": np.array(["basic", "good"])[q.ravel()], "cost": c.ravel(),
+                       "chosen": (y[..., None] == np.arange(J)).astype(int).ravel()})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = dce.mixed_logit(df, {"quality": ["basic", "good"], "cost": "linear"},
+                              random={"quality[good]": "lognormal"}, space="wtp",
+                              price="cost", draws=100, seed=3)
+    est = res.tidy().set_index("term")["estimate"]
+    mean = np.exp(est["quality[good]"] + est["sd[quality[good]]"] ** 2 / 2)
+    row = _row(dce.wtp(res, denominator="cost"), "quality[good]")
+    assert row["estimate"] == pytest.approx(2 * mean, rel=1e-10)
+    assert row["estimate"] == pytest.approx(2 * 0.6 * np.exp(0.08), rel=0.25)  # the truth
