@@ -369,6 +369,16 @@ def summary_text(out, run, command: str | None = None) -> str:
         bad = [r.group for r in run.fits if not r.converged]
         words.append(f"{len(run.fits)} model{'s' if len(run.fits) != 1 else ''} fitted"
                      + (f"; NOT converged: {', '.join(bad)}." if bad else ", all converged."))
+        sel = run.tables.get("class_selection")
+        ok = (None if sel is None else
+              sel["converged"].astype(str).str.lower().isin(["true", "1", "1.0"]))
+        if ok is not None and not ok.all():
+            off = sel[~ok]
+            words.append("Latent class models NOT converged: " + ", ".join(
+                f"{g} with {int(c)} classes" for g, c in zip(off["group"], off["classes"]))
+                + (" (one of them the reported model)." if off["chosen"].astype(str).str.lower()
+                   .isin(["true", "1", "1.0"]).any()
+                   else " (none of them the reported model; see class_selection.csv)."))
     if run.importance is not None:
         t = run.importance.table
         labels = Labels(study.spec.model_dump(mode="json"), list(dict.fromkeys(t["group"])))
