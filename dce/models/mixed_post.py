@@ -327,3 +327,29 @@ def _lognormal_means(result, draws, skip=None):
         D[:, k] = np.exp(D[:, k] + (D[:, q] ** 2).sum(axis=1) / 2)
     V = J @ np.asarray(result.vcov, float) @ J.T
     return dataclasses.replace(result, params=params, vcov=V), D
+
+
+def lognormal_map(result):
+    """The population means of a mixed fit's lognormal terms as a map of its parameters:
+    ``(m, J, names)`` with ``m`` the parameter vector whose lognormal mean slots hold
+    ``exp(mu + s^2/2)``, ``J`` its Jacobian (P, P) and ``names`` those terms; None for a fit
+    without lognormal terms (other than a WTP-space price). Used to derive effects-coded
+    reference levels from the coefficients' means (:func:`dce.models.results.reported`).
+    """
+    if not isinstance(result, MixedFitResult) or result.scale_heterogeneity != "none":
+        return None
+    P = len(result.params)
+    view, _ = _lognormal_means(result, np.zeros((0, P)), skip=SCALE_NAME)
+    theta = np.asarray(result.params, float)
+    moved = [i for i in range(P) if view.params[i] != theta[i]]
+    if not moved:
+        return None
+    J = np.eye(P)
+    K, _, rand, kinds = spec_of(result)
+    for i, kd in enumerate(kinds):
+        k = rand[i]
+        if kd != "lognormal" or result.terms[k] == SCALE_NAME:
+            continue
+        q = (K + i * (i + 1) // 2 + np.arange(i + 1)) if result.correlated else np.array([K + i])
+        J[k, k], J[k, q] = view.params[k], view.params[k] * theta[q]
+    return np.asarray(view.params, float), J, {result.terms[i] for i in moved}

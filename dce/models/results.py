@@ -220,7 +220,9 @@ def tidy(terms, params, vcov, level=0.95, group="all") -> pd.DataFrame:
 
 def reported(result: FitResult, attributes, with_map: bool = False):
     """Estimates in reporting terms: effects coding adds each omitted level
-    (minus the sum of the others) with its standard error from the covariance.
+    (minus the sum of the others) with its standard error from the covariance. In a mixed
+    logit an omitted level derived from a lognormal term uses that coefficient's mean
+    ``exp(mu + s^2/2)`` (delta method), while the lognormal term's own row stays ``mu``.
 
     The reported estimates are the linear map ``T params`` with covariance ``T vcov T'``
     (exact: the map is linear); effects coding as in Bech and Gyrd-Hansen (2005). Terms of
@@ -253,18 +255,23 @@ def reported(result: FitResult, attributes, with_map: bool = False):
         WTP-space mixed logit, ``result.price``, is left out: its slot holds ``lambda``).
     """
     index = {t: i for i, t in enumerate(result.terms)}
-    rows, names = [], []
+    rows, names, derived = [], [], []
     K = len(result.terms)
+    from dce.models.mixed_post import lognormal_map
+
+    logn = lognormal_map(result)  # lognormal terms: reference levels from their means
     for a in attributes:
         if list(a.terms) == [getattr(result, "price", None)]:
             continue  # WTP space: the price term's slot is the scale ``lambda``
         cols = [index[t] for t in a.terms]
         R = a.report_matrix()
+        mean_based = logn is not None and bool(set(a.terms) & logn[2])
         for name, r in zip(a.report_terms, R):
             row = np.zeros(K)
             row[cols] = r
             rows.append(row)
             names.append(name)
+            derived.append(mean_based and not (np.count_nonzero(r) == 1 and r.max() == 1))
     covered = {t for a in attributes for t in a.terms}
     for t in result.terms:
         if t not in covered:
@@ -272,7 +279,17 @@ def reported(result: FitResult, attributes, with_map: bool = False):
             row[index[t]] = 1.0
             rows.append(row)
             names.append(t)
+            derived.append(False)
     T = np.array(rows).reshape(len(rows), K)
+    if logn is not None and any(derived):
+        # rows derived from a lognormal term use the coefficients' means m(theta): the
+        # estimate T_m m and, by the delta method, covariance through the Jacobian J
+        d = np.array(derived)
+        m, J, _ = logn
+        A = np.where(d[:, None], T @ J, T)             # d(estimate)/d(theta) by row
+        est = np.where(d, T @ m, T @ result.params)
+        return (names, est, A @ result.vcov @ A.T, T) if with_map else \
+            (names, est, A @ result.vcov @ A.T)
     if with_map:
         return names, T @ result.params, T @ result.vcov @ T.T, T
     return names, T @ result.params, T @ result.vcov @ T.T

@@ -111,3 +111,30 @@ def test_wtp_space_lognormal_wtp_uses_its_mean():
     row = _row(dce.wtp(res, denominator="cost"), "quality[good]")
     assert row["estimate"] == pytest.approx(2 * mean, rel=1e-10)
     assert row["estimate"] == pytest.approx(2 * 0.6 * np.exp(0.08), rel=0.25)  # the truth
+
+
+def test_effects_coded_reference_level_uses_the_lognormal_mean():
+    """The omitted level of an effects-coded attribute is minus the sum of the other
+    levels' coefficients: with a lognormal level, minus its mean exp(mu + s^2/2), not -mu
+    (second user trial: the worst level came out as the best)."""
+    rng = np.random.default_rng(6)
+    N, T, J = 300, 6, 3
+    q = rng.integers(0, 2, size=(N, T, J))
+    s = rng.integers(0, 11, size=(N, T, J)).astype(float)
+    bq = np.exp(np.log(0.5) + 0.3 * rng.standard_normal(N))
+    U = bq[:, None, None] * (2 * q - 1) - 0.1 * s + rng.gumbel(size=(N, T, J))
+    y = U.argmax(axis=2)
+    n, t, j = np.meshgrid(np.arange(N), np.arange(T), np.arange(J), indexing="ij")
+    df = pd.DataFrame({"respondent": n.ravel() + 1, "task": t.ravel() + 1,
+                       "alternative": j.ravel() + 1,
+                       "quality": np.array(["basic", "good"])[q.ravel()],
+                       "saving": s.ravel(),
+                       "chosen": (y[..., None] == np.arange(J)).astype(int).ravel()})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = dce.mixed_logit(df, ATTRS, random={"quality[good]": "lognormal"}, draws=100)
+    tab = res.tidy().set_index("term")
+    mean = np.exp(tab.loc["quality[good]", "estimate"]
+                  + tab.loc["sd[quality[good]]", "estimate"] ** 2 / 2)
+    assert tab.loc["quality[basic]", "estimate"] == pytest.approx(-mean, rel=1e-10)
+    assert tab.loc["quality[basic]", "estimate"] < 0    # basic is the worse level
