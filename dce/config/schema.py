@@ -323,7 +323,9 @@ class ModelSpec(_Strict):
         "group`, `quality[High]@online forum`)")
     random: dict[str, Distribution] = Field(
         default_factory=dict, description="mixed logit: distribution of each random term "
-                                          "(`normal`, `lognormal`, `triangular`)")
+        "(`normal`, `lognormal`, `triangular`); a lognormal term's row and its `sd[...]` row "
+        "are the mean and SD of the log of its (always positive) coefficient, whose mean "
+        "`exp(mu + s^2/2)` the trade-offs, reference levels and heterogeneity table use")
     correlated: StrictBool = Field(
         False, description="mixed logit: full covariance of the random terms")
     draws: StrictInt = Field(
