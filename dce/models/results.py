@@ -23,6 +23,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from dce.models.lognormal import lognormal_map
+
 
 @dataclass(frozen=True)
 class FitResult:
@@ -257,8 +259,6 @@ def reported(result: FitResult, attributes, with_map: bool = False):
     index = {t: i for i, t in enumerate(result.terms)}
     rows, names, derived = [], [], []
     K = len(result.terms)
-    from dce.models.mixed_post import lognormal_map
-
     logn = lognormal_map(result)  # lognormal terms: reference levels from their means
     for a in attributes:
         if list(a.terms) == [getattr(result, "price", None)]:
