@@ -294,7 +294,7 @@ def _starts(model, data, group, start, n_starts, notes) -> tuple[list, list]:
                 f"but the conditional logit finds a clearly negative effect of "
                 f"{', '.join(wrong)}; the fit would drive the coefficient to 0. Use normal "
                 "or triangular for it, or give the attribute as its negative (levels and "
-                "data values times -1, e.g. waiting time as -weeks)", key="model.random")
+                "data values times -1, e.g. waiting time as -weeks)", key="random")
         candidates = [model.start_extra(c) for c in starting_values(model, means)]
         start_ll = [model.loglik(c) for c in candidates]
         order = [i for i in np.argsort([-v if np.isfinite(v) else np.inf for v in start_ll])]

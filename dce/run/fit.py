@@ -295,8 +295,9 @@ def _fit_mixed(run, g, part, index, base):
             warnings.simplefilter("always")
             run.stability[g] = mixed.stability(part, result)
     except EstimationError as exc:
+        key = exc.problems[0].key  # the engine names its argument; the config, model.<it>
         raise EstimationError(f"group {g}: {exc.problems[0].message}",
-                              key=exc.problems[0].key) from None
+                              key=f"model.{key}" if key == "random" else key) from None
     if base.separation is None:  # else its divergence notes say less than the check's
         notes = _numerical_notes(caught, g)
         said = {re.sub(r"-?\d[\d.]*(e[-+]?\d+)?", "#", n) for n in notes}
