@@ -22,21 +22,27 @@ ATTRS = {"quality": ["basic", "good"], "saving": "linear"}
 B_QUALITY, MU, SIGMA = 0.8, -1.0, 0.5   # quality effects-coded: good - basic = 2 * 0.8
 
 
+def _choices(rng, N, T, J, x, name, utility):
+    """Long choices of N respondents x T tasks x J alternatives: quality basic/good drawn at
+    random, a numeric attribute ``name`` with values ``x`` (N, T, J), and the choice that
+    maximises ``utility(q, x) + Gumbel`` (q in {0, 1})."""
+    q = rng.integers(0, 2, size=(N, T, J))
+    y = (utility(q, x) + rng.gumbel(size=(N, T, J))).argmax(axis=2)
+    n, t, j = np.meshgrid(np.arange(N), np.arange(T), np.arange(J), indexing="ij")
+    return pd.DataFrame({"respondent": n.ravel() + 1, "task": t.ravel() + 1,
+                         "alternative": j.ravel() + 1,
+                         "quality": np.array(["basic", "good"])[q.ravel()], name: x.ravel(),
+                         "chosen": (y[..., None] == np.arange(J)).astype(int).ravel()})
+
+
 @pytest.fixture(scope="module")
 def fitted():
     rng = np.random.default_rng(11)
     N, T, J = 800, 8, 3
-    q = rng.integers(0, 2, size=(N, T, J))
     s = rng.integers(0, 11, size=(N, T, J)).astype(float)
     b_s = np.exp(MU + SIGMA * rng.standard_normal(N))
-    U = B_QUALITY * (2 * q - 1) + b_s[:, None, None] * s + rng.gumbel(size=(N, T, J))
-    y = U.argmax(axis=2)
-    n, t, j = np.meshgrid(np.arange(N), np.arange(T), np.arange(J), indexing="ij")
-    df = pd.DataFrame({"respondent": n.ravel() + 1, "task": t.ravel() + 1,
-                       "alternative": j.ravel() + 1,
-                       "quality": np.array(["basic", "good"])[q.ravel()],
-                       "saving": s.ravel(),
-                       "chosen": (y[..., None] == np.arange(J)).astype(int).ravel()})
+    df = _choices(rng, N, T, J, s, "saving",
+                  lambda q, x: B_QUALITY * (2 * q - 1) + b_s[:, None, None] * x)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         res = dce.mixed_logit(df, ATTRS, random={"saving": "lognormal"}, draws=200, seed=2)
@@ -91,16 +97,10 @@ def test_wtp_space_lognormal_wtp_uses_its_mean():
     the mean WTP exp(mu + s^2/2) (closed form from the estimates)."""
     rng = np.random.default_rng(4)
     N, T, J = 300, 6, 3
-    q = rng.integers(0, 2, size=(N, T, J))
     c = rng.uniform(0, 4, size=(N, T, J))
     w = np.exp(np.log(0.6) + 0.4 * rng.standard_normal(N))       # half the good-basic WTP
-    U = 1.2 * (w[:, None, None] * (2 * q - 1) - c) + rng.gumbel(size=(N, T, J))
-    y = U.argmax(axis=2)
-    n, t, j = np.meshgrid(np.arange(N), np.arange(T), np.arange(J), indexing="ij")
-    df = pd.DataFrame({"respondent": n.ravel() + 1, "task": t.ravel() + 1,
-                       "alternative": j.ravel() + 1,
-                       "quality": np.array(["basic", "good"])[q.ravel()], "cost": c.ravel(),
-                       "chosen": (y[..., None] == np.arange(J)).astype(int).ravel()})
+    df = _choices(rng, N, T, J, c, "cost",
+                  lambda q, x: 1.2 * (w[:, None, None] * (2 * q - 1) - x))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         res = dce.mixed_logit(df, {"quality": ["basic", "good"], "cost": "linear"},
@@ -119,17 +119,10 @@ def test_effects_coded_reference_level_uses_the_lognormal_mean():
     (second user trial: the worst level came out as the best)."""
     rng = np.random.default_rng(6)
     N, T, J = 300, 6, 3
-    q = rng.integers(0, 2, size=(N, T, J))
-    s = rng.integers(0, 11, size=(N, T, J)).astype(float)
+    s_ = rng.integers(0, 11, size=(N, T, J)).astype(float)
     bq = np.exp(np.log(0.5) + 0.3 * rng.standard_normal(N))
-    U = bq[:, None, None] * (2 * q - 1) - 0.1 * s + rng.gumbel(size=(N, T, J))
-    y = U.argmax(axis=2)
-    n, t, j = np.meshgrid(np.arange(N), np.arange(T), np.arange(J), indexing="ij")
-    df = pd.DataFrame({"respondent": n.ravel() + 1, "task": t.ravel() + 1,
-                       "alternative": j.ravel() + 1,
-                       "quality": np.array(["basic", "good"])[q.ravel()],
-                       "saving": s.ravel(),
-                       "chosen": (y[..., None] == np.arange(J)).astype(int).ravel()})
+    df = _choices(rng, N, T, J, s_, "saving",
+                  lambda q, x: bq[:, None, None] * (2 * q - 1) - 0.1 * x)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         res = dce.mixed_logit(df, ATTRS, random={"quality[good]": "lognormal"}, draws=100)
