@@ -12,9 +12,6 @@ import sys
 import warnings
 from pathlib import Path
 
-from dce.config.checks import design_generated
-from dce.run.design_run import design_sentence
-
 EXAMPLES = {
     "init": ["dce init my_study                # writes my_study/my_study.yaml and "
              "data/choices.csv",
@@ -26,7 +23,7 @@ EXAMPLES = {
     "simulate": ["dce simulate configs/peer_support.yaml # writes results/peer_support-simulate/"],
     "fit": ["dce fit my_study/my_study.yaml"],
     "report": ["dce report results/peer_support      # rewrites report.html, report.md, "
-               "figures/"],
+               "figures/, results.xlsx"],
     "schema": ["dce schema > dce-config.schema.json",
                "# then, first line of a config:  # yaml-language-server: "
                "$schema=dce-config.schema.json"],
@@ -193,7 +190,8 @@ def _dispatch(args, context: dict) -> int:
     out, run = execute(study, stage, args.output, args.force,
                        jobs=getattr(args, "jobs", None),
                        backend_name=getattr(args, "backend", None),
-                       scheduler=getattr(args, "scheduler", None))
+                       scheduler=getattr(args, "scheduler", None),
+                       report=args.command != "fit")
     for note in run.notes:
         print(f"warning: {note}", file=sys.stderr)
     _summary(out, run, args.command)
@@ -240,6 +238,9 @@ def _wrap(words: list[str]) -> str:
 
 def validate_summary(study, design) -> str:
     """One paragraph after `dce validate`: what the config describes and what comes next."""
+    from dce.config.checks import design_generated
+    from dce.run.design_run import design_sentence
+
     spec = study.spec
     what = (f"{len(study.attributes)} attributes" if spec.type == "dce" else
             f"{len(spec.items or {})} items ({spec.type})")
@@ -290,21 +291,16 @@ def power_summary(study, table) -> str:
 
 
 def _report(run_dir) -> int:
-    from dce import report
     from dce.errors import DceError
 
     path = Path(run_dir)
     if not (path / "config.yaml").exists() or not (path / "importance.csv").exists():
         raise DceError("not a complete dce run folder (config.yaml and importance.csv are "
                        "needed); run `dce run CONFIG` first", file=str(run_dir))
-    files = report.render(report.read_run(path))
-    for name, body in files.items():
-        target = path / name
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_name(target.name + ".tmp")
-        tmp.write_bytes(body)
-        tmp.replace(target)
-    print(f"report written: {path / 'report.html'}")
+    from dce.run.runner import rebuild_report
+
+    rebuild_report(path)
+    print(f"report written: {path / 'report.html'} (and results.xlsx)")
     return 0
 
 
@@ -332,6 +328,7 @@ def summary_text(out, run, command: str | None = None) -> str:
 
     from dce.report.labels import Labels
     from dce.report.text import and_list
+    from dce.run.design_run import design_sentence
 
     study = run.study
     words = [f"Finished {study.name} (dce {command or run.stage})."]
@@ -367,11 +364,13 @@ def summary_text(out, run, command: str | None = None) -> str:
                      + (f"; {opted} always chose the opt-out." if opted else "."))
     if run.fits:
         bad = [r.group for r in run.fits if not r.converged]
-        words.append(f"{len(run.fits)} model{'s' if len(run.fits) != 1 else ''} fitted"
-                     + (f"; NOT converged: {', '.join(bad)}." if bad else ", all converged."))
         sel = run.tables.get("class_selection")
         ok = (None if sel is None else
               sel["converged"].astype(str).str.lower().isin(["true", "1", "1.0"]))
+        every = ", all converged." if ok is None or ok.all() else \
+            ", the reported models all converged."
+        words.append(f"{len(run.fits)} model{'s' if len(run.fits) != 1 else ''} fitted"
+                     + (f"; NOT converged: {', '.join(bad)}." if bad else every))
         if ok is not None and not ok.all():
             off = sel[~ok]
             words.append("Latent class models NOT converged: " + ", ".join(
@@ -396,7 +395,9 @@ def summary_text(out, run, command: str | None = None) -> str:
     if run.notes:
         words.append(f"{len(run.notes)} warning{'s' if len(run.notes) != 1 else ''} (above, "
                      "and in warnings.txt).")
-    if run.fits:
+    if run.fits and command == "fit":  # the tables only: the report is one command away
+        words.append(f"Tables written; for report.html and results.xlsx run: dce report {out}")
+    elif run.fits:
         words.append(f"Report: {Path(out) / 'report.html'}")
     return "\n".join(textwrap.wrap(" ".join(words), 88, break_on_hyphens=False,
                                     break_long_words=False))

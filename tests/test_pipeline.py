@@ -172,3 +172,29 @@ def test_manifest_records_each_stage_time(small_config, tmp_path):
     assert {"read", "quality", "coding", "fit", "importance", "tables", "report"} <= set(stages)
     assert all(0 <= v <= m["duration_seconds"] for v in stages.values())
     assert sum(stages.values()) <= m["duration_seconds"] + 0.01
+
+
+def test_fit_writes_the_tables_and_report_completes_the_run_folder(small_config, tmp_path,
+                                                                    capsys):
+    """`dce fit` (issue 16) writes the tables without report, figures and results.xlsx;
+    `dce report` then adds them with the bytes `dce run` writes, and manifest.json lists
+    the same file hashes as the run's."""
+    run, fit = tmp_path / "run", tmp_path / "fit"
+    assert main(["run", str(small_config), "--output", str(run)]) == 0
+    assert main(["fit", str(small_config), "--output", str(fit)]) == 0
+    assert "dce report" in capsys.readouterr().out
+    files = lambda d: {p.relative_to(d).as_posix(): p.read_bytes()  # noqa: E731
+                       for p in sorted(d.rglob("*")) if p.is_file()}
+    before = files(fit)
+    assert "estimates.csv" in before and "importance.csv" in before
+    assert not any(n.startswith(("report.", "figures/")) or n == "results.xlsx"
+                   for n in before)
+    assert main(["report", str(fit)]) == 0
+    after, want = files(fit), files(run)
+    assert sorted(after) == sorted(want)
+    assert {n: b for n, b in after.items() if n != "manifest.json"} == \
+        {n: b for n, b in want.items() if n != "manifest.json"}
+    got, ref = (json.loads(d["manifest.json"]) for d in (after, want))
+    assert got["files"] == ref["files"]
+    assert main(["report", str(run)]) == 0  # rebuilding a complete folder changes nothing
+    assert files(run) == want

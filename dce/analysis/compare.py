@@ -44,7 +44,7 @@ from itertools import combinations
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special
 
 from dce.analysis.importance import ranks
 
@@ -132,7 +132,7 @@ def wald_p_value(d: np.ndarray) -> float:
     sd = float(np.std(d, ddof=1)) if len(d) > 1 else 0.0
     if not sd > 0:
         return mc_p_value(d)
-    return float(2 * stats.norm.sf(abs(float(np.mean(d))) / sd))
+    return float(2 * special.ndtr(-abs(float(np.mean(d))) / sd))
 
 
 def holm(p: np.ndarray) -> np.ndarray:

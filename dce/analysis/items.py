@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special
 
 from dce.analysis.importance import COLUMNS, Importance, coefficient_draws, ranks
 
@@ -107,7 +107,7 @@ def rank(result, items, *, utilities: np.ndarray, intervals="krinsky-robb",
         J = (np.diag(point) - np.outer(point, point))[:, free]
         V = result.vcov[np.ix_(free, free)]
         se = np.sqrt(np.clip(np.einsum("ik,kl,il->i", J, V, J), 0, None))
-        q = stats.norm.ppf(1 - alpha / 2)
+        q = special.ndtri(1 - alpha / 2)
         lo, hi = point - q * se, point + q * se
     else:
         lo, hi = np.quantile(S, [alpha / 2, 1 - alpha / 2], axis=0)

@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special
 
 from dce.analysis.importance import coefficient_draws
 from dce.models.mixed_post import individual_coefficients, population_draws, spec_of
@@ -205,7 +205,7 @@ def shares(result, C, params=None, z=None) -> np.ndarray:
         kq = {kinds[i] for i in inv}
         if kq == {"normal"}:
             s = np.sqrt(np.einsum("i,bij,j->b", Cr[q], Sigma, Cr[q]))
-            out[:, q] = _positive(mu @ C[q], s, stats.norm.cdf)
+            out[:, q] = _positive(mu @ C[q], s, special.ndtr)
         elif len(inv) == 1:
             i = inv[0]
             k, c = rand[i], Cr[q, i]
@@ -238,7 +238,7 @@ def _lognormal_positive(a, c, mu, s):
     """P(a + c exp(x) > 0), x ~ N(mu, s^2), vectorised over parameter vectors."""
     with np.errstate(divide="ignore", invalid="ignore"):
         t = (np.log(np.abs(a / c)) - mu) / s          # where exp(x) = |a / c|
-    p = 1 - stats.norm.cdf(t) if c > 0 else stats.norm.cdf(t)
+    p = 1 - special.ndtr(t) if c > 0 else special.ndtr(t)
     p = np.where(s > 0, p, (a + c * np.exp(mu) > 0) * 1.0)
     if c > 0:
         return np.where(a >= 0, 1.0, p)
@@ -309,7 +309,7 @@ def heterogeneity_table(result, attributes, rng, *, draws: int = 2000, level: fl
         e[j] = h
         Jac[:, j] = (stats_of(theta + e) - stats_of(theta - e)) / (2 * h)
     se = np.sqrt(np.clip(np.einsum("ik,kl,il->i", Jac, vcov, Jac), 0, None))
-    zq = stats.norm.ppf(0.5 + level / 2)
+    zq = special.ndtri(0.5 + level / 2)
     kr = coefficient_draws(theta, vcov, int(draws), rng)
     z = population_draws(result, int(n_pop), rng)
     share_point = shares(result, C, theta, z)[0]

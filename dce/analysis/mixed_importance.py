@@ -16,7 +16,7 @@ Press.
 from __future__ import annotations
 
 import numpy as np
-from scipy import stats
+from scipy import special
 
 from dce.analysis import importance as imp
 from dce.models.mixed_post import individual_coefficients, population_draws, spec_of
@@ -131,7 +131,7 @@ def rank(result, attributes, rng, *, intervals="krinsky-robb", draws=2000, level
                                 params=result.params - E, z=z)
         Jac = ((up - down) / (2 * np.diag(E))[:, None]).T
         sd = np.sqrt(np.clip(np.einsum("ik,kl,il->i", Jac, result.vcov, Jac), 0, None))
-        q = stats.norm.ppf(1 - alpha / 2)
+        q = special.ndtri(1 - alpha / 2)
         lo, hi = point - q * sd, point + q * sd
     else:
         lo, hi = np.quantile(S, [alpha / 2, 1 - alpha / 2], axis=0)

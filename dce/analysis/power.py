@@ -28,7 +28,7 @@ import warnings
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special
 
 from dce.analysis import importance
 from dce.analysis.compare import pairs_of
@@ -153,7 +153,7 @@ def _replicate(seq, study, design, n, truth, pairs, alpha):
         resp = estimation_rows(resp, study.spec.model.include_validity_tasks)
         cd = coding.encode(resp, study.attributes)
         maps = importance.partworth_maps(cd.terms, study.attributes)
-        q = stats.norm.ppf(1 - alpha / 2)
+        q = special.ndtri(1 - alpha / 2)
         out, parts, fits = {}, {}, {}
         for g, (beta_true, top_true) in truth.items():
             part = cd.for_group(g)

@@ -393,9 +393,21 @@ class Attribute:
             raises the ``float()`` error for a non-numeric value.
         """
         if self.is_linear:
-            return np.asarray(values, dtype=float)[:, None]
+            return _floats(values)[:, None]
         idx = self.index_of(values)
         if (idx < 0).any():
             bad = [v for v, i in zip(values, idx) if i < 0][:3]
             raise ValueError(f"unknown levels {bad} for attribute {self.name!r}")
         return self.level_matrix()[idx]
+
+
+def _floats(values) -> np.ndarray:
+    """``np.asarray(values, dtype=float)``, converting each distinct text cell once (a
+    column of survey answers holds a few distinct numbers however many rows it has)."""
+    arr = np.asarray(values)
+    if arr.dtype.kind in "biuf":
+        return arr.astype(float)
+    import pandas as pd
+
+    codes, uniques = pd.factorize(arr.astype(object, copy=False), use_na_sentinel=False)
+    return np.asarray(np.asarray(uniques, dtype=object), dtype=float)[codes]

@@ -137,7 +137,8 @@ class ChoiceData:
                    group: str | None = None, block: str | None = None,
                    asc: Sequence[int] = (),
                    interactions: Iterable[Sequence[str]] | None = (),
-                   labels: Mapping[int, str] | None = None) -> ChoiceData:
+                   labels: Mapping[int, str] | None = None,
+                   checked: bool = False) -> ChoiceData:
         """Code a long DataFrame (one row per respondent x task x alternative).
 
         Rows whose attribute cells are all empty are opt-out rows (they get the constant
@@ -158,6 +159,11 @@ class ChoiceData:
             Attribute x covariate terms (see :func:`interaction_columns`).
         labels : mapping of int to str, optional
             Alternative labels of a labelled design (constants ``asc[<label>]``).
+        checked : bool, optional
+            ``df`` is the responses table of :func:`dce.data.choices.load` (columns
+            ``respondent, group, block, task, alternative, chosen, is_opt_out``, the
+            attributes and covariates, every problem reported already): it is coded as
+            it is (:func:`encode`), without the checks and renaming of a user's frame.
 
         Returns
         -------
@@ -175,6 +181,9 @@ class ChoiceData:
 
         attrs = (tuple(attributes) if isinstance(attributes, (tuple, list))
                  else attributes_from(attributes))
+        if checked:  # the readers' table (dce.data.choices): checked, canonical columns
+            return encode(df, attrs, tuple(asc or ()),
+                          tuple(tuple(pair) for pair in (interactions or ())), labels)
         table, position = long_frame(df, attrs, choice=choice, respondent=respondent,
                                      task=task, alternative=alternative, group=group,
                                      block=block)
@@ -344,8 +353,7 @@ def encode(responses: pd.DataFrame, attributes, constants=(), interactions=(),
     KeyError
         For a missing column.
     """
-    df = responses.sort_values(["respondent", "block", "task", "alternative"], kind="stable")
-    df = df.reset_index(drop=True)
+    df = sorted_rows(responses, ["respondent", "block", "task", "alternative"])
     opt_out = bool(df["is_opt_out"].any()) if "is_opt_out" in df else False
     if "is_opt_out" not in df:
         df = df.assign(is_opt_out=0)
@@ -369,3 +377,30 @@ def encode(responses: pd.DataFrame, attributes, constants=(), interactions=(),
         alternative=df["alternative"].to_numpy().astype(np.int64),
         terms=tuple(terms),
     )
+
+
+def sorted_rows(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """``frame.sort_values(keys, kind="stable").reset_index(drop=True)``, sorting integer
+    codes instead of the cells (each key column is hashed once, ``pandas.factorize`` with
+    ``sort=True``, whose order is the column's sort order) and copying nothing when the
+    rows are in order already (exported surveys usually are).
+
+    Parameters
+    ----------
+    frame : DataFrame (rows, ...)
+        Key columns without missing values (text or numbers, not mixed within a column).
+    keys : list of str
+        Sort keys, most significant first.
+
+    Returns
+    -------
+    DataFrame (rows, ...)
+        The rows in order, with a fresh RangeIndex.
+    """
+    codes = [pd.factorize(frame[k].to_numpy(), sort=True)[0] for k in keys]
+    if not len(frame):
+        return frame.reset_index(drop=True)
+    order = np.lexsort(codes[::-1])  # stable; the last key given to lexsort is the primary
+    if (order == np.arange(len(order))).all():
+        return frame.reset_index(drop=True)
+    return frame.take(order).reset_index(drop=True)

@@ -189,8 +189,9 @@ def summary(table: pd.DataFrame, attributes=(), order_source: str | None = None,
             "same_position": int(part["same_position"].sum()),
             "always_opt_out": int(part["always_opt_out"].sum()),
             "never_traded": int((traded != "").sum()),
-            "never_traded_by_attribute": {
-                n: int(traded.map(lambda s, n=n: n in s.split(";")).sum()) for n in names},
+            "never_traded_by_attribute": {  # ";"-joined names, matched whole
+                n: int((";" + traded + ";").str.contains(f";{n};", regex=False).sum())
+                for n in names},
             "with_dominated_task": int((part["dominated_tasks"] > 0).sum()),
             "chose_dominated": int(part["chose_dominated"].sum()),
             "with_repeated_task": int((part["repeated_tasks"] > 0).sum()),

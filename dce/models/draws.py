@@ -37,7 +37,6 @@ import warnings
 
 import numpy as np
 from scipy.special import ndtri
-from scipy.stats import qmc
 
 DRAW_TYPES = ("sobol", "halton")
 SOBOL_BITS = 30
@@ -75,6 +74,8 @@ def uniform_draws(n_respondents: int, n_draws: int, dims: int, draw_type: str,
         raise ValueError("need at least one draw and one dimension")
     n = n_respondents * n_draws
     seed = int(seed_seq.generate_state(1, dtype=np.uint64)[0])
+    from scipy.stats import qmc  # imported here: scipy.stats takes 0.6 s
+
     if draw_type == "sobol":
         sampler = qmc.Sobol(d=dims, scramble=True, bits=SOBOL_BITS, rng=seed)
         with warnings.catch_warnings():

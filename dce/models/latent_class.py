@@ -55,7 +55,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import special, stats
+from scipy import special
 
 from dce.core.parallel import map_seeds
 from dce.errors import ConfigError, DataError, EstimationError
@@ -201,7 +201,7 @@ class LatentClassResult(FitResult):
             prior probability) and, with scale classes, ``scale1..scaleS`` (with a ``scale``
             column: the scale factor).
         """
-        z = stats.norm.ppf(0.5 + level / 2)
+        z = special.ndtri(0.5 + level / 2)
         C, S, M = self.n_classes, self.n_scale_classes, len(self.membership_terms)
         K = len(self.class_terms)
         i_gamma = C * K + S - 1

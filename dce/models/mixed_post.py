@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import special, stats
+from scipy import special
 
 from dce.models.lognormal import lognormal_means
 from dce.models.mixed import MixedFitResult
@@ -200,7 +200,7 @@ def population_moments(result, level: float = 0.95) -> pd.DataFrame:
         e[j] = h
         Jac[:, j] = (moments(theta + e) - moments(theta - e)) / (2 * h)
     se = np.sqrt(np.clip(np.einsum("ik,kl,il->i", Jac, result.vcov, Jac), 0, None))
-    q = stats.norm.ppf(0.5 + level / 2)
+    q = special.ndtri(0.5 + level / 2)
     rows = []
     for i, kd in enumerate(kinds):
         t = terms[rand[i]]

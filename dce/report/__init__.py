@@ -15,9 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 import yaml
-from jinja2 import Environment, PackageLoader
 
-from dce.report.context import build
 from dce.version import __version__
 
 TABLES = ("estimates", "models", "importance", "comparison", "tradeoffs", "uptake",
@@ -123,7 +121,9 @@ def md_escape(value) -> str:
     return _MD_SPECIAL.sub(r"\\\1", str(value))
 
 
-def _environments() -> tuple[Environment, Environment]:
+def _environments() -> tuple:
+    from jinja2 import Environment, PackageLoader
+
     loader = PackageLoader("dce.report", "templates")
     html = Environment(loader=loader, autoescape=True, keep_trailing_newline=True,
                        trim_blocks=True, lstrip_blocks=True)
@@ -151,6 +151,8 @@ def render(run: dict, progress=_progress) -> dict[str, bytes]:
         (importance, ranks with two groups or more, coefficients); the same bytes for
         the same tables.
     """
+    from dce.report.context import build  # matplotlib: imported only to draw
+
     ctx, figs = build(run, __version__, progress)
     files: dict[str, bytes] = {}
     for name, (png, svg) in figs.items():

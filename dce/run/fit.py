@@ -140,7 +140,8 @@ def _fit_all(run: Run) -> None:
     with timed(run, "coding"):
         cd = coding.ChoiceData.from_frame(responses, attrs, group="group", block="block",
                                           asc=study.constants, labels=study.alternative_labels,
-                                          interactions=spec.model.interactions)
+                                          interactions=spec.model.interactions,
+                                          checked=True)
     groups = cd.groups()
     fit_groups = ([g for g in groups if g != "all"] if spec.model.by and len(groups) > 1
                   else [])

@@ -7,7 +7,6 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from dce import report
 from dce.config.study import shown
 from dce.run.fit import attribute_stages
 from dce.run.folder import check_target, write
@@ -137,10 +136,13 @@ def parallel_settings(study, jobs, backend_name, scheduler):
 
 
 def execute(study, stage="run", output=None, force=False, jobs=None, backend_name=None,
-            scheduler=None):
+            scheduler=None, report=True):
     """Run ``stage`` and write its folder; return (path, Run).
 
-    ``jobs``, ``backend_name`` and ``scheduler`` override the config's ``parallel:``.
+    ``jobs``, ``backend_name`` and ``scheduler`` override the config's ``parallel:``;
+    ``report=False`` (``dce fit``) writes the tables without report.html, report.md,
+    figures/ and results.xlsx, which :func:`rebuild_report` (``dce report``) adds later
+    with the bytes ``dce run`` would have written.
 
     Parameters
     ----------
@@ -157,6 +159,8 @@ def execute(study, stage="run", output=None, force=False, jobs=None, backend_nam
     backend_name, scheduler : str, optional
         Parallel backend (``local`` or ``dask``) and the dask scheduler's address
         (:class:`dce.core.parallel.backend`).
+    report : bool, optional
+        Whether to write the report and results.xlsx (default) or the tables only.
 
     Returns
     -------
@@ -174,7 +178,7 @@ def execute(study, stage="run", output=None, force=False, jobs=None, backend_nam
     jobs, context = parallel_settings(study, jobs, backend_name, scheduler)
     with context:
         run = analyse(study, stage, jobs=jobs)
-    return _write(job, run), run
+    return _write(job, run, report), run
 
 
 def write_run(run, folder, force: bool = False) -> Path:
@@ -205,14 +209,62 @@ def write_run(run, folder, force: bool = False) -> Path:
     return _write(Job(run.study, folder, force, run.stage), run)
 
 
-def _write(job, run) -> Path:
+def _write(job, run, with_report: bool = True) -> Path:
     with timed(run, "tables"):
-        files = run_files(run)
-    if run.fits:
+        files = run_files(run, xlsx=with_report)
+    if run.fits and with_report:
+        from dce import report
+
         with timed(run, "report"):
             files.update(report.render(report.from_files(files)))
     inputs = {shown(p): hashlib.sha256(p.read_bytes()).hexdigest() for p in run.inputs}
     return job.finish(run, files, inputs)
+
+
+def rebuild_report(folder) -> dict[str, bytes]:
+    """``dce report``: (re)write report.html, report.md, figures/ and results.xlsx of a run
+    folder from its tables, and their hashes in manifest.json.
+
+    The report is built from the folder's files only (:func:`dce.report.read_run`) and
+    results.xlsx from its CSV files (:func:`dce.run.outputs.xlsx_bytes`), so a folder
+    written by ``dce fit`` gets the bytes ``dce run`` writes, and rebuilding a ``dce run``
+    folder changes nothing. Each file is written to a temporary name and renamed.
+
+    Parameters
+    ----------
+    folder : pathlib.Path
+        A run folder with config.yaml and importance.csv.
+
+    Returns
+    -------
+    dict
+        Run-folder path -> bytes of the files written (manifest.json included when the
+        folder has one).
+    """
+    import json
+
+    from dce import report
+    from dce.run.outputs import xlsx_bytes
+
+    folder = Path(folder)
+    tables = report.read_run(folder)
+    files = report.render(tables)
+    csvs = {p.relative_to(folder).as_posix(): p.read_bytes()
+            for p in sorted(folder.rglob("*.csv")) if p.is_file()}
+    files["results.xlsx"] = xlsx_bytes(csvs, (tables.get("config") or {}).get("name", ""))
+    manifest_path = folder / "manifest.json"
+    if manifest_path.is_file():
+        body = json.loads(manifest_path.read_text(encoding="utf-8"))
+        body["files"] = dict(sorted({**body.get("files", {}), **{
+            k: hashlib.sha256(v).hexdigest() for k, v in files.items()}}.items()))
+        files["manifest.json"] = (json.dumps(body, indent=2) + "\n").encode()
+    for path, raw in files.items():
+        target = folder / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_name(target.name + ".tmp")
+        tmp.write_bytes(raw)
+        tmp.replace(target)
+    return files
 
 
 def execute_power(study, output=None, force=False, jobs=None, backend_name=None,

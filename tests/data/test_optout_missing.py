@@ -325,7 +325,7 @@ def test_cli_writes_the_missing_counts_and_the_report_sentence(study_data, tmp_p
         "design: {file: design.csv}\nchoices:\n  file: w.csv\n  format: wide\n"
         "  opt_out: {alternative: 3}\n  columns: {block: block, group: group}\n"
         "importance: {draws: 50}\n", encoding="utf-8")
-    assert main(["fit", str(tmp_path / "c.yaml"), "--output", str(tmp_path / "out")]) == 0
+    assert main(["run", str(tmp_path / "c.yaml"), "--output", str(tmp_path / "out")]) == 0
     summary = json.loads((tmp_path / "out" / "data_summary.json").read_text(encoding="utf-8"))
     assert summary["missing"]["tasks_dropped"] == 9
     report = (tmp_path / "out" / "report.md").read_text(encoding="utf-8")

@@ -42,7 +42,7 @@ def _run(tmp_path, extra: dict) -> tuple[str, pd.DataFrame]:
            "choices": {"file": "choices.csv"}, "importance": {"draws": 50}, **extra}
     (tmp_path / "c.yaml").write_text(yaml.safe_dump(cfg, sort_keys=False))
     out = tmp_path / "out"
-    assert main(["fit", str(tmp_path / "c.yaml"), "--output", str(out), "--force"]) == 0
+    assert main(["run", str(tmp_path / "c.yaml"), "--output", str(out), "--force"]) == 0
     return (out / "report.md").read_text(), pd.read_csv(out / "estimates.csv")
 
 
