@@ -16,9 +16,64 @@ import pandas as pd
 TEXT = pd.StringDtype("python", na_value=np.nan)
 
 
+#: ``frame.attrs`` key of the codes a reader found while parsing (:func:`remember_codes`).
+CODES = "dce_codes"
+
+
+class Shared(dict):
+    """A dict kept in ``DataFrame.attrs`` by reference: pandas deep-copies ``attrs`` into
+    every frame and column derived from a frame, which for row-length arrays costs a copy
+    per column access."""
+
+    def __deepcopy__(self, memo):
+        return self
+
+
+class SharedArray(np.ndarray):
+    """An array kept in ``DataFrame.attrs`` by reference (see :class:`Shared`); it is
+    never written to."""
+
+    def __deepcopy__(self, memo):
+        return self
+
+
+def shared(values) -> SharedArray:
+    """``values`` as an array that ``DataFrame.attrs`` keeps by reference."""
+    return np.asarray(values).view(SharedArray)
+
+
+def remember_codes(frame: pd.DataFrame, codes: dict) -> pd.DataFrame:
+    """Keep the codes of ``frame``'s columns found while parsing, so that :func:`distinct`
+    of a column returns them instead of hashing its cells again.
+
+    Parameters
+    ----------
+    frame : DataFrame (rows, columns) of text
+    codes : dict
+        Column name -> ``(codes, uniques)`` as :func:`distinct` returns them.
+
+    Returns
+    -------
+    DataFrame
+        ``frame``; a column is served from the memo only while it is the same array
+        (any new or derived column is hashed as before).
+    """
+    frame.attrs[CODES] = Shared({name: (frame[name].array, *pair)
+                                 for name, pair in codes.items()})
+    return frame
+
+
+def _remembered(col):
+    memo = getattr(col, "attrs", {}).get(CODES)
+    hit = memo.get(col.name) if memo is not None else None
+    if hit is not None and hit[0] is col.array:
+        return hit[1], hit[2]
+    return None
+
+
 def distinct(col) -> tuple[np.ndarray, np.ndarray]:
     """The distinct cells of a column and the code of each row (one hash pass, no Python
-    code per row).
+    code per row; none for a column whose codes the reader kept, :func:`remember_codes`).
 
     Parameters
     ----------
@@ -32,6 +87,9 @@ def distinct(col) -> tuple[np.ndarray, np.ndarray]:
     uniques : ndarray of object (distinct,)
         The distinct cells in order of first appearance.
     """
+    known = _remembered(col)
+    if known is not None:
+        return known
     codes, uniques = pd.factorize(np.asarray(col, dtype=object), use_na_sentinel=False)
     return codes.astype(np.int64, copy=False), np.asarray(uniques, dtype=object)
 
@@ -127,7 +185,9 @@ def blank_rows(frame: pd.DataFrame) -> np.ndarray:
         rows = np.flatnonzero(blank)  # only rows still blank need a look
         if not len(rows):
             break
-        blank[rows] = blank_cells(frame.iloc[:, name].to_numpy()[rows])
+        col = frame.iloc[:, name]
+        blank[rows] = (blank_cells(col)[rows] if len(rows) == len(blank)  # codes kept
+                       else blank_cells(col.to_numpy()[rows]))
     return blank
 
 

@@ -21,7 +21,8 @@ if TYPE_CHECKING:
 
 
 def design_matrix(table: pd.DataFrame, attributes, opt_out: bool,
-                  constants=(), labels=None) -> tuple[np.ndarray, np.ndarray, list[str]]:
+                  constants=(), labels=None,
+                  with_sets: bool = True) -> tuple[np.ndarray, np.ndarray | None, list[str]]:
     """Code a design or responses table into a model matrix.
 
     Opt-out rows have zeros for every attribute term and 1 for ``asc[opt_out]``. In a
@@ -44,6 +45,8 @@ def design_matrix(table: pd.DataFrame, attributes, opt_out: bool,
     labels : mapping of int to str, optional
         Alternative labels of a labelled design: the constant of alternative ``id`` is then
         named ``asc[<label>]``.
+    with_sets : bool, optional
+        Whether to number the choice sets (``set_index``; None when false).
 
     Returns
     -------
@@ -87,6 +90,8 @@ def design_matrix(table: pd.DataFrame, attributes, opt_out: bool,
         blocks.append(is_opt.astype(float)[:, None])
         terms.append("asc[opt_out]")
     X = np.hstack(blocks) if blocks else np.zeros((len(table), 0))
+    if not with_sets:
+        return X, None, terms
     keys = table["block"].astype(np.int64).to_numpy() * 1_000_000 + table["task"].astype(
         np.int64).to_numpy()
     _, set_index = np.unique(keys, return_inverse=True)
@@ -362,7 +367,7 @@ def encode(responses: pd.DataFrame, attributes, constants=(), interactions=(),
         values = df[key].to_numpy()
         new_set[1:] &= values[1:] == values[:-1]
     new_set[1:] = ~new_set[1:]
-    X, _, terms = design_matrix(df, attributes, opt_out, constants, labels)
+    X, _, terms = design_matrix(df, attributes, opt_out, constants, labels, with_sets=False)
     X, terms = interaction_columns(df, X, terms, attributes, interactions)
     set_start = np.r_[np.flatnonzero(new_set), len(df)].astype(np.int64)
     first = set_start[:-1]
@@ -373,7 +378,7 @@ def encode(responses: pd.DataFrame, attributes, constants=(), interactions=(),
         set_start=set_start,
         respondent=resp_codes.astype(np.int64),
         respondent_ids=np.asarray(resp_ids),
-        group=df["group"].astype(str).to_numpy()[first].astype(object),
+        group=df["group"].to_numpy()[first].astype(str).astype(object),
         alternative=df["alternative"].to_numpy().astype(np.int64),
         terms=tuple(terms),
     )
@@ -398,9 +403,19 @@ def sorted_rows(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
         The rows in order, with a fresh RangeIndex.
     """
     codes = [pd.factorize(frame[k].to_numpy(), sort=True)[0] for k in keys]
-    if not len(frame):
+    if len(frame) < 2 or _in_order(codes):
         return frame.reset_index(drop=True)
     order = np.lexsort(codes[::-1])  # stable; the last key given to lexsort is the primary
-    if (order == np.arange(len(order))).all():
-        return frame.reset_index(drop=True)
     return frame.take(order).reset_index(drop=True)
+
+
+def _in_order(codes: list[np.ndarray]) -> bool:
+    """Whether rows whose sort keys are ``codes`` (most significant first) are sorted: each
+    row's keys are not lexicographically before the previous row's."""
+    undecided = np.ones(len(codes[0]) - 1, bool)
+    for c in codes:
+        step = np.diff(c)
+        if (undecided & (step < 0)).any():
+            return False
+        undecided &= step == 0
+    return True

@@ -12,7 +12,8 @@ import re
 import numpy as np
 import pandas as pd
 
-from dce.core.cells import TEXT, blank_rows, distinct, strip_text
+from dce.core.arrowcsv import read_plain
+from dce.core.cells import TEXT, blank_rows, distinct, remember_codes, shared, strip_text
 from dce.errors import DataError, Problem
 
 MAX_PER_KIND = 5
@@ -164,11 +165,30 @@ def read_table(path, display: str, delimiter: str = ",") -> pd.DataFrame:
     if not raw.strip():
         raise DataError("the file is empty; expected a header row and data rows", file=display)
     text = _decode(raw, display)
+    fast = read_plain(raw.removeprefix(b"\xef\xbb\xbf"), delimiter)  # a plain file: Arrow
+    frame = fast[0] if fast is not None else _parse(text, display, delimiter)
+    frame.columns = [str(c).strip() for c in frame.columns]
+    if fast is not None:  # each column's codes, found while parsing
+        remember_codes(frame, dict(zip(frame.columns, fast[1].values(), strict=True)))
+    blank = blank_rows(frame)
+    lines = record_lines(text, len(frame))
+    if blank.any():  # blank lines (often at the end) are not rows, but count as lines
+        frame = frame.loc[~blank].reset_index(drop=True)
+        lines = lines[~blank]
+    frame.attrs[LINES] = shared(lines)
+    if frame.empty:
+        raise DataError("expected data rows below the header, found only the header",
+                        file=display, line=1)
+    return frame
+
+
+def _parse(text: str, display: str, delimiter: str) -> pd.DataFrame:
+    """Pandas' C parser on any CSV; a malformed one is a located DataError."""
     try:
         from io import StringIO
 
-        frame = pd.read_csv(StringIO(text), sep=delimiter, dtype=TEXT, keep_default_na=False,
-                            skipinitialspace=True, skip_blank_lines=False)
+        return pd.read_csv(StringIO(text), sep=delimiter, dtype=TEXT, keep_default_na=False,
+                           skipinitialspace=True, skip_blank_lines=False)
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         msg = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
         line = re.search(r"line (\d+)", msg)
@@ -181,17 +201,6 @@ def read_table(path, display: str, delimiter: str = ",") -> pd.DataFrame:
             msg = msg.removeprefix("Error tokenizing data. ").removeprefix("C error: ")
         raise DataError(f"malformed CSV: {msg}", file=display,
                         line=int(line.group(1)) if line else None) from None
-    frame.columns = [str(c).strip() for c in frame.columns]
-    blank = blank_rows(frame)
-    lines = record_lines(text, len(frame))
-    if blank.any():  # blank lines (often at the end) are not rows, but count as lines
-        frame = frame.loc[~blank].reset_index(drop=True)
-        lines = lines[~blank]
-    frame.attrs[LINES] = lines
-    if frame.empty:
-        raise DataError("expected data rows below the header, found only the header",
-                        file=display, line=1)
-    return frame
 
 
 #: File endings read as columnar tables (Apache Parquet and Arrow IPC / Feather).
@@ -253,7 +262,7 @@ def read_columnar(path, display: str) -> pd.DataFrame:
     if blank.any():
         frame = frame.loc[~blank].reset_index(drop=True)
         lines = lines[~blank]
-    frame.attrs[LINES] = lines
+    frame.attrs[LINES] = shared(lines)
     if frame.empty:
         raise DataError("expected data rows, found none", file=display)
     return frame
@@ -379,7 +388,7 @@ def drop_rows(frame: pd.DataFrame, rows) -> pd.DataFrame:
     keep[np.asarray(rows, dtype=np.int64)] = False
     lines = np.asarray(frame.attrs.get(LINES, np.arange(len(frame)) + 2))[keep]
     out = frame.loc[keep].reset_index(drop=True)
-    out.attrs[LINES] = lines
+    out.attrs[LINES] = shared(lines)
     return out
 
 

@@ -36,11 +36,13 @@ def attribute_cells(frame, attributes, issues, is_opt, cells):
         if a.levels is None or a.is_linear:
             num = _linear_numbers(clean, codes, is_opt)
             blank = (clean == "")[codes] & ~is_opt  # reported as empty cells already
-            bad = np.flatnonzero(~np.isfinite(num.astype(float)) & ~blank & ~is_opt)
+            finite = np.isfinite(num) if num.dtype.kind == "f" else np.ones(len(num), bool)
+            bad = np.flatnonzero(~finite & ~blank & ~is_opt)
             issues.add_rows(a.name, lambda i, raw=raw, bad=bad: _not_a_number(raw.iloc[bad[i]]),
                             bad, "num")
             if a.levels is not None:
-                rows = np.flatnonzero(~is_opt & ~np.isnan(num.astype(float)))
+                rows = np.flatnonzero(~is_opt & (~np.isnan(num) if num.dtype.kind == "f"
+                                                 else True))
                 values, where = np.unique(num[rows], return_inverse=True)
                 known = set(a.level_keys)
                 off = np.array([level_key(v) not in known for v in values], dtype=bool)

@@ -1,0 +1,76 @@
+"""The fast paths of issue 16 give what the plain pandas operations give: sorting coded
+keys, reading a plain CSV with Arrow, and the codes a reader keeps for a column."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from dce.core.arrowcsv import plain_names, read_plain
+from dce.core.cells import TEXT, distinct, remember_codes
+from dce.core.coding import sorted_rows
+from dce.core.csvread import LINES, read_table
+
+KEYS = ["respondent", "block", "task", "alternative"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["a", "b", "10", "9", "007"]),
+                          st.integers(1, 2), st.integers(1, 3), st.integers(1, 3)),
+                min_size=1, max_size=40),
+       st.booleans())
+def test_sorted_rows_equals_a_stable_sort_of_the_cells(rows, presort):
+    frame = pd.DataFrame(rows, columns=KEYS)
+    frame["row"] = np.arange(len(frame))  # which row went where (stability)
+    if presort:
+        frame = frame.sort_values(KEYS, kind="stable")
+    want = frame.sort_values(KEYS, kind="stable").reset_index(drop=True)
+    pd.testing.assert_frame_equal(sorted_rows(frame, KEYS), want)
+
+
+@pytest.mark.parametrize("text", [
+    "respondent,task,alternative,chosen,price\n1,1,1,1,10\n1,1,2,0,20\n",
+    "respondent;task;x\r\n1;1;a b\r\n2;1;c\r\n",          # another delimiter, CRLF, spaces
+    "respondent,task,x\n1,1,\n2,1,b\n\n\n",                # empty cell, blank lines at the end
+    "respondent,task,x\n1,1,a \n2,1,b\n",                  # trailing space kept
+])
+def test_a_plain_file_reads_as_pandas_reads_it(tmp_path, text):
+    path = tmp_path / "d.csv"
+    path.write_bytes(text.encode())
+    delimiter = ";" if ";" in text else ","
+    assert read_plain(path.read_bytes(), delimiter) is not None
+    got = read_table(path, "d.csv", delimiter)
+    want = pd.read_csv(path, sep=delimiter, dtype=TEXT, keep_default_na=False,
+                       skipinitialspace=True).dropna(how="all")
+    pd.testing.assert_frame_equal(got, want.reset_index(drop=True), check_index_type=False)
+    assert list(got.attrs[LINES]) == list(range(2, len(got) + 2))
+    for name in got.columns:  # the codes kept equal a fresh hash of the cells
+        codes, uniques = distinct(got[name])
+        fresh_codes, fresh = pd.factorize(np.asarray(got[name], dtype=object),
+                                          use_na_sentinel=False)
+        assert list(uniques) == list(fresh) and (codes == fresh_codes).all()
+
+
+@pytest.mark.parametrize("text", [
+    'a,b\n"1,2",3\n',          # quotes: pandas reads them
+    "a,b\n1, 2\n",             # a space after the delimiter: skipinitialspace
+    "a,b\n1,2\n\n3,4\n",       # a blank line inside: the line numbers count it
+    "a,a\n1,2\n",              # repeated names: pandas renames them
+    "a,b\n1,2\r3,4\n",         # a lone carriage return
+    "a\n1\n",                  # one column
+])
+def test_files_that_are_not_plain_are_left_to_pandas(text):
+    assert plain_names(text.encode(), ",") is None
+
+
+def test_a_row_arrow_refuses_is_left_to_pandas_and_its_message():
+    assert read_plain(b"a,b\n1,2\n3,4,5\n", ",") is None
+
+
+def test_codes_are_forgotten_for_a_new_column():
+    frame = pd.DataFrame({"x": ["a", "b", "a"]}, dtype=TEXT)
+    remember_codes(frame, {"x": (np.array([5, 5, 5]), np.array(["z"], dtype=object))})
+    assert list(distinct(frame["x"])[0]) == [5, 5, 5]  # served from the memo (made up here)
+    frame["x"] = pd.array(["a", "b", "a"], dtype=TEXT)  # a new array: hashed again
+    assert list(distinct(frame["x"])[0]) == [0, 1, 0]
