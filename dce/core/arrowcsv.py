@@ -21,8 +21,10 @@ BLOCK_BYTES = 16 << 20  # Arrow parses blocks of this size in parallel
 
 def plain_names(data: bytes, delimiter: str) -> list[str] | None:
     """The header's column names when ``data`` is a plain CSV, else None: no quote (a cell
-    may hold the delimiter or a line break), NUL, blank line, lone carriage return, or
-    white space after a delimiter or at a line start (pandas' ``skipinitialspace`` drops it).
+    may hold the delimiter or a line break), NUL, lone carriage return, or white space after
+    a delimiter or at a line start (pandas' ``skipinitialspace`` drops it). A blank line is
+    fine: Arrow reads it as a row of empty cells, as pandas does (the reader then drops it,
+    and the rows keep their file lines).
 
     Parameters
     ----------
@@ -40,8 +42,7 @@ def plain_names(data: bytes, delimiter: str) -> list[str] | None:
     sep = delimiter.encode("utf-8")
     if len(sep) != 1 or data[:1] in (b" ", b"\t") or b'"' in data or b"\x00" in data:
         return None
-    pairs = [b"\n\n", b"\n\r"] + [p for c in (b" ", b"\t") if c in data  # one byte: fast
-                                   for p in (b"\n" + c, sep + c)]
+    pairs = [p for c in (b" ", b"\t") if c in data for p in (b"\n" + c, sep + c)]
     if any(p in data for p in pairs):
         return None
     if b"\r" in data and data.count(b"\r") != data.count(b"\r\n"):  # a lone CR ends a line
@@ -67,11 +68,13 @@ def read_plain(data: bytes, delimiter: str) -> tuple[pd.DataFrame, dict] | None:
     -------
     tuple of (DataFrame, dict) or None
         The cells (dtype :data:`dce.core.cells.TEXT`, the header's names as written) and,
-        per column, ``(codes, uniques)``: int64 codes (rows,) and the distinct cells in
+        per column, ``(codes, uniques)``: int32 codes (rows,) and the distinct cells in
         order of first appearance, as :func:`dce.core.cells.distinct` returns them. None
         when the file is not plain, has no data rows, or Arrow cannot parse it.
     """
-    data = data.rstrip(b"\r\n") + b"\n"  # blank lines at the end are not rows
+    end = len(data)
+    while end and data[end - 1] in b"\r\n":  # line breaks at the end make no rows
+        end -= 1
     names = plain_names(data, delimiter)
     if names is None:
         return None
@@ -81,9 +84,10 @@ def read_plain(data: bytes, delimiter: str) -> tuple[pd.DataFrame, dict] | None:
 
     try:
         table = pcsv.read_csv(
-            pa.BufferReader(data),
+            pa.BufferReader(pa.py_buffer(memoryview(data)[:end])),
             read_options=pcsv.ReadOptions(block_size=BLOCK_BYTES),
-            parse_options=pcsv.ParseOptions(delimiter=delimiter, quote_char=False),
+            parse_options=pcsv.ParseOptions(delimiter=delimiter, quote_char=False,
+                                            ignore_empty_lines=False),
             convert_options=pcsv.ConvertOptions(
                 column_types={n: pa.string() for n in names}, strings_can_be_null=False,
                 quoted_strings_can_be_null=False))
@@ -93,9 +97,11 @@ def read_plain(data: bytes, delimiter: str) -> tuple[pd.DataFrame, dict] | None:
         return None
     cells, codes = {}, {}
     for name, column in zip(names, table.columns, strict=True):
-        encoded = pc.dictionary_encode(column.combine_chunks())
-        uniques = np.asarray(encoded.dictionary.to_pylist(), dtype=object)
-        index = encoded.indices.to_numpy().astype(np.int64)
+        chunks = pc.dictionary_encode(column).chunks  # one dictionary over the chunks
+        if len({len(c.dictionary) for c in chunks}) > 1:  # not shared: encode one chunk
+            chunks = [pc.dictionary_encode(column.combine_chunks())]
+        uniques = np.asarray(chunks[-1].dictionary.to_pylist(), dtype=object)
+        index = np.concatenate([c.indices.to_numpy() for c in chunks])  # int32
         codes[name] = (index, uniques)
         cells[name] = uniques[index]
     return pd.DataFrame(cells, dtype=TEXT, index=pd.RangeIndex(table.num_rows)), codes

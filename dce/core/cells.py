@@ -82,8 +82,8 @@ def distinct(col) -> tuple[np.ndarray, np.ndarray]:
 
     Returns
     -------
-    codes : ndarray of int64 (rows,)
-        Position of each row's cell in ``uniques``.
+    codes : ndarray of int64 or int32 (rows,)
+        Position of each row's cell in ``uniques`` (int32 when the reader kept them).
     uniques : ndarray of object (distinct,)
         The distinct cells in order of first appearance.
     """
