@@ -82,6 +82,7 @@ def read_plain(data: bytes, delimiter: str) -> tuple[pd.DataFrame, dict] | None:
     import pyarrow.compute as pc
     import pyarrow.csv as pcsv
 
+    pool = pa.default_memory_pool()
     try:
         table = pcsv.read_csv(
             pa.BufferReader(pa.py_buffer(memoryview(data)[:end])),
@@ -90,18 +91,21 @@ def read_plain(data: bytes, delimiter: str) -> tuple[pd.DataFrame, dict] | None:
                                             ignore_empty_lines=False),
             convert_options=pcsv.ConvertOptions(
                 column_types={n: pa.string() for n in names}, strings_can_be_null=False,
-                quoted_strings_can_be_null=False))
+                quoted_strings_can_be_null=False), memory_pool=pool)
     except (pa.ArrowInvalid, pa.ArrowTypeError, ValueError):
         return None
     if table.num_rows == 0 or table.column_names != names:
         return None
     cells, codes = {}, {}
     for name, column in zip(names, table.columns, strict=True):
-        chunks = pc.dictionary_encode(column).chunks  # one dictionary over the chunks
+        chunks = pc.dictionary_encode(column, memory_pool=pool).chunks  # shared dictionary
         if len({len(c.dictionary) for c in chunks}) > 1:  # not shared: encode one chunk
-            chunks = [pc.dictionary_encode(column.combine_chunks())]
+            chunks = [pc.dictionary_encode(column.combine_chunks(pool), memory_pool=pool)]
         uniques = np.asarray(chunks[-1].dictionary.to_pylist(), dtype=object)
         index = np.concatenate([c.indices.to_numpy() for c in chunks])  # int32
         codes[name] = (index, uniques)
         cells[name] = uniques[index]
-    return pd.DataFrame(cells, dtype=TEXT, index=pd.RangeIndex(table.num_rows)), codes
+    rows = table.num_rows
+    del table, chunks
+    pool.release_unused()  # Arrow's allocator keeps freed blocks: give them back
+    return pd.DataFrame(cells, dtype=TEXT, index=pd.RangeIndex(rows)), codes
