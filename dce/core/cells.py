@@ -210,3 +210,21 @@ def numbers(col) -> tuple[np.ndarray, np.ndarray]:
     clean = strip_text(uniques)
     values = pd.to_numeric(pd.Series(clean, dtype=object), errors="coerce").to_numpy()
     return values[codes], clean[codes]
+
+
+def integer_keys(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """``frame[columns]`` with each column replaced by its ``pandas.factorize`` codes (in
+    order of first appearance): the same groups, duplicates and first-appearance order
+    as the cells, without hashing a text column again for every group-by.
+
+    Parameters
+    ----------
+    frame : DataFrame (rows, ...)
+    columns : list of str
+
+    Returns
+    -------
+    DataFrame (rows, len(columns)) of int64, with ``frame``'s index
+    """
+    return pd.DataFrame({c: pd.factorize(frame[c].to_numpy())[0] for c in columns},
+                        index=frame.index)

@@ -15,7 +15,7 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from dce.core.cells import blank_rows, distinct, numbers, strip_text, stripped
+from dce.core.cells import blank_rows, distinct, integer_keys, numbers, strip_text, stripped
 from dce.core.csvread import integers
 from dce.errors import DataError
 
@@ -187,16 +187,20 @@ def drop_missing(study, long: pd.DataFrame, display: str) -> tuple[pd.DataFrame,
         Under ``choices.missing: error`` when a missing answer is left (a reader that
         could not locate it): one problem per task, naming respondent and task.
     """
-    answered = long.groupby(KEYS, sort=False)["chosen"].transform("sum").to_numpy() > 0
-    sets = long.assign(_answered=answered).drop_duplicates(KEYS)
+    ids = integer_keys(long, KEYS + ["group"])  # each text column hashed once
+    answered = ids.assign(chosen=long["chosen"].to_numpy()).groupby(
+        KEYS, sort=False)["chosen"].transform("sum").to_numpy() > 0
+    first = ~ids.duplicated(KEYS).to_numpy()
+    sets = ids[first].assign(_answered=answered[first])
     if not answered.all() and study.spec.choices.missing == "error":
-        gone = sets[~sets["_answered"]]
+        gone = long[first & ~answered]
         raise DataError([study.problem(("choices", "missing"), f"{display}: respondent "
                                        f"{r.respondent}, task {r.task} has no answer")
                          for r in gone.head(5).itertuples()])
     counts = _counts(sets)
-    counts["by_group"] = {str(g): _counts(part) for g, part in sets.groupby("group",
-                                                                            sort=False)}
+    names = pd.unique(long["group"].to_numpy())  # the group codes' order
+    counts["by_group"] = {str(names[g]): _counts(part)
+                          for g, part in sets.groupby("group", sort=False)}
     if counts["tasks_dropped"]:
         k, n = counts["tasks_dropped"], counts["tasks_total"]
         who, gone = counts["respondents_with_missing"], counts["respondents_dropped"]
@@ -205,7 +209,8 @@ def drop_missing(study, long: pd.DataFrame, display: str) -> tuple[pd.DataFrame,
                       f"skipped at least one task, {gone} answered none and "
                       f"{'was' if gone == 1 else 'were'} dropped entirely; set "
                       "choices.missing: error to list them", UserWarning, stacklevel=3)
-    return long[answered].reset_index(drop=True), counts
+    return (long.reset_index(drop=True) if answered.all() else
+            long[answered].reset_index(drop=True)), counts
 
 
 def _counts(sets: pd.DataFrame) -> dict:
@@ -375,11 +380,12 @@ def check_sets(out, issues, c, missing="drop"):
         return
     keys = ["respondent", "block", "task"]
     resp, task = out["respondent"], out["task"]
-    dup = np.flatnonzero(out.duplicated(keys + ["alternative"], keep="first").to_numpy())
+    ids = integer_keys(out, keys + ["alternative"])  # each column hashed once
+    dup = np.flatnonzero(ids.duplicated(keys + ["alternative"], keep="first").to_numpy())
     issues.add_rows(c.alternative, lambda i: f"duplicated row: respondent "
                     f"{resp.iloc[dup[i]]}, task {task.iloc[dup[i]]}, alternative "
                     f"{out['alternative'].iloc[dup[i]]} appears more than once", dup, "dup")
-    set_id = out.groupby(keys, sort=False).ngroup().to_numpy()
+    set_id = ids.groupby(keys, sort=False).ngroup().to_numpy()
     n_chosen = np.bincount(set_id, weights=out["chosen"].to_numpy()).astype(np.int64)
     size = np.bincount(set_id)
     first = np.zeros(len(out), bool)

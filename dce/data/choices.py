@@ -16,7 +16,7 @@ import pandas as pd
 
 from dce.config.latent_checks import covariate_key, respondent_covariates
 from dce.config.study import shown
-from dce.core.cells import TEXT, blank_cells, stripped
+from dce.core.cells import TEXT, blank_cells, integer_keys, stripped
 from dce.core.csvread import Issues, integers, need_columns, read_table
 from dce.data import exports
 from dce.data.answers import (
@@ -587,14 +587,17 @@ def summarize(long: pd.DataFrame) -> dict:
         group -> ``n_respondents`` and ``n_choice_sets``.
     """
     keys = ["respondent", "block", "task"]
-    sets = long.drop_duplicates(keys)
+    ids = integer_keys(long, keys + ["group"])  # each text column hashed once
+    sets = ids.drop_duplicates(keys)
     per = sets.groupby("respondent").size()
-    sizes = long.groupby(keys, sort=False).size().value_counts().sort_index()
+    sizes = ids.groupby(keys, sort=False).size().value_counts().sort_index()
     out = {"n_respondents": int(per.size), "n_choice_sets": int(len(sets)),
            "tasks_per_respondent": {"min": int(per.min()), "max": int(per.max())},
            "unbalanced_respondents": int((per < per.max()).sum()),
            "set_sizes": {str(int(k)): int(v) for k, v in sizes.items()}, "groups": {}}
+    names = pd.unique(long["group"].to_numpy())  # the group codes' order
     for g, part in sets.groupby("group", sort=False):
-        out["groups"][str(g)] = {"n_respondents": int(part["respondent"].nunique()),
-                                 "n_choice_sets": int(len(part))}
+        out["groups"][str(names[g])] = {"n_respondents": int(part["respondent"].nunique()),
+                                        "n_choice_sets": int(len(part))}
     return out
+
