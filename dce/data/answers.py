@@ -451,3 +451,33 @@ def cells_set(frame, column, where, value) -> pd.DataFrame:
     return out
 
 
+def summarize(long: pd.DataFrame) -> dict:
+    """Counts of the data: respondents, choice sets, tasks per respondent, per group.
+
+    Parameters
+    ----------
+    long : DataFrame
+        Responses with ``respondent, group, block, task``.
+
+    Returns
+    -------
+    dict
+        ``n_respondents``, ``n_choice_sets``, ``tasks_per_respondent`` (min, max),
+        ``unbalanced_respondents`` (fewer sets than the most), ``set_sizes`` (number of
+        alternatives -> number of choice sets of that size, as str -> int) and ``groups``:
+        group -> ``n_respondents`` and ``n_choice_sets``.
+    """
+    keys = ["respondent", "block", "task"]
+    ids = integer_keys(long, keys + ["group"])  # each text column hashed once
+    sets = ids.drop_duplicates(keys)
+    per = sets.groupby("respondent").size()
+    sizes = ids.groupby(keys, sort=False).size().value_counts().sort_index()
+    out = {"n_respondents": int(per.size), "n_choice_sets": int(len(sets)),
+           "tasks_per_respondent": {"min": int(per.min()), "max": int(per.max())},
+           "unbalanced_respondents": int((per < per.max()).sum()),
+           "set_sizes": {str(int(k)): int(v) for k, v in sizes.items()}}
+    names = pd.unique(long["group"].to_numpy())  # the group codes' order
+    out["groups"] = {str(names[g]): {"n_respondents": int(p["respondent"].nunique()),
+                                     "n_choice_sets": int(len(p))}
+                     for g, p in sets.groupby("group", sort=False)}
+    return out

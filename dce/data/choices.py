@@ -16,7 +16,7 @@ import pandas as pd
 
 from dce.config.latent_checks import covariate_key, respondent_covariates
 from dce.config.study import shown
-from dce.core.cells import TEXT, blank_cells, integer_keys, stripped
+from dce.core.cells import TEXT, blank_cells, stripped
 from dce.core.csvread import Issues, integers, need_columns, read_table
 from dce.data import exports
 from dce.data.answers import (
@@ -27,6 +27,7 @@ from dce.data.answers import (
     long_alternatives,
     long_opt_out,
     missing_cells,
+    summarize,
     wide_answers,
 )
 from dce.data.levels import against_design, attribute_cells, distinct_cells
@@ -568,36 +569,3 @@ def _reserved_group(groups: pd.Series, issues: Issues, column: str) -> None:
         issues.add(column, f"group name {POOLED!r} is reserved for the pooled model of all "
                    f"respondents ({len(rows)} rows use it); rename this group", rows[0],
                    "reserved")
-
-
-def summarize(long: pd.DataFrame) -> dict:
-    """Counts of the data: respondents, choice sets, tasks per respondent, per group.
-
-    Parameters
-    ----------
-    long : DataFrame
-        Responses with ``respondent, group, block, task``.
-
-    Returns
-    -------
-    dict
-        ``n_respondents``, ``n_choice_sets``, ``tasks_per_respondent`` (min, max),
-        ``unbalanced_respondents`` (fewer sets than the most), ``set_sizes`` (number of
-        alternatives -> number of choice sets of that size, as str -> int) and ``groups``:
-        group -> ``n_respondents`` and ``n_choice_sets``.
-    """
-    keys = ["respondent", "block", "task"]
-    ids = integer_keys(long, keys + ["group"])  # each text column hashed once
-    sets = ids.drop_duplicates(keys)
-    per = sets.groupby("respondent").size()
-    sizes = ids.groupby(keys, sort=False).size().value_counts().sort_index()
-    out = {"n_respondents": int(per.size), "n_choice_sets": int(len(sets)),
-           "tasks_per_respondent": {"min": int(per.min()), "max": int(per.max())},
-           "unbalanced_respondents": int((per < per.max()).sum()),
-           "set_sizes": {str(int(k)): int(v) for k, v in sizes.items()}, "groups": {}}
-    names = pd.unique(long["group"].to_numpy())  # the group codes' order
-    for g, part in sets.groupby("group", sort=False):
-        out["groups"][str(names[g])] = {"n_respondents": int(part["respondent"].nunique()),
-                                        "n_choice_sets": int(len(part))}
-    return out
-
