@@ -66,8 +66,11 @@ def selection_sentence(sel: pd.DataFrame) -> str:
     if narrow:
         head += (f" (only narrowly: {text.and_list(narrow)}, less than {NARROW:g} points ahead "
                  "of the next count)")
+    same_n = (" These criteria count respondents as the sample size, so the 1-class row's "
+              "BIC differs from the model-fit table's, which counts choice sets."
+              if (sel["classes"].astype(int) == 1).any() else "")
     return f"{head}; the model with {chosen} class{'es' * (chosen > 1)} (smallest {used}) " \
-           "is reported."
+           "is reported." + same_n
 
 
 def segment_differences(imp: pd.DataFrame, labels: Labels, level: str,

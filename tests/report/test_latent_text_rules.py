@@ -25,6 +25,14 @@ def test_a_narrow_margin_is_called_narrow():
     assert "narrowly" not in selection_sentence(_selection(95.0))
 
 
+def test_the_one_class_bic_is_said_to_count_respondents():
+    """With a 1-class row, the sentence explains why its BIC differs from the model-fit
+    table's (choice sets as n); without one it says nothing of it."""
+    assert "counts choice sets" in selection_sentence(_selection(95.0))
+    two_three = _selection(95.0).assign(classes=[2, 3])
+    assert "choice sets" not in selection_sentence(two_three)
+
+
 def _importance(rows):
     return pd.DataFrame(rows, columns=["class", "attribute", "importance", "ci_lower",
                                        "ci_upper"])
