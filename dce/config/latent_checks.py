@@ -97,8 +97,8 @@ def check_latent_class(study) -> list:
     if m.type != "latent_class":
         for key in LATENT_KEYS:
             if key in m.model_fields_set:
-                out.append(p(("model", key), f"{key} is a latent class setting; it needs "
-                             f"type: latent_class (the model type is {m.type})"))
+                out.append(p(("model", key), "a latent class setting; it needs type: "
+                             f"latent_class (the model type is {m.type})"))
         return out
     if m.engine != "native":
         out.append(p(("model", "engine"), f"latent_class needs engine: native, found "

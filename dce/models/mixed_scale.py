@@ -332,7 +332,7 @@ def make_model(data, random, *, space="preference", price=None, scale_heterogene
                               "lognormal price coefficient already carries the scale)",
                               key="model.scale_heterogeneity")
         if price is None:
-            raise ConfigError("space: wtp needs model.price (the price attribute)",
+            raise ConfigError("needed by space: wtp (the price attribute)",
                               key="model.price")
         return WtpSpace(data, random, price=price, **kwargs)
     if scale_heterogeneity != "none":
