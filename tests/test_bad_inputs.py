@@ -137,6 +137,34 @@ def test_bad_input(case: Case, tmp_path, capsys, monkeypatch):
     assert not missing, f"missing from stderr: {missing}{shown}"
     unwanted = [f for f in case.absent if f in err]
     assert not unwanted, f"should not be on stderr (a follow-on error?): {unwanted}{shown}"
+    repeated = [ln for ln in lines if repeats_its_key(ln)]
+    assert not repeated, f"the message repeats its key: {repeated}{shown}"
+
+
+LOCATED = re.compile(r"^error: (?:.+?: )?(?P<key>[A-Za-z_]\w*(?:\.\w+)+): (?P<message>.*)$")
+
+
+def repeats_its_key(line: str) -> bool:
+    """``model.price: model.price is ...``, ``model.space: space: wtp ...`` or
+    ``model.classes: classes is ...``: the dotted config key said again after the location."""
+    m = LOCATED.match(line)
+    if m is None:
+        return False
+    key, message = m.group("key"), m.group("message")
+    last = key.rsplit(".", 1)[1]
+    return message.startswith((key, f"{last}:", f"{last} is "))
+
+
+@pytest.mark.parametrize("line, repeats", [
+    ("error: c.yaml:15: model.price: model.price is used only with space: wtp", True),
+    ("error: c.yaml:15: model.space: space: wtp needs model.price", True),
+    ("error: c.yaml:12: model.classes: classes is a latent class setting", True),
+    ("error: c.yaml:15: model.price: used only with space: wtp", False),
+    ("error: choices.csv:42: respondent: respondent '6' is not in the table", False),
+    ("error: c.yaml:10: choices.file: file not found: choices.csv", False),
+])
+def test_repeated_key_detector(line, repeats):
+    assert repeats_its_key(line) is repeats
 
 
 GOOD = collect(GOOD_DIR)

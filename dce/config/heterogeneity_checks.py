@@ -37,8 +37,8 @@ def check_heterogeneity(study, out: list, suggest) -> None:
     if m.type != "mixed_logit" or study.spec.type != "dce":
         for key, on in (("space", wtp), ("scale_heterogeneity", scale != "none")):
             if on:
-                out.append(p(("model", key), f"{key}: {getattr(m, key)} needs type: "
-                             "mixed_logit in an attribute study (type: dce)"))
+                out.append(p(("model", key), f"{getattr(m, key)} needs type: mixed_logit "
+                             "in an attribute study (type: dce)"))
         return
     for path, message in heterogeneity_problems(m.space, m.price, scale, m.random,
                                                 study.attributes, suggest):
@@ -93,12 +93,12 @@ def heterogeneity_problems(space: str, price: str | None, scale_heterogeneity: s
                             "normal or triangular, found lognormal"))
     if not wtp:
         if price is not None:
-            out.append((("price",), f"{prefix}price is used only with space: wtp; add "
-                        "space: wtp or remove price"))
+            out.append((("price",), "used only with space: wtp; add space: wtp or remove "
+                        "price"))
         return out
     by_name = {a.name: a for a in attributes}
     if price is None:
-        out.append((("space",), f"space: wtp needs {prefix}price, the price attribute "
+        out.append((("space",), f"wtp needs {prefix}price, the price attribute "
                     "(coding: linear)"))
     elif price not in by_name:
         out.append((("price",), f"unknown attribute {price!r}" + suggest(price, by_name)))

@@ -13,10 +13,13 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["LATENT_KEYS", "check_latent_class", "class_count_problem", "class_counts",
-           "covariate_key", "respondent_covariates"]
+__all__ = ["LATENT_KEYS", "MAX_CLASSES", "check_latent_class", "class_count_problem",
+           "class_counts", "covariate_key", "respondent_covariates"]
 
 LATENT_KEYS = ("classes", "class_criterion", "starts", "membership", "scale_classes")
+# the most classes a config may ask for: DCE studies report 2 to about 6 classes, and every
+# count of a range is fitted with its starts, so [1, 200] would run for hours to no purpose
+MAX_CLASSES = 20
 
 
 def class_counts(classes) -> list[int]:
@@ -81,8 +84,8 @@ def check_latent_class(study) -> list:
     -------
     list of dce.errors.Problem
         Located at ``model.<key>``: a latent class key without ``type: latent_class``;
-        ``engine: pylogit``; a class count below 1
-        or a range that is not ``[lo, hi]`` with ``1 <= lo <= hi``; a membership name
+        ``engine: pylogit``; a class count below 1 or above :data:`MAX_CLASSES`, or a
+        range that is not ``[lo, hi]`` with ``1 <= lo <= hi``; a membership name
         listed twice, reserved (in an item study also ``item``, ``best``, ``worst``,
         ``rank``), an attribute, or (other than ``group``) without a
         ``respondents:`` table.
@@ -94,13 +97,17 @@ def check_latent_class(study) -> list:
     if m.type != "latent_class":
         for key in LATENT_KEYS:
             if key in m.model_fields_set:
-                out.append(p(("model", key), f"{key} is a latent class setting; it needs "
-                             f"type: latent_class (the model type is {m.type})"))
+                out.append(p(("model", key), "a latent class setting; it needs type: "
+                             f"latent_class (the model type is {m.type})"))
         return out
     if m.engine != "native":
         out.append(p(("model", "engine"), f"latent_class needs engine: native, found "
                      f"{m.engine!r}"))
     problem = class_count_problem(m.classes)
+    if problem is None and max(class_counts(m.classes)) > MAX_CLASSES:
+        problem = (f"at most {MAX_CLASSES} classes, found {max(class_counts(m.classes))} (each "
+                   "count of a range is fitted from every start; DCE samples rarely support "
+                   "more than a few classes)")
     if problem is not None:
         out.append(p(("model", "classes"), problem))
     names = {a.name for a in study.attributes}

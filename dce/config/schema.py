@@ -371,7 +371,7 @@ class ModelSpec(_Strict):
                             "group comparisons, and report it not converged")
     # ----- latent class (dce.models.latent_class; type: latent_class only) ------------------
     classes: StrictInt | list[StrictInt] = Field(
-        2, description="latent class: number of preference classes (>= 1), or a range `[lo, "
+        2, description="latent class: number of preference classes (1 to 20), or a range `[lo, "
         "hi]` whose every count is fitted and the one with the smallest `class_criterion` "
         "kept (class_selection.csv lists them all)")
     class_criterion: ClassCriterion = Field(

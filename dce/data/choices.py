@@ -8,7 +8,6 @@ line (header = line 1), the column and what was expected. Opt-out rows (they get
 
 from __future__ import annotations
 
-import re
 import warnings
 
 import numpy as np
@@ -16,7 +15,7 @@ import pandas as pd
 
 from dce.config.latent_checks import covariate_key, respondent_covariates
 from dce.config.study import shown
-from dce.core.cells import TEXT, blank_cells, stripped
+from dce.core.cells import TEXT, blank_cells, distinct, strip_text, stripped
 from dce.core.csvread import Issues, integers, need_columns, read_table
 from dce.data import exports
 from dce.data.answers import (
@@ -31,8 +30,9 @@ from dce.data.answers import (
     wide_answers,
 )
 from dce.data.levels import against_design, attribute_cells, distinct_cells
+from dce.data.taskcols import design_tasks, runs_text, task_columns
 from dce.design.randomize import fielding_order, to_design_positions, versions
-from dce.errors import DataError, Problem
+from dce.errors import DataError
 
 OUT_COLUMNS = ["respondent", "group", "block", "task", "alternative", "chosen"]
 
@@ -346,7 +346,7 @@ def _from_wide(study, frame, design, display) -> pd.DataFrame:
     if c.block:
         needed["block"] = c.block
     need_columns(frame, needed, display, study.spec.choices.delimiter)
-    task_cols = _task_columns(frame, c.tasks, display)
+    task_cols = task_columns(frame, c.tasks, display, design_tasks(design, bool(c.version)))
     issues = Issues(display, frame)
     blocks = _wide_blocks(study, frame, task_cols, design, issues)
     table = design.table
@@ -400,7 +400,15 @@ def _wide_blocks(study, frame, task_cols, design, issues) -> np.ndarray:
         if fill.any():
             first = str(int(design.table["block"].min()))
             frame = frame.assign(**{c.block: cells.where(~fill, first)})
-    return integers(frame, c.block, issues)
+    blocks = integers(frame, c.block, issues)
+    have = np.unique(design.table["block"].to_numpy())
+    codes, uniques = distinct(frame[c.block])  # whole numbers that are not a block
+    number = pd.to_numeric(pd.Series(strip_text(uniques), dtype=object), errors="coerce")
+    unknown = (number.notna() & (number == number.round()) & ~number.isin(have)).to_numpy()
+    rows = np.flatnonzero(unknown[codes])
+    issues.add_rows(c.block, lambda i: f"block {blocks[rows[i]]} is not a block of the "
+                    f"design (blocks: {runs_text(have)})", rows, "block")
+    return blocks
 
 
 def _not_in_design(issues, off: pd.DataFrame, table: pd.DataFrame) -> None:
@@ -412,11 +420,9 @@ def _not_in_design(issues, off: pd.DataFrame, table: pd.DataFrame) -> None:
     lo = off["block"].map(spans["min"]).to_numpy()
     hi = off["block"].map(spans["max"]).to_numpy()
 
-    def message(i):
+    def message(i):  # unknown blocks were reported at the block column
         b, task, col = off["block"].iloc[i], off["task"].iloc[i], off["column"].iloc[i]
-        has = (f"block {b} has tasks {int(lo[i])} to {int(hi[i])}" if pd.notna(lo[i])
-               else f"the design has no block {b} (blocks: "
-                    f"{', '.join(str(x) for x in spans.index)})")
+        has = f"block {b} has tasks {int(lo[i])} to {int(hi[i])}"
         return (f"block {b}, task {task} is not in the design ({has}); if {col} is not a "
                 "choice task, list the task columns in choices.columns.tasks; if the file "
                 "numbers tasks across blocks, number the design's tasks the same way")
@@ -443,25 +449,6 @@ def _wide_shown(study, frame, answers, design, issues, display) -> pd.DataFrame:
     both = pd.concat([mapped, blank]).sort_values(["row", "shown_task"], kind="stable")
     return both.assign(choice=both["alternative"]).drop(
         columns=["alternative", "shown_alternative", "shown_task"])
-
-
-def _task_columns(frame, tasks, display) -> list[tuple[int, str]]:
-    if isinstance(tasks, list):
-        missing = [t for t in tasks if t not in frame.columns]
-        if missing:
-            raise DataError([Problem("missing task column", display, 1, m) for m in missing])
-        return [(i + 1, t) for i, t in enumerate(tasks)]
-    prefix = tasks or "task"
-    found = []
-    for col in frame.columns:
-        m = re.fullmatch(re.escape(prefix) + r"_?(\d+)", col)
-        if m:
-            found.append((int(m.group(1)), col))
-    if not found:
-        raise DataError(f"no task columns named {prefix}1, {prefix}2, ...; set "
-                        "choices.columns.tasks to the list of task columns", file=display,
-                        line=1, key="columns.tasks")
-    return sorted(found)
 
 
 def attach_groups(study, long, frame, display) -> pd.DataFrame:

@@ -67,7 +67,7 @@ def design_file(study) -> tuple:
     """
     path = study.resolve(study.spec.design.file)
     if path.is_dir():
-        raise DataError("design.file is a folder; give the path of the design CSV",
+        raise DataError("a folder, not a file; give the path of the design CSV",
                         file=study.display_name, line=study.line("design", "file"),
                         key="design.file")
     return path, study.spec.design.file

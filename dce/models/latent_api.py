@@ -208,10 +208,10 @@ def latent_class(df: pd.DataFrame, attributes: dict[str, Any], *,
     scale_classes : int
         Scale classes ``S`` crossed with the preference classes; ``S > 1`` fits the
         scale-adjusted latent class model (Magidson and Vermunt 2007).
-    membership : list of str, or DataFrame, optional
-        Covariates of the class-membership logit: columns of ``df`` constant within a
-        respondent, or a DataFrame indexed by respondent (text columns become indicators
-        of every level but the first). Default: constant class shares.
+    membership : str, list of str, or DataFrame, optional
+        Class-membership covariates: columns of ``df`` constant within a respondent (one
+        name: one column), or a DataFrame indexed by respondent (text columns become
+        indicators of every level but the first). Default: constant class shares.
     starts : int
         Random starts of EM and the Newton polish; the best log-likelihood is kept and the
         share of starts that reached it reported (``glance()``, ``start_table()``).

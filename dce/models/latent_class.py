@@ -259,7 +259,7 @@ class LatentClassResult(FitResult):
             ``c`` outside 1..C.
         """
         if not 1 <= int(c) <= self.n_classes:
-            raise ValueError(f"class must be between 1 and {self.n_classes}, got {c!r}")
+            raise ValueError(f"class must be between 1 and {self.n_classes}, got {_plain(c)!r}")
         K = len(self.class_terms)
         sl = slice((int(c) - 1) * K, int(c) * K)
         vcovs = {k: v[sl, sl] for k, v in self.vcovs.items()}
@@ -315,7 +315,7 @@ def membership_matrix(data, membership=None) -> tuple[np.ndarray, tuple]:
             if v.isna().any():
                 who = v.index[v.isna()][0]
                 raise DataError(f"membership covariate {col!r} is missing for respondent "
-                                f"{who}", key="membership")
+                                f"{_plain(who)!r}", key="membership")
             if pd.api.types.is_numeric_dtype(v) and not pd.api.types.is_bool_dtype(v):
                 cols.append(v.to_numpy(float))
                 names.append(str(col))
@@ -375,7 +375,7 @@ def membership_frame(responses: pd.DataFrame, columns: list,
         if len(varying):
             more = f" (and {len(varying) - 1} other respondents)" if len(varying) > 1 else ""
             raise DataError(f"membership covariate {col!r} takes {counts.at[varying[0], col]} "
-                            f"values within respondent {varying[0]!r}{more}; a class "
+                            f"values within respondent {_plain(varying[0])!r}{more}; a class "
                             "membership covariate is constant within a respondent",
                             key="membership")
     frame = groups.first()
@@ -386,11 +386,17 @@ def membership_frame(responses: pd.DataFrame, columns: list,
     return frame
 
 
+def _plain(value):
+    """A numpy scalar as the Python value it holds (messages show 1, not np.int64(1))."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
 def _check_counts(data, classes, scale_classes, starts):
     for key, value, low in (("classes", classes, 1), ("scale_classes", scale_classes, 1),
                             ("starts", starts, 1)):
         if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
-            raise ConfigError(f"expected a whole number >= {low}, found {value!r}", key=key)
+            raise ConfigError(f"expected a whole number >= {low}, found {_plain(value)!r}",
+                              key=key)
     if classes * scale_classes > data.n_respondents:
         raise DataError(f"{classes * scale_classes} segments need at least as many "
                         f"respondents; the data have {data.n_respondents}", key="classes")

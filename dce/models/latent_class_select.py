@@ -28,11 +28,11 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import linear_sum_assignment
 
-from dce.errors import ConfigError
-from dce.models.latent_class import fit
+from dce.errors import ConfigError, DataError
+from dce.models.latent_class import fit, membership_matrix
 
-__all__ = ["CRITERIA", "SELECTION_COLUMNS", "ClassSelection", "align_classes", "choose",
-           "fit_counts", "select_classes", "selection_row"]
+__all__ = ["CRITERIA", "SELECTION_COLUMNS", "ClassSelection", "align_classes",
+           "check_parameters", "choose", "fit_counts", "select_classes", "selection_row"]
 
 CRITERIA = ("bic", "caic", "aic3", "aic")
 SELECTION_COLUMNS = ["group", "classes", "log_likelihood", "n_parameters", "aic", "bic",
@@ -84,6 +84,8 @@ def select_classes(data, classes=(2, 3, 4, 5), *, criterion: str = "bic",
     ------
     dce.errors.ConfigError
         Key ``criterion`` for an unknown criterion; ``classes`` empty.
+    dce.errors.DataError
+        :func:`check_parameters`, before any count is fitted.
     """
     if criterion not in CRITERIA:
         raise ConfigError(f"expected one of {', '.join(CRITERIA)}, found {criterion!r}",
@@ -91,6 +93,7 @@ def select_classes(data, classes=(2, 3, 4, 5), *, criterion: str = "bic",
     counts = sorted({int(c) for c in classes})
     if not counts:
         raise ConfigError("expected at least one class count, found none", key="classes")
+    check_parameters(data, counts, kwargs.get("scale_classes", 1), kwargs.get("membership"))
     fits, rows = {}, []
     for C in counts:
         res = fit(data, classes=C, **kwargs)
@@ -130,8 +133,10 @@ def fit_counts(data, counts, **kwargs) -> dict:
     Raises
     ------
     dce.errors.DataError, dce.errors.ConfigError, dce.errors.EstimationError
-        As :func:`dce.models.latent_class.fit`.
+        As :func:`dce.models.latent_class.fit`; and :func:`check_parameters`, before any
+        count is fitted.
     """
+    check_parameters(data, counts, kwargs.get("scale_classes", 1), kwargs.get("membership"))
     fits = {}
     for C in counts:
         with warnings.catch_warnings(record=True) as caught:
@@ -142,6 +147,45 @@ def fit_counts(data, counts, **kwargs) -> dict:
                 warnings.warn(f"latent class model with {C} class{'es' * (C > 1)}: "
                               f"{w.message}", RuntimeWarning, stacklevel=2)
     return fits
+
+
+def check_parameters(data, counts, scale_classes=1, membership=None) -> None:
+    """Stop before fitting when the largest class count has more parameters than the data
+    have respondents.
+
+    A latent class model with C preference classes, S scale classes, K terms and M
+    membership covariates has ``C K + (C - 1)(1 + M) + 2 (S - 1)`` parameters (module
+    docstring of :mod:`dce.models.latent_class`). Class membership is a property of the
+    respondent, so a model with more parameters than respondents is not estimable in any
+    useful sense (each class would rest on a handful of people); fitting a range up to it
+    would only take long.
+
+    Parameters
+    ----------
+    data : ChoiceData
+    counts : iterable of int
+        The class counts to fit.
+    scale_classes : int
+        Scale classes (not checked here when not a whole number >= 1: the fit says so).
+    membership : DataFrame, ndarray or None
+        As :func:`dce.models.latent_class.membership_matrix`.
+
+    Raises
+    ------
+    dce.errors.DataError
+        Key ``classes``: the count, its parameters and the respondents.
+    """
+    C, S = max(counts), scale_classes
+    if isinstance(S, bool) or not isinstance(S, (int, np.integer)) or S < 1:
+        return
+    _, znames = membership_matrix(data, membership)
+    K, N = len(data.terms), data.n_respondents
+    n_par = C * K + (C - 1) * len(znames) + 2 * (S - 1)
+    if n_par > N:
+        scale = f" + {2 * (S - 1)} for the scale classes" if S > 1 else ""
+        raise DataError(f"{C} classes need {n_par} parameters ({C} x {K} coefficients + "
+                        f"{C - 1} x {len(znames)} membership coefficients{scale}), more than "
+                        f"the {N} respondents; ask for fewer classes", key="classes")
 
 
 def choose(fits: dict, criterion: str, group: str = "all") -> ClassSelection:

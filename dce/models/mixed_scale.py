@@ -239,7 +239,7 @@ class Gmnl(MixedLogit):
 
     def __init__(self, data, random, *, variant="gmnl", **kwargs):
         if variant not in SCALE_MODELS[1:]:
-            raise ConfigError(f"scale_heterogeneity must be one of {', '.join(SCALE_MODELS)}, "
+            raise ConfigError(f"expected one of {', '.join(SCALE_MODELS)}, "
                               f"got {variant!r}", key="model.scale_heterogeneity")
         random = dict(random or {})
         if variant == "smnl" and random:
@@ -321,10 +321,10 @@ def make_model(data, random, *, space="preference", price=None, scale_heterogene
         heterogeneity, or as the classes.
     """
     if space not in SPACES:
-        raise ConfigError(f"space must be one of {', '.join(SPACES)}, got {space!r}",
+        raise ConfigError(f"expected one of {', '.join(SPACES)}, got {space!r}",
                           key="model.space")
     if scale_heterogeneity not in SCALE_MODELS:
-        raise ConfigError(f"scale_heterogeneity must be one of {', '.join(SCALE_MODELS)}, "
+        raise ConfigError(f"expected one of {', '.join(SCALE_MODELS)}, "
                           f"got {scale_heterogeneity!r}", key="model.scale_heterogeneity")
     if space == "wtp":
         if scale_heterogeneity != "none":
@@ -332,7 +332,7 @@ def make_model(data, random, *, space="preference", price=None, scale_heterogene
                               "lognormal price coefficient already carries the scale)",
                               key="model.scale_heterogeneity")
         if price is None:
-            raise ConfigError("space: wtp needs model.price (the price attribute)",
+            raise ConfigError("needed by space: wtp (the price attribute)",
                               key="model.price")
         return WtpSpace(data, random, price=price, **kwargs)
     if scale_heterogeneity != "none":

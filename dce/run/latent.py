@@ -103,8 +103,9 @@ def fit_group(run: Run, g: str, part, i: int, responses: pd.DataFrame) -> ClassS
     Raises
     ------
     dce.errors.DataError, dce.errors.ConfigError
-        As :func:`dce.models.latent_class.fit`, the message naming the group and the key
-        ``model.<key>``.
+        As :func:`dce.models.latent_class.fit` (and, before any fit,
+        :func:`dce.models.latent_class_select.check_parameters`), the message naming the
+        group and the key ``model.<key>`` at its config line.
     dce.errors.EstimationError
         Every start failed.
     """
@@ -115,10 +116,10 @@ def fit_group(run: Run, g: str, part, i: int, responses: pd.DataFrame) -> ClassS
         fits = fit_counts(part, class_counts(m.classes), scale_classes=m.scale_classes,
                           membership=frame, starts=m.starts, se=m.se, group=g,
                           seed_seq=seed_sequence(study.seed, "latent_class", i), jobs=run.jobs)
-    except ValueError as exc:  # DataError / ConfigError: name the group and key
+    except ValueError as exc:  # DataError / ConfigError: name the group, key and its line
         problem = exc.problems[0]
-        raise type(exc)(f"group {g}: {problem.message}",
-                        key=f"model.{problem.key}") from None
+        where = ("model", problem.key) if problem.key else ("model",)
+        raise type(exc)([study.problem(where, f"group {g}: {problem.message}")]) from None
     return choose(fits, m.class_criterion, g)
 
 

@@ -1,6 +1,8 @@
 import json
+import re
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -70,3 +72,14 @@ def test_schema_command_prints_json_schema():
     schema = json.loads(out)
     assert "attributes" in schema["properties"]
     assert schema["additionalProperties"] is False
+
+
+def test_getting_started_design_only_config_validates(tmp_path):
+    """The design-only config of docs/getting-started.md (section 2), saved as the page
+    says, is a whole config: schema_version, name and seed included."""
+    page = (Path(__file__).resolve().parents[2] / "docs" / "getting-started.md").read_text()
+    section = page.split("## 2.")[1].split("## 3.")[0]
+    [snippet] = re.findall(r"```yaml\n(.*?)```", section, re.S)
+    study = load_config(write_config(tmp_path, snippet, "design_only.yaml"))
+    assert study.spec.schema_version == 1 and study.spec.output == "design"
+    assert study.spec.choices is None and study.spec.design.tasks == 8

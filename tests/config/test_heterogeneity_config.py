@@ -43,14 +43,14 @@ def test_valid_wtp_and_gmnl_configs_load(tmp_path):
 
 
 @pytest.mark.parametrize("model, cost, fragment", [
-    ("  space: wtp\n  price: b", "", ":13: model.space: space: wtp needs type: mixed_logit"),
-    ("  scale_heterogeneity: gmnl", "", ":13: model.scale_heterogeneity: scale_heterogeneity: "
-     "gmnl needs type: mixed_logit"),
+    ("  space: wtp\n  price: b", "", ":13: model.space: wtp needs type: mixed_logit"),
+    ("  scale_heterogeneity: gmnl", "", ":13: model.scale_heterogeneity: gmnl needs type: "
+     "mixed_logit"),
     ('  type: mixed_logit\n  random: {"a[y]": normal}\n  space: wtp\n  price: b\n'
      '  scale_heterogeneity: gmnl', "", "model.scale_heterogeneity: space: wtp cannot be "
      "combined"),
     ('  type: mixed_logit\n  random: {"a[y]": normal}\n  price: b', "",
-     ":15: model.price: model.price is used only with space: wtp"),
+     ":15: model.price: used only with space: wtp"),
     ('  type: mixed_logit\n  random: {"a[y]": normal}\n  space: wtp\n  price: b', ", cost: true",
      None),
     ('  type: mixed_logit\n  random: {"a[y]": normal}\n  space: wtp\n  price: b\nscenarios:\n'

@@ -268,3 +268,90 @@ def test_docs_examples_are_the_example_files():
     for name, text in blocks:
         lines = text.splitlines()
         assert (EXAMPLES / name).read_text().splitlines()[:len(lines)] == lines, name
+
+
+# ----- task columns found by a prefix: every task of the design must be there ------------
+def _wide_numbers(folder, resp, names):
+    wide = _chosen(resp).map(lambda v: "" if np.isnan(v) else str(int(v)))
+    wide.columns = [names(t) for t in wide.columns]
+    wide.reset_index().to_csv(folder / "wide_numbers.csv", index=False)
+    return "choices:\n  file: wide_numbers.csv\n  format: wide\n" \
+           "  columns: {block: block, group: group%s}\n"
+
+
+PREFIXED = {  # layout -> (file written, config, column name of task t)
+    "wide_Q": lambda f, r: _wide_numbers(f, r, lambda t: f"Q{t}") % ", tasks: Q",
+    "wide_default": lambda f, r: _wide_numbers(f, r, lambda t: f"task{t}") % "",
+    "wide_underscore": lambda f, r: _wide_numbers(f, r, lambda t: f"Q_{t}") % ", tasks: Q",
+    "qualtrics": _qualtrics, "qualtrics_loop": _qualtrics_text}
+NAMES = {"wide_Q": "Q{}", "wide_default": "task{}", "wide_underscore": "Q_{}",
+         "qualtrics": "Q{}", "qualtrics_loop": "{}_Q5"}
+
+
+def _drop_column(path: Path, name: str) -> None:
+    """Delete column ``name`` from a CSV file (quoted multi-line cells kept)."""
+    rows = list(csv.reader(io.StringIO(path.read_text(), newline="")))
+    at = rows[0].index(name)
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows(r[:at] + r[at + 1:] for r in rows)
+    path.write_text(out.getvalue())
+
+
+@pytest.mark.parametrize("layout", sorted(PREFIXED))
+@pytest.mark.parametrize("task", [1, 5, 8])
+def test_prefix_missing_a_task_column_stops(answers, long_fit, layout, task):
+    """A task column found by a prefix (wide ``tasks: Q``, the default ``task``, Qualtrics
+    ``Q`` and Loop & Merge ``<n>_Q5``) that was renamed or deleted stops the read at that
+    column, rather than reading 7 of the design's 8 tasks per respondent."""
+    folder, design, resp = answers
+    cfg = PREFIXED[layout](folder, resp)
+    full = _responses(_study(folder, cfg), design)  # every column there: every task read
+    sets = full[["respondent", "task"]].drop_duplicates()
+    assert len(sets) == long_fit.data_summary["n_choice_sets"]
+    assert sorted(sets["task"].unique()) == list(range(1, 9))
+    file = re.search(r"file: (\S+)", cfg).group(1)
+    name = NAMES[layout].format(task)
+    _drop_column(folder / file, name)
+    with pytest.raises(DataError) as err:
+        _responses(_study(folder, cfg), design)
+    [problem] = err.value.problems
+    assert (Path(problem.file).name, problem.line, problem.key) == (file, 1, name)
+    assert problem.message.startswith("missing task column")
+    first, last = NAMES[layout].format(1), NAMES[layout].format(8)
+    assert f"one column per task, {first} to {last}" in problem.message
+    found = problem.message.split("the file has ")[1].split(")")[0]
+    expect = {1: f"{NAMES[layout].format(2)} to {last}",
+              5: f"{first} to {NAMES[layout].format(4)}, {NAMES[layout].format(6)} to {last}",
+              8: f"{first} to {NAMES[layout].format(7)}"}[task]
+    assert found == expect
+
+
+def test_prefix_column_beyond_the_design_is_read_only_when_empty(answers):
+    """A ninth column caught by the prefix (the design has 8 tasks) is no task: empty it
+    is ignored; answered it is reported at its column (bad-input case 178)."""
+    folder, design, resp = answers
+    cfg = PREFIXED["wide_Q"](folder, resp)
+    path = folder / "wide_numbers.csv"
+    full = _responses(_study(folder, cfg), design)
+    table = pd.read_csv(path, dtype=str, keep_default_na=False)
+    table.assign(Q9="").to_csv(path, index=False)
+    pd.testing.assert_frame_equal(_responses(_study(folder, cfg), design), full)
+    table.assign(Q9="1").to_csv(path, index=False)
+    with pytest.raises(DataError, match=r"wide_numbers.csv:2: Q9: block \d, task 9 is not"):
+        _responses(_study(folder, cfg), design)
+
+
+@pytest.mark.parametrize("cell, found", [("3", "block 3 is not a block of the design "
+                                                 "(blocks: 1 to 2)"),
+                                         ("two", "expected a whole number, found 'two'")])
+def test_bad_block_cell_is_reported_at_the_block_column(answers, cell, found):
+    folder, design, resp = answers
+    cfg = PREFIXED["wide_Q"](folder, resp)
+    path = folder / "wide_numbers.csv"
+    table = pd.read_csv(path, dtype=str, keep_default_na=False)
+    table.loc[4, "block"] = cell  # file line 6
+    table.to_csv(path, index=False)
+    with pytest.raises(DataError) as err:
+        _responses(_study(folder, cfg), design)
+    assert [(Path(p.file).name, p.line, p.key, p.message) for p in err.value.problems] == [
+        ("wide_numbers.csv", 6, "block", found)]

@@ -292,3 +292,28 @@ def test_membership_varying_within_a_respondent_is_named(small):
         quiet(df=varying(small), attributes=ATTRS, membership=["age"], starts=2)
     p = e.value.problems[0]
     assert p.key == "membership" and "'age'" in p.message and "within respondent" in p.message
+    # the respondent as the user wrote it (ids 1..150, int64), not as numpy shows it
+    assert "values within respondent 1 (and " in p.message and "np." not in p.message
+
+
+def test_membership_frame_with_a_missing_value_names_the_respondent_plainly(small):
+    frame = small.groupby("id")[["age"]].first()
+    frame["score"] = np.arange(len(frame), dtype=float)
+    frame.loc[3, "score"] = np.nan
+    with pytest.raises(DataError) as e:
+        quiet(df=small, attributes=ATTRS, membership=frame, starts=2)
+    p = e.value.problems[0]
+    assert p.key == "membership"
+    assert p.message == "membership covariate 'score' is missing for respondent 3"
+
+
+def test_membership_as_one_column_name_is_that_column(small):
+    """A bare string is one column (as ``df[["age"]]`` would be), not rejected and not
+    read as the letters ``a, g, e``."""
+    one = quiet(df=small, attributes=ATTRS, classes=2, membership="age", starts=2, seed=1)
+    listed = quiet(df=small, attributes=ATTRS, classes=2, membership=["age"], starts=2, seed=1)
+    assert one.fit.membership_terms == ("const", "age[young]")
+    assert np.array_equal(one.fit.params, listed.fit.params)
+    with pytest.raises(DataError) as e:
+        quiet(df=small, attributes=ATTRS, membership="agee", starts=2)
+    assert "did you mean 'age'" in e.value.problems[0].message

@@ -34,7 +34,7 @@ from dce.errors import ConfigError, DataError
 from dce.models import clogit
 from dce.models import latent_class as lc
 from dce.models.latent_class_likelihood import Mixture, PanelSets
-from dce.models.latent_class_select import align_classes, select_classes
+from dce.models.latent_class_select import align_classes, fit_counts, select_classes
 
 REF = Path(__file__).resolve().parents[1] / "reference"
 sys.path.insert(0, str(REF))
@@ -297,6 +297,41 @@ def test_categorical_membership_and_bad_inputs():
         lc.fit(data, classes=2, starts=2.5, seed_seq=SEED)
     with pytest.raises(DataError, match="respondents"):
         lc.fit(data, classes=200, seed_seq=SEED)
+
+
+def test_more_parameters_than_respondents_stop_before_any_fit(monkeypatch):
+    """check_parameters counts the parameters the fit estimates (its parameter vector): 3
+    classes x 2 terms + 2 x (const, z) membership + 2 for a second scale class = 12 fit on
+    12 respondents and stop on 11; a range whose largest count is too big stops before
+    its first count is fitted (it used to fit every count up to it)."""
+    betas = [[1.0, -1.0], [-1.0, 1.0], [0.5, 0.5]]
+    for n, stops in ((12, False), (11, True)):
+        data, _ = simulate(71, n, 4, 3, betas, shares=[0.4, 0.3, 0.3])
+        z = pd.DataFrame({"z": np.linspace(-1, 1, n)}, index=data.respondent_ids)
+        kw = {"scale_classes": 2, "membership": z, "starts": 1, "seed_seq": SEED}
+        if stops:
+            with pytest.raises(DataError) as err:
+                fit_counts(data, [3], **kw)
+            [p] = err.value.problems
+            assert p.key == "classes"
+            assert p.message.startswith("3 classes need 12 parameters (3 x 2 coefficients + "
+                                        "2 x 2 membership coefficients + 2 for the scale "
+                                        "classes), more than the 11 respondents")
+        else:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)
+                res = fit_counts(data, [3], **kw)[3]
+            assert res.n_params == len(res.params) == 12
+    data, _ = simulate(72, 40, 4, 3, betas[:2], shares=[0.5, 0.5])
+
+    def no_fit(*args, **kwargs):
+        raise AssertionError("a class count was fitted")
+
+    monkeypatch.setattr("dce.models.latent_class_select.fit", no_fit)
+    for run in (lambda: fit_counts(data, range(1, 31), seed_seq=SEED),
+                lambda: select_classes(data, classes=[1, 30], seed_seq=SEED)):
+        with pytest.raises(DataError, match=r"30 classes need 89 parameters .* 40 respondents"):
+            run()
 
 
 def test_an_unidentified_extra_class_is_reported():

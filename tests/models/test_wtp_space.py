@@ -137,6 +137,12 @@ def test_bad_settings_raise_located_config_errors(fitted):
     with pytest.raises(ConfigError, match="cannot be combined"):
         make_model(data, {"quality": "normal"}, space="wtp", price="cost",
                    scale_heterogeneity="gmnl", seed_seq=seed)
+    for key, value in (("space", "wpt"), ("scale_heterogeneity", "gmnl3")):
+        with pytest.raises(ConfigError) as err:
+            make_model(data, {"quality": "normal"}, seed_seq=seed, **{key: value})
+        [p] = err.value.problems  # the key once, then what was expected and found
+        assert p.key == f"model.{key}" and p.message.startswith("expected one of ")
+        assert p.message.endswith(f"got {value!r}")
 
 
 PIPELINE = """

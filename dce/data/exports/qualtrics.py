@@ -20,6 +20,7 @@ import re
 import numpy as np
 
 from dce.core.cells import distinct
+from dce.data.taskcols import check_found, design_tasks
 from dce.errors import DataError
 
 RESPONSE_ID = "ResponseId"
@@ -56,7 +57,8 @@ def to_wide(study, frame, design, display):
     Raises
     ------
     DataError
-        At key ``choices.format`` when there is no design.
+        At key ``choices.format`` when there is no design; at line 1 of the file when a
+        loop of the design's tasks has no column (e.g. ``1_Q5`` of ``2_Q5, 3_Q5, ...``).
     """
     if design is None:
         raise DataError([study.problem(("choices", "format"), "Qualtrics data hold only the "
@@ -69,8 +71,10 @@ def to_wide(study, frame, design, display):
         update["respondent"] = RESPONSE_ID
     if isinstance(c.tasks, str):
         looped = _loop_columns(frame.columns, c.tasks)
-        if looped:
-            update["tasks"] = looped
+        if looped:  # a loop missing would shift the tasks after it: each must be there
+            check_found(looped, design_tasks(design, bool(c.version)), display,
+                        lambda t: f"{t}_{c.tasks}")
+            update["tasks"] = [col for _, col in looped]
     finished = [col for col in frame.columns if col.lower() == "finished"]
     if finished:
         codes, uniques = distinct(frame[finished[0]])  # one look per distinct cell
@@ -82,12 +86,12 @@ def to_wide(study, frame, design, display):
     return c.model_copy(update=update), frame
 
 
-def _loop_columns(columns, prefix: str) -> list[str] | None:
-    """Loop & Merge copies ``<n>_<prefix>`` of a question, in loop order, when the file
-    has no ``<prefix><n>`` columns; None otherwise."""
+def _loop_columns(columns, prefix: str) -> list[tuple[int, str]] | None:
+    """Loop number and column of the Loop & Merge copies ``<n>_<prefix>`` of a question,
+    in loop order, when the file has no ``<prefix><n>`` columns; None otherwise."""
     plain = re.compile(re.escape(prefix) + r"_?\d+")
     if any(plain.fullmatch(col) for col in columns):
         return None
     loop = re.compile(r"(\d+)_" + re.escape(prefix))
     found = sorted((int(m.group(1)), col) for col in columns if (m := loop.fullmatch(col)))
-    return [col for _, col in found] or None
+    return found or None
