@@ -35,6 +35,9 @@ from dce.design.randomize import fielding_order, to_design_positions, versions
 from dce.errors import DataError
 
 OUT_COLUMNS = ["respondent", "group", "block", "task", "alternative", "chosen"]
+#: The group of a respondent who answered no task and is not in the respondents table (a
+#: table of completers): counted among the respondents dropped, never fitted.
+UNLISTED = "(not in the respondents table)"
 
 
 def _config_file(study, path: tuple, display: str):
@@ -497,6 +500,11 @@ def attach_groups(study, long, frame, display) -> pd.DataFrame:
             long[cov] = long["respondent"].astype(str).map(
                 dict(zip(ids, stripped(people[cov]), strict=True)))
         missing = long.loc[long["group"].isna(), "respondent"].unique()
+        if len(missing) and study.spec.choices.missing == "drop":  # answered nothing: left
+            silent = pd.Index(missing).difference(  # out anyway, listed or not (completers)
+                long.loc[long["chosen"] == 1, "respondent"].unique())
+            long.loc[long["respondent"].isin(silent), "group"] = UNLISTED
+            missing = missing[~pd.Index(missing).isin(silent)]
         if len(missing):
             _not_listed(frame, display, c.respondent, missing,
                         f"table {rdisp} (column {r_spec.id!r})")

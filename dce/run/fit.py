@@ -223,11 +223,19 @@ def _compare(run: Run, parts: dict, pairs: list) -> None:
     spec = run.study.spec
     fits = {r.group: r for r in run.fits}
     fits.update(run.base_fits)  # scale tests use the conditional logit
-    scale_tests = {(a, b): compare_scale(parts[a], parts[b], fits[a], fits[b],
-                                         group_specific=spec.compare.group_specific,
-                                         level=spec.importance.level)
-                   for a, b in progress(pairs, "scale tests")
-                   if fits[a].separation is None and fits[b].separation is None}
+    scale_tests = {}
+    for a, b in progress(pairs, "scale tests"):
+        if fits[a].separation is not None or fits[b].separation is not None:
+            continue
+        try:
+            scale_tests[(a, b)] = compare_scale(parts[a], parts[b], fits[a], fits[b],
+                                                group_specific=spec.compare.group_specific,
+                                                level=spec.importance.level)
+        except ValueError as exc:  # e.g. fewer respondents than coefficients in a group
+            warnings.warn(f"groups {a} and {b}: no scale test ({exc}: a group has too few "
+                          "respondents for the cluster-robust covariance of its "
+                          "coefficients); the importance comparison is made without it",
+                          UserWarning, stacklevel=2)
     run.comparison = compare.groups(run.importance, pairs, spec.importance.level,
                                     scale_tests=scale_tests, tradeoffs=run.tradeoffs,
                                     leave_out=separated_groups(run.fits))
