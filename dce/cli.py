@@ -207,8 +207,17 @@ def _dispatch(args, context: dict) -> int:
         print(f"run folder: {out}\npower table: {out / 'power.csv'}\n"
               + power_summary(study, table))
         return 0
-    from dce.run.runner import execute
+    from dce.run.runner import execute, output_dir
 
+    if args.command == "simulate" and study.spec.simulate is None:
+        from dce.errors import ConfigError
+
+        raise ConfigError("`dce simulate` needs a `simulate:` section (groups with respondents "
+                          "and utilities); this config reads its responses from "
+                          "choices.file: use `dce fit` or `dce run`",
+                          file=study.display_name, key="simulate")
+    replaced = args.command == "fit" and (output_dir(study, args.output, "run")
+                                          / "report.html").exists()
     stage = {"run": "run", "design": "design", "simulate": "simulate", "fit": "run"}[args.command]
     out, run = execute(study, stage, args.output, args.force,
                        jobs=getattr(args, "jobs", None),
@@ -217,6 +226,10 @@ def _dispatch(args, context: dict) -> int:
                        report=args.command != "fit")
     for note in run.notes:
         print(f"warning: {note}", file=sys.stderr)
+    if replaced:  # the folder of a `dce run` had a report; `dce fit` writes none
+        print(f"warning: the previous report.html, figures/ and results.xlsx of {out} were "
+              f"replaced with the old run folder; `dce report {out}` builds them for these "
+              "results", file=sys.stderr)
     _summary(out, run, args.command)
     return 0
 
@@ -378,10 +391,10 @@ def summary_text(out, run, command: str | None = None) -> str:
         chance = (checks.get("chance_inconsistent_repeat") or {}).get("total")
         seen, differ = (checks["total"].get("with_repeated_task", 0),
                         checks["total"].get("inconsistent_repeat", 0))
-        words.append(f"{failed} failed a data-quality check"
-                     + (f" ({differ} of the {seen} who saw a repeated task answered it "
-                        f"differently, where the model expects {100 * chance:.0f}% to by "
-                        "chance alone)" if chance is not None and seen else "")
+        words.append(f"{failed:,} failed a data-quality check"
+                     + (f" ({differ:,} of the {seen:,} who saw a repeated task answered it "
+                        f"differently, where the model expects {100 * chance:.0f}% to do so "
+                        "by chance alone)" if chance is not None and seen else "")
                      + (f" and {checks['excluded']} were excluded" if checks["excluded"]
                         else "")
                      + (f"; {opted} always chose the opt-out." if opted else "."))

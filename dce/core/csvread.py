@@ -167,6 +167,8 @@ def read_table(path, display: str, delimiter: str = ",") -> pd.DataFrame:
     text = _decode(raw, display)
     fast = read_plain(raw.removeprefix(b"\xef\xbb\xbf"), delimiter)  # a plain file: Arrow
     frame = fast[0] if fast is not None else _parse(text, display, delimiter)
+    if fast is None:  # pandas renames a repeated name (x, x.1): which is meant is unknown
+        _no_repeated_names(text, display, delimiter)
     frame.columns = [str(c).strip() for c in frame.columns]
     if fast is not None:  # each column's codes, found while parsing
         remember_codes(frame, dict(zip(frame.columns, fast[1].values(), strict=True)))
@@ -182,6 +184,25 @@ def read_table(path, display: str, delimiter: str = ",") -> pd.DataFrame:
     return frame
 
 
+def _no_repeated_names(text: str, display: str, delimiter: str) -> None:
+    """Raise when a column name appears twice in the header (line 1)."""
+    from io import StringIO
+
+    head = pd.read_csv(StringIO(text), sep=delimiter, header=None, nrows=1, dtype=str,
+                       keep_default_na=False, skipinitialspace=True)
+    names = [str(v).strip() for v in head.iloc[0]] if len(head) else []
+    seen: dict[str, list[int]] = {}
+    for i, name in enumerate(names, start=1):  # header cells, not rows
+        if name:
+            seen.setdefault(name, []).append(i)
+    twice = {n: at for n, at in seen.items() if len(at) > 1}
+    if twice:
+        raise DataError([Problem(f"the column name appears {len(at)} times in the header "
+                                 f"(columns {', '.join(map(str, at))}); dce cannot tell which "
+                                 "one to read: rename or remove the others", display, 1, n)
+                         for n, at in twice.items()])
+
+
 def _parse(text: str, display: str, delimiter: str) -> pd.DataFrame:
     """Pandas' C parser on any CSV; a malformed one is a located DataError."""
     try:
@@ -193,7 +214,14 @@ def _parse(text: str, display: str, delimiter: str) -> pd.DataFrame:
         msg = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
         line = re.search(r"line (\d+)", msg)
         fields = re.search(r"Expected (\d+) fields in line \d+, saw (\d+)", msg)
-        if fields:
+        first = text.split("\n", 1)[0]
+        other = [(sep, name) for sep, name in ((";", "semicolon"), ("\t", "tab"), ("|", "pipe"))
+                 if sep != delimiter and first.count(sep) > first.count(delimiter)]
+        if fields and other:  # e.g. a ';' file whose cells hold commas
+            msg = (f"expected {fields.group(1)} cells (as many as the header has), found "
+                   f"{fields.group(2)}; the header looks {other[0][1]}-separated "
+                   f"({first[:80]!r}): set choices.delimiter: {other[0][0]!r}")
+        elif fields:
             msg = (f"expected {fields.group(1)} cells (as many as the header has), found "
                    f"{fields.group(2)}; quote cells that contain the delimiter "
                    f"{delimiter!r}, or check choices.delimiter")

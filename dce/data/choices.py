@@ -500,11 +500,8 @@ def attach_groups(study, long, frame, display) -> pd.DataFrame:
             long[cov] = long["respondent"].astype(str).map(
                 dict(zip(ids, stripped(people[cov]), strict=True)))
         missing = long.loc[long["group"].isna(), "respondent"].unique()
-        if len(missing) and study.spec.choices.missing == "drop":  # answered nothing: left
-            silent = pd.Index(missing).difference(  # out anyway, listed or not (completers)
-                long.loc[long["chosen"] == 1, "respondent"].unique())
-            long.loc[long["respondent"].isin(silent), "group"] = UNLISTED
-            missing = missing[~pd.Index(missing).isin(silent)]
+        if len(missing) and study.spec.choices.missing == "drop":
+            missing = _unlisted_nonresponders(long, missing)
         if len(missing):
             _not_listed(frame, display, c.respondent, missing,
                         f"table {rdisp} (column {r_spec.id!r})")
@@ -536,6 +533,15 @@ def attach_groups(study, long, frame, display) -> pd.DataFrame:
     extra = [c for c in EXTRA_COLUMNS + covs if c in long]  # marks, order shown, covariates
     return long[OUT_COLUMNS + [a.name for a in study.attributes] + ["is_opt_out"]
                 + extra].reset_index(drop=True)
+
+
+def _unlisted_nonresponders(long, missing) -> np.ndarray:
+    """Put the respondents of ``missing`` (not in the respondents table) who answered no
+    task in group :data:`UNLISTED` (they are dropped with the other non-responders, listed
+    or not: a table of completers); return the others, who stop the run."""
+    silent = pd.Index(missing).difference(long.loc[long["chosen"] == 1, "respondent"].unique())
+    long.loc[long["respondent"].isin(silent), "group"] = UNLISTED
+    return missing[~pd.Index(missing).isin(silent)]
 
 
 def _not_listed(frame, display, column, missing, table) -> None:

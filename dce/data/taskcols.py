@@ -64,8 +64,9 @@ def task_columns(frame, tasks, display, expected=None) -> list[tuple[int, str]]:
     DataError
         At line 1 of the file, one problem per task column missing: a listed column the
         file lacks, or a task of ``expected`` the prefix does not find (the column
-        expected, e.g. ``Q1``, and the columns found); at key ``columns.tasks`` when the
-        prefix finds no column at all.
+        expected, e.g. ``Q1``, and the columns found); one per task that two columns
+        match (``task3`` and ``task_3``); at key ``columns.tasks`` when the prefix finds
+        no column at all.
     """
     if isinstance(tasks, list):
         missing = [t for t in tasks if t not in frame.columns]
@@ -84,6 +85,14 @@ def task_columns(frame, tasks, display, expected=None) -> list[tuple[int, str]]:
                         "choices.columns.tasks to the list of task columns", file=display,
                         line=1, key="columns.tasks")
     found.sort()
+    numbers = [n for n, _ in found]
+    twice = sorted({n for n in numbers if numbers.count(n) > 1})  # columns, not rows
+    if twice:
+        raise DataError([Problem(f"columns {' and '.join(c for n, c in found if n == t)} "
+                                 f"both match task {t} of the prefix {prefix!r}; dce cannot "
+                                 "tell which holds the answers: remove or rename one, or "
+                                 "list the task columns in choices.columns.tasks", display, 1,
+                                 next(c for n, c in found if n == t)) for t in twice])
     if expected is not None:
         sep = "_" if all(under) else ""
         check_found(found, expected, display, lambda t: f"{prefix}{sep}{t}")

@@ -282,10 +282,10 @@ def comparison_intro(labels: Labels, trade: pd.DataFrame | None, level: float) -
                 "ranks. Shares of preference depend on how consistently a group chooses "
                 "(its scale), so they are summaries within a group and are not compared.")
         else:
-            name, unit = labels.name_and_unit(denom)
+            name = labels.name_and_unit(denom)[0]
             out.append(
                 f"Groups are compared on scale-free quantities: the value of each change "
-                f"in {unit} of {name} (a trade-off, or marginal rate of substitution) and "
+                f"in {labels.unit_of(denom)} (a trade-off, or marginal rate of substitution) and "
                 "the ranks. A difference in every value in the same direction can also "
                 f"come from a difference in the weight of {name} itself. Importance shares "
                 "are summaries "

@@ -165,6 +165,12 @@ class Labels:
             return m.group(1), m.group(2)
         return label, f"units of {label}"
 
+    def unit_of(self, name: str) -> str:
+        """'weeks of time until you can start', or 'units of waiting' for an attribute
+        label without a unit in brackets (not 'units of waiting of waiting')."""
+        label, unit = self.name_and_unit(name)
+        return unit if unit == f"units of {label}" else f"{unit} of {label}"
+
     def change_text_lower(self, term: str) -> str:
         """:meth:`change_text` inside a sentence."""
         return _lower(self.change_text(term))

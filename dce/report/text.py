@@ -429,8 +429,9 @@ def tradeoff_table(trade: pd.DataFrame | None, labels: Labels, groups: list,
         note = (f"† {len(flagged)} of {len(trade)} values (estimate or interval) reach "
                 f"{where}: they are extrapolations of a linear term and should be read with "
                 "care.")
-    name, unit = labels.name_and_unit(denom)
-    return {"denominator": denom, "denominator_label": f"{unit} of {name}",
+    name, unit = labels.name_and_unit(denom)  # the templates write "in units of <label>"
+    label = name if unit == f"units of {name}" else f"{unit} of {name}"
+    return {"denominator": denom, "denominator_label": label,
             "rows": rows, "note": note}
 
 

@@ -1,0 +1,115 @@
+"""Findings of the README-only user trial of 2026-12-01: two columns matching one task of a
+prefix, a repeated column name, a ';' file read with ',', `dce simulate` without
+`simulate:`, `dce fit` over a run folder with a report, and the unit of a trade-off of an
+attribute without a unit in its label."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+from dce.cli import main
+from dce.report.labels import Labels
+from tests.data.test_breakoff import DESIGN, _answers
+
+TINY = Path(__file__).parents[1] / "bad_inputs" / "61_respondent_not_in_table"
+
+
+def _wide(tmp_path, frame) -> Path:
+    (tmp_path / "design.csv").write_text(DESIGN)
+    frame.to_csv(tmp_path / "answers.csv", index=False)
+    cfg = {"schema_version": 1, "name": "w", "seed": 1,
+           "attributes": {"colour": {"levels": ["red", "green", "blue"]},
+                          "price": {"levels": [1, 2, 3], "coding": "linear"}},
+           "design": {"alternatives": 2, "tasks": 2, "blocks": 2, "file": "design.csv"},
+           "choices": {"file": "answers.csv", "format": "wide",
+                       "columns": {"respondent": "id", "block": "version"}},
+           "importance": {"draws": 20}}
+    (tmp_path / "c.yaml").write_text(yaml.safe_dump(cfg))
+    return tmp_path / "c.yaml"
+
+
+def test_two_columns_matching_one_task_stop(tmp_path, capsys):
+    """task2 and task_2 both match task 2 of the prefix: reading both gave a mixture."""
+    frame = _answers()
+    frame["task_2"] = frame["task1"]
+    assert main(["fit", str(_wide(tmp_path, frame)), "--output", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err
+    assert "answers.csv:1: task2: columns task2 and task_2 both match task 2" in err
+    assert main(["fit", str(_wide(tmp_path, _answers())), "--output",
+                 str(tmp_path / "o")]) == 0  # without the second column: fine
+
+
+def _long(tmp_path, text: str, **choices) -> Path:
+    for name in ("config.yaml", "respondents.csv"):
+        shutil.copy(TINY / name, tmp_path / name)
+    (tmp_path / "choices.csv").write_text(text)
+    cfg = yaml.safe_load((TINY / "config.yaml").read_text())
+    cfg.pop("respondents")
+    cfg["model"].pop("by")
+    cfg["choices"].update(choices)
+    cfg["tradeoffs"] = {"denominator": "price"}
+    (tmp_path / "config.yaml").write_text(yaml.safe_dump(cfg))
+    return tmp_path / "config.yaml"
+
+
+def test_a_repeated_column_name_stops(tmp_path, capsys):
+    """pandas reads the first of two 'price' columns (the second becomes price.1)."""
+    text = (TINY / "choices.csv").read_text().splitlines()
+    rows = [text[0] + ",price"] + [line + ",9" for line in text[1:]]
+    cfg = _long(tmp_path, "\n".join(rows) + "\n")
+    assert main(["fit", str(cfg), "--output", str(tmp_path / "o")]) == 2
+    assert ("choices.csv:1: price: the column name appears 2 times in the header (columns "
+            "6, 7)") in capsys.readouterr().err
+
+
+def test_a_semicolon_file_read_with_commas_says_so(tmp_path, capsys):
+    """Cells holding commas split differently per row: pandas reports a row with too many
+    cells, and the message now names the header's own separator."""
+    text = (TINY / "choices.csv").read_text().replace(",", ";").replace(
+        "red", "red, dark").replace("blue", "blue, a, b")
+    cfg = _long(tmp_path, text)
+    assert main(["fit", str(cfg), "--output", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err
+    assert "the header looks semicolon-separated" in err and "choices.delimiter: ';'" in err
+    cfg = _long(tmp_path, text, delimiter=";")  # as the message says: then it reads
+    code = main(["fit", str(cfg), "--output", str(tmp_path / "o")])
+    assert "header looks" not in capsys.readouterr().err and code == 2  # no level: fine
+
+
+def test_simulate_without_a_simulate_section_stops(tmp_path, capsys):
+    cfg = _long(tmp_path, (TINY / "choices.csv").read_text())
+    assert main(["simulate", str(cfg), "--output", str(tmp_path / "s")]) == 2
+    assert "`dce simulate` needs a `simulate:` section" in capsys.readouterr().err
+    assert not (tmp_path / "s").exists()
+
+
+def test_fit_over_a_run_folder_says_the_report_went(tmp_path, capsys):
+    cfg = _long(tmp_path, (TINY / "choices.csv").read_text())
+    out = tmp_path / "o"
+    assert main(["run", str(cfg), "--output", str(out)]) == 0
+    capsys.readouterr()
+    assert main(["fit", str(cfg), "--output", str(out)]) == 0
+    assert f"`dce report {out}` builds them" in capsys.readouterr().err
+    assert not (out / "report.html").exists()
+    assert main(["fit", str(cfg), "--output", str(out)]) == 0  # no report before: no note
+    assert "dce report" not in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("label, want", [("Waiting", "units of waiting"),
+                                         ("Waiting (weeks)", "weeks of waiting")])
+def test_the_unit_of_a_trade_off_is_named_once(label, want):
+    labels = Labels({"attributes": {"w": {"label": label, "coding": "linear"}}})
+    assert labels.unit_of("w") == want
+
+
+def test_the_tradeoff_caption_names_the_unit_once(tmp_path):
+    cfg = _long(tmp_path, (TINY / "choices.csv").read_text())
+    assert main(["run", str(cfg), "--output", str(tmp_path / "o")]) == 0
+    md = (tmp_path / "o" / "report.md").read_text()
+    assert "units of units" not in md and "of price of price" not in md
+    assert pd.read_csv(tmp_path / "o" / "tradeoffs.csv")["denominator"].eq("price").all()
