@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from dce.config.latent_checks import respondent_covariates
+from dce.core.cells import stripped
 from dce.core.csvread import LINES, Issues, need_columns
 from dce.core.items import items_of
 from dce.data.answers import drop_missing, missing_cells
@@ -105,7 +106,7 @@ def _unanswered(study, frame, display) -> tuple[pd.DataFrame, pd.DataFrame | Non
         if not ranking and study.spec.choices.format != "wide":
             empty |= cells.str.strip().isin(["0", "0.0"]).to_numpy()
         blank &= empty
-    keys = [frame[k].str.strip() for k in (c.respondent, c.block, c.task)
+    keys = [stripped(frame[k]) for k in (c.respondent, c.block, c.task)
             if k is not None and k in frame.columns]
     whole = pd.Series(blank).groupby(keys, sort=False).transform("all").to_numpy()
     if not whole.any():
@@ -159,7 +160,7 @@ class _Lookup:
 
 
 def _ints(frame, col, issues, what="a whole number") -> np.ndarray:
-    cells = frame[col].str.strip()
+    cells = stripped(frame[col])
     values = pd.to_numeric(cells, errors="coerce")
     bad = values.isna() | ~np.isfinite(values) | (values != values.round())
     for r in np.flatnonzero(bad.to_numpy()):
@@ -168,7 +169,7 @@ def _ints(frame, col, issues, what="a whole number") -> np.ndarray:
 
 
 def _ids(frame, c, issues, need_block: bool) -> pd.DataFrame:
-    out = pd.DataFrame({"respondent": frame[c.respondent].str.strip()})
+    out = pd.DataFrame({"respondent": stripped(frame[c.respondent])})
     for r in np.flatnonzero((out["respondent"] == "").to_numpy()):
         issues.add(c.respondent, "empty respondent id", r)
     out["block"] = _ints(frame, c.block, issues) if need_block else 1
@@ -310,6 +311,8 @@ def _check_bw_sets(out, ok, c, issues) -> None:
 
 # ----- best-worst, wide -------------------------------------------------------------------
 def _bw_wide(study, frame, design, display) -> pd.DataFrame:
+    """Wide best-worst rows -> the long table, with column operations only (per design
+    set and per distinct cell, never per row)."""
     c = study.spec.choices.columns
     need_design(study, design, f"wide best-worst data needs the design to know which items "
                 f"each set of {display} showed; add `design:` with design.file, or give long "
@@ -322,62 +325,117 @@ def _bw_wide(study, frame, design, display) -> pd.DataFrame:
     issues, lookup, ids = _open(study, frame, display, {
         "respondent": c.respondent, "task": c.task, "best": c.best, "worst": c.worst})
     ids["task"] = _ints(frame, c.task, issues)
-    sets = _design_sets(design)
-    picked = {}
-    for role, col in (("best", c.best), ("worst", c.worst)):
-        cells = frame[col].str.strip()
-        cells = cells.where(~missing_cells(cells), "")  # "NA", "." ...: an empty cell
-        names = lookup(cells)
-        pos = pd.to_numeric(cells, errors="coerce")
-        got = []
-        for r in range(len(frame)):
-            key = (int(ids["block"].iloc[r]), int(ids["task"].iloc[r]))
-            shown_items = sets.get(key)
-            cell = cells.iloc[r]
-            if shown_items is None:      # the set is reported as not in the design
-                got.append(None)
-                continue
-            if cell == "":
-                issues.add(col, f"{_where(ids.iloc[r])} has no {role} "
-                           "item (empty cell)", r, "empty")
-                got.append(None)
-                continue
-            name = names.iloc[r]
-            if not isinstance(name, str) and shown_items is not None and pd.notna(pos.iloc[r]) \
-                    and pos.iloc[r] == round(pos.iloc[r]) and 1 <= pos.iloc[r] <= len(shown_items):
-                name = shown_items[int(pos.iloc[r]) - 1]
-            if not isinstance(name, str):
-                issues.add(col, lookup.unknown(cell), r, "item")
-                got.append(None)
-                continue
-            if shown_items is not None and name not in shown_items:
-                issues.add(col, f"{_where(ids.iloc[r])}: {role} item {name!r} is not in that "
-                           f"set (block {key[0]}, task {key[1]} shows "
-                           f"{', '.join(shown_items)})", r, "memb")
-            got.append(name)
-        picked[role] = got
-    for r in range(len(frame)):
-        key = (int(ids["block"].iloc[r]), int(ids["task"].iloc[r]))
-        if -1 in key or ids["respondent"].iloc[r] == "":
-            continue
-        if key not in sets:
-            issues.add(c.task, f"block {key[0]}, task {key[1]} is not in the design", r, "join")
-        b, w = picked["best"][r], picked["worst"][r]
-        if b is not None and b == w:
-            issues.add(c.worst, f"{_where(ids.iloc[r])}: the worst item {w!r} is also the best; "
-                       "the worst item must differ from the best", r, "same")
-    dup = ids.duplicated(KEYS).to_numpy()
-    for r in np.flatnonzero(dup):
-        issues.add(c.task, f"{_where(ids.iloc[r])} has more than one row", r, "dup")
+    sets = _WideSets(design, ids)
+    picked = {role: _wide_pick(frame, ids, sets, lookup, issues, role, col)
+              for role, col in (("best", c.best), ("worst", c.worst))}
+    block, task = ids["block"].to_numpy(), ids["task"].to_numpy()
+    valid = (block != -1) & (task != -1) & (ids["respondent"] != "").to_numpy()
+    best, worst = picked["best"], picked["worst"]
+    join = np.flatnonzero(valid & (sets.sid < 0))
+    same = np.flatnonzero(valid & pd.notna(best) & (best == worst))
+    _add_in_order(issues, [
+        (c.task, lambda i: f"block {block[join[i]]}, task {task[join[i]]} is not in the "
+         "design", join, "join"),
+        (c.worst, lambda i: f"{_where(ids.iloc[same[i]])}: the worst item {worst[same[i]]!r} "
+         "is also the best; the worst item must differ from the best", same, "same")])
+    dup = np.flatnonzero(ids.duplicated(KEYS).to_numpy())
+    issues.add_rows(c.task, lambda i: f"{_where(ids.iloc[dup[i]])} has more than one row",
+                    dup, "dup")
     _raise(issues)
-    rows = []
-    for r in range(len(frame)):
-        key = (int(ids["block"].iloc[r]), int(ids["task"].iloc[r]))
-        for j, it in enumerate(sets[key]):
-            rows.append((r, ids["respondent"].iloc[r], key[0], key[1], j + 1, it,
-                         int(it == picked["best"][r]), int(it == picked["worst"][r])))
-    return pd.DataFrame(rows, columns=["row"] + KEYS + ["alternative", "item", "best",
-                                                          "worst"]).drop(columns="row")
+    if not len(frame):
+        return pd.DataFrame([], columns=KEYS + ["alternative", "item", "best", "worst"])
+    return sets.long(ids, best, worst)
+
+
+class _WideSets:
+    """The design's sets, and the set of each wide row (``sid``: position among the sets,
+    -1 when the row's block and task are not a set of the design)."""
+
+    def __init__(self, design, ids):
+        t = design.table.sort_values(["block", "task", "alternative"])
+        keys = t[["block", "task"]].drop_duplicates()
+        self.index = pd.MultiIndex.from_frame(keys)
+        code = self.index.get_indexer(pd.MultiIndex.from_frame(t[["block", "task"]]))
+        self.size = np.bincount(code, minlength=len(self.index))
+        self.start = np.concatenate([[0], np.cumsum(self.size)[:-1]])
+        order = np.argsort(code, kind="stable")
+        self.items = t["item"].to_numpy(dtype=object)[order]
+        self.names = pd.Index(pd.unique(self.items))
+        self.pairs = code[order] * len(self.names) + self.names.get_indexer(self.items)
+        self.sid = self.index.get_indexer(pd.MultiIndex.from_arrays(
+            [ids["block"].to_numpy(), ids["task"].to_numpy()]))
+
+    def shows(self, s) -> str:
+        """The items of set ``s``, as the problems name them."""
+        return ", ".join(self.items[self.start[s]:self.start[s] + self.size[s]])
+
+    def holds(self, sid, names) -> np.ndarray:
+        """Whether each item of ``names`` is in its set ``sid`` (both >= 0 rows only)."""
+        code = self.names.get_indexer(pd.Index(names, dtype=object))
+        return (code >= 0) & np.isin(sid * len(self.names) + code, self.pairs)
+
+    def long(self, ids, best, worst) -> pd.DataFrame:
+        """One row per wide row x item of its set, in position order."""
+        n = self.size[self.sid]
+        row = np.repeat(np.arange(len(ids)), n)
+        alternative = np.arange(len(row)) - np.repeat(np.cumsum(n) - n, n) + 1
+        item = self.items[self.start[self.sid][row] + alternative - 1]
+        out = pd.DataFrame({
+            "respondent": ids["respondent"].to_numpy(dtype=object)[row],
+            "block": ids["block"].to_numpy().astype(np.int64)[row],
+            "task": ids["task"].to_numpy().astype(np.int64)[row],
+            "alternative": alternative.astype(np.int64), "item": item,
+            "best": (item == best[row]).astype(np.int64),
+            "worst": (item == worst[row]).astype(np.int64)})
+        return out.astype({"respondent": "str", "item": "str"})
+
+
+def _wide_pick(frame, ids, sets, lookup, issues, role, col) -> np.ndarray:
+    """The item each row names in ``col`` (its name, label or position in the row's set;
+    None when the set is not in the design or the cell is empty or unknown), reporting
+    empty cells, unknown items and items not in the set."""
+    cells = stripped(frame[col])
+    cells = cells.where(~missing_cells(cells), "")  # "NA", "." ...: an empty cell
+    text = cells.to_numpy(dtype=object)
+    names = lookup(cells).to_numpy(dtype=object)
+    named = pd.notna(names)
+    in_set = sets.sid >= 0
+    size = np.where(in_set, sets.size[sets.sid], 0)
+    pos = pd.to_numeric(cells, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    whole = np.isfinite(pos) & (pos == np.round(pos)) & (pos >= 1) & (pos <= size)
+    at = ~named & whole & in_set
+    names[at] = sets.items[sets.start[sets.sid[at]] + pos[at].astype(np.int64) - 1]
+    empty = in_set & (text == "")
+    known = in_set & ~empty & (named | at)
+    unknown = in_set & ~empty & ~known
+    outside = np.zeros(len(text), dtype=bool)
+    outside[known] = ~sets.holds(sets.sid[known], names[known])
+    rows = {k: np.flatnonzero(m) for k, m in
+            (("empty", empty), ("item", unknown), ("memb", outside))}
+
+    def memb(i):
+        r = rows["memb"][i]
+        return (f"{_where(ids.iloc[r])}: {role} item {names[r]!r} is not in that set (block "
+                f"{int(ids['block'].iloc[r])}, task {int(ids['task'].iloc[r])} shows "
+                f"{sets.shows(sets.sid[r])})")
+
+    _add_in_order(issues, [
+        (col, lambda i: f"{_where(ids.iloc[rows['empty'][i]])} has no {role} item (empty "
+         "cell)", rows["empty"], "empty"),
+        (col, lambda i: lookup.unknown(text[rows["item"][i]]), rows["item"], "item"),
+        (col, memb, rows["memb"], "memb")])
+    return np.where(known, names, None)
+
+
+def _add_in_order(issues, found) -> None:
+    """Add each (column, message of i, rows, kind) of ``found`` with
+    :meth:`Issues.add_rows`, kinds first met on an earlier row first (ties: in the order
+    given), so the kept problems and the per-kind counts are those of adding the problems
+    row by row, each row's checks in the order of ``found``."""
+    first = [(rows[0] if len(rows) else np.inf, i) for i, (_, _, rows, _) in enumerate(found)]
+    for _, i in sorted(first):
+        column, message, rows, kind = found[i]
+        issues.add_rows(column, message, rows, kind)
 
 
 # ----- ranking ------------------------------------------------------------------------------
