@@ -286,10 +286,14 @@ def wide_answers(study, frame, task_cols, design, blocks, issues) -> pd.DataFram
                                        f"holds the opt-out {describe(spec)}; the answers that "
                                        f"are not alternatives 1 to {max(generic)} are "
                                        f"{found}")])
+    names = np.asarray(cols, dtype=object)[bad % len(cols)]
+    found = not isinstance(study.spec.choices.columns.tasks, list)  # by a prefix: Q10 too
     issues.add_rows(None, lambda i: f"expected the chosen alternative ({what}) or an empty "
                     f"cell, found {raw[bad[i]]!r}"
-                    f"{hint if hint and cells[bad[i]] == d.opt_out else ''}", rows[bad], "alt",
-                    columns=np.asarray(cols, dtype=object)[bad % len(cols)])
+                    f"{hint if hint and cells[bad[i]] == d.opt_out else ''}"
+                    + (f"; if {names[i]} is not a choice task, list the task columns in "
+                       "choices.columns.tasks" if found and not np.isfinite(num[bad[i]])
+                       else ""), rows[bad], "alt", columns=names)
     choice = np.where(opt, target if target is not None else 0,
                       np.where(chosen, np.nan_to_num(num), 0)).astype(np.int64)
     c = study.spec.choices.columns
