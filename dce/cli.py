@@ -78,6 +78,10 @@ def build_parser() -> argparse.ArgumentParser:
         sp.add_argument("--debug", action="store_true", help="show Python tracebacks")
         if name == "report":
             sp.add_argument("run_dir", metavar="RUN_DIR")
+            sp.add_argument("--force", action="store_true", help="build the report even "
+                            "when the folder's files differ from the hashes in its "
+                            "manifest.json (edited after the run) or it has no manifest; "
+                            "the report then says so at its top")
         elif name == "init":
             sp.add_argument("name", metavar="NAME", help="study name: the folder and config "
                             "file to create (letters, digits, _ and -)")
@@ -177,7 +181,7 @@ def _dispatch(args, context: dict) -> int:
     if args.command == "init":
         return _init(args.name)
     if args.command == "report":
-        return _report(args.run_dir)
+        return _report(args.run_dir, args.force)
     # these commands also work before any data exists (run: design, cards, sample size)
     design_only = args.command in ("validate", "design", "cards", "run", "power")
     study = load_config(args.config, need_responses=not design_only)
@@ -326,16 +330,20 @@ def power_summary(study, table) -> str:
     return _wrap(words)
 
 
-def _report(run_dir) -> int:
+def _report(run_dir, force: bool = False) -> int:
     from dce.errors import DceError
 
     path = Path(run_dir)
-    if not (path / "config.yaml").exists() or not (path / "importance.csv").exists():
-        raise DceError("not a complete dce run folder (config.yaml and importance.csv are "
-                       "needed); run `dce run CONFIG` first", file=str(run_dir))
+    if not path.exists():
+        raise DceError("no such folder; give the folder `dce run CONFIG` or `dce fit CONFIG` "
+                       "wrote (the config's `output`, by default results/<name>)",
+                       file=str(run_dir))
+    if not path.is_dir():
+        raise DceError("not a folder; give the run folder `dce run CONFIG` or `dce fit "
+                       "CONFIG` wrote, not a file in it", file=str(run_dir))
     from dce.run.runner import rebuild_report
 
-    rebuild_report(path)
+    rebuild_report(path, force=force)
     print(f"report written: {path / 'report.html'} (and results.xlsx)")
     return 0
 

@@ -198,3 +198,5 @@ def test_fit_writes_the_tables_and_report_completes_the_run_folder(small_config,
     assert got["files"] == ref["files"]
     assert main(["report", str(run)]) == 0  # rebuilding a complete folder changes nothing
     assert files(run) == want
+    assert main(["report", str(fit)]) == 0  # the updated manifest passes its own check
+    assert files(fit) == after

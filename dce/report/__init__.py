@@ -48,6 +48,8 @@ def read_run(run_dir) -> dict:
     KeyError
         When the folder has no config.yaml (``dce report`` checks for it first and
         raises a :class:`dce.errors.DceError`).
+    dce.errors.DataError
+        As :func:`from_files`, naming the file by its path in the folder.
     """
     run_dir = Path(run_dir)
     files = {}
@@ -56,10 +58,30 @@ def read_run(run_dir) -> dict:
         path = run_dir / name
         if path.is_file():
             files[name] = path.read_bytes()
-    return from_files(files)
+    return from_files(files, folder=run_dir)
 
 
-def from_files(files: dict) -> dict:
+def _parsed(name: str, raw: bytes, parse, folder):
+    """``parse(raw)``, or a DataError naming the file when it cannot be read."""
+    from dce.errors import DataError
+
+    shown = str(Path(folder) / name) if folder is not None else name
+    try:
+        value = parse(raw)
+    except (ValueError, yaml.YAMLError) as exc:  # decoding, CSV, JSON and YAML errors
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else getattr(exc, "lineno", None)
+        text = str(exc).splitlines()
+        why = getattr(exc, "problem", None) or (text[0] if text else type(exc).__name__)
+        raise DataError(f"cannot be read ({why}); a run writes this file, so rerun "
+                        "`dce run CONFIG` or `dce fit CONFIG`", file=shown, line=line) from None
+    if name == "config.yaml" and not isinstance(value, dict):
+        raise DataError(f"expected a YAML mapping of config keys, found "
+                        f"{type(value).__name__}", file=shown)
+    return value
+
+
+def from_files(files: dict, folder=None) -> dict:
     """Like :func:`read_run`, from the in-memory files of a run being written.
 
     Parameters
@@ -67,6 +89,8 @@ def from_files(files: dict) -> dict:
     files : dict
         Run-folder path -> bytes (as from :func:`dce.run.outputs.run_files`); must hold
         config.yaml.
+    folder : str or pathlib.Path, optional
+        The run folder, to name a file that cannot be read by its path.
 
     Returns
     -------
@@ -75,16 +99,25 @@ def from_files(files: dict) -> dict:
         :data:`TABLES` (empty cells missing, "NA" kept as text), one dict per name of
         :data:`JSONS`, None for each file that is absent, and ``warnings`` (the lines of
         warnings.txt, [] without it).
+
+    Raises
+    ------
+    dce.errors.DataError
+        When a file cannot be read: not UTF-8, not YAML (config.yaml, or not a
+        mapping), not CSV (an empty file) or not JSON.
     """
-    out = {"config": yaml.safe_load(files["config.yaml"].decode("utf-8"))}
+    out = {"config": _parsed("config.yaml", files["config.yaml"],
+                             lambda raw: yaml.safe_load(raw.decode("utf-8")), folder)}
     for name in TABLES:
         raw = files.get(f"{name}.csv")
-        out[name] = _csv(raw) if raw is not None else None
+        out[name] = _parsed(f"{name}.csv", raw, _csv, folder) if raw is not None else None
     for name in JSONS:
         raw = files.get(f"{name}.json")
-        out[name] = json.loads(raw) if raw is not None else None
+        out[name] = _parsed(f"{name}.json", raw, json.loads, folder) if raw is not None \
+            else None
     raw = files.get("warnings.txt")
-    out["warnings"] = raw.decode("utf-8").splitlines() if raw else []
+    out["warnings"] = _parsed("warnings.txt", raw, lambda r: r.decode("utf-8").splitlines(),
+                              folder) if raw else []
     return out
 
 

@@ -221,41 +221,52 @@ def _write(job, run, with_report: bool = True) -> Path:
     return job.finish(run, files, inputs)
 
 
-def rebuild_report(folder) -> dict[str, bytes]:
+def rebuild_report(folder, force: bool = False) -> dict[str, bytes]:
     """``dce report``: (re)write report.html, report.md, figures/ and results.xlsx of a run
     folder from its tables, and their hashes in manifest.json.
 
     The report is built from the folder's files only (:func:`dce.report.read_run`) and
     results.xlsx from its CSV files (:func:`dce.run.outputs.xlsx_bytes`), so a folder
     written by ``dce fit`` gets the bytes ``dce run`` writes, and rebuilding a ``dce run``
-    folder changes nothing. Each file is written to a temporary name and renamed.
+    folder changes nothing. First the files read are checked against manifest.json's
+    hashes (:func:`dce.run.report_check.check_run_files`). Each file is written to a
+    temporary name and renamed.
 
     Parameters
     ----------
     folder : pathlib.Path
-        A run folder with config.yaml and importance.csv.
+        A run folder with config.yaml, importance.csv and manifest.json.
+    force : bool, optional
+        Build from files edited after the run (or without manifest.json) anyway; the
+        report then says so at its top.
 
     Returns
     -------
     dict
         Run-folder path -> bytes of the files written (manifest.json included when the
-        folder has one).
+        folder has a readable one).
+
+    Raises
+    ------
+    dce.errors.DceError
+        When the folder lacks config.yaml or importance.csv; without ``force``, when its
+        files are not the ones manifest.json lists; when a file cannot be read; with
+        edited files, when the report cannot be built from them (a missing column).
     """
     import json
 
-    from dce import report
-    from dce.run.outputs import xlsx_bytes
+    from dce.errors import DceError
+    from dce.run.report_check import check_run_files
 
     folder = Path(folder)
-    tables = report.read_run(folder)
-    files = report.render(tables)
-    csvs = {p.relative_to(folder).as_posix(): p.read_bytes()
-            for p in sorted(folder.rglob("*.csv")) if p.is_file()}
-    files["results.xlsx"] = xlsx_bytes(csvs, (tables.get("config") or {}).get("name", ""))
-    manifest_path = folder / "manifest.json"
-    if manifest_path.is_file():
-        body = json.loads(manifest_path.read_text(encoding="utf-8"))
-        body["files"] = dict(sorted({**body.get("files", {}), **{
+    if not (folder / "config.yaml").is_file() or not (folder / "importance.csv").is_file():
+        raise DceError("not a complete dce run folder (config.yaml and importance.csv are "
+                       "needed); run `dce run CONFIG` or `dce fit CONFIG` first",
+                       file=str(folder))
+    body, note, edited = check_run_files(folder, force)
+    files = _report_files(folder, note, edited)
+    if body is not None:
+        body["files"] = dict(sorted({**body["files"], **{
             k: hashlib.sha256(v).hexdigest() for k, v in files.items()}}.items()))
         files["manifest.json"] = (json.dumps(body, indent=2) + "\n").encode()
     for path, raw in files.items():
@@ -264,6 +275,35 @@ def rebuild_report(folder) -> dict[str, bytes]:
         tmp = target.with_name(target.name + ".tmp")
         tmp.write_bytes(raw)
         tmp.replace(target)
+    return files
+
+
+def _report_files(folder: Path, note: str | None, edited: list) -> dict[str, bytes]:
+    """report.html, report.md, figures/ and results.xlsx from the folder's files; with a
+    ``note`` (files ``edited`` after the run, or unchecked), a table the report cannot use
+    is a DceError."""
+    from dce import report
+    from dce.errors import DceError
+    from dce.run.outputs import xlsx_bytes
+
+    tables = report.read_run(folder)
+    tables["edited_note"] = note
+    try:
+        files = report.render(tables)
+        csvs = {p.relative_to(folder).as_posix(): p.read_bytes()
+                for p in sorted(folder.rglob("*.csv")) if p.is_file()}
+        files["results.xlsx"] = xlsx_bytes(csvs, (tables.get("config") or {}).get("name", ""))
+    except DceError:
+        raise
+    except (KeyError, ValueError, TypeError, AttributeError, IndexError) as exc:
+        if note is None:  # the run's own files: a failure here is dce's, not the user's
+            raise
+        what = (f"the column (or key) {exc.args[0]!r} is missing" if isinstance(exc, KeyError)
+                and exc.args else f"a value cannot be used ({type(exc).__name__}: {exc})")
+        which = (f"the files edited after the run ({', '.join(edited)})" if edited else
+                 "these files (not checked: no readable manifest.json)")
+        raise DceError(f"the report cannot be built from {which}: {what}",
+                       file=str(folder)) from None
     return files
 
 
