@@ -113,3 +113,14 @@ def test_the_tradeoff_caption_names_the_unit_once(tmp_path):
     md = (tmp_path / "o" / "report.md").read_text()
     assert "units of units" not in md and "of price of price" not in md
     assert pd.read_csv(tmp_path / "o" / "tradeoffs.csv")["denominator"].eq("price").all()
+
+
+def test_a_text_answer_in_a_prefix_column_suggests_listing_the_tasks(tmp_path, capsys):
+    """A later question caught by the prefix (task3 answered 'Female') gets the same hint
+    as a numeric answer there."""
+    frame = _answers()
+    frame["task3"] = "Female"
+    assert main(["fit", str(_wide(tmp_path, frame)), "--output", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err
+    assert "task3: expected the chosen alternative" in err
+    assert "if task3 is not a choice task, list the task columns in choices.columns.tasks" in err
