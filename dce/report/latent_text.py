@@ -212,8 +212,10 @@ def _group_entry(run: dict, g: str, labels: Labels, lvl: str) -> dict:
     rows = [{"classes": int(r["classes"]), "loglik": text.num(r["log_likelihood"], 1),
              "n_params": int(r["n_parameters"]), "bic": text.num(r["bic"], 1),
              "caic": text.num(r["caic"], 1), "aic3": text.num(r["aic3"], 1),
-             "starts": f"{int(r['starts_at_best'])} of {int(r['n_starts'])}" + (
-                 "" if str(r["converged"]).lower() == "true" else " (not converged)"),
+             "starts": (f"{int(r['starts_at_best'])} of {int(r['n_starts'])}"
+                        if str(r["converged"]).lower() == "true" else
+                        f"not converged ({int(r['starts_at_best'])} of {int(r['n_starts'])} "
+                        "at its best, not an optimum)"),
              "chosen": str(r["chosen"]).lower() == "true"} for _, r in sel.iterrows()]
     shares = run["class_shares"]
     shares = shares[(shares["group"].astype(str) == g)
