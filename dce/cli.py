@@ -259,13 +259,14 @@ def _validate(study) -> int:
     if spec.design is not None and (spec.simulate is not None or spec.design.file or wide
                                     or fielded_by_dce(spec.design)):  # marks, order shown
         d = design_mod.build(study)
+    summary = None
     if spec.choices is not None:
         with warnings.catch_warnings(record=True) as caught:  # e.g. missing answers dropped
             warnings.simplefilter("always")
-            data.load(study, d)
+            summary = data.load(study, d)[1]
         for w in caught:
             print(f"warning: {w.message}", file=sys.stderr)
-    print(f"{study.display_name}: ok\n" + validate_summary(study, d))
+    print(f"{study.display_name}: ok\n" + validate_summary(study, d, summary))
     return 0
 
 
@@ -276,8 +277,10 @@ def _wrap(words: list[str]) -> str:
                                     break_long_words=False))
 
 
-def validate_summary(study, design) -> str:
-    """One paragraph after `dce validate`: what the config describes and what comes next."""
+def validate_summary(study, design, summary: dict | None = None) -> str:
+    """One paragraph after `dce validate`: what the config describes and what comes next
+    (with the data's ``summary``, as from :func:`dce.data.choices.load`: the respondents
+    of each group, so that a misspelt group shows as a group of its own)."""
     from dce.config.checks import design_generated
     from dce.run.design_run import design_sentence
 
@@ -300,8 +303,13 @@ def validate_summary(study, design) -> str:
         words.append(f"Responses: simulated, {n:,} respondents in "
                      f"{len(spec.simulate.groups)} group(s).")
     elif spec.choices is not None:
+        groups = (summary or {}).get("groups") or {}
+        found = ("" if not groups else
+                 f": {summary['n_respondents']:,} respondents in {len(groups)} group"
+                 + ("s (" + ", ".join(f"{g} {c['n_respondents']:,}" for g, c in groups.items())
+                    + ")" if len(groups) > 1 else ""))
         words.append(f"Responses: {spec.choices.file} ({spec.choices.format} format), read "
-                     "and checked.")
+                     f"and checked{found}.")
     else:
         words.append("No responses yet: `dce run` writes the design, the cards, the survey "
                      "table and the sample-size guidance (`dce design` and `dce cards` write "

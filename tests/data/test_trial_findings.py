@@ -124,3 +124,16 @@ def test_a_text_answer_in_a_prefix_column_suggests_listing_the_tasks(tmp_path, c
     err = capsys.readouterr().err
     assert "task3: expected the chosen alternative" in err
     assert "if task3 is not a choice task, list the task columns in choices.columns.tasks" in err
+
+
+def test_validate_lists_the_groups_it_found(tmp_path, capsys):
+    """A group spelt two ways (young / Young) shows as two groups in `dce validate`."""
+    for name in ("config.yaml", "choices.csv"):
+        shutil.copy(TINY / name, tmp_path / name)
+    ids = pd.read_csv(TINY / "choices.csv")["respondent"].astype(str).unique()
+    pd.DataFrame({"respondent": ids, "group": ["young" if i % 3 else "Young"
+                                               for i in range(len(ids))]}).to_csv(
+        tmp_path / "respondents.csv", index=False)
+    assert main(["validate", str(tmp_path / "config.yaml")]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert "read and checked: 6 respondents in 2 groups (Young 2, young 4)" in out
