@@ -277,8 +277,26 @@ def _from_long(study, frame, design, display) -> pd.DataFrame:
         if design is not None and str(design.source).startswith("file"):
             against_design(out, design, attrs, issues, c.task)
     check_sets(out.assign(_blank=blank), issues, c, study.spec.choices.missing)
+    if c.group and c.group in frame.columns and issues.items:  # the likely cause, named
+        _ids_across_groups(out["respondent"], stripped(frame[c.group]), issues, c)
     issues.raise_if_any()
     return out
+
+
+def _ids_across_groups(ids, groups, issues, c) -> None:
+    """One problem when respondent ids recur in several groups (ids numbered from 1 in
+    each group): dce tells respondents apart by id alone, so their rows read as duplicated
+    rows and sets with several chosen rows."""
+    r, g = pd.factorize(ids.to_numpy())[0], pd.factorize(groups.to_numpy())[0]
+    pairs = np.unique(np.column_stack([r, g]), axis=0)
+    twice = np.flatnonzero(np.bincount(pairs[:, 0]) > 1)
+    if len(twice):
+        first = int(np.flatnonzero(r == twice[0])[0])
+        shared = pd.unique(groups.to_numpy()[r == twice[0]])
+        issues.add(c.respondent, f"{len(twice):,} respondent ids appear in more than one "
+                   f"group (e.g. {ids.iloc[first]!r} in {', '.join(map(repr, shared))}); "
+                   "ids must be unique across groups (e.g. prefix them with the group): "
+                   "this is likely why rows look duplicated", first, "idgroups")
 
 
 def _design_positions(study, out, design, issues, display, rows=None,

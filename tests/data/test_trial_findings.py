@@ -137,3 +137,19 @@ def test_validate_lists_the_groups_it_found(tmp_path, capsys):
     assert main(["validate", str(tmp_path / "config.yaml")]) == 0
     out = " ".join(capsys.readouterr().out.split())
     assert "read and checked: 6 respondents in 2 groups (Young 2, young 4)" in out
+
+
+def test_ids_that_restart_in_each_group_are_named_as_the_cause(tmp_path, capsys):
+    """Carers numbered from 1 like the patients: besides the duplicated rows, one problem
+    says the ids recur across groups."""
+    base = pd.read_csv(TINY / "choices.csv")
+    both = pd.concat([base.assign(group="patients"), base.assign(group="carers")])
+    cfg = _long(tmp_path, both.to_csv(index=False))
+    data = yaml.safe_load(cfg.read_text())
+    data["choices"]["columns"] = {"group": "group"}
+    cfg.write_text(yaml.safe_dump(data))
+    assert main(["fit", str(cfg), "--output", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err
+    assert "respondent ids appear in more than one group (e.g. '1' in 'patients', 'carers')" \
+        in err
+    assert "duplicated row" in err
