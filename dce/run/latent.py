@@ -23,6 +23,8 @@ Seeds: the starts of group ``i`` (in fit order, pooled last) use
 
 from __future__ import annotations
 
+import warnings
+
 import pandas as pd
 
 from dce.analysis import importance
@@ -71,6 +73,10 @@ def latent_classes(run: Run, targets: list, responses: pd.DataFrame, ranges: dic
     m = run.study.spec.model
     if m.type != "latent_class":
         return
+    if "group" in m.membership and len(targets) > 1:  # constant within a group's model
+        warnings.warn("model.membership: 'group' is used in the pooled model only; within "
+                      "each group's model it is constant, so those models have no group "
+                      "covariate", UserWarning, stacklevel=2)
     with timed(run, "latent_class"):
         for i, (g, part) in enumerate(targets):
             run.latent[g] = fit_group(run, g, part, i, responses)

@@ -76,3 +76,9 @@ def test_same_bytes_with_any_jobs(tmp_path):
         assert main(["run", str(cfg), "--output", str(out), "--jobs", jobs]) == 0
         files.append({p.name: p.read_bytes() for p in out.glob("class*.csv")})
     assert files[0] == files[1] and len(files[0]) == 5
+
+
+def test_group_membership_with_per_group_models_is_said(run):
+    """membership: [group] with model.by: the per-group models cannot use it (constant
+    there); a note says it is in the pooled model only (user trial: silently dropped)."""
+    assert any("'group' is used in the pooled model only" in n for n in run.raw.notes)
