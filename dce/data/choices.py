@@ -268,12 +268,12 @@ def _from_long(study, frame, design, display) -> pd.DataFrame:
                         "its attribute cells empty)" if opt_spec not in (None, "empty")
                         else "empty cell (only opt-out rows may leave every attribute empty)",
                         partial, "empty", columns=names[empty[partial].argmax(axis=1)])
-        for name, col in attribute_cells(frame, attrs, issues, is_opt, cells).items():
-            out[name] = col
+        cols = attribute_cells(frame, attrs, issues, is_opt, cells)
         for a in attrs:
             if a.alternatives is not None:
-                out[a.name] = np.where(~a.applies(alternative), "", out[a.name])
-        out["is_opt_out"] = is_opt.astype(np.int64)
+                cols[a.name] = np.where(~a.applies(alternative), "", cols[a.name])
+        cols["is_opt_out"] = is_opt.astype(np.int64)  # joined, not copied column by column
+        out = pd.concat([out, pd.DataFrame(cols, index=out.index, copy=False)], axis=1)
         if design is not None and str(design.source).startswith("file"):
             against_design(out, design, attrs, issues, c.task)
     check_sets(out.assign(_blank=blank), issues, c, study.spec.choices.missing)
