@@ -138,6 +138,11 @@ def long_frame(df, attributes: tuple[Attribute, ...], *, choice: str | None, res
         if col is not None:
             names[arg] = col
     problems = missing_columns(df, names, attributes)
+    repeated = set(df.columns[df.columns.duplicated()])
+    problems += [Problem(f"column {col!r} appears more than once in the DataFrame; keep one "
+                         "(which one holds the data cannot be told)", key=arg)
+                 for arg, col in [*names.items(), *((a.name, a.name) for a in attributes)]
+                 if col in repeated]
     if problems:
         raise DataError(problems)
     if df.empty:

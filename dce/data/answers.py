@@ -485,3 +485,52 @@ def summarize(long: pd.DataFrame) -> dict:
                                      "n_choice_sets": int(len(p))}
                      for g, p in sets.groupby("group", sort=False)}
     return out
+
+
+def group_notes(study, long, ids, groups, table: str, display: str) -> None:
+    """Warnings on a respondents table: ``choices.columns.group`` is not used (the table
+    gives the groups), and respondents of the table without rows in the choices file
+    (non-response, counted by group).
+
+    Parameters
+    ----------
+    study : Study
+    long : DataFrame
+        The responses (``respondent``).
+    ids, groups : Series of str (people,)
+        The respondents table's ids and groups.
+    table, display : str
+        The respondents table and the choices file as shown.
+    """
+    if study.spec.choices.columns.group:
+        warnings.warn(f"choices.columns.group ({study.spec.choices.columns.group!r}) is not "
+                      f"used: the respondents table {table} gives each respondent's group",
+                      UserWarning, stacklevel=3)
+    absent = ~ids.isin(pd.unique(long["respondent"].astype(str).to_numpy()))
+    if absent.any():
+        per = groups[absent.to_numpy()].value_counts(sort=False)
+        n = int(absent.sum())
+        warnings.warn(f"{n:,} respondent{'s' * (n != 1)} of {table} "
+                      f"{'have' if n != 1 else 'has'} no rows in {display} and "
+                      f"{'are' if n != 1 else 'is'} not analysed "
+                      f"({', '.join(f'{g}: {k:,}' for g, k in per.items())})",
+                      UserWarning, stacklevel=3)
+
+
+def similar_groups(groups) -> None:
+    """Warn when two group names differ only in upper/lower case or spaces (``Staff`` and
+    ``staff``): they are fitted and reported as separate groups.
+
+    Parameters
+    ----------
+    groups : Series (rows,)
+        The group of each row.
+    """
+    names = pd.Series(pd.unique(groups.dropna().astype(str).to_numpy()))
+    key = names.str.casefold().str.replace(r"\s+", "", regex=True)
+    for _, same in names.groupby(key.to_numpy(), sort=False):  # group names, not rows
+        if len(same) > 1:
+            warnings.warn(f"groups {' and '.join(map(repr, same))} differ only in upper/lower "
+                          "case or spaces; they are analysed as separate groups: check the "
+                          "spelling of the group column", UserWarning, stacklevel=3)
+

@@ -23,9 +23,11 @@ from dce.data.answers import (
     check_sets,
     describe,
     drop_missing,
+    group_notes,
     long_alternatives,
     long_opt_out,
     missing_cells,
+    similar_groups,
     summarize,
     wide_answers,
 )
@@ -135,6 +137,7 @@ def load(study, design=None) -> tuple[pd.DataFrame, dict]:
     else:
         long = _from_long(study, frame, design, display)
     long = attach_groups(study, long, frame, display)
+    similar_groups(long["group"])
     long, missing = drop_missing(study, long, display)
     summary = summarize(long)
     summary["missing"] = missing
@@ -512,6 +515,7 @@ def attach_groups(study, long, frame, display) -> pd.DataFrame:
                                 f"{ids.iloc[empty[i]]!r} has no value of covariate {cov!r}",
                                 empty, "covempty")
         issues.raise_if_any()
+        group_notes(study, long, pd.Series(ids), pd.Series(groups), rdisp, display)
         lookup = dict(zip(ids, groups, strict=True))
         long["group"] = long["respondent"].astype(str).map(lookup)
         for cov in covariates:

@@ -153,3 +153,45 @@ def test_ids_that_restart_in_each_group_are_named_as_the_cause(tmp_path, capsys)
     assert "respondent ids appear in more than one group (e.g. '1' in 'patients', 'carers')" \
         in err
     assert "duplicated row" in err
+
+
+def test_the_api_names_a_repeated_column():
+    """dce.clogit on a frame with two 'quality' columns: a DataError (a ValueError) naming
+    it, not an AttributeError from pandas (second user trial)."""
+    import dce
+    from dce.data.examples import example_attributes, load_example
+
+    df = load_example()
+    attrs = example_attributes()
+    name = next(iter(attrs))
+    twice = pd.concat([df, df[[name]]], axis=1)
+    with pytest.raises(ValueError, match=f"column '{name}' appears more than once"):
+        dce.clogit(twice, attrs)
+
+
+def _grouped(tmp_path, groups, extra_ids=()) -> Path:
+    for name in ("config.yaml", "choices.csv"):
+        shutil.copy(TINY / name, tmp_path / name)
+    ids = list(pd.read_csv(TINY / "choices.csv")["respondent"].astype(str).unique())
+    pd.DataFrame({"respondent": ids + list(extra_ids),
+                  "group": [groups(i) for i in range(len(ids) + len(extra_ids))]}).to_csv(
+        tmp_path / "respondents.csv", index=False)
+    return tmp_path / "config.yaml"
+
+
+def test_group_names_differing_in_case_and_absent_respondents_are_said(tmp_path, capsys):
+    cfg = _grouped(tmp_path, lambda i: "Staff" if i % 3 == 0 else "staff", ["98", "99"])
+    assert main(["validate", str(cfg)]) == 0
+    err = capsys.readouterr().err
+    assert "groups 'Staff' and 'staff' differ only in upper/lower case" in err
+    assert "2 respondents of " in err and "respondents.csv have no rows in " in err
+
+
+def test_cluster_errors_with_too_few_respondents_are_flagged(tmp_path, capsys):
+    """Three respondents per group for three parameters: the cluster covariance has rank
+    2 at most; the warning names the group (second user trial)."""
+    cfg = _grouped(tmp_path, lambda i: "a" if i % 2 else "b")
+    assert main(["fit", str(cfg), "--output", str(tmp_path / "o")]) == 0
+    err = capsys.readouterr().err
+    assert "group a: 3 respondents for 3 parameters: cluster-robust standard errors" in err
+    assert "group all:" not in err  # 6 respondents: enough
