@@ -141,7 +141,10 @@ def quality_notes(dq: dict, labels: Labels) -> list[str]:
                        "off)."))
     if not total["with_dominated_task"]:
         out.append("Dominance: not assessed. " + (
-            ("The design has no dominance task (design.dominance_tasks adds them)."
+            ("No task has an alternative that is better on at least two attributes and "
+             "worse on none under the order given, so any task the design marks as a "
+             "dominance task (task_type in design.csv) is not dominant under it; check the "
+             "order (data.preference_order) against those tasks."
              if marked else "No task in the design has an alternative that is better on "
              "at least two attributes and worse on none.") if dq.get("dominance_order") else
             "No a priori order of levels was given (data.preference_order or design "

@@ -195,3 +195,17 @@ def test_cluster_errors_with_too_few_respondents_are_flagged(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "group a: 3 respondents for 3 parameters: cluster-robust standard errors" in err
     assert "group all:" not in err  # 6 respondents: enough
+
+
+def test_marked_dominance_tasks_not_dominant_under_the_order_are_not_denied():
+    """The design marks dominance tasks but none is dominant under the order given: the
+    report no longer says the design has no dominance task (second user trial)."""
+    from dce.report.quality_text import quality_notes
+
+    total = {"respondents": 10, "failed": 0, "with_dominated_task": 0,
+             "with_repeated_task": 0, "never_traded_by_attribute": {}}
+    dq = {"total": total, "groups": {}, "dominance_order": "data.preference_order",
+          "validity_tasks": {"marked": True, "in_models": False}}
+    text = " ".join(quality_notes(dq, Labels({})))
+    assert "The design has no dominance task" not in text
+    assert "not dominant under it; check the order (data.preference_order)" in text
