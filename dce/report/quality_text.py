@@ -101,8 +101,9 @@ def repeat_sentence(total: dict, chance: dict, alpha: float = 0.05) -> str:
         return text + (f"The observed share is above chance (one-sided binomial p "
                        f"{'< 0.001' if p < 0.001 else f'= {p:.3f}'}), which suggests that "
                        "some respondents did not pay attention.")
-    return text + ("The observed share is not above chance, so a different answer to a "
-                   "repeated task is not, on its own, a sign of inattention here.")
+    return text + (f"The observed share is not significantly above chance (one-sided "
+                   f"binomial p = {p:.3f}), so a different answer to a repeated task is not, "
+                   "on its own, a sign of inattention here.")
 
 
 def quality_notes(dq: dict, labels: Labels) -> list[str]:

@@ -101,13 +101,13 @@ def _sentence(run, responses):
 def test_answers_by_the_model_are_not_called_inattentive(run):
     total, text = _sentence(run, run.responses)
     assert 0 < total["inconsistent_repeat"] < total["with_repeated_task"]
-    assert "not above chance" in text and "did not pay attention" not in text
+    assert "not significantly above chance" in text and "did not pay attention" not in text
 
 
 def test_always_the_same_answer_is_not_called_inattentive(run):
     total, text = _sentence(run, _with_repeat_answers(run, "same"))
     assert total["inconsistent_repeat"] == 0
-    assert "not above chance" in text
+    assert "not significantly above chance" in text
 
 
 def test_always_a_different_answer_is_called_above_chance(run):
