@@ -55,6 +55,11 @@ def build(run: dict, version: str = "", progress=None) -> tuple[dict, dict]:
     counts = ({r["group"]: int(r["n_respondents"]) for _, r in models.iterrows()}
               if models is not None else None)
     ctx["fit"] = _fit(models, labels)
+    validity = (dq or {}).get("validity_tasks") or {}
+    ctx["fit_note"] = ("Choice sets here leave out the validity tasks (dominance and repeated "
+                       "tasks), which the sample table counts; model.include_validity_tasks "
+                       "puts them in the models." if validity.get("marked")
+                       and not validity.get("in_models") else "")
     ctx["key_findings"] = text.headline(imp, labels)
     ctx["ranking"] = text.ranking_matrix(imp, labels, groups)
     steps = [("importance", lambda: figures.importance_chart(imp_shown, labels, shown, level,
