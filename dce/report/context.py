@@ -55,11 +55,7 @@ def build(run: dict, version: str = "", progress=None) -> tuple[dict, dict]:
     counts = ({r["group"]: int(r["n_respondents"]) for _, r in models.iterrows()}
               if models is not None else None)
     ctx["fit"] = _fit(models, labels)
-    validity = (dq or {}).get("validity_tasks") or {}
-    ctx["fit_note"] = ("Choice sets here leave out the validity tasks (dominance and repeated "
-                       "tasks), which the sample table counts; model.include_validity_tasks "
-                       "puts them in the models." if validity.get("marked")
-                       and not validity.get("in_models") else "")
+    ctx["fit_note"] = _fit_note(dq)
     ctx["key_findings"] = text.headline(imp, labels)
     ctx["ranking"] = text.ranking_matrix(imp, labels, groups)
     steps = [("importance", lambda: figures.importance_chart(imp_shown, labels, shown, level,
@@ -372,6 +368,16 @@ def _missing_text(missing: dict | None, labels: Labels) -> str:
     if len(missing.get("by_group") or {}) > 1:
         text += " (" + ", ".join(f"{labels.group(g)}: {d}" for g, d in groups) + ")"
     return text + ". The tables above count the tasks answered."
+
+
+def _fit_note(dq: dict | None) -> str:
+    """Under the model-fit table: why its choice sets can be fewer than the sample table's."""
+    validity = (dq or {}).get("validity_tasks") or {}
+    if validity.get("marked") and not validity.get("in_models"):
+        return ("Choice sets here leave out the validity tasks (dominance and repeated "
+                "tasks), which the sample table counts; model.include_validity_tasks puts "
+                "them in the models.")
+    return ""
 
 
 def _fit(models: pd.DataFrame | None, labels: Labels) -> list[dict]:
