@@ -38,8 +38,7 @@ def build(run: dict, version: str = "", progress=None) -> tuple[dict, dict]:
         "name": cfg["name"], "version": version, "seed": cfg.get("seed"),
         "level": text.level_pct(level), "warnings": run.get("warnings") or [],
         "groups": groups, "group_labels": [labels.group(g) for g in groups],
-        "edited_note": run.get("edited_note"),  # `dce report --force` on edited files
-    }
+        "edited_note": run.get("edited_note")}  # `dce report --force` on edited files
     ctx["study"] = _study(cfg, labels, run)
     ctx["design"] = _design(run.get("design_diagnostics"), labels)
     ctx["sample"] = _sample(run.get("data_summary"), models, labels)
