@@ -31,6 +31,11 @@ def fit(data, *, engine: str = "native", se: str = "cluster", group: str = "all"
     FitResult
         ``params`` (K,) and ``vcov`` (K, K), log-likelihoods, counts.
 
+    Warns
+    -----
+    UserWarning
+        Cluster-robust errors with no more respondents than parameters (not reliable).
+
     Raises
     ------
     ValueError
@@ -46,9 +51,22 @@ def fit(data, *, engine: str = "native", se: str = "cluster", group: str = "all"
     if engine == "native":
         from dce.models.clogit import fit as native_fit
 
-        return native_fit(data, se=se, group=group, **options)
-    if engine == "pylogit":
+        res = native_fit(data, se=se, group=group, **options)
+    elif engine == "pylogit":
         from dce.models.pylogit_engine import fit as pylogit_fit
 
-        return pylogit_fit(data, se=se, group=group, **options)
-    raise ValueError(f"unknown engine {engine!r}")
+        res = pylogit_fit(data, se=se, group=group, **options)
+    else:
+        raise ValueError(f"unknown engine {engine!r}")
+    if se == "cluster" and data.n_respondents <= len(res.params):
+        # the cluster covariance has rank at most R - 1 (Cameron and Miller 2015, A
+        # practitioner's guide to cluster-robust inference, J. Human Resources 50(2))
+        import warnings
+
+        warnings.warn(f"group {group}: {data.n_respondents} respondents for "
+                      f"{len(res.params)} parameters: cluster-robust standard errors need "
+                      "more respondents than parameters, so this group's standard errors, "
+                      "p-values and intervals are not reliable; use robust errors "
+                      "(model.se: robust; vcov='robust' in Python) or more respondents",
+                      UserWarning, stacklevel=2)
+    return res

@@ -161,7 +161,6 @@ def _fit_all(run: Run) -> None:
                 continue
             if spec.model.type == "mixed_logit":
                 run.fits[-1] = _fit_mixed(run, g, part, i, run.fits[-1])
-            _few_clusters(spec, g, part, run.fits[-1])
         if separated:
             raise EstimationError(separated)
         for g, part in targets:
@@ -240,19 +239,6 @@ def _compare(run: Run, parts: dict, pairs: list) -> None:
     run.comparison = compare.groups(run.importance, pairs, spec.importance.level,
                                     scale_tests=scale_tests, tradeoffs=run.tradeoffs,
                                     leave_out=separated_groups(run.fits))
-
-
-def _few_clusters(spec, g, part, fit) -> None:
-    """Warn when cluster-robust errors rest on fewer respondents than parameters: their
-    covariance has rank at most R - 1, so standard errors, p-values and intervals are not
-    reliable (Cameron and Miller 2015, A practitioner's guide to cluster-robust inference)."""
-    k = len(getattr(fit, "params", ()))
-    if spec.model.se == "cluster" and part.n_respondents <= k:
-        warnings.warn(f"group {g}: {part.n_respondents} respondents for {k} parameters: "
-                      "cluster-robust standard errors need more respondents than parameters, "
-                      "so this group's standard errors, p-values and intervals are not "
-                      "reliable; use model.se: robust, or more respondents", UserWarning,
-                      stacklevel=2)
 
 
 def separated_groups(fits) -> list[str]:

@@ -30,7 +30,8 @@ def _answers(n=80, seed=4):
     return pd.DataFrame(rows, columns=["id", "version", "task1", "task2"]).astype(str)
 
 
-def _run(tmp_path, frame, missing="drop"):
+def wide_config(tmp_path, frame, missing="drop"):
+    """The wide answers ``frame`` with the two-block design and a config; its path."""
     (tmp_path / "design.csv").write_text(DESIGN)
     frame.to_csv(tmp_path / "answers.csv", index=False)
     cfg = {"schema_version": 1, "name": "b", "seed": 1,
@@ -41,6 +42,11 @@ def _run(tmp_path, frame, missing="drop"):
                        "columns": {"respondent": "id", "block": "version"}},
            "importance": {"draws": 20}}
     (tmp_path / "c.yaml").write_text(yaml.safe_dump(cfg))
+    return tmp_path / "c.yaml"
+
+
+def _run(tmp_path, frame, missing="drop"):
+    wide_config(tmp_path, frame, missing)
     out = tmp_path / "out"
     return main(["fit", str(tmp_path / "c.yaml"), "--output", str(out), "--force"]), out
 

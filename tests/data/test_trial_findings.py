@@ -14,23 +14,10 @@ import yaml
 
 from dce.cli import main
 from dce.report.labels import Labels
-from tests.data.test_breakoff import DESIGN, _answers
+from tests.data.test_breakoff import _answers
+from tests.data.test_breakoff import wide_config as _wide
 
 TINY = Path(__file__).parents[1] / "bad_inputs" / "61_respondent_not_in_table"
-
-
-def _wide(tmp_path, frame) -> Path:
-    (tmp_path / "design.csv").write_text(DESIGN)
-    frame.to_csv(tmp_path / "answers.csv", index=False)
-    cfg = {"schema_version": 1, "name": "w", "seed": 1,
-           "attributes": {"colour": {"levels": ["red", "green", "blue"]},
-                          "price": {"levels": [1, 2, 3], "coding": "linear"}},
-           "design": {"alternatives": 2, "tasks": 2, "blocks": 2, "file": "design.csv"},
-           "choices": {"file": "answers.csv", "format": "wide",
-                       "columns": {"respondent": "id", "block": "version"}},
-           "importance": {"draws": 20}}
-    (tmp_path / "c.yaml").write_text(yaml.safe_dump(cfg))
-    return tmp_path / "c.yaml"
 
 
 def test_two_columns_matching_one_task_stop(tmp_path, capsys):
@@ -217,3 +204,14 @@ def test_the_model_fit_table_says_validity_tasks_are_left_out():
     md = (Path(__file__).parents[2] / "results" / "peer_support" / "report.md").read_text()
     fit = md.split("## Model fit per group", 1)[1].split("\n## ", 1)[0]
     assert "leave out the validity tasks" in fit
+
+
+def test_the_api_flags_cluster_errors_with_too_few_respondents():
+    """The same warning from dce.clogit (the shared fit), for 3 respondents."""
+    import dce
+    from dce.data.examples import example_attributes, load_example
+
+    df = load_example()
+    few = df[df["respondent"].isin(df["respondent"].unique()[:3])]
+    with pytest.warns(UserWarning, match="3 respondents for .* parameters: cluster-robust"):
+        dce.clogit(few, example_attributes())
