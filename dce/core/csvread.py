@@ -208,8 +208,8 @@ def _parse(text: str, display: str, delimiter: str) -> pd.DataFrame:
     try:
         from io import StringIO
 
-        return pd.read_csv(StringIO(text), sep=delimiter, dtype=TEXT, keep_default_na=False,
-                           skipinitialspace=True, skip_blank_lines=False)
+        frame = pd.read_csv(StringIO(text), sep=delimiter, dtype=TEXT, keep_default_na=False,
+                            skipinitialspace=True, skip_blank_lines=False)
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         msg = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
         line = re.search(r"line (\d+)", msg)
@@ -229,6 +229,12 @@ def _parse(text: str, display: str, delimiter: str) -> pd.DataFrame:
             msg = msg.removeprefix("Error tokenizing data. ").removeprefix("C error: ")
         raise DataError(f"malformed CSV: {msg}", file=display,
                         line=int(line.group(1)) if line else None) from None
+    if not isinstance(frame.index, pd.RangeIndex):  # pandas took the first column as index
+        n = len(frame.columns)
+        raise DataError(f"malformed CSV: every data row has {n + 1} cells but the header has "
+                        f"{n} (a delimiter {delimiter!r} at the end of each row?): remove it, "
+                        "or name the extra column in the header", file=display, line=2)
+    return frame
 
 
 #: File endings read as columnar tables (Apache Parquet and Arrow IPC / Feather).

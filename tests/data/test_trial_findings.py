@@ -215,3 +215,13 @@ def test_the_api_flags_cluster_errors_with_too_few_respondents():
     few = df[df["respondent"].isin(df["respondent"].unique()[:3])]
     with pytest.warns(UserWarning, match="3 respondents for .* parameters: cluster-robust"):
         dce.clogit(few, example_attributes())
+
+
+def test_a_delimiter_ending_every_data_row_is_named(tmp_path, capsys):
+    """Every body row ends with ',' but the header does not: pandas took the first column
+    as the index and every column shifted left (third user trial); now a located error."""
+    lines = (TINY / "choices.csv").read_text().splitlines()
+    cfg = _long(tmp_path, "\n".join([lines[0]] + [line + "," for line in lines[1:]]) + "\n")
+    assert main(["fit", str(cfg), "--output", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err
+    assert "choices.csv:2: malformed CSV: every data row has 7 cells but the header has 6" in err
