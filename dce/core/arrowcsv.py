@@ -16,7 +16,7 @@ import pandas as pd
 
 from dce.core.cells import TEXT
 
-BLOCK_BYTES = 16 << 20  # Arrow parses blocks of this size in parallel
+BLOCK_BYTES = 4 << 20  # Arrow parses blocks of this size in parallel
 
 
 def plain_names(data: bytes, delimiter: str) -> list[str] | None:
@@ -79,10 +79,10 @@ def read_plain(data: bytes, delimiter: str) -> tuple[pd.DataFrame, dict] | None:
     if names is None:
         return None
     import pyarrow as pa
-    import pyarrow.compute as pc
     import pyarrow.csv as pcsv
 
     pool = pa.default_memory_pool()
+    text = pa.dictionary(pa.int32(), pa.string())  # parsed straight into codes
     try:
         table = pcsv.read_csv(
             pa.BufferReader(pa.py_buffer(memoryview(data)[:end])),
@@ -90,18 +90,19 @@ def read_plain(data: bytes, delimiter: str) -> tuple[pd.DataFrame, dict] | None:
             parse_options=pcsv.ParseOptions(delimiter=delimiter, quote_char=False,
                                             ignore_empty_lines=False),
             convert_options=pcsv.ConvertOptions(
-                column_types={n: pa.string() for n in names}, strings_can_be_null=False,
+                column_types={n: text for n in names}, strings_can_be_null=False,
                 quoted_strings_can_be_null=False), memory_pool=pool)
     except (pa.ArrowInvalid, pa.ArrowTypeError, ValueError):
         return None
     if table.num_rows == 0 or table.column_names != names:
         return None
+    # each block has its own dictionary, in order of first appearance in the block; the
+    # unified one appends each block's new cells in file order: first appearance overall
+    table = table.unify_dictionaries(memory_pool=pool)
     cells, codes = {}, {}
     for name, column in zip(names, table.columns, strict=True):
-        chunks = pc.dictionary_encode(column, memory_pool=pool).chunks  # shared dictionary
-        if len({len(c.dictionary) for c in chunks}) > 1:  # not shared: encode one chunk
-            chunks = [pc.dictionary_encode(column.combine_chunks(pool), memory_pool=pool)]
-        uniques = np.asarray(chunks[-1].dictionary.to_pylist(), dtype=object)
+        chunks = column.chunks
+        uniques = np.asarray(chunks[0].dictionary.to_pylist(), dtype=object)
         index = np.concatenate([c.indices.to_numpy() for c in chunks])  # int32
         codes[name] = (index, uniques)
         cells[name] = uniques[index]

@@ -526,7 +526,8 @@ def similar_groups(groups) -> None:
     groups : Series (rows,)
         The group of each row.
     """
-    names = pd.Series(pd.unique(groups.dropna().astype(str).to_numpy()))
+    names = pd.Series(pd.unique(groups.to_numpy()))  # the distinct cells, then their names
+    names = pd.Series(pd.unique(names.dropna().astype(str).to_numpy()))
     key = names.str.casefold().str.replace(r"\s+", "", regex=True)
     for _, same in names.groupby(key.to_numpy(), sort=False):  # group names, not rows
         if len(same) > 1:

@@ -58,6 +58,24 @@ def test_a_plain_file_reads_as_pandas_reads_it(tmp_path, monkeypatch, text):
         assert list(uniques) == list(fresh) and (codes == fresh_codes).all()
 
 
+def test_codes_over_many_blocks_are_in_order_of_first_appearance(tmp_path, monkeypatch):
+    """Arrow parses blocks with a dictionary each; the unified codes still number the
+    cells in order of first appearance in the file, as pandas.factorize does."""
+    import dce.core.arrowcsv as arrowcsv
+
+    rng = np.random.default_rng(7)
+    ids = rng.permutation(np.repeat(np.arange(300), 3)).astype(str)
+    levels = rng.choice(["lo", "mid", "hi", "", "x y"], size=ids.size)
+    text = "respondent,level\n" + "".join(f"{i},{v}\n" for i, v in zip(ids, levels))
+    monkeypatch.setattr(arrowcsv, "BLOCK_BYTES", 256)  # dozens of blocks
+    frame, codes = read_plain(text.encode(), ",")
+    for name, cells in {"respondent": ids, "level": levels}.items():
+        fresh_codes, fresh = pd.factorize(cells.astype(object), use_na_sentinel=False)
+        index, uniques = codes[name]
+        assert list(uniques) == list(fresh) and (index == fresh_codes).all()
+        assert list(frame[name]) == list(cells)
+
+
 @pytest.mark.parametrize("text", [
     'a,b\n"1,2",3\n',          # quotes: pandas reads them
     "a,b\n1, 2\n",             # a space after the delimiter: skipinitialspace
