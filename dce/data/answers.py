@@ -15,7 +15,16 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from dce.core.cells import blank_rows, distinct, integer_keys, numbers, strip_text, stripped
+from dce.core.cells import (
+    blank_rows,
+    distinct,
+    factorized,
+    first_rows,
+    group_codes,
+    numbers,
+    strip_text,
+    stripped,
+)
 from dce.core.csvread import integers
 from dce.errors import DataError
 
@@ -187,18 +196,19 @@ def drop_missing(study, long: pd.DataFrame, display: str) -> tuple[pd.DataFrame,
         Under ``choices.missing: error`` when a missing answer is left (a reader that
         could not locate it): one problem per task, naming respondent and task.
     """
-    ids = integer_keys(long, KEYS + ["group"])  # each text column hashed once
-    answered = ids.assign(chosen=long["chosen"].to_numpy()).groupby(
-        KEYS, sort=False)["chosen"].transform("sum").to_numpy() > 0
-    first = ~ids.duplicated(KEYS).to_numpy()
-    sets = ids[first].assign(_answered=answered[first])
+    person = factorized(long["respondent"].to_numpy())[0]  # dense, each text column hashed once
+    set_id = group_codes(person, long["block"], long["task"])
+    answered = (np.bincount(set_id, weights=long["chosen"].to_numpy()) > 0)[set_id]
+    first = first_rows(set_id)
+    group, names = factorized(long["group"].to_numpy())
+    sets = pd.DataFrame({"respondent": person[first], "group": group[first],
+                         "_answered": answered[first]})
     if not answered.all() and study.spec.choices.missing == "error":
         gone = long[first & ~answered]
         raise DataError([study.problem(("choices", "missing"), f"{display}: respondent "
                                        f"{r.respondent}, task {r.task} has no answer")
                          for r in gone.head(5).itertuples()])
     counts = _counts(sets)
-    names = pd.unique(long["group"].to_numpy())  # the group codes' order
     counts["by_group"] = {str(names[g]): _counts(part)
                           for g, part in sets.groupby("group", sort=False)}
     if counts["tasks_dropped"]:
@@ -384,16 +394,14 @@ def check_sets(out, issues, c, missing="drop"):
         return
     keys = ["respondent", "block", "task"]
     resp, task = out["respondent"], out["task"]
-    ids = integer_keys(out, keys + ["alternative"])  # each column hashed once
-    dup = np.flatnonzero(ids.duplicated(keys + ["alternative"], keep="first").to_numpy())
+    set_id = group_codes(*(out[k] for k in keys))  # each column hashed once, no group-by
+    dup = np.flatnonzero(~first_rows(group_codes(set_id, out["alternative"])))
     issues.add_rows(c.alternative, lambda i: f"duplicated row: respondent "
                     f"{resp.iloc[dup[i]]}, task {task.iloc[dup[i]]}, alternative "
                     f"{out['alternative'].iloc[dup[i]]} appears more than once", dup, "dup")
-    set_id = ids.groupby(keys, sort=False).ngroup().to_numpy()
     n_chosen = np.bincount(set_id, weights=out["chosen"].to_numpy()).astype(np.int64)
     size = np.bincount(set_id)
-    first = np.zeros(len(out), bool)
-    first[np.unique(set_id, return_index=True)[1]] = True
+    first = first_rows(set_id)
     # sets with a bad chosen cell are reported already
     valid = np.bincount(set_id, weights=~out["chosen"].isin([0, 1]).to_numpy()) == 0
     n_chosen, size, valid = n_chosen[set_id], size[set_id], valid[set_id]
@@ -471,16 +479,17 @@ def summarize(long: pd.DataFrame) -> dict:
         alternatives -> number of choice sets of that size, as str -> int) and ``groups``:
         group -> ``n_respondents`` and ``n_choice_sets``.
     """
-    keys = ["respondent", "block", "task"]
-    ids = integer_keys(long, keys + ["group"])  # each text column hashed once
-    sets = ids.drop_duplicates(keys)
-    per = sets.groupby("respondent").size()
-    sizes = ids.groupby(keys, sort=False).size().value_counts().sort_index()
-    out = {"n_respondents": int(per.size), "n_choice_sets": int(len(sets)),
+    person = factorized(long["respondent"].to_numpy())[0]  # dense, each text column hashed once
+    set_id = group_codes(person, long["block"], long["task"])
+    first = first_rows(set_id)
+    per = np.bincount(person[first])  # sets per respondent (every code has rows)
+    sizes = pd.Series(np.bincount(set_id)).value_counts().sort_index()
+    out = {"n_respondents": int(per.size), "n_choice_sets": int(first.sum()),
            "tasks_per_respondent": {"min": int(per.min()), "max": int(per.max())},
            "unbalanced_respondents": int((per < per.max()).sum()),
            "set_sizes": {str(int(k)): int(v) for k, v in sizes.items()}}
-    names = pd.unique(long["group"].to_numpy())  # the group codes' order
+    group, names = factorized(long["group"].to_numpy())
+    sets = pd.DataFrame({"respondent": person[first], "group": group[first]})
     out["groups"] = {str(names[g]): {"n_respondents": int(p["respondent"].nunique()),
                                      "n_choice_sets": int(len(p))}
                      for g, p in sets.groupby("group", sort=False)}

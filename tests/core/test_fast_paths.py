@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dce.core.arrowcsv import plain_names, read_plain
-from dce.core.cells import TEXT, distinct, remember_codes
+from dce.core.cells import TEXT, distinct, first_rows, group_codes, remember_codes
 from dce.core.coding import sorted_rows
 from dce.core.csvread import LINES, read_table
 
@@ -99,3 +99,27 @@ def test_codes_are_forgotten_for_a_new_column():
     assert list(distinct(frame["x"])[0]) == [5, 5, 5]  # served from the memo (made up here)
     frame["x"] = pd.array(["a", "b", "a"], dtype=TEXT)  # a new array: hashed again
     assert list(distinct(frame["x"])[0]) == [0, 1, 0]
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["a", "b", "10", "", "007"]),
+                          st.integers(-1, 2), st.integers(0, 3)), max_size=40),
+       st.integers(0, 3))
+def test_group_codes_number_groups_as_a_group_by_does(rows, big):
+    """group_codes = groupby(sort=False).ngroup(); first_rows = not duplicated; also when a
+    column's range is too wide to multiply out (``big`` shifts one column by 2**40)."""
+    frame = pd.DataFrame(rows, columns=["r", "b", "t"])
+    frame["t"] = frame["t"] * (1 << (40 * (big == 3)))
+    want = frame.groupby(["r", "b", "t"], sort=False).ngroup().to_numpy() if len(frame) \
+        else np.zeros(0, np.int64)
+    got = group_codes(frame["r"], frame["b"].to_numpy(), frame["t"])
+    assert got.tolist() == want.tolist()
+    assert first_rows(got).tolist() == (~frame.duplicated()).tolist()
+
+
+def test_group_codes_renumber_keys_whose_ranges_overflow_int64():
+    rng = np.random.default_rng(3)
+    cols = [rng.integers(0, 2, 500) * ((1 << 24) - 1) for _ in range(5)]  # spans of 2**24
+    frame = pd.DataFrame({f"c{i}": c for i, c in enumerate(cols)})
+    want = frame.groupby(list(frame.columns), sort=False).ngroup().to_numpy()
+    assert group_codes(*cols).tolist() == want.tolist()
