@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from dce.core.cells import TEXT
+from dce.core.cells import TEXT, coded_cells
 
 BLOCK_BYTES = 4 << 20  # Arrow parses blocks of this size in parallel
 
@@ -54,7 +54,7 @@ def plain_names(data: bytes, delimiter: str) -> list[str] | None:
     return names
 
 
-def read_plain(data: bytes, delimiter: str) -> tuple[pd.DataFrame, dict] | None:
+def read_plain(data: bytes, delimiter: str, coded=frozenset()) -> tuple[pd.DataFrame, dict] | None:
     """A plain CSV as text cells and the codes of each column, or None.
 
     Parameters
@@ -63,11 +63,16 @@ def read_plain(data: bytes, delimiter: str) -> tuple[pd.DataFrame, dict] | None:
         The file as UTF-8 without a byte-order mark.
     delimiter : str
         One character.
+    coded : set of str, optional
+        Columns (names stripped) the caller reads only through their distinct cells
+        (:func:`dce.core.cells.distinct`) and single cells (``iloc``): they are returned as
+        ``pandas.Categorical`` of the codes, without a text cell per row.
 
     Returns
     -------
     tuple of (DataFrame, dict) or None
-        The cells (dtype :data:`dce.core.cells.TEXT`, the header's names as written) and,
+        The cells (dtype :data:`dce.core.cells.TEXT`, or categorical for ``coded``; the
+        header's names as written) and,
         per column, ``(codes, uniques)``: int32 codes (rows,) and the distinct cells in
         order of first appearance, as :func:`dce.core.cells.distinct` returns them. None
         when the file is not plain, has no data rows, or Arrow cannot parse it.
@@ -105,8 +110,9 @@ def read_plain(data: bytes, delimiter: str) -> tuple[pd.DataFrame, dict] | None:
         uniques = np.asarray(chunks[0].dictionary.to_pylist(), dtype=object)
         index = np.concatenate([c.indices.to_numpy() for c in chunks])  # int32
         codes[name] = (index, uniques)
-        cells[name] = uniques[index]
+        cells[name] = (coded_cells(index, uniques) if name.strip() in coded
+                       else pd.array(uniques[index], dtype=TEXT))
     rows = table.num_rows
     del table, chunks
     pool.release_unused()  # Arrow's allocator keeps freed blocks: give them back
-    return pd.DataFrame(cells, dtype=TEXT, index=pd.RangeIndex(rows)), codes
+    return pd.DataFrame(cells, index=pd.RangeIndex(rows), copy=False), codes

@@ -63,6 +63,24 @@ def remember_codes(frame: pd.DataFrame, codes: dict) -> pd.DataFrame:
     return frame
 
 
+def coded_cells(codes: np.ndarray, uniques: np.ndarray) -> pd.Categorical:
+    """A column of text cells kept as codes (no text object per row): a categorical whose
+    categories are the distinct cells in order of first appearance.
+
+    Parameters
+    ----------
+    codes : ndarray of int (rows,)
+    uniques : ndarray of object (distinct,)
+        Distinct texts.
+
+    Returns
+    -------
+    pandas.Categorical (rows,)
+    """
+    return pd.Categorical.from_codes(codes, dtype=pd.CategoricalDtype(
+        pd.Index(uniques, dtype=object)))
+
+
 def _remembered(col):
     memo = getattr(col, "attrs", {}).get(CODES)
     hit = memo.get(col.name) if memo is not None else None
@@ -90,6 +108,10 @@ def distinct(col) -> tuple[np.ndarray, np.ndarray]:
     known = _remembered(col)
     if known is not None:
         return known
+    if isinstance(getattr(col, "dtype", None), pd.CategoricalDtype):  # coded_cells, subset
+        present, first = pd.factorize(np.asarray(col.cat.codes))
+        if not len(first) or first.min() >= 0:  # no missing cell
+            return present.astype(np.int64), np.asarray(col.cat.categories, dtype=object)[first]
     codes, uniques = factorized(np.asarray(col, dtype=object))
     return codes, np.asarray(uniques, dtype=object)
 
@@ -170,7 +192,8 @@ def stripped(col: pd.Series) -> pd.Series:
     clean = strip_text(uniques)
     if (clean == uniques).all():
         return col
-    return pd.Series(clean[codes], index=col.index, dtype=col.dtype, name=col.name)
+    dtype = TEXT if isinstance(col.dtype, pd.CategoricalDtype) else col.dtype
+    return pd.Series(clean[codes], index=col.index, dtype=dtype, name=col.name)
 
 
 def blank_cells(col) -> np.ndarray:

@@ -13,7 +13,15 @@ import numpy as np
 import pandas as pd
 
 from dce.core.arrowcsv import read_plain
-from dce.core.cells import TEXT, blank_rows, distinct, remember_codes, shared, strip_text
+from dce.core.cells import (
+    TEXT,
+    blank_rows,
+    coded_cells,
+    distinct,
+    remember_codes,
+    shared,
+    strip_text,
+)
 from dce.errors import DataError, Problem
 
 MAX_PER_KIND = 5
@@ -127,7 +135,7 @@ class Issues:
             raise DataError(self.items + extra)
 
 
-def read_table(path, display: str, delimiter: str = ",") -> pd.DataFrame:
+def read_table(path, display: str, delimiter: str = ",", coded=frozenset()) -> pd.DataFrame:
     """Read a CSV as text cells; clear errors for missing, empty or unreadable files.
 
     Cells are kept as text (no NA conversion, leading spaces skipped); column names are
@@ -142,6 +150,9 @@ def read_table(path, display: str, delimiter: str = ",") -> pd.DataFrame:
         The name shown in problems (as the user wrote it).
     delimiter : str
         One character separating cells.
+    coded : set of str, optional
+        Columns the caller reads only through :func:`dce.core.cells.distinct` and single
+        cells: kept as codes (:func:`dce.core.cells.coded_cells`), not a text per row.
 
     Returns
     -------
@@ -165,7 +176,7 @@ def read_table(path, display: str, delimiter: str = ",") -> pd.DataFrame:
     if not raw.strip():
         raise DataError("the file is empty; expected a header row and data rows", file=display)
     text = _decode(raw, display)
-    fast = read_plain(raw.removeprefix(b"\xef\xbb\xbf"), delimiter)  # a plain file: Arrow
+    fast = read_plain(raw.removeprefix(b"\xef\xbb\xbf"), delimiter, coded)  # plain: Arrow
     frame = fast[0] if fast is not None else _parse(text, display, delimiter)
     if fast is None:  # pandas renames a repeated name (x, x.1): which is meant is unknown
         _no_repeated_names(text, display, delimiter)
@@ -177,6 +188,9 @@ def read_table(path, display: str, delimiter: str = ",") -> pd.DataFrame:
     if blank.any():  # blank lines (often at the end) are not rows, but count as lines
         frame = frame.loc[~blank].reset_index(drop=True)
         lines = lines[~blank]
+    if fast is None and coded:  # the same columns as from Arrow's reader
+        frame = frame.assign(**{n: coded_cells(*distinct(frame[n])) for n in frame.columns
+                                if n in coded})
     frame.attrs[LINES] = shared(lines)
     if frame.empty:
         raise DataError("expected data rows below the header, found only the header",

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from dce.core.cells import (
+    TEXT,
     blank_rows,
     distinct,
     factorized,
@@ -458,7 +459,10 @@ def cells_set(frame, column, where, value) -> pd.DataFrame:
     """
     if not where.any():
         return frame
-    out = frame.assign(**{column: frame[column].where(~where, value)})
+    col = frame[column]
+    if isinstance(col.dtype, pd.CategoricalDtype):  # kept as codes: the cells as text
+        col = col.astype(object).astype(TEXT)
+    out = frame.assign(**{column: col.where(~where, value)})
     out.attrs = frame.attrs
     return out
 
@@ -544,3 +548,18 @@ def similar_groups(groups) -> None:
                           "case or spaces; they are analysed as separate groups: check the "
                           "spelling of the group column", UserWarning, stacklevel=3)
 
+
+def ids_across_groups(ids, groups, issues, c) -> None:
+    """One problem when respondent ids recur in several groups (ids numbered from 1 in
+    each group): dce tells respondents apart by id alone, so their rows read as duplicated
+    rows and sets with several chosen rows."""
+    r, g = pd.factorize(ids.to_numpy())[0], pd.factorize(groups.to_numpy())[0]
+    pairs = np.unique(np.column_stack([r, g]), axis=0)
+    twice = np.flatnonzero(np.bincount(pairs[:, 0]) > 1)
+    if len(twice):
+        first = int(np.flatnonzero(r == twice[0])[0])
+        shared = pd.unique(groups.to_numpy()[r == twice[0]])
+        issues.add(c.respondent, f"{len(twice):,} respondent ids appear in more than one "
+                   f"group (e.g. {ids.iloc[first]!r} in {', '.join(map(repr, shared))}); "
+                   "ids must be unique across groups (e.g. prefix them with the group): "
+                   "this is likely why rows look duplicated", first, "idgroups")

@@ -24,6 +24,7 @@ from dce.data.answers import (
     describe,
     drop_missing,
     group_notes,
+    ids_across_groups,
     long_alternatives,
     long_opt_out,
     missing_cells,
@@ -59,13 +60,15 @@ def _get(spec, path):
     return node
 
 
-def read_choices(study) -> tuple[pd.DataFrame, str]:
+def read_choices(study, coded=frozenset()) -> tuple[pd.DataFrame, str]:
     """The choices file as text cells, and its name as the user should see it.
 
     Parameters
     ----------
     study : Study
         ``choices.file`` and ``choices.delimiter`` are used.
+    coded : set of str, optional
+        Columns kept as codes (:func:`dce.core.csvread.read_table`).
 
     Returns
     -------
@@ -89,7 +92,8 @@ def read_choices(study) -> tuple[pd.DataFrame, str]:
         raise DataError([study.problem(("choices", "delimiter"), "expected one character "
                                        "such as ',' or ';' (\"\\t\" for a tab), found "
                                        f"{spec.delimiter!r}")])
-    return exports.skip_metadata(study, read_table(path, display, spec.delimiter), display), display
+    frame = read_table(path, display, spec.delimiter, coded)
+    return exports.skip_metadata(study, frame, display), display
 
 
 def load(study, design=None) -> tuple[pd.DataFrame, dict]:
@@ -128,7 +132,7 @@ def load(study, design=None) -> tuple[pd.DataFrame, dict]:
         problems of :func:`attach_groups`; key ``choices.format`` when a design is needed.
     """
     spec = study.spec.choices
-    frame, display = read_choices(study)
+    frame, display = read_choices(study, _coded_columns(study))
     if exports.applies(spec):  # platform exports and labels -> long or wide (data/exports)
         study, frame = exports.to_standard(study, frame, design, display)
         spec = study.spec.choices
@@ -142,6 +146,20 @@ def load(study, design=None) -> tuple[pd.DataFrame, dict]:
     summary = summarize(long)
     summary["missing"] = missing
     return attach_marks(long, design), summary
+
+
+def _coded_columns(study) -> frozenset:
+    """The columns of a long choices file that its reader uses only through their distinct
+    cells and single cells (attributes, task, alternative, chosen, block): read as codes,
+    without a text object per row. Columns read as text elsewhere (ids, groups,
+    covariates, versions) and every column of a wide file or platform export are not."""
+    spec = study.spec.choices
+    if spec.format != "long" or exports.applies(spec):
+        return frozenset()
+    c = spec.columns
+    names = {a.name for a in study.attributes} | {c.task, c.alternative, c.chosen, c.block}
+    return frozenset(names - {c.respondent, c.group, c.version, None}
+                     - set(respondent_covariates(study)))
 
 
 EXTRA_COLUMNS = ["task_type", "repeat_of", "version", "shown_task", "shown_alternative"]
@@ -281,25 +299,9 @@ def _from_long(study, frame, design, display) -> pd.DataFrame:
             against_design(out, design, attrs, issues, c.task)
     check_sets(out.assign(_blank=blank), issues, c, study.spec.choices.missing)
     if c.group and c.group in frame.columns and issues.items:  # the likely cause, named
-        _ids_across_groups(out["respondent"], stripped(frame[c.group]), issues, c)
+        ids_across_groups(out["respondent"], stripped(frame[c.group]), issues, c)
     issues.raise_if_any()
     return out
-
-
-def _ids_across_groups(ids, groups, issues, c) -> None:
-    """One problem when respondent ids recur in several groups (ids numbered from 1 in
-    each group): dce tells respondents apart by id alone, so their rows read as duplicated
-    rows and sets with several chosen rows."""
-    r, g = pd.factorize(ids.to_numpy())[0], pd.factorize(groups.to_numpy())[0]
-    pairs = np.unique(np.column_stack([r, g]), axis=0)
-    twice = np.flatnonzero(np.bincount(pairs[:, 0]) > 1)
-    if len(twice):
-        first = int(np.flatnonzero(r == twice[0])[0])
-        shared = pd.unique(groups.to_numpy()[r == twice[0]])
-        issues.add(c.respondent, f"{len(twice):,} respondent ids appear in more than one "
-                   f"group (e.g. {ids.iloc[first]!r} in {', '.join(map(repr, shared))}); "
-                   "ids must be unique across groups (e.g. prefix them with the group): "
-                   "this is likely why rows look duplicated", first, "idgroups")
 
 
 def _design_positions(study, out, design, issues, display, rows=None,

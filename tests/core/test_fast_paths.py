@@ -47,15 +47,23 @@ def test_a_plain_file_reads_as_pandas_reads_it(tmp_path, monkeypatch, text):
     delimiter = ";" if ";" in text else ","
     assert read_plain(path.read_bytes(), delimiter) is not None
     got = read_table(path, "d.csv", delimiter)
-    monkeypatch.setattr(csvread, "read_plain", lambda data, delimiter: None)
+    got_coded = read_table(path, "d.csv", delimiter, coded={"task", "x"})
+    monkeypatch.setattr(csvread, "read_plain", lambda data, delimiter, coded=(): None)
     want = read_table(path, "d.csv", delimiter)
     pd.testing.assert_frame_equal(got, want)
+    by_pandas = read_table(path, "d.csv", delimiter, coded={"task", "x"})
+    assert list(by_pandas.dtypes == "category") == list(got_coded.dtypes == "category")
+    pd.testing.assert_frame_equal(got_coded.astype(object), by_pandas.astype(object))
     assert list(got.attrs[LINES]) == list(want.attrs[LINES])
     for name in got.columns:  # the codes kept equal a fresh hash of the cells
-        codes, uniques = distinct(got[name])
         fresh_codes, fresh = pd.factorize(np.asarray(got[name], dtype=object),
                                           use_na_sentinel=False)
-        assert list(uniques) == list(fresh) and (codes == fresh_codes).all()
+        for frame in (got, got_coded):
+            codes, uniques = distinct(frame[name])
+            assert list(uniques) == list(fresh) and (codes == fresh_codes).all()
+            assert list(frame[name]) == list(want[name])  # the same cells, coded or not
+        if name in ("task", "x"):
+            assert isinstance(got_coded[name].dtype, pd.CategoricalDtype)
 
 
 def test_codes_over_many_blocks_are_in_order_of_first_appearance(tmp_path, monkeypatch):
