@@ -274,7 +274,8 @@ def column_codes(values) -> tuple[np.ndarray, int]:
     if values.dtype.kind in "iu" and len(values):
         low, high = int(values.min()), int(values.max())
         if high - low < 1 << 24:
-            return values.astype(np.int64) - low, high - low + 1
+            codes = values.astype(np.int64, copy=False)
+            return (codes - low if low else codes), high - low + 1
     codes, uniques = factorized(values)
     return codes, max(len(uniques), 1)
 
@@ -298,9 +299,34 @@ def group_codes(*columns) -> np.ndarray:
     for col in columns:
         codes, n = column_codes(col)
         if span * n >= 1 << 62:  # renumber the keys so far densely to keep room
-            key = pd.factorize(key)[0].astype(np.int64)
+            key = dense_codes(key)
             span = int(key.max(initial=0)) + 1
-        key, span = key * n + codes, span * n
+        key *= n  # in place: key is always this function's own array
+        key += codes
+        span *= n
+    return dense_codes(key)
+
+
+def dense_codes(key: np.ndarray) -> np.ndarray:
+    """``pandas.factorize(key)[0]``: 0, 1, ... by first appearance. When the rows of each
+    key are adjacent and the keys increase from one run of rows to the next (a file sorted
+    by its keys, the usual case), the codes are the run numbers, found without hashing.
+
+    Parameters
+    ----------
+    key : ndarray of int64 (rows,)
+
+    Returns
+    -------
+    ndarray of int64 (rows,)
+    """
+    if len(key):
+        change = np.empty(len(key), bool)
+        change[0] = True
+        np.not_equal(key[1:], key[:-1], out=change[1:])
+        runs = key[change]
+        if (runs[1:] > runs[:-1]).all():  # every key in one run: runs are the groups
+            return np.cumsum(change, dtype=np.int64) - 1
     return pd.factorize(key)[0].astype(np.int64, copy=False)
 
 

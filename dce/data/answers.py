@@ -164,7 +164,31 @@ def long_opt_out(study, frame, alternative, label_rows, issues, display) -> np.n
     return is_opt
 
 
-def drop_missing(study, long: pd.DataFrame, display: str) -> tuple[pd.DataFrame, dict]:
+def respondent_keys(long: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The respondent and group columns hashed once, for :func:`drop_missing` and
+    :func:`summarize` of the same table.
+
+    Parameters
+    ----------
+    long : DataFrame (rows, columns)
+        Responses with ``respondent`` and ``group``.
+
+    Returns
+    -------
+    person : ndarray of int64 (rows,)
+        Respondent codes 0, 1, ... in order of first appearance.
+    group : ndarray of int64 (rows,)
+        Group codes likewise.
+    names : ndarray (groups,)
+        The group of each group code.
+    """
+    person = factorized(long["respondent"].to_numpy())[0]
+    group, names = factorized(long["group"].to_numpy())
+    return person, group, names
+
+
+def drop_missing(study, long: pd.DataFrame, display: str, keys=None
+                 ) -> tuple[pd.DataFrame, dict]:
     """Leave out the tasks without an answer and count them.
 
     A task (respondent x block x task) none of whose rows has chosen = 1 is a missing
@@ -180,6 +204,8 @@ def drop_missing(study, long: pd.DataFrame, display: str) -> tuple[pd.DataFrame,
         Long responses with ``respondent, group, block, task, chosen``.
     display : str
         The choices file's name as shown.
+    keys : tuple, optional
+        :func:`respondent_keys` of ``long`` (computed when not given).
 
     Returns
     -------
@@ -197,11 +223,10 @@ def drop_missing(study, long: pd.DataFrame, display: str) -> tuple[pd.DataFrame,
         Under ``choices.missing: error`` when a missing answer is left (a reader that
         could not locate it): one problem per task, naming respondent and task.
     """
-    person = factorized(long["respondent"].to_numpy())[0]  # dense, each text column hashed once
+    person, group, names = respondent_keys(long) if keys is None else keys
     set_id = group_codes(person, long["block"], long["task"])
     answered = (np.bincount(set_id, weights=long["chosen"].to_numpy()) > 0)[set_id]
     first = first_rows(set_id)
-    group, names = factorized(long["group"].to_numpy())
     sets = pd.DataFrame({"respondent": person[first], "group": group[first],
                          "_answered": answered[first]})
     if not answered.all() and study.spec.choices.missing == "error":
@@ -376,8 +401,10 @@ def check_sets(out, issues, c, missing="drop"):
     Parameters
     ----------
     out : DataFrame (rows, columns)
-        ``respondent, block, task, alternative, chosen, _blank``, one row per file row
-        (-1 or "" where a cell was unreadable: those rows are reported already and skipped).
+        ``respondent, block, task, alternative, chosen, _blank, _person``, one row per file
+        row (-1 or "" where a cell was unreadable: those rows are reported already and
+        skipped); ``_person`` holds integer codes of the ids (equal for equal ids, -1 for
+        an empty id), which the reader has without hashing the ids again.
     issues : Issues
         Receives the problems, located at the row and the column named in ``c``.
     c : ChoiceColumns
@@ -386,16 +413,15 @@ def check_sets(out, issues, c, missing="drop"):
         ``choices.missing``.
     """
     # rows whose identifiers are unreadable are reported already; leave them out here
-    ok = ((out["respondent"] != "") & (out["task"] != -1) & (out["alternative"] != -1)
+    ok = ((out["_person"] >= 0) & (out["task"] != -1) & (out["alternative"] != -1)
           & (out["block"] != -1)).to_numpy()
     if not ok.all():
         rows = np.flatnonzero(ok)
         part = out.iloc[rows].reset_index(drop=True)
         check_sets(part, _Shifted(issues, rows), c, missing)
         return
-    keys = ["respondent", "block", "task"]
     resp, task = out["respondent"], out["task"]
-    set_id = group_codes(*(out[k] for k in keys))  # each column hashed once, no group-by
+    set_id = group_codes(out["_person"], out["block"], out["task"])  # one hash, no group-by
     dup = np.flatnonzero(~first_rows(group_codes(set_id, out["alternative"])))
     issues.add_rows(c.alternative, lambda i: f"duplicated row: respondent "
                     f"{resp.iloc[dup[i]]}, task {task.iloc[dup[i]]}, alternative "
@@ -467,13 +493,15 @@ def cells_set(frame, column, where, value) -> pd.DataFrame:
     return out
 
 
-def summarize(long: pd.DataFrame) -> dict:
+def summarize(long: pd.DataFrame, keys=None) -> dict:
     """Counts of the data: respondents, choice sets, tasks per respondent, per group.
 
     Parameters
     ----------
     long : DataFrame
         Responses with ``respondent, group, block, task``.
+    keys : tuple, optional
+        :func:`respondent_keys` of ``long`` (computed when not given).
 
     Returns
     -------
@@ -483,7 +511,7 @@ def summarize(long: pd.DataFrame) -> dict:
         alternatives -> number of choice sets of that size, as str -> int) and ``groups``:
         group -> ``n_respondents`` and ``n_choice_sets``.
     """
-    person = factorized(long["respondent"].to_numpy())[0]  # dense, each text column hashed once
+    person, group, names = respondent_keys(long) if keys is None else keys
     set_id = group_codes(person, long["block"], long["task"])
     first = first_rows(set_id)
     per = np.bincount(person[first])  # sets per respondent (every code has rows)
@@ -492,7 +520,6 @@ def summarize(long: pd.DataFrame) -> dict:
            "tasks_per_respondent": {"min": int(per.min()), "max": int(per.max())},
            "unbalanced_respondents": int((per < per.max()).sum()),
            "set_sizes": {str(int(k)): int(v) for k, v in sizes.items()}}
-    group, names = factorized(long["group"].to_numpy())
     sets = pd.DataFrame({"respondent": person[first], "group": group[first]})
     out["groups"] = {str(names[g]): {"n_respondents": int(p["respondent"].nunique()),
                                      "n_choice_sets": int(len(p))}

@@ -15,7 +15,7 @@ import pandas as pd
 
 from dce.config.latent_checks import covariate_key, respondent_covariates
 from dce.config.study import shown
-from dce.core.cells import TEXT, blank_cells, distinct, strip_text, stripped
+from dce.core.cells import TEXT, blank_cells, distinct, factorized, strip_text, stripped
 from dce.core.csvread import Issues, integers, need_columns, read_table
 from dce.data import exports
 from dce.data.answers import (
@@ -28,6 +28,7 @@ from dce.data.answers import (
     long_alternatives,
     long_opt_out,
     missing_cells,
+    respondent_keys,
     similar_groups,
     summarize,
     wide_answers,
@@ -142,17 +143,18 @@ def load(study, design=None) -> tuple[pd.DataFrame, dict]:
         long = _from_long(study, frame, design, display)
     long = attach_groups(study, long, frame, display)
     similar_groups(long["group"])
-    long, missing = drop_missing(study, long, display)
-    summary = summarize(long)
+    keys = respondent_keys(long)  # ids and groups hashed once for both
+    n_rows = len(long)
+    long, missing = drop_missing(study, long, display, keys)
+    summary = summarize(long, keys if len(long) == n_rows else None)
     summary["missing"] = missing
     return attach_marks(long, design), summary
 
 
 def _coded_columns(study) -> frozenset:
-    """The columns of a long choices file that its reader uses only through their distinct
-    cells and single cells (attributes, task, alternative, chosen, block): read as codes,
-    without a text object per row. Columns read as text elsewhere (ids, groups,
-    covariates, versions) and every column of a wide file or platform export are not."""
+    """The columns of a long choices file read only through their distinct cells and
+    single cells (attributes, task, alternative, chosen, block): kept as codes. Ids,
+    groups, covariates, versions and the columns of wide files and exports are text."""
     spec = study.spec.choices
     if spec.format != "long" or exports.applies(spec):
         return frozenset()
@@ -255,8 +257,10 @@ def _from_long(study, frame, design, display) -> pd.DataFrame:
     need_columns(frame, needed, display, study.spec.choices.delimiter)
     issues = Issues(display, frame)
     out = pd.DataFrame({"respondent": stripped(frame[c.respondent])})
-    issues.add_rows(c.respondent, "empty respondent id",
-                    np.flatnonzero((out["respondent"] == "").to_numpy()))
+    codes, ids = distinct(frame[c.respondent])  # the reader's codes of the ids, stripped
+    ids = strip_text(ids)
+    person = np.where(ids == "", -1, factorized(ids)[0])[codes]  # -1: an empty id
+    issues.add_rows(c.respondent, "empty respondent id", np.flatnonzero(person < 0))
     out["block"] = integers(frame, c.block, issues) if c.block else 1
     out["task"] = integers(frame, c.task, issues)
     opt_spec = study.spec.choices.opt_out
@@ -297,7 +301,7 @@ def _from_long(study, frame, design, display) -> pd.DataFrame:
         out = pd.concat([out, pd.DataFrame(cols, index=out.index, copy=False)], axis=1)
         if design is not None and str(design.source).startswith("file"):
             against_design(out, design, attrs, issues, c.task)
-    check_sets(out.assign(_blank=blank), issues, c, study.spec.choices.missing)
+    check_sets(out.assign(_blank=blank, _person=person), issues, c, study.spec.choices.missing)
     if c.group and c.group in frame.columns and issues.items:  # the likely cause, named
         ids_across_groups(out["respondent"], stripped(frame[c.group]), issues, c)
     issues.raise_if_any()

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dce.core.arrowcsv import plain_names, read_plain
-from dce.core.cells import TEXT, distinct, first_rows, group_codes, remember_codes
+from dce.core.cells import TEXT, dense_codes, distinct, first_rows, group_codes, remember_codes
 from dce.core.coding import sorted_rows
 from dce.core.csvread import LINES, read_table
 
@@ -131,3 +131,10 @@ def test_group_codes_renumber_keys_whose_ranges_overflow_int64():
     frame = pd.DataFrame({f"c{i}": c for i, c in enumerate(cols)})
     want = frame.groupby(list(frame.columns), sort=False).ngroup().to_numpy()
     assert group_codes(*cols).tolist() == want.tolist()
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.integers(-3, 5), max_size=30), st.booleans())
+def test_dense_codes_are_factorize_codes_sorted_or_not(keys, sort):
+    key = np.sort(np.array(keys, dtype=np.int64)) if sort else np.array(keys, dtype=np.int64)
+    assert dense_codes(key).tolist() == pd.factorize(key)[0].tolist()
