@@ -71,7 +71,6 @@ import time
 import warnings
 
 import numpy as np
-from joblib import Parallel, delayed
 
 from dce.design.balance import level_bounds
 from dce.design.blocking import balanced_blocks
@@ -476,6 +475,7 @@ def polish_designs(study, results: list, draws: np.ndarray, seed_seq, deadline=N
 
 def _run_all(prob: SearchProblem, seeds, initial=None, n_jobs=None) -> list[dict]:
     """Run the starts (in parallel when ``n_jobs`` or ``joblib.parallel_config`` asks)."""
+    from joblib import Parallel, delayed
     from tqdm import tqdm
 
     bar = tqdm(total=len(seeds), desc="design search", unit="start", leave=False,

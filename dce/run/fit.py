@@ -12,16 +12,13 @@ from functools import partial
 import numpy as np
 import pandas as pd
 
-from dce import design as design_mod
 from dce.analysis import compare, importance, uptake
 from dce.analysis import wtp as tradeoffs
-from dce.analysis.scale import compare_scale
 from dce.config.checks import denominator_of
 from dce.core import coding
 from dce.core.random import rng as make_rng
 from dce.data import choices as data
 from dce.data import simulate
-from dce.design.validity import fielded_by_dce
 from dce.errors import DataError, EstimationError
 from dce.models import fit as fit_model
 from dce.models.clogit import constants_loglik
@@ -56,6 +53,9 @@ def attribute_stages(run: Run) -> None:
         has non-finite estimates (key ``model``), or too few bootstrap replicates
         succeed (key ``importance.intervals``).
     """
+    from dce import design as design_mod  # imported when needed: scipy.linalg, joblib
+    from dce.design.validity import fielded_by_dce
+
     study = run.study
     spec = study.spec
     # a design is built only where it is needed: the design stage, simulated responses,
@@ -220,6 +220,8 @@ def _importance(run: Run, ranges: dict) -> None:
 def _compare(run: Run, parts: dict, pairs: list) -> None:
     """The scale tests of each pair and the group comparisons of importance, ranks and
     trade-offs (groups with a separated fit left out of all of them)."""
+    from dce.analysis.scale import compare_scale  # imported when groups are compared
+
     spec = run.study.spec
     fits = {r.group: r for r in run.fits}
     fits.update(run.base_fits)  # scale tests use the conditional logit
