@@ -141,6 +141,30 @@ def test_design_only_study_before_any_data(tmp_path, capsys):
     assert "Traceback" not in err
 
 
+def test_a_run_never_replaces_another_studys_folder(tmp_path, capsys):
+    """`dce fit` of one study into the run folder of another stops before any work,
+    naming both studies and --force, and leaves the folder as it was (a mistyped --output
+    deleted the other study's results); the same study, or --force, replaces it."""
+    from tests.conftest import SMALL
+
+    first, second = tmp_path / "first.yaml", tmp_path / "second.yaml"
+    first.write_text(SMALL, encoding="utf-8")
+    name = next(line for line in SMALL.splitlines() if line.startswith("name:"))
+    second.write_text(SMALL.replace(name, "name: another_study"), encoding="utf-8")
+    out = tmp_path / "out"
+    assert main(["fit", str(first), "--output", str(out)]) == 0
+    before = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()}
+    capsys.readouterr()
+    assert main(["fit", str(second), "--output", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "results of another study" in err and "'another_study'" in err, err
+    assert "--force" in err and "Traceback" not in err
+    assert {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()} == before
+    assert main(["fit", str(first), "--output", str(out)]) == 0  # the same study: fine
+    assert main(["fit", str(second), "--output", str(out), "--force"]) == 0
+    assert json.loads((out / "manifest.json").read_text())["run"] == "another_study"
+
+
 def test_a_stage_command_never_replaces_another_commands_folder(tmp_path, capsys):
     """`dce design` (or cards, simulate) into a folder written by `dce run` stops, naming
     --output and --force, and leaves the run folder as it was; --force replaces it."""

@@ -37,7 +37,8 @@ def is_dce_folder(path: Path) -> bool:
         return False
 
 
-def check_target(out: Path, force: bool, stage: str | None = None) -> None:
+def check_target(out: Path, force: bool, stage: str | None = None,
+                 run: str | None = None) -> None:
     """Fail early (before any work) if the run folder cannot be written or replaced.
 
     Parameters
@@ -51,6 +52,10 @@ def check_target(out: Path, force: bool, stage: str | None = None) -> None:
         The command writing the folder (``run``, ``design``, ``simulate``, ``power``,
         ``cards``): a folder another command wrote is replaced only with ``force``, so
         that ``dce design`` never silently deletes the report of a ``dce run``.
+    run : str, optional
+        The study's name: a dce folder of another study (its manifest's ``run``) is
+        replaced only with ``force``, so that a mistyped ``--output`` never deletes
+        another study's results.
 
     Raises
     ------
@@ -72,6 +77,11 @@ def check_target(out: Path, force: bool, stage: str | None = None) -> None:
                           f"{stage}` would replace; choose another --output (for example "
                           f"--output {_shown(out)}-{stage}) or pass --force to replace it",
                           file=_shown(out))
+    owner = _manifest(out).get("run")
+    if run is not None and owner not in (None, run) and not force:
+        raise ConfigError(f"this folder holds the results of another study ({owner!r}), "
+                          f"which this run of {run!r} would replace; choose another --output "
+                          "or pass --force to replace it", file=_shown(out))
     parent = _first_existing(out.parent)
     if not os.access(parent, os.W_OK | os.X_OK):
         raise ConfigError("cannot write here (permission denied); choose another --output",
@@ -84,11 +94,16 @@ def check_target(out: Path, force: bool, stage: str | None = None) -> None:
                        file=_shown(out)) from None
 
 
+def _manifest(path: Path) -> dict:
+    """The manifest of a dce folder, else an empty dict."""
+    if not is_dce_folder(path):
+        return {}
+    return json.loads((path / "manifest.json").read_text())
+
+
 def _stage_of(path: Path) -> str | None:
     """The command that wrote a dce folder (its manifest's ``stage``), else None."""
-    if not is_dce_folder(path):
-        return None
-    stage = json.loads((path / "manifest.json").read_text()).get("stage")
+    stage = _manifest(path).get("stage")
     return {"fit": "run"}.get(stage, stage)
 
 

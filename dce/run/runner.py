@@ -110,7 +110,7 @@ class Job:
     def __init__(self, study, output, force, stage=None):
         self.study, self.force = study, force
         self.out = output_dir(study, output, stage)
-        check_target(self.out, force, stage)
+        check_target(self.out, force, stage, study.name)
         self.started = datetime.now(UTC)
         self.t0 = time.perf_counter()
 
