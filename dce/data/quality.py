@@ -81,7 +81,8 @@ def check(responses: pd.DataFrame, attributes, order: dict | None = None) -> pd.
     if df.empty:
         return pd.DataFrame([], columns=COLUMNS)
     names = [a.name for a in attributes]
-    sets = qa.choice_sets(df)
+    respondent = qa.respondent_codes(df["respondent"])  # once: the sets and the groups
+    sets = qa.choice_sets(df, respondent)
     codes, utilities = [], []
     for a in attributes:
         c, keys = qa.cell_keys(sets.take(df[a.name].to_numpy()))
@@ -105,9 +106,11 @@ def check(responses: pd.DataFrame, attributes, order: dict | None = None) -> pd.
     traded = qa.never_traded(sets, codes, utilities, trading, MIN_INFORMATIVE)
     same = (tasks >= MIN_TASKS) & (opted_n == 0) & (positions == 1)
     chose_dominated = sets.per_respondent(chose) > 0
+    first = qa.first_rows(respondent)  # pandas.unique's values are those rows'
     out = pd.DataFrame({
-        "respondent": _inferred(pd.unique(df["respondent"])),
-        "group": _inferred(_groups(df)), "tasks": tasks, "same_position": same,
+        "respondent": _inferred(df["respondent"].array[first]),
+        "group": _inferred(_groups(df, respondent, first)), "tasks": tasks,
+        "same_position": same,
         "always_opt_out": (tasks >= 2) & (opted_n == tasks),
         "never_traded": _inferred(qa.joined_names(traded, names)),
         "dominated_tasks": sets.per_respondent(dominated_set),
@@ -130,13 +133,16 @@ def _marks(df: pd.DataFrame, sets) -> tuple:
     return kind, qa.pair_codes(block, pd.factorize(task)[0])
 
 
-def _groups(df: pd.DataFrame):
-    """Each respondent's (first non-missing) group, in order of first appearance; "all"
-    without a group column."""
+def _groups(df: pd.DataFrame, respondent: np.ndarray, first: np.ndarray):
+    """Each respondent's (first non-missing) group, in order of first appearance (missing
+    for a missing respondent id); "all" without a group column. ``respondent``: codes
+    (:func:`dce.data.quality_arrays.respondent_codes`), ``first``: each one's first row."""
     if "group" not in df:
-        return np.full(df["respondent"].nunique(dropna=False), "all", dtype=object)
-    first = df.groupby("respondent", sort=False)["group"].first()
-    return first.reindex(pd.unique(df["respondent"])).to_numpy()
+        return np.full(len(first), "all", dtype=object)
+    by = df["group"].groupby(respondent, sort=False).first()
+    labels = np.arange(len(first))
+    labels[pd.isna(df["respondent"].to_numpy()[first])] = -1  # not a group: missing
+    return by.reindex(labels).to_numpy()
 
 
 def _inferred(values) -> pd.Series:

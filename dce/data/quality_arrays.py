@@ -199,10 +199,39 @@ class ChoiceSets:
         return np.bincount(self.respondent[sets], minlength=self.n_respondents)
 
 
-def adjacent_sets(df: pd.DataFrame) -> np.ndarray | None:
+def respondent_codes(column: pd.Series) -> np.ndarray:
+    """Codes of a column in order of first appearance, missing values one code: equal to
+    ``pandas.factorize(column, use_na_sentinel=False)[0]``, found by factorizing only the
+    first row of each run of equal adjacent values (files list a respondent's rows together).
+
+    Parameters
+    ----------
+    column : Series (rows,)
+
+    Returns
+    -------
+    ndarray of int64 (rows,)
+    """
+    values = column.to_numpy()
+    change = np.ones(len(values), dtype=bool)
+    change[1:] = values[1:] != values[:-1]
+    heads = np.flatnonzero(change)
+    if len(heads) > len(values) // 2:  # short runs: factorizing them saves nothing
+        return pd.factorize(column, use_na_sentinel=False)[0].astype(np.int64)
+    codes = pd.factorize(column.iloc[heads], use_na_sentinel=False)[0].astype(np.int64)
+    return codes[np.cumsum(change) - 1]
+
+
+def adjacent_sets(df: pd.DataFrame, respondent: np.ndarray) -> np.ndarray | None:
     """Set number of each row when the rows of every set are adjacent (as files and
     simulations write them): sets numbered in order, no sort needed. None when a set's rows
     are apart or a key is missing.
+
+    Parameters
+    ----------
+    df : DataFrame (rows, columns)
+    respondent : ndarray of int64 (rows,)
+        :func:`respondent_codes` of the ``respondent`` column.
 
     Returns
     -------
@@ -210,18 +239,39 @@ def adjacent_sets(df: pd.DataFrame) -> np.ndarray | None:
     """
     change = np.zeros(len(df), dtype=bool)
     change[:1] = True
-    for key in SET_KEYS:
+    change[1:] = respondent[1:] != respondent[:-1]
+    for key in SET_KEYS[1:]:
         col = df[key].to_numpy()
         change[1:] |= col[1:] != col[:-1]
     starts = np.flatnonzero(change)
-    if df[SET_KEYS].isna().to_numpy().any() or df[SET_KEYS].iloc[starts].duplicated().any():
+    ids = df["respondent"].to_numpy()[first_rows(respondent)]
+    if pd.isna(ids).any() or df[SET_KEYS[1:]].isna().to_numpy().any():
+        return None
+    key = respondent[starts]
+    for name in SET_KEYS[1:]:  # a set's key seen in two runs: its rows are apart
+        key = pair_codes(key, factorized(df[name].to_numpy()[starts])[0])
+    if int(key.max(initial=-1)) + 1 < len(starts):  # dense: fewer numbers than runs
         return None
     return np.cumsum(change) - 1
 
 
-def choice_sets(df: pd.DataFrame) -> ChoiceSets:
-    """Sort long responses (default index) by set; see :class:`ChoiceSets`."""
-    set_of = adjacent_sets(df)
+def choice_sets(df: pd.DataFrame, respondent: np.ndarray | None = None) -> ChoiceSets:
+    """Sort long responses (default index) by set; see :class:`ChoiceSets`.
+
+    Parameters
+    ----------
+    df : DataFrame (rows, columns)
+        Long responses with ``respondent, block, task, chosen`` (``is_opt_out`` optional).
+    respondent : ndarray of int64 (rows,), optional
+        :func:`respondent_codes` of the ``respondent`` column, when known already.
+
+    Returns
+    -------
+    ChoiceSets
+    """
+    if respondent is None:
+        respondent = respondent_codes(df["respondent"])
+    set_of = adjacent_sets(df, respondent)
     if set_of is None:  # sets in order of first appearance, rows in order within a set
         set_id = df.groupby(SET_KEYS, sort=False).ngroup().to_numpy()
         rows = np.argsort(set_id, kind="stable")
@@ -239,9 +289,8 @@ def choice_sets(df: pd.DataFrame) -> ChoiceSets:
     first = np.r_[True, set_of[hit][1:] != set_of[hit][:-1]] if len(hit) else hit.astype(bool)
     chosen_row = np.full(len(start), -1, dtype=np.int64)
     chosen_row[set_of[hit[first]]] = hit[first]
-    resp, uniques = pd.factorize(df["respondent"], use_na_sentinel=False)
-    return ChoiceSets(rows, set_of, start, is_opt, chosen_row,
-                      np.asarray(resp, dtype=np.int64)[rows[start]], len(uniques), in_order)
+    return ChoiceSets(rows, set_of, start, is_opt, chosen_row, respondent[rows[start]],
+                      int(respondent.max(initial=-1)) + 1, in_order)
 
 
 # ----- the checks -----------------------------------------------------------------------
