@@ -439,36 +439,115 @@ def never_traded(sets: ChoiceSets, codes: list, utilities: list, trading: np.nda
     chosen = sets.chosen_row[sets.set_of[others]]
     others, chosen = others[others != chosen], chosen[others != chosen]
     edge_set = sets.set_of[others]  # sorted
+    heads = np.flatnonzero(np.r_[True, edge_set[1:] != edge_set[:-1]]) if len(others) \
+        else others  # each set's first edge
+    head_respondent = sets.respondent[edge_set[heads]]
+    edge_respondent = sets.respondent[edge_set]
     for q, (c, u) in enumerate(zip(codes, utilities, strict=True)):
         a, b = c[chosen], c[others]
         differ = a != b
-        a, b, s = a[differ], b[differ], edge_set[differ]
-        if not len(s):
+        if not differ.any():
             continue
-        has = np.zeros(sets.n_sets, dtype=bool)
-        has[s] = True
-        informative = sets.per_respondent(has)
-        good = preferred_edges(a, b, s, int(c.max()) + 1, u)
-        broke = np.bincount(sets.respondent[s[~good]], minlength=sets.n_respondents)
+        informative = np.bincount(head_respondent[np.logical_or.reduceat(differ, heads)],
+                                  minlength=sets.n_respondents)
+        worse = worse_edges(a, b, differ, edge_set, int(c.max()) + 1, u)
+        broke = np.bincount(edge_respondent[worse], minlength=sets.n_respondents)
         out[q] = (informative >= min_informative) & (broke == 0)
     return out
+
+
+def worse_edges(a: np.ndarray, b: np.ndarray, differ: np.ndarray, edge_set: np.ndarray,
+                n_keys: int, utility) -> np.ndarray:
+    """The "chosen over" pairs (a, b) of different levels where ``a`` is not the better
+    (:func:`preferred_edges` on the pairs that differ), by a (levels, levels) table of
+    whether the first level is worse when it is small (at most about four per pair).
+
+    Parameters
+    ----------
+    a, b : ndarrays of int (edges,)
+        Level codes: chosen, and another level of the same set.
+    differ : ndarray of bool (edges,)
+        ``a != b``.
+    edge_set : ndarray of int (edges,)
+        Set of each edge, the edges of a set adjacent.
+    n_keys : int
+        More than the largest code.
+    utility : (utility, known) or None
+        As in :func:`preferred_edges`.
+
+    Returns
+    -------
+    ndarray of bool (edges,)
+    """
+    if n_keys * n_keys > 4 * len(a) + 1024:
+        worse = differ.copy()
+        worse[differ] = ~preferred_edges(a[differ], b[differ], edge_set[differ], n_keys,
+                                         utility)
+        return worse
+    edge = a.astype(np.int64) * n_keys + b
+    if utility is not None:
+        util, known = utility[0][:n_keys], utility[1][:n_keys]
+        better = known[:, None] & known[None, :] & (util[:, None] > util[None, :] + TOLERANCE)
+    else:
+        once = differ.copy()  # an edge counts once per set: drop repeats
+        run = int(np.bincount(edge_set).max(initial=0))
+        for d in range(1, run):  # edges of a set are adjacent, at most ``run`` of them
+            once[d:] &= (edge_set[d:] != edge_set[:-d]) | (edge[d:] != edge[:-d])
+        counts = np.bincount(edge[once], minlength=n_keys * n_keys).reshape(n_keys, n_keys)
+        better = counts > counts.T
+    worse = ~better
+    np.fill_diagonal(worse, False)  # the same level: not a trade
+    return worse.ravel()[edge]
 
 
 def multiset_keys(sets: ChoiceSets, pid: np.ndarray) -> np.ndarray:
     """One code per distinct set content: the profiles of its generic alternatives in any
     order (as a multiset) and whether it has an opt-out.
 
+    Each set's profiles fill one row of a (sets, largest set) table, sorted along the row
+    (empty places first); the rows are then numbered as base-(profiles + 1) numbers. When
+    the sets' sizes differ so much that the table would be more than twice the rows, the
+    profiles are sorted within sets instead (:func:`_sorted_multiset_keys`).
+
+    Parameters
+    ----------
+    sets : ChoiceSets
+    pid : ndarray of int64 (rows,)
+        Profile of each sorted row (:func:`profile_ids`).
+
     Returns
     -------
     ndarray of int64 (sets,)
+        Dense (:func:`dense`): equal numbers for equal contents only.
     """
     generic = np.flatnonzero(~sets.is_opt)
+    s = sets.set_of[generic]  # sorted: the rows of a set are adjacent
+    size = np.bincount(s, minlength=sets.n_sets)
+    has_opt = np.bincount(sets.set_of[sets.is_opt], minlength=sets.n_sets) > 0
+    width = int(size.max(initial=0))
+    if sets.n_sets * width > 2 * len(s) + 1024:
+        return _sorted_multiset_keys(sets, pid, generic, size, has_opt)
+    table = np.zeros((sets.n_sets, width), dtype=np.int64)  # 0: no alternative here
+    table[s, np.arange(len(s)) - (np.cumsum(size) - size)[s]] = pid[generic] + 1
+    table.sort(axis=1)
+    key, top = has_opt.astype(np.int64), 2
+    radix = int(pid.max(initial=0)) + 2
+    for column in table.T:  # positions within a set, not sets
+        if top * radix >= 2**62:  # renumber densely before the product could overflow
+            key = dense(key)
+            top = int(key.max(initial=0)) + 1
+        key = key * radix + column
+        top *= radix
+    return dense(key)
+
+
+def _sorted_multiset_keys(sets: ChoiceSets, pid: np.ndarray, generic: np.ndarray,
+                          size: np.ndarray, has_opt: np.ndarray) -> np.ndarray:
+    """:func:`multiset_keys` by sorting the profiles within sets (any set sizes)."""
     top = int(pid.max(initial=0)) + 1
     order = np.argsort(sets.set_of[generic] * top + pid[generic], kind="stable") \
         if top * (sets.n_sets + 1) < 2**62 else np.lexsort((pid[generic], sets.set_of[generic]))
     s, p = sets.set_of[generic][order], pid[generic][order]
-    size = np.bincount(s, minlength=sets.n_sets)
-    has_opt = np.bincount(sets.set_of[sets.is_opt], minlength=sets.n_sets) > 0
     shape = pair_codes(size, has_opt)
     key = shape.copy()
     position = np.arange(len(s)) - (np.cumsum(size) - size)[s]

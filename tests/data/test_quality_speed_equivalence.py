@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from dce.core.attributes import Attribute
@@ -38,6 +38,68 @@ def _old_groups(df: pd.DataFrame):
         return np.full(df["respondent"].nunique(dropna=False), "all", dtype=object)
     first = df.groupby("respondent", sort=False)["group"].first()
     return first.reindex(pd.unique(df["respondent"])).to_numpy()
+
+
+def _old_preferred_edges(a, b, edge_set, n_keys, utility):
+    if utility is not None:
+        util, known = utility
+        return known[a] & known[b] & (util[a] > util[b] + qa.TOLERANCE)
+    a, b = a.astype(np.int64), b.astype(np.int64)
+    edge, reverse = a * n_keys + b, b * n_keys + a
+    once = np.ones(len(edge), dtype=bool)
+    run = int(np.bincount(edge_set).max(initial=0))
+    for d in range(1, run):
+        once[d:] &= (edge_set[d:] != edge_set[:-d]) | (edge[d:] != edge[:-d])
+    if n_keys * n_keys <= 4 * len(edge) + 1024:
+        counts = np.bincount(edge[once], minlength=n_keys * n_keys)
+        return counts[edge] > counts[reverse]
+    codes, values = pd.factorize(edge)
+    counts = np.bincount(codes[once], minlength=len(values))
+    back = pd.Index(values).get_indexer(reverse)
+    return counts[codes] > np.where(back >= 0, counts[back], 0)
+
+
+def _old_never_traded(sets, codes, utilities, trading, min_informative):
+    out = np.zeros((len(codes), sets.n_respondents), dtype=bool)
+    others = np.flatnonzero(~sets.is_opt & trading[sets.set_of])
+    chosen = sets.chosen_row[sets.set_of[others]]
+    others, chosen = others[others != chosen], chosen[others != chosen]
+    edge_set = sets.set_of[others]
+    for q, (c, u) in enumerate(zip(codes, utilities, strict=True)):
+        a, b = c[chosen], c[others]
+        differ = a != b
+        a, b, s = a[differ], b[differ], edge_set[differ]
+        if not len(s):
+            continue
+        has = np.zeros(sets.n_sets, dtype=bool)
+        has[s] = True
+        informative = sets.per_respondent(has)
+        good = _old_preferred_edges(a, b, s, int(c.max()) + 1, u)
+        broke = np.bincount(sets.respondent[s[~good]], minlength=sets.n_respondents)
+        out[q] = (informative >= min_informative) & (broke == 0)
+    return out
+
+
+def _old_multiset_keys(sets, pid):
+    generic = np.flatnonzero(~sets.is_opt)
+    top = int(pid.max(initial=0)) + 1
+    order = np.argsort(sets.set_of[generic] * top + pid[generic], kind="stable") \
+        if top * (sets.n_sets + 1) < 2**62 else np.lexsort((pid[generic], sets.set_of[generic]))
+    s, p = sets.set_of[generic][order], pid[generic][order]
+    size = np.bincount(s, minlength=sets.n_sets)
+    has_opt = np.bincount(sets.set_of[sets.is_opt], minlength=sets.n_sets) > 0
+    shape = qa.pair_codes(size, has_opt)
+    key = shape.copy()
+    position = np.arange(len(s)) - (np.cumsum(size) - size)[s]
+    for i in range(int(size.max(initial=0))):
+        at = position == i
+        key[s[at]] = qa.pair_codes(key[s[at]], p[at])
+    return qa.pair_codes(shape, key)
+
+
+def same_partition(new: np.ndarray, old: np.ndarray) -> None:
+    """Equal numbers in the same places (the numbering itself is free)."""
+    np.testing.assert_array_equal(pd.factorize(new)[0], pd.factorize(old)[0])
 
 
 def _inferred(values) -> pd.Series:
@@ -123,3 +185,103 @@ def test_respondent_and_group_columns_as_pandas_unique_and_groupby(df):
                                    _inferred(pd.unique(df["respondent"])), check_names=False)
     pd.testing.assert_series_equal(table["group"], _inferred(_old_groups(df)),
                                    check_names=False)
+
+
+# ----- the checks on random sets --------------------------------------------------------
+@st.composite
+def choice_sets(draw):
+    """ChoiceSets of 1-5 generic alternatives (some sets with an opt-out, some unanswered),
+    and level codes per row of up to three attributes (a few or many levels)."""
+    n_resp = draw(st.integers(1, 4))
+    rows = []
+    for s in range(draw(st.integers(1, 16))):
+        n_alts = draw(st.integers(1, 5))
+        opt = draw(st.booleans())
+        pick = draw(st.integers(-1, n_alts - 1 + opt))  # -1: unanswered
+        for j in range(n_alts + opt):
+            rows.append({"respondent": draw(st.integers(0, n_resp - 1)) if j == 0
+                         else rows[-1]["respondent"], "block": 1, "task": s,
+                         "alternative": j + 1, "chosen": int(j == pick),
+                         "is_opt_out": int(j == n_alts)})
+    df = pd.DataFrame(rows)
+    if draw(st.booleans()):
+        df = df.sample(frac=1.0, random_state=draw(st.integers(0, 99))).reset_index(drop=True)
+    sets = qa.choice_sets(df)
+    codes = []
+    for _ in range(draw(st.integers(1, 3))):
+        n_levels = draw(st.sampled_from([1, 2, 3, 40]))  # 40: more pairs than edges
+        codes.append(np.array(draw(st.lists(st.integers(0, n_levels - 1), min_size=len(df),
+                                            max_size=len(df))), dtype=np.int32))
+    return sets, codes
+
+
+@st.composite
+def utility(draw, n_levels: int):
+    """None (the sample's order) or a priori utilities with ties and unknown levels."""
+    if draw(st.booleans()):
+        return None
+    util = np.array(draw(st.lists(st.sampled_from([0.0, 1.0, 2.0, 1.0 + 1e-13, np.nan]),
+                                  min_size=n_levels, max_size=n_levels)))
+    known = np.array(draw(st.lists(st.booleans(), min_size=n_levels, max_size=n_levels)))
+    return util, known & ~np.isnan(util)
+
+
+@SETTINGS
+@given(choice_sets(), st.data())
+def test_never_traded_as_the_former_version(drawn, data):
+    sets, codes = drawn
+    utilities = [data.draw(utility(int(c.max()) + 1)) for c in codes]
+    trading = np.array(data.draw(st.lists(st.booleans(), min_size=sets.n_sets,
+                                          max_size=sets.n_sets))) & sets.answered
+    min_informative = data.draw(st.integers(0, 3))
+    np.testing.assert_array_equal(
+        qa.never_traded(sets, codes, utilities, trading, min_informative),
+        _old_never_traded(sets, codes, utilities, trading, min_informative))
+
+
+@SETTINGS
+@given(st.lists(st.tuples(st.integers(0, 2), st.lists(st.integers(0, 2), min_size=1,
+                                                        max_size=4)), min_size=1, max_size=20),
+       st.data())
+@example([(0, [1, 0, 1]), (1, [0])], None)  # a repeat two edges apart, and the reverse
+def test_worse_edges_as_the_former_preferred_edges(sets, data):
+    """Edges (chosen level, other level) of sets of 1-4 edges, with repeats within a set
+    and levels equal to the chosen one in between."""
+    a = np.array([c for c, others in sets for _ in others], dtype=np.int32)
+    b = np.array([o for _, others in sets for o in others], dtype=np.int32)
+    edge_set = np.repeat(np.arange(len(sets)), [len(others) for _, others in sets])
+    differ = a != b
+    u = data.draw(utility(3)) if data is not None else None
+    expected = differ.copy()
+    expected[differ] = ~_old_preferred_edges(a[differ], b[differ], edge_set[differ], 3, u)
+    np.testing.assert_array_equal(qa.worse_edges(a, b, differ, edge_set, 3, u), expected)
+
+
+@SETTINGS
+@given(choice_sets(), st.data())
+def test_multiset_keys_group_sets_as_the_former_version(drawn, data):
+    sets, _ = drawn
+    n_profiles = data.draw(st.sampled_from([1, 2, 3, 2**40]))  # 2**40: ids far apart
+    pid = np.array(data.draw(st.lists(st.integers(0, 2), min_size=len(sets.rows),
+                                      max_size=len(sets.rows))), dtype=np.int64)
+    pid = pid * (n_profiles // 2) if n_profiles > 3 else pid % n_profiles
+    new = qa.multiset_keys(sets, pid)
+    assert new.min(initial=0) >= 0 and new.max(initial=-1) < sets.n_sets  # dense
+    same_partition(new, _old_multiset_keys(sets, pid))
+
+
+def test_multiset_keys_when_one_set_is_much_larger():
+    """One set of 3,000 alternatives among 2,000 small ones: the sets are sorted instead of
+    tabled (a table would be 2,000 x 3,000); the same contents get the same key."""
+    rng = np.random.default_rng(5)
+    sizes = np.r_[rng.integers(1, 4, size=2000), 3000]
+    n_sets = len(sizes)
+    df = pd.DataFrame({"respondent": 1, "block": 1, "task": np.repeat(np.arange(n_sets), sizes),
+                       "chosen": 0, "is_opt_out": 0})
+    df.loc[df.groupby("task").head(1).index[::3], "is_opt_out"] = 1
+    sets = qa.choice_sets(df)
+    pid = rng.integers(0, 3, size=len(df)).astype(np.int64)
+    assert sets.n_sets * int(np.bincount(sets.set_of).max()) > 2 * len(df) + 1024
+    new = qa.multiset_keys(sets, pid)
+    same_partition(new, _old_multiset_keys(sets, pid))
+    assert len(np.unique(new)) < n_sets / 2  # many repeated contents: the test means something
