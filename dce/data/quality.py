@@ -190,13 +190,15 @@ def summary(table: pd.DataFrame, attributes=(), order_source: str | None = None,
 
     def counts(part: pd.DataFrame) -> dict:
         traded = part["never_traded"].fillna("").astype(str)
+        lists = traded.value_counts()  # few distinct lists: match names once per list
+        lists.index = ";" + lists.index + ";"
         return {
             "respondents": int(len(part)),
             "same_position": int(part["same_position"].sum()),
             "always_opt_out": int(part["always_opt_out"].sum()),
             "never_traded": int((traded != "").sum()),
             "never_traded_by_attribute": {  # ";"-joined names, matched whole
-                n: int((";" + traded + ";").str.contains(f";{n};", regex=False).sum())
+                n: int(lists[lists.index.str.contains(f";{n};", regex=False)].sum())
                 for n in names},
             "with_dominated_task": int((part["dominated_tasks"] > 0).sum()),
             "chose_dominated": int(part["chose_dominated"].sum()),

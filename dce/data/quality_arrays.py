@@ -576,14 +576,13 @@ def repeat_counts(sets: ChoiceSets, key: np.ndarray, answer: np.ndarray) -> tupl
     """
     answered = sets.answered
     resp = sets.respondent[answered]
-    group = pair_codes(resp, key[answered])
+    group = pair_codes(resp, key[answered])  # a respondent's sets of one content
     first = first_rows(group)
     repeated = sets.per_respondent(answered) - np.bincount(resp[first],
                                                            minlength=sets.n_respondents)
-    answers = first_rows(pair_codes(group, answer[answered] + 1))
-    spread = np.bincount(group[answers], minlength=len(first))
-    bad = spread[group] > 1
-    inconsistent = np.bincount(resp[bad], minlength=sets.n_respondents) > 0
+    given = answer[answered]
+    differs = given != given[first[group]]  # two answers differ: one differs from the first
+    inconsistent = np.bincount(resp[differs], minlength=sets.n_respondents) > 0
     return repeated, inconsistent
 
 

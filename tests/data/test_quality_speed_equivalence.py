@@ -97,6 +97,20 @@ def _old_multiset_keys(sets, pid):
     return qa.pair_codes(shape, key)
 
 
+def _old_repeat_counts(sets, key, answer):
+    answered = sets.answered
+    resp = sets.respondent[answered]
+    group = qa.pair_codes(resp, key[answered])
+    first = qa.first_rows(group)
+    repeated = sets.per_respondent(answered) - np.bincount(resp[first],
+                                                           minlength=sets.n_respondents)
+    answers = qa.first_rows(qa.pair_codes(group, answer[answered] + 1))
+    spread = np.bincount(group[answers], minlength=len(first))
+    bad = spread[group] > 1
+    inconsistent = np.bincount(resp[bad], minlength=sets.n_respondents) > 0
+    return repeated, inconsistent
+
+
 def same_partition(new: np.ndarray, old: np.ndarray) -> None:
     """Equal numbers in the same places (the numbering itself is free)."""
     np.testing.assert_array_equal(pd.factorize(new)[0], pd.factorize(old)[0])
@@ -285,3 +299,44 @@ def test_multiset_keys_when_one_set_is_much_larger():
     new = qa.multiset_keys(sets, pid)
     same_partition(new, _old_multiset_keys(sets, pid))
     assert len(np.unique(new)) < n_sets / 2  # many repeated contents: the test means something
+
+
+@SETTINGS
+@given(choice_sets(), st.data())
+def test_repeat_counts_as_the_former_version(drawn, data):
+    """Keys with many ties (repeats) and answers -1 (the opt-out) or a profile."""
+    sets, _ = drawn
+    n = sets.n_sets
+    key = np.array(data.draw(st.lists(st.integers(0, 2), min_size=n, max_size=n)), np.int64)
+    answer = np.array(data.draw(st.lists(st.integers(-1, 2), min_size=n, max_size=n)), np.int64)
+    new, old = qa.repeat_counts(sets, key, answer), _old_repeat_counts(sets, key, answer)
+    np.testing.assert_array_equal(new[0], old[0])
+    np.testing.assert_array_equal(new[1], old[1])
+
+
+# ----- the summary ----------------------------------------------------------------------
+NAMES = ["a", "ab", "b", "a.b", "x y"]  # names that are parts of others
+
+
+@SETTINGS
+@given(st.lists(st.tuples(st.sampled_from(["g1", "g2"]),
+                          st.one_of(st.none(), st.lists(st.sampled_from(NAMES), unique=True))),
+                max_size=30))
+def test_never_traded_counts_as_the_former_text_match(rows):
+    """Per group and in total: respondents whose ``;``-joined list holds the whole name."""
+    table = pd.DataFrame([{"respondent": i, "group": g,
+                           "never_traded": None if names is None else ";".join(names)}
+                          for i, (g, names) in enumerate(rows)],
+                         columns=["respondent", "group", "never_traded"])
+    for col in quality.COLUMNS[2:]:
+        if col != "never_traded":
+            table[col] = 0 if col in ("tasks", "dominated_tasks", "repeated_tasks") else False
+    attributes = [Attribute(n, n, "effects", (0, 1)) for n in NAMES]
+    out = quality.summary(table, attributes)
+    parts = dict(table.groupby("group", sort=False).__iter__())
+    for where, counts in [("total", out["total"])] + list(out["groups"].items()):
+        traded = (table if where == "total" else parts[where])["never_traded"]
+        traded = traded.fillna("").astype(str)
+        expected = {n: int((";" + traded + ";").str.contains(f";{n};", regex=False).sum())
+                    for n in NAMES}
+        assert counts["never_traded_by_attribute"] == expected
