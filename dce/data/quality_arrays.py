@@ -46,23 +46,47 @@ def cell_keys(values) -> tuple[np.ndarray, np.ndarray]:
     arr = np.asarray(values)
     if arr.dtype == object and pd.api.types.infer_dtype(arr, skipna=True) not in SAFE_KINDS:
         arr = arr.astype(str)  # e.g. True and 1 are equal but read differently
+    table = small_range(arr)
+    if table is not None:  # one lookup from value to key code, not value -> unique -> key
+        shifted, present, low = table
+        key_codes, distinct = _key_codes(np.flatnonzero(present) + low)
+        lookup = np.zeros(len(present), dtype=np.int32)
+        lookup[present] = key_codes[:-1]
+        return lookup[shifted], distinct
     codes, uniques = factorized(arr)
+    key_codes, distinct = _key_codes(uniques)
+    return key_codes[codes], distinct
+
+
+def _key_codes(uniques) -> tuple[np.ndarray, np.ndarray]:
+    """Key code (int32) of each unique cell and of a missing one (last), and the keys."""
     text = np.asarray(uniques, dtype=object).astype(str)
     keys = [level_key(u) if u not in ("", "nan", "None") else "" for u in text.tolist()]
     key_codes, distinct = pd.factorize(np.array(keys + [""], dtype=object))
-    return key_codes.astype(np.int32)[codes], np.asarray(distinct, dtype=object)
+    return key_codes.astype(np.int32), np.asarray(distinct, dtype=object)
+
+
+def small_range(arr: np.ndarray) -> tuple[np.ndarray, np.ndarray, int] | None:
+    """For integers of a small range (at most about four per value): the values less the
+    smallest (int64), which of 0 ... range occur (bool), and the smallest; else None."""
+    if arr.dtype.kind not in "iu" or not len(arr):
+        return None
+    low, high = int(arr.min()), int(arr.max())
+    if high - low > 4 * len(arr) + 1024:
+        return None
+    shifted = arr.astype(np.int64) - low if low or arr.dtype != np.int64 else arr
+    present = np.zeros(high - low + 1, dtype=bool)
+    present[shifted] = True
+    return shifted, present, low
 
 
 def factorized(arr: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(codes, uniques) as :func:`pandas.factorize` (missing: -1), by a table lookup for
     integers of a small range."""
-    if arr.dtype.kind in "iu" and len(arr):
-        low = int(arr.min())
-        shifted = arr.astype(np.int64) - low
-        if int(shifted.max()) <= 4 * len(arr) + 1024:
-            seen = np.zeros(int(shifted.max()) + 1, dtype=bool)
-            seen[shifted] = True
-            return (np.cumsum(seen) - 1)[shifted], np.flatnonzero(seen) + low
+    table = small_range(arr)
+    if table is not None:
+        shifted, present, low = table
+        return (np.cumsum(present) - 1)[shifted], np.flatnonzero(present) + low
     return pd.factorize(arr)
 
 

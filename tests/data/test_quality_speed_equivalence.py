@@ -11,7 +11,7 @@ import pandas as pd
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from dce.core.attributes import Attribute
+from dce.core.attributes import Attribute, level_key
 from dce.data import quality
 from dce.data import quality_arrays as qa
 
@@ -38,6 +38,28 @@ def _old_groups(df: pd.DataFrame):
         return np.full(df["respondent"].nunique(dropna=False), "all", dtype=object)
     first = df.groupby("respondent", sort=False)["group"].first()
     return first.reindex(pd.unique(df["respondent"])).to_numpy()
+
+
+def _old_factorized(arr):
+    if arr.dtype.kind in "iu" and len(arr):
+        low = int(arr.min())
+        shifted = arr.astype(np.int64) - low
+        if int(shifted.max()) <= 4 * len(arr) + 1024:
+            seen = np.zeros(int(shifted.max()) + 1, dtype=bool)
+            seen[shifted] = True
+            return (np.cumsum(seen) - 1)[shifted], np.flatnonzero(seen) + low
+    return pd.factorize(arr)
+
+
+def _old_cell_keys(values):
+    arr = np.asarray(values)
+    if arr.dtype == object and pd.api.types.infer_dtype(arr, skipna=True) not in qa.SAFE_KINDS:
+        arr = arr.astype(str)
+    codes, uniques = _old_factorized(arr)
+    text = np.asarray(uniques, dtype=object).astype(str)
+    keys = [level_key(u) if u not in ("", "nan", "None") else "" for u in text.tolist()]
+    key_codes, distinct = pd.factorize(np.array(keys + [""], dtype=object))
+    return key_codes.astype(np.int32)[codes], np.asarray(distinct, dtype=object)
 
 
 def _old_preferred_edges(a, b, edge_set, n_keys, utility):
@@ -199,6 +221,36 @@ def test_respondent_and_group_columns_as_pandas_unique_and_groupby(df):
                                    _inferred(pd.unique(df["respondent"])), check_names=False)
     pd.testing.assert_series_equal(table["group"], _inferred(_old_groups(df)),
                                    check_names=False)
+
+
+# ----- levels as codes -----------------------------------------------------------------
+CELLS = st.one_of(
+    st.lists(st.integers(-3, 3), max_size=40).map(lambda v: np.array(v, dtype=np.int64)),
+    st.lists(st.integers(-100, 100), max_size=40).map(lambda v: np.array(v, dtype=np.int8)),
+    st.lists(st.integers(0, 250), max_size=40).map(lambda v: np.array(v, dtype=np.uint8)),
+    st.lists(st.integers(0, 10**6), max_size=40).map(lambda v: np.array(v, dtype=np.int64)),
+    st.lists(st.sampled_from([1.0, 4.0, np.nan, 12.5]), max_size=40).map(np.array),
+    st.lists(st.sampled_from(["Low", " Low ", "", None, np.nan, 4, "4.0", True]),
+             max_size=40).map(lambda v: np.array(v, dtype=object)))
+
+
+@SETTINGS
+@given(CELLS)
+def test_cell_keys_as_the_former_version(values):
+    new_codes, new_keys = qa.cell_keys(values)
+    old_codes, old_keys = _old_cell_keys(values)
+    assert new_codes.dtype == np.int32
+    np.testing.assert_array_equal(new_codes, old_codes)
+    np.testing.assert_array_equal(new_keys, old_keys)
+
+
+@SETTINGS
+@given(CELLS)
+def test_factorized_as_the_former_version(values):
+    new, old = qa.factorized(values), _old_factorized(values)
+    np.testing.assert_array_equal(new[0], old[0])
+    np.testing.assert_array_equal(np.asarray(new[1], dtype=object),
+                                  np.asarray(old[1], dtype=object))
 
 
 # ----- the checks on random sets --------------------------------------------------------
