@@ -465,23 +465,37 @@ def never_traded(sets: ChoiceSets, codes: list, utilities: list, trading: np.nda
     edge_set = sets.set_of[others]  # sorted
     heads = np.flatnonzero(np.r_[True, edge_set[1:] != edge_set[:-1]]) if len(others) \
         else others  # each set's first edge
+    run = int(np.diff(np.r_[heads, len(others)]).max(initial=0))  # most edges of a set
+    width = run if len(others) == run * len(heads) else 0  # every set has ``run`` edges
     head_respondent = sets.respondent[edge_set[heads]]
-    edge_respondent = sets.respondent[edge_set]
     for q, (c, u) in enumerate(zip(codes, utilities, strict=True)):
         a, b = c[chosen], c[others]
         differ = a != b
         if not differ.any():
             continue
-        informative = np.bincount(head_respondent[np.logical_or.reduceat(differ, heads)],
+        worse = worse_edges(a, b, differ, edge_set, int(c.max()) + 1, u, run)
+        informative = np.bincount(head_respondent, per_set_any(differ, heads, width),
                                   minlength=sets.n_respondents)
-        worse = worse_edges(a, b, differ, edge_set, int(c.max()) + 1, u)
-        broke = np.bincount(edge_respondent[worse], minlength=sets.n_respondents)
+        broke = np.bincount(head_respondent, per_set_any(worse, heads, width),
+                            minlength=sets.n_respondents)
         out[q] = (informative >= min_informative) & (broke == 0)
     return out
 
 
+def per_set_any(flags: np.ndarray, heads: np.ndarray, width: int) -> np.ndarray:
+    """Whether any flag of each set is true: bool (sets,). ``flags`` (edges,) with the
+    edges of a set adjacent, ``heads`` each set's first; ``width``: the edges of every set,
+    when all have as many (then read by strides), else 0."""
+    if not width:
+        return np.logical_or.reduceat(flags, heads)
+    out = flags[::width].copy()
+    for j in range(1, width):  # edges within a set, not sets
+        out |= flags[j::width]
+    return out
+
+
 def worse_edges(a: np.ndarray, b: np.ndarray, differ: np.ndarray, edge_set: np.ndarray,
-                n_keys: int, utility) -> np.ndarray:
+                n_keys: int, utility, run: int | None = None) -> np.ndarray:
     """The "chosen over" pairs (a, b) of different levels where ``a`` is not the better
     (:func:`preferred_edges` on the pairs that differ), by a (levels, levels) table of
     whether the first level is worse when it is small (at most about four per pair).
@@ -498,6 +512,8 @@ def worse_edges(a: np.ndarray, b: np.ndarray, differ: np.ndarray, edge_set: np.n
         More than the largest code.
     utility : (utility, known) or None
         As in :func:`preferred_edges`.
+    run : int, optional
+        The most edges of a set, when known.
 
     Returns
     -------
@@ -514,10 +530,10 @@ def worse_edges(a: np.ndarray, b: np.ndarray, differ: np.ndarray, edge_set: np.n
         better = known[:, None] & known[None, :] & (util[:, None] > util[None, :] + TOLERANCE)
     else:
         once = differ.copy()  # an edge counts once per set: drop repeats
-        run = int(np.bincount(edge_set).max(initial=0))
+        run = int(np.bincount(edge_set).max(initial=0)) if run is None else run
         for d in range(1, run):  # edges of a set are adjacent, at most ``run`` of them
             once[d:] &= (edge_set[d:] != edge_set[:-d]) | (edge[d:] != edge[:-d])
-        counts = np.bincount(edge[once], minlength=n_keys * n_keys).reshape(n_keys, n_keys)
+        counts = np.bincount(edge, once, minlength=n_keys * n_keys).reshape(n_keys, n_keys)
         better = counts > counts.T
     worse = ~better
     np.fill_diagonal(worse, False)  # the same level: not a trade

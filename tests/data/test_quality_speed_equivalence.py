@@ -260,8 +260,9 @@ def choice_sets(draw):
     and level codes per row of up to three attributes (a few or many levels)."""
     n_resp = draw(st.integers(1, 4))
     rows = []
+    same_size = draw(st.sampled_from([None, 2, 3]))  # every set as large: strided reads
     for s in range(draw(st.integers(1, 16))):
-        n_alts = draw(st.integers(1, 5))
+        n_alts = same_size or draw(st.integers(1, 5))
         opt = draw(st.booleans())
         pick = draw(st.integers(-1, n_alts - 1 + opt))  # -1: unanswered
         for j in range(n_alts + opt):
@@ -321,6 +322,20 @@ def test_worse_edges_as_the_former_preferred_edges(sets, data):
     expected = differ.copy()
     expected[differ] = ~_old_preferred_edges(a[differ], b[differ], edge_set[differ], 3, u)
     np.testing.assert_array_equal(qa.worse_edges(a, b, differ, edge_set, 3, u), expected)
+
+
+@SETTINGS
+@given(st.integers(1, 4), st.integers(1, 12), st.booleans(), st.data())
+def test_per_set_any_by_strides_as_reduceat(width, n_sets, uniform, data):
+    """Sets of ``width`` edges each (read by strides) or of 1 to ``width`` edges."""
+    sizes = np.full(n_sets, width) if uniform else \
+        np.array(data.draw(st.lists(st.integers(1, width), min_size=n_sets, max_size=n_sets)))
+    flags = np.array(data.draw(st.lists(st.booleans(), min_size=int(sizes.sum()),
+                                        max_size=int(sizes.sum()))), dtype=bool)
+    heads = np.r_[0, np.cumsum(sizes)[:-1]]
+    common = width if (sizes == width).all() else 0
+    expected = np.array([flags[h:h + n].any() for h, n in zip(heads, sizes, strict=True)])
+    np.testing.assert_array_equal(qa.per_set_any(flags, heads, common), expected)
 
 
 @SETTINGS
