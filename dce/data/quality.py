@@ -139,6 +139,9 @@ def _groups(df: pd.DataFrame, respondent: np.ndarray, first: np.ndarray):
     (:func:`dce.data.quality_arrays.respondent_codes`), ``first``: each one's first row."""
     if "group" not in df:
         return np.full(len(first), "all", dtype=object)
+    at_first = df["group"].iloc[first]
+    if not at_first.isna().any() and not pd.isna(df["respondent"].to_numpy()[first]).any():
+        return at_first.to_numpy()  # each respondent's first row has the group
     by = df["group"].groupby(respondent, sort=False).first()
     labels = np.arange(len(first))
     labels[pd.isna(df["respondent"].to_numpy()[first])] = -1  # not a group: missing

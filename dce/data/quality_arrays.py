@@ -136,7 +136,8 @@ def profile_ids(codes: list[np.ndarray], n_rows: int) -> np.ndarray:
         if size * radix >= 2**52:  # renumber densely before the product could overflow
             pid = dense(pid)
             size = int(pid.max(initial=0)) + 1
-        pid = pid * radix + c
+        pid *= radix  # in place: no new array per attribute
+        pid += c
         size *= radix
     return dense(pid)
 
@@ -301,10 +302,10 @@ def choice_sets(df: pd.DataFrame, respondent: np.ndarray | None = None) -> Choic
         rows = np.argsort(set_id, kind="stable")
         sid = set_id[rows]
         set_of = np.cumsum(np.r_[True, sid[1:] != sid[:-1]] if len(sid) else sid) - 1
+        in_order = bool((rows == np.arange(len(df))).all())
     else:
-        rows = np.arange(len(df))
+        rows, in_order = np.arange(len(df)), True
     start = np.flatnonzero(np.r_[True, set_of[1:] != set_of[:-1]]) if len(df) else set_of
-    in_order = bool((rows == np.arange(len(df))).all())
     is_opt = df["is_opt_out"].to_numpy().astype(bool) if "is_opt_out" in df else \
         np.zeros(len(rows), bool)
     is_opt = is_opt if in_order else is_opt[rows]
@@ -567,8 +568,11 @@ def multiset_keys(sets: ChoiceSets, pid: np.ndarray) -> np.ndarray:
     width = int(size.max(initial=0))
     if sets.n_sets * width > 2 * len(s) + 1024:
         return _sorted_multiset_keys(sets, pid, generic, size, has_opt)
-    table = np.zeros((sets.n_sets, width), dtype=np.int64)  # 0: no alternative here
-    table[s, np.arange(len(s)) - (np.cumsum(size) - size)[s]] = pid[generic] + 1
+    if len(s) == sets.n_sets * width:  # every set as large: the rows are the table
+        table = (pid[generic] + 1).reshape(sets.n_sets, width)
+    else:
+        table = np.zeros((sets.n_sets, width), dtype=np.int64)  # 0: no alternative here
+        table[s, np.arange(len(s)) - (np.cumsum(size) - size)[s]] = pid[generic] + 1
     table.sort(axis=1)
     key, top = has_opt.astype(np.int64), 2
     radix = int(pid.max(initial=0)) + 2

@@ -179,8 +179,14 @@ def responses(draw) -> pd.DataFrame:
                          "x": draw(st.integers(0, 2)),
                          "group": draw(st.sampled_from(["g1", "g2", None]))})
     df = pd.DataFrame(rows)
-    if draw(st.booleans()):
+    group = draw(st.sampled_from(["none", "object", "str", "int", "Int64", "float"]))
+    if group == "none":
         df = df.drop(columns="group")
+    elif group == "str":
+        df["group"] = df["group"].astype("str")
+    elif group != "object":  # numbers, missing where the text was (but as int)
+        number = df["group"].map({"g1": 1, "g2": 2}).astype("Int64" if group != "float" else float)
+        df["group"] = number.fillna(3).astype("int64") if group == "int" else number
     if draw(st.integers(0, 3)) == 0:  # rows of a set apart
         df = df.sample(frac=1.0, random_state=draw(st.integers(0, 99))).reset_index(drop=True)
     return df
