@@ -609,7 +609,8 @@ def repeat_counts(sets: ChoiceSets, key: np.ndarray, answer: np.ndarray) -> tupl
     ----------
     sets : ChoiceSets
     key : ndarray of int64 (sets,)
-        Same key: the same task (marked repeats) or the same content (:func:`multiset_keys`).
+        Same key: the same task (marked repeats) or the same content (:func:`multiset_keys`);
+        non-negative.
     answer : ndarray of int64 (sets,)
         Profile chosen (-1: the opt-out).
 
@@ -618,12 +619,15 @@ def repeat_counts(sets: ChoiceSets, key: np.ndarray, answer: np.ndarray) -> tupl
     repeated : ndarray of int64 (respondents,)
     inconsistent : ndarray of bool (respondents,)
     """
-    answered = sets.answered
+    answered = np.flatnonzero(sets.answered)
+    k = key[answered]
+    if int(k.max(initial=-1)) < 4 * len(k) + 1024:  # a key met once is no repeat: skip it
+        answered = answered[np.bincount(k)[k] > 1]
     resp = sets.respondent[answered]
     group = pair_codes(resp, key[answered])  # a respondent's sets of one content
     first = first_rows(group)
-    repeated = sets.per_respondent(answered) - np.bincount(resp[first],
-                                                           minlength=sets.n_respondents)
+    repeated = np.bincount(resp, minlength=sets.n_respondents) - \
+        np.bincount(resp[first], minlength=sets.n_respondents)
     given = answer[answered]
     differs = given != given[first[group]]  # two answers differ: one differs from the first
     inconsistent = np.bincount(resp[differs], minlength=sets.n_respondents) > 0

@@ -380,7 +380,9 @@ def test_repeat_counts_as_the_former_version(drawn, data):
     """Keys with many ties (repeats) and answers -1 (the opt-out) or a profile."""
     sets, _ = drawn
     n = sets.n_sets
-    key = np.array(data.draw(st.lists(st.integers(0, 2), min_size=n, max_size=n)), np.int64)
+    top = data.draw(st.sampled_from([2, 20]))  # 20: most keys met once
+    key = np.array(data.draw(st.lists(st.integers(0, top), min_size=n, max_size=n)), np.int64)
+    key *= data.draw(st.sampled_from([1, 10**12]))  # far apart: no table of keys
     answer = np.array(data.draw(st.lists(st.integers(-1, 2), min_size=n, max_size=n)), np.int64)
     new, old = qa.repeat_counts(sets, key, answer), _old_repeat_counts(sets, key, answer)
     np.testing.assert_array_equal(new[0], old[0])
