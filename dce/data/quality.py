@@ -112,7 +112,7 @@ def check(responses: pd.DataFrame, attributes, order: dict | None = None) -> pd.
         "group": _inferred(_groups(df, respondent, first)), "tasks": tasks,
         "same_position": same,
         "always_opt_out": (tasks >= 2) & (opted_n == tasks),
-        "never_traded": _inferred(qa.joined_names(traded, names)),
+        "never_traded": _inferred(_joined_names(traded, names)),
         "dominated_tasks": sets.per_respondent(dominated_set),
         "chose_dominated": chose_dominated, "repeated_tasks": repeated,
         "inconsistent_repeat": inconsistent,
@@ -146,6 +146,26 @@ def _groups(df: pd.DataFrame, respondent: np.ndarray, first: np.ndarray):
     labels = np.arange(len(first))
     labels[pd.isna(df["respondent"].to_numpy()[first])] = -1  # not a group: missing
     return by.reindex(labels).to_numpy()
+
+
+def _joined_names(flags: np.ndarray, names: list) -> np.ndarray:
+    """``;``-joined names of the true flags, per column.
+
+    Parameters
+    ----------
+    flags : ndarray of bool (len(names), n)
+    names : list of str
+
+    Returns
+    -------
+    ndarray of object (n,)
+    """
+    out = np.full(flags.shape[1] if flags.ndim == 2 else 0, "", dtype=object)
+    for name, flag in zip(names, flags, strict=True):
+        first = flag & (out == "")
+        out[flag & ~first] = out[flag & ~first] + (";" + name)
+        out[first] = name
+    return out
 
 
 def _inferred(values) -> pd.Series:

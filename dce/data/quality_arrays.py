@@ -47,23 +47,20 @@ def cell_keys(values) -> tuple[np.ndarray, np.ndarray]:
     if arr.dtype == object and pd.api.types.infer_dtype(arr, skipna=True) not in SAFE_KINDS:
         arr = arr.astype(str)  # e.g. True and 1 are equal but read differently
     table = small_range(arr)
-    if table is not None:  # one lookup from value to key code, not value -> unique -> key
-        shifted, present, low = table
-        key_codes, distinct = _key_codes(np.flatnonzero(present) + low)
-        lookup = np.zeros(len(present), dtype=np.int32)
-        lookup[present] = key_codes[:-1]
-        return lookup[shifted], distinct
-    codes, uniques = factorized(arr)
-    key_codes, distinct = _key_codes(uniques)
-    return key_codes[codes], distinct
-
-
-def _key_codes(uniques) -> tuple[np.ndarray, np.ndarray]:
-    """Key code (int32) of each unique cell and of a missing one (last), and the keys."""
+    if table is None:
+        codes, uniques = pd.factorize(arr)
+    else:  # small integers: codes are the values (less the smallest), looked up below
+        codes, present, low = table
+        uniques = np.flatnonzero(present) + low
     text = np.asarray(uniques, dtype=object).astype(str)
     keys = [level_key(u) if u not in ("", "nan", "None") else "" for u in text.tolist()]
-    key_codes, distinct = pd.factorize(np.array(keys + [""], dtype=object))
-    return key_codes.astype(np.int32), np.asarray(distinct, dtype=object)
+    key_codes, distinct = pd.factorize(np.array(keys + [""], dtype=object))  # last: missing
+    key_codes = key_codes.astype(np.int32)
+    if table is not None:  # value -> key code in one lookup, not value -> unique -> key
+        lookup = np.zeros(len(present), dtype=np.int32)
+        lookup[present] = key_codes[:-1]
+        key_codes = lookup
+    return key_codes[codes], np.asarray(distinct, dtype=object)
 
 
 def small_range(arr: np.ndarray) -> tuple[np.ndarray, np.ndarray, int] | None:
@@ -404,43 +401,6 @@ def dominates(j: np.ndarray, k: np.ndarray, pairs: list, min_better: int) -> np.
     return out
 
 
-def preferred_edges(a: np.ndarray, b: np.ndarray, edge_set: np.ndarray, n_keys: int,
-                    utility) -> np.ndarray:
-    """Whether level ``a`` is the better of each "chosen over" pair (a, b).
-
-    Parameters
-    ----------
-    a, b : ndarrays of int (edges,)
-        Level codes: chosen, and another level of the same set.
-    edge_set : ndarray of int (edges,)
-        Set of each edge, the edges of a set adjacent.
-    n_keys : int
-    utility : (utility, known) or None
-        By the a priori utilities when given; else by the sample: a is better when it was
-        chosen over b in more sets than b over a.
-
-    Returns
-    -------
-    ndarray of bool (edges,)
-    """
-    if utility is not None:
-        util, known = utility
-        return known[a] & known[b] & (util[a] > util[b] + TOLERANCE)
-    a, b = a.astype(np.int64), b.astype(np.int64)
-    edge, reverse = a * n_keys + b, b * n_keys + a
-    once = np.ones(len(edge), dtype=bool)  # an edge counts once per set: drop repeats
-    run = int(np.bincount(edge_set).max(initial=0))
-    for d in range(1, run):  # edges of a set are adjacent, at most ``run`` of them
-        once[d:] &= (edge_set[d:] != edge_set[:-d]) | (edge[d:] != edge[:-d])
-    if n_keys * n_keys <= 4 * len(edge) + 1024:
-        counts = np.bincount(edge[once], minlength=n_keys * n_keys)
-        return counts[edge] > counts[reverse]
-    codes, values = pd.factorize(edge)
-    counts = np.bincount(codes[once], minlength=len(values))
-    back = pd.Index(values).get_indexer(reverse)
-    return counts[codes] > np.where(back >= 0, counts[back], 0)
-
-
 def never_traded(sets: ChoiceSets, codes: list, utilities: list, trading: np.ndarray,
                  min_informative: int) -> np.ndarray:
     """Per attribute and respondent: in at least ``min_informative`` trading sets where the
@@ -458,6 +418,7 @@ def never_traded(sets: ChoiceSets, codes: list, utilities: list, trading: np.nda
     Returns
     -------
     ndarray of bool (attributes, respondents)
+        "Better" as in :func:`worse_edges`.
     """
     out = np.zeros((len(codes), sets.n_respondents), dtype=bool)
     others = np.flatnonzero(~sets.is_opt & trading[sets.set_of])
@@ -497,9 +458,12 @@ def per_set_any(flags: np.ndarray, heads: np.ndarray, width: int) -> np.ndarray:
 
 def worse_edges(a: np.ndarray, b: np.ndarray, differ: np.ndarray, edge_set: np.ndarray,
                 n_keys: int, utility, run: int | None = None) -> np.ndarray:
-    """The "chosen over" pairs (a, b) of different levels where ``a`` is not the better
-    (:func:`preferred_edges` on the pairs that differ), by a (levels, levels) table of
-    whether the first level is worse when it is small (at most about four per pair).
+    """The "chosen over" pairs (a, b) of different levels where ``a`` is not the better.
+
+    ``a`` is better by the a priori utilities when given; else by the sample: when it was
+    chosen over ``b`` in more sets than ``b`` over ``a`` (each pair counted once per set).
+    Pairs are judged by a (levels, levels) table when it is small (at most about four
+    entries per pair), else each pair by itself.
 
     Parameters
     ----------
@@ -512,7 +476,7 @@ def worse_edges(a: np.ndarray, b: np.ndarray, differ: np.ndarray, edge_set: np.n
     n_keys : int
         More than the largest code.
     utility : (utility, known) or None
-        As in :func:`preferred_edges`.
+        Per level code (:func:`key_utilities`), or None for the sample's order.
     run : int, optional
         The most edges of a set, when known.
 
@@ -520,25 +484,29 @@ def worse_edges(a: np.ndarray, b: np.ndarray, differ: np.ndarray, edge_set: np.n
     -------
     ndarray of bool (edges,)
     """
-    if n_keys * n_keys > 4 * len(a) + 1024:
-        worse = differ.copy()
-        worse[differ] = ~preferred_edges(a[differ], b[differ], edge_set[differ], n_keys,
-                                         utility)
-        return worse
-    edge = a.astype(np.int64) * n_keys + b
+    small = n_keys * n_keys <= 4 * len(a) + 1024
+    if utility is not None and not small:
+        util, known = utility
+        return differ & ~(known[a] & known[b] & (util[a] > util[b] + TOLERANCE))
     if utility is not None:
         util, known = utility[0][:n_keys], utility[1][:n_keys]
-        better = known[:, None] & known[None, :] & (util[:, None] > util[None, :] + TOLERANCE)
-    else:
-        once = differ.copy()  # an edge counts once per set: drop repeats
-        run = int(np.bincount(edge_set).max(initial=0)) if run is None else run
-        for d in range(1, run):  # edges of a set are adjacent, at most ``run`` of them
-            once[d:] &= (edge_set[d:] != edge_set[:-d]) | (edge[d:] != edge[:-d])
+        worse = ~(known[:, None] & known[None, :] & (util[:, None] > util[None, :] + TOLERANCE))
+        np.fill_diagonal(worse, False)  # the same level: not a trade
+        return worse.ravel()[a.astype(np.int64) * n_keys + b]
+    edge = a.astype(np.int64) * n_keys + b
+    once = differ.copy()  # an edge counts once per set: drop repeats
+    run = int(np.bincount(edge_set).max(initial=0)) if run is None else run
+    for d in range(1, run):  # edges of a set are adjacent, at most ``run`` of them
+        once[d:] &= (edge_set[d:] != edge_set[:-d]) | (edge[d:] != edge[:-d])
+    if small:
         counts = np.bincount(edge, once, minlength=n_keys * n_keys).reshape(n_keys, n_keys)
-        better = counts > counts.T
-    worse = ~better
-    np.fill_diagonal(worse, False)  # the same level: not a trade
-    return worse.ravel()[edge]
+        worse = ~(counts > counts.T)
+        np.fill_diagonal(worse, False)
+        return worse.ravel()[edge]
+    codes, values = pd.factorize(edge)
+    counts = np.bincount(codes, once, minlength=len(values))
+    back = pd.Index(values).get_indexer(b.astype(np.int64) * n_keys + a)  # (b, a)
+    return differ & ~(counts[codes] > np.where(back >= 0, counts[back], 0))
 
 
 def multiset_keys(sets: ChoiceSets, pid: np.ndarray) -> np.ndarray:
@@ -588,9 +556,7 @@ def multiset_keys(sets: ChoiceSets, pid: np.ndarray) -> np.ndarray:
 def _sorted_multiset_keys(sets: ChoiceSets, pid: np.ndarray, generic: np.ndarray,
                           size: np.ndarray, has_opt: np.ndarray) -> np.ndarray:
     """:func:`multiset_keys` by sorting the profiles within sets (any set sizes)."""
-    top = int(pid.max(initial=0)) + 1
-    order = np.argsort(sets.set_of[generic] * top + pid[generic], kind="stable") \
-        if top * (sets.n_sets + 1) < 2**62 else np.lexsort((pid[generic], sets.set_of[generic]))
+    order = np.lexsort((pid[generic], sets.set_of[generic]))
     s, p = sets.set_of[generic][order], pid[generic][order]
     shape = pair_codes(size, has_opt)
     key = shape.copy()
@@ -632,23 +598,3 @@ def repeat_counts(sets: ChoiceSets, key: np.ndarray, answer: np.ndarray) -> tupl
     differs = given != given[first[group]]  # two answers differ: one differs from the first
     inconsistent = np.bincount(resp[differs], minlength=sets.n_respondents) > 0
     return repeated, inconsistent
-
-
-def joined_names(flags: np.ndarray, names: list) -> np.ndarray:
-    """``;``-joined names of the true flags, per column.
-
-    Parameters
-    ----------
-    flags : ndarray of bool (len(names), n)
-    names : list of str
-
-    Returns
-    -------
-    ndarray of object (n,)
-    """
-    out = np.full(flags.shape[1] if flags.ndim == 2 else 0, "", dtype=object)
-    for name, flag in zip(names, flags, strict=True):
-        first = flag & (out == "")
-        out[flag & ~first] = out[flag & ~first] + (";" + name)
-        out[first] = name
-    return out

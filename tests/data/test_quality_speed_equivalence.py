@@ -315,19 +315,19 @@ def test_never_traded_as_the_former_version(drawn, data):
 @SETTINGS
 @given(st.lists(st.tuples(st.integers(0, 2), st.lists(st.integers(0, 2), min_size=1,
                                                         max_size=4)), min_size=1, max_size=20),
-       st.data())
-@example([(0, [1, 0, 1]), (1, [0])], None)  # a repeat two edges apart, and the reverse
-def test_worse_edges_as_the_former_preferred_edges(sets, data):
+       st.sampled_from([3, 100]), st.data())
+@example([(0, [1, 0, 1]), (1, [0])], 3, None)  # a repeat two edges apart, and the reverse
+def test_worse_edges_as_the_former_preferred_edges(sets, n_keys, data):
     """Edges (chosen level, other level) of sets of 1-4 edges, with repeats within a set
-    and levels equal to the chosen one in between."""
+    and levels equal to the chosen one in between; 100 codes: no table of pairs."""
     a = np.array([c for c, others in sets for _ in others], dtype=np.int32)
     b = np.array([o for _, others in sets for o in others], dtype=np.int32)
     edge_set = np.repeat(np.arange(len(sets)), [len(others) for _, others in sets])
     differ = a != b
     u = data.draw(utility(3)) if data is not None else None
     expected = differ.copy()
-    expected[differ] = ~_old_preferred_edges(a[differ], b[differ], edge_set[differ], 3, u)
-    np.testing.assert_array_equal(qa.worse_edges(a, b, differ, edge_set, 3, u), expected)
+    expected[differ] = ~_old_preferred_edges(a[differ], b[differ], edge_set[differ], n_keys, u)
+    np.testing.assert_array_equal(qa.worse_edges(a, b, differ, edge_set, n_keys, u), expected)
 
 
 @SETTINGS
