@@ -16,7 +16,7 @@ from dce.data import quality
 from dce.data import quality_arrays as qa
 
 SET_KEYS = ["respondent", "block", "task"]
-SETTINGS = settings(max_examples=150, deadline=None,
+SETTINGS = settings(max_examples=100, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow])
 
 
