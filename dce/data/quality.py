@@ -81,7 +81,8 @@ def check(responses: pd.DataFrame, attributes, order: dict | None = None) -> pd.
     if df.empty:
         return pd.DataFrame([], columns=COLUMNS)
     names = [a.name for a in attributes]
-    sets = qa.choice_sets(df)
+    respondent = qa.respondent_codes(df["respondent"])  # once: the sets and the groups
+    sets = qa.choice_sets(df, respondent)
     codes, utilities = [], []
     for a in attributes:
         c, keys = qa.cell_keys(sets.take(df[a.name].to_numpy()))
@@ -105,11 +106,13 @@ def check(responses: pd.DataFrame, attributes, order: dict | None = None) -> pd.
     traded = qa.never_traded(sets, codes, utilities, trading, MIN_INFORMATIVE)
     same = (tasks >= MIN_TASKS) & (opted_n == 0) & (positions == 1)
     chose_dominated = sets.per_respondent(chose) > 0
+    first = qa.first_rows(respondent)  # pandas.unique's values are those rows'
     out = pd.DataFrame({
-        "respondent": _inferred(pd.unique(df["respondent"])),
-        "group": _inferred(_groups(df)), "tasks": tasks, "same_position": same,
+        "respondent": _inferred(df["respondent"].array[first]),
+        "group": _inferred(_groups(df, respondent, first)), "tasks": tasks,
+        "same_position": same,
         "always_opt_out": (tasks >= 2) & (opted_n == tasks),
-        "never_traded": _inferred(qa.joined_names(traded, names)),
+        "never_traded": _inferred(_joined_names(traded, names)),
         "dominated_tasks": sets.per_respondent(dominated_set),
         "chose_dominated": chose_dominated, "repeated_tasks": repeated,
         "inconsistent_repeat": inconsistent,
@@ -130,13 +133,39 @@ def _marks(df: pd.DataFrame, sets) -> tuple:
     return kind, qa.pair_codes(block, pd.factorize(task)[0])
 
 
-def _groups(df: pd.DataFrame):
-    """Each respondent's (first non-missing) group, in order of first appearance; "all"
-    without a group column."""
+def _groups(df: pd.DataFrame, respondent: np.ndarray, first: np.ndarray):
+    """Each respondent's (first non-missing) group, in order of first appearance (missing
+    for a missing respondent id); "all" without a group column. ``respondent``: codes
+    (:func:`dce.data.quality_arrays.respondent_codes`), ``first``: each one's first row."""
     if "group" not in df:
-        return np.full(df["respondent"].nunique(dropna=False), "all", dtype=object)
-    first = df.groupby("respondent", sort=False)["group"].first()
-    return first.reindex(pd.unique(df["respondent"])).to_numpy()
+        return np.full(len(first), "all", dtype=object)
+    at_first = df["group"].iloc[first]
+    if not at_first.isna().any() and not pd.isna(df["respondent"].to_numpy()[first]).any():
+        return at_first.to_numpy()  # each respondent's first row has the group
+    by = df["group"].groupby(respondent, sort=False).first()
+    labels = np.arange(len(first))
+    labels[pd.isna(df["respondent"].to_numpy()[first])] = -1  # not a group: missing
+    return by.reindex(labels).to_numpy()
+
+
+def _joined_names(flags: np.ndarray, names: list) -> np.ndarray:
+    """``;``-joined names of the true flags, per column.
+
+    Parameters
+    ----------
+    flags : ndarray of bool (len(names), n)
+    names : list of str
+
+    Returns
+    -------
+    ndarray of object (n,)
+    """
+    out = np.full(flags.shape[1] if flags.ndim == 2 else 0, "", dtype=object)
+    for name, flag in zip(names, flags, strict=True):
+        first = flag & (out == "")
+        out[flag & ~first] = out[flag & ~first] + (";" + name)
+        out[first] = name
+    return out
 
 
 def _inferred(values) -> pd.Series:
@@ -184,13 +213,15 @@ def summary(table: pd.DataFrame, attributes=(), order_source: str | None = None,
 
     def counts(part: pd.DataFrame) -> dict:
         traded = part["never_traded"].fillna("").astype(str)
+        lists = traded.value_counts()  # few distinct lists: match names once per list
+        lists.index = ";" + lists.index + ";"
         return {
             "respondents": int(len(part)),
             "same_position": int(part["same_position"].sum()),
             "always_opt_out": int(part["always_opt_out"].sum()),
             "never_traded": int((traded != "").sum()),
             "never_traded_by_attribute": {  # ";"-joined names, matched whole
-                n: int((";" + traded + ";").str.contains(f";{n};", regex=False).sum())
+                n: int(lists[lists.index.str.contains(f";{n};", regex=False)].sum())
                 for n in names},
             "with_dominated_task": int((part["dominated_tasks"] > 0).sum()),
             "chose_dominated": int(part["chose_dominated"].sum()),

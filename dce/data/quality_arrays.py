@@ -46,23 +46,44 @@ def cell_keys(values) -> tuple[np.ndarray, np.ndarray]:
     arr = np.asarray(values)
     if arr.dtype == object and pd.api.types.infer_dtype(arr, skipna=True) not in SAFE_KINDS:
         arr = arr.astype(str)  # e.g. True and 1 are equal but read differently
-    codes, uniques = factorized(arr)
+    table = small_range(arr)
+    if table is None:
+        codes, uniques = pd.factorize(arr)
+    else:  # small integers: codes are the values (less the smallest), looked up below
+        codes, present, low = table
+        uniques = np.flatnonzero(present) + low
     text = np.asarray(uniques, dtype=object).astype(str)
     keys = [level_key(u) if u not in ("", "nan", "None") else "" for u in text.tolist()]
-    key_codes, distinct = pd.factorize(np.array(keys + [""], dtype=object))
-    return key_codes.astype(np.int32)[codes], np.asarray(distinct, dtype=object)
+    key_codes, distinct = pd.factorize(np.array(keys + [""], dtype=object))  # last: missing
+    key_codes = key_codes.astype(np.int32)
+    if table is not None:  # value -> key code in one lookup, not value -> unique -> key
+        lookup = np.zeros(len(present), dtype=np.int32)
+        lookup[present] = key_codes[:-1]
+        key_codes = lookup
+    return key_codes[codes], np.asarray(distinct, dtype=object)
+
+
+def small_range(arr: np.ndarray) -> tuple[np.ndarray, np.ndarray, int] | None:
+    """For integers of a small range (at most about four per value): the values less the
+    smallest (int64), which of 0 ... range occur (bool), and the smallest; else None."""
+    if arr.dtype.kind not in "iu" or not len(arr):
+        return None
+    low, high = int(arr.min()), int(arr.max())
+    if high - low > 4 * len(arr) + 1024:
+        return None
+    shifted = arr.astype(np.int64) - low if low or arr.dtype != np.int64 else arr
+    present = np.zeros(high - low + 1, dtype=bool)
+    present[shifted] = True
+    return shifted, present, low
 
 
 def factorized(arr: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(codes, uniques) as :func:`pandas.factorize` (missing: -1), by a table lookup for
     integers of a small range."""
-    if arr.dtype.kind in "iu" and len(arr):
-        low = int(arr.min())
-        shifted = arr.astype(np.int64) - low
-        if int(shifted.max()) <= 4 * len(arr) + 1024:
-            seen = np.zeros(int(shifted.max()) + 1, dtype=bool)
-            seen[shifted] = True
-            return (np.cumsum(seen) - 1)[shifted], np.flatnonzero(seen) + low
+    table = small_range(arr)
+    if table is not None:
+        shifted, present, low = table
+        return (np.cumsum(present) - 1)[shifted], np.flatnonzero(present) + low
     return pd.factorize(arr)
 
 
@@ -112,7 +133,8 @@ def profile_ids(codes: list[np.ndarray], n_rows: int) -> np.ndarray:
         if size * radix >= 2**52:  # renumber densely before the product could overflow
             pid = dense(pid)
             size = int(pid.max(initial=0)) + 1
-        pid = pid * radix + c
+        pid *= radix  # in place: no new array per attribute
+        pid += c
         size *= radix
     return dense(pid)
 
@@ -199,10 +221,39 @@ class ChoiceSets:
         return np.bincount(self.respondent[sets], minlength=self.n_respondents)
 
 
-def adjacent_sets(df: pd.DataFrame) -> np.ndarray | None:
+def respondent_codes(column: pd.Series) -> np.ndarray:
+    """Codes of a column in order of first appearance, missing values one code: equal to
+    ``pandas.factorize(column, use_na_sentinel=False)[0]``, found by factorizing only the
+    first row of each run of equal adjacent values (files list a respondent's rows together).
+
+    Parameters
+    ----------
+    column : Series (rows,)
+
+    Returns
+    -------
+    ndarray of int64 (rows,)
+    """
+    values = column.to_numpy()
+    change = np.ones(len(values), dtype=bool)
+    change[1:] = values[1:] != values[:-1]
+    heads = np.flatnonzero(change)
+    if len(heads) > len(values) // 2:  # short runs: factorizing them saves nothing
+        return pd.factorize(column, use_na_sentinel=False)[0].astype(np.int64)
+    codes = pd.factorize(column.iloc[heads], use_na_sentinel=False)[0].astype(np.int64)
+    return codes[np.cumsum(change) - 1]
+
+
+def adjacent_sets(df: pd.DataFrame, respondent: np.ndarray) -> np.ndarray | None:
     """Set number of each row when the rows of every set are adjacent (as files and
     simulations write them): sets numbered in order, no sort needed. None when a set's rows
     are apart or a key is missing.
+
+    Parameters
+    ----------
+    df : DataFrame (rows, columns)
+    respondent : ndarray of int64 (rows,)
+        :func:`respondent_codes` of the ``respondent`` column.
 
     Returns
     -------
@@ -210,27 +261,48 @@ def adjacent_sets(df: pd.DataFrame) -> np.ndarray | None:
     """
     change = np.zeros(len(df), dtype=bool)
     change[:1] = True
-    for key in SET_KEYS:
+    change[1:] = respondent[1:] != respondent[:-1]
+    for key in SET_KEYS[1:]:
         col = df[key].to_numpy()
         change[1:] |= col[1:] != col[:-1]
     starts = np.flatnonzero(change)
-    if df[SET_KEYS].isna().to_numpy().any() or df[SET_KEYS].iloc[starts].duplicated().any():
+    ids = df["respondent"].to_numpy()[first_rows(respondent)]
+    if pd.isna(ids).any() or df[SET_KEYS[1:]].isna().to_numpy().any():
+        return None
+    key = respondent[starts]
+    for name in SET_KEYS[1:]:  # a set's key seen in two runs: its rows are apart
+        key = pair_codes(key, factorized(df[name].to_numpy()[starts])[0])
+    if int(key.max(initial=-1)) + 1 < len(starts):  # dense: fewer numbers than runs
         return None
     return np.cumsum(change) - 1
 
 
-def choice_sets(df: pd.DataFrame) -> ChoiceSets:
-    """Sort long responses (default index) by set; see :class:`ChoiceSets`."""
-    set_of = adjacent_sets(df)
+def choice_sets(df: pd.DataFrame, respondent: np.ndarray | None = None) -> ChoiceSets:
+    """Sort long responses (default index) by set; see :class:`ChoiceSets`.
+
+    Parameters
+    ----------
+    df : DataFrame (rows, columns)
+        Long responses with ``respondent, block, task, chosen`` (``is_opt_out`` optional).
+    respondent : ndarray of int64 (rows,), optional
+        :func:`respondent_codes` of the ``respondent`` column, when known already.
+
+    Returns
+    -------
+    ChoiceSets
+    """
+    if respondent is None:
+        respondent = respondent_codes(df["respondent"])
+    set_of = adjacent_sets(df, respondent)
     if set_of is None:  # sets in order of first appearance, rows in order within a set
         set_id = df.groupby(SET_KEYS, sort=False).ngroup().to_numpy()
         rows = np.argsort(set_id, kind="stable")
         sid = set_id[rows]
         set_of = np.cumsum(np.r_[True, sid[1:] != sid[:-1]] if len(sid) else sid) - 1
+        in_order = bool((rows == np.arange(len(df))).all())
     else:
-        rows = np.arange(len(df))
+        rows, in_order = np.arange(len(df)), True
     start = np.flatnonzero(np.r_[True, set_of[1:] != set_of[:-1]]) if len(df) else set_of
-    in_order = bool((rows == np.arange(len(df))).all())
     is_opt = df["is_opt_out"].to_numpy().astype(bool) if "is_opt_out" in df else \
         np.zeros(len(rows), bool)
     is_opt = is_opt if in_order else is_opt[rows]
@@ -239,9 +311,8 @@ def choice_sets(df: pd.DataFrame) -> ChoiceSets:
     first = np.r_[True, set_of[hit][1:] != set_of[hit][:-1]] if len(hit) else hit.astype(bool)
     chosen_row = np.full(len(start), -1, dtype=np.int64)
     chosen_row[set_of[hit[first]]] = hit[first]
-    resp, uniques = pd.factorize(df["respondent"], use_na_sentinel=False)
-    return ChoiceSets(rows, set_of, start, is_opt, chosen_row,
-                      np.asarray(resp, dtype=np.int64)[rows[start]], len(uniques), in_order)
+    return ChoiceSets(rows, set_of, start, is_opt, chosen_row, respondent[rows[start]],
+                      int(respondent.max(initial=-1)) + 1, in_order)
 
 
 # ----- the checks -----------------------------------------------------------------------
@@ -330,43 +401,6 @@ def dominates(j: np.ndarray, k: np.ndarray, pairs: list, min_better: int) -> np.
     return out
 
 
-def preferred_edges(a: np.ndarray, b: np.ndarray, edge_set: np.ndarray, n_keys: int,
-                    utility) -> np.ndarray:
-    """Whether level ``a`` is the better of each "chosen over" pair (a, b).
-
-    Parameters
-    ----------
-    a, b : ndarrays of int (edges,)
-        Level codes: chosen, and another level of the same set.
-    edge_set : ndarray of int (edges,)
-        Set of each edge, the edges of a set adjacent.
-    n_keys : int
-    utility : (utility, known) or None
-        By the a priori utilities when given; else by the sample: a is better when it was
-        chosen over b in more sets than b over a.
-
-    Returns
-    -------
-    ndarray of bool (edges,)
-    """
-    if utility is not None:
-        util, known = utility
-        return known[a] & known[b] & (util[a] > util[b] + TOLERANCE)
-    a, b = a.astype(np.int64), b.astype(np.int64)
-    edge, reverse = a * n_keys + b, b * n_keys + a
-    once = np.ones(len(edge), dtype=bool)  # an edge counts once per set: drop repeats
-    run = int(np.bincount(edge_set).max(initial=0))
-    for d in range(1, run):  # edges of a set are adjacent, at most ``run`` of them
-        once[d:] &= (edge_set[d:] != edge_set[:-d]) | (edge[d:] != edge[:-d])
-    if n_keys * n_keys <= 4 * len(edge) + 1024:
-        counts = np.bincount(edge[once], minlength=n_keys * n_keys)
-        return counts[edge] > counts[reverse]
-    codes, values = pd.factorize(edge)
-    counts = np.bincount(codes[once], minlength=len(values))
-    back = pd.Index(values).get_indexer(reverse)
-    return counts[codes] > np.where(back >= 0, counts[back], 0)
-
-
 def never_traded(sets: ChoiceSets, codes: list, utilities: list, trading: np.ndarray,
                  min_informative: int) -> np.ndarray:
     """Per attribute and respondent: in at least ``min_informative`` trading sets where the
@@ -384,42 +418,146 @@ def never_traded(sets: ChoiceSets, codes: list, utilities: list, trading: np.nda
     Returns
     -------
     ndarray of bool (attributes, respondents)
+        "Better" as in :func:`worse_edges`.
     """
     out = np.zeros((len(codes), sets.n_respondents), dtype=bool)
     others = np.flatnonzero(~sets.is_opt & trading[sets.set_of])
     chosen = sets.chosen_row[sets.set_of[others]]
     others, chosen = others[others != chosen], chosen[others != chosen]
     edge_set = sets.set_of[others]  # sorted
+    heads = np.flatnonzero(np.r_[True, edge_set[1:] != edge_set[:-1]]) if len(others) \
+        else others  # each set's first edge
+    run = int(np.diff(np.r_[heads, len(others)]).max(initial=0))  # most edges of a set
+    width = run if len(others) == run * len(heads) else 0  # every set has ``run`` edges
+    head_respondent = sets.respondent[edge_set[heads]]
     for q, (c, u) in enumerate(zip(codes, utilities, strict=True)):
         a, b = c[chosen], c[others]
         differ = a != b
-        a, b, s = a[differ], b[differ], edge_set[differ]
-        if not len(s):
+        if not differ.any():
             continue
-        has = np.zeros(sets.n_sets, dtype=bool)
-        has[s] = True
-        informative = sets.per_respondent(has)
-        good = preferred_edges(a, b, s, int(c.max()) + 1, u)
-        broke = np.bincount(sets.respondent[s[~good]], minlength=sets.n_respondents)
+        worse = worse_edges(a, b, differ, edge_set, int(c.max()) + 1, u, run)
+        informative = np.bincount(head_respondent, per_set_any(differ, heads, width),
+                                  minlength=sets.n_respondents)
+        broke = np.bincount(head_respondent, per_set_any(worse, heads, width),
+                            minlength=sets.n_respondents)
         out[q] = (informative >= min_informative) & (broke == 0)
     return out
+
+
+def per_set_any(flags: np.ndarray, heads: np.ndarray, width: int) -> np.ndarray:
+    """Whether any flag of each set is true: bool (sets,). ``flags`` (edges,) with the
+    edges of a set adjacent, ``heads`` each set's first; ``width``: the edges of every set,
+    when all have as many (then read by strides), else 0."""
+    if not width:
+        return np.logical_or.reduceat(flags, heads)
+    out = flags[::width].copy()
+    for j in range(1, width):  # edges within a set, not sets
+        out |= flags[j::width]
+    return out
+
+
+def worse_edges(a: np.ndarray, b: np.ndarray, differ: np.ndarray, edge_set: np.ndarray,
+                n_keys: int, utility, run: int | None = None) -> np.ndarray:
+    """The "chosen over" pairs (a, b) of different levels where ``a`` is not the better.
+
+    ``a`` is better by the a priori utilities when given; else by the sample: when it was
+    chosen over ``b`` in more sets than ``b`` over ``a`` (each pair counted once per set).
+    Pairs are judged by a (levels, levels) table when it is small (at most about four
+    entries per pair), else each pair by itself.
+
+    Parameters
+    ----------
+    a, b : ndarrays of int (edges,)
+        Level codes: chosen, and another level of the same set.
+    differ : ndarray of bool (edges,)
+        ``a != b``.
+    edge_set : ndarray of int (edges,)
+        Set of each edge, the edges of a set adjacent.
+    n_keys : int
+        More than the largest code.
+    utility : (utility, known) or None
+        Per level code (:func:`key_utilities`), or None for the sample's order.
+    run : int, optional
+        The most edges of a set, when known.
+
+    Returns
+    -------
+    ndarray of bool (edges,)
+    """
+    small = n_keys * n_keys <= 4 * len(a) + 1024
+    if utility is not None and not small:
+        util, known = utility
+        return differ & ~(known[a] & known[b] & (util[a] > util[b] + TOLERANCE))
+    if utility is not None:
+        util, known = utility[0][:n_keys], utility[1][:n_keys]
+        worse = ~(known[:, None] & known[None, :] & (util[:, None] > util[None, :] + TOLERANCE))
+        np.fill_diagonal(worse, False)  # the same level: not a trade
+        return worse.ravel()[a.astype(np.int64) * n_keys + b]
+    edge = a.astype(np.int64) * n_keys + b
+    once = differ.copy()  # an edge counts once per set: drop repeats
+    run = int(np.bincount(edge_set).max(initial=0)) if run is None else run
+    for d in range(1, run):  # edges of a set are adjacent, at most ``run`` of them
+        once[d:] &= (edge_set[d:] != edge_set[:-d]) | (edge[d:] != edge[:-d])
+    if small:
+        counts = np.bincount(edge, once, minlength=n_keys * n_keys).reshape(n_keys, n_keys)
+        worse = ~(counts > counts.T)
+        np.fill_diagonal(worse, False)
+        return worse.ravel()[edge]
+    codes, values = pd.factorize(edge)
+    counts = np.bincount(codes, once, minlength=len(values))
+    back = pd.Index(values).get_indexer(b.astype(np.int64) * n_keys + a)  # (b, a)
+    return differ & ~(counts[codes] > np.where(back >= 0, counts[back], 0))
 
 
 def multiset_keys(sets: ChoiceSets, pid: np.ndarray) -> np.ndarray:
     """One code per distinct set content: the profiles of its generic alternatives in any
     order (as a multiset) and whether it has an opt-out.
 
+    Each set's profiles fill one row of a (sets, largest set) table, sorted along the row
+    (empty places first); the rows are then numbered as base-(profiles + 1) numbers. When
+    the sets' sizes differ so much that the table would be more than twice the rows, the
+    profiles are sorted within sets instead (:func:`_sorted_multiset_keys`).
+
+    Parameters
+    ----------
+    sets : ChoiceSets
+    pid : ndarray of int64 (rows,)
+        Profile of each sorted row (:func:`profile_ids`).
+
     Returns
     -------
     ndarray of int64 (sets,)
+        Dense (:func:`dense`): equal numbers for equal contents only.
     """
     generic = np.flatnonzero(~sets.is_opt)
-    top = int(pid.max(initial=0)) + 1
-    order = np.argsort(sets.set_of[generic] * top + pid[generic], kind="stable") \
-        if top * (sets.n_sets + 1) < 2**62 else np.lexsort((pid[generic], sets.set_of[generic]))
-    s, p = sets.set_of[generic][order], pid[generic][order]
+    s = sets.set_of[generic]  # sorted: the rows of a set are adjacent
     size = np.bincount(s, minlength=sets.n_sets)
     has_opt = np.bincount(sets.set_of[sets.is_opt], minlength=sets.n_sets) > 0
+    width = int(size.max(initial=0))
+    if sets.n_sets * width > 2 * len(s) + 1024:
+        return _sorted_multiset_keys(sets, pid, generic, size, has_opt)
+    if len(s) == sets.n_sets * width:  # every set as large: the rows are the table
+        table = (pid[generic] + 1).reshape(sets.n_sets, width)
+    else:
+        table = np.zeros((sets.n_sets, width), dtype=np.int64)  # 0: no alternative here
+        table[s, np.arange(len(s)) - (np.cumsum(size) - size)[s]] = pid[generic] + 1
+    table.sort(axis=1)
+    key, top = has_opt.astype(np.int64), 2
+    radix = int(pid.max(initial=0)) + 2
+    for column in table.T:  # positions within a set, not sets
+        if top * radix >= 2**62:  # renumber densely before the product could overflow
+            key = dense(key)
+            top = int(key.max(initial=0)) + 1
+        key = key * radix + column
+        top *= radix
+    return dense(key)
+
+
+def _sorted_multiset_keys(sets: ChoiceSets, pid: np.ndarray, generic: np.ndarray,
+                          size: np.ndarray, has_opt: np.ndarray) -> np.ndarray:
+    """:func:`multiset_keys` by sorting the profiles within sets (any set sizes)."""
+    order = np.lexsort((pid[generic], sets.set_of[generic]))
+    s, p = sets.set_of[generic][order], pid[generic][order]
     shape = pair_codes(size, has_opt)
     key = shape.copy()
     position = np.arange(len(s)) - (np.cumsum(size) - size)[s]
@@ -437,7 +575,8 @@ def repeat_counts(sets: ChoiceSets, key: np.ndarray, answer: np.ndarray) -> tupl
     ----------
     sets : ChoiceSets
     key : ndarray of int64 (sets,)
-        Same key: the same task (marked repeats) or the same content (:func:`multiset_keys`).
+        Same key: the same task (marked repeats) or the same content (:func:`multiset_keys`);
+        non-negative.
     answer : ndarray of int64 (sets,)
         Profile chosen (-1: the opt-out).
 
@@ -446,34 +585,16 @@ def repeat_counts(sets: ChoiceSets, key: np.ndarray, answer: np.ndarray) -> tupl
     repeated : ndarray of int64 (respondents,)
     inconsistent : ndarray of bool (respondents,)
     """
-    answered = sets.answered
+    answered = np.flatnonzero(sets.answered)
+    k = key[answered]
+    if int(k.max(initial=-1)) < 4 * len(k) + 1024:  # a key met once is no repeat: skip it
+        answered = answered[np.bincount(k)[k] > 1]
     resp = sets.respondent[answered]
-    group = pair_codes(resp, key[answered])
+    group = pair_codes(resp, key[answered])  # a respondent's sets of one content
     first = first_rows(group)
-    repeated = sets.per_respondent(answered) - np.bincount(resp[first],
-                                                           minlength=sets.n_respondents)
-    answers = first_rows(pair_codes(group, answer[answered] + 1))
-    spread = np.bincount(group[answers], minlength=len(first))
-    bad = spread[group] > 1
-    inconsistent = np.bincount(resp[bad], minlength=sets.n_respondents) > 0
+    repeated = np.bincount(resp, minlength=sets.n_respondents) - \
+        np.bincount(resp[first], minlength=sets.n_respondents)
+    given = answer[answered]
+    differs = given != given[first[group]]  # two answers differ: one differs from the first
+    inconsistent = np.bincount(resp[differs], minlength=sets.n_respondents) > 0
     return repeated, inconsistent
-
-
-def joined_names(flags: np.ndarray, names: list) -> np.ndarray:
-    """``;``-joined names of the true flags, per column.
-
-    Parameters
-    ----------
-    flags : ndarray of bool (len(names), n)
-    names : list of str
-
-    Returns
-    -------
-    ndarray of object (n,)
-    """
-    out = np.full(flags.shape[1] if flags.ndim == 2 else 0, "", dtype=object)
-    for name, flag in zip(names, flags, strict=True):
-        first = flag & (out == "")
-        out[flag & ~first] = out[flag & ~first] + (";" + name)
-        out[first] = name
-    return out
