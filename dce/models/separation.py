@@ -122,11 +122,14 @@ class Separation:
 
 def _differences(data, with_sets: bool = False):
     """``x_c - x_j`` for every chosen row ``c`` and every other row ``j`` of its set,
-    ndarray (pairs, K); with ``with_sets`` also the set of each pair, ndarray (pairs,)."""
+    ndarray (pairs, K), ordered by ``c`` then ``j``; with ``with_sets`` also the set of each
+    pair, ndarray (pairs,)."""
     X, y, start = data.X, np.asarray(data.chosen), data.set_start
     sizes = np.diff(start)
-    set_of_row = np.repeat(np.arange(len(sizes)), sizes)
     chosen = np.flatnonzero(y > 0)
+    if len(sizes) and np.all(sizes == sizes[0]) and sizes[0] > 1:
+        return _equal_size_differences(X, chosen, int(sizes[0]), with_sets)
+    set_of_row = np.repeat(np.arange(len(sizes)), sizes)
     s = set_of_row[chosen]
     n = sizes[s]
     first = np.repeat(start[s], n)
@@ -139,6 +142,25 @@ def _differences(data, with_sets: bool = False):
     return X[c[keep]] - X[rows[keep]]
 
 
+def _equal_size_differences(X, chosen, J, with_sets):
+    """:func:`_differences` when every set has ``J`` rows: the J - 1 differences of chosen
+    row ``c`` (set ``c // J``, position ``c % J``) are written in place, the other rows
+    ``j`` in order (no index arrays over every pair)."""
+    K = X.shape[1]
+    first = chosen - chosen % J
+    pos = chosen - first
+    D = np.empty((len(chosen), J - 1, K))
+    xc = X[chosen]
+    other = np.empty((len(chosen), K))
+    for r in range(J - 1):  # the r-th other row: r before the chosen position, else r + 1
+        np.take(X, first + r + (pos <= r), axis=0, out=other)
+        np.subtract(xc, other, out=D[:, r])
+    D = D.reshape(-1, K)
+    if with_sets:
+        return D, np.repeat(first // J, J - 1)
+    return D
+
+
 def unidentified(data, d: np.ndarray) -> tuple:
     """Terms that none of the choice sets left undecided by the direction ``d`` identifies.
 
@@ -147,12 +169,18 @@ def unidentified(data, d: np.ndarray) -> tuple:
     remaining set varies cannot be estimated from the data.
     """
     D, sets = _differences(data, with_sets=True)
-    gain = np.abs(D @ d) > 1e-9 * max(1.0, float(np.abs(D).max(initial=0.0)))
+    return _unidentified(D, sets, float(np.abs(D).max(initial=0.0)), data.terms, d)
+
+
+def _unidentified(D, sets, largest, terms, d) -> tuple:
+    """:func:`unidentified` from the differences ``D`` (pairs, K), their sets (pairs,) and
+    the largest ``|D|``."""
+    gain = np.abs(D @ d) > 1e-9 * max(1.0, largest)
     decided = np.zeros(int(sets.max(initial=-1)) + 1, dtype=bool)
     np.logical_or.at(decided, sets, gain)
     rest = D[~decided[sets]]
     varies = np.abs(rest).max(axis=0, initial=0.0) > 0
-    return tuple(t for t, v, x in zip(data.terms, varies, d, strict=True) if not v and not x)
+    return tuple(t for t, v, x in zip(terms, varies, d, strict=True) if not v and not x)
 
 
 def direction(data) -> tuple[np.ndarray, int] | None:
@@ -169,14 +197,26 @@ def direction(data) -> tuple[np.ndarray, int] | None:
         The sparsest direction ``d`` (largest ``|d_k|`` 1) of the module docstring and the
         number of choice sets it decides; None when the maximum exists (no direction).
     """
-    D = _differences(data)
+    found = _direction(data, keep=False)
+    return None if found is None else found[:2]
+
+
+def _direction(data, keep: bool):
+    """:func:`direction`, and with ``keep`` the arguments of :func:`_unidentified` (the
+    differences, their sets and their largest absolute value), so that :func:`check` does
+    not compute them again; ``(d, sets decided, those or None)`` or None."""
+    D = _differences(data, with_sets=keep)
+    D, sets = D if keep else (D, None)
     K = D.shape[1] if D.ndim == 2 else 0
     if K == 0 or len(D) == 0:
         return None
-    scale = np.abs(D).max(axis=0)
+    scale = np.maximum(D.max(axis=0), -D.min(axis=0))  # |D| column maxima, without |D|
+    largest = float(scale.max(initial=0.0))
     scale[scale == 0] = 1.0
-    A = D / scale
-    A = A[np.abs(A).max(axis=1) > 0]
+    A = D / scale if keep else np.divide(D, scale, out=D)
+    nonzero = (A != 0).any(axis=1)
+    if not nonzero.all():
+        A = A[nonzero]
     if len(A) == 0:
         return None
     found = _strict_rows(A)
@@ -184,13 +224,14 @@ def direction(data) -> tuple[np.ndarray, int] | None:
         return None
     strict, d = found
     sparsest = _sparsest(A, strict)
+    del A
     if sparsest is not None:
         d = sparsest
     d = d / scale
     d = d / np.abs(d).max()
     d[np.abs(d) < ZERO] = 0.0
     decided = _decided_sets(data, d)
-    return d, decided
+    return d, decided, ((D, sets, largest) if keep else None)
 
 
 def _strict_rows(A) -> tuple[np.ndarray, np.ndarray] | None:
@@ -207,10 +248,10 @@ def _strict_rows(A) -> tuple[np.ndarray, np.ndarray] | None:
         rest = ~strict
         if not rest.any():
             break
-        x, value = _cone_lp(A, A[rest].sum(axis=0), work)
+        x, value, s = _cone_lp(A, A.sum(axis=0) if rest.all() else A[rest].sum(axis=0), work)
         if x is None or value <= STRICT:
             break
-        new = rest & (A @ x > STRICT)
+        new = rest & (s > STRICT)
         if not new.any():
             break
         total += x
@@ -226,11 +267,12 @@ def _sparsest(A, strict) -> np.ndarray | None:
     the rest (which the cone then holds at 0: no recession direction makes them strict),
     by constraint generation as in :func:`_cone_lp`; None when the solver fails."""
     U, K = A.shape
-    G = np.hstack([A, -A])  # d = p - q with p, q >= 0
     need = strict.astype(float)
     work = np.zeros(U, bool)
     for _ in range(U // CUTS + 2):
-        lp = optimize.linprog(np.ones(2 * K), A_ub=-G[work] if work.any() else None,
+        rows = A[work]
+        G = np.hstack([rows, -rows])  # d = p - q with p, q >= 0
+        lp = optimize.linprog(np.ones(2 * K), A_ub=-G if work.any() else None,
                               b_ub=-need[work] if work.any() else None,
                               bounds=[(0, None)] * (2 * K), method="highs")
         if lp.status != 0:
@@ -240,17 +282,16 @@ def _sparsest(A, strict) -> np.ndarray | None:
         violated = np.flatnonzero(slack < -1e-9)
         if len(violated) == 0:
             return d
-        worst = violated[np.argsort(slack[violated], kind="stable")[:CUTS]]
-        work[worst] = True
+        work[_most_violated(violated, slack[violated])] = True
     return None
 
 
-def _cone_lp(A, c, work) -> tuple[np.ndarray | None, float]:
+def _cone_lp(A, c, work) -> tuple[np.ndarray | None, float, np.ndarray | None]:
     """``max c'd`` over ``A d >= 0``, ``|d_k| <= 1``, by constraint generation: the program
     is solved on the rows marked in ``work`` (updated in place), and the rows the solution
     violates are added until it violates none; that solution is then optimal over every
-    row (Dantzig, Fulkerson and Johnson 1954). Returns ``(d, c'd)``, or ``(None, 0.0)``
-    when the solver fails."""
+    row (Dantzig, Fulkerson and Johnson 1954). Returns ``(d, c'd, A d)``, or
+    ``(None, 0.0, None)`` when the solver fails."""
     U, K = A.shape
     for _ in range(U // CUTS + 2):
         rows = A[work]
@@ -258,14 +299,24 @@ def _cone_lp(A, c, work) -> tuple[np.ndarray | None, float]:
                               b_ub=np.zeros(len(rows)) if len(rows) else None,
                               bounds=[(-1, 1)] * K, method="highs")
         if lp.status != 0:
-            return None, 0.0
+            return None, 0.0, None
         s = A @ lp.x
         violated = np.flatnonzero(s < -1e-9)
         if len(violated) == 0:
-            return lp.x, float(-lp.fun)
-        worst = violated[np.argsort(s[violated], kind="stable")[:CUTS]]
-        work[worst] = True
-    return None, 0.0
+            return lp.x, float(-lp.fun), s
+        work[_most_violated(violated, s[violated])] = True
+    return None, 0.0, None
+
+
+def _most_violated(rows, values) -> np.ndarray:
+    """The :data:`CUTS` of ``rows`` with the smallest ``values`` (ties: the earlier rows),
+    ``rows[np.argsort(values, kind="stable")[:CUTS]]`` without sorting every row: only the
+    rows at or below the CUTS-th smallest value are sorted."""
+    if len(values) > CUTS:
+        cut = np.partition(values, CUTS - 1)[CUTS - 1]
+        near = np.flatnonzero(values <= cut)
+        rows, values = rows[near], values[near]
+    return rows[np.argsort(values, kind="stable")[:CUTS]]
 
 
 def _decided_sets(data, d) -> int:
@@ -447,17 +498,17 @@ def check(data, describe, *, on_separation: str = "stop", group: str = "all"
     """
     if on_separation not in ON_SEPARATION:
         raise ValueError(f"on_separation must be 'stop' or 'warn', got {on_separation!r}")
-    found = direction(data)
+    found = _direction(data, keep=True)
     if found is None:
         return None
-    d, n_sets = found
+    d, n_sets, (D, pair_sets, largest) = found
     terms = tuple(t for t, x in zip(data.terms, d, strict=True) if x)
     comp = {t: float(x) for t, x in zip(data.terms, d, strict=True) if x}
     phrases, names = describe(comp, data=data)
     if not phrases:
         phrases = [f"{', '.join(terms)} run to infinity"]
     sep = Separation(group, terms, comp, n_sets, tuple(phrases), tuple(dict.fromkeys(names)),
-                     unidentified(data, d))
+                     _unidentified(D, pair_sets, largest, data.terms, d))
     if on_separation == "stop":
         raise SeparatedError(f"group {group}: {sep.message}", key="model")
     warnings.warn(f"group {group}: {warn_text(sep)}", UserWarning, stacklevel=2)
