@@ -69,17 +69,12 @@ def design_matrix(table: pd.DataFrame, attributes, opt_out: bool,
     terms = [t for a in attributes for t in a.terms]
     is_opt = table["is_opt_out"].to_numpy().astype(bool)
     alt = table["alternative"].to_numpy()
-    parts = []  # (coding attribute or view, rows it applies to)
-    for attr in attributes:
-        if attr.alternatives is None and not attr.specific:  # generic: as before labels
-            parts.append((attr, ~is_opt))
-            continue
-        parts.extend((view, ~is_opt & view.applies(alt)) for view in attr.views())
+    parts = _coded_parts(attributes, is_opt, alt)
     labels = labels or {}
-    n_terms = sum(len(view.terms) for view, _ in parts)
     # the columns are written as rows of X' (contiguous, no per-block arrays to stack),
     # then X' is transposed once
-    XT = np.zeros((n_terms + len(constants) + bool(opt_out), len(table)))
+    XT = np.zeros((sum(len(view.terms) for view, _ in parts) + len(constants) + bool(opt_out),
+                   len(table)))
     at = 0
     for view, keep in parts:
         width = len(view.terms)
@@ -102,6 +97,18 @@ def design_matrix(table: pd.DataFrame, attributes, opt_out: bool,
         np.int64).to_numpy()
     _, set_index = np.unique(keys, return_inverse=True)
     return X, set_index, terms
+
+
+def _coded_parts(attributes, is_opt, alt) -> list:
+    """(attribute or alternative-specific view, bool rows (rows,) it is coded on) in the
+    order of the term columns."""
+    parts = []
+    for attr in attributes:
+        if attr.alternatives is None and not attr.specific:  # generic: as before labels
+            parts.append((attr, ~is_opt))
+            continue
+        parts.extend((view, ~is_opt & view.applies(alt)) for view in attr.views())
+    return parts
 
 
 def _cells(table: pd.DataFrame, keep: np.ndarray | None, attr):

@@ -321,11 +321,20 @@ def _most_violated(rows, values) -> np.ndarray:
 
 def _decided_sets(data, d) -> int:
     u = data.X @ d
-    start = data.set_start
-    hi = np.maximum.reduceat(u, start[:-1]) if len(u) else u
-    lo = np.minimum.reduceat(u, start[:-1]) if len(u) else u
     tol = ZERO * max(1.0, float(np.abs(u).max(initial=0)))
-    return int(np.sum(hi - lo > tol))
+    return int(np.sum(_spans(u, data.set_start) > tol)) if len(u) else 0
+
+
+def _spans(u, start) -> np.ndarray:
+    """``max - min`` of ``u`` (rows,) within each set (``start``: set_start, sets + 1);
+    with equal set sizes over a (sets, J) view instead of ``reduceat``."""
+    sizes = np.diff(start)
+    if len(sizes) and sizes[0] > 0 and len(u) == len(sizes) * sizes[0] and np.all(
+            sizes == sizes[0]):
+        u = u.reshape(len(sizes), -1)
+        return u.max(axis=1) - u.min(axis=1)
+    first = start[:-1]
+    return np.maximum.reduceat(u, first) - np.minimum.reduceat(u, first)
 
 
 def collinear_sets(null) -> list[list[int]]:
@@ -399,9 +408,7 @@ def suspicious(data, beta, converged: bool, sets=None) -> bool:
         return True
     if data.n_sets == 0:
         return False
-    u = data.X @ beta
-    first = data.set_start[:-1]
-    span = np.maximum.reduceat(u, first) - np.minimum.reduceat(u, first)
+    span = _spans(data.X @ beta, data.set_start)
     if sets is not None:
         span = span[np.asarray(sets, dtype=bool)]
     return bool(span.max(initial=0.0) > SCREEN)

@@ -213,3 +213,18 @@ def test_most_violated_rows_are_the_first_of_a_stable_sort(n, distinct, seed):
     got = _most_violated(rows, values)
     want = rows[np.argsort(values, kind="stable")[:CUTS]]
     assert np.array_equal(np.sort(got), np.sort(want))
+
+
+@settings(max_examples=80, deadline=None)
+@given(CASES, st.floats(0.1, 30.0))
+def test_the_screen_equals_the_former_reduceat(case, size):
+    """suspicious: the within-set spans over a (sets, J) view when sizes are equal."""
+    seed, n_sets, sizes, K, mode, levels = case
+    rng = np.random.default_rng(seed)
+    data = choice_data(rng, n_sets, sizes, K, mode, levels)
+    beta = rng.normal(size=K) * size
+    u = data.X @ beta
+    first = data.set_start[:-1]
+    span = np.maximum.reduceat(u, first) - np.minimum.reduceat(u, first)
+    assert separation.suspicious(data, beta, True) == bool(span.max() > separation.SCREEN)
+    assert np.array_equal(separation._spans(u, data.set_start), span)
