@@ -411,9 +411,11 @@ def encode(responses: pd.DataFrame, attributes, constants=(), interactions=(),
 
 def sorted_rows(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     """``frame.sort_values(keys, kind="stable").reset_index(drop=True)``, sorting integer
-    codes instead of the cells (each key column is hashed once, ``pandas.factorize`` with
-    ``sort=True``, whose order is the column's sort order) and copying nothing when the
-    rows are in order already (exported surveys usually are).
+    codes instead of the cells (integers as they are; other key columns hashed once per run
+    of equal cells, ``pandas.factorize`` with ``sort=True``, whose order is the column's
+    sort order), copying nothing when the rows are in order already (exported surveys
+    usually are) and moving whole runs of the first key when only those are out of order
+    (text respondent ids "1", "2", ..., "10" in numeric order).
 
     Parameters
     ----------
