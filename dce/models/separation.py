@@ -150,11 +150,14 @@ def _equal_size_differences(X, chosen, J, with_sets):
     first = chosen - chosen % J
     pos = chosen - first
     D = np.empty((len(chosen), J - 1, K))
-    xc = X[chosen]
-    other = np.empty((len(chosen), K))
-    for r in range(J - 1):  # the r-th other row: r before the chosen position, else r + 1
-        np.take(X, first + r + (pos <= r), axis=0, out=other)
-        np.subtract(xc, other, out=D[:, r])
+    step = 8192  # chosen rows per step: cache-sized row buffers, not two more (n, K) arrays
+    xc, other = np.empty((min(step, len(chosen)), K)), np.empty((min(step, len(chosen)), K))
+    for a in range(0, len(chosen), step):
+        b = min(a + step, len(chosen))
+        np.take(X, chosen[a:b], axis=0, out=xc[:b - a])
+        for r in range(J - 1):  # the r-th other row: r before the chosen position, else r + 1
+            np.take(X, first[a:b] + r + (pos[a:b] <= r), axis=0, out=other[:b - a])
+            np.subtract(xc[:b - a], other[:b - a], out=D[a:b, r])
     D = D.reshape(-1, K)
     if with_sets:
         return D, np.repeat(first // J, J - 1)
@@ -169,18 +172,12 @@ def unidentified(data, d: np.ndarray) -> tuple:
     remaining set varies cannot be estimated from the data.
     """
     D, sets = _differences(data, with_sets=True)
-    return _unidentified(D, sets, float(np.abs(D).max(initial=0.0)), data.terms, d)
-
-
-def _unidentified(D, sets, largest, terms, d) -> tuple:
-    """:func:`unidentified` from the differences ``D`` (pairs, K), their sets (pairs,) and
-    the largest ``|D|``."""
-    gain = np.abs(D @ d) > 1e-9 * max(1.0, largest)
+    gain = np.abs(D @ d) > 1e-9 * max(1.0, float(np.abs(D).max(initial=0.0)))
     decided = np.zeros(int(sets.max(initial=-1)) + 1, dtype=bool)
     np.logical_or.at(decided, sets, gain)
     rest = D[~decided[sets]]
     varies = np.abs(rest).max(axis=0, initial=0.0) > 0
-    return tuple(t for t, v, x in zip(terms, varies, d, strict=True) if not v and not x)
+    return tuple(t for t, v, x in zip(data.terms, varies, d, strict=True) if not v and not x)
 
 
 def direction(data) -> tuple[np.ndarray, int] | None:
@@ -197,23 +194,13 @@ def direction(data) -> tuple[np.ndarray, int] | None:
         The sparsest direction ``d`` (largest ``|d_k|`` 1) of the module docstring and the
         number of choice sets it decides; None when the maximum exists (no direction).
     """
-    found = _direction(data, keep=False)
-    return None if found is None else found[:2]
-
-
-def _direction(data, keep: bool):
-    """:func:`direction`, and with ``keep`` the arguments of :func:`_unidentified` (the
-    differences, their sets and their largest absolute value), so that :func:`check` does
-    not compute them again; ``(d, sets decided, those or None)`` or None."""
-    D = _differences(data, with_sets=keep)
-    D, sets = D if keep else (D, None)
+    D = _differences(data)  # scaled in place below: one (pairs, K) array in all
     K = D.shape[1] if D.ndim == 2 else 0
     if K == 0 or len(D) == 0:
         return None
     scale = np.maximum(D.max(axis=0), -D.min(axis=0))  # |D| column maxima, without |D|
-    largest = float(scale.max(initial=0.0))
     scale[scale == 0] = 1.0
-    A = D / scale if keep else np.divide(D, scale, out=D)
+    A = np.divide(D, scale, out=D)
     nonzero = (A != 0).any(axis=1)
     if not nonzero.all():
         A = A[nonzero]
@@ -224,14 +211,13 @@ def _direction(data, keep: bool):
         return None
     strict, d = found
     sparsest = _sparsest(A, strict)
-    del A
     if sparsest is not None:
         d = sparsest
     d = d / scale
     d = d / np.abs(d).max()
     d[np.abs(d) < ZERO] = 0.0
     decided = _decided_sets(data, d)
-    return d, decided, ((D, sets, largest) if keep else None)
+    return d, decided
 
 
 def _strict_rows(A) -> tuple[np.ndarray, np.ndarray] | None:
@@ -505,17 +491,17 @@ def check(data, describe, *, on_separation: str = "stop", group: str = "all"
     """
     if on_separation not in ON_SEPARATION:
         raise ValueError(f"on_separation must be 'stop' or 'warn', got {on_separation!r}")
-    found = _direction(data, keep=True)
+    found = direction(data)
     if found is None:
         return None
-    d, n_sets, (D, pair_sets, largest) = found
+    d, n_sets = found
     terms = tuple(t for t, x in zip(data.terms, d, strict=True) if x)
     comp = {t: float(x) for t, x in zip(data.terms, d, strict=True) if x}
     phrases, names = describe(comp, data=data)
     if not phrases:
         phrases = [f"{', '.join(terms)} run to infinity"]
     sep = Separation(group, terms, comp, n_sets, tuple(phrases), tuple(dict.fromkeys(names)),
-                     _unidentified(D, pair_sets, largest, data.terms, d))
+                     unidentified(data, d))
     if on_separation == "stop":
         raise SeparatedError(f"group {group}: {sep.message}", key="model")
     warnings.warn(f"group {group}: {warn_text(sep)}", UserWarning, stacklevel=2)
