@@ -71,26 +71,24 @@ def design_matrix(table: pd.DataFrame, attributes, opt_out: bool,
     alt = table["alternative"].to_numpy()
     parts = _coded_parts(attributes, is_opt, alt)
     labels = labels or {}
-    # the columns are written as rows of X' (contiguous, no per-block arrays to stack),
-    # then X' is transposed once
-    XT = np.zeros((sum(len(view.terms) for view, _ in parts) + len(constants) + bool(opt_out),
-                   len(table)))
+    # each block is written into its columns of one array (no per-block arrays to stack)
+    X = np.zeros((len(table), sum(len(view.terms) for view, _ in parts) + len(constants)
+                  + bool(opt_out)))
     at = 0
     for view, keep in parts:
         width = len(view.terms)
         if keep.all():
-            XT[at:at + width] = view.code(_cells(table, None, view)).T
+            X[:, at:at + width] = view.code(_cells(table, None, view))
         else:
-            XT[at:at + width, keep] = view.code(_cells(table, keep, view)).T
+            X[keep, at:at + width] = view.code(_cells(table, keep, view))
         at += width
     for c in constants:
-        XT[at] = alt == c
+        X[:, at] = alt == c
         at += 1
         terms.append(f"asc[{labels.get(c, c)}]")
     if opt_out:
-        XT[at] = is_opt
+        X[:, at] = is_opt
         terms.append("asc[opt_out]")
-    X = np.ascontiguousarray(XT.T)
     if not with_sets:
         return X, None, terms
     keys = table["block"].astype(np.int64).to_numpy() * 1_000_000 + table["task"].astype(
