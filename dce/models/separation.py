@@ -313,12 +313,17 @@ def _decided_sets(data, d) -> int:
 
 def _spans(u, start) -> np.ndarray:
     """``max - min`` of ``u`` (rows,) within each set (``start``: set_start, sets + 1);
-    with equal set sizes over a (sets, J) view instead of ``reduceat``."""
+    with equal set sizes over the columns of a (sets, J) view instead of ``reduceat``."""
     sizes = np.diff(start)
     if len(sizes) and sizes[0] > 0 and len(u) == len(sizes) * sizes[0] and np.all(
             sizes == sizes[0]):
         u = u.reshape(len(sizes), -1)
-        return u.max(axis=1) - u.min(axis=1)
+        hi, lo = u[:, 0].copy(), u[:, 0].copy()
+        for j in range(1, u.shape[1]):  # column by column: a reduction over J is slow
+            np.maximum(hi, u[:, j], out=hi)
+            np.minimum(lo, u[:, j], out=lo)
+        hi -= lo
+        return hi
     first = start[:-1]
     return np.maximum.reduceat(u, first) - np.minimum.reduceat(u, first)
 
