@@ -1,8 +1,8 @@
 """The cheaper exact separation check of issue 16 (differences written in place for equal
 set sizes, scaled in place, no |D| copies, the most violated rows picked without sorting
-them all, the differences reused for the unidentified terms) finds what the former code,
-kept here as the reference, finds, bit for bit: direction, decided sets, unidentified
-terms, on random data with and without complete and quasi-complete separation."""
+them all, within-set spans column by column) finds what the former code, kept here as the
+reference, finds, bit for bit: direction, decided sets, unidentified terms, on random data
+with and without complete and quasi-complete separation."""
 
 import numpy as np
 import pytest
