@@ -69,27 +69,26 @@ def design_matrix(table: pd.DataFrame, attributes, opt_out: bool,
     terms = [t for a in attributes for t in a.terms]
     is_opt = table["is_opt_out"].to_numpy().astype(bool)
     alt = table["alternative"].to_numpy()
-    blocks = []
-    for attr in attributes:
-        if attr.alternatives is None and not attr.specific:  # generic: as before labels
-            col = np.zeros((len(table), len(attr.terms)))
-            keep = ~is_opt
-            col[keep] = attr.code(_cells(table, keep, attr))
-            blocks.append(col)
-            continue
-        for view in attr.views():
-            col = np.zeros((len(table), len(view.terms)))
-            keep = ~is_opt & view.applies(alt)
-            col[keep] = view.code(_cells(table, keep, view))
-            blocks.append(col)
+    parts = _coded_parts(attributes, is_opt, alt)
     labels = labels or {}
+    # each block is written into its columns of one array (no per-block arrays to stack)
+    X = np.zeros((len(table), sum(len(view.terms) for view, _ in parts) + len(constants)
+                  + bool(opt_out)))
+    at = 0
+    for view, keep in parts:
+        width = len(view.terms)
+        if keep.all():
+            X[:, at:at + width] = view.code(_cells(table, None, view))
+        else:
+            X[keep, at:at + width] = view.code(_cells(table, keep, view))
+        at += width
     for c in constants:
-        blocks.append((alt == c).astype(float)[:, None])
+        X[:, at] = alt == c
+        at += 1
         terms.append(f"asc[{labels.get(c, c)}]")
     if opt_out:
-        blocks.append(is_opt.astype(float)[:, None])
+        X[:, at] = is_opt
         terms.append("asc[opt_out]")
-    X = np.hstack(blocks) if blocks else np.zeros((len(table), 0))
     if not with_sets:
         return X, None, terms
     keys = table["block"].astype(np.int64).to_numpy() * 1_000_000 + table["task"].astype(
@@ -98,11 +97,25 @@ def design_matrix(table: pd.DataFrame, attributes, opt_out: bool,
     return X, set_index, terms
 
 
+def _coded_parts(attributes, is_opt, alt) -> list:
+    """(attribute or alternative-specific view, bool rows (rows,) it is coded on) in the
+    order of the term columns."""
+    parts = []
+    for attr in attributes:
+        if attr.alternatives is None and not attr.specific:  # generic: as before labels
+            parts.append((attr, ~is_opt))
+            continue
+        parts.extend((view, ~is_opt & view.applies(alt)) for view in attr.views())
+    return parts
 
-def _cells(table: pd.DataFrame, keep: np.ndarray, attr):
-    """The cells of ``attr``'s column on the rows ``keep``: an array for a linear attribute
-    (read as floats), else the list of values (its levels are keyed as Python values)."""
-    values = table[attr.name].to_numpy()[keep]
+
+def _cells(table: pd.DataFrame, keep: np.ndarray | None, attr):
+    """The cells of ``attr``'s column on the rows ``keep`` (None: every row): an array for a
+    linear attribute (read as floats), else the list of values (its levels are keyed as
+    Python values)."""
+    values = table[attr.name].to_numpy()
+    if keep is not None:
+        values = values[keep]
     return values if attr.is_linear else values.tolist()
 
 
@@ -358,27 +371,37 @@ def encode(responses: pd.DataFrame, attributes, constants=(), interactions=(),
     KeyError
         For a missing column.
     """
-    df = sorted_rows(responses, ["respondent", "block", "task", "alternative"])
+    keys = ["respondent", "block", "task", "alternative"]
+    codes = [_key_codes(responses[k].to_numpy()) for k in keys]
+    order = _row_order(codes)
+    # only the columns coded below are put in order (the text columns respondent and group
+    # are read on the first row of each set only)
+    names = ["alternative", "chosen", "is_opt_out"] + [a.name for a in attributes] + [
+        cov for _, cov in interactions]
+    df = responses[[c for c in dict.fromkeys(names) if c != "is_opt_out" or c in responses]]
+    df = df.reset_index(drop=True) if order is None else df.take(order).reset_index(drop=True)
     opt_out = bool(df["is_opt_out"].any()) if "is_opt_out" in df else False
     if "is_opt_out" not in df:
         df = df.assign(is_opt_out=0)
     new_set = np.ones(len(df), bool)
-    for key in ("respondent", "block", "task"):  # a set starts where any key changes
-        values = df[key].to_numpy()
-        new_set[1:] &= values[1:] == values[:-1]
+    for c in codes[:3]:  # a set starts where any key changes (codes are equal where cells are)
+        c = c if order is None else c[order]
+        new_set[1:] &= c[1:] == c[:-1]
     new_set[1:] = ~new_set[1:]
     X, _, terms = design_matrix(df, attributes, opt_out, constants, labels, with_sets=False)
     X, terms = interaction_columns(df, X, terms, attributes, interactions)
     set_start = np.r_[np.flatnonzero(new_set), len(df)].astype(np.int64)
     first = set_start[:-1]
-    resp_codes, resp_ids = pd.factorize(df["respondent"].to_numpy()[first], sort=False)
+    source = first if order is None else order[first]  # first row of each set, as given
+    resp = codes[0][source]  # sorted: a respondent's sets are consecutive
+    change = np.r_[True, resp[1:] != resp[:-1]] if len(resp) else np.zeros(0, bool)
     return ChoiceData(
         X=np.ascontiguousarray(X, dtype=np.float64),
         chosen=df["chosen"].to_numpy().astype(np.float64),
         set_start=set_start,
-        respondent=resp_codes.astype(np.int64),
-        respondent_ids=np.asarray(resp_ids),
-        group=df["group"].to_numpy()[first].astype(str).astype(object),
+        respondent=(np.cumsum(change) - 1).astype(np.int64),
+        respondent_ids=np.asarray(responses["respondent"].to_numpy()[source[change]]),
+        group=_as_text(responses["group"].to_numpy()[source]),
         alternative=df["alternative"].to_numpy().astype(np.int64),
         terms=tuple(terms),
     )
@@ -386,9 +409,11 @@ def encode(responses: pd.DataFrame, attributes, constants=(), interactions=(),
 
 def sorted_rows(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     """``frame.sort_values(keys, kind="stable").reset_index(drop=True)``, sorting integer
-    codes instead of the cells (each key column is hashed once, ``pandas.factorize`` with
-    ``sort=True``, whose order is the column's sort order) and copying nothing when the
-    rows are in order already (exported surveys usually are).
+    codes instead of the cells (integers as they are; other key columns hashed once per run
+    of equal cells, ``pandas.factorize`` with ``sort=True``, whose order is the column's
+    sort order), copying nothing when the rows are in order already (exported surveys
+    usually are) and moving whole runs of the first key when only those are out of order
+    (text respondent ids "1", "2", ..., "10" in numeric order).
 
     Parameters
     ----------
@@ -402,20 +427,72 @@ def sorted_rows(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     DataFrame (rows, ...)
         The rows in order, with a fresh RangeIndex.
     """
-    codes = [pd.factorize(frame[k].to_numpy(), sort=True)[0] for k in keys]
-    if len(frame) < 2 or _in_order(codes):
+    codes = [_key_codes(frame[k].to_numpy()) for k in keys]
+    order = _row_order(codes)
+    if order is None:
         return frame.reset_index(drop=True)
-    order = np.lexsort(codes[::-1])  # stable; the last key given to lexsort is the primary
     return frame.take(order).reset_index(drop=True)
 
 
-def _in_order(codes: list[np.ndarray]) -> bool:
+def _as_text(values: np.ndarray) -> np.ndarray:
+    """``values.astype(str).astype(object)``, converting one cell per run of equal texts
+    (a respondent group is one run of many sets) when every cell is a Python str."""
+    if values.dtype != object or len(values) < 2:
+        return values.astype(str).astype(object)
+    starts = np.flatnonzero(np.r_[True, values[1:] != values[:-1]])
+    heads = values[starts]
+    if pd.api.types.infer_dtype(heads, skipna=False) != "string":
+        return values.astype(str).astype(object)
+    return np.repeat(heads.astype(str).astype(object), np.diff(np.r_[starts, len(values)]))
+
+
+def _key_codes(values: np.ndarray) -> np.ndarray:
+    """Codes of one sort key whose order and equality are those of the cells: integers as
+    they are; other cells ``pandas.factorize(values, sort=True)`` codes, hashing only the
+    first cell of each run of equal cells (a respondent's rows are usually together)."""
+    if values.dtype.kind in "iu" or len(values) < 2:
+        return values if values.dtype.kind in "iu" else pd.factorize(values, sort=True)[0]
+    head = np.r_[True, values[1:] != values[:-1]]
+    starts = np.flatnonzero(head)
+    if 2 * len(starts) > len(values):  # short runs: hash every cell
+        return pd.factorize(values, sort=True)[0]
+    run_codes = pd.factorize(values[starts], sort=True)[0]
+    return np.repeat(run_codes, np.diff(np.r_[starts, len(values)]))
+
+
+def _row_order(codes: list[np.ndarray]) -> np.ndarray | None:
+    """The stable lexicographic order of rows with sort keys ``codes`` (most significant
+    first), ``np.lexsort(codes[::-1])``; None when the rows are in order already. When each
+    value of the first key is one run of rows, ordered by the other keys, the order moves
+    whole runs (no sort of the rows)."""
+    if len(codes[0]) < 2 or _in_order(codes):
+        return None
+    runs = _run_order(codes)
+    return runs if runs is not None else np.lexsort(codes[::-1])
+
+
+def _run_order(codes: list[np.ndarray]) -> np.ndarray | None:
+    first = codes[0]
+    n = len(first)
+    starts = np.flatnonzero(np.r_[True, first[1:] != first[:-1]])
+    heads = first[starts]
+    rank = np.argsort(heads, kind="stable")
+    if (np.diff(heads[rank]) == 0).any() or not _in_order(codes[1:], first[1:] == first[:-1]):
+        return None  # a value of the first key in several runs, or a run out of order
+    lengths = np.diff(np.r_[starts, n])[rank]
+    shift = np.repeat(np.cumsum(lengths) - lengths - starts[rank], lengths)
+    return np.arange(n, dtype=np.intp) - shift
+
+
+def _in_order(codes: list[np.ndarray], within: np.ndarray | None = None) -> bool:
     """Whether rows whose sort keys are ``codes`` (most significant first) are sorted: each
-    row's keys are not lexicographically before the previous row's."""
-    undecided = np.ones(len(codes[0]) - 1, bool)
+    row's keys are not lexicographically before the previous row's (only where ``within``,
+    bool (rows - 1,), is true, when given)."""
+    undecided = np.ones(len(codes[0]) - 1, bool) if within is None else within.copy()
     for c in codes:
         step = np.diff(c)
         if (undecided & (step < 0)).any():
             return False
         undecided &= step == 0
     return True
+

@@ -122,11 +122,14 @@ class Separation:
 
 def _differences(data, with_sets: bool = False):
     """``x_c - x_j`` for every chosen row ``c`` and every other row ``j`` of its set,
-    ndarray (pairs, K); with ``with_sets`` also the set of each pair, ndarray (pairs,)."""
+    ndarray (pairs, K), ordered by ``c`` then ``j``; with ``with_sets`` also the set of each
+    pair, ndarray (pairs,)."""
     X, y, start = data.X, np.asarray(data.chosen), data.set_start
     sizes = np.diff(start)
-    set_of_row = np.repeat(np.arange(len(sizes)), sizes)
     chosen = np.flatnonzero(y > 0)
+    if len(sizes) and np.all(sizes == sizes[0]) and sizes[0] > 1:
+        return _equal_size_differences(X, chosen, int(sizes[0]), with_sets)
+    set_of_row = np.repeat(np.arange(len(sizes)), sizes)
     s = set_of_row[chosen]
     n = sizes[s]
     first = np.repeat(start[s], n)
@@ -137,6 +140,28 @@ def _differences(data, with_sets: bool = False):
     if with_sets:
         return X[c[keep]] - X[rows[keep]], np.repeat(s, n)[keep]
     return X[c[keep]] - X[rows[keep]]
+
+
+def _equal_size_differences(X, chosen, J, with_sets):
+    """:func:`_differences` when every set has ``J`` rows: the J - 1 differences of chosen
+    row ``c`` (set ``c // J``, position ``c % J``) are written in place, the other rows
+    ``j`` in order (no index arrays over every pair)."""
+    K = X.shape[1]
+    first = chosen - chosen % J
+    pos = chosen - first
+    D = np.empty((len(chosen), J - 1, K))
+    step = 8192  # chosen rows per step: cache-sized row buffers, not two more (n, K) arrays
+    xc, other = np.empty((min(step, len(chosen)), K)), np.empty((min(step, len(chosen)), K))
+    for a in range(0, len(chosen), step):
+        b = min(a + step, len(chosen))
+        np.take(X, chosen[a:b], axis=0, out=xc[:b - a])
+        for r in range(J - 1):  # the r-th other row: r before the chosen position, else r + 1
+            np.take(X, first[a:b] + r + (pos[a:b] <= r), axis=0, out=other[:b - a])
+            np.subtract(xc[:b - a], other[:b - a], out=D[a:b, r])
+    D = D.reshape(-1, K)
+    if with_sets:
+        return D, np.repeat(first // J, J - 1)
+    return D
 
 
 def unidentified(data, d: np.ndarray) -> tuple:
@@ -169,14 +194,16 @@ def direction(data) -> tuple[np.ndarray, int] | None:
         The sparsest direction ``d`` (largest ``|d_k|`` 1) of the module docstring and the
         number of choice sets it decides; None when the maximum exists (no direction).
     """
-    D = _differences(data)
+    D = _differences(data)  # scaled in place below: one (pairs, K) array in all
     K = D.shape[1] if D.ndim == 2 else 0
     if K == 0 or len(D) == 0:
         return None
-    scale = np.abs(D).max(axis=0)
+    scale = np.maximum(D.max(axis=0), -D.min(axis=0))  # |D| column maxima, without |D|
     scale[scale == 0] = 1.0
-    A = D / scale
-    A = A[np.abs(A).max(axis=1) > 0]
+    A = np.divide(D, scale, out=D)
+    nonzero = (A != 0).any(axis=1)
+    if not nonzero.all():
+        A = A[nonzero]
     if len(A) == 0:
         return None
     found = _strict_rows(A)
@@ -207,10 +234,10 @@ def _strict_rows(A) -> tuple[np.ndarray, np.ndarray] | None:
         rest = ~strict
         if not rest.any():
             break
-        x, value = _cone_lp(A, A[rest].sum(axis=0), work)
+        x, value, s = _cone_lp(A, A.sum(axis=0) if rest.all() else A[rest].sum(axis=0), work)
         if x is None or value <= STRICT:
             break
-        new = rest & (A @ x > STRICT)
+        new = rest & (s > STRICT)
         if not new.any():
             break
         total += x
@@ -226,11 +253,12 @@ def _sparsest(A, strict) -> np.ndarray | None:
     the rest (which the cone then holds at 0: no recession direction makes them strict),
     by constraint generation as in :func:`_cone_lp`; None when the solver fails."""
     U, K = A.shape
-    G = np.hstack([A, -A])  # d = p - q with p, q >= 0
     need = strict.astype(float)
     work = np.zeros(U, bool)
     for _ in range(U // CUTS + 2):
-        lp = optimize.linprog(np.ones(2 * K), A_ub=-G[work] if work.any() else None,
+        rows = A[work]
+        G = np.hstack([rows, -rows])  # d = p - q with p, q >= 0
+        lp = optimize.linprog(np.ones(2 * K), A_ub=-G if work.any() else None,
                               b_ub=-need[work] if work.any() else None,
                               bounds=[(0, None)] * (2 * K), method="highs")
         if lp.status != 0:
@@ -240,17 +268,16 @@ def _sparsest(A, strict) -> np.ndarray | None:
         violated = np.flatnonzero(slack < -1e-9)
         if len(violated) == 0:
             return d
-        worst = violated[np.argsort(slack[violated], kind="stable")[:CUTS]]
-        work[worst] = True
+        work[_most_violated(violated, slack[violated])] = True
     return None
 
 
-def _cone_lp(A, c, work) -> tuple[np.ndarray | None, float]:
+def _cone_lp(A, c, work) -> tuple[np.ndarray | None, float, np.ndarray | None]:
     """``max c'd`` over ``A d >= 0``, ``|d_k| <= 1``, by constraint generation: the program
     is solved on the rows marked in ``work`` (updated in place), and the rows the solution
     violates are added until it violates none; that solution is then optimal over every
-    row (Dantzig, Fulkerson and Johnson 1954). Returns ``(d, c'd)``, or ``(None, 0.0)``
-    when the solver fails."""
+    row (Dantzig, Fulkerson and Johnson 1954). Returns ``(d, c'd, A d)``, or
+    ``(None, 0.0, None)`` when the solver fails."""
     U, K = A.shape
     for _ in range(U // CUTS + 2):
         rows = A[work]
@@ -258,23 +285,47 @@ def _cone_lp(A, c, work) -> tuple[np.ndarray | None, float]:
                               b_ub=np.zeros(len(rows)) if len(rows) else None,
                               bounds=[(-1, 1)] * K, method="highs")
         if lp.status != 0:
-            return None, 0.0
+            return None, 0.0, None
         s = A @ lp.x
         violated = np.flatnonzero(s < -1e-9)
         if len(violated) == 0:
-            return lp.x, float(-lp.fun)
-        worst = violated[np.argsort(s[violated], kind="stable")[:CUTS]]
-        work[worst] = True
-    return None, 0.0
+            return lp.x, float(-lp.fun), s
+        work[_most_violated(violated, s[violated])] = True
+    return None, 0.0, None
+
+
+def _most_violated(rows, values) -> np.ndarray:
+    """The :data:`CUTS` of ``rows`` with the smallest ``values`` (ties: the earlier rows),
+    ``rows[np.argsort(values, kind="stable")[:CUTS]]`` without sorting every row: only the
+    rows at or below the CUTS-th smallest value are sorted."""
+    if len(values) > CUTS:
+        cut = np.partition(values, CUTS - 1)[CUTS - 1]
+        near = np.flatnonzero(values <= cut)
+        rows, values = rows[near], values[near]
+    return rows[np.argsort(values, kind="stable")[:CUTS]]
 
 
 def _decided_sets(data, d) -> int:
     u = data.X @ d
-    start = data.set_start
-    hi = np.maximum.reduceat(u, start[:-1]) if len(u) else u
-    lo = np.minimum.reduceat(u, start[:-1]) if len(u) else u
     tol = ZERO * max(1.0, float(np.abs(u).max(initial=0)))
-    return int(np.sum(hi - lo > tol))
+    return int(np.sum(_spans(u, data.set_start) > tol)) if len(u) else 0
+
+
+def _spans(u, start) -> np.ndarray:
+    """``max - min`` of ``u`` (rows,) within each set (``start``: set_start, sets + 1);
+    with equal set sizes over the columns of a (sets, J) view instead of ``reduceat``."""
+    sizes = np.diff(start)
+    if len(sizes) and sizes[0] > 0 and len(u) == len(sizes) * sizes[0] and np.all(
+            sizes == sizes[0]):
+        u = u.reshape(len(sizes), -1)
+        hi, lo = u[:, 0].copy(), u[:, 0].copy()
+        for j in range(1, u.shape[1]):  # column by column: a reduction over J is slow
+            np.maximum(hi, u[:, j], out=hi)
+            np.minimum(lo, u[:, j], out=lo)
+        hi -= lo
+        return hi
+    first = start[:-1]
+    return np.maximum.reduceat(u, first) - np.minimum.reduceat(u, first)
 
 
 def collinear_sets(null) -> list[list[int]]:
@@ -348,9 +399,7 @@ def suspicious(data, beta, converged: bool, sets=None) -> bool:
         return True
     if data.n_sets == 0:
         return False
-    u = data.X @ beta
-    first = data.set_start[:-1]
-    span = np.maximum.reduceat(u, first) - np.minimum.reduceat(u, first)
+    span = _spans(data.X @ beta, data.set_start)
     if sets is not None:
         span = span[np.asarray(sets, dtype=bool)]
     return bool(span.max(initial=0.0) > SCREEN)
