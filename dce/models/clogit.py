@@ -57,9 +57,7 @@ ch. 8 (Newton-Raphson). Cambridge University Press.
 
 from __future__ import annotations
 
-import threading
 import warnings
-import weakref
 
 import numpy as np
 from scipy.linalg.blas import dgemm as _dgemm
@@ -437,27 +435,7 @@ def check_identified(data) -> None:
         terms (:func:`dce.models.separation.collinear_sets` of the null eigenvectors, < 1e-10 x the largest, of
         the range-scaled information at b = 0).
     """
-    ev = Evaluator(data)
-    _check_identified(ev, data)
-    with _HANDOFF_LOCK:  # the fit of the same data that follows reuses ev (_evaluator)
-        _HANDOFF[:] = [(weakref.ref(data), ev)]
-
-
-# check_identified(data) then fit(data, check=False) (the run, the API) would build the
-# within-set differences twice and evaluate b = 0 twice: the check hands its Evaluator
-# over, once, to the next fit of the same ChoiceData object (whose arrays are not changed
-# in place; frozen); any other fit drops it.
-_HANDOFF: list = []
-_HANDOFF_LOCK = threading.Lock()
-
-
-def _evaluator(data) -> Evaluator:
-    """The Evaluator that :func:`check_identified` built for ``data`` itself, else a new one."""
-    with _HANDOFF_LOCK:
-        handed = _HANDOFF.pop() if _HANDOFF else None
-    if handed is not None and handed[0]() is data:
-        return handed[1]
-    return Evaluator(data)
+    _check_identified(Evaluator(data), data)
 
 
 def _check_identified(ev, data) -> None:
@@ -528,7 +506,7 @@ def fit(data, *, se: str = "cluster", group: str = "all", start=None, max_iter: 
     dce.errors.EstimationError
         With ``check``: terms that :func:`check_identified` rejects."""
     check_vcov(se)
-    ev = _evaluator(data)
+    ev = Evaluator(data)
     if check:
         _check_identified(ev, data)
     K = data.X.shape[1]

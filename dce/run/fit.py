@@ -383,14 +383,12 @@ def _fit_group(spec, g, part, attributes):
     """The conditional logit of one group, after the identification and separation
     checks (:mod:`dce.models.separation`; ``model.on_separation``)."""
     from dce.models import separation
-    from dce.models.clogit import check_identified
 
     describe = partial(separation.describe_attributes, attributes=attributes)
-    try:
-        check_identified(part)
+    try:  # the fit checks identification first (check=True), with the data it prepares
         result = separation.fit_and_check(
             partial(fit_model, part, engine=spec.model.engine, se=spec.model.se, group=g,
-                    check=False),
+                    check=True),
             part, describe, on_separation=spec.model.on_separation, group=g)
     except EstimationError as exc:
         msg = exc.problems[0].message
