@@ -141,6 +141,25 @@ def test_design_only_study_before_any_data(tmp_path, capsys):
     assert "Traceback" not in err
 
 
+@pytest.mark.parametrize("output", [".", "..", "data"])
+def test_force_never_replaces_the_folder_of_the_config_or_its_data(tmp_path, monkeypatch,
+                                                                   capsys, output):
+    """An output folder holding the config or a data file it reads is refused even with
+    --force (replacing it deleted the config and the survey export), before any work."""
+    monkeypatch.chdir(tmp_path)
+    assert main(["init", "demo"]) == 0
+    cfg = tmp_path / "demo" / "demo.yaml"
+    cfg.write_text(cfg.read_text().replace("output: results ", f"output: {output} "),
+                   encoding="utf-8")
+    files = sorted(p for p in tmp_path.rglob("*") if p.is_file())
+    capsys.readouterr()
+    for command in ("run", "fit"):
+        assert main([command, str(cfg), "--force"]) == 2
+        err = capsys.readouterr().err
+        assert "which this run reads" in err and "Traceback" not in err, err
+        assert sorted(p for p in tmp_path.rglob("*") if p.is_file()) == files
+
+
 def test_a_run_never_replaces_another_studys_folder(tmp_path, capsys):
     """`dce fit` of one study into the run folder of another stops before any work,
     naming both studies and --force, and leaves the folder as it was (a mistyped --output

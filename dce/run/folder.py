@@ -38,7 +38,7 @@ def is_dce_folder(path: Path) -> bool:
 
 
 def check_target(out: Path, force: bool, stage: str | None = None,
-                 run: str | None = None) -> None:
+                 run: str | None = None, reads=()) -> None:
     """Fail early (before any work) if the run folder cannot be written or replaced.
 
     Parameters
@@ -56,6 +56,9 @@ def check_target(out: Path, force: bool, stage: str | None = None,
         The study's name: a dce folder of another study (its manifest's ``run``) is
         replaced only with ``force``, so that a mistyped ``--output`` never deletes
         another study's results.
+    reads : iterable of pathlib.Path, optional
+        The config and the data files the run reads: a folder holding one of them is never
+        replaced, not even with ``force`` (replacing it would delete them).
 
     Raises
     ------
@@ -76,6 +79,13 @@ def check_target(out: Path, force: bool, stage: str | None = None,
         raise ConfigError(f"this folder holds the output of `dce {other}`, which `dce "
                           f"{stage}` would replace; choose another --output (for example "
                           f"--output {_shown(out)}-{stage}) or pass --force to replace it",
+                          file=_shown(out))
+    inside = [p for p in map(Path, reads) if out.exists() and p.exists()
+              and p.resolve().is_relative_to(out.resolve())]
+    if inside:
+        raise ConfigError(f"this folder holds {_shown(inside[0])}, which this run reads; a "
+                          "run folder replaces everything in it (--force too), so choose "
+                          "another --output, e.g. a folder results/ next to the config",
                           file=_shown(out))
     owner = _manifest(out).get("run")
     if run is not None and owner not in (None, run) and not force:

@@ -110,7 +110,7 @@ class Job:
     def __init__(self, study, output, force, stage=None):
         self.study, self.force = study, force
         self.out = output_dir(study, output, stage)
-        check_target(self.out, force, stage, study.name)
+        check_target(self.out, force, stage, study.name, _read_files(study))
         self.started = datetime.now(UTC)
         self.t0 = time.perf_counter()
 
@@ -124,6 +124,15 @@ class Job:
                                           self.study.display_name)
         write(self.out, files, force=self.force)
         return self.out
+
+
+def _read_files(study) -> list[Path]:
+    """The config and the data files named in it (which a run folder must not hold)."""
+    spec = study.spec
+    named = [spec.choices.file if spec.choices else None,
+             spec.respondents.file if spec.respondents else None,
+             spec.design.file if spec.design else None]
+    return [study.config_file] + [study.resolve(f) for f in named if f]
 
 
 def parallel_settings(study, jobs, backend_name, scheduler):
