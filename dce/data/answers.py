@@ -19,7 +19,6 @@ from dce.core.cells import (
     TEXT,
     blank_rows,
     distinct,
-    factorized,
     first_rows,
     group_codes,
     numbers,
@@ -27,6 +26,7 @@ from dce.core.cells import (
     stripped,
 )
 from dce.core.csvread import integers
+from dce.data.identity import respondent_keys
 from dce.errors import DataError
 
 #: Cells (compared after stripping spaces, case-insensitive) that mean "no answer".
@@ -164,29 +164,6 @@ def long_opt_out(study, frame, alternative, label_rows, issues, display) -> np.n
     return is_opt
 
 
-def respondent_keys(long: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The respondent and group columns hashed once, for :func:`drop_missing` and
-    :func:`summarize` of the same table.
-
-    Parameters
-    ----------
-    long : DataFrame (rows, columns)
-        Responses with ``respondent`` and ``group``.
-
-    Returns
-    -------
-    person : ndarray of int64 (rows,)
-        Respondent codes 0, 1, ... in order of first appearance.
-    group : ndarray of int64 (rows,)
-        Group codes likewise.
-    names : ndarray (groups,)
-        The group of each group code.
-    """
-    person = factorized(long["respondent"].to_numpy())[0]
-    group, names = factorized(long["group"].to_numpy())
-    return person, group, names
-
-
 def drop_missing(study, long: pd.DataFrame, display: str, keys=None
                  ) -> tuple[pd.DataFrame, dict]:
     """Leave out the tasks without an answer and count them.
@@ -205,7 +182,7 @@ def drop_missing(study, long: pd.DataFrame, display: str, keys=None
     display : str
         The choices file's name as shown.
     keys : tuple, optional
-        :func:`respondent_keys` of ``long`` (computed when not given).
+        :func:`dce.data.identity.respondent_keys` of ``long`` (computed when not given).
 
     Returns
     -------
@@ -223,7 +200,7 @@ def drop_missing(study, long: pd.DataFrame, display: str, keys=None
         Under ``choices.missing: error`` when a missing answer is left (a reader that
         could not locate it): one problem per task, naming respondent and task.
     """
-    person, group, names = respondent_keys(long) if keys is None else keys
+    person, group, names = (respondent_keys(long) if keys is None else keys)[:3]
     set_id = group_codes(person, long["block"], long["task"])
     answered = (np.bincount(set_id, weights=long["chosen"].to_numpy()) > 0)[set_id]
     first = first_rows(set_id)
@@ -465,8 +442,6 @@ class _Shifted:
                              kind, columns)
 
 
-
-
 def cells_set(frame, column, where, value) -> pd.DataFrame:
     """A copy of ``frame`` with some cells of one column replaced.
 
@@ -501,7 +476,7 @@ def summarize(long: pd.DataFrame, keys=None) -> dict:
     long : DataFrame
         Responses with ``respondent, group, block, task``.
     keys : tuple, optional
-        :func:`respondent_keys` of ``long`` (computed when not given).
+        :func:`dce.data.identity.respondent_keys` of ``long`` (computed when not given).
 
     Returns
     -------
@@ -511,7 +486,7 @@ def summarize(long: pd.DataFrame, keys=None) -> dict:
         alternatives -> number of choice sets of that size, as str -> int) and ``groups``:
         group -> ``n_respondents`` and ``n_choice_sets``.
     """
-    person, group, names = respondent_keys(long) if keys is None else keys
+    person, group, names = (respondent_keys(long) if keys is None else keys)[:3]
     set_id = group_codes(person, long["block"], long["task"])
     first = first_rows(set_id)
     per = np.bincount(person[first])  # sets per respondent (every code has rows)
@@ -555,38 +530,3 @@ def group_notes(study, long, ids, groups, table: str, display: str) -> None:
                       f"{'are' if n != 1 else 'is'} not analysed "
                       f"({', '.join(f'{g}: {k:,}' for g, k in per.items())})",
                       UserWarning, stacklevel=3)
-
-
-def similar_groups(groups) -> None:
-    """Warn when two group names differ only in upper/lower case or spaces (``Staff`` and
-    ``staff``): they are fitted and reported as separate groups.
-
-    Parameters
-    ----------
-    groups : Series (rows,)
-        The group of each row.
-    """
-    names = pd.Series(pd.unique(groups.to_numpy()))  # the distinct cells, then their names
-    names = pd.Series(pd.unique(names.dropna().astype(str).to_numpy()))
-    key = names.str.casefold().str.replace(r"\s+", "", regex=True)
-    for _, same in names.groupby(key.to_numpy(), sort=False):  # group names, not rows
-        if len(same) > 1:
-            warnings.warn(f"groups {' and '.join(map(repr, same))} differ only in upper/lower "
-                          "case or spaces; they are analysed as separate groups: check the "
-                          "spelling of the group column", UserWarning, stacklevel=3)
-
-
-def ids_across_groups(ids, groups, issues, c) -> None:
-    """One problem when respondent ids recur in several groups (ids numbered from 1 in
-    each group): dce tells respondents apart by id alone, so their rows read as duplicated
-    rows and sets with several chosen rows."""
-    r, g = pd.factorize(ids.to_numpy())[0], pd.factorize(groups.to_numpy())[0]
-    pairs = np.unique(np.column_stack([r, g]), axis=0)
-    twice = np.flatnonzero(np.bincount(pairs[:, 0]) > 1)
-    if len(twice):
-        first = int(np.flatnonzero(r == twice[0])[0])
-        shared = pd.unique(groups.to_numpy()[r == twice[0]])
-        issues.add(c.respondent, f"{len(twice):,} respondent ids appear in more than one "
-                   f"group (e.g. {ids.iloc[first]!r} in {', '.join(map(repr, shared))}); "
-                   "ids must be unique across groups (e.g. prefix them with the group): "
-                   "this is likely why rows look duplicated", first, "idgroups")

@@ -24,15 +24,13 @@ from dce.data.answers import (
     describe,
     drop_missing,
     group_notes,
-    ids_across_groups,
     long_alternatives,
     long_opt_out,
     missing_cells,
-    respondent_keys,
-    similar_groups,
     summarize,
     wide_answers,
 )
+from dce.data.identity import ids_across_groups, respondent_keys, similar_groups, similar_ids
 from dce.data.levels import against_design, attribute_cells, distinct_cells
 from dce.data.taskcols import design_tasks, runs_text, task_columns
 from dce.design.randomize import fielding_order, to_design_positions, versions
@@ -144,6 +142,7 @@ def load(study, design=None) -> tuple[pd.DataFrame, dict]:
     long = attach_groups(study, long, frame, display)
     similar_groups(long["group"])
     keys = respondent_keys(long)  # ids and groups hashed once for both
+    similar_ids(keys[3])
     n_rows = len(long)
     long, missing = drop_missing(study, long, display, keys)
     summary = summarize(long, keys if len(long) == n_rows else None)

@@ -225,3 +225,23 @@ def test_a_delimiter_ending_every_data_row_is_named(tmp_path, capsys):
     assert main(["fit", str(cfg), "--output", str(tmp_path / "o")]) == 2
     err = capsys.readouterr().err
     assert "choices.csv:2: malformed CSV: every data row has 7 cells but the header has 6" in err
+
+
+def test_one_id_written_as_two_numbers_is_said(tmp_path, capsys):
+    """Rows of respondent 2 written '002' in half its tasks: two respondents, which the
+    fit cannot know is wrong, but a warning names the ids (user trial: the cluster-robust
+    errors and the per-respondent checks changed without a word)."""
+    doc = yaml.safe_load((TINY / "config.yaml").read_text())
+    del doc["respondents"], doc["model"]  # one group, no respondents table
+    cfg = tmp_path / "config.yaml"
+    cfg.write_text(yaml.safe_dump(doc), encoding="utf-8")
+    shutil.copy(TINY / "choices.csv", tmp_path / "choices.csv")
+    assert main(["validate", str(cfg)]) == 0
+    assert "same number written differently" not in capsys.readouterr().err
+    rows = pd.read_csv(TINY / "choices.csv", dtype=str, keep_default_na=False)
+    half = (rows["respondent"] == "2") & (rows["task"].astype(int) % 2 == 0)
+    rows.loc[half, "respondent"] = "002"
+    rows.to_csv(tmp_path / "choices.csv", index=False)
+    assert main(["validate", str(cfg)]) == 0
+    err = capsys.readouterr().err
+    assert "respondent ids '2' and '002' are the same number written differently" in err
