@@ -7,6 +7,7 @@ records (file, line, key or column, message). The command line prints each probl
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -27,7 +28,9 @@ class Problem:
             parts.append(self.file if self.line is None else f"{self.file}:{self.line}")
         if self.key:
             parts.append(self.key)
-        parts.append(" ".join(self.message.split()))
+        # one line: line breaks (and the indentation around them) become one space; runs
+        # of spaces inside the message stay, since a quoted cell must show as it is
+        parts.append(re.sub(r"[ \t]*[\r\n]+[ \t]*", " ", self.message).strip())
         return "error: " + ": ".join(parts)
 
 

@@ -245,3 +245,21 @@ def test_one_id_written_as_two_numbers_is_said(tmp_path, capsys):
     assert main(["validate", str(cfg)]) == 0
     err = capsys.readouterr().err
     assert "respondent ids '2' and '002' are the same number written differently" in err
+
+
+def test_a_cell_with_two_spaces_is_shown_as_it_is(tmp_path, capsys):
+    """The one-line message keeps the spaces inside a quoted cell ('15  to 30') and joins
+    only line breaks (user trial: the cell looked identical to a listed level)."""
+    from dce.errors import Problem
+
+    assert Problem("'15  to 30' is not\n    a level").format() == \
+        "error: '15  to 30' is not a level"
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text("schema_version: 1\nname: ds\nseed: 1\nattributes:\n  travel:\n"
+                   "    levels: [near, '15 to 30 minutes']\n  price: {coding: linear}\n"
+                   "choices:\n  file: c.csv\nimportance: {draws: 50}\n", encoding="utf-8")
+    (tmp_path / "c.csv").write_text("respondent,task,alternative,chosen,travel,price\n"
+                                    "1,1,1,1,near,1\n1,1,2,0,15  to 30 minutes,2\n",
+                                    encoding="utf-8")
+    assert main(["validate", str(cfg)]) == 2
+    assert "c.csv:3: travel: '15  to 30 minutes' is not a level" in capsys.readouterr().err
