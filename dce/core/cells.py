@@ -344,3 +344,29 @@ def first_rows(codes: np.ndarray) -> np.ndarray:
     """
     seen = np.maximum.accumulate(codes) if len(codes) else codes
     return np.r_[len(codes) > 0, seen[1:] > seen[:-1]][:len(codes)]
+
+
+def factorize_runs(values, sort: bool = False, use_na_sentinel: bool = False) -> np.ndarray:
+    """``pandas.factorize(values, sort=sort, use_na_sentinel=use_na_sentinel)[0]`` as
+    int64, hashing only the first cell of each run of equal adjacent cells (files list a
+    respondent's rows together); every cell when runs are short.
+
+    Parameters
+    ----------
+    values : Series or ndarray (rows,)
+    sort, use_na_sentinel : bool
+        As for ``pandas.factorize``.
+
+    Returns
+    -------
+    ndarray of int64 (rows,)
+    """
+    values = values.to_numpy() if isinstance(values, pd.Series) else np.asarray(values)
+    options = {"sort": sort, "use_na_sentinel": use_na_sentinel}
+    change = np.ones(len(values), dtype=bool)
+    change[1:] = values[1:] != values[:-1]
+    heads = np.flatnonzero(change)
+    if 2 * len(heads) > len(values):  # short runs: factorizing them saves nothing
+        return pd.factorize(values, **options)[0].astype(np.int64, copy=False)
+    codes = pd.factorize(values[heads], **options)[0].astype(np.int64, copy=False)
+    return codes[np.cumsum(change) - 1]

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from dce.core.cells import distinct, strip_text
+from dce.core.cells import distinct, factorize_runs, strip_text
 
 if TYPE_CHECKING:
     from dce.core.attributes import Attribute
@@ -450,14 +450,8 @@ def _key_codes(values: np.ndarray) -> np.ndarray:
     """Codes of one sort key whose order and equality are those of the cells: integers as
     they are; other cells ``pandas.factorize(values, sort=True)`` codes, hashing only the
     first cell of each run of equal cells (a respondent's rows are usually together)."""
-    if values.dtype.kind in "iu" or len(values) < 2:
-        return values if values.dtype.kind in "iu" else pd.factorize(values, sort=True)[0]
-    head = np.r_[True, values[1:] != values[:-1]]
-    starts = np.flatnonzero(head)
-    if 2 * len(starts) > len(values):  # short runs: hash every cell
-        return pd.factorize(values, sort=True)[0]
-    run_codes = pd.factorize(values[starts], sort=True)[0]
-    return np.repeat(run_codes, np.diff(np.r_[starts, len(values)]))
+    return values if values.dtype.kind in "iu" else factorize_runs(values, sort=True,
+                                                                   use_na_sentinel=True)
 
 
 def _row_order(codes: list[np.ndarray]) -> np.ndarray | None:

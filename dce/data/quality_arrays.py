@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from dce.core.attributes import level_key
+from dce.core.cells import factorize_runs
 
 TOLERANCE = 1e-12  # utilities closer than this are equal
 # object columns whose values compare (hash) as their text does: safe to factorize as is
@@ -234,14 +235,7 @@ def respondent_codes(column: pd.Series) -> np.ndarray:
     -------
     ndarray of int64 (rows,)
     """
-    values = column.to_numpy()
-    change = np.ones(len(values), dtype=bool)
-    change[1:] = values[1:] != values[:-1]
-    heads = np.flatnonzero(change)
-    if len(heads) > len(values) // 2:  # short runs: factorizing them saves nothing
-        return pd.factorize(column, use_na_sentinel=False)[0].astype(np.int64)
-    codes = pd.factorize(column.iloc[heads], use_na_sentinel=False)[0].astype(np.int64)
-    return codes[np.cumsum(change) - 1]
+    return factorize_runs(column)
 
 
 def adjacent_sets(df: pd.DataFrame, respondent: np.ndarray) -> np.ndarray | None:
