@@ -171,7 +171,7 @@ def _refit(name, refits, weights, start, unchecked, sample) -> np.ndarray:
     if name not in unchecked and (not np.isfinite(beta).all()
                                   or refits.largest_span(beta, weights) > SCREEN):
         data = sample()
-        if direction(data) is not None:
+        if direction(data, beta) is not None:
             raise RuntimeError(f"group {name}: the resample is separated (no maximum "
                                "likelihood)")
     return beta

@@ -48,9 +48,9 @@ from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
-from scipy import optimize
 
 from dce.errors import EstimationError
+from dce.models import interior
 from dce.models.separation_words import describe_attributes, describe_items
 
 __all__ = ["SeparatedError", "Separation", "check", "collinear_sets", "describe_attributes", "describe_items",
@@ -180,13 +180,17 @@ def unidentified(data, d: np.ndarray) -> tuple:
     return tuple(t for t, v, x in zip(data.terms, varies, d, strict=True) if not v and not x)
 
 
-def direction(data) -> tuple[np.ndarray, int] | None:
+def direction(data, beta=None) -> tuple[np.ndarray, int] | None:
     """A direction of recession of the logit log-likelihood of ``data``, if any.
 
     Parameters
     ----------
     data : dce.core.coding.ChoiceData
         ``X`` (rows, K), ``chosen`` (rows,), ``set_start`` (sets + 1,).
+    beta : ndarray (K,), optional
+        A conditional logit fit of ``data``: when its probabilities prove that the
+        maximum exists (:func:`dce.models.interior.certified`, a fraction of the linear
+        programs' time), the programs do not run.
 
     Returns
     -------
@@ -194,17 +198,25 @@ def direction(data) -> tuple[np.ndarray, int] | None:
         The sparsest direction ``d`` (largest ``|d_k|`` 1) of the module docstring and the
         number of choice sets it decides; None when the maximum exists (no direction).
     """
-    D = _differences(data)  # scaled in place below: one (pairs, K) array in all
+    if beta is None:
+        D, sets = _differences(data), None  # scaled in place below: one (pairs, K) array
+    else:
+        D, sets = _differences(data, with_sets=True)
     K = D.shape[1] if D.ndim == 2 else 0
     if K == 0 or len(D) == 0:
         return None
+    y = None if sets is None else interior.pair_probabilities(
+        D @ np.asarray(beta, dtype=float), sets)  # before any row is left out: the sums
     scale = np.maximum(D.max(axis=0), -D.min(axis=0))  # |D| column maxima, without |D|
     scale[scale == 0] = 1.0
     A = np.divide(D, scale, out=D)
     nonzero = (A != 0).any(axis=1)
     if not nonzero.all():
         A = A[nonzero]
+        y = None if y is None else y[nonzero]
     if len(A) == 0:
+        return None
+    if y is not None and interior.certified(A, y):
         return None
     found = _strict_rows(A)
     if found is None:
@@ -252,6 +264,8 @@ def _sparsest(A, strict) -> np.ndarray | None:
     """The least-L1 ``d`` with ``a_u d >= 1`` on the ``strict`` rows and ``a_u d >= 0`` on
     the rest (which the cone then holds at 0: no recession direction makes them strict),
     by constraint generation as in :func:`_cone_lp`; None when the solver fails."""
+    from scipy import optimize  # 0.15 s to import: only when an exact check runs
+
     U, K = A.shape
     need = strict.astype(float)
     work = np.zeros(U, bool)
@@ -278,6 +292,8 @@ def _cone_lp(A, c, work) -> tuple[np.ndarray | None, float, np.ndarray | None]:
     violates are added until it violates none; that solution is then optimal over every
     row (Dantzig, Fulkerson and Johnson 1954). Returns ``(d, c'd, A d)``, or
     ``(None, 0.0, None)`` when the solver fails."""
+    from scipy import optimize  # 0.15 s to import: only when an exact check runs
+
     U, K = A.shape
     for _ in range(U // CUTS + 2):
         rows = A[work]
@@ -420,7 +436,7 @@ def has_no_maximum(data, result) -> bool:
     -------
     bool
     """
-    return suspicious(data, result.params, True) and direction(data) is not None
+    return suspicious(data, result.params, True) and direction(data, result.params) is not None
 
 
 def fit_and_check(fit, data, describe, *, on_separation: str = "stop", group: str = "all",
@@ -456,15 +472,15 @@ def fit_and_check(fit, data, describe, *, on_separation: str = "stop", group: st
     beta = result.params if beta_of is None else beta_of(result)
     sep = None
     if suspicious(data, beta, result.converged):
-        sep = check(data, describe, on_separation=on_separation, group=group)
+        sep = check(data, describe, on_separation=on_separation, group=group, beta=beta)
     if sep is None:
         for w in caught:
             warnings.warn(w.message, stacklevel=2)
     return mark(result, sep)
 
 
-def check(data, describe, *, on_separation: str = "stop", group: str = "all"
-          ) -> Separation | None:
+def check(data, describe, *, on_separation: str = "stop", group: str = "all",
+          beta=None) -> Separation | None:
     """Stop (or warn) when the log-likelihood of ``data`` has no maximum.
 
     Parameters
@@ -479,6 +495,9 @@ def check(data, describe, *, on_separation: str = "stop", group: str = "all"
         Raise, or warn (UserWarning) and return the separation for the result.
     group : str
         The group, prefixed to the message.
+    beta : ndarray (K,), optional
+        The fit's estimates over ``data.terms``: a proof from its probabilities that the
+        maximum exists spares the linear programs (:func:`direction`).
 
     Returns
     -------
@@ -496,7 +515,7 @@ def check(data, describe, *, on_separation: str = "stop", group: str = "all"
     """
     if on_separation not in ON_SEPARATION:
         raise ValueError(f"on_separation must be 'stop' or 'warn', got {on_separation!r}")
-    found = direction(data)
+    found = direction(data, beta)
     if found is None:
         return None
     d, n_sets = found
