@@ -1,5 +1,5 @@
 """``python -m dce``: the command line (see :func:`dce.cli.main`)."""
 
-from dce.cli import main
+from dce.cli import entry
 
-raise SystemExit(main())
+entry()

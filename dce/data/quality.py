@@ -41,7 +41,6 @@ import numpy as np
 import pandas as pd
 
 from dce.data import quality_arrays as qa
-from dce.design.validity import level_order
 
 MIN_TASKS = 4  # straight-lining needs this many tasks to mean anything
 MIN_INFORMATIVE = 6  # non-trading: tasks where the alternatives differ on the attribute
@@ -180,6 +179,8 @@ def preference_order(study) -> tuple[dict | None, str | None]:
     The same order builds the design's dominance tasks: see
     :func:`dce.design.validity.level_order` (parameters, returns and errors).
     """
+    from dce.design.validity import level_order  # the design package: only when asked
+
     return level_order(study)
 
 

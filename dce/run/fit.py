@@ -18,11 +18,9 @@ from dce.config.checks import denominator_of
 from dce.core import coding
 from dce.core.random import rng as make_rng
 from dce.data import choices as data
-from dce.data import simulate
 from dce.errors import DataError, EstimationError
 from dce.models import fit as fit_model
 from dce.models.clogit import constants_loglik
-from dce.run import heterogeneity, latent
 from dce.run.stages import Run, progress, timed
 
 
@@ -53,11 +51,11 @@ def attribute_stages(run: Run) -> None:
         has non-finite estimates (key ``model``), or too few bootstrap replicates
         succeed (key ``importance.intervals``).
     """
-    from dce import design as design_mod  # imported when needed: scipy.linalg, joblib
-    from dce.design.validity import fielded_by_dce
-
     study = run.study
     spec = study.spec
+    if spec.design is not None:  # the design package only when there is a design
+        from dce import design as design_mod
+        from dce.design.validity import fielded_by_dce
     # a design is built only where it is needed: the design stage, simulated responses,
     # or wide data (whose levels come from it); long observed data carry their own
     # levels, and a design made up for them would be reported as if it had been fielded
@@ -105,6 +103,8 @@ def _responses(run: Run) -> None:
     """Simulated responses, or the observed ones read and checked, with their summary."""
     study, spec = run.study, run.study.spec
     if spec.simulate is not None:
+        from dce.data import simulate
+
         run.responses = simulate.responses(study, run.design)
         run.simulated = True
         run.data_summary = data.summarize(run.responses)
@@ -165,12 +165,18 @@ def _fit_all(run: Run) -> None:
             raise EstimationError(separated)
         for g, part in targets:
             run.constants_loglik[g] = constants_loglik(part)
-    heterogeneity.add_tables(run, dict(targets))  # mixed logit: individual.csv, heterogeneity.csv
+    if spec.model.type == "mixed_logit":  # individual.csv, heterogeneity.csv
+        from dce.run import heterogeneity
+
+        heterogeneity.add_tables(run, dict(targets))
     if spec.importance.intervals == "bootstrap":
         with timed(run, "bootstrap"):
             _bootstrap(run, dict(targets[:-1]) or {"all": cd})
     _importance(run, ranges)
-    latent.latent_classes(run, targets, responses, ranges)  # model.type: latent_class
+    if spec.model.type == "latent_class":
+        from dce.run import latent
+
+        latent.latent_classes(run, targets, responses, ranges)
     pairs = compare.pairs_of(fit_groups, spec.compare.pairs)
     unknown = sorted({g for p in pairs for g in p} - set(fit_groups))
     if unknown:
@@ -220,9 +226,10 @@ def _importance(run: Run, ranges: dict) -> None:
 def _compare(run: Run, parts: dict, pairs: list) -> None:
     """The scale tests of each pair and the group comparisons of importance, ranks and
     trade-offs (groups with a separated fit left out of all of them)."""
-    from dce.analysis.scale import compare_scale  # imported when groups are compared
-
     spec = run.study.spec
+    if pairs:
+        from dce.analysis.scale import compare_scale  # imported when groups are compared
+
     fits = {r.group: r for r in run.fits}
     fits.update(run.base_fits)  # scale tests use the conditional logit
     scale_tests = {}

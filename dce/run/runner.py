@@ -10,7 +10,6 @@ from pathlib import Path
 from dce.config.study import shown
 from dce.run.fit import attribute_stages
 from dce.run.folder import check_target, write
-from dce.run.items import analyse_items
 from dce.run.outputs import manifest, run_files
 from dce.run.stages import Run, run_stages, timed
 
@@ -44,6 +43,8 @@ def analyse(study, stage: str = "run", jobs: int = 1) -> Run:
         stages.
     """
     if study.spec.type != "dce":  # best-worst and ranking studies
+        from dce.run.items import analyse_items
+
         return analyse_items(study, stage, jobs)
     return run_stages(Run(study, stage, jobs=jobs), attribute_stages)
 
