@@ -69,17 +69,21 @@ def pair_probabilities(margins: np.ndarray, sets: np.ndarray) -> np.ndarray | No
     return t
 
 
-def certified(A: np.ndarray, y: np.ndarray) -> bool:
-    """Whether ``y > 0`` proves that no direction of recession exists for the rows ``A``.
+def certified(D: np.ndarray, y: np.ndarray, largest=None) -> bool:
+    """Whether ``y > 0`` proves that no direction of recession exists for the rows ``D``.
 
     Parameters
     ----------
-    A : ndarray (pairs, K)
-        The differences ``x_c - x_j`` (any column scaling: it does not change whether a
-        direction exists).
+    D : ndarray (pairs, K)
+        The differences ``x_c - x_j``.
     y : ndarray (pairs,)
-        Positive weights, e.g. :func:`pair_probabilities` at a fit, whose ``A'y`` (the
+        Positive weights, e.g. :func:`pair_probabilities` at a fit, whose ``D'y`` (the
         gradient there) is near 0.
+    largest : ndarray (K,), optional
+        The largest ``|d_uk|`` of each column, when already known. The proof is made for
+        ``A``, each column of ``D`` divided by its largest ``|d_uk|`` (whether a direction
+        exists does not depend on the scaling; the bound is tighter when columns are
+        alike).
 
     Returns
     -------
@@ -89,23 +93,27 @@ def certified(A: np.ndarray, y: np.ndarray) -> bool:
         the likelihood has a maximum); False when the proof fails, which says nothing
         either way.
     """
-    U, K = A.shape
-    if U == 0 or K == 0:
+    U, K = D.shape
+    if U == 0 or K == 0 or not (np.all(np.isfinite(y)) and y.min() > 0):
         return False
-    if not (np.all(np.isfinite(y)) and y.min() > 0 and np.all(np.isfinite(A))):
+    if largest is None:
+        largest = np.maximum(D.max(axis=0), -D.min(axis=0))  # without a (pairs, K) |D|
+    if not np.all(np.isfinite(largest)):
         return False
+    inv = 1.0 / np.where(largest > 0, largest, 1.0)
     gamma = U * UNIT / (1.0 - U * UNIT)
-    gradient = A.T @ y
+    gradient = (D.T @ y) * inv  # A'y
     # |fl(A'y) - A'y| <= gamma |A|'y <= gamma * (largest |a_uk| of column k) * sum(y)
-    slack = gamma * np.maximum(A.max(axis=0), -A.min(axis=0)) * y.sum()
+    slack = gamma * largest * inv * y.sum() * 1.01
     size = np.linalg.norm(gradient) + np.linalg.norm(slack)
-    gram = A.T @ A
+    gram = (D.T @ D) * np.outer(inv, inv)  # A'A
     trace = float(np.trace(gram))
     lowest = float(np.linalg.eigvalsh(gram)[0])
-    # fl(A'A) is off by at most gamma * sum_u |a_u|^2 = gamma * trace in the 2-norm; the
-    # eigenvalue solver adds a few K u |A'A|
+    # fl(A'A) is off by at most gamma * sum_u |a_u|^2 = gamma * trace in the 2-norm, the
+    # scaling by a few units in the last place, the eigenvalue solver by a few K u |A'A|
     lowest -= (gamma + 16 * K * UNIT) * trace * 1.01
     if not lowest > 0:
         return False
-    norms = np.sqrt(np.einsum("uk,uk->u", A, A))
-    return bool(np.all(y > norms * (size / lowest) * (1 + 1e-6)))
+    # |a_u' z| <= |a_u| |z| <= sqrt(K) max_k |a_uk| |z|, and |z| <= |A'y| / lowest
+    longest = float(np.sqrt(K) * (largest * inv).max())
+    return bool(y.min() > longest * (size / lowest) * (1 + 1e-6))

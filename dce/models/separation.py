@@ -205,18 +205,17 @@ def direction(data, beta=None) -> tuple[np.ndarray, int] | None:
     K = D.shape[1] if D.ndim == 2 else 0
     if K == 0 or len(D) == 0:
         return None
-    y = None if sets is None else interior.pair_probabilities(
-        D @ np.asarray(beta, dtype=float), sets)  # before any row is left out: the sums
     scale = np.maximum(D.max(axis=0), -D.min(axis=0))  # |D| column maxima, without |D|
+    if sets is not None:
+        y = interior.pair_probabilities(D @ np.asarray(beta, dtype=float), sets)
+        if y is not None and interior.certified(D, y, largest=scale):
+            return None
     scale[scale == 0] = 1.0
     A = np.divide(D, scale, out=D)
     nonzero = (A != 0).any(axis=1)
     if not nonzero.all():
         A = A[nonzero]
-        y = None if y is None else y[nonzero]
     if len(A) == 0:
-        return None
-    if y is not None and interior.certified(A, y):
         return None
     found = _strict_rows(A)
     if found is None:
