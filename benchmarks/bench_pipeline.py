@@ -8,8 +8,10 @@ a fit-only config, then runs, each in its own process and in the same run:
   numpy (:data:`BARE`), about 15 lines, with classic standard errors;
 * ``dce fit``: the command a user runs (``model.se: classic``), writing its run folder.
 
-For each it records the whole-process wall time and the peak resident memory (from
-``os.wait4``), and prints the ratios dce / script, the share of each stage from the
+Each command runs once untimed first, with Python's compiled-module cache on as on a
+user's machine (some sandboxes set PYTHONDONTWRITEBYTECODE, which makes every run compile
+dce's modules again). For each it records the whole-process wall time and the peak
+resident memory (from ``os.wait4``), and prints the ratios dce / script, the share of each stage from the
 manifest's ``stage_seconds`` (when the manifest has them), and the scaling exponent k of
 time ~ N^k fitted over the sizes. Both fits are checked to agree (coefficients to 1e-6),
 so the comparison is of the same work.

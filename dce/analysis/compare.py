@@ -44,9 +44,9 @@ from itertools import combinations
 
 import numpy as np
 import pandas as pd
-from scipy import special
 
 from dce.analysis.importance import ranks
+from dce.core import normal
 
 COLUMNS = ["group_a", "group_b", "test", "attribute", "value_a", "value_b", "estimate",
            "ci_lower", "ci_upper", "df", "p_value", "p_holm", "rank_a", "rank_b", "note"]
@@ -132,7 +132,7 @@ def wald_p_value(d: np.ndarray) -> float:
     sd = float(np.std(d, ddof=1)) if len(d) > 1 else 0.0
     if not sd > 0:
         return mc_p_value(d)
-    return float(2 * special.ndtr(-abs(float(np.mean(d))) / sd))
+    return float(normal.two_sided_p(float(np.mean(d)) / sd))
 
 
 def holm(p: np.ndarray) -> np.ndarray:

@@ -23,7 +23,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import special
+
+from dce.core import normal
 
 COLUMNS = ["group", "attribute", "importance", "ci_lower", "ci_upper", "rank",
            "prob_rank_1", "prob_top_3", "rank_ci_lower", "rank_ci_upper"]
@@ -278,7 +279,7 @@ def rank(result, attributes, rng, *, intervals="krinsky-robb", draws=2000, level
     if intervals == "delta":
         J = _jacobian(result.params, maps)
         se = np.sqrt(np.clip(np.einsum("ik,kl,il->i", J, result.vcov, J), 0, None))
-        q = special.ndtri(1 - alpha / 2)
+        q = normal.quantile(1 - alpha / 2)
         lo, hi = point - q * se, point + q * se
     else:
         lo, hi = np.quantile(S, [alpha / 2, 1 - alpha / 2], axis=0)

@@ -28,7 +28,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import special
+
+from dce.core import normal
 
 COLUMNS = ["group", "term", "denominator", "estimate", "ci_lower", "ci_upper",
            "delta_ci_lower", "delta_ci_upper", "kr_ci_lower", "kr_ci_upper",
@@ -146,7 +147,7 @@ def value(result, attributes, denominator, rng, *, draws=2000, level=0.95,
     G = -C / b[d]
     G[:, d] += delta / b[d] ** 2
     se = np.sqrt(np.clip(np.einsum("ik,kl,il->i", G, V, G), 0, None))
-    q = special.ndtri(0.5 + level / 2)
+    q = normal.quantile(0.5 + level / 2)
     a = (1 - level) / 2
     from dce.analysis.importance import coefficient_draws
 

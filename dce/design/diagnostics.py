@@ -25,7 +25,6 @@ import math
 import warnings
 
 import numpy as np
-from scipy.linalg import null_space
 
 from dce.core.coding import design_matrix
 from dce.design.constraints import dominated, partworths
@@ -252,6 +251,8 @@ def contrast_information(table, attributes) -> np.ndarray:
     """
     generic = table[table["is_opt_out"] == 0]
     L = math.prod(a.n_levels for a in attributes)
+    from scipy.linalg import null_space  # scipy when a design is diagnosed, not before
+
     cols = []
     for a in attributes:
         c = null_space(np.ones((1, a.n_levels)))  # (l, l-1) orthonormal contrasts

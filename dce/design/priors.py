@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-from scipy import special
 
 
 def design_terms(study) -> list[str]:
@@ -95,6 +94,8 @@ def prior_draws(mean, sd, n_draws: int, rng) -> tuple[np.ndarray, dict]:
     else:
         engine, kind = qmc.Halton(d, scramble=True, rng=qrng), "halton"
     u = engine.random(n_draws)
+    from scipy import special  # scipy when priors are drawn, not when the package loads
+
     z = special.ndtri(np.clip(u, 1e-12, 1 - 1e-12))
     draws = np.repeat(mean[None, :], n_draws, axis=0)
     draws[:, random_terms] += z * sd[random_terms]

@@ -60,7 +60,6 @@ from __future__ import annotations
 import warnings
 
 import numpy as np
-from scipy.linalg.blas import dgemm as _dgemm
 
 from dce.core.coding import ChoiceData
 from dce.errors import EstimationError
@@ -79,16 +78,17 @@ _GEMM_LIMIT = 65536 * 4
 
 
 def _gram(A):
-    """``A A'`` for a short, wide C-ordered ``A``, as gemm calls small enough to run on one
-    thread (numpy would call syrk, which OpenBLAS always spreads over threads)."""
+    """``A A'`` for a short, wide C-ordered ``A``, in blocks of columns small enough for
+    BLAS to keep on one thread (the blocks stay in cache)."""
     K, n = A.shape
     if K == 0 or n == 0:
         return np.zeros((K, K))
     step = max(64, _GEMM_LIMIT // (K * K))
-    out = _dgemm(1.0, A[:, :step].T, A[:, :step].T, trans_a=True)
+    B = A[:, :step]
+    out = B @ B.T
     for c in range(step, n, step):
         B = A[:, c:c + step]
-        out += _dgemm(1.0, B.T, B.T, trans_a=True)
+        out += B @ B.T
     return out
 
 

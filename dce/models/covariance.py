@@ -27,11 +27,10 @@ from __future__ import annotations
 from typing import get_args
 
 import numpy as np
-from scipy import linalg
 
 from dce.core.options import VcovType
 
-__all__ = ["VCOV_TYPES", "VcovType", "bread_of", "check_vcov", "cluster_factor",
+__all__ = ["VCOV_TYPES", "VcovType", "bread_of", "check_vcov", "cholesky_solve", "cluster_factor",
            "cluster_vcov", "covariances", "panel_covariances"]
 
 VCOV_TYPES: tuple[str, ...] = get_args(VcovType)
@@ -75,11 +74,36 @@ def cluster_factor(G: int) -> float:
     return G / (G - 1) if G > 1 else 1.0
 
 
+def cholesky_solve(M: np.ndarray, B: np.ndarray) -> np.ndarray:
+    """``M^-1 B`` for a symmetric positive definite ``M`` (K, K), by its Cholesky factor.
+
+    Parameters
+    ----------
+    M : ndarray (K, K)
+    B : ndarray (K,) or (K, m)
+
+    Returns
+    -------
+    ndarray, the shape of ``B``
+
+    Raises
+    ------
+    numpy.linalg.LinAlgError
+        When ``M`` is not positive definite.
+    ValueError
+        When ``M`` or ``B`` holds a NaN or an infinity.
+    """
+    if not (np.isfinite(M).all() and np.isfinite(B).all()):
+        raise ValueError("array must not contain infs or NaNs")
+    L = np.linalg.cholesky(M)
+    return np.linalg.solve(L.T, np.linalg.solve(L, B))
+
+
 def bread_of(H: np.ndarray, *, cholesky: bool = True) -> tuple[np.ndarray, bool]:
     """(symmetric inverse of minus the Hessian ``H``, whether ``-H`` was inverted exactly).
 
-    By Cholesky factorisation (``cholesky=True``; scipy's ``linalg.inv`` leaves a BLAS thread
-    spinning for ~0.1 s, potrf/potrs don't) or by LU (``linalg.inv``); the pseudo-inverse when
+    By Cholesky factorisation (``cholesky=True``, :func:`cholesky_solve`) or by LU
+    (``numpy.linalg.inv``); the pseudo-inverse when
     that fails (``-H`` not positive definite, or singular).
 
     Parameters
@@ -99,10 +123,10 @@ def bread_of(H: np.ndarray, *, cholesky: bool = True) -> tuple[np.ndarray, bool]
     exact = True
     try:
         if cholesky:
-            bread = linalg.cho_solve(linalg.cho_factor(-H), np.eye(len(H)))
+            bread = cholesky_solve(-H, np.eye(len(H)))
         else:
-            bread = linalg.inv(-H)
-    except (linalg.LinAlgError, ValueError):
+            bread = np.linalg.inv(-H)
+    except (np.linalg.LinAlgError, ValueError):
         exact = False
         bread = np.linalg.pinv(-H)
     return (bread + bread.T) / 2, exact

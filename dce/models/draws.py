@@ -36,7 +36,6 @@ from __future__ import annotations
 import warnings
 
 import numpy as np
-from scipy.special import ndtri
 
 DRAW_TYPES = ("sobol", "halton")
 SOBOL_BITS = 30
@@ -123,6 +122,8 @@ def transform(u: np.ndarray, kinds) -> np.ndarray:
     ndarray (..., dims, draws)
         A new array, ``u`` is not changed.
     """
+    from scipy.special import ndtri  # scipy when a mixed logit draws, not for every fit
+
     out = np.empty_like(u)
     for i, kind in enumerate(kinds):
         if kind == "triangular":

@@ -59,7 +59,6 @@ Methods in Environmental and Resource Economics, Springer, 1-16.
 from __future__ import annotations
 
 import numpy as np
-from scipy.special import expit
 
 from dce.errors import ConfigError
 from dce.models.mixed_likelihood import MixedLogit
@@ -258,6 +257,8 @@ class Gmnl(MixedLogit):
 
     def gamma(self, theta) -> float:
         """``gamma`` at ``theta`` (0 for gmnl2 and smnl)."""
+        from scipy.special import expit  # scipy only for the models that need it
+
         return float(expit(theta[self.n_mix + 1])) if self.variant == "gmnl" else 0.0
 
     def to_beta(self, theta, A, sl):

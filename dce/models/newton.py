@@ -6,7 +6,8 @@
 from __future__ import annotations
 
 import numpy as np
-from scipy import linalg
+
+from dce.models.covariance import cholesky_solve
 
 TOL_DECREMENT = 1e-16     # Newton decrement g'(-H)^-1 g at which we stop
 SPECULATE = 1e-2          # margin on the predicted next decrement (see newton)
@@ -35,9 +36,8 @@ def newton(ev, beta, max_iter, collect):
     converged, it, previous = False, 0, None
     for it in range(1, max_iter + 1):
         try:
-            cho = linalg.cho_factor(-H)
-            step = linalg.cho_solve(cho, g)
-        except linalg.LinAlgError:
+            step = cholesky_solve(-H, g)
+        except np.linalg.LinAlgError:
             step = np.linalg.lstsq(-H, g, rcond=None)[0]
         decrement = float(g @ step)
         if decrement <= TOL_DECREMENT:

@@ -21,8 +21,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import special
 
+from dce.core import normal
 from dce.models.lognormal import lognormal_map
 
 
@@ -125,7 +125,7 @@ class FitResult:
         ndarray (K, 2)
             Lower and upper bound of each parameter.
         """
-        z = special.ndtri(0.5 + level / 2)
+        z = normal.quantile(0.5 + level / 2)
         return np.column_stack([self.params - z * self.bse, self.params + z * self.bse])
 
     def to_frame(self, level: float = 0.95) -> pd.DataFrame:
@@ -212,8 +212,8 @@ def tidy(terms, params, vcov, level=0.95, group="all") -> pd.DataFrame:
     se = np.sqrt(np.clip(np.diag(vcov), 0.0, None))
     with np.errstate(divide="ignore", invalid="ignore"):
         z = np.where(se > 0, params / se, np.nan)
-    p = 2 * special.ndtr(-np.abs(z))
-    q = special.ndtri(0.5 + level / 2)
+    p = normal.two_sided_p(z)
+    q = normal.quantile(0.5 + level / 2)
     return pd.DataFrame({
         "group": group, "term": list(terms), "estimate": params, "std_error": se, "z": z,
         "p_value": p, "ci_lower": params - q * se, "ci_upper": params + q * se,
