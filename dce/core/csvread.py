@@ -239,6 +239,12 @@ def _parse(text: str, display: str, delimiter: str) -> pd.DataFrame:
             msg = (f"expected {fields.group(1)} cells (as many as the header has), found "
                    f"{fields.group(2)}; quote cells that contain the delimiter "
                    f"{delimiter!r}, or check choices.delimiter")
+        elif "EOF inside string" in msg:  # pandas' "row N" counts records from 0
+            at, cell = _unclosed_quote(text)
+            raise DataError("malformed CSV: a quoted cell starting on this line is never "
+                            "closed (a '\"' without its partner); found "
+                            f"{cell!r}: close the quote, or write a '\"' inside a quoted "
+                            "cell twice ('\"\"')", file=display, line=at) from None
         else:
             msg = msg.removeprefix("Error tokenizing data. ").removeprefix("C error: ")
         raise DataError(f"malformed CSV: {msg}", file=display,
@@ -249,6 +255,31 @@ def _parse(text: str, display: str, delimiter: str) -> pd.DataFrame:
                         f"{n} (a delimiter {delimiter!r} at the end of each row?): remove it, "
                         "or name the extra column in the header", file=display, line=2)
     return frame
+
+
+def _unclosed_quote(text: str) -> tuple[int, str]:
+    """The file line (the header is line 1) on which the quoted cell that is never closed
+    starts, and the start of that cell (up to 40 characters of its line).
+
+    A quote opens a cell only at the start of a cell, and inside a quoted cell a ``"`` is
+    written twice; a run of ``"`` of odd length inside the cell would close it. So after
+    the opening quote of a cell that runs to the end of the file every run of ``"`` has
+    even length, and the opening quote is the first of the last run of odd length (stray
+    quotes inside unquoted cells and closed multi-line cells before it do not matter).
+    """
+    codes = np.frombuffer(text.encode("utf-8"), dtype=np.uint8)  # '"' and LF are one byte
+    quotes = np.flatnonzero(codes == ord('"'))
+    if not len(quotes):
+        return 1, ""
+    first = np.flatnonzero(np.diff(quotes, prepend=-2) != 1)  # index in `quotes` of runs
+    length = np.diff(first, append=len(quotes))
+    odd = first[length % 2 == 1]
+    start = int(quotes[odd[-1]] if len(odd) else quotes[-1])
+    line = int(np.count_nonzero(codes[:start] == ord("\n"))) + 1
+    end = np.flatnonzero(codes[start:] == ord("\n"))
+    stop = start + int(end[0]) if len(end) else len(codes)
+    cell = codes[start:min(stop, start + 40)].tobytes().decode("utf-8", "replace")
+    return line, cell.rstrip("\r")
 
 
 #: File endings read as columnar tables (Apache Parquet and Arrow IPC / Feather).

@@ -26,7 +26,7 @@ from dce.core.cells import (
     stripped,
 )
 from dce.core.csvread import integers
-from dce.data.identity import respondent_keys
+from dce.data.identity import other_spelling, respondent_keys, spelling_hint
 from dce.errors import DataError
 
 #: Cells (compared after stripping spaces, case-insensitive) that mean "no answer".
@@ -423,9 +423,11 @@ def check_sets(out, issues, c, missing="drop"):
                     f"{resp.iloc[blank[i]]}, task {task.iloc[blank[i]]}, which has an answer; "
                     "write 0 for the alternatives not chosen", blank, "blank")
     single = np.flatnonzero(first & (size < 2))
+    other = other_spelling(out["_person"].to_numpy(), resp, single) if len(single) else None
     issues.add_rows(c.alternative, lambda i: f"respondent {resp.iloc[single[i]]}, task "
                     f"{task.iloc[single[i]]} has a single alternative; a choice needs at "
-                    "least two", single, "single")
+                    f"least two{spelling_hint(resp.iloc[single[i]], other[i])}", single,
+                    "single")
 
 
 class _Shifted:

@@ -64,6 +64,52 @@ def similar_ids(ids) -> None:
                   UserWarning, stacklevel=3)
 
 
+def other_spelling(person, ids, rows) -> np.ndarray:
+    """For each of ``rows``, another id of the data that is the same number as the row's
+    respondent id but written differently (``'007'`` for ``'7'``; see :func:`similar_ids`),
+    or None: the likely reason a choice set is split in two.
+
+    Works on the distinct ids (one sort of the codes), not per row or per set.
+
+    Parameters
+    ----------
+    person : ndarray of int (n,)
+        Respondent codes of the rows (equal for equal ids).
+    ids : Series (n,)
+        The respondent id (text) of each row.
+    rows : ndarray of int (k,)
+        Positions of the rows asked about.
+
+    Returns
+    -------
+    ndarray of object (k,)
+        The other spelling, or None.
+    """
+    person = np.asarray(person)
+    codes, at = np.unique(person, return_index=True)  # sorted codes, first row of each
+    text = pd.Series(strip_text(ids.to_numpy()[at].astype(object)))
+    number, _ = pd.factorize(pd.to_numeric(text, errors="coerce"))  # -1: not a number
+    order = np.argsort(number, kind="stable")  # the ids of one number side by side
+    sorted_number = number[order]
+    new = np.r_[True, sorted_number[1:] != sorted_number[:-1]]
+    start = np.flatnonzero(new)[np.cumsum(new) - 1]  # where each id's number starts
+    size = np.diff(np.r_[np.flatnonzero(new), len(order)])[np.cumsum(new) - 1]
+    partner = np.where(np.arange(len(order)) == start, start + 1, start)  # first or second
+    twin = np.full(len(order), -1)
+    has = (size > 1) & (sorted_number >= 0)
+    twin[order[has]] = order[partner[has]]
+    found = twin[np.searchsorted(codes, person[np.asarray(rows, dtype=np.int64)])]
+    return np.where(found >= 0, text.to_numpy()[np.maximum(found, 0)], None)
+
+
+def spelling_hint(respondent, other) -> str:
+    """``; respondent ids '7' and '007' are read as two respondents: ...`` (or "")."""
+    if other is None:
+        return ""
+    return (f"; respondent ids {str(respondent).strip()!r} and {other!r} are read as two "
+            "respondents: write each id one way")
+
+
 def similar_groups(groups) -> None:
     """Warn when two group names differ only in upper/lower case or spaces (``Staff`` and
     ``staff``): they are fitted and reported as separate groups.

@@ -34,7 +34,7 @@ import pandas as pd
 
 from dce.core.attributes import Attribute
 from dce.core.frames import missing_columns
-from dce.core.options import ClassCriterion, VcovType, check_literal
+from dce.core.options import ClassCriterion, VcovType, allowed, check_literal
 from dce.core.random import seed_sequence
 from dce.errors import ConfigError, DataError, EstimationError
 from dce.models import separation
@@ -216,7 +216,7 @@ def latent_class(df: pd.DataFrame, attributes: dict[str, Any], *,
         Random starts of EM and the Newton polish; the best log-likelihood is kept and the
         share of starts that reached it reported (``glance()``, ``start_table()``).
     criterion : {"bic", "caic", "aic3"}
-        Chooses from a range of ``classes`` (respondents as the sample size).
+        Chooses from a range of ``classes`` (respondents as the sample size); any case.
     seed : int
         Root seed of the starts (the pooled model of ``dce run`` with this seed).
     on_separation : {"stop", "warn"}
@@ -247,7 +247,7 @@ def latent_class(df: pd.DataFrame, attributes: dict[str, Any], *,
     Bhat (1997), Transportation Science 31:34-48; Train (2008), J. Choice Modelling
     1:40-69 (EM); Magidson and Vermunt (2007), Sawtooth Conference Proceedings 139-154.
     """
-    counts, seed_seq = _arguments(classes, criterion, vcov, seed)
+    counts, criterion, seed_seq = _arguments(classes, criterion, vcov, seed)
     attrs, data, columns, ranges = prepare(df, attributes, choice, respondent, task,
                                            alternative, group, block, asc)
     frame = _membership(df, membership, columns, attrs)
@@ -278,19 +278,22 @@ def _level(level: object) -> float:
     return float(level)
 
 
-def _arguments(classes: object, criterion: str, vcov: str,
-               seed: object) -> tuple[list[int], np.random.SeedSequence]:
-    """The class counts and the seed sequence of the starts, after the argument checks."""
+def _arguments(classes: object, criterion: object, vcov: str,
+               seed: object) -> tuple[list[int], str, np.random.SeedSequence]:
+    """The class counts, the criterion (any case, spaces around it dropped: ``"BIC"`` is
+    ``"bic"``) and the seed sequence of the starts, after the argument checks."""
     from dce.config.latent_checks import class_count_problem, class_counts  # (pydantic)
 
     check_literal(vcov, VcovType, "vcov")
-    check_literal(criterion, ClassCriterion, "criterion")
+    spelt = criterion.strip().lower() if isinstance(criterion, str) else ""
+    if spelt not in allowed(ClassCriterion):
+        check_literal(criterion, ClassCriterion, "criterion")   # the error shows the input
     problem = class_count_problem(classes)
     if problem is not None:
         raise ConfigError(problem, key="classes")
     if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool) or seed < 0:
         raise ConfigError(f"expected a whole number >= 0, found {seed!r}", key="seed")
-    return class_counts(classes), seed_sequence(int(seed), "latent_class", 0)
+    return class_counts(classes), spelt, seed_sequence(int(seed), "latent_class", 0)
 
 
 def _membership(df: pd.DataFrame, membership: object, columns: dict[str, Any],
