@@ -70,22 +70,21 @@ def test_fit_names_the_two_spellings_of_the_id(tmp_path, capsys, monkeypatch):
 
 @pytest.mark.parametrize("other", ["7.0", " 07"])
 def test_load_names_any_spelling_of_the_same_number(tmp_path, other):
-    cfg = write(tmp_path, {(7, 3, 1): other, (8, 1, 2): "8"})
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        with pytest.raises(DataError) as e:
-            choices.load(load_config(cfg))
-    single = [p for p in e.value.problems if "single alternative" in p.message]
+    single = single_alternative_problems(write(tmp_path, {(7, 3, 1): other, (8, 1, 2): "8"}))
     assert [p.line for p in single] == [8]
     assert f"respondent ids {other.strip()!r} and '7'" in single[0].message
 
 
 def test_no_hint_without_a_second_spelling(tmp_path):
-    cfg = write(tmp_path, {(9, 1, 2): "10"})   # another id, not another spelling
+    single = single_alternative_problems(write(tmp_path, {(9, 1, 2): "10"}))  # another id
+    assert [p.line for p in single] == [21]
+    assert single[0].message.endswith("a choice needs at least two")
+
+
+def single_alternative_problems(cfg):
+    """The single-alternative problems of loading ``cfg`` (which must fail)."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         with pytest.raises(DataError) as e:
             choices.load(load_config(cfg))
-    single = [p for p in e.value.problems if "single alternative" in p.message]
-    assert [p.line for p in single] == [21]
-    assert single[0].message.endswith("a choice needs at least two")
+    return [p for p in e.value.problems if "single alternative" in p.message]
