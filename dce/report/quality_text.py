@@ -187,20 +187,23 @@ def exclusion_sentences(imp: pd.DataFrame, imp_all: pd.DataFrame | None, labels:
         all_respondents/importance.csv, with every respondent.
     labels : dce.report.labels.Labels
     dq : dict or None
-        The ``data_quality`` entry of data_summary.json (its ``excluded`` count).
+        The ``data_quality`` entry of data_summary.json: each group's ``failed`` count
+        (``groups``), the ``excluded`` total for the pooled model.
 
     Returns
     -------
     list of str
         Per group of ``imp``: unchanged, or which attributes move from their rank with
-        everyone to their rank without the excluded; [] without ``imp_all``.
+        everyone to their rank without that group's excluded respondents; [] without
+        ``imp_all``.
     """
     if imp_all is None or imp_all.empty:
         return []
     out = []
-    n = dq.get("excluded") if dq else None
-    who = f"the {n} respondents who failed a check" if n is not None else "failed respondents"
     for g in dict.fromkeys(imp["group"]):
+        n = _excluded_in(dq, g)
+        who = (f"the {n} respondents who failed a check" if n is not None
+               else "failed respondents")
         a = imp[imp["group"] == g].set_index("attribute")["rank"]
         b = imp_all[imp_all["group"] == g].set_index("attribute")["rank"]
         moved = [k for k in a.index if k in b.index and int(a[k]) != int(b[k])]
@@ -211,3 +214,14 @@ def exclusion_sentences(imp: pd.DataFrame, imp_all: pd.DataFrame | None, labels:
                      for k in moved]
             out.append(f"{labels.group(g)}: excluding {who} moves {and_list(items)}.")
     return out
+
+
+def _excluded_in(dq: dict | None, group: str) -> int | None:
+    """Respondents of ``group`` left out for failing a check (the total for the pooled
+    model, or for a group the summary does not list); None when unknown."""
+    if not dq:
+        return None
+    counts = (dq.get("groups") or {}).get(group)
+    if group != "all" and isinstance(counts, dict) and "failed" in counts:
+        return int(counts["failed"])
+    return dq.get("excluded")
