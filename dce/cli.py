@@ -140,6 +140,18 @@ def entry() -> None:
     sys.exit(status)
 
 
+def quiet_stdout() -> None:
+    """Point standard output at the null device, so that Python's flush at exit does not
+    fail again on a pipe whose reader has gone (Python docs, "Note on SIGPIPE")."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # no file descriptor (e.g. a notebook's stream)
+        pass
+
+
 def main(argv=None) -> int:
     """Run the command line; return the exit status (0 ok, 2 bad input, 1 internal
     error, 130 interrupted). A user mistake prints one ``error: ...`` line per
@@ -165,6 +177,9 @@ def main(argv=None) -> int:
     except KeyboardInterrupt:
         print("error: interrupted; the previous run folder was left as it was", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # e.g. `dce run ... | head -1`: the reader stopped reading
+        quiet_stdout()
+        return 141  # 128 + SIGPIPE, as a Unix tool whose output pipe closed
     except Exception as exc:  # noqa: BLE001 - last line of defence
         if args.debug:
             raise

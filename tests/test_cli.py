@@ -203,3 +203,21 @@ def test_a_stage_command_never_replaces_another_commands_folder(tmp_path, capsys
     assert main(["run", str(cfg), "--output", str(out)]) == 0  # the same command: fine
     assert main(["design", str(cfg), "--output", str(out), "--force"]) == 0
     assert not (out / "report.html").exists()
+
+
+def test_a_reader_that_stops_reading_is_not_an_internal_error(tmp_path, monkeypatch):
+    """`dce validate ... | head -1` (user trial): the pipe closes before dce prints; the exit
+    status is 141 (128 + SIGPIPE) and stderr holds no 'internal error' and no traceback."""
+    import subprocess
+    import sys
+
+    from dce.cli import main as cli_main
+
+    monkeypatch.chdir(tmp_path)
+    assert cli_main(["init", "st"]) == 0
+    proc = subprocess.Popen([sys.executable, "-m", "dce", "validate", "st/st.yaml"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc.stdout.close()  # the reader is gone before dce writes
+    err = proc.stderr.read().decode()
+    assert proc.wait() == 141, err
+    assert "internal error" not in err and "Traceback" not in err and "Exception" not in err
