@@ -103,8 +103,18 @@ def contrasts(terms, attributes, denominator: str) -> tuple[list[str], np.ndarra
     return names, np.array(rows).reshape(len(rows), len(terms))
 
 
-def value(result, attributes, denominator, rng, *, draws=2000, level=0.95,
-          coef_draws=None, method="krinsky-robb", kr_draws=None) -> Tradeoffs:
+def _tested_span(attr, value_range) -> float:
+    """The span of the denominator's tested values: its declared levels, else its range in
+    the data (``value_range``), else unknown (inf: nothing is flagged)."""
+    if attr.levels is not None:
+        return float(np.ptp(attr.numeric_levels()))
+    if value_range is not None and np.all(np.isfinite(value_range)):
+        return float(value_range[1] - value_range[0])
+    return np.inf
+
+
+def value(result, attributes, denominator, rng, *, draws=2000, level=0.95, coef_draws=None,
+          method="krinsky-robb", kr_draws=None, value_range=None) -> Tradeoffs:
     """Trade-offs of one fitted model (one group).
 
     Value ``-C b / b_d`` of every change of :func:`contrasts`, with delta-method,
@@ -124,12 +134,14 @@ def value(result, attributes, denominator, rng, *, draws=2000, level=0.95,
     level, method : float, {"krinsky-robb", "delta", "bootstrap"}
         Confidence level; the interval copied to ``ci_lower``/``ci_upper`` (bootstrap: NaN
         without replicates).
+    value_range : (float, float), optional
+        The denominator's least and greatest value in the data (see :func:`_tested_span`).
 
     Returns
     -------
     Tradeoffs
         Values in units of the denominator; notes when the denominator's Wald interval
-        includes 0 or a value reaches beyond the span of its tested levels.
+        includes 0 or a value reaches beyond the span of its tested values.
 
     Raises
     ------
@@ -154,15 +166,13 @@ def value(result, attributes, denominator, rng, *, draws=2000, level=0.95,
     B = kr_draws if kr_draws is not None else coefficient_draws(b, V, draws, rng)
     kr = -(B @ C.T) / B[:, [d]]
     kr_lo, kr_hi = np.quantile(kr, [a, 1 - a], axis=0)
-    boot_lo = boot_hi = np.full(len(names), np.nan)
-    boot = None
+    boot, boot_lo, boot_hi = None, np.full(len(names), np.nan), np.full(len(names), np.nan)
     if coef_draws is not None:
         boot = -(coef_draws @ C.T) / coef_draws[:, [d]]
         boot_lo, boot_hi = np.quantile(boot, [a, 1 - a], axis=0)
     chosen = {"delta": (est - q * se, est + q * se), "krinsky-robb": (kr_lo, kr_hi),
               "bootstrap": (boot_lo, boot_hi)}[method]
-    attr = next(x for x in attributes if x.name == denominator)
-    span = float(np.ptp(attr.numeric_levels())) if attr.levels is not None else np.inf
+    span = _tested_span(next(x for x in attributes if x.name == denominator), value_range)
     # an extrapolation when the estimate or any part of its interval lies beyond the span
     reach = np.nanmax(np.abs(np.vstack([est, chosen[0], chosen[1]])), axis=0)
     outside = reach > span

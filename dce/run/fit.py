@@ -212,7 +212,7 @@ def _importance(run: Run, ranges: dict) -> None:
                             coef_draws=boot.get(r.group, draws[r.group])) for r in run.fits])
     denominator = denominator_of(study)
     if denominator is not None:
-        run.tradeoffs = _tradeoffs(run, denominator, draws)
+        run.tradeoffs = _tradeoffs(run, denominator, draws, ranges.get(denominator))
     run.tables["coefficient_draws"] = draws_table(
         run.fits, {r.group: boot.get(r.group, draws[r.group]) for r in run.fits})
     if spec.scenarios is not None:
@@ -357,7 +357,7 @@ def _numerical_notes(caught, group: str) -> list[str]:
     return notes
 
 
-def _tradeoffs(run, denominator, draws):
+def _tradeoffs(run, denominator, draws, value_range=None):
     from dce.models.mixed_post import tradeoff_view
 
     spec = run.study.spec
@@ -365,7 +365,7 @@ def _tradeoffs(run, denominator, draws):
     parts = [tradeoffs.value(v, run.study.attributes, denominator, None,
                              level=spec.importance.level, kr_draws=d,
                              coef_draws=(run.bootstrap or {}).get(r.group),
-                             method=spec.importance.intervals)
+                             method=spec.importance.intervals, value_range=value_range)
              for r, (v, d) in zip(run.fits, views, strict=True)]
     for p, r in zip(parts, run.fits, strict=True):
         if r.separation is None:  # a separated group's trade-offs are all marked instead

@@ -158,7 +158,8 @@ def tables(run: Run, targets: list, responses: pd.DataFrame, ranges: dict) -> di
             imp.append(t)
             if denominator is not None:
                 tt = tradeoffs.value(cf, study.attributes, denominator, None, level=level,
-                                     kr_draws=draws, method=method)
+                                     kr_draws=draws, method=method,
+                                     value_range=ranges.get(denominator))
                 table = tt.table.copy()
                 table.insert(1, "class", f"class{c}")
                 table["outside_tested_range"] = table["outside_tested_range"].map(
